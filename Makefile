@@ -1,0 +1,54 @@
+# edoc — the two commands that matter: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+export EDOC_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install install-test run test test-fast lint format screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+## install: Debian packages (when missing) and the project in .venv, editable.
+install: $(STAMP)
+	@scripts/bootstrap run
+
+install-test: $(TEST_STAMP)
+	@scripts/bootstrap test
+
+## run: install, migrate, load the demo agency once, serve on http://127.0.0.1:$${EDOC_PORT:-5000}
+run: install
+	$(BIN)/edoc db upgrade
+	$(BIN)/edoc demo --if-empty
+	$(BIN)/edoc serve
+
+## test: the whole suite on SQLite, and on PostgreSQL when it answers.
+test: install-test
+	scripts/run-tests
+
+test-fast: install-test
+	scripts/run-tests -m "not browser and not slow"
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,1 @@
+"""search library (never imports edoc)."""

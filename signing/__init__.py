@@ -1,0 +1,1 @@
+"""signing library (never imports edoc)."""

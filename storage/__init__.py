@@ -1,0 +1,1 @@
+"""storage library (never imports edoc)."""

@@ -1,0 +1,1 @@
+"""Application fixtures (filled by the foundation)."""

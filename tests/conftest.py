@@ -1,0 +1,25 @@
+"""Fixtures shared by every test area.
+
+Library suites (tests/storage, tests/signing, tests/search) use only what is here; the
+application fixtures live in tests/app_fixtures.py and are loaded as a plugin.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+pytest_plugins = ["tests.app_fixtures"]
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The shared read-only PDF corpus; tests using it skip when a fresh clone lacks it."""
+    path = Path(os.environ.get("EDOC_TEST_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
+    if not (path / "README.md").is_file():
+        pytest.skip(f"test corpus not found at {path} (set EDOC_TEST_CORPUS)")
+    return path
