@@ -1,0 +1,115 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from dotenv import load_dotenv
+from flask import Flask, request
+from flask_babel import format_date, format_datetime
+
+from edoc.config import Settings
+from edoc.db import configure_sqlite
+from edoc.extensions import babel, csrf, db, login_manager
+
+
+def create_app(
+    settings: Settings | None = None, overrides: Mapping[str, Any] | None = None
+) -> Flask:
+    """Build the app; ``settings`` defaults to the validated ``EDOC_*`` environment."""
+    if settings is None:
+        load_dotenv(".env", override=False)
+        settings = Settings.from_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
+    app.config.update(settings.flask_config())
+    if overrides:
+        app.config.update(overrides)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "vi")
+    _init_login(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from edoc.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    @app.after_request
+    def _security_headers(response: Any) -> Any:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith("/api/v1/openapi"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                "connect-src 'self' http://127.0.0.1:* http://localhost:*",
+            )
+        return response
+
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from edoc.users.models import User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "users.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from edoc.api import init_api, register_api_blueprint
+    from edoc.audit.views import bp as audit_bp
+    from edoc.core.dashboard import register_dashboard_provider
+    from edoc.core.health import check_database, register_health_check
+    from edoc.core.views import admin_dashboard_items
+    from edoc.core.views import bp as core_bp
+    from edoc.users.api import blp as users_api
+    from edoc.users.views import bp as users_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(users_bp)
+    app.register_blueprint(audit_bp)
+
+    init_api(app)
+    register_api_blueprint(users_api)
+
+    register_health_check(app, "database", check_database)
+    register_dashboard_provider(app, admin_dashboard_items)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from edoc.core.dashboard import nav_links_for
+    from edoc.users.models import Role
+
+    app.jinja_env.globals.update(Role=Role, area_links=nav_links_for)
+
+    @app.template_filter("date_vn")
+    def _date_vn(value: Any) -> str:
+        return format_date(value, "dd/MM/yyyy") if value else ""
+
+    @app.template_filter("datetime_vn")
+    def _datetime_vn(value: Any) -> str:
+        return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""

@@ -1,0 +1,155 @@
+"""Settings from ``EDOC_*`` environment variables (and ``.env``), validated once at start-up.
+
+A bad value stops the application with one line naming the variable, so an operator never has
+to read a traceback to find a typo in a unit file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+def _as_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _as_bool(name: str, raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
+
+
+def _as_database_url(name: str, raw: str) -> str:
+    scheme = raw.split("://", 1)[0] if "://" in raw else ""
+    if not scheme.startswith(("sqlite", "postgresql")):
+        raise ConfigError(
+            f"{name}: expected sqlite:///PATH or postgresql+psycopg://USER@HOST/DB, got {raw!r}"
+        )
+    if scheme.startswith("postgresql") and scheme != "postgresql+psycopg":
+        raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
+    return raw
+
+
+def _as_storage_url(name: str, raw: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in {"file", "s3"}:
+        raise ConfigError(f"{name}: expected file:///PATH or s3://BUCKET?endpoint=…, got {raw!r}")
+    if parsed.scheme == "s3" and not parsed.netloc:
+        raise ConfigError(f"{name}: the s3 URL needs a bucket name, got {raw!r}")
+    return raw
+
+
+def _as_search_url(name: str, raw: str) -> str:
+    if raw == "db" or urlparse(raw).scheme in {"http", "https"}:
+        return raw
+    raise ConfigError(f"{name}: expected 'db' or an Elasticsearch http(s):// URL, got {raw!r}")
+
+
+def _as_timezone(name: str, raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{name}: unknown time zone {raw!r}") from None
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    storage_url: str
+    search_url: str
+    secret_key: str
+    host: str = "127.0.0.1"
+    port: int = 5000
+    demo_password: str = "edoc-demo"
+    max_upload_mb: int = 50
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    api_token_hours: int = 24
+    session_cookie_secure: bool = False
+    timezone: str = "Asia/Ho_Chi_Minh"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and validate every ``EDOC_*`` variable; raise :class:`ConfigError` on a bad one."""
+        env = dict(os.environ if environ is None else environ)
+        data_dir = Path(env.get("EDOC_DATA_DIR", "var")).resolve()
+
+        def get(name: str, default: str, convert: Callable[[str, str], Any] | None = None) -> Any:
+            raw = env.get(name, default)
+            return convert(name, raw) if convert else raw
+
+        return cls(
+            data_dir=data_dir,
+            database_url=get(
+                "EDOC_DATABASE_URL", f"sqlite:///{data_dir / 'edoc.db'}", _as_database_url
+            ),
+            storage_url=get("EDOC_STORAGE_URL", f"file://{data_dir / 'blobs'}", _as_storage_url),
+            search_url=get("EDOC_SEARCH_URL", "db", _as_search_url),
+            secret_key=env.get("EDOC_SECRET_KEY") or _persistent_secret(data_dir),
+            host=get("EDOC_HOST", "127.0.0.1"),
+            port=get("EDOC_PORT", "5000", lambda n, r: _as_int(n, r, 1, 65535)),
+            demo_password=get("EDOC_DEMO_PASSWORD", "edoc-demo"),
+            max_upload_mb=get("EDOC_MAX_UPLOAD_MB", "50", lambda n, r: _as_int(n, r, 1, 10240)),
+            lockout_threshold=get(
+                "EDOC_LOCKOUT_THRESHOLD", "5", lambda n, r: _as_int(n, r, 1, 100)
+            ),
+            lockout_minutes=get("EDOC_LOCKOUT_MINUTES", "15", lambda n, r: _as_int(n, r, 1, 10080)),
+            api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", lambda n, r: _as_int(n, r, 1, 8760)),
+            session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
+            timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
+        )
+
+    def flask_config(self) -> dict[str, Any]:
+        return {
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "MAX_CONTENT_LENGTH": self.max_upload_mb * 1024 * 1024,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
+            "BABEL_DEFAULT_LOCALE": "vi",
+            "BABEL_DEFAULT_TIMEZONE": self.timezone,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "API_TITLE": "edoc API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "EDOC": self,
+        }
+
+
+def _persistent_secret(data_dir: Path) -> str:
+    """A per-installation random key kept in the data directory, so sessions survive restarts."""
+    path = data_dir / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key

@@ -1,0 +1,64 @@
+"""What waits for a user, gathered from every business area.
+
+Each area registers a provider that returns items for the roles it serves, so the dashboard
+never needs to know about areas added later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from edoc.users.models import User
+
+
+@dataclass(frozen=True)
+class DashboardItem:
+    section: str  # the role label the item belongs under
+    title: str
+    count: int
+    url: str
+    urgent: bool = False
+
+
+Provider = Callable[[User], list[DashboardItem]]
+
+
+def register_dashboard_provider(app: Flask, provider: Provider) -> None:
+    app.extensions.setdefault("edoc.dashboard", []).append(provider)
+
+
+def items_for(user: User) -> list[DashboardItem]:
+    items: list[DashboardItem] = []
+    for provider in current_app.extensions.get("edoc.dashboard", []):
+        items.extend(provider(user))
+    return items
+
+
+@dataclass(frozen=True)
+class NavLink:
+    title: str
+    endpoint: str
+    roles: frozenset[str]  # empty: every signed-in user
+
+    @property
+    def url(self) -> str:
+        from flask import url_for
+
+        return url_for(self.endpoint)
+
+
+def register_nav_link(app: Flask, title: str, endpoint: str, *roles: str) -> None:
+    """A top-bar link for the users holding one of ``roles``."""
+    app.extensions.setdefault("edoc.nav", []).append(NavLink(title, endpoint, frozenset(roles)))
+
+
+def nav_links_for(user: User) -> list[NavLink]:
+    held = {role.value for role in user.roles}
+    return [
+        link
+        for link in current_app.extensions.get("edoc.nav", [])
+        if not link.roles or link.roles & held
+    ]

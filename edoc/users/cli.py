@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from edoc.users.models import Clearance, Role
+
+
+@click.group("user")
+def user_group() -> None:
+    """Accounts."""
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--full-name", required=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]))
+@click.option("--clearance", type=click.IntRange(0, 3), default=0)
+@click.password_option()
+@with_appcontext
+def create(
+    username: str, full_name: str, roles: tuple[str, ...], clearance: int, password: str
+) -> None:
+    """Create a user (the password is prompted, never an argument in shell history)."""
+    from edoc.users.services import create_user
+
+    user = create_user(
+        username=username,
+        full_name=full_name,
+        password=password,
+        roles=roles,
+        clearance=Clearance(clearance),
+    )
+    click.echo(f"created user {user.username} (id {user.id})")
+
+
+@user_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock(username: str) -> None:
+    """Lift a lock-out after repeated failed logins."""
+    from edoc.users.services import find_user, update_user
+
+    user = find_user(username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    update_user(
+        user.id,
+        full_name=user.full_name,
+        title=user.title,
+        email=user.email,
+        roles=user.roles,
+        unit_id=user.unit_id,
+        clearance=user.clearance_level,
+        active=user.active,
+        unlock=True,
+    )
+    click.echo(f"unlocked {user.username}")

@@ -1,0 +1,294 @@
+"""Account operations: authentication with lock-out, API tokens, users and units.
+
+Every function here commits its own transaction and writes the audit row inside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from edoc.audit.services import record, record_security_event
+from edoc.db import utcnow
+from edoc.errors import AppError, Conflict, NotFound, Unauthorized
+from edoc.extensions import db
+from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole
+from edoc.users.passwords import hash_password, needs_rehash, verify_password
+
+MIN_PASSWORD_LENGTH = 8
+
+
+class AccountLocked(AppError):
+    status = 423
+
+
+def _settings():
+    return current_app.config["EDOC"]
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+
+
+def authenticate(username: str, password: str) -> User:
+    """Check a password; count failures and lock the account after too many in a row.
+
+    Raises :class:`Unauthorized` for a wrong username or password (the same message for both)
+    and :class:`AccountLocked` while the account is locked, even for the right password.
+    """
+    settings = _settings()
+    user = find_user(username.strip())
+    now = utcnow()
+    if user is not None and user.is_locked(now):
+        record_security_event(
+            "auth.login_refused_locked", object_type="user", object_id=user.id, actor=user
+        )
+        raise AccountLocked(
+            "account_locked",
+            _(
+                "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %(minutes)s phút "
+                "hoặc liên hệ quản trị.",
+                minutes=settings.lockout_minutes,
+            ),
+        )
+    if user is None or not verify_password(user.password_hash, password) or not user.active:
+        if user is not None:
+            user.failed_logins += 1
+            locked = user.failed_logins >= settings.lockout_threshold
+            if locked:
+                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                user.failed_logins = 0
+            record(
+                "auth.account_locked" if locked else "auth.login_failed",
+                object_type="user",
+                object_id=user.id,
+                actor=user,
+                details={"reason": "inactive" if not user.active else "bad_password"},
+            )
+            db.session.commit()
+        else:
+            record_security_event(
+                "auth.login_failed",
+                actor_name=username[:64],
+                details={"reason": "unknown_user"},
+            )
+        raise Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    record("auth.login", object_type="user", object_id=user.id, actor=user)
+    db.session.commit()
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_api_token(user: User) -> tuple[str, ApiToken]:
+    token = "edoc_" + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_digest(token),
+        expires_at=utcnow() + timedelta(hours=_settings().api_token_hours),
+    )
+    db.session.add(row)
+    db.session.flush()
+    record("auth.token_issued", object_type="api_token", object_id=row.id, actor=user)
+    db.session.commit()
+    return token, row
+
+
+def user_for_token(token: str) -> User:
+    """Resolve a bearer token; refuse unknown, expired or revoked ones (and audit the refusal)."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    now = utcnow()
+    if row is None:
+        record_security_event("auth.token_rejected", details={"reason": "unknown"})
+        raise Unauthorized("invalid_token", _("Mã truy cập (token) không hợp lệ."))
+    if row.revoked_at is not None or row.expires_at <= now or not row.user.active:
+        reason = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "inactive"
+        record_security_event(
+            "auth.token_rejected",
+            object_type="api_token",
+            object_id=row.id,
+            actor=row.user,
+            details={"reason": reason},
+        )
+        raise Unauthorized("token_expired", _("Mã truy cập đã hết hạn hoặc bị thu hồi."))
+    row.last_used_at = now
+    db.session.commit()
+    return row.user
+
+
+def revoke_api_token(token: str) -> None:
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record("auth.token_revoked", object_type="api_token", object_id=row.id, actor=row.user)
+        db.session.commit()
+
+
+def _check_password_policy(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AppError(
+            "weak_password",
+            _("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH),
+            422,
+        )
+
+
+def _set_roles(user: User, roles: Iterable[Role | str]) -> None:
+    wanted = {Role(r) for r in roles}
+    user.role_rows = [row for row in user.role_rows if Role(row.role) in wanted]
+    have = {Role(row.role) for row in user.role_rows}
+    user.role_rows.extend(UserRole(role=role.value) for role in sorted(wanted - have))
+
+
+def create_user(
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    roles: Iterable[Role | str],
+    unit_id: int | None = None,
+    clearance: Clearance = Clearance.NONE,
+    title: str = "",
+    email: str = "",
+) -> User:
+    username = username.strip()
+    if not username or not username.replace(".", "").replace("_", "").isalnum():
+        raise AppError(
+            "invalid_username",
+            _("Tên đăng nhập chỉ gồm chữ, số, dấu chấm và gạch dưới."),
+            422,
+        )
+    if find_user(username) is not None:
+        raise Conflict("username_taken", _("Tên đăng nhập %(u)s đã tồn tại.", u=username))
+    _check_password_policy(password)
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        title=title.strip(),
+        email=email.strip(),
+        password_hash=hash_password(password),
+        unit_id=unit_id,
+        clearance=int(clearance),
+    )
+    _set_roles(user, roles)
+    db.session.add(user)
+    db.session.flush()
+    record(
+        "user.created",
+        object_type="user",
+        object_id=user.id,
+        details={
+            "username": user.username,
+            "roles": sorted(r.value for r in user.roles),
+            "clearance": int(clearance),
+            "unit_id": unit_id,
+        },
+    )
+    db.session.commit()
+    return user
+
+
+def update_user(
+    user_id: int,
+    *,
+    full_name: str,
+    title: str,
+    email: str,
+    roles: Iterable[Role | str],
+    unit_id: int | None,
+    clearance: Clearance,
+    active: bool,
+    new_password: str | None = None,
+    unlock: bool = False,
+) -> User:
+    user = get_user(user_id)
+    before = _user_snapshot(user)
+    user.full_name = full_name.strip()
+    user.title = title.strip()
+    user.email = email.strip()
+    user.unit_id = unit_id
+    user.clearance = int(clearance)
+    user.active = active
+    _set_roles(user, roles)
+    if new_password:
+        _check_password_policy(new_password)
+        user.password_hash = hash_password(new_password)
+    if unlock:
+        user.locked_until = None
+        user.failed_logins = 0
+    after = _user_snapshot(user)
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if new_password:
+        changes["password_changed"] = True
+    record("user.updated", object_type="user", object_id=user.id, details={"changes": changes})
+    db.session.commit()
+    return user
+
+
+def _user_snapshot(user: User) -> dict[str, object]:
+    return {
+        "full_name": user.full_name,
+        "title": user.title,
+        "email": user.email,
+        "unit_id": user.unit_id,
+        "clearance": user.clearance,
+        "active": user.active,
+        "roles": sorted(r.value for r in user.roles),
+        "locked": user.locked_until is not None,
+    }
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("user_not_found", _("Không tìm thấy người dùng."))
+    return user
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def list_units() -> list[Unit]:
+    return list(db.session.scalars(select(Unit).order_by(Unit.code)))
+
+
+def create_unit(*, code: str, name: str, parent_id: int | None = None) -> Unit:
+    code = code.strip().upper()
+    if not code or not name.strip():
+        raise AppError("invalid_unit", _("Mã và tên đơn vị là bắt buộc."), 422)
+    if db.session.scalar(select(Unit).where(Unit.code == code)) is not None:
+        raise Conflict("unit_code_taken", _("Mã đơn vị %(c)s đã tồn tại.", c=code))
+    unit = Unit(code=code, name=name.strip(), parent_id=parent_id)
+    db.session.add(unit)
+    db.session.flush()
+    record("unit.created", object_type="unit", object_id=unit.id, details={"code": code})
+    db.session.commit()
+    return unit
+
+
+def update_unit(unit_id: int, *, name: str, parent_id: int | None) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("unit_not_found", _("Không tìm thấy đơn vị."))
+    if parent_id == unit.id:
+        raise AppError("invalid_unit", _("Một đơn vị không thể là đơn vị cha của chính nó."), 422)
+    changes = {"name": [unit.name, name.strip()], "parent_id": [unit.parent_id, parent_id]}
+    unit.name = name.strip()
+    unit.parent_id = parent_id
+    record("unit.updated", object_type="unit", object_id=unit.id, details={"changes": changes})
+    db.session.commit()
+    return unit
