@@ -80,24 +80,35 @@ def _init_login(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
     from edoc.api import init_api, register_api_blueprint
     from edoc.audit.views import bp as audit_bp
-    from edoc.core.dashboard import register_dashboard_provider
+    from edoc.core.dashboard import register_dashboard_provider, register_nav_link
     from edoc.core.health import check_database, register_health_check
     from edoc.core.views import admin_dashboard_items
     from edoc.core.views import bp as core_bp
+    from edoc.incoming.api import blp as incoming_api
+    from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
+    from edoc.incoming.views import bp as incoming_bp
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(incoming_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
+    register_api_blueprint(incoming_api)
 
     register_health_check(app, "database", check_database)
+    # init_storage(app) is wired when the storage library lands (issue: Storage)
+    register_dashboard_provider(app, incoming_dashboard_items)
     register_dashboard_provider(app, admin_dashboard_items)
+    register_nav_link(app, _l("Văn bản đến"), "incoming.incoming_list")
+    register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
 
 
 def _register_template_helpers(app: Flask) -> None:

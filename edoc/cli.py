@@ -76,24 +76,35 @@ def audit_verify() -> None:
 @cli.command("serve")
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
+@click.option("--worker/--no-worker", default=True, help="Start a background worker beside it.")
 @with_appcontext
-def serve(host: str | None, port: int | None) -> None:
-    """Serve the app with Flask's server (production: gunicorn wsgi:app)."""
+def serve(host: str | None, port: int | None, worker: bool) -> None:
+    """Serve the app with Flask's server (production: gunicorn wsgi:app + edoc worker)."""
+    import subprocess
+
+    from werkzeug.serving import run_simple
+
     settings = current_app.config["EDOC"]
     host = host or settings.host
     port = port or settings.port
-    click.echo(f"edoc: http://{host}:{port}/  (demo password: EDOC_DEMO_PASSWORD)")
-    from werkzeug.serving import run_simple
-
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    consumer = subprocess.Popen([sys.executable, "-m", "edoc.cli", "worker"]) if worker else None
+    click.echo(f"edoc: serving on http://{host}:{port}/")
+    try:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
+    finally:
+        if consumer is not None:
+            consumer.terminate()
+            consumer.wait(timeout=10)
 
 
 def _register_area_commands() -> None:
     from edoc.demo import demo_command
+    from edoc.jobs.cli import worker_command
     from edoc.users.cli import user_group
 
     cli.add_command(demo_command)
     cli.add_command(user_group)
+    cli.add_command(worker_command)
 
 
 _register_area_commands()
@@ -105,3 +116,7 @@ def main() -> None:
     except ConfigError as error:
         click.echo(f"edoc: configuration error: {error}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

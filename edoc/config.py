@@ -89,6 +89,7 @@ class Settings:
     api_token_hours: int = 24
     session_cookie_secure: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
+    trust_dir: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -120,7 +121,16 @@ class Settings:
             api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", lambda n, r: _as_int(n, r, 1, 8760)),
             session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
+            trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
         )
+
+    def trust_roots(self) -> list[Path]:
+        """Certificates (PEM or DER) of the CAs whose signatures this installation trusts."""
+        directory = self.trust_dir or self.data_dir / "trust"
+        if not directory.is_dir():
+            return []
+        suffixes = {".pem", ".crt", ".cer", ".der"}
+        return sorted(p for p in directory.iterdir() if p.suffix.lower() in suffixes)
 
     def flask_config(self) -> dict[str, Any]:
         return {

@@ -29,6 +29,8 @@ from edoc.extensions import db
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEMO_PASSWORD = "edoc-demo-test"
+# Seeded by the migrations and never changed by tests: kept between tests.
+REFERENCE_TABLES = ("alembic_version", "document_types", "registers")
 
 
 def _postgres_url() -> str | None:
@@ -96,8 +98,9 @@ class DatabaseUnderTest:
             tables = connection.execute(
                 text(
                     "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                    "AND tablename <> 'alembic_version'"
-                )
+                    "AND tablename <> ALL(:keep)"
+                ),
+                {"keep": list(REFERENCE_TABLES)},
             ).scalars()
             names = ", ".join(f'"{name}"' for name in tables)
             if names:

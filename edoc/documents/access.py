@@ -1,0 +1,31 @@
+"""Who may see a document. Every list, file and API path goes through here.
+
+Secrecy is applied inside the query (never by filtering a page afterwards), so counts, paging
+and totals never reveal that a secret document exists.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import Select
+
+from edoc.documents.models import Document
+from edoc.errors import NotFound
+from edoc.extensions import db
+from edoc.users.models import User
+
+
+def visible(query: Select, user: User) -> Select:
+    return query.where(Document.secrecy <= user.clearance)
+
+
+def can_see(user: User, document: Document) -> bool:
+    return document.secrecy <= user.clearance
+
+
+def get_visible_document(document_id: int, user: User) -> Document:
+    """The document, or 404 — the same answer whether it is missing or above the clearance."""
+    document = db.session.get(Document, document_id)
+    if document is None or not can_see(user, document):
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
+    return document

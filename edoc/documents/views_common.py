@@ -1,0 +1,35 @@
+"""Serving stored files."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from urllib.parse import quote
+
+from flask import Response
+
+from edoc.documents.models import DocumentFile
+from edoc.storage_service import blob_store, storage_errors
+
+MEMORY_LIMIT = 8 * 1024 * 1024
+
+
+def file_response(stored: DocumentFile, inline: bool = False) -> Response:
+    """Send a stored file only after its hash has been checked end to end.
+
+    The blob is copied through the verifying reader first, so a corrupt blob becomes a clear
+    error instead of a download that silently differs from what was registered.
+    """
+    spool = tempfile.SpooledTemporaryFile(max_size=MEMORY_LIMIT)  # noqa: SIM115 - closed by Response
+    with storage_errors(), blob_store().open(stored.sha256) as stream:
+        shutil.copyfileobj(stream, spool, length=1024 * 1024)
+    spool.seek(0)
+    disposition = "inline" if inline else "attachment"
+    response = Response(spool, mimetype=stored.content_type, direct_passthrough=True)
+    response.headers["Content-Length"] = str(stored.size)
+    response.headers["Content-Disposition"] = (
+        f"{disposition}; filename*=UTF-8''{quote(stored.filename)}"
+    )
+    response.headers["X-Content-SHA256"] = stored.sha256
+    response.call_on_close(spool.close)
+    return response

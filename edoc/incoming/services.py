@@ -1,0 +1,460 @@
+"""Receiving, registering, returning, presenting, routing and handling incoming documents.
+
+Order matters for "lose nothing, leave nothing half-done": files are checked and stored in the
+blob store first (content-addressed, so a retry stores nothing twice); only then does one
+database transaction create the rows, take the arrival number and write the audit entry.
+A failure before the commit leaves at most an unreferenced blob, which ``edoc fsck`` reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, and_, or_, select
+
+from edoc.audit.services import record
+from edoc.db import utcnow
+from edoc.documents import files
+from edoc.documents.access import get_visible_document, visible
+from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
+from edoc.documents.numbering import next_number
+from edoc.errors import AppError, Conflict, Forbidden, NotFound
+from edoc.extensions import db
+from edoc.incoming.models import (
+    HandlingNote,
+    HandlingTask,
+    IncomingDocument,
+    IncomingStatus,
+    ReceivedVia,
+    Routing,
+)
+from edoc.timeutil import to_local
+from edoc.users.models import Clearance, Role, Unit, User
+
+
+class ValidationError(AppError):
+    status = 422
+
+
+@dataclass
+class IncomingFields:
+    """What the clerk confirms when receiving a document (names as in the API)."""
+
+    sender_org: str
+    number_notation: str
+    doc_type: str
+    subject: str
+    received_via: str
+    issued_date: date | None = None
+    signer_name: str = ""
+    urgency: int = 0
+    secrecy: int = 0
+    page_count: int | None = None
+    received_at: datetime | None = None
+    recipient: str = ""
+    note: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.sender_org.strip():
+            errors["sender_org"] = _("Cần nhập cơ quan gửi.")
+        if not self.subject.strip():
+            errors["subject"] = _("Cần nhập trích yếu nội dung.")
+        if self.received_via not in {v.value for v in ReceivedVia}:
+            errors["received_via"] = _("Hình thức nhận phải là 'paper' hoặc 'electronic'.")
+        if db.session.get(DocumentType, self.doc_type) is None:
+            errors["doc_type"] = _("Loại văn bản không hợp lệ: %(t)s.", t=self.doc_type)
+        if self.urgency not in range(4):
+            errors["urgency"] = _("Độ khẩn không hợp lệ.")
+        if self.secrecy not in range(4):
+            errors["secrecy"] = _("Độ mật không hợp lệ.")
+        if self.page_count is not None and self.page_count < 1:
+            errors["page_count"] = _("Số trang phải lớn hơn 0.")
+        if self.issued_date and self.issued_date > to_local(utcnow()).date():
+            errors["issued_date"] = _("Ngày văn bản không thể ở tương lai.")
+        if errors:
+            raise ValidationError(
+                "invalid_fields", _("Thông tin văn bản chưa hợp lệ."), details=errors
+            )
+
+
+def register_for(secrecy: int) -> Register:
+    """Secret documents have their own register (ND30); everything else shares one."""
+    register = db.session.scalar(
+        select(Register).where(
+            Register.direction == Direction.INCOMING,
+            Register.secret.is_(secrecy > 0),
+            Register.active.is_(True),
+        )
+    )
+    if register is None:
+        raise AppError("register_missing", _("Chưa cấu hình sổ văn bản đến phù hợp."), status=500)
+    return register
+
+
+def receive(
+    fields: IncomingFields,
+    main: files.CheckedFile,
+    actor: User,
+    attachments: list[files.CheckedFile] | None = None,
+    register_now: bool = True,
+) -> IncomingDocument:
+    """Create the incoming document from checked, stored files.
+
+    Electronic documents whose signatures do not all check out are held unnumbered
+    (status ``received``) so the clerk can return them to the sender; everything else is
+    registered at once when ``register_now``.
+    """
+    fields.validate()
+    if fields.secrecy > actor.clearance:
+        raise Forbidden(
+            "clearance_too_low", _("Bạn không được phép tiếp nhận văn bản có độ mật này.")
+        )
+    document = Document(
+        direction=Direction.INCOMING,
+        status=IncomingStatus.RECEIVED,
+        number_notation=fields.number_notation.strip(),
+        doc_type_code=fields.doc_type,
+        subject=fields.subject.strip(),
+        issued_date=fields.issued_date,
+        issuer_org=fields.sender_org.strip(),
+        signer_name=fields.signer_name.strip() or main.signer_name(),
+        urgency=fields.urgency,
+        secrecy=fields.secrecy,
+        page_count=fields.page_count or main.page_count,
+        created_by_id=actor.id,
+    )
+    document.files.append(main.as_document_file("main"))
+    for attachment in attachments or []:
+        document.files.append(attachment.as_document_file("attachment"))
+    incoming = IncomingDocument(
+        document=document,
+        register_id=register_for(fields.secrecy).id,
+        received_at=fields.received_at or utcnow(),
+        received_via=fields.received_via,
+        recipient=fields.recipient.strip(),
+        note=fields.note.strip(),
+    )
+    db.session.add(incoming)
+    db.session.flush()
+    record(
+        "incoming.received",
+        object_type="document",
+        object_id=document.id,
+        details={
+            "sha256": main.sha256,
+            "via": fields.received_via,
+            "signatures": main.signature_verdict,
+            "secrecy": fields.secrecy,
+        },
+    )
+    hold = fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
+    if register_now and not hold:
+        _assign_arrival_number(incoming)
+    db.session.commit()
+    return incoming
+
+
+def _assign_arrival_number(incoming: IncomingDocument) -> None:
+    year = to_local(incoming.received_at).year
+    incoming.arrival_year = year
+    incoming.arrival_number = next_number(incoming.register_id, year)
+    incoming.registered_at = utcnow()
+    incoming.document.status = IncomingStatus.REGISTERED
+    record(
+        "incoming.registered",
+        object_type="document",
+        object_id=incoming.document_id,
+        details={
+            "register_id": incoming.register_id,
+            "year": year,
+            "number": incoming.arrival_number,
+        },
+    )
+
+
+def get_incoming(document_id: int, user: User) -> IncomingDocument:
+    get_visible_document(document_id, user)
+    incoming = db.session.get(IncomingDocument, document_id)
+    if incoming is None:
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
+    return incoming
+
+
+def _require_status(incoming: IncomingDocument, *allowed: IncomingStatus) -> None:
+    if incoming.status not in allowed:
+        raise Conflict(
+            "invalid_state",
+            _(
+                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
+                s=incoming.status.label,
+            ),
+        )
+
+
+def register(document_id: int, actor: User, override_reason: str = "") -> IncomingDocument:
+    """Number a held document; registering one whose signature failed needs a recorded reason."""
+    incoming = get_incoming(document_id, actor)
+    _require_status(incoming, IncomingStatus.RECEIVED)
+    main = incoming.document.main_file
+    verdict = (main.signature_report or {}).get("verdict") if main else None
+    if incoming.received_via == ReceivedVia.ELECTRONIC and verdict != "ok":
+        if not override_reason.strip():
+            raise ValidationError(
+                "signature_not_valid",
+                _("Chữ ký số không hợp lệ: cần trả lại nơi gửi hoặc ghi rõ lý do vẫn vào sổ."),
+            )
+        record(
+            "incoming.signature_override",
+            object_type="document",
+            object_id=document_id,
+            details={"reason": override_reason.strip(), "verdict": verdict},
+        )
+    _assign_arrival_number(incoming)
+    db.session.commit()
+    return incoming
+
+
+def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocument:
+    """Send back a document that failed the checks; it never gets an arrival number."""
+    incoming = get_incoming(document_id, actor)
+    _require_status(incoming, IncomingStatus.RECEIVED)
+    if not reason.strip():
+        raise ValidationError("reason_required", _("Cần nêu lý do trả lại."))
+    incoming.return_reason = reason.strip()
+    incoming.returned_at = utcnow()
+    incoming.document.status = IncomingStatus.RETURNED
+    record(
+        "incoming.returned",
+        object_type="document",
+        object_id=document_id,
+        details={"reason": incoming.return_reason, "sender": incoming.document.issuer_org},
+    )
+    db.session.commit()
+    return incoming
+
+
+def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
+    """The clerk puts the document before a leader for direction."""
+    incoming = get_incoming(document_id, actor)
+    _require_status(incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED)
+    leader = db.session.get(User, leader_id)
+    if leader is None or not leader.has_role(Role.LEADER) or not leader.active:
+        raise ValidationError("invalid_leader", _("Người nhận trình phải là lãnh đạo."))
+    if incoming.document.secrecy > leader.clearance:
+        raise ValidationError(
+            "leader_not_cleared", _("Lãnh đạo được chọn không được tiếp cận văn bản mật này.")
+        )
+    incoming.presented_to_id = leader.id
+    incoming.presented_at = utcnow()
+    incoming.document.status = IncomingStatus.PRESENTED
+    record(
+        "incoming.presented",
+        object_type="document",
+        object_id=document_id,
+        details={"leader": leader.username},
+    )
+    db.session.commit()
+    return incoming
+
+
+def route(
+    document_id: int,
+    actor: User,
+    *,
+    direction_text: str,
+    lead_unit_id: int | None = None,
+    lead_user_id: int | None = None,
+    cooperating_unit_ids: list[int] | None = None,
+    deadline: date | None = None,
+) -> Routing:
+    """The leader's direction: the lead (unit or person), cooperating units and a deadline."""
+    incoming = get_incoming(document_id, actor)
+    _require_status(
+        incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED, IncomingStatus.ROUTED
+    )
+    errors: dict[str, str] = {}
+    if not direction_text.strip():
+        errors["direction"] = _("Cần nhập ý kiến chỉ đạo.")
+    if not lead_unit_id and not lead_user_id:
+        errors["lead"] = _("Cần chọn đơn vị hoặc người chủ trì.")
+    if lead_unit_id and db.session.get(Unit, lead_unit_id) is None:
+        errors["lead_unit_id"] = _("Đơn vị chủ trì không tồn tại.")
+    lead_user = db.session.get(User, lead_user_id) if lead_user_id else None
+    if lead_user_id and (lead_user is None or not lead_user.active):
+        errors["lead_user_id"] = _("Người chủ trì không tồn tại.")
+    elif lead_user is not None and incoming.document.secrecy > lead_user.clearance:
+        errors["lead_user_id"] = _("Người chủ trì không được tiếp cận văn bản mật này.")
+    cooperating = list(dict.fromkeys(cooperating_unit_ids or []))
+    if any(db.session.get(Unit, unit_id) is None for unit_id in cooperating):
+        errors["cooperating_unit_ids"] = _("Đơn vị phối hợp không tồn tại.")
+    if deadline and deadline < to_local(utcnow()).date():
+        errors["deadline"] = _("Hạn giải quyết không thể ở quá khứ.")
+    if errors:
+        raise ValidationError("invalid_routing", _("Ý kiến chỉ đạo chưa hợp lệ."), details=errors)
+
+    for previous in incoming.routings:  # a new direction replaces the open tasks of the old one
+        for task in previous.tasks:
+            if task.status != "done":
+                task.status = "superseded"
+    routing = Routing(
+        incoming=incoming,
+        directed_by_id=actor.id,
+        direction_text=direction_text.strip(),
+        lead_unit_id=lead_unit_id,
+        lead_user_id=lead_user_id,
+        cooperating_unit_ids=cooperating,
+        deadline=deadline,
+    )
+    routing.tasks.append(
+        HandlingTask(
+            document_id=document_id, kind="lead", unit_id=lead_unit_id, user_id=lead_user_id
+        )
+    )
+    for unit_id in cooperating:
+        if unit_id != lead_unit_id:
+            routing.tasks.append(
+                HandlingTask(document_id=document_id, kind="cooperate", unit_id=unit_id)
+            )
+    incoming.deadline = deadline
+    incoming.completed_at = None
+    incoming.document.status = IncomingStatus.ROUTED
+    db.session.add(routing)
+    db.session.flush()
+    record(
+        "incoming.routed",
+        object_type="document",
+        object_id=document_id,
+        details={
+            "direction": routing.direction_text,
+            "lead_unit_id": lead_unit_id,
+            "lead_user_id": lead_user_id,
+            "cooperating_unit_ids": cooperating,
+            "deadline": deadline.isoformat() if deadline else None,
+        },
+    )
+    db.session.commit()
+    return routing
+
+
+def _task_filter(user: User) -> Any:
+    conditions = [HandlingTask.user_id == user.id]
+    if user.unit_id is not None:
+        conditions.append(
+            and_(HandlingTask.unit_id == user.unit_id, HandlingTask.user_id.is_(None))
+        )
+    return or_(*conditions)
+
+
+def tasks_for(user: User, include_done: bool = False) -> list[HandlingTask]:
+    query = (
+        select(HandlingTask)
+        .join(Document, Document.id == HandlingTask.document_id)
+        .where(_task_filter(user), Document.secrecy <= user.clearance)
+        .order_by(HandlingTask.id.desc())
+    )
+    statuses = ["open", "in_progress"] + (["done"] if include_done else [])
+    return list(db.session.scalars(query.where(HandlingTask.status.in_(statuses))))
+
+
+def report_progress(task_id: int, actor: User, text: str, done: bool = False) -> HandlingTask:
+    """The assignee records progress; finishing the lead task completes the document."""
+    task = db.session.get(HandlingTask, task_id)
+    if task is None:
+        raise NotFound("task_not_found", _("Không tìm thấy nhiệm vụ."))
+    get_visible_document(task.document_id, actor)
+    mine = task.user_id == actor.id or (task.user_id is None and task.unit_id == actor.unit_id)
+    if not mine:
+        raise Forbidden("not_assignee", _("Nhiệm vụ này không được giao cho bạn."))
+    if task.status not in {"open", "in_progress"}:
+        raise Conflict("task_closed", _("Nhiệm vụ đã kết thúc."))
+    if not text.strip():
+        raise ValidationError("text_required", _("Cần nhập nội dung tiến độ."))
+    task.notes.append(HandlingNote(author_id=actor.id, text=text.strip()))
+    task.status = "done" if done else "in_progress"
+    if done:
+        task.completed_at = utcnow()
+        if task.kind == "lead":
+            incoming = db.session.get(IncomingDocument, task.document_id)
+            incoming.completed_at = task.completed_at
+            incoming.document.status = IncomingStatus.DONE
+    record(
+        "incoming.task_done" if done else "incoming.task_progress",
+        object_type="document",
+        object_id=task.document_id,
+        details={"task_id": task.id, "text": text.strip()},
+    )
+    db.session.commit()
+    return task
+
+
+@dataclass
+class IncomingFilter:
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = ""
+    register_id: int | None = None
+    presented_to_id: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def list_query(user: User, flt: IncomingFilter) -> Select:
+    from edoc.timeutil import local_day_end_utc, local_day_start_utc
+
+    query = visible(
+        select(IncomingDocument).join(Document, Document.id == IncomingDocument.document_id),
+        user,
+    )
+    if flt.status:
+        query = query.where(Document.status == flt.status)
+    if flt.date_from:
+        query = query.where(IncomingDocument.received_at >= local_day_start_utc(flt.date_from))
+    if flt.date_to:
+        query = query.where(IncomingDocument.received_at < local_day_end_utc(flt.date_to))
+    if flt.register_id:
+        query = query.where(IncomingDocument.register_id == flt.register_id)
+    if flt.presented_to_id:
+        query = query.where(IncomingDocument.presented_to_id == flt.presented_to_id)
+    if flt.q.strip():
+        like = f"%{flt.q.strip()}%"
+        query = query.where(or_(Document.subject.ilike(like), Document.number_notation.ilike(like)))
+    return query
+
+
+def list_incoming(user: User, flt: IncomingFilter) -> tuple[int, list[IncomingDocument]]:
+    from sqlalchemy import func
+
+    query = list_query(user, flt)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(IncomingDocument.received_at.desc(), IncomingDocument.document_id.desc())
+        .limit(flt.per_page)
+        .offset((max(flt.page, 1) - 1) * flt.per_page)
+    ).all()
+    return total, list(rows)
+
+
+def leaders(min_clearance: int = Clearance.NONE) -> list[User]:
+    users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
+    return [u for u in users if u.has_role(Role.LEADER) and u.clearance >= min_clearance]
+
+
+def document_file_for(user: User, document_id: int) -> DocumentFile:
+    document = get_visible_document(document_id, user)
+    main = document.main_file
+    if main is None:
+        raise NotFound("file_not_found", _("Văn bản chưa có tệp."))
+    record(
+        "document.file_downloaded",
+        object_type="document",
+        object_id=document_id,
+        details={"sha256": main.sha256},
+    )
+    db.session.commit()
+    return main

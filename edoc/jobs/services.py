@@ -1,0 +1,64 @@
+"""Creating jobs, reporting their progress, and the outbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from edoc.db import utcnow
+from edoc.errors import NotFound
+from edoc.extensions import db
+from edoc.jobs.models import Job, OutboxEntry
+
+
+def create_job(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
+    job = Job(kind=kind, params=params, created_by_id=user_id)
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def get_job(job_id: str, user_id: int | None = None) -> Job:
+    job = db.session.get(Job, job_id)
+    if job is None or (user_id is not None and job.created_by_id not in (None, user_id)):
+        raise NotFound("job_not_found", _("Không tìm thấy tác vụ."))
+    return job
+
+
+def progress(job_id: str, *, done: int, total: int | None = None, message: str = "") -> None:
+    values: dict[str, Any] = {"done": done, "status": "running"}
+    if total is not None:
+        values["total"] = total
+    if message:
+        values["message"] = message
+    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+    db.session.commit()
+
+
+def finish(job_id: str, result: dict[str, Any] | None = None, error: str = "") -> None:
+    db.session.rollback()
+    values: dict[str, Any] = {"finished_at": utcnow(), "status": "failed" if error else "done"}
+    if result is not None:
+        values["result"] = result
+    if error:
+        values["message"] = error
+    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+    db.session.commit()
+
+
+def enqueue_outbox(topic: str, document_id: int) -> None:
+    """Called inside the caller's transaction, next to the change it describes."""
+    db.session.add(OutboxEntry(topic=topic, document_id=document_id))
+
+
+def pending_outbox(topic: str, limit: int) -> list[OutboxEntry]:
+    return list(
+        db.session.scalars(
+            select(OutboxEntry)
+            .where(OutboxEntry.topic == topic)
+            .order_by(OutboxEntry.id)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,134 @@
+"""Registers and reports as printable PDF (A4 landscape) and as XLSX.
+
+Both renderers take the same :class:`Table`, so the paper register and the spreadsheet always
+have the same columns. The PDF embeds DejaVu, which has every Vietnamese glyph.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+
+FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width_mm: float
+
+
+@dataclass
+class Table:
+    title: str
+    subtitle: str
+    columns: list[Column]
+    rows: list[list[str]] = field(default_factory=list)
+    agency: str = ""
+    highlight_rows: set[int] = field(default_factory=set)  # printed in red (overdue)
+
+
+def _register_fonts() -> tuple[str, str]:
+    if "EdocSans" in pdfmetrics.getRegisteredFontNames():
+        return "EdocSans", "EdocSans-Bold"
+    for directory in FONT_DIRS:
+        regular, bold = directory / "DejaVuSans.ttf", directory / "DejaVuSans-Bold.ttf"
+        if regular.is_file() and bold.is_file():
+            pdfmetrics.registerFont(TTFont("EdocSans", str(regular)))
+            pdfmetrics.registerFont(TTFont("EdocSans-Bold", str(bold)))
+            return "EdocSans", "EdocSans-Bold"
+    raise RuntimeError("DejaVu fonts not found: install fonts-dejavu-core (scripts/bootstrap)")
+
+
+def render_pdf(table: Table) -> bytes:
+    regular, bold = _register_fonts()
+    cell = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10)
+    head = ParagraphStyle("head", parent=cell, fontName=bold, alignment=1)
+    title = ParagraphStyle("title", fontName=bold, fontSize=14, leading=18, alignment=1)
+    subtitle = ParagraphStyle("subtitle", fontName=regular, fontSize=10, leading=13, alignment=1)
+    agency = ParagraphStyle("agency", fontName=bold, fontSize=10, leading=13)
+
+    def para(text: str, style: ParagraphStyle) -> Paragraph:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return Paragraph(escaped.replace("\n", "<br/>"), style)
+
+    data = [[para(c.header, head) for c in table.columns]]
+    data += [[para(value, cell) for value in row] for row in table.rows]
+    grid = LongTable(data, colWidths=[c.width_mm * mm for c in table.columns], repeatRows=1)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+    ]
+    for index in table.highlight_rows:
+        style.append(("TEXTCOLOR", (0, index + 1), (-1, index + 1), colors.HexColor("#c62828")))
+    grid.setStyle(TableStyle(style))
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=12 * mm,
+        rightMargin=12 * mm,
+        topMargin=12 * mm,
+        bottomMargin=12 * mm,
+        title=table.title,
+        author=table.agency,
+    )
+    story = []
+    if table.agency:
+        story.append(para(table.agency.upper(), agency))
+    story += [para(table.title, title), para(table.subtitle, subtitle), Spacer(1, 6 * mm), grid]
+
+    def number_pages(canvas, doc) -> None:
+        canvas.setFont(regular, 8)
+        canvas.drawRightString(doc.pagesize[0] - 12 * mm, 7 * mm, f"Trang {doc.page}")
+
+    document.build(story, onFirstPage=number_pages, onLaterPages=number_pages)
+    return buffer.getvalue()
+
+
+def render_xlsx(table: Table) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = table.title[:31]
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.append([table.agency])
+    sheet.append([table.title])
+    sheet["A2"].font = Font(bold=True, size=14)
+    sheet.append([table.subtitle])
+    sheet.append([c.header for c in table.columns])
+    header_row = sheet.max_row
+    for index, column in enumerate(table.columns, start=1):
+        header = sheet.cell(row=header_row, column=index)
+        header.font = Font(bold=True)
+        header.alignment = Alignment(wrap_text=True, vertical="top", horizontal="center")
+        header.border = border
+        sheet.column_dimensions[get_column_letter(index)].width = max(8, column.width_mm / 2.2)
+    for row_index, row in enumerate(table.rows):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = border
+            if row_index in table.highlight_rows:
+                cell.font = Font(color="C62828")
+    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.print_options.gridLines = True
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
