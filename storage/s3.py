@@ -8,6 +8,7 @@ under a content address: the copy is atomic on the server.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -109,10 +110,9 @@ class S3Store(BlobStore):
         return BlobInfo(reader.sha256, reader.size)
 
     def _remove_quietly(self, key: str, version_id: str | None) -> None:
-        try:
+        # A leftover temporary object is never addressed; the garbage collector removes it.
+        with contextlib.suppress(*NETWORK_ERRORS):
             self.client.remove_object(self.bucket, key, version_id=version_id)
-        except NETWORK_ERRORS:
-            pass  # a leftover temporary object is never addressed; gc removes old ones
 
     def _exists(self, key: str) -> bool:
         try:
