@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -71,6 +72,26 @@ def audit_verify() -> None:
         f"audit log BROKEN at {where}: {problem.reason}; {checked} rows before it are intact"
     )
     sys.exit(1)
+
+
+@cli.command("verify-pdf")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--at", "at", default=None, help="Validate as of this ISO 8601 time.")
+@click.option("--trust", multiple=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--timeout", default=60.0, show_default=True)
+@with_appcontext
+def verify_pdf(
+    file: Path, as_json: bool, at: str | None, trust: tuple[Path, ...], timeout: float
+) -> None:
+    """Validate FILE's signatures (trusting EDOC_TRUST_DIR unless --trust is given).
+
+    Exit 0: all intact, valid, trusted, only allowed changes; 1: not so; 2: not a readable PDF.
+    """
+    from signing.cli_verify import parse_moment, run_verify
+
+    roots = list(trust) or current_app.config["EDOC"].trust_roots()
+    sys.exit(run_verify(file, as_json, parse_moment(at), roots, timeout))
 
 
 @cli.command("serve")

@@ -1,0 +1,339 @@
+"""Validating every signature in a PDF, bounded in time and memory.
+
+pyHanko does the validation; this module decides what the product calls a good document (every
+signature intact, valid and trusted, and nothing but allowed changes after each one), turns the
+result into plain data, and runs it in a child process with a wall-clock timeout and an
+address-space limit, so a hostile file can neither hang nor exhaust the caller.
+"""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+import resource
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from signing.errors import PdfInputError, SigningError, ValidationTimeout
+
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MEMORY_LIMIT_MB = 1536
+ALLOWED_LEVELS = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
+GOOD_COVERAGE = {"ENTIRE_FILE", "ENTIRE_REVISION"}
+
+
+@dataclass
+class SignatureReport:
+    field_name: str
+    kind: str = "signature"  # or "timestamp" (a PAdES document time-stamp)
+    signer_name: str = ""
+    signer_subject: str = ""
+    signer_organization: str = ""
+    certificate_serial: str = ""
+    certificate_issuer: str = ""
+    certificate_not_before: str = ""
+    certificate_not_after: str = ""
+    signing_time: str | None = None  # claimed by the signer
+    timestamp_time: str | None = None  # from a trusted time-stamp, if any
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+    coverage: str = ""
+    modification_level: str | None = None
+    docmdp_ok: bool | None = None
+    md_algorithm: str = ""
+    pades_level: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def changes_allowed(self) -> bool:
+        return (
+            self.coverage in GOOD_COVERAGE
+            and self.modification_level in ALLOWED_LEVELS
+            and self.docmdp_ok is not False
+        )
+
+    @property
+    def ok(self) -> bool:
+        return self.intact and self.valid and self.trusted and self.changes_allowed
+
+
+@dataclass
+class ValidationReport:
+    signatures: list[SignatureReport]
+    validated_at: str
+
+    @property
+    def verdict(self) -> str:
+        if not self.signatures:
+            return "no_signatures"
+        return "ok" if all(s.ok for s in self.signatures) else "invalid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "validated_at": self.validated_at,
+            "signatures": [
+                {**vars(s), "changes_allowed": s.changes_allowed, "ok": s.ok}
+                for s in self.signatures
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ValidationReport:
+        names = set(SignatureReport.__dataclass_fields__)
+        return cls(
+            signatures=[
+                SignatureReport(**{k: v for k, v in s.items() if k in names})
+                for s in data.get("signatures", [])
+            ],
+            validated_at=data.get("validated_at", ""),
+        )
+
+
+def _load_certs(sources: list[Any]) -> list[Any]:
+    from asn1crypto import pem, x509
+
+    certs = []
+    for source in sources:
+        if isinstance(source, bytes):
+            items: list[Any] = [source]
+        elif Path(source).is_dir():
+            items = sorted(p for p in Path(source).rglob("*") if p.is_file())
+        else:
+            items = [Path(source)]
+        for item in items:
+            data = item if isinstance(item, bytes) else item.read_bytes()
+            if pem.detect(data):
+                for _type, _headers, der in pem.unarmor(data, multiple=True):
+                    certs.append(x509.Certificate.load(der))
+            else:
+                try:
+                    certs.append(x509.Certificate.load(data))
+                except ValueError:
+                    continue
+    return certs
+
+
+def _name_attr(name: Any, attr: str) -> str:
+    try:
+        return str(name.native.get(attr, "") or "")
+    except (AttributeError, ValueError):
+        return ""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def validate_pdf_in_process(
+    data: bytes,
+    trust_roots: list[Any] | None = None,
+    at: datetime | None = None,
+    allow_fetching: bool = False,
+) -> ValidationReport:
+    """Validate in this process (callers should prefer :func:`validate_pdf`)."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    if not data.lstrip()[:1024].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
+        raise PdfInputError("not_pdf", "the file does not start with a PDF header")
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        if reader.encrypted:
+            raise PdfInputError(
+                "encrypted_pdf", "the PDF is encrypted; a password or key is needed to open it"
+            )
+        _walk_pages(reader)
+    except PdfInputError:
+        raise
+    except (PdfError, ValueError, KeyError, TypeError, RecursionError) as error:
+        raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
+    try:
+        signatures = reader.embedded_signatures
+    except PdfError as error:  # the form tree itself is broken (e.g. circular)
+        raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
+    except (ValueError, KeyError, TypeError) as error:  # a signature's CMS cannot be parsed
+        unreadable = SignatureReport(field_name="", problems=[f"unreadable signature: {error}"])
+        return ValidationReport([unreadable], datetime.now(UTC).isoformat())
+
+    roots = _load_certs(trust_roots or [])
+    context_args: dict[str, Any] = {"trust_roots": roots, "allow_fetching": allow_fetching}
+    if at is not None:
+        context_args["moment"] = at
+    reports = []
+    for embedded in signatures:
+        context = ValidationContext(**context_args)
+        report = SignatureReport(field_name=embedded.field_name or "")
+        if embedded.sig_object_type == "/DocTimeStamp":
+            reports.append(_timestamp_report(report, embedded, context))
+            continue
+        try:
+            status = validate_pdf_signature(embedded, context)
+        except Exception as error:  # a broken signature is a finding, not a crash
+            report.problems.append(f"{type(error).__name__}: {error}")
+            cert = getattr(embedded, "signer_cert", None)
+            if cert is not None:
+                _describe_cert(report, cert)
+            reports.append(report)
+            continue
+        _describe_cert(report, status.signing_cert)
+        report.intact = bool(status.intact)
+        report.valid = bool(status.valid)
+        report.trusted = bool(status.trusted)
+        report.coverage = status.coverage.name if status.coverage else ""
+        level = status.modification_level
+        report.modification_level = level.name if level is not None else None
+        report.docmdp_ok = status.docmdp_ok
+        report.md_algorithm = status.md_algorithm or ""
+        report.signing_time = _iso(status.signer_reported_dt)
+        if status.timestamp_validity is not None:
+            report.timestamp_time = _iso(status.timestamp_validity.timestamp)
+        report.pades_level = _pades_level(embedded, status)
+        if not report.trusted and status.trust_problem_indic is not None:
+            report.problems.append(f"trust: {status.trust_problem_indic.name}")
+        if status.diff_result is not None and not hasattr(status.diff_result, "modification_level"):
+            report.problems.append(f"disallowed change after signing: {status.diff_result}")
+        reports.append(report)
+    return ValidationReport(reports, datetime.now(UTC).isoformat())
+
+
+def _timestamp_report(report: SignatureReport, embedded: Any, context: Any) -> SignatureReport:
+    from pyhanko.sign.validation import validate_pdf_timestamp
+
+    report.kind = "timestamp"
+    try:
+        status = validate_pdf_timestamp(embedded, context)
+    except Exception as error:
+        report.problems.append(f"{type(error).__name__}: {error}")
+        return report
+    _describe_cert(report, status.signing_cert)
+    report.intact, report.valid, report.trusted = status.intact, status.valid, status.trusted
+    report.coverage = status.coverage.name if status.coverage else ""
+    level = status.modification_level
+    report.modification_level = level.name if level is not None else None
+    report.docmdp_ok = status.docmdp_ok
+    report.timestamp_time = _iso(status.timestamp)
+    report.md_algorithm = status.md_algorithm or ""
+    return report
+
+
+def _walk_pages(reader: Any) -> None:
+    """Walk the page tree once: circular or broken trees fail here, not later."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+
+    seen: set[Any] = set()
+    stack = [reader.root.raw_get("/Pages")]
+    count = 0
+    while stack:
+        reference = stack.pop()
+        key = getattr(reference, "idnum", None), getattr(reference, "generation", None)
+        if key[0] is not None:
+            if key in seen:
+                raise PdfReadError("circular page tree")
+            seen.add(key)
+        node = reference.get_object() if hasattr(reference, "get_object") else reference
+        if node.get("/Type") == "/Pages" or "/Kids" in node:
+            stack.extend(reversed(list(node["/Kids"])))
+        else:
+            count += 1
+        if count > 100_000:
+            raise PdfReadError("page tree too large")
+
+
+def _describe_cert(report: SignatureReport, cert: Any) -> None:
+    subject = cert.subject
+    report.signer_name = _name_attr(subject, "common_name")
+    report.signer_organization = _name_attr(subject, "organization_name")
+    report.signer_subject = subject.human_friendly
+    report.certificate_serial = format(cert.serial_number, "x")
+    report.certificate_issuer = cert.issuer.human_friendly
+    validity = cert["tbs_certificate"]["validity"]
+    report.certificate_not_before = _iso(validity["not_before"].native) or ""
+    report.certificate_not_after = _iso(validity["not_after"].native) or ""
+
+
+def _pades_level(embedded: Any, status: Any) -> str:
+    if embedded.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+        return ""
+    level = "B-B"
+    if status.timestamp_validity is not None:
+        level = "B-T"
+    try:
+        dss = embedded.reader.root.get("/DSS")
+    except Exception:
+        dss = None
+    if dss is not None and level == "B-T":
+        level = "B-LT"
+    return level
+
+
+def _child(
+    conn: Any, data: bytes, roots: list[Any], at: datetime | None, fetch: bool, limit_mb: int
+) -> None:
+    import logging
+
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings go in the report
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    limit = limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        report = validate_pdf_in_process(data, roots, at, fetch)
+        conn.send(("ok", report.to_dict()))
+    except PdfInputError as error:
+        conn.send(("input", (error.code, str(error))))
+    except MemoryError:
+        conn.send(("input", ("too_large", "validating this file needs too much memory")))
+    except Exception as error:
+        conn.send(("input", ("malformed_pdf", f"the PDF cannot be read: {error}")))
+    finally:
+        conn.close()
+
+
+_context = multiprocessing.get_context("forkserver")
+_context.set_forkserver_preload(["pyhanko.sign.validation", "pyhanko.pdf_utils.reader"])
+
+
+def validate_pdf(
+    source: bytes | str | Path,
+    *,
+    trust_roots: list[Any] | None = None,
+    at: datetime | None = None,
+    allow_fetching: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+) -> ValidationReport:
+    """Validate every signature of a PDF in a child process; raise on unreadable input.
+
+    Raises :class:`PdfInputError` (``not_pdf``, ``malformed_pdf``, ``encrypted_pdf``,
+    ``too_large``) or :class:`ValidationTimeout`.
+    """
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    roots = [str(r) if isinstance(r, Path) else r for r in (trust_roots or [])]
+    receiver, sender = _context.Pipe(duplex=False)
+    process = _context.Process(
+        target=_child, args=(sender, data, roots, at, allow_fetching, memory_limit_mb)
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise ValidationTimeout(f"validation took longer than {timeout:g} s")
+        kind, payload = receiver.recv()
+    except EOFError:
+        raise PdfInputError("too_large", "the validator stopped (out of memory?)") from None
+    finally:
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        receiver.close()
+    if kind == "input":
+        code, message = payload
+        raise PdfInputError(code, message)
+    if kind != "ok":
+        raise SigningError(str(payload))
+    return ValidationReport.from_dict(payload)
