@@ -85,12 +85,13 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.api import init_api, register_api_blueprint
     from edoc.audit.views import bp as audit_bp
     from edoc.core.dashboard import register_dashboard_provider, register_nav_link
-    from edoc.core.health import check_database, register_health_check
+    from edoc.core.health import check_database, check_search, register_health_check
     from edoc.core.views import admin_dashboard_items
     from edoc.core.views import bp as core_bp
     from edoc.incoming.api import blp as incoming_api
     from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
     from edoc.incoming.views import bp as incoming_bp
+    from edoc.storage_service import init_storage
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
 
@@ -104,7 +105,8 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(incoming_api)
 
     register_health_check(app, "database", check_database)
-    # init_storage(app) is wired when the storage library lands (issue: Storage)
+    init_storage(app)
+    register_health_check(app, "search", check_search)
     register_dashboard_provider(app, incoming_dashboard_items)
     register_dashboard_provider(app, admin_dashboard_items)
     register_nav_link(app, _l("Văn bản đến"), "incoming.incoming_list")

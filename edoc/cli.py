@@ -121,11 +121,15 @@ def serve(host: str | None, port: int | None, worker: bool) -> None:
 def _register_area_commands() -> None:
     from edoc.demo import demo_command
     from edoc.jobs.cli import worker_command
+    from edoc.storage_cli import fsck_command, gc_command, storage_group
     from edoc.users.cli import user_group
 
     cli.add_command(demo_command)
     cli.add_command(user_group)
     cli.add_command(worker_command)
+    cli.add_command(fsck_command)
+    cli.add_command(gc_command)
+    cli.add_command(storage_group)
 
 
 _register_area_commands()

@@ -11,6 +11,15 @@ from edoc.documents.models import (
 from edoc.extensions import Base
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.jobs.models import Job, OutboxEntry
+from edoc.outgoing.models import (
+    Dispatch,
+    DraftVersion,
+    NumberAllocation,
+    Organization,
+    OutgoingDocument,
+    ReviewComment,
+    SigningRequest,
+)
 from edoc.users.models import ApiToken, Unit, User, UserRole
 
 metadata = Base.metadata
@@ -19,17 +28,24 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "AuditHead",
+    "Dispatch",
     "Document",
     "DocumentFile",
     "DocumentType",
+    "DraftVersion",
     "HandlingNote",
     "HandlingTask",
     "IncomingDocument",
     "Job",
+    "NumberAllocation",
+    "Organization",
     "OutboxEntry",
+    "OutgoingDocument",
     "Register",
     "RegisterCounter",
+    "ReviewComment",
     "Routing",
+    "SigningRequest",
     "Unit",
     "User",
     "UserRole",

@@ -25,9 +25,15 @@ def init_storage(app: Flask) -> None:
 def blob_store() -> BlobStore:
     store = current_app.extensions.get("edoc.blobstore")
     if store is None:
+        import os
+
         from storage import open_store
 
-        store = open_store(current_app.config["EDOC"].storage_url)
+        store = open_store(
+            current_app.config["EDOC"].storage_url,
+            access_key=os.environ.get("EDOC_S3_ACCESS_KEY", ""),
+            secret_key=os.environ.get("EDOC_S3_SECRET_KEY", ""),
+        )
         current_app.extensions["edoc.blobstore"] = store
     return store
 

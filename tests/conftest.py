@@ -7,9 +7,12 @@ application fixtures live in tests/app_fixtures.py and are loaded as a plugin.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.storage.seaweed import SeaweedServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,3 +26,12 @@ def corpus_dir() -> Path:
     if not (path / "README.md").is_file():
         pytest.skip(f"test corpus not found at {path} (set EDOC_TEST_CORPUS)")
     return path
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """A real SeaweedFS S3 server for the whole session (see tests/storage/seaweed.py)."""
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()

@@ -84,7 +84,7 @@ class CheckedFile:
 @contextmanager
 def spooled(upload: FileStorage | IO[bytes]) -> Iterator[Path]:
     """Copy an upload to a private temporary file in bounded chunks (never whole in memory)."""
-    with tempfile.TemporaryDirectory(dir=_tmp_root()) as directory:
+    with tempfile.TemporaryDirectory(dir=tmp_root()) as directory:
         path = Path(directory) / "upload"
         stream = upload.stream if isinstance(upload, FileStorage) else upload
         with path.open("wb") as out:
@@ -195,7 +195,7 @@ def accept_scan(uploads: list[FileStorage]) -> CheckedFile:
     """A paper original: one PDF, or page images combined into one PDF in upload order."""
     if len(uploads) == 1 and (uploads[0].mimetype or "") not in IMAGE_TYPES:
         return accept_pdf(uploads[0], validate_signatures=False, fallback_name="ban-quet.pdf")
-    with tempfile.TemporaryDirectory(dir=_tmp_root()) as directory:
+    with tempfile.TemporaryDirectory(dir=tmp_root()) as directory:
         images: list[Path] = []
         for index, upload in enumerate(uploads):
             target = Path(directory) / f"page-{index:04d}"
@@ -228,7 +228,7 @@ def accept_attachment(upload: FileStorage) -> CheckedFile:
     )
 
 
-def _tmp_root() -> Path:
+def tmp_root() -> Path:
     root = current_app.config["EDOC"].data_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     return root

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from typing import Protocol
 from urllib.parse import quote
 
 from flask import Response
 
-from edoc.documents.models import DocumentFile
 from edoc.storage_service import blob_store, storage_errors
 
 MEMORY_LIMIT = 8 * 1024 * 1024
 
 
-def file_response(stored: DocumentFile, inline: bool = False) -> Response:
+class StoredFile(Protocol):
+    filename: str
+    content_type: str
+    sha256: str
+    size: int
+
+
+def file_response(stored: StoredFile, inline: bool = False) -> Response:
     """Send a stored file only after its hash has been checked end to end.
 
     The blob is copied through the verifying reader first, so a corrupt blob becomes a clear

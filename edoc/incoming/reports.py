@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app
+from flask import Response
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -15,7 +15,8 @@ from edoc.documents.models import Document, Register
 from edoc.errors import NotFound
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
-from edoc.reports.tables import Column, Table, render_pdf, render_xlsx
+from edoc.reports.http import table_response
+from edoc.reports.tables import Column, Table
 from edoc.timeutil import local_day_end_utc, local_day_start_utc, to_local
 from edoc.users.models import User
 
@@ -84,13 +85,14 @@ def build_register(user: User, date_from: date, date_to: date, register_code: st
                 "; ".join(notes),
             ]
         )
-    agency = current_app.config.get("EDOC_AGENCY_NAME", "")
+    from edoc.outgoing.services import agency_name
+
     return Table(
         title=register.name.upper(),
         subtitle=_("Từ ngày %(a)s đến ngày %(b)s", a=_dmy(date_from), b=_dmy(date_to)),
         columns=COLUMNS,
         rows=rows,
-        agency=agency,
+        agency=agency_name(),
     )
 
 
@@ -101,13 +103,5 @@ def register_response(user: User, date_from: date, date_to: date, fmt: str) -> R
         details={"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
     )
     db.session.commit()
-    name = f"so-van-ban-den_{date_from:%Y%m%d}-{date_to:%Y%m%d}.{fmt}"
-    if fmt == "xlsx":
-        body = render_xlsx(table)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        body = render_pdf(table)
-        mimetype = "application/pdf"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
+    basename = f"so-van-ban-den_{date_from:%Y%m%d}-{date_to:%Y%m%d}"
+    return table_response(table, basename, fmt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -65,9 +66,10 @@ def make_signed_pdf(tmp_path: Path, common_name: str) -> tuple[Path, Path]:
     signer = signers.SimpleSigner.load(str(key_path), str(cert_path))
     writer = IncrementalPdfFileWriter(io.BytesIO(blank_pdf()))
     out = io.BytesIO()
-    signers.sign_pdf(
-        writer, signers.PdfSignatureMetadata(field_name="Sig1"), signer=signer, output=out
-    )
+    metadata = signers.PdfSignatureMetadata(field_name="Sig1")
+    # pyHanko calls asyncio.run(); a browser test's event loop may own this thread.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(signers.sign_pdf, writer, metadata, signer=signer, output=out).result()
     pdf = tmp_path / "signed.pdf"
     pdf.write_bytes(out.getvalue())
     return pdf, cert_path

@@ -1,0 +1,438 @@
+"""Outgoing documents: drafting, review, numbering, recall.
+
+Signing lives in :mod:`edoc.outgoing.signing`; this module owns the document's life before and
+after it. Numbers are given by :func:`allocate_number` in a transaction of their own and
+recorded in ``number_allocations``, so a number is never given twice and one whose issue failed
+stays in the register as void with its reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import Select, func, or_, select
+from werkzeug.datastructures import FileStorage
+
+from edoc.audit.services import record
+from edoc.db import utcnow
+from edoc.documents import files
+from edoc.documents.access import get_visible_document, visible
+from edoc.documents.models import Direction, Document, DocumentType, Register
+from edoc.documents.numbering import next_number
+from edoc.errors import AppError, Conflict, Forbidden, NotFound
+from edoc.extensions import db
+from edoc.outgoing.models import (
+    AUTHORITY_PREFIXES,
+    DraftVersion,
+    NumberAllocation,
+    OutgoingDocument,
+    OutgoingStatus,
+    ReviewComment,
+)
+from edoc.timeutil import to_local
+from edoc.users.models import Role, Unit, User
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+CONVERT_TIMEOUT_SECONDS = 120
+
+
+class ValidationError(AppError):
+    status = 422
+
+
+@dataclass
+class DraftFields:
+    doc_type: str
+    subject: str
+    recipients: str = ""
+    signer_id: int | None = None
+    authority_prefix: str = ""
+    urgency: int = 0
+    secrecy: int = 0
+    copies: int = 1
+    legal_normative: bool = False
+
+    def validate(self, actor: User) -> None:
+        errors: dict[str, str] = {}
+        doc_type = db.session.get(DocumentType, self.doc_type)
+        if doc_type is None:
+            errors["doc_type"] = _("Loại văn bản không hợp lệ: %(t)s.", t=self.doc_type)
+        elif self.legal_normative and not doc_type.legal_normative:
+            errors["legal_normative"] = _("Loại văn bản này không phải văn bản QPPL.")
+        if not self.subject.strip():
+            errors["subject"] = _("Cần nhập trích yếu nội dung.")
+        if self.authority_prefix not in AUTHORITY_PREFIXES:
+            errors["authority_prefix"] = _("Thẩm quyền ký không hợp lệ.")
+        if self.urgency not in range(4):
+            errors["urgency"] = _("Độ khẩn không hợp lệ.")
+        if self.secrecy not in range(4) or self.secrecy > actor.clearance:
+            errors["secrecy"] = _("Độ mật không hợp lệ.")
+        if self.copies < 1:
+            errors["copies"] = _("Số bản phải lớn hơn 0.")
+        if self.signer_id is not None:
+            signer = db.session.get(User, self.signer_id)
+            if signer is None or not signer.has_role(Role.LEADER) or not signer.active:
+                errors["signer_id"] = _("Người ký phải là lãnh đạo.")
+            elif self.secrecy > signer.clearance:
+                errors["signer_id"] = _("Người ký không được tiếp cận văn bản mật này.")
+        if errors:
+            raise ValidationError(
+                "invalid_fields", _("Thông tin dự thảo chưa hợp lệ."), details=errors
+            )
+
+
+def docx_to_pdf(source: Path, out_dir: Path) -> Path:
+    """Convert with LibreOffice headless, with a private profile and a time limit."""
+    profile = out_dir / "lo-profile"
+    try:
+        subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(out_dir),
+                str(source),
+            ],
+            capture_output=True,
+            timeout=CONVERT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (subprocess.TimeoutExpired, FileNotFoundError) as error:
+        raise files.FileRejected(
+            "conversion_failed", _("Không chuyển được tệp DOCX sang PDF.")
+        ) from error
+    produced = out_dir / (source.stem + ".pdf")
+    if not produced.is_file() or produced.stat().st_size == 0:
+        raise files.FileRejected(
+            "conversion_failed", _("Không chuyển được tệp DOCX sang PDF; tệp có thể bị hỏng.")
+        )
+    return produced
+
+
+def accept_draft_file(upload: FileStorage) -> tuple[files.CheckedFile, str]:
+    """A draft as PDF, or DOCX converted to PDF; returns the PDF and the DOCX's hash if any."""
+    name = (upload.filename or "").lower()
+    if not name.endswith(".docx") and upload.mimetype != DOCX_TYPE:
+        return files.accept_pdf(upload, validate_signatures=False, fallback_name="du-thao.pdf"), ""
+    with tempfile.TemporaryDirectory(dir=files.tmp_root()) as directory:
+        source = Path(directory) / "du-thao.docx"
+        with source.open("wb") as out:
+            shutil.copyfileobj(upload.stream, out, length=1024 * 1024)
+        if source.stat().st_size == 0:
+            raise files.FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
+        docx_sha, _size = files.store_path(source)
+        pdf = docx_to_pdf(source, Path(directory))
+        pages, _report = files.check_pdf(pdf, validate_signatures=False)
+        sha256, size = files.store_path(pdf)
+    checked = files.CheckedFile(
+        filename=Path(upload.filename or "du-thao").stem + ".pdf",
+        content_type="application/pdf",
+        sha256=sha256,
+        size=size,
+        page_count=pages,
+    )
+    return checked, docx_sha
+
+
+def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> OutgoingDocument:
+    fields.validate(actor)
+    checked, docx_sha = accept_draft_file(upload)
+    document = Document(
+        direction=Direction.OUTGOING,
+        status=OutgoingStatus.DRAFT,
+        doc_type_code=fields.doc_type,
+        subject=fields.subject.strip(),
+        issuer_org=agency_name(),
+        urgency=fields.urgency,
+        secrecy=fields.secrecy,
+        page_count=checked.page_count,
+        created_by_id=actor.id,
+    )
+    outgoing = OutgoingDocument(
+        document=document,
+        drafter_id=actor.id,
+        signer_id=fields.signer_id,
+        authority_prefix=fields.authority_prefix,
+        recipients=fields.recipients.strip(),
+        copies=fields.copies,
+        legal_normative=fields.legal_normative,
+    )
+    outgoing.versions.append(_version(1, checked, docx_sha, actor, ""))
+    db.session.add(outgoing)
+    db.session.flush()
+    record(
+        "outgoing.draft_created",
+        object_type="document",
+        object_id=document.id,
+        details={"sha256": checked.sha256, "docx_sha256": docx_sha or None},
+    )
+    db.session.commit()
+    return outgoing
+
+
+def _version(
+    number: int, checked: files.CheckedFile, docx_sha: str, actor: User, note: str
+) -> DraftVersion:
+    return DraftVersion(
+        number=number,
+        filename=checked.filename,
+        sha256=checked.sha256,
+        size=checked.size,
+        source_sha256=docx_sha,
+        note=note,
+        created_by_id=actor.id,
+    )
+
+
+def get_outgoing(document_id: int, user: User) -> OutgoingDocument:
+    get_visible_document(document_id, user)
+    outgoing = db.session.get(OutgoingDocument, document_id)
+    if outgoing is None:
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
+    return outgoing
+
+
+def _require(outgoing: OutgoingDocument, *allowed: OutgoingStatus) -> None:
+    if outgoing.status not in allowed:
+        raise Conflict(
+            "invalid_state",
+            _(
+                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
+                s=outgoing.status.label,
+            ),
+        )
+
+
+def add_version(document_id: int, upload: FileStorage, actor: User, note: str = "") -> DraftVersion:
+    """The drafter revises; earlier versions and their comments are kept."""
+    outgoing = get_outgoing(document_id, actor)
+    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    if actor.id != outgoing.drafter_id and not actor.has_role(Role.LEADER):
+        raise Forbidden("not_drafter", _("Chỉ người soạn thảo được cập nhật dự thảo."))
+    checked, docx_sha = accept_draft_file(upload)
+    version = _version(len(outgoing.versions) + 1, checked, docx_sha, actor, note.strip())
+    outgoing.versions.append(version)
+    outgoing.document.page_count = checked.page_count
+    outgoing.document.status = OutgoingStatus.DRAFT  # a new text needs a new review/signature
+    record(
+        "outgoing.version_added",
+        object_type="document",
+        object_id=document_id,
+        details={"version": version.number, "sha256": checked.sha256},
+    )
+    db.session.commit()
+    return version
+
+
+def comment(document_id: int, actor: User, text: str) -> ReviewComment:
+    outgoing = get_outgoing(document_id, actor)
+    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    if not text.strip():
+        raise ValidationError("text_required", _("Cần nhập nội dung góp ý."))
+    note = ReviewComment(
+        version_number=outgoing.current_version.number if outgoing.current_version else 0,
+        author_id=actor.id,
+        text=text.strip(),
+    )
+    outgoing.comments.append(note)
+    record("outgoing.commented", object_type="document", object_id=document_id)
+    db.session.commit()
+    return note
+
+
+def submit(document_id: int, actor: User, signer_id: int | None = None) -> OutgoingDocument:
+    """Send the draft to the leader who will sign it."""
+    outgoing = get_outgoing(document_id, actor)
+    _require(outgoing, OutgoingStatus.DRAFT)
+    signer_id = signer_id or outgoing.signer_id
+    signer = db.session.get(User, signer_id) if signer_id else None
+    if signer is None or not signer.has_role(Role.LEADER):
+        raise ValidationError("signer_required", _("Cần chọn lãnh đạo ký văn bản."))
+    if outgoing.document.secrecy > signer.clearance:
+        raise ValidationError(
+            "signer_not_cleared", _("Lãnh đạo được chọn không được tiếp cận văn bản mật này.")
+        )
+    outgoing.signer_id = signer.id
+    outgoing.document.signer_name = signer.full_name
+    outgoing.document.signer_title = signer.title
+    outgoing.document.status = OutgoingStatus.SUBMITTED
+    record(
+        "outgoing.submitted",
+        object_type="document",
+        object_id=document_id,
+        details={"signer": signer.username, "version": outgoing.current_version.number},
+    )
+    db.session.commit()
+    return outgoing
+
+
+def agency_name() -> str:
+    """The issuing body: the top organisational unit."""
+    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    return root.name if root else ""
+
+
+def agency_code() -> str:
+    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    return root.code if root else ""
+
+
+def register_for(outgoing: OutgoingDocument) -> Register:
+    """The number series: secret documents, each legal-normative type, or the common one."""
+    document = outgoing.document
+    if document.secrecy > 0:
+        code = "DI-MAT"
+    elif outgoing.legal_normative:
+        code = f"QPPL-{document.doc_type_code}"
+    else:
+        code = "DI"
+    register = db.session.scalar(
+        select(Register).where(Register.direction == Direction.OUTGOING, Register.code == code)
+    )
+    if register is None and outgoing.legal_normative:
+        register = Register(
+            direction=Direction.OUTGOING,
+            code=code,
+            name=f"Sổ văn bản quy phạm pháp luật — {document.doc_type.name}",
+            doc_type_code=document.doc_type_code,
+        )
+        db.session.add(register)
+        db.session.flush()
+    if register is None:
+        raise AppError("register_missing", _("Chưa cấu hình sổ văn bản đi."), status=500)
+    return register
+
+
+def format_notation(number: int, outgoing: OutgoingDocument) -> str:
+    """ND30: ``05/QĐ-UBND``; official letters carry the drafting unit instead of a type."""
+    document = outgoing.document
+    issuer = agency_code()
+    if document.doc_type.abbreviation:
+        return f"{number:02d}/{document.doc_type.abbreviation}-{issuer}"
+    unit = outgoing.drafter.unit
+    return f"{number:02d}/{issuer}-{unit.code if unit else issuer}"
+
+
+def allocate_number(outgoing: OutgoingDocument) -> NumberAllocation:
+    """Take the next number in its own committed transaction, reserved for this document."""
+    register = register_for(outgoing)
+    year = to_local(utcnow()).year
+    number = next_number(register.id, year)
+    allocation = NumberAllocation(
+        register_id=register.id, year=year, number=number, document_id=outgoing.document_id
+    )
+    db.session.add(allocation)
+    record(
+        "outgoing.number_allocated",
+        object_type="document",
+        object_id=outgoing.document_id,
+        details={"register": register.code, "year": year, "number": number},
+    )
+    db.session.commit()
+    return allocation
+
+
+def void_number(allocation_id: int, reason: str) -> None:
+    """An issue that failed after its number was taken: the number stays accounted for."""
+    db.session.rollback()
+    allocation = db.session.get(NumberAllocation, allocation_id)
+    allocation.status = "void"
+    allocation.reason = reason[:2000]
+    record(
+        "outgoing.number_voided",
+        object_type="document",
+        object_id=allocation.document_id,
+        details={"number": allocation.number, "year": allocation.year, "reason": reason[:500]},
+    )
+    db.session.commit()
+
+
+def recall(
+    document_id: int, actor: User, reason: str, replaced_by_id: int | None = None
+) -> OutgoingDocument:
+    """Recall (or replace) an issued document: it keeps its number; recipients are told."""
+    outgoing = get_outgoing(document_id, actor)
+    _require(outgoing, OutgoingStatus.ISSUED)
+    if not reason.strip():
+        raise ValidationError("reason_required", _("Cần nêu lý do thu hồi."))
+    outgoing.recall_reason = reason.strip()
+    outgoing.recalled_at = utcnow()
+    outgoing.replaced_by_id = replaced_by_id
+    outgoing.document.status = (
+        OutgoingStatus.REPLACED if replaced_by_id else OutgoingStatus.RECALLED
+    )
+    from edoc.outgoing.sending import notify_recall
+
+    notify_recall(outgoing)
+    record(
+        "outgoing.recalled",
+        object_type="document",
+        object_id=document_id,
+        details={"reason": outgoing.recall_reason, "replaced_by": replaced_by_id},
+    )
+    db.session.commit()
+    return outgoing
+
+
+@dataclass
+class OutgoingFilter:
+    status: str | None = None
+    q: str = ""
+    page: int = 1
+    per_page: int = 50
+
+
+def list_query(user: User, flt: OutgoingFilter) -> Select:
+    query = visible(
+        select(OutgoingDocument).join(Document, Document.id == OutgoingDocument.document_id), user
+    )
+    if flt.status:
+        query = query.where(Document.status == flt.status)
+    if flt.q.strip():
+        like = f"%{flt.q.strip()}%"
+        query = query.where(or_(Document.subject.ilike(like), Document.number_notation.ilike(like)))
+    return query
+
+
+def list_outgoing(user: User, flt: OutgoingFilter) -> tuple[int, list[OutgoingDocument]]:
+    query = list_query(user, flt)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Document.updated_at.desc(), Document.id.desc())
+        .limit(flt.per_page)
+        .offset((max(flt.page, 1) - 1) * flt.per_page)
+    ).all()
+    return total, list(rows)
+
+
+def register_rows(
+    user: User, date_from: date, date_to: date, register_code: str = "DI"
+) -> list[NumberAllocation]:
+    register = db.session.scalar(
+        select(Register).where(
+            Register.direction == Direction.OUTGOING, Register.code == register_code
+        )
+    )
+    if register is None or (register.secret and user.clearance == 0):
+        raise NotFound("register_not_found", _("Không tìm thấy sổ văn bản đi."))
+    return list(
+        db.session.scalars(
+            select(NumberAllocation)
+            .join(Document, Document.id == NumberAllocation.document_id)
+            .where(
+                NumberAllocation.register_id == register.id,
+                NumberAllocation.year.between(date_from.year, date_to.year),
+                Document.secrecy <= user.clearance,
+            )
+            .order_by(NumberAllocation.year, NumberAllocation.number)
+        )
+    )

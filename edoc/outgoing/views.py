@@ -1,0 +1,212 @@
+"""Outgoing documents in the browser: drafts, review, the leader's signature, issue, recall."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from edoc.audit.models import AuditEvent
+from edoc.auth import login_required, roles_required
+from edoc.db import utcnow
+from edoc.documents.models import URGENCY_LABELS, DocumentType
+from edoc.documents.views_common import file_response
+from edoc.errors import AppError
+from edoc.extensions import db
+from edoc.outgoing import reports, services
+from edoc.outgoing.models import AUTHORITY_PREFIXES, Organization, OutgoingStatus
+from edoc.timeutil import parse_user_date, to_local
+from edoc.users.models import CLEARANCE_LABELS, Role
+
+bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
+
+
+def _int(value: str | None, default: int | None = None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def draft_fields(form: Any) -> services.DraftFields:
+    return services.DraftFields(
+        doc_type=form.get("doc_type", ""),
+        subject=form.get("subject", ""),
+        recipients=form.get("recipients", ""),
+        signer_id=_int(form.get("signer_id")),
+        authority_prefix=form.get("authority_prefix", ""),
+        urgency=_int(form.get("urgency"), 0) or 0,
+        secrecy=_int(form.get("secrecy"), 0) or 0,
+        copies=_int(form.get("copies"), 1) or 1,
+        legal_normative=form.get("legal_normative") == "y",
+    )
+
+
+def _choices() -> dict[str, Any]:
+    from edoc.incoming.services import leaders
+
+    return {
+        "doc_types": db.session.scalars(select(DocumentType).order_by(DocumentType.name)).all(),
+        "urgencies": URGENCY_LABELS,
+        "secrecies": {k: v for k, v in CLEARANCE_LABELS.items() if k <= current_user.clearance},
+        "leaders": leaders(),
+        "prefixes": AUTHORITY_PREFIXES,
+    }
+
+
+def _back(document_id: int) -> Any:
+    return redirect(url_for("outgoing.outgoing_detail", document_id=document_id))
+
+
+def _act(document_id: int, action: Any, success: str) -> Any:
+    try:
+        action()
+    except AppError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        for message in (error.details or {}).values() if isinstance(error.details, dict) else []:
+            flash(str(message), "error")
+    else:
+        flash(success, "success")
+    return _back(document_id)
+
+
+@bp.route("/")
+@login_required
+def outgoing_list() -> Any:
+    flt = services.OutgoingFilter(
+        status=request.args.get("status") or None,
+        q=request.args.get("q", ""),
+        page=max(1, _int(request.args.get("page"), 1) or 1),
+    )
+    total, items = services.list_outgoing(current_user, flt)
+    return render_template(
+        "outgoing/list.html",
+        items=items,
+        total=total,
+        page=flt.page,
+        pages=max(1, -(-total // flt.per_page)),
+        statuses=list(OutgoingStatus),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.SPECIALIST, Role.CLERK, Role.LEADER)
+def outgoing_new() -> Any:
+    values: dict[str, Any] = {"copies": 1}
+    status = 200
+    if request.method == "POST":
+        values = dict(request.form)
+        try:
+            outgoing = services.create_draft(
+                draft_fields(request.form), request.files.get("file"), current_user
+            )
+        except AppError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            for message in (
+                (error.details or {}).values() if isinstance(error.details, dict) else []
+            ):
+                flash(str(message), "error")
+            status = error.status
+        else:
+            flash(_("Đã tạo dự thảo."), "success")
+            return _back(outgoing.document_id)
+    return render_template("outgoing/new.html", values=values, **_choices()), status
+
+
+@bp.route("/<int:document_id>")
+@login_required
+def outgoing_detail(document_id: int) -> Any:
+    outgoing = services.get_outgoing(document_id, current_user)
+    history = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
+        .order_by(AuditEvent.seq)
+    ).all()
+    return render_template(
+        "outgoing/detail.html",
+        outgoing=outgoing,
+        document=outgoing.document,
+        history=history,
+        organizations=db.session.scalars(
+            select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
+        ).all(),
+        Status=OutgoingStatus,
+        **_choices(),
+    )
+
+
+@bp.route("/<int:document_id>/versions", methods=["POST"])
+@login_required
+def outgoing_version(document_id: int) -> Any:
+    return _act(
+        document_id,
+        lambda: services.add_version(
+            document_id, request.files.get("file"), current_user, request.form.get("note", "")
+        ),
+        _("Đã lưu phiên bản mới của dự thảo."),
+    )
+
+
+@bp.route("/<int:document_id>/comments", methods=["POST"])
+@login_required
+def outgoing_comment(document_id: int) -> Any:
+    return _act(
+        document_id,
+        lambda: services.comment(document_id, current_user, request.form.get("text", "")),
+        _("Đã ghi góp ý."),
+    )
+
+
+@bp.route("/<int:document_id>/submit", methods=["POST"])
+@login_required
+def outgoing_submit(document_id: int) -> Any:
+    return _act(
+        document_id,
+        lambda: services.submit(document_id, current_user, _int(request.form.get("signer_id"))),
+        _("Đã trình lãnh đạo ký."),
+    )
+
+
+@bp.route("/<int:document_id>/recall", methods=["POST"])
+@roles_required(Role.CLERK, Role.LEADER)
+def outgoing_recall(document_id: int) -> Any:
+    return _act(
+        document_id,
+        lambda: services.recall(document_id, current_user, request.form.get("reason", "")),
+        _("Đã thu hồi văn bản và thông báo nơi nhận."),
+    )
+
+
+@bp.route("/<int:document_id>/file")
+@login_required
+def outgoing_file(document_id: int) -> Any:
+    from edoc.incoming.services import document_file_for
+
+    outgoing = services.get_outgoing(document_id, current_user)
+    inline = request.args.get("inline") == "1"
+    if outgoing.document.main_file is None:  # a draft: its current version
+        return file_response(outgoing.current_version, inline=inline)
+    return file_response(document_file_for(current_user, document_id), inline=inline)
+
+
+@bp.route("/register")
+@roles_required(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
+def register_export() -> Any:
+    date_from = parse_user_date(request.args.get("from"))
+    date_to = parse_user_date(request.args.get("to"))
+    if date_from and date_to and date_from <= date_to:
+        return reports.register_response(
+            current_user, date_from, date_to, request.args.get("format", "pdf")
+        )
+    if request.args.get("format"):
+        flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
+    today = to_local(utcnow()).date()
+    return render_template(
+        "outgoing/register.html", default_from=date(today.year, 1, 1), default_to=today
+    )
