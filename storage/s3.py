@@ -1,14 +1,17 @@
 """Blobs in an S3 bucket (MinIO, SeaweedFS, AWS …) through the ``minio`` client.
 
-The address of an upload is only known once it has been read, so a put streams to a private
-temporary key (hashing on the way, in parts for large files), then copies server-side to
-``blobs/ab/<sha256>`` and removes the temporary version. A reader never sees a partial blob
-under a content address: the copy is atomic on the server.
+The address of an upload is only known once it has been read. A blob smaller than one part is
+hashed in memory and written once to ``blobs/ab/<sha256>``; a larger one streams to a private
+temporary key (hashing on the way, in parts), is copied server-side to its address, and the
+temporary version is removed. Either way a reader never sees a partial blob under a content
+address: a PUT and a server-side copy are atomic.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import threading
 import uuid
 from collections.abc import Iterator
@@ -25,7 +28,8 @@ from storage.base import BlobInfo, BlobStat, BlobStore, check_address
 from storage.errors import BlobNotFound, DeleteNotAllowed, StorageUnavailable
 from storage.hashing import HashingReader, VerifyingReader
 
-PART_SIZE = 16 * 1024 * 1024
+PART_SIZE = 8 * 1024 * 1024  # with 2 parallel parts, a 1 GB put stays well under 100 MB RSS
+PARALLEL_PARTS = 2
 MAX_SINGLE_COPY = 5 * 1024**3
 NETWORK_ERRORS = (urllib3.exceptions.HTTPError, OSError, MinioException)
 
@@ -37,6 +41,35 @@ def make_http_client(connect_timeout: float = 5, read_timeout: float = 60) -> ur
         retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=[502, 503, 504]),
         maxsize=16,
     )
+
+
+def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+    chunks, size = [], 0
+    while size < limit and (chunk := stream.read(limit - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+class _Prefixed(io.RawIOBase):
+    """The bytes already read, then the rest of the stream."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._head:
+            count = min(len(buffer), len(self._head))
+            buffer[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 class S3Store(BlobStore):
@@ -83,12 +116,20 @@ class S3Store(BlobStore):
 
     def put(self, stream: BinaryIO) -> BlobInfo:
         self.ensure_bucket()
-        reader = HashingReader(stream)
+        head = _read_up_to(stream, PART_SIZE + 1)
+        if len(head) <= PART_SIZE:
+            return self._put_small(head)
+        reader = HashingReader(_Prefixed(head, stream))
         tmp_key = f"{self.prefix}tmp/{uuid.uuid4().hex}"
         tmp_version: str | None = None
         try:
             result = self.client.put_object(
-                self.bucket, tmp_key, reader, length=-1, part_size=PART_SIZE
+                self.bucket,
+                tmp_key,
+                reader,
+                length=-1,
+                part_size=PART_SIZE,
+                num_parallel_uploads=PARALLEL_PARTS,
             )
             tmp_version = result.version_id
             key = self._key(reader.sha256)
@@ -108,6 +149,16 @@ class S3Store(BlobStore):
         finally:
             self._remove_quietly(tmp_key, tmp_version)
         return BlobInfo(reader.sha256, reader.size)
+
+    def _put_small(self, data: bytes) -> BlobInfo:
+        sha256 = hashlib.sha256(data).hexdigest()
+        key = self._key(sha256)
+        try:
+            if not self._exists(key):
+                self.client.put_object(self.bucket, key, io.BytesIO(data), len(data))
+        except NETWORK_ERRORS as error:
+            raise StorageUnavailable(f"S3 upload failed: {error}") from error
+        return BlobInfo(sha256, len(data))
 
     def _remove_quietly(self, key: str, version_id: str | None) -> None:
         # A leftover temporary object is never addressed; the garbage collector removes it.
