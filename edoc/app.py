@@ -114,10 +114,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
+    from edoc.audit.labels import action_label
     from edoc.core.dashboard import nav_links_for
     from edoc.users.models import Role
 
     app.jinja_env.globals.update(Role=Role, area_links=nav_links_for)
+    app.jinja_env.filters["action_label"] = action_label
 
     @app.template_filter("date_vn")
     def _date_vn(value: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
+
+
+def snapshot(page: Page, name: str) -> None:
+    """Save a screenshot when EDOC_SCREENSHOT_DIR is set (``make screenshots``)."""
+    folder = os.environ.get("EDOC_SCREENSHOT_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:

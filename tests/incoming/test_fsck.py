@@ -21,7 +21,9 @@ def _fsck(app: Flask, *args: str) -> tuple[int, dict]:
     return result.exit_code, json.loads(result.output)
 
 
-def test_fsck_finds_corrupt_missing_and_orphaned(app: Flask, client: FlaskClient, demo: None) -> None:
+def test_fsck_finds_corrupt_missing_and_orphaned(
+    app: Flask, client: FlaskClient, demo: None
+) -> None:
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     first = post(client, clerk, blank_pdf("mot")).get_json()["document"]["files"][0]["sha256"]
     second = post(client, clerk, blank_pdf("hai")).get_json()["document"]["files"][0]["sha256"]
@@ -59,7 +61,9 @@ def test_fsck_finds_corrupt_missing_and_orphaned(app: Flask, client: FlaskClient
         assert blob_store().exists(first)  # referenced, even if corrupt: never collected
 
 
-def test_storage_copy_to_another_backend(app: Flask, client: FlaskClient, demo: None, tmp_path: Path) -> None:
+def test_storage_copy_to_another_backend(
+    app: Flask, client: FlaskClient, demo: None, tmp_path: Path
+) -> None:
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     for text in ("a", "b", "c"):
         post(client, clerk, blank_pdf(text))

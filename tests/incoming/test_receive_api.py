@@ -315,3 +315,30 @@ def test_storage_outage_gives_503_and_registers_nothing(
         assert post(client, clerk, blank_pdf()).get_json()["arrival_number"] == 1
     finally:
         server.stop()
+
+
+def test_tracking_register_flags_overdue(
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
+) -> None:
+    from datetime import date
+
+    from tests.app_fixtures import login
+
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    units = client.get("/api/v1/units", headers=leader).get_json()
+    late, on_time = (post(client, clerk, blank_pdf()).get_json()["id"] for _ in range(2))
+    for doc_id in (late, on_time):
+        routed = client.post(
+            f"/api/v1/incoming/{doc_id}/route",
+            json={"direction": "Xử lý", "lead_unit_id": units[0]["id"], "deadline": "2099-01-01"},
+            headers=leader,
+        )
+        assert routed.status_code == 200
+    with app.app_context():
+        db.session.get(IncomingDocument, late).deadline = date(2020, 1, 1)
+        db.session.commit()
+    login(client, "vanthu")
+    page = client.get("/incoming/tracking").get_data(as_text=True)
+    assert page.count('data-overdue="yes"') == 1
+    assert page.count('data-overdue="no"') == 1
+    assert "Quá hạn" in page

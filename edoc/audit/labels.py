@@ -1,0 +1,30 @@
+"""What each audited action is called in Vietnamese (the code stays the stable key)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+ACTION_LABELS = {
+    "incoming.received": _l("Tiếp nhận văn bản"),
+    "incoming.registered": _l("Vào sổ, cấp số đến"),
+    "incoming.signature_override": _l("Vào sổ dù chữ ký không hợp lệ"),
+    "incoming.returned": _l("Trả lại nơi gửi"),
+    "incoming.presented": _l("Trình lãnh đạo"),
+    "incoming.routed": _l("Cho ý kiến chỉ đạo, giao xử lý"),
+    "incoming.task_progress": _l("Cập nhật tiến độ"),
+    "incoming.task_done": _l("Hoàn thành xử lý"),
+    "incoming.sender_recalled": _l("Nơi gửi thu hồi văn bản"),
+    "document.file_downloaded": _l("Tải tệp"),
+    "outgoing.draft_created": _l("Tạo dự thảo"),
+    "outgoing.version_added": _l("Cập nhật dự thảo"),
+    "outgoing.commented": _l("Góp ý dự thảo"),
+    "outgoing.submitted": _l("Trình ký"),
+    "outgoing.number_allocated": _l("Cấp số văn bản đi"),
+    "outgoing.number_voided": _l("Hủy số không sử dụng"),
+    "outgoing.recalled": _l("Thu hồi văn bản"),
+    "outgoing.sent": _l("Gửi văn bản"),
+}
+
+
+def action_label(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
