@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from edoc.documents.models import Document
 from edoc.extensions import db
+from edoc.incoming.models import IncomingDocument
 from tests.app_fixtures import api_token
 from tests.signing.selfsigned import blank_pdf, make_signed_pdf
 
