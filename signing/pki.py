@@ -1,0 +1,385 @@
+"""A demo/test PKI (root, issuing CA, leader and agency certificates, TSA, OCSP, CRL).
+
+Why certomancer: it builds a complete, internally consistent PKI from one declarative config and
+serves the matching OCSP responder, CRL repository and RFC 3161 time-stamping service as a WSGI
+app, so tests and ``edoc demo`` exercise the same revocation and time-stamp code paths that a real
+Vietnamese CA (VNPT-CA, Viettel-CA, Ban Cơ yếu) would.
+
+Keys are generated on first use into the chosen directory (never shipped in the repository); the
+config is written next to them as ``demo_pki.yml`` so a human can read what was built. Validity
+dates are relative to the moment the PKI is created, so the "expired" and "not yet valid"
+certificates stay that way and the good ones stay good for five years.
+
+The service URLs (OCSP in AIA, CRL distribution points) are baked into the certificates, so the
+URL prefix must be known before the certificates exist: :func:`start_demo_pki` binds the HTTP
+server to a free loopback port first and then builds the PKI against that address.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ARCH = "edoc-demo"
+DAY = timedelta(days=1)
+
+# Labels of the key pairs (and certificates of the same name) in the demo PKI.
+ROOT = "root"
+ISSUING_CA = "issuing-ca"
+OCSP_RESPONDER = "ocsp"
+TSA = "tsa"
+LEADER = "leader"
+AGENCY = "agency"
+CLERK = "clerk"
+EXPIRED = "expired"
+NOT_YET_VALID = "not-yet-valid"
+WRONG_USAGE = "wrong-usage"
+
+#: Certificates whose keys belong on a token (end-entity signing certificates).
+TOKEN_CERTS = (LEADER, AGENCY, CLERK, EXPIRED, NOT_YET_VALID, WRONG_USAGE)
+
+_KEY_LABELS = (ROOT, ISSUING_CA, OCSP_RESPONDER, TSA, *TOKEN_CERTS)
+
+_SIGNER_USAGE = ["digital_signature", "non_repudiation"]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _entities() -> dict[str, dict[str, str]]:
+    org = "UBND tỉnh Demo"
+    pki_org = "Edoc Demo PKI"
+    return {
+        ROOT: {"common-name": "Edoc Demo Root CA", "organization-name": pki_org},
+        ISSUING_CA: {"common-name": "Edoc Demo Issuing CA", "organization-name": pki_org},
+        OCSP_RESPONDER: {"common-name": "Edoc Demo OCSP", "organization-name": pki_org},
+        TSA: {"common-name": "Edoc Demo TSA", "organization-name": pki_org},
+        LEADER: {
+            "common-name": "Nguyễn Văn An",
+            "title": "Phó Chủ tịch",
+            "organization-name": org,
+            "locality-name": "Thành phố Demo",
+            "state-or-province-name": "Tỉnh Demo",
+        },
+        AGENCY: {
+            "common-name": "UBND tỉnh Demo",
+            "organization-name": org,
+            "state-or-province-name": "Tỉnh Demo",
+        },
+        CLERK: {"common-name": "Lê Thị Hồng", "title": "Văn thư", "organization-name": org},
+        EXPIRED: {"common-name": "Trần Thị Bích Ngọc", "title": "Chánh Văn phòng"},
+        NOT_YET_VALID: {"common-name": "Đỗ Minh Đức", "title": "Phó Chánh Văn phòng"},
+        WRONG_USAGE: {"common-name": "Phạm Quốc Việt", "title": "Chuyên viên"},
+    }
+
+
+def _key_usage(params: list[str]) -> dict[str, Any]:
+    return {
+        "id": "key_usage",
+        "critical": True,
+        "smart-value": {"schema": "key-usage", "params": params},
+    }
+
+
+def _crl_dp(repo: str) -> dict[str, Any]:
+    return {
+        "id": "crl_distribution_points",
+        "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": [repo]}},
+    }
+
+
+def _ocsp_aia(responder: str) -> dict[str, Any]:
+    return {
+        "id": "authority_information_access",
+        "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": [responder]}},
+    }
+
+
+def build_config(key_dir: Path, url_prefix: str, now: datetime | None = None) -> dict[str, Any]:
+    """The certomancer configuration for the demo PKI, with dates relative to ``now``."""
+    now = now or datetime.now(UTC)
+    long = {"valid-from": _iso(now - 365 * DAY), "valid-to": _iso(now + 3650 * DAY)}
+    valid = {"valid-from": _iso(now - 30 * DAY), "valid-to": _iso(now + 5 * 365 * DAY)}
+
+    def leaf(usage: list[str], validity: dict[str, str] | None = None) -> dict[str, Any]:
+        return {
+            "issuer": ISSUING_CA,
+            "validity": validity or valid,
+            "extensions": [_key_usage(usage), _crl_dp("issuing"), _ocsp_aia("issuing")],
+        }
+
+    ca_usage = _key_usage(["digital_signature", "key_cert_sign", "crl_sign"])
+    certs: dict[str, Any] = {
+        ROOT: {
+            "subject": ROOT,
+            "subject-key": ROOT,
+            "issuer": ROOT,
+            "authority-key": ROOT,
+            "validity": long,
+            "extensions": [
+                {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+                ca_usage,
+            ],
+        },
+        ISSUING_CA: {
+            "issuer": ROOT,
+            "validity": long,
+            "extensions": [
+                {
+                    "id": "basic_constraints",
+                    "critical": True,
+                    "value": {"ca": True, "path-len-constraint": 0},
+                },
+                ca_usage,
+                _crl_dp("root"),
+            ],
+        },
+        OCSP_RESPONDER: {
+            "issuer": ISSUING_CA,
+            "validity": long,
+            "extensions": [
+                _key_usage(["digital_signature"]),
+                {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+                {"id": "ocsp_no_check"},
+            ],
+        },
+        TSA: {
+            "issuer": ROOT,
+            "validity": long,
+            "extensions": [
+                _key_usage(["digital_signature"]),
+                {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
+                _crl_dp("root"),
+            ],
+        },
+        LEADER: leaf(_SIGNER_USAGE),
+        AGENCY: leaf(_SIGNER_USAGE),
+        CLERK: leaf(_SIGNER_USAGE),
+        EXPIRED: leaf(
+            _SIGNER_USAGE, {"valid-from": _iso(now - 400 * DAY), "valid-to": _iso(now - 35 * DAY)}
+        ),
+        NOT_YET_VALID: leaf(
+            _SIGNER_USAGE, {"valid-from": _iso(now + 30 * DAY), "valid-to": _iso(now + 400 * DAY)}
+        ),
+        WRONG_USAGE: leaf(["key_encipherment", "data_encipherment"]),
+    }
+    return {
+        "external-url-prefix": url_prefix,
+        "keysets": {
+            ARCH: {
+                "path-prefix": str(key_dir),
+                "keys": {label: {"path": f"{label}.key.pem"} for label in _KEY_LABELS},
+            }
+        },
+        "pki-architectures": {
+            ARCH: {
+                "keyset": ARCH,
+                "entity-defaults": {"country-name": "VN"},
+                "entities": _entities(),
+                "certs": certs,
+                "services": {
+                    "ocsp": {
+                        "issuing": {
+                            "for-issuer": ISSUING_CA,
+                            "responder-cert": OCSP_RESPONDER,
+                            "signing-key": OCSP_RESPONDER,
+                        }
+                    },
+                    "crl-repo": {
+                        "root": {
+                            "for-issuer": ROOT,
+                            "signing-key": ROOT,
+                            "simulated-update-schedule": "P90D",
+                        },
+                        "issuing": {
+                            "for-issuer": ISSUING_CA,
+                            "signing-key": ISSUING_CA,
+                            "simulated-update-schedule": "P7D",
+                        },
+                    },
+                    "cert-repo": {
+                        "root": {"for-issuer": ROOT, "publish-issued-certs": True},
+                        "issuing": {"for-issuer": ISSUING_CA, "publish-issued-certs": True},
+                    },
+                    "time-stamping": {"tsa": {"signing-key": TSA, "signing-cert": TSA}},
+                },
+            }
+        },
+    }
+
+
+def _ensure_keys(key_dir: Path) -> None:
+    key_dir.mkdir(parents=True, exist_ok=True)
+    for label in _KEY_LABELS:
+        path = key_dir / f"{label}.key.pem"
+        if path.exists():
+            continue
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        path.chmod(0o600)
+
+
+@dataclass
+class DemoPKI:
+    """A built demo PKI: certificates, private keys and service URLs."""
+
+    directory: Path
+    url_prefix: str
+    _arch: Any = field(repr=False)
+
+    CONFIG_NAME = "demo_pki.yml"
+
+    @classmethod
+    def create(cls, directory: Path, url_prefix: str) -> DemoPKI:
+        """Build (or rebuild, keeping existing keys) the PKI in ``directory``."""
+        directory = Path(directory)
+        _ensure_keys(directory / "keys")
+        config = build_config((directory / "keys").resolve(), url_prefix)
+        (directory / cls.CONFIG_NAME).write_text(
+            yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
+        return cls.load(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> DemoPKI:
+        """Load a PKI created earlier (same certificates; service URLs as recorded then)."""
+        from certomancer.registry import ArchLabel, CertomancerConfig
+
+        directory = Path(directory)
+        text = (directory / cls.CONFIG_NAME).read_text(encoding="utf-8")
+        config = CertomancerConfig.from_yaml(text, key_search_dir=str(directory))
+        prefix = yaml.safe_load(text)["external-url-prefix"]
+        arch = config.get_pki_arch(ArchLabel(ARCH))
+        return cls(directory=directory, url_prefix=prefix, _arch=arch)
+
+    @property
+    def arch(self) -> Any:
+        """The certomancer ``PKIArchitecture`` (for services and advanced use)."""
+        return self._arch
+
+    def cert(self, label: str) -> asn1_x509.Certificate:
+        from certomancer.registry import CertLabel
+
+        return self._arch.get_cert(CertLabel(label))
+
+    def cert_der(self, label: str) -> bytes:
+        return self.cert(label).dump()
+
+    def private_key(self, label: str) -> asn1_keys.PrivateKeyInfo:
+        from certomancer.registry import KeyLabel
+
+        return self._arch.key_set.get_private_key(KeyLabel(label))
+
+    def key_path(self, label: str) -> Path:
+        """PKCS#8 PEM of a key (unencrypted: demo keys only)."""
+        return self.directory / "keys" / f"{label}.key.pem"
+
+    def chain(self, label: str) -> list[asn1_x509.Certificate]:
+        """The issuing certificates above ``label``, nearest first, root included."""
+        from certomancer.registry import CertLabel
+
+        return [self._arch.get_cert(lbl) for lbl in self._arch.get_chain(CertLabel(label))]
+
+    @property
+    def root(self) -> asn1_x509.Certificate:
+        return self.cert(ROOT)
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.url_prefix}/{ARCH}/tsa/tsa"
+
+    @property
+    def ocsp_url(self) -> str:
+        return f"{self.url_prefix}/{ARCH}/ocsp/issuing"
+
+    @property
+    def crl_url(self) -> str:
+        return f"{self.url_prefix}/{ARCH}/crls/issuing/latest.crl"
+
+    def wsgi_app(self) -> Any:
+        """Certomancer's Animator serving OCSP, CRLs, the TSA and the certificates."""
+        from certomancer.integrations.animator import Animator, AnimatorArchStore
+        from certomancer.registry import ArchLabel
+
+        return Animator(AnimatorArchStore({ArchLabel(ARCH): self._arch}), with_web_ui=False)
+
+
+class _LateApp:
+    """A WSGI app whose target is set after the server is bound (the port must be known first)."""
+
+    def __init__(self) -> None:
+        self.target: Any = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.target is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"PKI not ready"]
+        return self.target(environ, start_response)
+
+
+class PkiServer:
+    """Serves a :class:`DemoPKI` over HTTP (werkzeug, threaded) in a daemon thread."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class _Quiet(WSGIRequestHandler):
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                pass
+
+        self._app = _LateApp()
+        self._server = make_server(host, port, self._app, threaded=True, request_handler=_Quiet)
+        self.host = host
+        self.port: int = self._server.server_port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, pki: DemoPKI) -> None:
+        self._app.target = pki.wsgi_app()
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="demo-pki", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+        self._server.server_close()
+
+
+@contextmanager
+def start_demo_pki(directory: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[DemoPKI]:
+    """Create the PKI in ``directory`` for a free (or given) loopback port and serve it there.
+
+    Used by the test fixtures and by ``edoc demo``; the PKI object stays usable after the context
+    ends, but OCSP/CRL/TSA fetches then fail, as they would with the CA offline.
+    """
+    server = PkiServer(host, port)
+    try:
+        pki = DemoPKI.create(directory, server.url)
+        server.start(pki)
+        yield pki
+    finally:
+        server.stop()
