@@ -120,6 +120,7 @@ def serve(host: str | None, port: int | None, worker: bool) -> None:
 
 def _register_area_commands() -> None:
     from edoc.demo import demo_command
+    from edoc.dossiers.cli import export_command, verify_package_command
     from edoc.jobs.cli import worker_command
     from edoc.storage_cli import fsck_command, gc_command, storage_group
     from edoc.users.cli import user_group
@@ -130,6 +131,8 @@ def _register_area_commands() -> None:
     cli.add_command(fsck_command)
     cli.add_command(gc_command)
     cli.add_command(storage_group)
+    cli.add_command(export_command)
+    cli.add_command(verify_package_command)
 
 
 _register_area_commands()

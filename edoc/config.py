@@ -73,6 +73,14 @@ def _as_timezone(name: str, raw: str) -> str:
     return raw
 
 
+def _as_organ_id(name: str, raw: str) -> str:
+    if len(raw) != 13:
+        raise ConfigError(
+            f"{name}: an agency code has 13 characters (e.g. 000.00.00.H30), got {raw!r}"
+        )
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -90,6 +98,7 @@ class Settings:
     session_cookie_secure: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
     trust_dir: Path | None = None
+    organ_id: str = "000.00.00.H30"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -122,6 +131,7 @@ class Settings:
             session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
+            organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
         )
 
     def trust_roots(self) -> list[Path]:

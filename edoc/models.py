@@ -8,6 +8,7 @@ from edoc.documents.models import (
     Register,
     RegisterCounter,
 )
+from edoc.dossiers.models import Dossier, DossierDocument
 from edoc.extensions import Base
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.jobs.models import Job, OutboxEntry
@@ -32,6 +33,8 @@ __all__ = [
     "Document",
     "DocumentFile",
     "DocumentType",
+    "Dossier",
+    "DossierDocument",
     "DraftVersion",
     "HandlingNote",
     "HandlingTask",

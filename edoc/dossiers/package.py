@@ -1,0 +1,416 @@
+"""Archive packages: closed dossiers as BagIt 1.0 bags (RFC 8493), and their verification.
+
+Layout under ``data/``: ``METS.xml`` (structure, E-ARK CSIP in spirit), ``muc-luc.csv`` (the
+transfer list), and per dossier ``<FileCode>/ho-so.xml`` plus, per document,
+``<FileCode>/<DocOrdinal>/van-ban.xml`` (TT 02/2019 and ND30 Appendix VI metadata),
+``chu-ky.json`` (its signature report at export) and ``tep/`` (its files exactly as stored).
+
+Every payload file is written in one streaming pass that computes SHA-256 and SHA-512 as it
+goes, so exporting gigabytes needs no more memory than one copy buffer.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+from edoc.documents.models import Document, DocumentFile
+from edoc.dossiers.models import Dossier
+from edoc.extensions import db
+from edoc.incoming.models import IncomingDocument
+from edoc.storage_service import blob_store, storage_errors
+
+ALGORITHMS = ("sha256", "sha512")
+CHUNK = 1024 * 1024
+PRIORITY = {0: "0", 1: "1", 2: "2", 3: "3"}  # edXML priority: thường, khẩn, thượng khẩn, hỏa tốc
+
+
+@dataclass
+class BagWriter:
+    """Writes payload files into ``root/data`` and remembers their digests."""
+
+    root: Path
+    payload: dict[str, dict[str, str]] = field(default_factory=dict)  # relpath -> alg -> hex
+    octets: int = 0
+
+    def _target(self, relpath: str) -> Path:
+        target = self.root / "data" / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target
+
+    def write_stream(self, relpath: str, stream: IO[bytes]) -> dict[str, str]:
+        digests = {alg: hashlib.new(alg) for alg in ALGORITHMS}
+        with self._target(relpath).open("wb") as out:
+            while chunk := stream.read(CHUNK):
+                out.write(chunk)
+                for digest in digests.values():
+                    digest.update(chunk)
+                self.octets += len(chunk)
+        result = {alg: digest.hexdigest() for alg, digest in digests.items()}
+        self.payload[f"data/{relpath}"] = result
+        return result
+
+    def write_bytes(self, relpath: str, data: bytes) -> dict[str, str]:
+        return self.write_stream(relpath, io.BytesIO(data))
+
+    def finish(self, info: dict[str, str]) -> None:
+        (self.root / "bagit.txt").write_text(
+            "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8"
+        )
+        info = {**info, "Payload-Oxum": f"{self.octets}.{len(self.payload)}"}
+        (self.root / "bag-info.txt").write_text(
+            "".join(f"{key}: {value}\n" for key, value in info.items()), encoding="utf-8"
+        )
+        for alg in ALGORITHMS:
+            lines = [f"{d[alg]}  {_encode_path(p)}\n" for p, d in sorted(self.payload.items())]
+            (self.root / f"manifest-{alg}.txt").write_text("".join(lines), encoding="utf-8")
+        tag_files = ["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in ALGORITHMS)]
+        for alg in ALGORITHMS:
+            lines = [
+                f"{hashlib.new(alg, (self.root / name).read_bytes()).hexdigest()}  {name}\n"
+                for name in tag_files
+            ]
+            (self.root / f"tagmanifest-{alg}.txt").write_text("".join(lines), encoding="utf-8")
+
+
+def _encode_path(path: str) -> str:
+    """RFC 8493 §2.1.3: percent-encode CR, LF and % in manifest paths."""
+    return path.replace("%", "%25").replace("\n", "%0A").replace("\r", "%0D")
+
+
+def _decode_path(path: str) -> str:
+    return path.replace("%0A", "\n").replace("%0D", "\r").replace("%25", "%")
+
+
+def _sub(parent: ET.Element, tag: str, text: object = None) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def _xml(element: ET.Element) -> bytes:
+    ET.indent(element)
+    return ET.tostring(element, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def file_code(organ_id: str, dossier: Dossier) -> str:
+    """ND30: OrganId.FileCatalog.FileNotation."""
+    return f"{organ_id}.{dossier.year}.{dossier.code}"
+
+
+def _safe(code: str) -> str:
+    return re.sub(r"[^0-9A-Za-z._-]", "_", code)
+
+
+def dossier_xml(dossier: Dossier, organ_id: str) -> bytes:
+    root = ET.Element("HoSo")
+    _sub(root, "FileCode", file_code(organ_id, dossier))
+    _sub(root, "OrganId", organ_id)
+    _sub(root, "FileCatalog", dossier.year)
+    _sub(root, "FileNotation", dossier.code)
+    _sub(root, "Title", dossier.title)
+    _sub(root, "Maintenance", dossier.retention_years or "Vĩnh viễn")
+    _sub(root, "Keeper", dossier.keeper.full_name if dossier.keeper else "")
+    _sub(root, "StartDate", dossier.start_date.isoformat() if dossier.start_date else "")
+    _sub(root, "EndDate", dossier.end_date.isoformat() if dossier.end_date else "")
+    _sub(root, "DocTotal", len(dossier.entries))
+    _sub(root, "PageTotal", dossier.page_count or 0)
+    _sub(root, "Language", "vi")
+    return _xml(root)
+
+
+def document_xml(
+    document: Document,
+    ordinal: int,
+    code: str,
+    organ_id: str,
+    files: list[tuple[DocumentFile, str, dict[str, str]]],
+    incoming: IncomingDocument | None,
+) -> bytes:
+    """TT 02/2019 and ND30 Appendix VI fields, in UTF-8."""
+    number, _, notation = document.number_notation.partition("/")
+    root = ET.Element("VanBan")
+    for tag, value in [
+        ("FileCode", code),
+        ("OrganId", organ_id),
+        ("DocOrdinal", ordinal),
+        ("TypeName", document.doc_type.name),
+        ("CodeNumber", number),
+        ("CodeNotation", notation),
+        ("IssuedDate", document.issued_date.isoformat() if document.issued_date else ""),
+        ("OrganName", document.issuer_org),
+        ("Subject", document.subject),
+        ("Language", "vi"),
+        ("PageAmount", document.page_count or ""),
+        ("Description", ""),
+        ("Priority", PRIORITY.get(document.urgency, "0")),
+        ("ConfidenceLevel", document.secrecy),
+        (
+            "Mode",
+            "Điện tử" if incoming is None or incoming.received_via == "electronic" else "Giấy",
+        ),
+        ("Format", "PDF"),
+    ]:
+        _sub(root, tag, value)
+    signer = _sub(root, "SignerInfo")
+    _sub(signer, "Position", document.signer_title)
+    _sub(signer, "FullName", document.signer_name)
+    if incoming is not None:
+        _sub(root, "ArrivalDate", incoming.received_at.isoformat())
+        _sub(root, "ArrivalNumber", incoming.arrival_number or "")
+        _sub(root, "ToPlaces", incoming.recipient)
+    files_element = _sub(root, "Files")
+    for stored, relpath, digests in files:
+        item = _sub(files_element, "File")
+        item.set("role", stored.role)
+        _sub(item, "Path", relpath)
+        _sub(item, "OriginalName", stored.filename)
+        _sub(item, "Size", stored.size)
+        _sub(item, "SHA256", digests["sha256"])
+        report = stored.signature_report or {}
+        _sub(item, "InforSign", report.get("verdict", ""))
+    return _xml(root)
+
+
+def mets_xml(
+    structure: list[tuple[str, list[tuple[str, list[str]]]]], digests: dict[str, dict[str, str]]
+) -> bytes:
+    ns = "http://www.loc.gov/METS/"
+    ET.register_namespace("mets", ns)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.Element(
+        f"{{{ns}}}mets", {"PROFILE": "https://earkcsip.dilcis.eu/profile/E-ARK-CSIP.xml"}
+    )
+    file_sec = ET.SubElement(root, f"{{{ns}}}fileSec")
+    group = ET.SubElement(file_sec, f"{{{ns}}}fileGrp", {"USE": "Documentation"})
+    struct = ET.SubElement(root, f"{{{ns}}}structMap", {"TYPE": "PHYSICAL", "LABEL": "CSIP"})
+    top = ET.SubElement(struct, f"{{{ns}}}div", {"LABEL": "package"})
+    counter = 0
+    for dossier_label, documents in structure:
+        dossier_div = ET.SubElement(
+            top, f"{{{ns}}}div", {"TYPE": "dossier", "LABEL": dossier_label}
+        )
+        for document_label, paths in documents:
+            document_div = ET.SubElement(
+                dossier_div, f"{{{ns}}}div", {"TYPE": "document", "LABEL": document_label}
+            )
+            for path in paths:
+                counter += 1
+                file_id = f"F{counter:06d}"
+                entry = ET.SubElement(
+                    group,
+                    f"{{{ns}}}file",
+                    {"ID": file_id, "CHECKSUMTYPE": "SHA-256", "CHECKSUM": digests[path]["sha256"]},
+                )
+                ET.SubElement(
+                    entry,
+                    f"{{{ns}}}FLocat",
+                    {
+                        "LOCTYPE": "URL",
+                        "{http://www.w3.org/1999/xlink}href": path.removeprefix("data/"),
+                    },
+                )
+                ET.SubElement(document_div, f"{{{ns}}}fptr", {"FILEID": file_id})
+    return _xml(root)
+
+
+def export_dossiers(
+    dossiers: Iterable[Dossier],
+    out: Path,
+    organ_id: str,
+    organ_name: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> BagWriter:
+    """Write the bag at ``out`` (a new directory)."""
+    dossiers = list(dossiers)
+    out.mkdir(parents=True, exist_ok=False)
+    bag = BagWriter(out)
+    structure: list[tuple[str, list[tuple[str, list[str]]]]] = []
+    rows = [
+        [
+            "Mã hồ sơ",
+            "Tiêu đề",
+            "Năm",
+            "Thời hạn bảo quản",
+            "Số văn bản",
+            "Số trang",
+            "Từ ngày",
+            "Đến ngày",
+        ]
+    ]
+    total = sum(len(d.entries) for d in dossiers)
+    done = 0
+    store = blob_store()
+    for dossier in dossiers:
+        code = file_code(organ_id, dossier)
+        folder = _safe(code)
+        bag.write_bytes(f"{folder}/ho-so.xml", dossier_xml(dossier, organ_id))
+        documents: list[tuple[str, list[str]]] = []
+        for entry in dossier.entries:
+            document = entry.document
+            base = f"{folder}/{entry.ordinal:03d}"
+            written: list[tuple[DocumentFile, str, dict[str, str]]] = []
+            for index, stored in enumerate(document.files, start=1):
+                suffix = Path(stored.filename).suffix.lower() or ".bin"
+                relpath = f"{base}/tep/{index:02d}-{stored.role}{suffix}"
+                with storage_errors(), store.open(stored.sha256) as stream:
+                    digests = bag.write_stream(relpath, stream)
+                written.append((stored, relpath, digests))
+            main = document.main_file
+            report = (main.signature_report if main else None) or {"verdict": "no_signatures"}
+            bag.write_bytes(
+                f"{base}/chu-ky.json",
+                json.dumps(report, ensure_ascii=False, indent=2).encode(),
+            )
+            incoming = db.session.get(IncomingDocument, document.id)
+            bag.write_bytes(
+                f"{base}/van-ban.xml",
+                document_xml(document, entry.ordinal, code, organ_id, written, incoming),
+            )
+            documents.append(
+                (
+                    f"{entry.ordinal:03d} {document.number_notation}",
+                    [f"data/{path}" for _stored, path, _d in written]
+                    + [f"data/{base}/van-ban.xml", f"data/{base}/chu-ky.json"],
+                )
+            )
+            done += 1
+            if progress:
+                progress(done, total)
+        structure.append((code, documents))
+        rows.append(
+            [
+                code,
+                dossier.title,
+                str(dossier.year),
+                str(dossier.retention_years or "Vĩnh viễn"),
+                str(len(dossier.entries)),
+                str(dossier.page_count or 0),
+                dossier.start_date.isoformat() if dossier.start_date else "",
+                dossier.end_date.isoformat() if dossier.end_date else "",
+            ]
+        )
+    listing = io.StringIO()
+    csv.writer(listing).writerows(rows)
+    bag.write_bytes("muc-luc.csv", listing.getvalue().encode("utf-8"))
+    bag.write_bytes("METS.xml", mets_xml(structure, bag.payload))
+    bag.finish(
+        {
+            "Source-Organization": organ_name,
+            "Organization-Address": organ_id,
+            "Bagging-Date": datetime.now(UTC).date().isoformat(),
+            "External-Description": "edoc archive package",
+        }
+    )
+    return bag
+
+
+@dataclass
+class PackageProblem:
+    path: str
+    reason: str
+
+
+def verify_package(root: Path, revalidate: bool = True) -> list[PackageProblem]:
+    """Check completeness, both manifests, the tag manifests, metadata against files, and that
+    every PDF still validates as it did at export. Returns the problems (empty: all holds)."""
+    problems: list[PackageProblem] = []
+    if not (root / "bagit.txt").is_file():
+        return [PackageProblem("bagit.txt", "missing: not a BagIt bag")]
+    listed: dict[str, dict[str, str]] = {}
+    for alg in ALGORITHMS:
+        manifest = root / f"manifest-{alg}.txt"
+        if not manifest.is_file():
+            problems.append(PackageProblem(manifest.name, "missing manifest"))
+            continue
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            digest, _, path = line.partition("  ")
+            listed.setdefault(_decode_path(path.strip()), {})[alg] = digest.strip()
+    for alg in ALGORITHMS:
+        tagmanifest = root / f"tagmanifest-{alg}.txt"
+        if not tagmanifest.is_file():
+            problems.append(PackageProblem(tagmanifest.name, "missing tag manifest"))
+            continue
+        for line in tagmanifest.read_text(encoding="utf-8").splitlines():
+            digest, _, name = line.partition("  ")
+            target = root / name.strip()
+            if not target.is_file():
+                problems.append(PackageProblem(name.strip(), "tag file missing"))
+            elif hashlib.new(alg, target.read_bytes()).hexdigest() != digest.strip():
+                problems.append(PackageProblem(name.strip(), f"tag file {alg} mismatch"))
+    present = {str(path.relative_to(root)) for path in (root / "data").rglob("*") if path.is_file()}
+    for path in sorted(present - set(listed)):
+        problems.append(PackageProblem(path, "file not listed in the manifests"))
+    actual: dict[str, str] = {}
+    for path, expected in sorted(listed.items()):
+        target = root / path
+        if not target.is_file():
+            problems.append(PackageProblem(path, "listed in the manifest but missing"))
+            continue
+        digests = {alg: hashlib.new(alg) for alg in expected}
+        with target.open("rb") as stream:
+            while chunk := stream.read(CHUNK):
+                for digest in digests.values():
+                    digest.update(chunk)
+        for alg, digest in digests.items():
+            if digest.hexdigest() != expected[alg]:
+                problems.append(PackageProblem(path, f"{alg} mismatch: content changed"))
+        actual[path] = digests.get("sha256", hashlib.sha256()).hexdigest()
+    for metadata in sorted((root / "data").rglob("van-ban.xml")):
+        problems += _check_document(root, metadata, actual, revalidate)
+    return problems
+
+
+def _check_document(
+    root: Path, metadata: Path, actual: dict[str, str], revalidate: bool
+) -> list[PackageProblem]:
+    problems = []
+    relative = str(metadata.relative_to(root))
+    try:
+        element = ET.parse(metadata).getroot()
+    except ET.ParseError as error:
+        return [PackageProblem(relative, f"metadata is not valid XML: {error}")]
+    folder = metadata.parent
+    report_path = folder / "chu-ky.json"
+    exported = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {}
+    for item in element.iter("File"):
+        path = f"data/{item.findtext('Path')}"
+        if actual.get(path) and actual[path] != item.findtext("SHA256"):
+            problems.append(PackageProblem(path, "metadata SHA256 does not match the file"))
+        if (
+            revalidate
+            and item.get("role") == "main"
+            and path.endswith(".pdf")
+            and (root / path).is_file()
+        ):
+            problems += _revalidate(root / path, path, exported.get("verdict"))
+    return problems
+
+
+def _revalidate(pdf: Path, path: str, exported_verdict: str | None) -> list[PackageProblem]:
+    from flask import current_app
+
+    from signing.errors import PdfInputError, ValidationTimeout
+    from signing.validation import validate_pdf
+
+    try:
+        report = validate_pdf(pdf, trust_roots=current_app.config["EDOC"].trust_roots())
+    except (PdfInputError, ValidationTimeout) as error:
+        return [PackageProblem(path, f"PDF no longer readable: {error}")]
+    if exported_verdict and report.verdict != exported_verdict:
+        return [
+            PackageProblem(
+                path, f"signatures were {exported_verdict} at export, now {report.verdict}"
+            )
+        ]
+    return []

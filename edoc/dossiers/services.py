@@ -1,0 +1,192 @@
+"""The yearly dossier list, filing documents, closing and transferring dossiers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from edoc.audit.services import record
+from edoc.db import utcnow
+from edoc.documents.access import get_visible_document
+from edoc.documents.models import Document
+from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
+from edoc.errors import AppError, Conflict, NotFound  # noqa: F401  (Conflict is part of the API)
+from edoc.extensions import db
+from edoc.incoming.models import IncomingDocument
+from edoc.timeutil import to_local
+from edoc.users.models import User
+
+
+class ValidationError(AppError):
+    status = 422
+
+
+@dataclass
+class DossierFields:
+    year: int
+    code: str
+    title: str
+    retention_years: int | None = None  # None: permanent
+    keeper_id: int | None = None
+    unit_id: int | None = None
+    note: str = ""
+
+
+def create(fields: DossierFields, actor: User) -> Dossier:
+    code, title = fields.code.strip(), fields.title.strip()
+    if not code or not title:
+        raise ValidationError("invalid_dossier", _("Ký hiệu và tiêu đề hồ sơ là bắt buộc."))
+    if fields.retention_years is not None and fields.retention_years < 1:
+        raise ValidationError("invalid_retention", _("Thời hạn bảo quản phải lớn hơn 0 năm."))
+    exists = db.session.scalar(
+        select(Dossier.id).where(Dossier.year == fields.year, Dossier.code == code)
+    )
+    if exists:
+        raise Conflict(
+            "dossier_code_taken",
+            _("Ký hiệu %(c)s đã có trong danh mục năm %(y)s.", c=code, y=fields.year),
+        )
+    dossier = Dossier(
+        year=fields.year,
+        code=code,
+        title=title,
+        retention_years=fields.retention_years,
+        keeper_id=fields.keeper_id,
+        unit_id=fields.unit_id,
+        note=fields.note.strip(),
+    )
+    db.session.add(dossier)
+    db.session.flush()
+    record("dossier.created", object_type="dossier", object_id=dossier.id, details={"code": code})
+    db.session.commit()
+    return dossier
+
+
+def copy_list(from_year: int, to_year: int, actor: User) -> int:
+    """Start a year's list from last year's: same codes, titles, keepers; nothing filed yet."""
+    existing = set(db.session.scalars(select(Dossier.code).where(Dossier.year == to_year)))
+    copied = 0
+    for source in db.session.scalars(select(Dossier).where(Dossier.year == from_year)):
+        if source.code in existing:
+            continue
+        db.session.add(
+            Dossier(
+                year=to_year,
+                code=source.code,
+                title=source.title,
+                retention_years=source.retention_years,
+                keeper_id=source.keeper_id,
+                unit_id=source.unit_id,
+            )
+        )
+        copied += 1
+    record("dossier.list_copied", details={"from": from_year, "to": to_year, "count": copied})
+    db.session.commit()
+    return copied
+
+
+def get(dossier_id: int) -> Dossier:
+    dossier = db.session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFound("dossier_not_found", _("Không tìm thấy hồ sơ."))
+    return dossier
+
+
+def by_code(year: int, code: str) -> Dossier:
+    dossier = db.session.scalar(select(Dossier).where(Dossier.year == year, Dossier.code == code))
+    if dossier is None:
+        raise NotFound("dossier_not_found", _("Không tìm thấy hồ sơ %(c)s.", c=code))
+    return dossier
+
+
+def add_documents(dossier_id: int, document_ids: list[int], actor: User) -> int:
+    """File documents the actor may see into an open dossier (each at most once)."""
+    dossier = get(dossier_id)
+    if dossier.status != DossierStatus.OPEN:
+        raise Conflict("dossier_not_open", _("Hồ sơ đã đóng, không thể thêm văn bản."))
+    present = {entry.document_id for entry in dossier.entries}
+    ordinal = max((entry.ordinal for entry in dossier.entries), default=0)
+    added = 0
+    for document_id in dict.fromkeys(document_ids):
+        get_visible_document(document_id, actor)
+        if document_id in present:
+            continue
+        ordinal += 1
+        dossier.entries.append(
+            DossierDocument(document_id=document_id, ordinal=ordinal, added_by_id=actor.id)
+        )
+        added += 1
+    record(
+        "dossier.documents_added",
+        object_type="dossier",
+        object_id=dossier.id,
+        details={"document_ids": list(document_ids), "added": added},
+    )
+    db.session.commit()
+    return added
+
+
+def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossier:
+    """Close with its page count and the dates of its first and last document."""
+    dossier = get(dossier_id)
+    if dossier.status != DossierStatus.OPEN:
+        raise Conflict("dossier_not_open", _("Hồ sơ không ở trạng thái đang mở."))
+    if not dossier.entries:
+        raise ValidationError("dossier_empty", _("Không thể đóng hồ sơ chưa có văn bản."))
+    dates = [
+        entry.document.issued_date or to_local(entry.document.created_at).date()
+        for entry in dossier.entries
+    ]
+    pages = sum(entry.document.page_count or 0 for entry in dossier.entries)
+    dossier.start_date, dossier.end_date = min(dates), max(dates)
+    dossier.page_count = page_count or pages
+    dossier.status = DossierStatus.CLOSED
+    dossier.closed_at = utcnow()
+    record(
+        "dossier.closed",
+        object_type="dossier",
+        object_id=dossier.id,
+        details={"pages": dossier.page_count, "documents": len(dossier.entries)},
+    )
+    db.session.commit()
+    return dossier
+
+
+def transfer(dossier_ids: list[int], actor: User) -> list[Dossier]:
+    """Hand closed dossiers to the agency archive."""
+    dossiers = [get(i) for i in dossier_ids]
+    not_closed = [d.code for d in dossiers if d.status != DossierStatus.CLOSED]
+    if not_closed:
+        raise Conflict(
+            "dossier_not_closed",
+            _("Chỉ nộp lưu hồ sơ đã đóng: %(c)s.", c=", ".join(not_closed)),
+        )
+    for dossier in dossiers:
+        dossier.status = DossierStatus.TRANSFERRED
+        dossier.transferred_at = utcnow()
+        record("dossier.transferred", object_type="dossier", object_id=dossier.id)
+    db.session.commit()
+    return dossiers
+
+
+def due_for_transfer(today_year: int) -> list[Dossier]:
+    """Closed dossiers of earlier years (ND30: transfer within a year of closing)."""
+    return list(
+        db.session.scalars(
+            select(Dossier)
+            .where(Dossier.status == DossierStatus.CLOSED, Dossier.year < today_year)
+            .order_by(Dossier.year, Dossier.code)
+        )
+    )
+
+
+def arrival_info(document: Document) -> IncomingDocument | None:
+    return db.session.get(IncomingDocument, document.id)
+
+
+def count_documents(dossier_id: int) -> int:
+    return (
+        db.session.scalar(select(func.count()).where(DossierDocument.dossier_id == dossier_id)) or 0
+    )

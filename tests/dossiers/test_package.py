@@ -1,0 +1,138 @@
+"""Dossiers and archive packages: export, verify, tamper, and the bagit library's own check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import bagit
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from edoc.cli import cli
+from edoc.dossiers import services
+from edoc.dossiers.models import DossierStatus
+from edoc.extensions import db
+from edoc.users.models import User
+from tests.app_fixtures import api_token
+from tests.incoming.test_receive_api import post
+from tests.signing.selfsigned import blank_pdf
+
+
+@pytest.fixture
+def closed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
+    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+    ids = [
+        post(
+            client, clerk, blank_pdf("Bao cao"), subject="Về việc báo cáo tình hình bão lũ"
+        ).get_json()["id"],
+        post(
+            client,
+            clerk,
+            blank_pdf("Ke hoach"),
+            subject="Kế hoạch phòng chống thiên tai",
+            doc_type="KH",
+        ).get_json()["id"],
+    ]
+    with app.app_context():
+        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
+        dossier = services.create(
+            services.DossierFields(
+                year=2026,
+                code="05.TH",
+                title="Hồ sơ phòng chống thiên tai năm 2026",
+                retention_years=10,
+                keeper_id=archivist.id,
+            ),
+            archivist,
+        )
+        assert services.add_documents(dossier.id, ids + ids[:1], archivist) == 2
+        services.close(dossier.id, archivist)
+        return dossier.id
+
+
+def _export(app: Flask, out: Path) -> None:
+    result = app.test_cli_runner().invoke(cli, ["export", "--dossier", "05.TH", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+
+
+def _verify(app: Flask, path: Path) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(cli, ["verify-package", str(path)])
+    return result.exit_code, result.output
+
+
+def test_close_records_dates_and_pages(app: Flask, closed_dossier: int) -> None:
+    with app.app_context():
+        dossier = services.get(closed_dossier)
+        assert dossier.status == DossierStatus.CLOSED
+        assert dossier.page_count == 2
+        assert [e.ordinal for e in dossier.entries] == [1, 2]
+        assert dossier.start_date is not None and dossier.start_date <= dossier.end_date
+
+
+def test_export_verifies_and_is_a_valid_bag(
+    app: Flask, closed_dossier: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "goi"
+    _export(app, out)
+    assert _verify(app, out) == (0, "package intact\n")
+    bag = bagit.Bag(str(out))
+    bag.validate()  # the reference implementation agrees
+    assert set(bag.algorithms) >= {"sha256", "sha512"}
+    folder = out / "data" / "000.00.00.H30.2026.05.TH"
+    metadata = (folder / "001" / "van-ban.xml").read_text(encoding="utf-8")
+    assert "<Subject>Về việc báo cáo tình hình bão lũ</Subject>" in metadata
+    assert "<FileCode>000.00.00.H30.2026.05.TH</FileCode>" in metadata
+    assert "<ArrivalNumber>1</ArrivalNumber>" in metadata
+    assert json.loads((folder / "001" / "chu-ky.json").read_text())["verdict"] == "no_signatures"
+    with app.app_context():
+        stored = services.get(closed_dossier).entries[0].document.main_file.sha256
+    assert (
+        hashlib.sha256((folder / "001" / "tep" / "01-main.pdf").read_bytes()).hexdigest() == stored
+    )
+    assert 'CHECKSUMTYPE="SHA-256"' in (out / "data" / "METS.xml").read_text()
+    assert "Hồ sơ phòng chống thiên tai năm 2026" in (out / "data" / "muc-luc.csv").read_text()
+
+
+def test_a_flipped_byte_is_named(app: Flask, closed_dossier: int, tmp_path: Path) -> None:
+    out = tmp_path / "goi"
+    _export(app, out)
+    target = out / "data" / "000.00.00.H30.2026.05.TH" / "002" / "tep" / "01-main.pdf"
+    data = bytearray(target.read_bytes())
+    data[20] ^= 0x01
+    target.write_bytes(bytes(data))
+    code, output = _verify(app, out)
+    assert code == 1
+    assert "002/tep/01-main.pdf: sha256 mismatch" in output
+    with pytest.raises(bagit.BagValidationError, match="01-main.pdf"):
+        bagit.Bag(str(out)).validate()
+
+
+def test_a_deleted_file_is_named(app: Flask, closed_dossier: int, tmp_path: Path) -> None:
+    out = tmp_path / "goi"
+    _export(app, out)
+    (out / "data" / "000.00.00.H30.2026.05.TH" / "001" / "van-ban.xml").unlink()
+    code, output = _verify(app, out)
+    assert code == 1
+    assert "001/van-ban.xml: listed in the manifest but missing" in output
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(out)).validate()
+
+
+def test_open_dossiers_refuse_nothing_but_closed_refuse_more(
+    app: Flask, closed_dossier: int
+) -> None:
+    with app.app_context():
+        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
+        with pytest.raises(services.Conflict):
+            services.add_documents(closed_dossier, [1], archivist)
+        with pytest.raises(services.Conflict):
+            services.create(
+                services.DossierFields(year=2026, code="05.TH", title="Trùng"), archivist
+            )
+        assert services.copy_list(2026, 2027, archivist) == 1
+        copy = services.by_code(2027, "05.TH")
+        assert copy.status == DossierStatus.OPEN and copy.entries == []
