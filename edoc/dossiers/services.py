@@ -12,7 +12,7 @@ from edoc.db import utcnow
 from edoc.documents.access import get_visible_document
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
-from edoc.errors import AppError, Conflict, NotFound  # noqa: F401  (Conflict is part of the API)
+from edoc.errors import AppError, Conflict, NotFound
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.timeutil import to_local

@@ -107,7 +107,7 @@ def test_a_flipped_byte_is_named(app: Flask, closed_dossier: int, tmp_path: Path
     code, output = _verify(app, out)
     assert code == 1
     assert "002/tep/01-main.pdf: sha256 mismatch" in output
-    with pytest.raises(bagit.BagValidationError, match="01-main.pdf"):
+    with pytest.raises(bagit.BagValidationError, match=r"01-main\.pdf"):
         bagit.Bag(str(out)).validate()
 
 
