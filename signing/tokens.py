@@ -11,6 +11,7 @@ public objects), except the signature itself.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class CertificateInfo:
             "not_after": self.not_after.isoformat(),
             "key_usage": self.key_usage,
             "has_key": self.has_key,
+            "der": base64.b64encode(self.der).decode("ascii"),
         }
 
 

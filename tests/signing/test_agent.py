@@ -241,3 +241,12 @@ def test_real_browser_page_signs_through_the_agent(
     signature = base64.b64decode(good["body"]["signatures"]["x"])
     assert report(finish(prepared, signature=signature), demo_pki)["ChuKyLanhDao"].intact
     assert bad["status"] == 0 and "Failed to fetch" in bad["error"]
+
+
+def test_token_list_carries_the_certificate_for_prepare(
+    agent: AgentServer, demo_pki: DemoPKI
+) -> None:
+    _status, _h, body = call(agent, "GET", "/v1/tokens")
+    assert body
+    ders = [base64.b64decode(c["der"]) for t in body["tokens"] for c in t["certificates"]]
+    assert demo_pki.cert_der(demo.LEADER) in ders

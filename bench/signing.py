@@ -1,0 +1,139 @@
+"""Benchmark: sign N one-page PDFs on SoftHSM, edoc's batch path against a bare pyHanko loop.
+
+    .venv/bin/python bench/signing.py [-n 100] [--rounds 2]
+
+Both paths run in the same process against the same SoftHSM token and demo PKI:
+
+* **edoc**: ``remote.prepare`` for each PDF → one ``batch.sign_digests`` call (one login) →
+  ``remote.finish`` for each (embeds the CMS and validates the signature, as the server does);
+* **bare pyHanko**: one ``open_pkcs11_session`` (one login) and a ``PKCS11Signer`` reused for a
+  loop of ``signers.sign_pdf``.
+
+Both make invisible PAdES B-B signatures with the same certificate chain. The best of
+``--rounds`` alternating rounds counts. Prints per-signature time, the ratio (goal ≤ 1.2) and the
+number of PIN logins on each side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from signing import pki as demo  # noqa: E402
+from signing.pki import DemoPKI, start_demo_pki  # noqa: E402
+from signing.softhsm import SoftHSM  # noqa: E402
+
+PIN = "123456"
+TOKEN = "bench"
+
+
+def one_page_pdf(index: int) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    drawing = canvas.Canvas(buffer)
+    drawing.drawString(72, 720, f"Van ban so {index}")
+    drawing.save()
+    return buffer.getvalue()
+
+
+def edoc_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int]:
+    from signing.batch import sign_digests
+    from signing.remote import SignatureFieldSpec, finish, prepare
+    from signing.tokens import LOGINS, CertificateSelector
+
+    logins = LOGINS.count
+    start = time.perf_counter()
+    cert, chain = pki.cert(demo.LEADER), pki.chain(demo.LEADER)
+    prepared = [
+        prepare(pdf, signer_cert=cert, chain=chain, field=SignatureFieldSpec("Sig"))
+        for pdf in pdfs
+    ]
+    result = sign_digests(
+        module,
+        CertificateSelector(token_label=TOKEN, label=demo.LEADER),
+        [p.digest_item(str(i)) for i, p in enumerate(prepared)],
+        PIN,
+    )
+    for i, p in enumerate(prepared):
+        finish(p, signature=result.signatures[str(i)], trust_roots=[pki.root])
+    return time.perf_counter() - start, LOGINS.count - logins
+
+
+def bare_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int]:
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    start = time.perf_counter()
+    session = open_pkcs11_session(
+        module, token_criteria=TokenCriteria(label=TOKEN), user_pin=PIN
+    )
+    logins = 1
+    try:
+        signer = PKCS11Signer(
+            session,
+            cert_label=demo.LEADER,
+            key_label=demo.LEADER,
+            ca_chain=pki.chain(demo.LEADER),
+        )
+        meta = signers.PdfSignatureMetadata(
+            field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES
+        )
+        for pdf in pdfs:
+            out = io.BytesIO()
+            signers.sign_pdf(
+                IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out
+            )
+    finally:
+        session.close()
+    return time.perf_counter() - start, logins
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp, start_demo_pki(
+        Path(tmp) / "pki"
+    ) as pki:
+        hsm = SoftHSM.create(Path(tmp) / "hsm")
+        hsm.init_token(TOKEN, PIN, "12345678")
+        hsm.import_key_and_cert(
+            TOKEN,
+            PIN,
+            label=demo.LEADER,
+            key_id=b"\x01",
+            private_key_pkcs8_pem=pki.key_path(demo.LEADER).read_bytes(),
+            cert_der=pki.cert_der(demo.LEADER),
+        )
+        hsm.activate()
+        pdfs = [one_page_pdf(i) for i in range(args.n)]
+        # warm-up: imports, font/ASN.1 caches, first PKCS#11 load
+        edoc_round(pdfs[:3], pki, hsm.module_path)
+        bare_round(pdfs[:3], pki, hsm.module_path)
+        best_edoc = best_bare = float("inf")
+        edoc_logins = bare_logins = 0
+        for _ in range(args.rounds):
+            elapsed, edoc_logins = edoc_round(pdfs, pki, hsm.module_path)
+            best_edoc = min(best_edoc, elapsed)
+            elapsed, bare_logins = bare_round(pdfs, pki, hsm.module_path)
+            best_bare = min(best_bare, elapsed)
+    n = args.n
+    print(f"signatures per path: {n} one-page PDFs, PAdES B-B, SoftHSM2, best of {args.rounds}")
+    print(f"edoc batch   : {1000 * best_edoc / n:7.2f} ms/signature, {edoc_logins} PIN login(s)")
+    print(f"bare pyHanko : {1000 * best_bare / n:7.2f} ms/signature, {bare_logins} PIN login(s)")
+    print(f"ratio edoc/bare: {best_edoc / best_bare:.2f} (goal <= 1.2)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
