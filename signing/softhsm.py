@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,28 @@ class SoftHSM:
                     "--id",
                     key_id.hex(),
                 ]
+            )
+
+    def create_token_with_keys(
+        self,
+        label: str,
+        user_pin: str,
+        so_pin: str,
+        keys: Sequence[tuple[str, bytes, bytes]],
+    ) -> None:
+        """A new token holding ``(label, PKCS#8 PEM key, DER certificate)`` entries, IDs 1, 2, …
+
+        What ``edoc demo`` and the test fixtures use to build a leader's or a clerk's token.
+        """
+        self.init_token(label, user_pin, so_pin)
+        for index, (object_label, key_pem, cert_der) in enumerate(keys, start=1):
+            self.import_key_and_cert(
+                label,
+                user_pin,
+                label=object_label,
+                key_id=index.to_bytes(1, "big"),
+                private_key_pkcs8_pem=key_pem,
+                cert_der=cert_der,
             )
 
     def token_paths(self) -> list[Path]:

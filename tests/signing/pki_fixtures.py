@@ -41,16 +41,8 @@ class Tokens:
 
 
 def fill_token(hsm: SoftHSM, pki: DemoPKI, label: str, pin: str, certs: tuple[str, ...]) -> None:
-    hsm.init_token(label, pin, SO_PIN)
-    for index, cert_label in enumerate(certs, start=1):
-        hsm.import_key_and_cert(
-            label,
-            pin,
-            label=cert_label,
-            key_id=bytes([index]),
-            private_key_pkcs8_pem=pki.key_path(cert_label).read_bytes(),
-            cert_der=pki.cert_der(cert_label),
-        )
+    entries = [(c, pki.key_path(c).read_bytes(), pki.cert_der(c)) for c in certs]
+    hsm.create_token_with_keys(label, pin, SO_PIN, entries)
 
 
 @pytest.fixture(scope="session")
