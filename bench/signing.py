@@ -25,9 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from signing import pki as demo  # noqa: E402
-from signing.pki import DemoPKI, start_demo_pki  # noqa: E402
-from signing.softhsm import SoftHSM  # noqa: E402
+from signing import pki as demo
+from signing.pki import DemoPKI, start_demo_pki
+from signing.softhsm import SoftHSM
 
 PIN = "123456"
 TOKEN = "bench"
@@ -52,8 +52,7 @@ def edoc_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int
     start = time.perf_counter()
     cert, chain = pki.cert(demo.LEADER), pki.chain(demo.LEADER)
     prepared = [
-        prepare(pdf, signer_cert=cert, chain=chain, field=SignatureFieldSpec("Sig"))
-        for pdf in pdfs
+        prepare(pdf, signer_cert=cert, chain=chain, field=SignatureFieldSpec("Sig")) for pdf in pdfs
     ]
     result = sign_digests(
         module,
@@ -73,9 +72,7 @@ def bare_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int
     from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
     start = time.perf_counter()
-    session = open_pkcs11_session(
-        module, token_criteria=TokenCriteria(label=TOKEN), user_pin=PIN
-    )
+    session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=TOKEN), user_pin=PIN)
     logins = 1
     try:
         signer = PKCS11Signer(
@@ -102,9 +99,10 @@ def main() -> int:
     parser.add_argument("-n", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp, start_demo_pki(
-        Path(tmp) / "pki"
-    ) as pki:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp,
+        start_demo_pki(Path(tmp) / "pki") as pki,
+    ):
         hsm = SoftHSM.create(Path(tmp) / "hsm")
         hsm.init_token(TOKEN, PIN, "12345678")
         hsm.import_key_and_cert(
