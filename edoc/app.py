@@ -88,9 +88,13 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.core.health import check_database, check_search, register_health_check
     from edoc.core.views import admin_dashboard_items
     from edoc.core.views import bp as core_bp
+    from edoc.dossiers.views import bp as dossiers_bp
+    from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
     from edoc.incoming.api import blp as incoming_api
     from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
     from edoc.incoming.views import bp as incoming_bp
+    from edoc.jobs.api import blp as jobs_api
+    from edoc.outgoing.api import blp as outgoing_api
     from edoc.storage_service import init_storage
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
@@ -99,18 +103,23 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(incoming_bp)
+    app.register_blueprint(dossiers_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
     register_api_blueprint(incoming_api)
+    register_api_blueprint(jobs_api)
+    register_api_blueprint(outgoing_api)
 
     register_health_check(app, "database", check_database)
     init_storage(app)
     register_health_check(app, "search", check_search)
     register_dashboard_provider(app, incoming_dashboard_items)
+    register_dashboard_provider(app, dossier_dashboard_items)
     register_dashboard_provider(app, admin_dashboard_items)
     register_nav_link(app, _l("Văn bản đến"), "incoming.incoming_list")
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
+    register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
 
 
 def _register_template_helpers(app: Flask) -> None:

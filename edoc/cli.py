@@ -120,7 +120,7 @@ def serve(host: str | None, port: int | None, worker: bool) -> None:
 
 def _register_area_commands() -> None:
     from edoc.demo import demo_command
-    from edoc.dossiers.cli import export_command, verify_package_command
+    from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
     from edoc.jobs.cli import worker_command
     from edoc.storage_cli import fsck_command, gc_command, storage_group
     from edoc.users.cli import user_group
@@ -133,6 +133,7 @@ def _register_area_commands() -> None:
     cli.add_command(storage_group)
     cli.add_command(export_command)
     cli.add_command(verify_package_command)
+    cli.add_command(import_package_command)
 
 
 _register_area_commands()

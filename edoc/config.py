@@ -99,6 +99,7 @@ class Settings:
     timezone: str = "Asia/Ho_Chi_Minh"
     trust_dir: Path | None = None
     organ_id: str = "000.00.00.H30"
+    tsa_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -132,6 +133,7 @@ class Settings:
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
+            tsa_url=get("EDOC_TSA_URL", ""),
         )
 
     def trust_roots(self) -> list[Path]:

@@ -12,9 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from edoc.jobs.queue import huey
 from tests.storage.seaweed import SeaweedServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Background tasks run inline in tests: the same task code, executed by Huey immediately.
+huey.immediate = True
 
 pytest_plugins = ["tests.app_fixtures"]
 

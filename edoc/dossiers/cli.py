@@ -75,3 +75,23 @@ def verify_package_command(path: Path, no_revalidate: bool) -> None:
         click.echo(f"PROBLEM {problem.path}: {problem.reason}")
     click.echo("package intact" if not problems else f"{len(problems)} problems found")
     sys.exit(0 if not problems else 1)
+
+
+@click.command("import-package")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def import_package_command(path: Path) -> None:
+    """Load a verified package: its dossiers, documents and files, exactly as exported."""
+    from edoc.dossiers.importer import import_package
+    from edoc.errors import AppError
+
+    try:
+        dossiers = import_package(path)
+    except AppError as error:
+        db.session.rollback()
+        click.echo(f"import refused: {error.message}", err=True)
+        for detail in error.details or []:
+            click.echo(f"  {detail}", err=True)
+        sys.exit(1)
+    documents = sum(len(d.entries) for d in dossiers)
+    click.echo(f"imported {len(dossiers)} dossiers, {documents} documents")

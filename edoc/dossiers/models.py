@@ -39,6 +39,7 @@ class Dossier(db.Model):
     title: Mapped[str] = mapped_column(Text)
     retention_years: Mapped[int | None]  # None: permanent (vĩnh viễn)
     keeper_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    keeper_name: Mapped[str] = mapped_column(String(255), default="")  # as at creation/import
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     status: Mapped[str] = mapped_column(String(16), default=DossierStatus.OPEN)
     page_count: Mapped[int | None]
@@ -55,6 +56,10 @@ class Dossier(db.Model):
     entries: Mapped[list[DossierDocument]] = relationship(
         order_by="DossierDocument.ordinal", cascade="all, delete-orphan"
     )
+
+    @property
+    def keeper_label(self) -> str:
+        return self.keeper.full_name if self.keeper else self.keeper_name
 
     @property
     def status_value(self) -> DossierStatus:

@@ -31,6 +31,7 @@ from edoc.storage_service import blob_store, storage_errors
 
 ALGORITHMS = ("sha256", "sha512")
 CHUNK = 1024 * 1024
+NOT_CHECKED = {"verdict": "not_checked"}  # paper originals: no signature was checked
 PRIORITY = {0: "0", 1: "1", 2: "2", 3: "3"}  # edXML priority: thường, khẩn, thượng khẩn, hỏa tốc
 
 
@@ -120,7 +121,7 @@ def dossier_xml(dossier: Dossier, organ_id: str) -> bytes:
     _sub(root, "FileNotation", dossier.code)
     _sub(root, "Title", dossier.title)
     _sub(root, "Maintenance", dossier.retention_years or "Vĩnh viễn")
-    _sub(root, "Keeper", dossier.keeper.full_name if dossier.keeper else "")
+    _sub(root, "Keeper", dossier.keeper_label)
     _sub(root, "StartDate", dossier.start_date.isoformat() if dossier.start_date else "")
     _sub(root, "EndDate", dossier.end_date.isoformat() if dossier.end_date else "")
     _sub(root, "DocTotal", len(dossier.entries))
@@ -267,7 +268,7 @@ def export_dossiers(
                     digests = bag.write_stream(relpath, stream)
                 written.append((stored, relpath, digests))
             main = document.main_file
-            report = (main.signature_report if main else None) or {"verdict": "no_signatures"}
+            report = (main.signature_report if main else None) or NOT_CHECKED
             bag.write_bytes(
                 f"{base}/chu-ky.json",
                 json.dumps(report, ensure_ascii=False, indent=2).encode(),
@@ -407,7 +408,10 @@ def _revalidate(pdf: Path, path: str, exported_verdict: str | None) -> list[Pack
         report = validate_pdf(pdf, trust_roots=current_app.config["EDOC"].trust_roots())
     except (PdfInputError, ValidationTimeout) as error:
         return [PackageProblem(path, f"PDF no longer readable: {error}")]
-    if exported_verdict and report.verdict != exported_verdict:
+    if (
+        exported_verdict not in (None, NOT_CHECKED["verdict"])
+        and report.verdict != exported_verdict
+    ):
         return [
             PackageProblem(
                 path, f"signatures were {exported_verdict} at export, now {report.verdict}"

@@ -54,6 +54,7 @@ def create(fields: DossierFields, actor: User) -> Dossier:
         title=title,
         retention_years=fields.retention_years,
         keeper_id=fields.keeper_id,
+        keeper_name=keeper.full_name if (keeper := _keeper(fields.keeper_id)) else "",
         unit_id=fields.unit_id,
         note=fields.note.strip(),
     )
@@ -62,6 +63,10 @@ def create(fields: DossierFields, actor: User) -> Dossier:
     record("dossier.created", object_type="dossier", object_id=dossier.id, details={"code": code})
     db.session.commit()
     return dossier
+
+
+def _keeper(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
 
 
 def copy_list(from_year: int, to_year: int, actor: User) -> int:
@@ -78,6 +83,7 @@ def copy_list(from_year: int, to_year: int, actor: User) -> int:
                 title=source.title,
                 retention_years=source.retention_years,
                 keeper_id=source.keeper_id,
+                keeper_name=source.keeper_name,
                 unit_id=source.unit_id,
             )
         )

@@ -15,8 +15,10 @@ from tests.app_fixtures import DEMO_PASSWORD
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """One chromium per test module: Playwright's event loop must not outlive the browser
+    tests, or later in-process pyHanko calls (which use asyncio.run) would fail."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is missing: run `make test` (scripts/bootstrap test)")

@@ -87,7 +87,7 @@ def test_export_verifies_and_is_a_valid_bag(
     assert "<Subject>Về việc báo cáo tình hình bão lũ</Subject>" in metadata
     assert "<FileCode>000.00.00.H30.2026.05.TH</FileCode>" in metadata
     assert "<ArrivalNumber>1</ArrivalNumber>" in metadata
-    assert json.loads((folder / "001" / "chu-ky.json").read_text())["verdict"] == "no_signatures"
+    assert json.loads((folder / "001" / "chu-ky.json").read_text())["verdict"] == "not_checked"
     with app.app_context():
         stored = services.get(closed_dossier).entries[0].document.main_file.sha256
     assert (
@@ -136,3 +136,71 @@ def test_open_dossiers_refuse_nothing_but_closed_refuse_more(
         assert services.copy_list(2026, 2027, archivist) == 1
         copy = services.by_code(2027, "05.TH")
         assert copy.status == DossierStatus.OPEN and copy.entries == []
+
+
+def test_export_job_through_the_web(
+    app: Flask, client: FlaskClient, closed_dossier: int, tmp_path: Path
+) -> None:
+    import io
+    import zipfile
+
+    from tests.app_fixtures import csrf_token_from, login
+
+    login(client, "luutru")
+    page = client.get("/dossiers/?year=2026").get_data(as_text=True)
+    assert "Hồ sơ phòng chống thiên tai năm 2026" in page
+    started = client.post(
+        "/dossiers/export",
+        data={"dossier_ids": [closed_dossier], "csrf_token": csrf_token_from(page)},
+    )
+    assert started.status_code == 302
+    job_id = started.headers["Location"].rsplit("/", 1)[-1]
+    job = client.get(f"/api/v1/jobs/{job_id}").get_json()
+    assert (job["status"], job["percent"], job["done"], job["total"]) == ("done", 100, 2, 2)
+    download = client.get(f"/api/v1/jobs/{job_id}/download")
+    assert download.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(download.data)).namelist()
+    assert "goi-luu-tru/manifest-sha512.txt" in names
+    zipfile.ZipFile(io.BytesIO(download.data)).extractall(tmp_path)
+    code, output = _verify(app, tmp_path / "goi-luu-tru")
+    assert code == 0, output
+    other = app.test_client()
+    login(other, "vanthu")
+    assert other.get(f"/api/v1/jobs/{job_id}").status_code == 404
+
+
+def test_export_import_export_gives_the_same_manifests(
+    app: Flask, closed_dossier: int, tmp_path: Path
+) -> None:
+    from edoc.app import create_app
+    from tests.app_fixtures import _migrate, _settings
+
+    first = tmp_path / "lan-1"
+    _export(app, first)
+    target_db = f"sqlite:///{tmp_path / 'khac.db'}"
+    _migrate(target_db, tmp_path / "khac-migrate")
+    other = create_app(_settings(tmp_path / "khac", target_db))
+    result = other.test_cli_runner().invoke(cli, ["import-package", str(first)])
+    assert result.exit_code == 0, result.output
+    assert "imported 1 dossiers, 2 documents" in result.output
+    second = tmp_path / "lan-2"
+    exported = other.test_cli_runner().invoke(
+        cli, ["export", "--dossier", "05.TH", "--out", str(second)]
+    )
+    assert exported.exit_code == 0, exported.output
+    for name in ("manifest-sha256.txt", "manifest-sha512.txt"):
+        assert (second / name).read_text() == (first / name).read_text()
+    again = other.test_cli_runner().invoke(cli, ["import-package", str(first)])
+    assert again.exit_code == 1
+    assert "đã có trong hệ thống" in again.output
+
+
+def test_a_tampered_package_is_not_imported(
+    app: Flask, closed_dossier: int, tmp_path: Path
+) -> None:
+    out = tmp_path / "goi"
+    _export(app, out)
+    (out / "data" / "muc-luc.csv").write_text("sửa đổi")
+    result = app.test_cli_runner().invoke(cli, ["import-package", str(out)])
+    assert result.exit_code == 1
+    assert "muc-luc.csv: sha256 mismatch" in result.output

@@ -1,8 +1,8 @@
 """dossiers
 
-Revision ID: d8268d6a9eef
+Revision ID: e3b3efd595ec
 Revises: 35d276d794f3
-Create Date: 2026-11-25 05:41:37.842215
+Create Date: 2026-11-25 05:46:24.878782
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = 'd8268d6a9eef'
+revision: str = 'e3b3efd595ec'
 down_revision: str | None = '35d276d794f3'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('title', sa.Text(), nullable=False),
     sa.Column('retention_years', sa.Integer(), nullable=True),
     sa.Column('keeper_id', sa.Integer(), nullable=True),
+    sa.Column('keeper_name', sa.String(length=255), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('page_count', sa.Integer(), nullable=True),

@@ -1,0 +1,150 @@
+"""Loading an archive package into this installation: same metadata, byte-identical files.
+
+The package is verified first; nothing is written unless every check passes, and the whole
+import is one transaction, so a failure leaves the installation as it was (blobs already put
+are content-addressed and harmless; ``edoc gc`` collects them).
+"""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from datetime import date, datetime
+from pathlib import Path
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from edoc.audit.services import record
+from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
+from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
+from edoc.dossiers.package import NOT_CHECKED, verify_package
+from edoc.errors import AppError, Conflict
+from edoc.extensions import db
+from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
+from edoc.incoming.services import register_for
+from edoc.storage_service import blob_store, storage_errors
+from edoc.timeutil import to_local
+
+
+def _text(element: ET.Element, tag: str) -> str:
+    return (element.findtext(tag) or "").strip()
+
+
+def _date(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _int(value: str) -> int | None:
+    return int(value) if value.isdigit() else None
+
+
+def import_package(root: Path) -> list[Dossier]:
+    problems = verify_package(root, revalidate=False)
+    if problems:
+        raise AppError(
+            "package_invalid",
+            _("Gói lưu trữ không toàn vẹn; không nhập gì."),
+            422,
+            details=[f"{p.path}: {p.reason}" for p in problems],
+        )
+    types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
+    dossiers = []
+    for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
+        dossiers.append(_import_dossier(root, dossier_xml, types_by_name))
+    record("archive.imported", details={"dossiers": [d.code for d in dossiers]})
+    db.session.commit()
+    return dossiers
+
+
+def _import_dossier(root: Path, path: Path, types_by_name: dict[str, str]) -> Dossier:
+    element = ET.parse(path).getroot()
+    year, code = int(_text(element, "FileCatalog")), _text(element, "FileNotation")
+    if db.session.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.code == code)):
+        raise Conflict(
+            "dossier_exists", _("Hồ sơ %(c)s năm %(y)s đã có trong hệ thống.", c=code, y=year)
+        )
+    retention = _text(element, "Maintenance")
+    dossier = Dossier(
+        year=year,
+        code=code,
+        title=_text(element, "Title"),
+        retention_years=_int(retention),
+        keeper_name=_text(element, "Keeper"),
+        status=DossierStatus.CLOSED,
+        page_count=_int(_text(element, "PageTotal")),
+        start_date=_date(_text(element, "StartDate")),
+        end_date=_date(_text(element, "EndDate")),
+    )
+    db.session.add(dossier)
+    for metadata in sorted(path.parent.glob("*/van-ban.xml")):
+        document, ordinal = _import_document(root, metadata, types_by_name)
+        dossier.entries.append(DossierDocument(document=document, ordinal=ordinal))
+    db.session.flush()
+    return dossier
+
+
+def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> tuple[Document, int]:
+    element = ET.parse(path).getroot()
+    type_name = _text(element, "TypeName")
+    if type_name not in types_by_name:
+        raise AppError(
+            "unknown_type", _("Loại văn bản không có trong hệ thống: %(t)s.", t=type_name), 422
+        )
+    number, notation = _text(element, "CodeNumber"), _text(element, "CodeNotation")
+    signer = element.find("SignerInfo")
+    arrival = _text(element, "ArrivalDate")
+    document = Document(
+        direction=Direction.INCOMING if arrival else Direction.OUTGOING,
+        status=IncomingStatus.DONE if arrival else "issued",
+        number_notation=f"{number}/{notation}" if notation else number,
+        doc_type_code=types_by_name[type_name],
+        subject=_text(element, "Subject"),
+        issued_date=_date(_text(element, "IssuedDate")),
+        issuer_org=_text(element, "OrganName"),
+        signer_name=_text(signer, "FullName") if signer is not None else "",
+        signer_title=_text(signer, "Position") if signer is not None else "",
+        urgency=_int(_text(element, "Priority")) or 0,
+        secrecy=_int(_text(element, "ConfidenceLevel")) or 0,
+        page_count=_int(_text(element, "PageAmount")),
+    )
+    report_path = path.parent / "chu-ky.json"
+    report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
+    if report == NOT_CHECKED:
+        report = None
+    store = blob_store()
+    for item in element.iter("File"):
+        with storage_errors(), (root / "data" / _text(item, "Path")).open("rb") as stream:
+            info = store.put(stream)
+        role = item.get("role", "main")
+        is_pdf = _text(item, "Path").endswith(".pdf")
+        document.files.append(
+            DocumentFile(
+                role=role,
+                filename=_text(item, "OriginalName"),
+                content_type="application/pdf" if is_pdf else "application/octet-stream",
+                sha256=info.sha256,
+                size=info.size,
+                signature_report=report if role == "main" else None,
+            )
+        )
+    if arrival:
+        received_at = datetime.fromisoformat(arrival)
+        db.session.add(
+            IncomingDocument(
+                document=document,
+                register_id=register_for(document.secrecy).id,
+                arrival_year=to_local(received_at).year,
+                arrival_number=_int(_text(element, "ArrivalNumber")),
+                received_at=received_at,
+                received_via=(
+                    ReceivedVia.ELECTRONIC
+                    if _text(element, "Mode") == "Điện tử"
+                    else ReceivedVia.PAPER
+                ),
+                recipient=_text(element, "ToPlaces"),
+            )
+        )
+    else:
+        db.session.add(document)
+    return document, int(_text(element, "DocOrdinal"))

@@ -1,0 +1,180 @@
+"""Dossiers in the browser: the yearly list, a dossier, filing, closing, export, transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from edoc.auth import login_required, roles_required
+from edoc.db import utcnow
+from edoc.dossiers import services
+from edoc.dossiers.models import Dossier, DossierStatus
+from edoc.errors import AppError
+from edoc.extensions import db
+from edoc.incoming.services import IncomingFilter, list_incoming
+from edoc.jobs import services as jobs
+from edoc.timeutil import to_local
+from edoc.users.models import Role, User
+
+bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
+FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)
+
+
+def _this_year() -> int:
+    return to_local(utcnow()).year
+
+
+def _try(action: Any, success: str) -> bool:
+    try:
+        action()
+    except AppError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return False
+    flash(success, "success")
+    return True
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def dossier_list() -> Any:
+    year = request.args.get("year", _this_year(), type=int)
+    if request.method == "POST":
+        if not current_user.has_role(Role.ARCHIVIST):
+            return redirect(url_for("dossiers.dossier_list"))
+        form = request.form
+        retention = form.get("retention_years", "").strip()
+        _try(
+            lambda: services.create(
+                services.DossierFields(
+                    year=year,
+                    code=form.get("code", ""),
+                    title=form.get("title", ""),
+                    retention_years=int(retention) if retention.isdigit() else None,
+                    keeper_id=form.get("keeper_id", type=int) or None,
+                ),
+                current_user,
+            ),
+            _("Đã thêm hồ sơ vào danh mục."),
+        )
+        return redirect(url_for("dossiers.dossier_list", year=year))
+    dossiers = db.session.scalars(
+        select(Dossier).where(Dossier.year == year).order_by(Dossier.code)
+    ).all()
+    archivists = [
+        u
+        for u in db.session.scalars(select(User).order_by(User.full_name))
+        if u.has_role(Role.ARCHIVIST)
+    ]
+    return render_template(
+        "dossiers/list.html",
+        dossiers=dossiers,
+        year=year,
+        keepers=archivists,
+        due=services.due_for_transfer(_this_year()),
+    )
+
+
+@bp.route("/copy", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_copy() -> Any:
+    year = request.form.get("year", _this_year(), type=int)
+    count = services.copy_list(year - 1, year, current_user)
+    flash(_("Đã sao chép %(n)s hồ sơ từ danh mục năm trước.", n=count), "success")
+    return redirect(url_for("dossiers.dossier_list", year=year))
+
+
+@bp.route("/<int:dossier_id>")
+@login_required
+def dossier_detail(dossier_id: int) -> Any:
+    dossier = services.get(dossier_id)
+    q = request.args.get("q", "")
+    candidates: list[Any] = []
+    if q and dossier.status == DossierStatus.OPEN:
+        _total, candidates = list_incoming(current_user, IncomingFilter(q=q, per_page=50))
+    visible = [e for e in dossier.entries if e.document.secrecy <= current_user.clearance]
+    return render_template(
+        "dossiers/detail.html",
+        dossier=dossier,
+        entries=visible,
+        candidates=candidates,
+        q=q,
+        Status=DossierStatus,
+    )
+
+
+@bp.route("/<int:dossier_id>/documents", methods=["POST"])
+@roles_required(*FILERS)
+def dossier_add(dossier_id: int) -> Any:
+    ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
+    if ids:
+        _try(
+            lambda: services.add_documents(dossier_id, ids, current_user),
+            _("Đã thêm văn bản vào hồ sơ."),
+        )
+    return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+@bp.route("/<int:dossier_id>/close", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_close(dossier_id: int) -> Any:
+    pages = request.form.get("page_count", type=int)
+    _try(lambda: services.close(dossier_id, current_user, pages), _("Đã đóng hồ sơ."))
+    return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+@bp.route("/export", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_export() -> Any:
+    from edoc.audit.services import record
+    from edoc.dossiers.tasks import export_task
+
+    ids = [int(v) for v in request.form.getlist("dossier_ids") if v.isdigit()]
+    dossiers = [services.get(i) for i in ids]
+    if not dossiers or any(d.status == DossierStatus.OPEN for d in dossiers):
+        flash(_("Chỉ xuất được hồ sơ đã đóng."), "error")
+        return redirect(request.referrer or url_for("dossiers.dossier_list"))
+    job = jobs.create_job("export", {"dossier_ids": ids}, current_user.id)
+    record(
+        "archive.export_started", object_type="job", object_id=job.id, details={"dossier_ids": ids}
+    )
+    db.session.commit()
+    export_task(job.id, ids)
+    return redirect(url_for("dossiers.job_page", job_id=job.id))
+
+
+@bp.route("/jobs/<job_id>")
+@login_required
+def job_page(job_id: str) -> Any:
+    return render_template("dossiers/job.html", job=jobs.get_job(job_id, current_user.id))
+
+
+def dashboard_items(user: User) -> list[Any]:
+    from sqlalchemy import func
+
+    from edoc.core.dashboard import DashboardItem
+
+    if not user.has_role(Role.ARCHIVIST):
+        return []
+    section = Role.ARCHIVIST.label
+    open_count = (
+        db.session.scalar(
+            select(func.count()).where(
+                Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
+            )
+        )
+        or 0
+    )
+    due = len(services.due_for_transfer(_this_year()))
+    return [
+        DashboardItem(
+            section, _("Hồ sơ đang mở năm nay"), open_count, url_for("dossiers.dossier_list")
+        ),
+        DashboardItem(
+            section, _("Hồ sơ đến hạn nộp lưu"), due, url_for("dossiers.dossier_list"), due > 0
+        ),
+    ]

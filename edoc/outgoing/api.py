@@ -1,0 +1,141 @@
+"""``/api/v1/outgoing``: drafts, review, the leader's signature through the agent, recall."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from edoc.auth import api_roles, api_user
+from edoc.errors import AppError
+from edoc.outgoing import services, signing
+from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
+from edoc.users.models import Role
+
+blp = Blueprint("outgoing_api", __name__, url_prefix="/api/v1", description="Văn bản đi")
+
+
+class DraftForm(Schema):
+    doc_type = fields.String(required=True)
+    subject = fields.String(required=True, validate=validate.Length(min=1))
+    recipients = fields.String(load_default="")
+    signer_id = fields.Integer(load_default=None)
+    authority_prefix = fields.String(load_default="", validate=validate.OneOf(AUTHORITY_PREFIXES))
+    urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
+    secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
+    copies = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    legal_normative = fields.Boolean(load_default=False)
+
+
+class OutgoingSchema(Schema):
+    id = fields.Integer(attribute="document_id")
+    status = fields.String(attribute="document.status")
+    number_notation = fields.String(attribute="document.number_notation")
+    subject = fields.String(attribute="document.subject")
+    doc_type = fields.String(attribute="document.doc_type_code")
+    signer_id = fields.Integer(allow_none=True)
+    authority_prefix = fields.String()
+    recipients = fields.String()
+    issued_number = fields.Integer(allow_none=True)
+    issued_year = fields.Integer(allow_none=True)
+    version = fields.Integer(attribute="current_version.number")
+
+
+class ListArgs(Schema):
+    status = fields.String(
+        load_default=None, validate=validate.OneOf([s.value for s in OutgoingStatus])
+    )
+    q = fields.String(load_default="")
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+
+
+class SubmitArgs(Schema):
+    signer_id = fields.Integer(load_default=None)
+
+
+class PrepareArgs(Schema):
+    document_ids = fields.List(
+        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
+    )
+    certificate = fields.String(
+        required=True, metadata={"description": "base64 DER from the agent"}
+    )
+
+
+class FinishArgs(Schema):
+    signatures = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
+class RecallArgs(Schema):
+    reason = fields.String(required=True)
+
+
+@blp.route("/outgoing")
+class OutgoingCollection(MethodView):
+    @blp.arguments(ListArgs, location="query")
+    @api_roles()
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Outgoing documents visible to the caller (``status=issued`` for the issued ones)."""
+        flt = services.OutgoingFilter(**args)
+        total, items = services.list_outgoing(api_user(), flt)
+        return {"total": total, "items": OutgoingSchema(many=True).dump(items)}
+
+    @blp.arguments(DraftForm, location="form")
+    @blp.response(201, OutgoingSchema)
+    @api_roles(Role.SPECIALIST, Role.CLERK, Role.LEADER)
+    def post(self, form: dict[str, Any]) -> Any:
+        """Create a draft from a PDF or DOCX (multipart ``file``)."""
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise AppError("file_required", _("Cần đính kèm tệp dự thảo."), 422)
+        return services.create_draft(services.DraftFields(**form), upload, api_user())
+
+
+@blp.route("/outgoing/<int:document_id>/submit")
+class Submit(MethodView):
+    @blp.arguments(SubmitArgs)
+    @blp.response(200, OutgoingSchema)
+    @api_roles()
+    def post(self, args: dict[str, Any], document_id: int) -> Any:
+        """Send the draft to the leader who signs it."""
+        return services.submit(document_id, api_user(), args["signer_id"])
+
+
+@blp.route("/outgoing/sign/prepare")
+class SignPrepare(MethodView):
+    @blp.arguments(PrepareArgs)
+    @api_roles(Role.LEADER)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Prepare drafts for the leader's certificate; returns the digests for the agent."""
+        try:
+            certificate = base64.b64decode(args["certificate"], validate=True)
+        except (binascii.Error, ValueError):
+            raise AppError("bad_certificate", _("Chứng thư số không hợp lệ."), 422) from None
+        digests = signing.prepare_batch(args["document_ids"], certificate, api_user())
+        return {"items": [d.to_dict() for d in digests]}
+
+
+@blp.route("/outgoing/sign/finish")
+class SignFinish(MethodView):
+    @blp.arguments(FinishArgs)
+    @api_roles(Role.LEADER)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Embed the signatures the agent returned; each result is validated before it counts."""
+        return signing.finish_batch(args["signatures"], api_user())
+
+
+@blp.route("/outgoing/<int:document_id>/recall")
+class Recall(MethodView):
+    @blp.arguments(RecallArgs)
+    @blp.response(200, OutgoingSchema)
+    @api_roles(Role.CLERK, Role.LEADER)
+    def post(self, args: dict[str, Any], document_id: int) -> Any:
+        """Recall an issued document (it keeps its number); recipients are told."""
+        return services.recall(document_id, api_user(), args["reason"])

@@ -1,0 +1,220 @@
+"""The leader's personal signature through the local agent (``edoc-signer``).
+
+Two steps with the page in between: :func:`prepare_batch` prepares each draft for the leader's
+certificate (signature field and ND30 appearance, empty number and date fields for the clerk)
+and returns the digests; the page has the agent sign them with one PIN; :func:`finish_batch`
+embeds each signature, validates the result and only then makes it the document's file. The
+prepared state lives in ``signing_requests`` and the blob store, so a restart between the two
+steps loses nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from edoc.audit.services import record
+from edoc.db import utcnow
+from edoc.documents.models import Document, DocumentFile
+from edoc.errors import AppError, Forbidden
+from edoc.extensions import db
+from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
+from edoc.outgoing.services import get_outgoing
+from edoc.storage_service import blob_store, storage_errors
+from edoc.users.models import Role, User
+from signing.appearance import Box, PersonalAppearance, draw_signature_image
+from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
+from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare
+
+# Where ND30 puts things on an A4 page (PDF points, origin bottom-left); one layout for now.
+NUMBER_BOX = Box(60, 730, 280, 750)
+DATE_BOX = Box(300, 730, 560, 750)
+LEADER_BOX = Box(340, 110, 540, 250)
+LEADER_FIELD = "ChuKyLanhDao"
+
+
+class SigningFailed(AppError):
+    status = 422
+
+
+def _read_blob(sha256: str) -> bytes:
+    with storage_errors(), blob_store().open(sha256) as stream:
+        return stream.read()
+
+
+def _store(data: bytes) -> str:
+    with storage_errors():
+        return blob_store().put(io.BytesIO(data)).sha256
+
+
+def _chain() -> list[bytes]:
+    """CA certificates to embed next to the signer's (the configured trust directory)."""
+    from asn1crypto import pem
+
+    chain = []
+    for path in current_app.config["EDOC"].trust_roots():
+        data = path.read_bytes()
+        chain += (
+            [der for _t, _h, der in pem.unarmor(data, multiple=True)]
+            if pem.detect(data)
+            else [data]
+        )
+    return chain
+
+
+def _title_line(outgoing: OutgoingDocument, signer: User) -> str:
+    prefix = outgoing.authority_prefix
+    title = (signer.title or "").upper()
+    return f"{prefix} {title}".strip() if prefix else title
+
+
+@dataclass
+class DigestToSign:
+    request_id: int
+    document_id: int
+    digest: bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": f"sr-{self.request_id}",
+            "document_id": self.document_id,
+            "digest": base64.b64encode(self.digest).decode(),
+            "digest_algorithm": "sha256",
+        }
+
+
+def waiting_for(leader: User) -> list[OutgoingDocument]:
+    return list(
+        db.session.scalars(
+            select(OutgoingDocument)
+            .join(Document, Document.id == OutgoingDocument.document_id)
+            .where(
+                OutgoingDocument.signer_id == leader.id,
+                Document.status == OutgoingStatus.SUBMITTED,
+                Document.secrecy <= leader.clearance,
+            )
+            .order_by(OutgoingDocument.document_id)
+        )
+    )
+
+
+def prepare_batch(
+    document_ids: list[int], certificate_der: bytes, leader: User
+) -> list[DigestToSign]:
+    """Prepare every draft for this certificate; nothing is signed yet."""
+    if not leader.has_role(Role.LEADER):
+        raise Forbidden("not_leader", _("Chỉ lãnh đạo được ký văn bản."))
+    settings = current_app.config["EDOC"]
+    tsa_url = settings.tsa_url or None
+    digests = []
+    for document_id in document_ids:
+        outgoing = get_outgoing(document_id, leader)
+        if outgoing.status != OutgoingStatus.SUBMITTED or outgoing.signer_id != leader.id:
+            raise SigningFailed(
+                "not_waiting_for_you", _("Văn bản %(id)s không chờ bạn ký.", id=document_id)
+            )
+        version = outgoing.current_version
+        appearance = PersonalAppearance(
+            title=_title_line(outgoing, leader),
+            full_name=leader.full_name,
+            signature_image=draw_signature_image(leader.full_name),
+        )
+        try:
+            prepared = prepare(
+                _read_blob(version.sha256),
+                signer_cert=certificate_der,
+                chain=_chain(),
+                field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
+                appearance=appearance,
+                level="B-T" if tsa_url else "B-B",
+                tsa_url=tsa_url,
+                text_fields=(
+                    TextFieldSpec(NUMBER_FIELD, NUMBER_BOX, font_size=12),
+                    TextFieldSpec(DATE_FIELD, DATE_BOX, font_size=12),
+                ),
+                reason=f"{leader.full_name} ký ban hành",
+            )
+        except ValueError as error:
+            raise SigningFailed(
+                "prepare_failed", _("Không chuẩn bị được văn bản để ký: %(e)s", e=error)
+            ) from error
+        request = SigningRequest(
+            document_id=document_id,
+            kind="personal",
+            user_id=leader.id,
+            prepared={
+                "state": prepared.to_dict(include_pdf=False),
+                "prepared_pdf_sha256": _store(prepared.prepared_pdf),
+                "version": version.number,
+            },
+        )
+        db.session.add(request)
+        db.session.flush()
+        digests.append(DigestToSign(request.id, document_id, prepared.digest_to_sign))
+    record(
+        "outgoing.signing_prepared",
+        details={"document_ids": document_ids, "requests": [d.request_id for d in digests]},
+    )
+    db.session.commit()
+    return digests
+
+
+def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
+    """Embed each returned signature; a document is signed only if its result validates."""
+    import json
+
+    from signing.validation import validate_pdf
+
+    done, failed = [], {}
+    trust = current_app.config["EDOC"].trust_roots()
+    for item_id, signature_b64 in signatures.items():
+        request = db.session.get(SigningRequest, int(item_id.removeprefix("sr-")))
+        if request is None or request.user_id != leader.id or request.status != "pending":
+            failed[item_id] = _("Yêu cầu ký không tồn tại hoặc đã xử lý.")
+            continue
+        outgoing = db.session.get(OutgoingDocument, request.document_id)
+        try:
+            prepared = PreparedSignature.from_json(
+                json.dumps(request.prepared["state"]),
+                prepared_pdf=_read_blob(request.prepared["prepared_pdf_sha256"]),
+            )
+            signed = finish(
+                prepared, signature=base64.b64decode(signature_b64), trust_roots=_chain()
+            )
+            report = validate_pdf(signed, trust_roots=trust)
+            if report.verdict != "ok":
+                raise ValueError(_("chữ ký sau khi nhúng không hợp lệ"))
+        except Exception as error:  # a bad signature must never become the document's file
+            request.status, request.error = "failed", str(error)[:2000]
+            failed[item_id] = str(error)
+            continue
+        sha256 = _store(signed)
+        document = outgoing.document
+        document.files.append(
+            DocumentFile(
+                role="main",
+                filename=outgoing.current_version.filename,
+                content_type="application/pdf",
+                sha256=sha256,
+                size=len(signed),
+                signature_report=report.to_dict(),
+            )
+        )
+        document.status = OutgoingStatus.SIGNED
+        outgoing.signed_at = utcnow()
+        request.status, request.completed_at = "signed", utcnow()
+        record(
+            "outgoing.signed",
+            object_type="document",
+            object_id=document.id,
+            details={"sha256": sha256, "signer": report.signatures[-1].signer_name},
+        )
+        done.append(document.id)
+    db.session.commit()
+    return {"signed": done, "failed": failed}

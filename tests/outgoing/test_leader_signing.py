@@ -1,0 +1,138 @@
+"""The leader signs drafts through the agent protocol: prepare on the server, sign on the token
+(what edoc-signer does), finish on the server, and the result validates."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from signing import pki as labels
+from signing.batch import DigestItem, sign_digests
+from signing.pki import DemoPKI
+from signing.tokens import CertificateSelector
+from tests.app_fixtures import api_token
+from tests.signing.documents import draft_pdf
+from tests.signing.pki_fixtures import Tokens
+
+
+@pytest.fixture
+def trusted_app(app: Flask, demo_pki: DemoPKI) -> Flask:
+    trust = app.config["EDOC"].data_dir / "trust"
+    trust.mkdir(parents=True, exist_ok=True)
+    for label in (labels.ROOT, labels.ISSUING_CA):
+        (trust / f"{label}.der").write_bytes(demo_pki.cert_der(label))
+    return app
+
+
+def _draft(client: FlaskClient, headers: dict[str, str], subject: str, leader_id: int) -> int:
+    created = client.post(
+        "/api/v1/outgoing",
+        data={
+            "doc_type": "QĐ",
+            "subject": subject,
+            "recipients": "Các sở, ban, ngành\nLưu: VT",
+            "authority_prefix": "KT.",
+            "file": (io.BytesIO(draft_pdf("QUYET DINH")), "du-thao.pdf"),
+        },
+        headers=headers,
+        content_type="multipart/form-data",
+    )
+    assert created.status_code == 201, created.get_json()
+    document_id = created.get_json()["id"]
+    submitted = client.post(
+        f"/api/v1/outgoing/{document_id}/submit", json={"signer_id": leader_id}, headers=headers
+    )
+    assert submitted.status_code == 200, submitted.get_json()
+    assert submitted.get_json()["status"] == "submitted"
+    return document_id
+
+
+def test_two_drafts_signed_in_one_batch(
+    trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
+) -> None:
+    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
+    ids = [_draft(client, drafter, f"Quyết định số {n}", leader_id) for n in (1, 2)]
+
+    selector = CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER)
+    from signing.tokens import select_certificate
+
+    _token, found = select_certificate(softhsm_tokens.module, selector)
+    certificate = found.der
+    prepared = client.post(
+        "/api/v1/outgoing/sign/prepare",
+        json={"document_ids": ids, "certificate": base64.b64encode(certificate).decode()},
+        headers=leader,
+    )
+    assert prepared.status_code == 200, prepared.get_json()
+    items = prepared.get_json()["items"]
+    assert [i["document_id"] for i in items] == ids
+
+    batch = sign_digests(
+        softhsm_tokens.module,
+        selector,
+        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
+        softhsm_tokens.leader_pin,
+    )
+    assert batch.error is None
+    finished = client.post(
+        "/api/v1/outgoing/sign/finish",
+        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
+        headers=leader,
+    )
+    assert finished.get_json() == {"signed": ids, "failed": {}}
+    for document_id in ids:
+        report = client.get(
+            f"/api/v1/documents/{document_id}/signatures", headers=leader
+        ).get_json()
+        assert report["verdict"] == "ok"
+        assert report["signatures"][0]["signer_name"] == "Nguyễn Văn An"
+        listing = client.get("/api/v1/outgoing?status=signed", headers=leader).get_json()
+        assert document_id in [item["id"] for item in listing["items"]]
+
+
+def test_a_bad_signature_never_becomes_the_file(
+    trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
+) -> None:
+    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
+    document_id = _draft(client, drafter, "Quyết định thử chữ ký giả", leader_id)
+    from signing.tokens import select_certificate
+
+    _token, found = select_certificate(
+        softhsm_tokens.module,
+        CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER),
+    )
+    certificate = found.der
+    items = client.post(
+        "/api/v1/outgoing/sign/prepare",
+        json={"document_ids": [document_id], "certificate": base64.b64encode(certificate).decode()},
+        headers=leader,
+    ).get_json()["items"]
+    forged = {items[0]["id"]: base64.b64encode(b"\x00" * 256).decode()}
+    finished = client.post(
+        "/api/v1/outgoing/sign/finish", json={"signatures": forged}, headers=leader
+    ).get_json()
+    assert finished["signed"] == []
+    assert items[0]["id"] in finished["failed"]
+    document = client.get(f"/api/v1/documents/{document_id}", headers=leader).get_json()
+    assert document["status"] == "submitted"
+    assert document["files"] == []
+
+
+def test_only_the_designated_leader_prepares(
+    trusted_app: Flask, client: FlaskClient, demo: None
+) -> None:
+    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    response = client.post(
+        "/api/v1/outgoing/sign/prepare",
+        json={"document_ids": [1], "certificate": "AA=="},
+        headers=drafter,
+    )
+    assert response.status_code == 403
