@@ -95,6 +95,8 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.incoming.views import bp as incoming_bp
     from edoc.jobs.api import blp as jobs_api
     from edoc.outgoing.api import blp as outgoing_api
+    from edoc.outgoing.views import bp as outgoing_bp
+    from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
     from edoc.storage_service import init_storage
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(incoming_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(outgoing_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
@@ -115,9 +118,11 @@ def _register_blueprints(app: Flask) -> None:
     init_storage(app)
     register_health_check(app, "search", check_search)
     register_dashboard_provider(app, incoming_dashboard_items)
+    register_dashboard_provider(app, outgoing_dashboard_items)
     register_dashboard_provider(app, dossier_dashboard_items)
     register_dashboard_provider(app, admin_dashboard_items)
     register_nav_link(app, _l("Văn bản đến"), "incoming.incoming_list")
+    register_nav_link(app, _l("Văn bản đi"), "outgoing.outgoing_list")
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
 

@@ -100,6 +100,7 @@ class Settings:
     trust_dir: Path | None = None
     organ_id: str = "000.00.00.H30"
     tsa_url: str = ""
+    signer_url: str = "http://127.0.0.1:8787"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -134,6 +135,7 @@ class Settings:
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
             tsa_url=get("EDOC_TSA_URL", ""),
+            signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
         )
 
     def trust_roots(self) -> list[Path]:

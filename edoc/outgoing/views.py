@@ -195,6 +195,55 @@ def outgoing_file(document_id: int) -> Any:
     return file_response(document_file_for(current_user, document_id), inline=inline)
 
 
+@bp.route("/sign")
+@roles_required(Role.LEADER)
+def sign_page() -> Any:
+    """The leader's drafts waiting for a signature, signed through the local agent."""
+    from flask import current_app
+    from flask import request as flask_request
+
+    from edoc.outgoing.signing import waiting_for
+
+    return render_template(
+        "outgoing/sign.html",
+        drafts=waiting_for(current_user),
+        signer_url=current_app.config["EDOC"].signer_url,
+        origin=flask_request.host_url.rstrip("/"),
+    )
+
+
+def dashboard_items(user: Any) -> list[Any]:
+    from edoc.core.dashboard import DashboardItem
+    from edoc.outgoing.signing import waiting_for
+
+    items = []
+    if user.has_role(Role.LEADER):
+        count = len(waiting_for(user))
+        items.append(
+            DashboardItem(
+                Role.LEADER.label,
+                _("Dự thảo chờ ký số"),
+                count,
+                url_for("outgoing.sign_page"),
+                count > 0,
+            )
+        )
+    if user.has_role(Role.CLERK):
+        total, _rows = services.list_outgoing(
+            user, services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
+        )
+        items.append(
+            DashboardItem(
+                Role.CLERK.label,
+                _("Văn bản đã ký chờ cấp số, phát hành"),
+                total,
+                url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value),
+                total > 0,
+            )
+        )
+    return items
+
+
 @bp.route("/register")
 @roles_required(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
 def register_export() -> Any:
