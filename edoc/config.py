@@ -101,6 +101,7 @@ class Settings:
     organ_id: str = "000.00.00.H30"
     tsa_url: str = ""
     signer_url: str = "http://127.0.0.1:8787"
+    place_name: str = "Demo"  # địa danh on the date line of issued documents
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -136,6 +137,7 @@ class Settings:
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
             tsa_url=get("EDOC_TSA_URL", ""),
             signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
+            place_name=get("EDOC_PLACE_NAME", "Demo"),
         )
 
     def trust_roots(self) -> list[Path]:

@@ -20,7 +20,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Background tasks run inline in tests: the same task code, executed by Huey immediately.
 huey.immediate = True
 
-pytest_plugins = ["tests.app_fixtures"]
+pytest_plugins = ["tests.app_fixtures", "tests.signing.pki_fixtures"]
 
 
 @pytest.fixture(scope="session")

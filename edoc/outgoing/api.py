@@ -131,6 +131,23 @@ class SignFinish(MethodView):
         return signing.finish_batch(args["signatures"], api_user())
 
 
+class IssueArgs(Schema):
+    document_ids = fields.List(
+        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
+    )
+
+
+@blp.route("/outgoing/issue")
+class Issue(MethodView):
+    @blp.arguments(IssueArgs)
+    @api_roles(Role.CLERK)
+    def post(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Number, date and agency signature for leader-signed documents (server-side token)."""
+        from edoc.outgoing.issuing import issue
+
+        return issue(args["document_ids"], api_user())
+
+
 @blp.route("/outgoing/<int:document_id>/recall")
 class Recall(MethodView):
     @blp.arguments(RecallArgs)

@@ -70,6 +70,3 @@ def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSW
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(password)
     page.get_by_role("button", name="Đăng nhập").click()
-
-
-from tests.signing.pki_fixtures import demo_pki, softhsm_tokens  # noqa: E402, F401  (fixtures)

@@ -1,6 +1,17 @@
-"""The signing fixtures (demo PKI served on loopback, SoftHSM2 tokens) for outgoing tests."""
+"""Outgoing tests use the demo PKI and SoftHSM2 tokens (tests/signing/pki_fixtures.py)."""
 
-from tests.signing.pki_fixtures import (  # noqa: F401  (pytest fixtures)
-    demo_pki,
-    softhsm_tokens,
-)
+import pytest
+from flask import Flask
+
+from signing import pki as labels
+from signing.pki import DemoPKI
+
+
+@pytest.fixture
+def trusted_app(app: Flask, demo_pki: DemoPKI) -> Flask:
+    """The app trusting the demo PKI's root and issuing CA."""
+    trust = app.config["EDOC"].data_dir / "trust"
+    trust.mkdir(parents=True, exist_ok=True)
+    for label in (labels.ROOT, labels.ISSUING_CA):
+        (trust / f"{label}.der").write_bytes(demo_pki.cert_der(label))
+    return app

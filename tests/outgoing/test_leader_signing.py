@@ -6,26 +6,15 @@ from __future__ import annotations
 import base64
 import io
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from signing import pki as labels
 from signing.batch import DigestItem, sign_digests
-from signing.pki import DemoPKI
 from signing.tokens import CertificateSelector
 from tests.app_fixtures import api_token
 from tests.signing.documents import draft_pdf
 from tests.signing.pki_fixtures import Tokens
-
-
-@pytest.fixture
-def trusted_app(app: Flask, demo_pki: DemoPKI) -> Flask:
-    trust = app.config["EDOC"].data_dir / "trust"
-    trust.mkdir(parents=True, exist_ok=True)
-    for label in (labels.ROOT, labels.ISSUING_CA):
-        (trust / f"{label}.der").write_bytes(demo_pki.cert_der(label))
-    return app
 
 
 def _draft(client: FlaskClient, headers: dict[str, str], subject: str, leader_id: int) -> int:

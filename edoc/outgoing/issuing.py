@@ -1,0 +1,129 @@
+"""Issuing: the number and date go into the leader-signed PDF, then the agency seal on top.
+
+The number is taken first in a transaction of its own (so it is never given twice). The fill-in
+is an incremental update of the two empty fields the leader's signature left for it, which
+pyHanko classes as form filling, so the leader's signature stays valid; the agency signature
+then covers the whole file. The result is validated before it is stored. If anything fails
+after the number was taken, the number is recorded as void with the reason.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from edoc.audit.services import record
+from edoc.db import utcnow
+from edoc.documents.models import DocumentFile
+from edoc.errors import AppError, ServiceUnavailable
+from edoc.extensions import db
+from edoc.outgoing import services
+from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
+from edoc.outgoing.signing import LEADER_BOX, _chain, _read_blob
+from edoc.storage_service import blob_store, storage_errors
+from edoc.timeutil import to_local
+from edoc.users.models import Role, User
+from signing.appearance import AgencySealAppearance, draw_seal_image, seal_box_over
+from signing.formfields import fill_number_and_date
+from signing.remote import SignatureFieldSpec
+from signing.server_signer import ServerSideSigner, ServerTokenConfig
+
+AGENCY_FIELD = "ChuKyCoQuan"
+
+
+def agency_signer() -> ServerSideSigner:
+    try:
+        return ServerSideSigner(ServerTokenConfig.from_env())
+    except ValueError as error:
+        raise ServiceUnavailable(
+            "agency_signer_not_configured",
+            _("Chưa cấu hình token ký số cơ quan (EDOC_AGENCY_TOKEN_MODULE, …)."),
+        ) from error
+
+
+def _sign_as_agency(signer: ServerSideSigner, pdf: bytes) -> bytes:
+    settings = current_app.config["EDOC"]
+    [result] = signer.sign_pdfs(
+        [pdf],
+        field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
+        appearance=AgencySealAppearance(draw_seal_image(services.agency_name())),
+        chain=_chain(),
+        level="B-T" if settings.tsa_url else "B-B",
+        tsa_url=settings.tsa_url or None,
+        trust_roots=_chain(),
+    )
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+def _check(pdf: bytes) -> dict[str, Any]:
+    """Both signatures intact, valid, trusted; the leader's followed only by form filling."""
+    from signing.validation import validate_pdf
+
+    report = validate_pdf(pdf, trust_roots=current_app.config["EDOC"].trust_roots())
+    leader = report.signatures[0] if report.signatures else None
+    if report.verdict != "ok" or len(report.signatures) != 2:
+        raise ValueError(_("văn bản sau khi ký số cơ quan không hợp lệ"))
+    if leader is None or leader.modification_level != "FORM_FILLING":
+        raise ValueError(_("việc điền số, ngày đã làm thay đổi không được phép"))
+    return report.to_dict()
+
+
+def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
+    if not clerk.has_role(Role.CLERK):
+        raise AppError("not_clerk", _("Chỉ văn thư được cấp số và phát hành."), 403)
+    signer = agency_signer()
+    issued, failed = [], {}
+    for document_id in document_ids:
+        outgoing = services.get_outgoing(document_id, clerk)
+        if outgoing.status != OutgoingStatus.SIGNED:
+            failed[str(document_id)] = _("Văn bản chưa được lãnh đạo ký.")
+            continue
+        leader_signed = _read_blob(outgoing.document.main_file.sha256)
+        allocation = services.allocate_number(outgoing)
+        allocation_id = allocation.id
+        try:
+            notation = services.format_notation(allocation.number, outgoing)
+            today = to_local(utcnow()).date()
+            filled = fill_number_and_date(
+                leader_signed, notation, today, place=current_app.config["EDOC"].place_name
+            )
+            final = _sign_as_agency(signer, filled)
+            report = _check(final)
+            with storage_errors():
+                sha256 = blob_store().put(io.BytesIO(final)).sha256
+        except Exception as error:  # every failure after the number was taken voids it
+            services.void_number(allocation_id, str(error))
+            failed[str(document_id)] = _("Không phát hành được: %(e)s", e=error)
+            continue
+        outgoing = db.session.get(OutgoingDocument, document_id)
+        document = outgoing.document
+        document.files.append(
+            DocumentFile(
+                role="main",
+                filename=f"{notation.replace('/', '-')}.pdf",
+                content_type="application/pdf",
+                sha256=sha256,
+                size=len(final),
+                signature_report=report,
+            )
+        )
+        document.number_notation = notation
+        document.issued_date = today
+        document.status = OutgoingStatus.ISSUED
+        outgoing.issued_year, outgoing.issued_number = allocation.year, allocation.number
+        outgoing.issued_at = utcnow()
+        db.session.get(NumberAllocation, allocation_id).status = "issued"
+        record(
+            "outgoing.issued",
+            object_type="document",
+            object_id=document_id,
+            details={"number": notation, "sha256": sha256},
+        )
+        db.session.commit()
+        issued.append({"id": document_id, "number_notation": notation})
+    return {"issued": issued, "failed": failed}
