@@ -173,6 +173,28 @@ def outgoing_submit(document_id: int) -> Any:
     )
 
 
+@bp.route("/issue", methods=["POST"])
+@roles_required(Role.CLERK)
+def outgoing_issue() -> Any:
+    """Number, date and agency seal for the selected leader-signed documents."""
+    from edoc.outgoing.issuing import issue
+
+    ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
+    try:
+        result = issue(ids, current_user)
+    except AppError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        for item in result["issued"]:
+            flash(_("Đã phát hành văn bản số %(n)s.", n=item["number_notation"]), "success")
+        for message in result["failed"].values():
+            flash(message, "error")
+    if len(ids) == 1:
+        return _back(ids[0])
+    return redirect(url_for("outgoing.outgoing_list", status=OutgoingStatus.ISSUED.value))
+
+
 @bp.route("/<int:document_id>/recall", methods=["POST"])
 @roles_required(Role.CLERK, Role.LEADER)
 def outgoing_recall(document_id: int) -> Any:

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
+import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
+from edoc.cli import cli
 from signing import pki as labels
+from signing import tokens as tokens_module
 from signing.agent.server import AgentConfig, AgentServer
 from signing.pki import DemoPKI
 from tests.app_fixtures import api_token
@@ -67,6 +72,81 @@ def _drafts(app: Flask, demo_pki: DemoPKI, count: int) -> None:
             json={"signer_id": leader_id},
             headers=drafter,
         )
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_draft_sign_issue_journey(
+    page: Page,
+    live_server: str,
+    app: Flask,
+    agent: AgentServer,
+    demo_pki: DemoPKI,
+    softhsm_tokens: Tokens,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_MODULE", softhsm_tokens.module)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_LABEL", softhsm_tokens.agency_label)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_CERT_LABEL", labels.AGENCY)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", softhsm_tokens.agency_pin)
+    _drafts(app, demo_pki, 1)  # one draft made over the API, one in the browser
+    _use_agent(app, agent.url)
+    draft = tmp_path / "du-thao.pdf"
+    draft.write_bytes(draft_pdf("QUYET DINH"))
+
+    # The specialist drafts and submits.
+    sign_in(page, live_server, "chuyenvien")
+    page.goto(f"{live_server}/outgoing/new")
+    page.locator("input[name=file]").set_input_files(str(draft))
+    page.locator("select[name=doc_type]").select_option("QĐ")
+    page.locator("select[name=authority_prefix]").select_option("KT.")
+    page.locator("textarea[name=subject]").fill(
+        "Quyết định ban hành Kế hoạch phòng chống thiên tai"
+    )
+    page.locator("textarea[name=recipients]").fill("Các sở, ban, ngành\nLưu: VT")
+    page.get_by_role("button", name="Lưu dự thảo").click()
+    expect(page.get_by_text("Đã tạo dự thảo.")).to_be_visible()
+    page.get_by_role("button", name="Trình ký").click()
+    expect(page.get_by_test_id("status")).to_have_text("Chờ lãnh đạo ký")
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # The leader signs both drafts with one PIN through the agent.
+    sign_in(page, live_server, "lanhdao")
+    page.goto(f"{live_server}/outgoing/sign")
+    expect(page.get_by_test_id("agent-status")).to_contain_text("Đã kết nối phần mềm ký số")
+    leader_option = page.locator("#certificate option", has_text="Nguyễn Văn An")
+    expect(leader_option).to_have_count(1)
+    expect(page.locator("#certificate option", has_text="Trần")).to_have_count(0)  # expired
+    page.locator("#certificate").select_option(leader_option.get_attribute("value"))
+    page.locator("#pin").fill(softhsm_tokens.leader_pin)
+    snapshot(page, "leader-sign")
+    logins_before = tokens_module.LOGINS.count
+    page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
+    expect(page.get_by_test_id("sign-result")).to_contain_text("Đã ký 2 văn bản.")
+    assert logins_before + 1 == tokens_module.LOGINS.count  # one PIN, one login, two signatures
+    expect(page.get_by_test_id("drafts-to-sign")).to_contain_text(
+        "Không có dự thảo nào chờ bạn ký."
+    )
+    page.get_by_role("button", name="Đăng xuất").click()
+
+    # The clerk numbers, seals and issues both.
+    sign_in(page, live_server, "vanthu")
+    page.goto(f"{live_server}/outgoing/?status=signed")
+    page.get_by_test_id("issue-button").click()
+    expect(page.get_by_text("Đã phát hành văn bản số 01/QĐ-UBND.")).to_be_visible()
+    expect(page.get_by_text("Đã phát hành văn bản số 02/QĐ-UBND.")).to_be_visible()
+    expect(page.get_by_test_id("outgoing-table").locator("tbody tr")).to_have_count(2)
+    page.get_by_role("link", name=re.compile("phòng chống thiên tai")).click()
+    snapshot(page, "outgoing-issued")
+    with page.expect_download() as download:
+        page.evaluate("url => { window.location = url }", page.url + "/file")
+    issued = tmp_path / "issued.pdf"
+    download.value.save_as(issued)
+    result = app.test_cli_runner().invoke(cli, ["verify-pdf", str(issued), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert [s["ok"] for s in report["signatures"]] == [True, True]
+    assert report["signatures"][0]["modification_level"] == "FORM_FILLING"
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
