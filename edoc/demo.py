@@ -63,12 +63,34 @@ def create_demo_agency(password: str) -> None:
         )
 
 
+def load_demo_year(documents: int) -> None:
+    from edoc.demo_content import steps
+
+    plan = steps(documents)
+    with click.progressbar(
+        plan, label="demo: một năm văn bản", item_show_func=lambda s: s[0] if s else ""
+    ) as bar:
+        for _label, step in bar:
+            step()
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
+@click.option("--reset", is_flag=True, help="Drop everything and start over (asks first).")
+@click.option("--documents", default=60, show_default=True, help="Incoming documents to create.")
 @with_appcontext
-def demo_command(if_empty: bool) -> None:
-    """Load the demo agency: units and one user per role."""
+def demo_command(if_empty: bool, reset: bool, documents: int) -> None:
+    """Load the demo agency: units, one user per role, and a year of paperwork."""
     settings = current_app.config["EDOC"]
+    if reset:
+        click.confirm("Xóa toàn bộ dữ liệu và tạo lại dữ liệu mẫu?", abort=True)
+        from alembic import command
+
+        from edoc.migrate import alembic_config
+
+        db.session.remove()
+        command.downgrade(alembic_config(), "base")
+        command.upgrade(alembic_config(), "head")
     has_users = (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
     if has_users and if_empty:
         click.echo("demo: data already present, nothing to do")
@@ -76,6 +98,7 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException("the database already has users; demo data not loaded")
     else:
         create_demo_agency(settings.demo_password)
+        load_demo_year(documents)
         click.echo(f"demo: created {AGENCY_NAME} with {len(DEMO_USERS)} users")
     click.echo(f"demo accounts (password: {settings.demo_password}):")
     for demo in DEMO_USERS:
