@@ -19,13 +19,17 @@ class DossierStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     TRANSFERRED = "transferred"
+    DISPOSED = "disposed"
 
     @property
     def label(self) -> str:
         return str(
-            {"open": _l("Đang mở"), "closed": _l("Đã đóng"), "transferred": _l("Đã nộp lưu")}[
-                self.value
-            ]
+            {
+                "open": _l("Đang mở"),
+                "closed": _l("Đã đóng"),
+                "transferred": _l("Đã nộp lưu"),
+                "disposed": _l("Đã hủy theo quyết định"),
+            }[self.value]
         )
 
 
@@ -50,12 +54,25 @@ class Dossier(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
     transferred_at: Mapped[datetime | None]
+    legal_hold_reason: Mapped[str] = mapped_column(Text, default="")
+    disposed_at: Mapped[datetime | None]
+    disposal_decision: Mapped[str] = mapped_column(Text, default="")
 
     keeper: Mapped[User | None] = relationship()
     unit: Mapped[Unit | None] = relationship()
     entries: Mapped[list[DossierDocument]] = relationship(
         order_by="DossierDocument.ordinal", cascade="all, delete-orphan"
     )
+
+    @property
+    def retention_ends(self) -> date | None:
+        """The day the retention period ends (None: kept permanently, or not closed yet)."""
+        if self.retention_years is None or self.end_date is None:
+            return None
+        try:
+            return self.end_date.replace(year=self.end_date.year + self.retention_years)
+        except ValueError:  # 29 February
+            return self.end_date.replace(year=self.end_date.year + self.retention_years, day=28)
 
     @property
     def keeper_label(self) -> str:

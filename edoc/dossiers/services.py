@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -196,3 +197,64 @@ def count_documents(dossier_id: int) -> int:
     return (
         db.session.scalar(select(func.count()).where(DossierDocument.dossier_id == dossier_id)) or 0
     )
+
+
+def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dossier:
+    """A legal hold blocks any disposal until it is lifted (both recorded)."""
+    dossier = get(dossier_id)
+    if hold and not reason.strip():
+        raise ValidationError("reason_required", _("Cần nêu căn cứ phong tỏa hồ sơ."))
+    dossier.legal_hold = hold
+    dossier.legal_hold_reason = reason.strip() if hold else ""
+    record(
+        "dossier.legal_hold_set" if hold else "dossier.legal_hold_lifted",
+        object_type="dossier",
+        object_id=dossier.id,
+        details={"reason": reason.strip()},
+    )
+    db.session.commit()
+    return dossier
+
+
+def due_for_appraisal(today: date) -> list[Dossier]:
+    """Closed or transferred dossiers whose retention period has ended."""
+    candidates = db.session.scalars(
+        select(Dossier)
+        .where(
+            Dossier.status.in_([DossierStatus.CLOSED, DossierStatus.TRANSFERRED]),
+            Dossier.retention_years.is_not(None),
+        )
+        .order_by(Dossier.year, Dossier.code)
+    )
+    return [d for d in candidates if d.retention_ends is not None and d.retention_ends <= today]
+
+
+def dispose(dossier_id: int, decision: str, actor: User, today: date) -> Dossier:
+    """Record the disposal decision for an expired dossier; never for one under legal hold.
+
+    The decision and the list of documents are kept in the audit log and on the dossier; the
+    files themselves stay until the destruction is carried out (a separate, recorded step).
+    """
+    dossier = get(dossier_id)
+    if dossier.legal_hold:
+        raise Conflict(
+            "legal_hold", _("Hồ sơ đang bị phong tỏa: %(r)s", r=dossier.legal_hold_reason)
+        )
+    if dossier.retention_ends is None or dossier.retention_ends > today:
+        raise Conflict("retention_not_over", _("Hồ sơ chưa hết thời hạn bảo quản."))
+    if not decision.strip():
+        raise ValidationError("decision_required", _("Cần ghi số, ngày quyết định hủy tài liệu."))
+    dossier.status = DossierStatus.DISPOSED
+    dossier.disposed_at = utcnow()
+    dossier.disposal_decision = decision.strip()
+    record(
+        "dossier.disposed",
+        object_type="dossier",
+        object_id=dossier.id,
+        details={
+            "decision": decision.strip(),
+            "documents": [entry.document_id for entry in dossier.entries],
+        },
+    )
+    db.session.commit()
+    return dossier

@@ -76,6 +76,7 @@ def dossier_list() -> Any:
         year=year,
         keepers=archivists,
         due=services.due_for_transfer(_this_year()),
+        appraisal=services.due_for_appraisal(to_local(utcnow()).date()),
     )
 
 
@@ -125,6 +126,46 @@ def dossier_close(dossier_id: int) -> Any:
     pages = request.form.get("page_count", type=int)
     _try(lambda: services.close(dossier_id, current_user, pages), _("Đã đóng hồ sơ."))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+@bp.route("/<int:dossier_id>/hold", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_hold(dossier_id: int) -> Any:
+    hold = request.form.get("hold") == "1"
+    _try(
+        lambda: services.set_legal_hold(
+            dossier_id, hold, request.form.get("reason", ""), current_user
+        ),
+        _("Đã phong tỏa hồ sơ.") if hold else _("Đã gỡ phong tỏa hồ sơ."),
+    )
+    return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+@bp.route("/<int:dossier_id>/dispose", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_dispose(dossier_id: int) -> Any:
+    today = to_local(utcnow()).date()
+    _try(
+        lambda: services.dispose(dossier_id, request.form.get("decision", ""), current_user, today),
+        _("Đã ghi nhận quyết định hủy hồ sơ."),
+    )
+    return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+@bp.route("/transfer", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_transfer() -> Any:
+    """Hand the selected closed dossiers to the archive; the transfer list prints as PDF."""
+    from edoc.dossiers.reports import transfer_response
+
+    ids = [int(v) for v in request.form.getlist("dossier_ids") if v.isdigit()]
+    try:
+        dossiers = services.transfer(ids, current_user)
+    except AppError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("dossiers.dossier_list"))
+    return transfer_response(dossiers, current_user)
 
 
 @bp.route("/export", methods=["POST"])

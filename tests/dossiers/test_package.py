@@ -204,3 +204,63 @@ def test_a_tampered_package_is_not_imported(
     result = app.test_cli_runner().invoke(cli, ["import-package", str(out)])
     assert result.exit_code == 1
     assert "muc-luc.csv: sha256 mismatch" in result.output
+
+
+def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -> None:
+    from datetime import date, timedelta
+
+    from edoc.audit.models import AuditEvent
+
+    with app.app_context():
+        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
+        dossier = services.get(closed_dossier)
+        ends = dossier.retention_ends
+        assert ends == dossier.end_date.replace(year=dossier.end_date.year + 10)
+        before, after = ends - timedelta(days=1), ends + timedelta(days=1)
+        assert services.due_for_appraisal(before) == []
+        assert [d.id for d in services.due_for_appraisal(after)] == [closed_dossier]
+        with pytest.raises(services.Conflict, match="chưa hết thời hạn"):
+            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, before)
+        services.set_legal_hold(
+            closed_dossier, True, "Phục vụ thanh tra theo QĐ 45/QĐ-TTr", archivist
+        )
+        with pytest.raises(services.Conflict, match="phong tỏa"):
+            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, after)
+        services.set_legal_hold(closed_dossier, False, "", archivist)
+        disposed = services.dispose(
+            closed_dossier, "QĐ số 12/QĐ-UBND ngày 01/02/2037", archivist, after
+        )
+        assert disposed.status == DossierStatus.DISPOSED
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event.action == "dossier.disposed"
+        assert event.details["decision"] == "QĐ số 12/QĐ-UBND ngày 01/02/2037"
+        assert len(event.details["documents"]) == 2
+        assert date.today() < after  # the retention is decades away in real time
+
+
+def test_transfer_prints_the_list(
+    app: Flask, client: FlaskClient, closed_dossier: int, tmp_path: Path
+) -> None:
+    import subprocess
+
+    from tests.app_fixtures import csrf_token_from, login
+
+    login(client, "luutru")
+    token = csrf_token_from(client.get("/dossiers/?year=2026").get_data(as_text=True))
+    response = client.post(
+        "/dossiers/transfer", data={"dossier_ids": [closed_dossier], "csrf_token": token}
+    )
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    (tmp_path / "muc-luc.pdf").write_bytes(response.data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "muc-luc.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU" in text
+    assert "Hồ sơ phòng chống thiên tai năm 2026" in text
+    with app.app_context():
+        assert services.get(closed_dossier).status == DossierStatus.TRANSFERRED
+    again = client.post(
+        "/dossiers/transfer", data={"dossier_ids": [closed_dossier], "csrf_token": token}
+    )
+    assert again.status_code == 302  # already transferred: refused with a message
