@@ -148,6 +148,94 @@ class Issue(MethodView):
         return issue(args["document_ids"], api_user())
 
 
+class SendArgs(Schema):
+    organization_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+
+
+class CopyArgs(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(["SY", "SL", "TS", "PL"]))
+
+
+class OrganizationSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=255))
+    internal = fields.Boolean(load_default=False)
+
+
+@blp.route("/organizations")
+class Organizations(MethodView):
+    @blp.response(200, OrganizationSchema(many=True))
+    @api_roles()
+    def get(self) -> Any:
+        """The directory of agencies documents are sent to."""
+        from sqlalchemy import select
+
+        from edoc.extensions import db
+        from edoc.outgoing.models import Organization
+
+        return db.session.scalars(select(Organization).order_by(Organization.name)).all()
+
+    @blp.arguments(OrganizationSchema)
+    @blp.response(201, OrganizationSchema)
+    @api_roles(Role.ADMIN, Role.CLERK)
+    def post(self, args: dict[str, Any]) -> Any:
+        """Add an agency to the directory (``internal``: served by this installation)."""
+        from edoc.audit.services import record
+        from edoc.extensions import db
+        from edoc.outgoing.models import Organization
+
+        organization = Organization(**args)
+        db.session.add(organization)
+        db.session.flush()
+        record("organization.created", object_type="organization", object_id=organization.id)
+        db.session.commit()
+        return organization
+
+
+@blp.route("/outgoing/<int:document_id>/send")
+class Send(MethodView):
+    @blp.arguments(SendArgs)
+    @api_roles(Role.CLERK)
+    def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
+        """Send an issued document; each recipient's sending is recorded."""
+        from edoc.extensions import db
+        from edoc.outgoing.sending import send
+
+        outgoing = services.get_outgoing(document_id, api_user())
+        dispatches = send(outgoing, args["organization_ids"])
+        db.session.commit()
+        return {
+            "dispatches": [
+                {
+                    "recipient": d.recipient,
+                    "channel": d.channel,
+                    "status": d.status,
+                    "incoming_document_id": d.incoming_document_id,
+                }
+                for d in dispatches
+            ]
+        }
+
+
+@blp.route("/outgoing/<int:document_id>/copies")
+class Copies(MethodView):
+    @blp.arguments(CopyArgs, location="form")
+    @api_roles(Role.CLERK)
+    def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
+        """An electronic copy (SY, SL, TS) or appendix (PL) with the agency's text stamp."""
+        from edoc.outgoing.issuing import sign_copy
+
+        upload = request.files.get("file")
+        stored = sign_copy(document_id, args["kind"], api_user(), upload.read() if upload else None)
+        return {
+            "id": stored.id,
+            "filename": stored.filename,
+            "sha256": stored.sha256,
+            "signature_verdict": (stored.signature_report or {}).get("verdict"),
+        }
+
+
 @blp.route("/outgoing/<int:document_id>/recall")
 class Recall(MethodView):
     @blp.arguments(RecallArgs)

@@ -127,3 +127,57 @@ def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
         db.session.commit()
         issued.append({"id": document_id, "number_notation": notation})
     return {"issued": issued, "failed": failed}
+
+
+COPY_KINDS = {"SY": "Bản sao y", "SL": "Bản sao lục", "TS": "Bản trích sao", "PL": "Phụ lục"}
+
+
+def sign_copy(document_id: int, kind: str, clerk: User, pdf: bytes | None = None) -> DocumentFile:
+    """An electronic copy (SY/SL/TS) of an issued document, or an appendix in a separate file,
+    signed by the agency with the ND30 text stamp at the top right of page 1 (no image)."""
+    from signing.appearance import TextStampAppearance, text_stamp_box
+
+    if kind not in COPY_KINDS:
+        raise AppError("invalid_copy_kind", _("Loại bản sao không hợp lệ."), 422)
+    outgoing = services.get_outgoing(document_id, clerk)
+    if outgoing.status != OutgoingStatus.ISSUED:
+        raise AppError("not_issued", _("Chỉ sao hoặc ký phụ lục cho văn bản đã phát hành."), 409)
+    source = pdf if pdf is not None else _read_blob(outgoing.document.main_file.sha256)
+    stamp = TextStampAppearance(services.agency_name(), outgoing.document.number_notation)
+    signer = agency_signer()
+    settings = current_app.config["EDOC"]
+    [result] = signer.sign_pdfs(
+        [source],
+        field=SignatureFieldSpec(f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0),
+        appearance=stamp,
+        chain=_chain(),
+        level="B-T" if settings.tsa_url else "B-B",
+        tsa_url=settings.tsa_url or None,
+        trust_roots=_chain(),
+    )
+    if isinstance(result, Exception):
+        raise AppError("copy_signing_failed", _("Không ký được bản sao: %(e)s", e=result), 503)
+    from signing.validation import validate_pdf
+
+    report = validate_pdf(result, trust_roots=settings.trust_roots())
+    if report.signatures[-1].ok is False:
+        raise AppError("copy_signing_failed", _("Bản sao sau khi ký không hợp lệ."), 500)
+    with storage_errors():
+        sha256 = blob_store().put(io.BytesIO(result)).sha256
+    stored = DocumentFile(
+        role="appendix" if kind == "PL" else "copy",
+        filename=f"{kind}-{outgoing.document.number_notation.replace('/', '-')}.pdf",
+        content_type="application/pdf",
+        sha256=sha256,
+        size=len(result),
+        signature_report=report.to_dict(),
+    )
+    outgoing.document.files.append(stored)
+    record(
+        "outgoing.copy_signed",
+        object_type="document",
+        object_id=document_id,
+        details={"kind": kind, "sha256": sha256},
+    )
+    db.session.commit()
+    return stored

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import record
+from edoc.db import utcnow
 from edoc.documents.models import Direction, Document, DocumentFile
 from edoc.errors import AppError
 from edoc.extensions import db
@@ -49,11 +50,9 @@ def send(outgoing: OutgoingDocument, organization_ids: list[int]) -> list[Dispat
                     content_type=main.content_type,
                     sha256=main.sha256,
                     size=main.size,
-                    signature_report=main.signature_report,
+                    signature_report=_check_on_receipt(main.sha256),
                 )
             )
-            from edoc.db import utcnow
-
             db.session.add(
                 IncomingDocument(
                     document=received,
@@ -75,6 +74,18 @@ def send(outgoing: OutgoingDocument, organization_ids: list[int]) -> list[Dispat
             details={"recipient": organization.name, "channel": dispatch.channel},
         )
     return dispatches
+
+
+def _check_on_receipt(sha256: str) -> dict:
+    """The receiving side checks the signatures itself, as for any electronic receipt."""
+    from flask import current_app
+
+    from edoc.storage_service import blob_store, storage_errors
+    from signing.validation import validate_pdf
+
+    with storage_errors(), blob_store().open(sha256) as stream:
+        data = stream.read()
+    return validate_pdf(data, trust_roots=current_app.config["EDOC"].trust_roots()).to_dict()
 
 
 def notify_recall(outgoing: OutgoingDocument) -> None:

@@ -5,6 +5,7 @@ from flask import Flask
 
 from signing import pki as labels
 from signing.pki import DemoPKI
+from tests.signing.pki_fixtures import Tokens
 
 
 @pytest.fixture
@@ -15,3 +16,13 @@ def trusted_app(app: Flask, demo_pki: DemoPKI) -> Flask:
     for label in (labels.ROOT, labels.ISSUING_CA):
         (trust / f"{label}.der").write_bytes(demo_pki.cert_der(label))
     return app
+
+
+@pytest.fixture
+def agency_token(monkeypatch: pytest.MonkeyPatch, softhsm_tokens: Tokens) -> Tokens:
+    """The server-side agency token the issue step seals with."""
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_MODULE", softhsm_tokens.module)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_LABEL", softhsm_tokens.agency_label)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_CERT_LABEL", labels.AGENCY)
+    monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", softhsm_tokens.agency_pin)
+    return softhsm_tokens

@@ -19,15 +19,6 @@ from tests.outgoing.test_leader_signing import _draft
 from tests.signing.pki_fixtures import Tokens
 
 
-@pytest.fixture
-def agency_token(monkeypatch: pytest.MonkeyPatch, softhsm_tokens: Tokens) -> Tokens:
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_MODULE", softhsm_tokens.module)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_LABEL", softhsm_tokens.agency_label)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_CERT_LABEL", labels.AGENCY)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", softhsm_tokens.agency_pin)
-    return softhsm_tokens
-
-
 def _signed_drafts(client: FlaskClient, tokens: Tokens, count: int) -> list[int]:
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
