@@ -1,0 +1,372 @@
+"""PostgreSQL full-text backend: tsvector/GIN in the application's own database.
+
+Why no text-search configuration or ``unaccent``: the extension may not be installable, and
+no built-in configuration folds Vietnamese (đ above all). search.analysis produces the
+lexemes and this module writes the tsvector literally, so PostgreSQL only stores and
+intersects them. One tsvector per document holds, at the same positions, the folded lexeme
+of every word and its accented lexeme when different — so ``'con' <-> 'bão'`` phrases work
+in either form — with weights marking the field: A number, B subject, C type/sender/signer/
+unit, D body. Filters and the clearance are ordinary columns in the same WHERE.
+
+Tables (prefix configurable), in the connection's current schema: ``search_docs`` (order key,
+filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``search_meta``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, analyse, number_tokens
+from search.base import (
+    IndexDocument,
+    NumberSuggestion,
+    SchemaMismatch,
+    SearchQuery,
+    SearchUnavailable,
+)
+from search.ranking import (
+    FOUND_ACCENTED,
+    FOUND_ANY,
+    FOUND_EXACT_PHRASE,
+    FOUND_HEAD,
+    FOUND_NUMBER,
+)
+from search.sqlcommon import (
+    DOC_COLUMNS,
+    SEQ_BITS,
+    TEXT_COLUMNS,
+    SqlBackendBase,
+    doc_row,
+    meta_text,
+    order_range,
+)
+
+SCHEMA_VERSION = "1"
+MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
+MAX_POSITIONS_PER_LEXEME = 255
+_CHUNK = 500
+
+
+# "12B"-style position labels, made once: formatting them per word was most of indexing time.
+_LABELS = {w: [f"{p}{w}" for p in range(MAX_POSITION + 1)] for w in "ABCD"}
+
+
+def tsvector_literal(row: dict[str, Any]) -> str:
+    """The document's tsvector in PostgreSQL's input syntax (lexemes are alphanumeric)."""
+    positions: dict[str, list[str]] = {}
+    pos = 1
+    num = number_tokens(row["number_notation"])
+    fields = (
+        ("A", num, num),
+        ("B", *analyse(row["subject"])),
+        ("C", *analyse(meta_text(row))),
+        ("D", *analyse(row["body"])),
+    )
+    for weight, folded_tokens, accented_tokens in fields:
+        labels = _LABELS[weight]
+        for folded, acc in zip(folded_tokens, accented_tokens, strict=True):
+            label = labels[pos if pos < MAX_POSITION else MAX_POSITION]
+            slot = positions.get(folded)
+            if slot is None:
+                positions[folded] = [label]
+            elif len(slot) < MAX_POSITIONS_PER_LEXEME:
+                slot.append(label)
+            if acc != folded:
+                slot = positions.get(acc)
+                if slot is None:
+                    positions[acc] = [label]
+                elif len(slot) < MAX_POSITIONS_PER_LEXEME:
+                    slot.append(label)
+            pos += 1
+        pos += 1  # a gap: a phrase never spans two fields
+    return " ".join(f"'{lex}':{','.join(ps)}" for lex, ps in positions.items())
+
+
+def number_tsvector_literal(notation: str | None) -> str:
+    return " ".join(f"'{t}'" for t in dict.fromkeys(number_tokens(notation)))
+
+
+def _lex(token: str, weights: str = "") -> str:
+    return f"'{token}'" + (f":{weights}" if weights else "")
+
+
+def _phrase(tokens: Sequence[str], weights: str = "") -> str:
+    if len(tokens) == 1:
+        return _lex(tokens[0], weights)
+    return "(" + " <-> ".join(_lex(t, weights) for t in tokens) + ")"
+
+
+def _clause_terms(clause: Term | Phrase) -> tuple[Term, ...]:
+    return clause.terms if isinstance(clause, Phrase) else (clause,)
+
+
+def tsquery_text(parsed: ParsedQuery, kind: str) -> str:
+    """The tsquery of one candidate query (kinds as in search.ranking)."""
+    if kind == FOUND_NUMBER:
+        return " & ".join(_lex(t.folded, "A") for t in parsed.terms())
+    if kind == FOUND_EXACT_PHRASE:
+        terms = parsed.terms()
+        if any(t.folded != t.accented for t in terms):
+            return _phrase([t.accented for t in terms], "BC")
+        return _phrase([t.folded for t in terms], "BC")
+    if kind == FOUND_ACCENTED:
+        return " & ".join(_phrase([t.accented for t in _clause_terms(c)]) for c in parsed.clauses)
+    weights = "ABC" if kind == FOUND_HEAD else ""
+    return " & ".join(
+        _phrase([t.folded for t in _clause_terms(c)], weights) for c in parsed.clauses
+    )
+
+
+class PostgresBackend(SqlBackendBase):
+    """Search in PostgreSQL over the application's engine (or one connection it lends)."""
+
+    name = "postgresql"
+
+    def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
+        if not table_prefix.isidentifier():
+            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
+        self._bind = bind
+        self.docs = f"{table_prefix}_docs"
+        self.text = f"{table_prefix}_text"
+        self.meta = f"{table_prefix}_meta"
+
+    @contextmanager
+    def _conn(self, write: bool = False) -> Iterator[Connection]:
+        try:
+            if isinstance(self._bind, Engine):
+                if write:
+                    with self._bind.begin() as conn:
+                        yield conn
+                else:
+                    with self._bind.connect() as conn:
+                        yield conn
+                        conn.rollback()
+            else:
+                yield self._bind
+        except DBAPIError as exc:
+            raise SearchUnavailable(f"PostgreSQL search failed: {exc.orig}") from exc
+
+    # ---- schema ---------------------------------------------------------------------------
+    def _create(self, conn: Connection) -> None:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('edoc-search-schema'))")
+        columns = ", ".join(
+            f"{c} smallint NOT NULL" if c == "secrecy" else f"{c} text" for c in DOC_COLUMNS[1:]
+        )
+        fresh = conn.exec_driver_sql("SELECT to_regclass(%s) IS NULL", (self.docs,)).scalar()
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.docs} (ord bigint PRIMARY KEY, "
+            f"doc_id text NOT NULL UNIQUE, {columns}, sort_day integer NOT NULL, "
+            "sort_year integer NOT NULL, tsv tsvector NOT NULL, num_tsv tsvector NOT NULL)"
+        )
+        if fresh:
+            # Keep the tsvector in the row (compressed) rather than in TOAST: every match that
+            # is checked row by row (walking the order key, phrase rechecks) would otherwise
+            # cost a TOAST index look-up, and the planner, which does not see TOAST, would
+            # take that walk for cheap. Huge documents still go out of line as a last resort.
+            conn.exec_driver_sql(f"ALTER TABLE {self.docs} ALTER COLUMN tsv SET STORAGE MAIN")
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {self.docs}_tsv ON {self.docs} USING gin (tsv)"
+        )
+        conn.exec_driver_sql(
+            f"CREATE INDEX IF NOT EXISTS {self.docs}_num ON {self.docs} USING gin (num_tsv)"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.text} (ord bigint PRIMARY KEY, "
+            f"{', '.join(f'{c} text' for c in TEXT_COLUMNS)})"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value text NOT NULL)"
+        )
+        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
+        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
+        for key, value in wanted.items():
+            if key in stored and stored[key] != value:
+                raise SchemaMismatch(
+                    f"search index {key} is {stored[key]}, this code needs {value}: "
+                    "reset and reindex"
+                )
+            if key not in stored:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {self.meta} (key, value) VALUES (%s, %s)", (key, value)
+                )
+
+    def ensure_schema(self) -> None:
+        with self._conn(write=True) as conn:
+            self._create(conn)
+
+    def reset(self) -> None:
+        with self._conn(write=True) as conn:
+            for table in (self.docs, self.text, self.meta):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            self._create(conn)
+
+    # ---- writes ---------------------------------------------------------------------------
+    def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
+        removed = 0
+        for start in range(0, len(doc_ids), _CHUNK):
+            chunk = list(doc_ids[start : start + _CHUNK])
+            orders = list(
+                conn.exec_driver_sql(
+                    f"DELETE FROM {self.docs} WHERE doc_id = ANY(%s) RETURNING ord", (chunk,)
+                ).scalars()
+            )
+            if orders:
+                conn.exec_driver_sql(f"DELETE FROM {self.text} WHERE ord = ANY(%s)", (orders,))
+            removed += len(orders)
+        return removed
+
+    def index(self, docs: Iterable[IndexDocument]) -> int:
+        latest: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            row = doc_row(doc)
+            latest[row["doc_id"]] = row
+        if not latest:
+            return 0
+        rows = list(latest.values())
+        with self._conn(write=True) as conn:
+            self._remove(conn, [r["doc_id"] for r in rows])
+            next_seq: dict[int, int] = {}
+            for row in rows:
+                day = row["sort_day"]
+                if day not in next_seq:
+                    top = conn.exec_driver_sql(
+                        f"SELECT max(ord) FROM {self.docs} WHERE ord BETWEEN %s AND %s",
+                        (day << SEQ_BITS, ((day + 1) << SEQ_BITS) - 1),
+                    ).scalar()
+                    next_seq[day] = (top + 1) if top is not None else day << SEQ_BITS
+                row["ord"] = next_seq[day]
+                next_seq[day] += 1
+                row["tsv"] = tsvector_literal(row)
+                row["num_tsv"] = number_tsvector_literal(row["number_notation"])
+            names = ("ord", *DOC_COLUMNS, "sort_day", "sort_year")
+            values = ", ".join(["%s"] * len(names) + ["%s::tsvector", "%s::tsvector"])
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.docs} ({', '.join(names)}, tsv, num_tsv) VALUES ({values})",
+                [tuple(r[n] for n in (*names, "tsv", "num_tsv")) for r in rows],
+            )
+            text_names = ("ord", *TEXT_COLUMNS)
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.text} ({', '.join(text_names)}) "
+                f"VALUES ({', '.join(['%s'] * len(text_names))})",
+                [tuple(r[n] for n in text_names) for r in rows],
+            )
+        return len(rows)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if not wanted:
+            return 0
+        with self._conn(write=True) as conn:
+            return self._remove(conn, wanted)
+
+    # ---- reads ----------------------------------------------------------------------------
+    def _where(self, query: SearchQuery, tsquery: str | None) -> tuple[str, list[Any]]:
+        parts = ["secrecy <= %s"]
+        params: list[Any] = [max(0, int(query.max_secrecy))]
+        if tsquery is not None:
+            parts.insert(0, "tsv @@ %s::tsquery")
+            params.insert(0, tsquery)
+        for name, values in query.filter_values().items():
+            parts.append(f"{name} = ANY(%s)")
+            params.append(values)
+        lo, hi = order_range(query.date_from, query.date_to)
+        if lo is not None:
+            parts.append("ord >= %s")
+            params.append(lo)
+        if hi is not None:
+            parts.append("ord <= %s")
+            params.append(hi)
+        return " AND ".join(parts), params
+
+    def _tsq(self, parsed: ParsedQuery, kind: str = FOUND_ANY) -> str | None:
+        return None if parsed.empty else tsquery_text(parsed, kind)
+
+    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+        where, params = self._where(query, self._tsq(parsed, kind))
+        with self._conn() as conn:
+            return list(
+                conn.exec_driver_sql(
+                    f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT %s",
+                    (*params, limit),
+                ).scalars()
+            )
+
+    def _list(self, query: SearchQuery, limit: int) -> list[int]:
+        return self._match(ParsedQuery(), FOUND_ANY, query, limit)
+
+    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
+        where, params = self._where(query, self._tsq(parsed))
+        with self._conn() as conn:
+            return int(
+                conn.exec_driver_sql(
+                    f"SELECT count(*) FROM (SELECT 1 FROM {self.docs} WHERE {where} LIMIT %s) m",
+                    (*params, cap),
+                ).scalar()
+                or 0
+            )
+
+    def _facet_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> list[tuple[Any, ...]]:
+        where, params = self._where(query, self._tsq(parsed))
+        cols = ", ".join(columns)
+        sql = (
+            f"SELECT {cols}, count(*) FROM (SELECT {cols} FROM {self.docs} WHERE {where} "
+            f"ORDER BY ord DESC LIMIT %s) m GROUP BY {cols}"
+        )
+        with self._conn() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql, (*params, cap))]
+
+    def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
+        if not orders:
+            return []
+        with self._conn() as conn:
+            return [
+                (r[0], r[1])
+                for r in conn.exec_driver_sql(
+                    f"SELECT ord, rank_text FROM {self.text} WHERE ord = ANY(%s)", (list(orders),)
+                )
+            ]
+
+    def _load(self, orders: Sequence[int], with_body: bool) -> list[dict[str, Any]]:
+        if not orders:
+            return []
+        body = ", t.body" if with_body else ""
+        with self._conn() as conn:
+            result = conn.exec_driver_sql(
+                f'SELECT d.ord AS "order", d.doc_id, t.number_notation, t.subject{body} '
+                f"FROM {self.docs} d JOIN {self.text} t ON t.ord = d.ord "
+                "WHERE d.ord = ANY(%s)",
+                (list(orders),),
+            )
+            return [dict(r._mapping) for r in result]
+
+    def suggest_numbers(
+        self, prefix: str, max_secrecy: int, limit: int = 10
+    ) -> list[NumberSuggestion]:
+        toks = number_tokens(prefix)
+        if not toks:
+            return []
+        tsquery = " & ".join([_lex(t) for t in toks[:-1]] + [f"'{toks[-1]}':*"])
+        with self._conn() as conn:
+            orders = list(
+                conn.exec_driver_sql(
+                    f"SELECT ord FROM {self.docs} WHERE num_tsv @@ %s::tsquery "
+                    "AND secrecy <= %s ORDER BY ord DESC LIMIT %s",
+                    (tsquery, max(0, int(max_secrecy)), max(1, min(limit, 100))),
+                ).scalars()
+            )
+        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
+        return self._suggestions(rows[o] for o in orders if o in rows)
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+
+    def close(self) -> None:
+        """The engine belongs to the application: nothing to release."""

@@ -1,0 +1,299 @@
+"""What the two database backends (SQLite FTS5, PostgreSQL) share.
+
+Both keep one row per document in a table they own inside the application's database, keyed
+by an integer *order key* that encodes the sort date (``date.toordinal() << 24 | sequence``).
+Because the full-text index returns matches in key order, "newest matches first" is an index
+walk that stops after K rows, date ranges are key ranges, and sort-by-date is free. On top of
+that this module runs the search algorithm once for both: candidate sets → Python ranking
+(search.ranking) → page → highlights → capped totals and facets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from search.analysis import ParsedQuery, parse_query
+from search.base import (
+    FACET_FIELDS,
+    Health,
+    Hit,
+    IndexDocument,
+    NumberSuggestion,
+    SearchError,
+    SearchQuery,
+    SearchResult,
+)
+from search.highlight import highlight, snippet
+from search.ranking import (
+    FOUND_ACCENTED,
+    FOUND_ANY,
+    FOUND_EXACT_PHRASE,
+    FOUND_HEAD,
+    FOUND_NUMBER,
+    Candidate,
+    rank,
+    rank_text,
+)
+
+SEQ_BITS = 24
+MAX_SECRECY_LEVEL = 3
+# Newest matches fetched per candidate query before ranking.
+CANDIDATES_PER_KIND = 200
+# Totals and facets are exact up to this many matches, then a lower bound / a sample of the
+# newest matches (as Elasticsearch's track_total_hits does): counting half a million common-
+# word matches exactly would cost more than the whole search.
+COUNT_LIMIT = 10_000
+
+# The narrow per-document table (filters, facets) …
+DOC_COLUMNS = (
+    "doc_id",
+    "direction",
+    "doc_type",
+    "sender",
+    "signer",
+    "unit",
+    "urgency",
+    "secrecy",
+    "status",
+    "dossier",
+    "issued_date",
+    "arrival_date",
+    "created_at",
+)
+# … and the text table beside it, read only for candidates and the page's hits. Keeping the
+# text out of the first keeps facet counting (thousands of row look-ups) cache-friendly.
+TEXT_COLUMNS = ("number_notation", "subject", "body", "rank_text")
+STORED_COLUMNS = DOC_COLUMNS + TEXT_COLUMNS
+FACET_COLUMNS = {f: ("sort_year" if f == "year" else f) for f in FACET_FIELDS}
+
+
+def order_range(
+    date_from: dt.date | None, date_to: dt.date | None
+) -> tuple[int | None, int | None]:
+    """Inclusive order-key bounds for a date range."""
+    lo = date_from.toordinal() << SEQ_BITS if date_from else None
+    hi = ((date_to.toordinal() + 1) << SEQ_BITS) - 1 if date_to else None
+    return lo, hi
+
+
+def filter_token(field: str, value: str) -> str:
+    """An opaque alphanumeric token for an exact filter value: survives any tokenizer."""
+    digest = hashlib.blake2b(f"{field}\x00{value}".encode(), digest_size=8).hexdigest()
+    return f"zzf{digest}"
+
+
+def secrecy_token(level: int) -> str:
+    return f"zzsec{level}"
+
+
+def meta_text(row: dict[str, Any]) -> str:
+    """Searchable short fields besides subject and number (type, sender, signer, unit, urgency)."""
+    return " ".join(
+        str(row[k]) for k in ("doc_type", "sender", "signer", "unit", "urgency") if row.get(k)
+    )
+
+
+def filter_tokens(row: dict[str, Any]) -> list[str]:
+    toks = [
+        filter_token(f, str(row[f]))
+        for f in (
+            "direction",
+            "doc_type",
+            "sender",
+            "signer",
+            "unit",
+            "urgency",
+            "status",
+            "dossier",
+        )
+        if row.get(f)
+    ]
+    if row["secrecy"]:
+        toks.append(secrecy_token(int(row["secrecy"])))
+    return toks
+
+
+def doc_row(doc: IndexDocument) -> dict[str, Any]:
+    """The stored columns of a document (dates as ISO strings: the same in every database)."""
+    if not doc.id:
+        raise SearchError("document id must not be empty", code="invalid_document")
+    if not 0 <= int(doc.secrecy) <= MAX_SECRECY_LEVEL:
+        raise SearchError(
+            f"secrecy must be 0..{MAX_SECRECY_LEVEL}, got {doc.secrecy}", code="invalid_document"
+        )
+    row = {
+        "doc_id": str(doc.id),
+        "direction": doc.direction,
+        "number_notation": doc.number_notation,
+        "subject": doc.subject or "",
+        "body": doc.body or "",
+        "doc_type": doc.doc_type,
+        "sender": doc.sender,
+        "signer": doc.signer,
+        "unit": doc.unit,
+        "urgency": doc.urgency,
+        "secrecy": int(doc.secrecy),
+        "status": doc.status,
+        "dossier": doc.dossier,
+        "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
+        "arrival_date": doc.arrival_date.isoformat() if doc.arrival_date else None,
+        "created_at": doc.created_at.isoformat() if doc.created_at else None,
+        "sort_day": doc.sort_date.toordinal(),
+        "sort_year": doc.sort_date.year,
+    }
+    row["rank_text"] = rank_text(row["subject"], row["number_notation"], meta_text(row))
+    return row
+
+
+def candidate_kinds(parsed: ParsedQuery) -> list[str]:
+    """Which candidate queries are worth running for this query."""
+    terms = parsed.terms()
+    kinds = [FOUND_EXACT_PHRASE, FOUND_HEAD]
+    if any(any(ch.isdigit() for ch in t.folded) for t in terms):
+        kinds.insert(0, FOUND_NUMBER)
+    if any(t.folded != t.accented for t in terms):
+        kinds.append(FOUND_ACCENTED)
+    kinds.append(FOUND_ANY)
+    return kinds
+
+
+@dataclass
+class PageRow:
+    order: int
+    doc_id: str
+    subject: str
+    number_notation: str | None
+    body: str
+
+
+class SqlBackendBase(ABC):
+    """Search orchestration over the per-dialect primitives below."""
+
+    name = "sql"
+    count_limit = COUNT_LIMIT
+    candidates_per_kind = CANDIDATES_PER_KIND
+
+    # ---- primitives each dialect provides -------------------------------------------------
+    @abstractmethod
+    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+        """Order keys of the newest ``limit`` visible matches of one candidate query."""
+
+    @abstractmethod
+    def _list(self, query: SearchQuery, limit: int) -> list[int]:
+        """Order keys of the newest visible documents passing the filters (no text)."""
+
+    @abstractmethod
+    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
+        """Visible matches, counting at most ``cap``."""
+
+    @abstractmethod
+    def _facet_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> list[tuple[Any, ...]]:
+        """(values of ``columns``…, count) grouped over up to ``cap`` newest visible matches:
+        one GROUP BY over all wanted columns, summed per facet here, is one index pass."""
+
+    @abstractmethod
+    def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
+        """(order, rank_text) of candidates."""
+
+    @abstractmethod
+    def _load(self, orders: Sequence[int], with_body: bool) -> list[dict[str, Any]]:
+        """``order``, doc_id, number_notation, subject (and body if asked) for order keys."""
+
+    # ---- the algorithm ------------------------------------------------------------------
+    def search(self, query: SearchQuery) -> SearchResult:
+        query.validate()
+        parsed = parse_query(query.text)
+        offset = (query.page - 1) * query.per_page
+        need = offset + query.per_page
+        scores: dict[int, float] = {}
+        if parsed.empty:
+            page_orders = self._list(query, need)[offset:need]
+        elif query.sort == "date":
+            page_orders = self._match(parsed, FOUND_ANY, query, need)[offset:need]
+        else:
+            page_orders = self._ranked(parsed, query, offset, need, scores)
+        total = self._count(parsed, query, self.count_limit + 1)
+        exact = total <= self.count_limit
+        total = min(total, self.count_limit) if not exact else total
+        rows = {r["order"]: r for r in self._load(page_orders, with_body=True)}
+        hits = [self._hit(rows[o], parsed, scores.get(o, 0.0)) for o in page_orders if o in rows]
+        facets = self._facets(parsed, query) if query.facets else {}
+        return SearchResult(total=total, hits=hits, facets=facets, total_exact=exact)
+
+    def _ranked(
+        self,
+        parsed: ParsedQuery,
+        query: SearchQuery,
+        offset: int,
+        need: int,
+        scores: dict[int, float],
+    ) -> list[int]:
+        found: dict[int, set[str]] = {}
+        for kind in candidate_kinds(parsed):
+            for order in self._match(parsed, kind, query, self.candidates_per_kind):
+                found.setdefault(order, set()).add(kind)
+        candidates = [
+            Candidate.from_rank_text(order, text, found[order])
+            for order, text in self._rank_rows(list(found))
+        ]
+        ranked = rank(parsed, candidates)
+        orders = [c.order for c in ranked]
+        scores.update((c.order, c.score) for c in ranked)
+        if need > len(orders):
+            seen = set(orders)
+            tail = self._match(parsed, FOUND_ANY, query, need + len(orders))
+            orders.extend(o for o in tail if o not in seen)
+        return orders[offset:need]
+
+    def _hit(self, row: dict[str, Any], parsed: ParsedQuery, score: float) -> Hit:
+        marks: dict[str, str] = {}
+        if not parsed.empty:
+            for field, value in (
+                ("subject", highlight(row["subject"], parsed)),
+                ("number_notation", highlight(row["number_notation"], parsed)),
+                ("body", snippet(row["body"], parsed)),
+            ):
+                if value:
+                    marks[field] = value
+        return Hit(id=row["doc_id"], score=round(score, 4), highlights=marks)
+
+    def _facets(self, parsed: ParsedQuery, query: SearchQuery) -> dict[str, dict[str, int]]:
+        names = list(dict.fromkeys(query.facets))
+        columns = [FACET_COLUMNS[f] for f in names]
+        groups = self._facet_groups(parsed, query, columns, self.count_limit)
+        out: dict[str, dict[str, int]] = {}
+        for i, name in enumerate(names):
+            counter: Counter[str] = Counter()
+            for group in groups:
+                if group[i] is not None:
+                    counter[str(group[i])] += int(group[-1])
+            out[name] = dict(counter.most_common())
+        return out
+
+    # ---- helpers for subclasses ---------------------------------------------------------
+    @staticmethod
+    def _suggestions(rows: Iterable[dict[str, Any]]) -> list[NumberSuggestion]:
+        return [
+            NumberSuggestion(
+                id=r["doc_id"], number_notation=r["number_notation"] or "", subject=r["subject"]
+            )
+            for r in rows
+        ]
+
+    def health(self) -> Health:
+        try:
+            documents = self.count()
+        except Exception as exc:  # health never raises: it reports
+            return Health(ok=False, backend=self.name, detail=f"{type(exc).__name__}: {exc}")
+        return Health(ok=True, backend=self.name, documents=documents)
+
+    @abstractmethod
+    def count(self) -> int: ...

@@ -1,0 +1,443 @@
+"""SQLite FTS5 backend: full-text search inside the application's own SQLite database.
+
+Tables (the prefix is configurable, ``search`` by default), all owned by this module:
+
+* ``search_docs`` — one row per document, ``ord`` (the order key, see search.sqlcommon) as
+  INTEGER PRIMARY KEY, the application's ``doc_id`` unique, the filter columns and the text
+  (kept for highlights and to delete exactly what was indexed);
+* ``search_fts`` — contentless FTS5 table (no second copy of the text) fed by search.analysis:
+  folded columns to match (``num subj meta body``), accented columns to rank (``subj_a meta_a
+  body_a``) and ``flt``, opaque tokens for exact filters and secrecy, so every filter and the
+  clearance check are part of the MATCH itself and counted by the engine;
+* ``search_num`` — small contentless FTS5 table of number tokens with prefix indexes, for
+  search-as-you-type on "số ký hiệu";
+* ``search_meta`` — analysis and schema versions.
+
+User text never reaches FTS5 syntax: every token is alphanumeric and double-quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, analyse, number_tokens
+from search.base import (
+    IndexDocument,
+    NumberSuggestion,
+    SchemaMismatch,
+    SearchQuery,
+    SearchUnavailable,
+)
+from search.ranking import (
+    FOUND_ACCENTED,
+    FOUND_ANY,
+    FOUND_EXACT_PHRASE,
+    FOUND_HEAD,
+    FOUND_NUMBER,
+)
+from search.sqlcommon import (
+    DOC_COLUMNS,
+    MAX_SECRECY_LEVEL,
+    SEQ_BITS,
+    TEXT_COLUMNS,
+    SqlBackendBase,
+    doc_row,
+    filter_token,
+    filter_tokens,
+    meta_text,
+    order_range,
+    secrecy_token,
+)
+
+SCHEMA_VERSION = "1"
+FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt")
+FOLD_ALL = "{num subj meta body}"
+FOLD_HEAD = "{num subj meta}"
+ACC_ALL = "{subj_a meta_a body_a}"
+ACC_HEAD = "{subj_a meta_a}"
+_CHUNK = 500
+
+
+def _q(tokens: Iterable[str]) -> str:
+    """A quoted FTS5 phrase; tokens are alphanumeric by construction, so quoting is total."""
+    return '"' + " ".join(tokens) + '"'
+
+
+def _clause_terms(clause: Term | Phrase) -> tuple[Term, ...]:
+    return clause.terms if isinstance(clause, Phrase) else (clause,)
+
+
+def fts_values(row: dict[str, Any]) -> tuple[str, ...]:
+    """The FTS5 column values for a stored row, in FTS_COLUMNS order (insert and delete)."""
+    sf, sa = analyse(row["subject"])
+    mf, ma = analyse(meta_text(row))
+    bf, ba = analyse(row["body"])
+    return (
+        " ".join(number_tokens(row["number_notation"])),
+        " ".join(sf),
+        " ".join(mf),
+        " ".join(bf),
+        " ".join(sa),
+        " ".join(ma),
+        " ".join(ba),
+        " ".join(filter_tokens(row)),
+    )
+
+
+def match_expression(parsed: ParsedQuery, kind: str) -> str:
+    """The FTS5 expression of one candidate query (see search.ranking for the kinds)."""
+    clauses = parsed.clauses
+    if kind == FOUND_NUMBER:
+        return " AND ".join(f"{{num}}: {_q([t.folded])}" for t in parsed.terms())
+    if kind == FOUND_EXACT_PHRASE:
+        terms = parsed.terms()
+        if any(t.folded != t.accented for t in terms):
+            return f"{ACC_HEAD}: {_q(t.accented for t in terms)}"
+        return f"{{subj meta}}: {_q(t.folded for t in terms)}"
+    if kind == FOUND_ACCENTED:
+        parts = []
+        for clause in clauses:
+            terms = _clause_terms(clause)
+            if any(t.folded != t.accented for t in terms):
+                parts.append(f"{ACC_ALL}: {_q(t.accented for t in terms)}")
+            else:
+                parts.append(f"{FOLD_ALL}: {_q(t.folded for t in terms)}")
+        return " AND ".join(parts)
+    columns = FOLD_HEAD if kind == FOUND_HEAD else FOLD_ALL
+    return " AND ".join(f"{columns}: {_q(t.folded for t in _clause_terms(c))}" for c in clauses)
+
+
+def filter_expression(query: SearchQuery) -> tuple[str, str]:
+    """(required filters, excluded secrecy) FTS5 sub-expressions; either may be empty."""
+    required = []
+    for name, values in query.filter_values().items():
+        tokens = " OR ".join(_q([filter_token(name, v)]) for v in values)
+        required.append(f"{{flt}}: ({tokens})")
+    clearance = max(0, int(query.max_secrecy))
+    hidden = [secrecy_token(level) for level in range(clearance + 1, MAX_SECRECY_LEVEL + 1)]
+    excluded = "{flt}: (" + " OR ".join(_q([t]) for t in hidden) + ")" if hidden else ""
+    return " AND ".join(required), excluded
+
+
+class SQLiteBackend(SqlBackendBase):
+    """Search in SQLite FTS5 over the application's engine (or one connection it lends)."""
+
+    name = "sqlite"
+
+    def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
+        if not table_prefix.isidentifier():
+            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
+        self._bind = bind
+        self.docs = f"{table_prefix}_docs"
+        self.text = f"{table_prefix}_text"
+        self.fts = f"{table_prefix}_fts"
+        self.num = f"{table_prefix}_num"
+        self.meta = f"{table_prefix}_meta"
+
+    # ---- connections ----------------------------------------------------------------------
+    @contextmanager
+    def _conn(self, write: bool = False) -> Iterator[Connection]:
+        try:
+            if isinstance(self._bind, Engine):
+                if write:
+                    with self._bind.begin() as conn:
+                        yield conn
+                else:
+                    with self._bind.connect() as conn:
+                        yield conn
+            else:
+                yield self._bind
+        except DBAPIError as exc:
+            raise SearchUnavailable(f"SQLite search failed: {exc.orig}") from exc
+
+    # ---- schema ---------------------------------------------------------------------------
+    def _create(self, conn: Connection) -> None:
+        columns = ", ".join(
+            f"{c} INTEGER NOT NULL" if c == "secrecy" else f"{c} TEXT" for c in DOC_COLUMNS[1:]
+        )
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.docs} (ord INTEGER PRIMARY KEY, "
+            f"doc_id TEXT NOT NULL UNIQUE, {columns}, "
+            "sort_day INTEGER NOT NULL, sort_year INTEGER NOT NULL)"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.text} (ord INTEGER PRIMARY KEY, "
+            f"{', '.join(f'{c} TEXT' for c in TEXT_COLUMNS)})"
+        )
+        tokenizer = "tokenize = 'unicode61 remove_diacritics 0'"
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.fts} USING fts5("
+            f"{', '.join(FTS_COLUMNS)}, content = '', columnsize = 0, {tokenizer})"
+        )
+        conn.exec_driver_sql(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.num} USING fts5("
+            f"num, flt, content = '', columnsize = 0, prefix = '1 2 3', {tokenizer})"
+        )
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
+        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
+        for key, value in wanted.items():
+            if key in stored and stored[key] != value:
+                raise SchemaMismatch(
+                    f"search index {key} is {stored[key]}, this code needs {value}: "
+                    "reset and reindex"
+                )
+            if key not in stored:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {self.meta} (key, value) VALUES (?, ?)", (key, value)
+                )
+
+    def ensure_schema(self) -> None:
+        with self._conn(write=True) as conn:
+            self._create(conn)
+
+    def reset(self) -> None:
+        with self._conn(write=True) as conn:
+            for table in (self.fts, self.num, self.docs, self.text, self.meta):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            self._create(conn)
+
+    # ---- writes ---------------------------------------------------------------------------
+    def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
+        removed = 0
+        cols = (
+            ", ".join(f"d.{c}" for c in DOC_COLUMNS)
+            + ", "
+            + ", ".join(f"t.{c}" for c in TEXT_COLUMNS)
+        )
+        for start in range(0, len(doc_ids), _CHUNK):
+            chunk = list(doc_ids[start : start + _CHUNK])
+            marks = ", ".join("?" * len(chunk))
+            result = conn.exec_driver_sql(
+                f"SELECT d.ord, {cols} FROM {self.docs} d JOIN {self.text} t ON t.ord = d.ord "
+                f"WHERE d.doc_id IN ({marks})",
+                tuple(chunk),
+            )
+            rows = [dict(r._mapping) for r in result]
+            if not rows:
+                continue
+            fts_cols = ", ".join(FTS_COLUMNS)
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.fts} ({self.fts}, rowid, {fts_cols}) "
+                f"VALUES ('delete', ?, {', '.join('?' * len(FTS_COLUMNS))})",
+                [(r["ord"], *fts_values(r)) for r in rows],
+            )
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.num} ({self.num}, rowid, num, flt) VALUES ('delete', ?, ?, ?)",
+                [
+                    (
+                        r["ord"],
+                        " ".join(number_tokens(r["number_notation"])),
+                        " ".join(filter_tokens(r)),
+                    )
+                    for r in rows
+                ],
+            )
+            for table in (self.docs, self.text):
+                conn.exec_driver_sql(
+                    f"DELETE FROM {table} WHERE ord = ?", [(r["ord"],) for r in rows]
+                )
+            removed += len(rows)
+        return removed
+
+    def index(self, docs: Iterable[IndexDocument]) -> int:
+        latest: dict[str, dict[str, Any]] = {}
+        for doc in docs:
+            row = doc_row(doc)
+            latest[row["doc_id"]] = row
+        if not latest:
+            return 0
+        rows = list(latest.values())
+        with self._conn(write=True) as conn:
+            self._remove(conn, [r["doc_id"] for r in rows])
+            next_seq: dict[int, int] = {}
+            for row in rows:
+                day = row["sort_day"]
+                if day not in next_seq:
+                    top = conn.exec_driver_sql(
+                        f"SELECT max(ord) FROM {self.docs} WHERE ord BETWEEN ? AND ?",
+                        (day << SEQ_BITS, ((day + 1) << SEQ_BITS) - 1),
+                    ).scalar()
+                    next_seq[day] = (top + 1) if top is not None else day << SEQ_BITS
+                row["ord"] = next_seq[day]
+                next_seq[day] += 1
+            for table, names in (
+                (self.docs, ("ord", *DOC_COLUMNS, "sort_day", "sort_year")),
+                (self.text, ("ord", *TEXT_COLUMNS)),
+            ):
+                conn.exec_driver_sql(
+                    f"INSERT INTO {table} ({', '.join(names)}) "
+                    f"VALUES ({', '.join('?' * len(names))})",
+                    [tuple(r[n] for n in names) for r in rows],
+                )
+            fts = [(r["ord"], *fts_values(r)) for r in rows]
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.fts} (rowid, {', '.join(FTS_COLUMNS)}) "
+                f"VALUES (?, {', '.join('?' * len(FTS_COLUMNS))})",
+                fts,
+            )
+            conn.exec_driver_sql(
+                f"INSERT INTO {self.num} (rowid, num, flt) VALUES (?, ?, ?)",
+                [(v[0], v[1], v[8]) for v in fts],
+            )
+        return len(rows)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if not wanted:
+            return 0
+        with self._conn(write=True) as conn:
+            return self._remove(conn, wanted)
+
+    # ---- reads ----------------------------------------------------------------------------
+    def _fts_where(
+        self, expression: str, query: SearchQuery, alias: str = ""
+    ) -> tuple[str, list[Any]]:
+        required, excluded = filter_expression(query)
+        full = f"({expression})"
+        if required:
+            full += f" AND ({required})"
+        if excluded:
+            full += f" NOT {excluded}"
+        table = alias or self.fts
+        sql = f"{table} MATCH ?"
+        params: list[Any] = [full]
+        lo, hi = order_range(query.date_from, query.date_to)
+        if lo is not None:
+            sql += " AND rowid >= ?"
+            params.append(lo)
+        if hi is not None:
+            sql += " AND rowid <= ?"
+            params.append(hi)
+        return sql, params
+
+    def _docs_where(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        parts = ["secrecy <= ?"]
+        params: list[Any] = [max(0, int(query.max_secrecy))]
+        for name, values in query.filter_values().items():
+            parts.append(f"{name} IN ({', '.join('?' * len(values))})")
+            params.extend(values)
+        lo, hi = order_range(query.date_from, query.date_to)
+        if lo is not None:
+            parts.append("ord >= ?")
+            params.append(lo)
+        if hi is not None:
+            parts.append("ord <= ?")
+            params.append(hi)
+        return " AND ".join(parts), params
+
+    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+        where, params = self._fts_where(match_expression(parsed, kind), query)
+        with self._conn() as conn:
+            return list(
+                conn.exec_driver_sql(
+                    f"SELECT rowid FROM {self.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?",
+                    (*params, limit),
+                ).scalars()
+            )
+
+    def _list(self, query: SearchQuery, limit: int) -> list[int]:
+        where, params = self._docs_where(query)
+        with self._conn() as conn:
+            return list(
+                conn.exec_driver_sql(
+                    f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT ?",
+                    (*params, limit),
+                ).scalars()
+            )
+
+    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
+        if parsed.empty:
+            where, params = self._docs_where(query)
+            inner = f"SELECT 1 FROM {self.docs} WHERE {where} LIMIT ?"
+        else:
+            where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
+            inner = f"SELECT 1 FROM {self.fts} WHERE {where} LIMIT ?"
+        with self._conn() as conn:
+            return int(
+                conn.exec_driver_sql(f"SELECT count(*) FROM ({inner})", (*params, cap)).scalar()
+                or 0
+            )
+
+    def _facet_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> list[tuple[Any, ...]]:
+        cols = ", ".join(f"d.{c}" for c in columns)
+        if parsed.empty:
+            where, params = self._docs_where(query)
+            matches = f"SELECT ord AS r FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT ?"
+        else:
+            where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
+            matches = f"SELECT rowid AS r FROM {self.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?"
+        sql = (
+            f"SELECT {cols}, count(*) FROM ({matches}) m JOIN {self.docs} d ON d.ord = m.r "
+            f"GROUP BY {cols}"
+        )
+        with self._conn() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(sql, (*params, cap))]
+
+    def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
+        out: list[tuple[int, str]] = []
+        with self._conn() as conn:
+            for start in range(0, len(orders), _CHUNK):
+                chunk = tuple(orders[start : start + _CHUNK])
+                out.extend(
+                    (r[0], r[1])
+                    for r in conn.exec_driver_sql(
+                        f"SELECT ord, rank_text FROM {self.text} "
+                        f"WHERE ord IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    )
+                )
+        return out
+
+    def _load(self, orders: Sequence[int], with_body: bool) -> list[dict[str, Any]]:
+        body = ", t.body" if with_body else ""
+        out: list[dict[str, Any]] = []
+        with self._conn() as conn:
+            for start in range(0, len(orders), _CHUNK):
+                chunk = tuple(orders[start : start + _CHUNK])
+                result = conn.exec_driver_sql(
+                    f'SELECT d.ord AS "order", d.doc_id, t.number_notation, t.subject{body} '
+                    f"FROM {self.docs} d JOIN {self.text} t ON t.ord = d.ord "
+                    f"WHERE d.ord IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                out.extend(dict(r._mapping) for r in result)
+        return out
+
+    def suggest_numbers(
+        self, prefix: str, max_secrecy: int, limit: int = 10
+    ) -> list[NumberSuggestion]:
+        toks = number_tokens(prefix)
+        if not toks:
+            return []
+        parts = [_q([t]) for t in toks[:-1]] + [_q([toks[-1]]) + " *"]
+        expression = "{num}: (" + " AND ".join(parts) + ")"
+        _, excluded = filter_expression(SearchQuery(max_secrecy=max_secrecy))
+        if excluded:
+            expression = f"({expression}) NOT {excluded}"
+        with self._conn() as conn:
+            orders = list(
+                conn.exec_driver_sql(
+                    f"SELECT rowid FROM {self.num} WHERE {self.num} MATCH ? "
+                    "ORDER BY rowid DESC LIMIT ?",
+                    (expression, max(1, min(limit, 100))),
+                ).scalars()
+            )
+        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
+        return self._suggestions(rows[o] for o in orders if o in rows)
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+
+    def close(self) -> None:
+        """The engine belongs to the application: nothing to release."""
