@@ -158,10 +158,13 @@ class SearchQuery:
                 raise InvalidQuery(f"unknown facet {name!r}; known: {', '.join(FACET_FIELDS)}")
 
     def filter_values(self) -> dict[str, list[str]]:
-        """Filters as name → non-empty list of values (a bare string is one value)."""
+        """Filters as name → non-empty list of values (a bare string is one value).
+
+        NUL is removed, as from indexed documents: no database stores it in text."""
         out: dict[str, list[str]] = {}
         for name, value in self.filters.items():
             values = [value] if isinstance(value, str) else list(value)
+            values = [str(v).replace("\x00", "") for v in values]
             if values:
                 out[name] = values
         return out

@@ -215,7 +215,7 @@ def template_body(index: str, *, shards: int = 1, replicas: int | None = None) -
 def _clean(text: str | None) -> str | None:
     if text is None:
         return None
-    return unicodedata.normalize("NFC", text).translate(_MARKERS)
+    return unicodedata.normalize("NFC", text.replace("\x00", "")).translate(_MARKERS)
 
 
 def document_source(doc: IndexDocument, seq: int) -> dict[str, Any]:
@@ -225,6 +225,8 @@ def document_source(doc: IndexDocument, seq: int) -> dict[str, Any]:
     """
     if not doc.id:
         raise SearchError("document id must not be empty", code="invalid_document")
+    if "\x00" in str(doc.id):
+        raise SearchError("document id must not contain NUL", code="invalid_document")
     if not 0 <= int(doc.secrecy) <= MAX_SECRECY_LEVEL:
         raise SearchError(
             f"secrecy must be 0..{MAX_SECRECY_LEVEL}, got {doc.secrecy}", code="invalid_document"

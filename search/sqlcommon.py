@@ -119,6 +119,10 @@ def filter_tokens(row: dict[str, Any]) -> list[str]:
     return toks
 
 
+def strip_nul(value: str | None) -> str | None:
+    return value.replace("\x00", "") if value else value
+
+
 def doc_row(doc: IndexDocument) -> dict[str, Any]:
     """The stored columns of a document (dates as ISO strings: the same in every database)."""
     if not doc.id:
@@ -127,20 +131,23 @@ def doc_row(doc: IndexDocument) -> dict[str, Any]:
         raise SearchError(
             f"secrecy must be 0..{MAX_SECRECY_LEVEL}, got {doc.secrecy}", code="invalid_document"
         )
+    if "\x00" in str(doc.id):
+        raise SearchError("document id must not contain NUL", code="invalid_document")
     row = {
         "doc_id": str(doc.id),
         "direction": doc.direction,
-        "number_notation": doc.number_notation,
-        "subject": doc.subject or "",
-        "body": doc.body or "",
-        "doc_type": doc.doc_type,
-        "sender": doc.sender,
-        "signer": doc.signer,
-        "unit": doc.unit,
-        "urgency": doc.urgency,
+        # NUL (which text extracted from PDFs may hold) cannot be stored in PostgreSQL text
+        "number_notation": strip_nul(doc.number_notation),
+        "subject": strip_nul(doc.subject) or "",
+        "body": strip_nul(doc.body) or "",
+        "doc_type": strip_nul(doc.doc_type),
+        "sender": strip_nul(doc.sender),
+        "signer": strip_nul(doc.signer),
+        "unit": strip_nul(doc.unit),
+        "urgency": strip_nul(doc.urgency),
         "secrecy": int(doc.secrecy),
-        "status": doc.status,
-        "dossier": doc.dossier,
+        "status": strip_nul(doc.status),
+        "dossier": strip_nul(doc.dossier),
         "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
         "arrival_date": doc.arrival_date.isoformat() if doc.arrival_date else None,
         "created_at": doc.created_at.isoformat() if doc.created_at else None,

@@ -94,6 +94,28 @@ def test_delete(empty: SearchBackend) -> None:
     assert empty.suggest_numbers("125", SECRECY_NONE) == []
 
 
+def test_nul_and_control_characters_in_documents_and_filters(empty: SearchBackend) -> None:
+    # text extracted from PDFs can hold NUL, which PostgreSQL cannot store in text
+    doc = IndexDocument(
+        id="x:1",
+        direction="incoming",
+        subject="Tờ trình\x00 về bão\x07",
+        body="trang 1\x00\x00trang 2 bão\x1b",
+        sender="Sở\x00 Nội vụ",
+        number_notation="12/\x00TTr-SNV",
+    )
+    assert empty.index([doc]) == 1
+    result = run(empty, "bão", facets=("sender",))
+    assert ids(result) == ["x:1"]
+    assert "\x00" not in "".join(result.hits[0].highlights.values())
+    assert result.facets["sender"] == {"Sở Nội vụ": 1}
+    assert ids(run(empty, filters={"sender": "Sở Nội vụ"})) == ["x:1"]
+    assert ids(run(empty, filters={"sender": "Sở\x00 Nội vụ"})) == ["x:1"]
+    assert ids(run(empty, "12/TTr-SNV")) == ["x:1"]
+    for value in ("'", '"', "\\", "%", "_", "' OR 1=1 --", "a\x00b", "🌀", ""):
+        assert run(empty, filters={"sender": value, "unit": [value, "x"]}).total == 0
+
+
 def test_reset_empties_the_index(empty: SearchBackend) -> None:
     empty.index([STORM, REPORT])
     empty.reset()

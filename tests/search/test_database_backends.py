@@ -1,0 +1,103 @@
+"""What only the database backends have: open_backend dispatch, schema versions, borrowed
+connections, and an unreachable database reported as unavailable."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from search import open_backend
+from search.base import (
+    IndexDocument,
+    SchemaMismatch,
+    SearchQuery,
+    SearchUnavailable,
+    UnsupportedBackend,
+)
+from search.postgres import PostgresBackend
+from search.sqlite import SQLiteBackend
+
+DOC = IndexDocument(id="in:1", direction="incoming", subject="Phòng chống bão")
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    yield engine
+    engine.dispose()
+
+
+def test_open_backend_picks_the_backend_by_dialect(engine: sa.Engine) -> None:
+    assert isinstance(open_backend("db", engine=engine), SQLiteBackend)
+    assert isinstance(open_backend("sqlite", engine=engine), SQLiteBackend)
+    with pytest.raises(UnsupportedBackend):
+        open_backend("postgresql", engine=engine)
+    with pytest.raises(UnsupportedBackend):
+        open_backend("db")
+    with pytest.raises(UnsupportedBackend):
+        open_backend("tantivy:///tmp/x")
+    pg = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    assert isinstance(open_backend("db", engine=pg), PostgresBackend)
+    with pytest.raises(ValueError):
+        open_backend("db", engine=engine, table_prefix="x; DROP TABLE y")
+
+
+def test_an_index_built_by_another_analysis_version_is_refused(engine: sa.Engine) -> None:
+    backend = open_backend("db", engine=engine)
+    backend.ensure_schema()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE search_meta SET value = '0' WHERE key = 'analysis_version'")
+    with pytest.raises(SchemaMismatch) as err:
+        backend.ensure_schema()
+    assert err.value.code == "search_schema_mismatch"
+    backend.reset()  # the way out: rebuild
+    backend.ensure_schema()
+    backend.index([DOC])
+    assert backend.search(SearchQuery(text="bao")).total == 1
+
+
+def test_a_borrowed_connection_writes_in_the_callers_transaction(engine: sa.Engine) -> None:
+    open_backend("db", engine=engine).ensure_schema()
+    with engine.connect() as conn:
+        trans = conn.begin()
+        open_backend("db", engine=conn).index([DOC])
+        inside = open_backend("db", engine=conn).search(SearchQuery(text="bão"))
+        assert [h.id for h in inside.hits] == ["in:1"]
+        trans.rollback()
+    assert open_backend("db", engine=engine).count() == 0
+    with engine.connect() as conn, conn.begin():
+        open_backend("db", engine=conn).index([DOC])
+    assert open_backend("db", engine=engine).count() == 1
+
+
+def test_invalid_documents_are_rejected(engine: sa.Engine) -> None:
+    backend = open_backend("db", engine=engine)
+    backend.ensure_schema()
+    from search.base import SearchError
+
+    with pytest.raises(SearchError):
+        backend.index([IndexDocument(id="", direction="incoming", subject="x")])
+    with pytest.raises(SearchError):
+        backend.index([IndexDocument(id="x", direction="incoming", subject="x", secrecy=4)])
+    assert backend.count() == 0
+
+
+def test_unreachable_postgresql_is_unavailable_and_health_reports_it() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    engine = sa.create_engine(
+        f"postgresql+psycopg://postgres@127.0.0.1:{port}/none", connect_args={"connect_timeout": 2}
+    )
+    backend = open_backend("db", engine=engine)
+    health = backend.health()
+    assert not health.ok and health.backend == "postgresql" and health.detail
+    with pytest.raises(SearchUnavailable):
+        backend.search(SearchQuery(text="bão"))
+    with pytest.raises(SearchUnavailable):
+        backend.index([DOC])
+    engine.dispose()
