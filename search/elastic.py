@@ -551,12 +551,18 @@ class ElasticsearchBackend:
         body = template_body(self.prefix, shards=self.shards, replicas=self.replicas)
         self.client.indices.put_index_template(name=self.template, **body)
 
-    def _create_index(self, name: str) -> None:
-        self.client.indices.create(
-            index=name,
-            settings=index_settings(shards=self.shards, replicas=self.replicas),
-            mappings=index_mappings(),
-        )
+    def _create_index(self, name: str, *, exist_ok: bool = False) -> None:
+        from elasticsearch import BadRequestError
+
+        try:
+            self.client.indices.create(
+                index=name,
+                settings=index_settings(shards=self.shards, replicas=self.replicas),
+                mappings=index_mappings(),
+            )
+        except BadRequestError as exc:  # two workers starting at once both create v1
+            if not (exist_ok and "resource_already_exists" in str(exc)):
+                raise
 
     def _swap_alias(self, new: str) -> list[str]:
         """Point the alias at ``new`` atomically; returns the indices it left."""
@@ -595,7 +601,7 @@ class ElasticsearchBackend:
                     newest = max(versions, key=versions.__getitem__)
                 else:
                     newest = f"{self.prefix}-docs-v1"
-                    self._create_index(newest)
+                    self._create_index(newest, exist_ok=True)
                 self._swap_alias(newest)
             self._check_version()
         self._schema_checked = True
