@@ -85,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.api import init_api, register_api_blueprint
     from edoc.audit.views import bp as audit_bp
     from edoc.core.dashboard import register_dashboard_provider, register_nav_link
-    from edoc.core.health import check_database, check_search, register_health_check
+    from edoc.core.health import check_database, register_health_check
     from edoc.core.views import admin_dashboard_items
     from edoc.core.views import bp as core_bp
     from edoc.dossiers.views import bp as dossiers_bp
@@ -97,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.outgoing.api import blp as outgoing_api
     from edoc.outgoing.views import bp as outgoing_bp
     from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
+    from edoc.search.api import blp as search_api
+    from edoc.search.views import init_search
     from edoc.storage_service import init_storage
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
@@ -113,10 +115,10 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(incoming_api)
     register_api_blueprint(jobs_api)
     register_api_blueprint(outgoing_api)
+    register_api_blueprint(search_api)
 
     register_health_check(app, "database", check_database)
     init_storage(app)
-    register_health_check(app, "search", check_search)
     register_dashboard_provider(app, incoming_dashboard_items)
     register_dashboard_provider(app, outgoing_dashboard_items)
     register_dashboard_provider(app, dossier_dashboard_items)
@@ -125,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Văn bản đi"), "outgoing.outgoing_list")
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
+    init_search(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -98,8 +98,13 @@ def verify_pdf(
 @click.option("--host", default=None)
 @click.option("--port", type=int, default=None)
 @click.option("--worker/--no-worker", default=True, help="Start a background worker beside it.")
+@click.option(
+    "--signer/--no-signer",
+    default=True,
+    help="Start edoc-signer on the demo leader's token, when `edoc demo` made one.",
+)
 @with_appcontext
-def serve(host: str | None, port: int | None, worker: bool) -> None:
+def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> None:
     """Serve the app with Flask's server (production: gunicorn wsgi:app + edoc worker)."""
     import subprocess
 
@@ -109,19 +114,29 @@ def serve(host: str | None, port: int | None, worker: bool) -> None:
     host = host or settings.host
     port = port or settings.port
     consumer = subprocess.Popen([sys.executable, "-m", "edoc.cli", "worker"]) if worker else None
+    from edoc.demo_keys import start_leader_agent
+
+    agent = None
+    if signer:  # the demo leader's "USB token" (SoftHSM), so the Ký số page works out of the box
+        agent = start_leader_agent(settings.data_dir, host, port, settings.signer_url)
     click.echo(f"edoc: serving on http://{host}:{port}/")
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the children are stopped too
     try:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
-        if consumer is not None:
-            consumer.terminate()
-            consumer.wait(timeout=10)
+        for child in (consumer, agent):
+            if child is not None:
+                child.terminate()
+                child.wait(timeout=10)
 
 
 def _register_area_commands() -> None:
     from edoc.demo import demo_command
     from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
     from edoc.jobs.cli import worker_command
+    from edoc.search.cli import reindex_command, search_status_command
     from edoc.storage_cli import fsck_command, gc_command, storage_group
     from edoc.users.cli import user_group
 
@@ -134,6 +149,8 @@ def _register_area_commands() -> None:
     cli.add_command(export_command)
     cli.add_command(verify_package_command)
     cli.add_command(import_package_command)
+    cli.add_command(reindex_command)
+    cli.add_command(search_status_command)
 
 
 _register_area_commands()

@@ -21,6 +21,7 @@ from edoc.outgoing.models import (
     ReviewComment,
     SigningRequest,
 )
+from edoc.search.models import TextExtract
 from edoc.users.models import ApiToken, Unit, User, UserRole
 
 metadata = Base.metadata
@@ -49,6 +50,7 @@ __all__ = [
     "ReviewComment",
     "Routing",
     "SigningRequest",
+    "TextExtract",
     "Unit",
     "User",
     "UserRole",

@@ -20,8 +20,14 @@ def referenced_blobs() -> set[str]:
     """Every blob address a database row points to."""
     from edoc.documents.models import DocumentFile
     from edoc.outgoing.models import DraftVersion
+    from edoc.search.models import TextExtract
 
-    columns = [DocumentFile.sha256, DraftVersion.sha256, DraftVersion.source_sha256]
+    columns = [
+        DocumentFile.sha256,
+        DraftVersion.sha256,
+        DraftVersion.source_sha256,
+        TextExtract.ocr_sha256,
+    ]
     found: set[str] = set()
     for column in columns:
         found.update(value for value in db.session.scalars(select(column).distinct()) if value)

@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from edoc.dossiers.tasks import export_task
+from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
-__all__ = ["export_task"]
+__all__ = ["drain_periodically", "drain_task", "export_task", "extract_text_task"]

@@ -32,9 +32,3 @@ def run_health_checks() -> dict[str, str]:
 
 def check_database() -> None:
     db.session.execute(text("SELECT 1"))
-
-
-def check_search() -> None:
-    """The embedded search lives in the database; an external engine registers its own check."""
-    if current_app.config["EDOC"].search_url == "db":
-        check_database()

@@ -1,0 +1,266 @@
+"""Keeping the index in step with the database: the outbox, the worker's drain, and reindex.
+
+Every change to a document, its files, its handling or its dossier writes an outbox row in the
+same transaction (see ``outbox.py``), so the index can be down for a day and lose nothing:
+``drain`` indexes what the rows name and deletes only the rows it indexed. The text of files is
+read once per blob and kept in ``text_extracts``; OCR of scanned pages runs as its own task so a
+long scan never holds back the indexing of everything else.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import selectinload
+
+from edoc.documents.models import Direction, Document, DocumentFile, Urgency
+from edoc.dossiers.models import DossierDocument
+from edoc.extensions import db
+from edoc.incoming.models import IncomingDocument
+from edoc.jobs.models import OutboxEntry
+from edoc.outgoing.models import OutgoingDocument
+from edoc.search.models import TextExtract
+from edoc.search.services import search_backend
+from edoc.storage_service import blob_store
+from search import IndexDocument, SearchError
+from search.extract import ExtractionError, extract_pdf_text
+
+log = logging.getLogger(__name__)
+
+TOPIC = "search"
+BATCH = 200
+INDEXED_FILE_ROLES = ("main", "appendix", "attachment")
+
+
+def index_document(document: Document, texts: dict[str, str]) -> IndexDocument:
+    """What the index holds about one document (``texts``: extracted text by blob address)."""
+    incoming = db.session.get(IncomingDocument, document.id)
+    outgoing = db.session.get(OutgoingDocument, document.id)
+    body = [texts.get(f.sha256, "") for f in document.files if f.role in INDEXED_FILE_ROLES]
+    unit = ""
+    arrival = None
+    sender = document.issuer_org
+    signer = document.signer_name
+    if incoming is not None:
+        arrival = incoming.received_at.date() if incoming.received_at else None
+        routings = list(incoming.routings)
+        body += [r.direction_text for r in routings]
+        if routings and routings[-1].lead_unit is not None:
+            unit = routings[-1].lead_unit.name
+    if outgoing is not None:
+        from edoc.outgoing.services import agency_name
+
+        sender = sender or agency_name()
+        signer = signer or (outgoing.signer.full_name if outgoing.signer else "")
+        if outgoing.drafter.unit is not None:
+            unit = outgoing.drafter.unit.name
+    dossier = db.session.scalar(
+        select(DossierDocument.dossier_id)
+        .where(DossierDocument.document_id == document.id)
+        .order_by(DossierDocument.id.desc())
+        .limit(1)
+    )
+    urgency = Urgency(document.urgency)
+    return IndexDocument(
+        id=str(document.id),
+        direction=Direction(document.direction).value,  # type: ignore[arg-type]
+        subject=document.subject,
+        number_notation=document.number_notation or None,
+        body="\n".join(part for part in body if part),
+        doc_type=document.doc_type.name if document.doc_type else None,
+        sender=sender or None,
+        signer=signer or None,
+        unit=unit or None,
+        urgency=urgency.label if urgency is not Urgency.NORMAL else None,
+        secrecy=document.secrecy,
+        status=document.status,
+        dossier=str(dossier) if dossier else None,
+        issued_date=document.issued_date,
+        arrival_date=arrival,
+        created_at=document.created_at,
+    )
+
+
+def _load(document_ids: Sequence[int]) -> list[Document]:
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where(Document.id.in_(document_ids))
+            .options(selectinload(Document.files))
+        )
+    )
+
+
+def _texts(documents: Iterable[Document]) -> tuple[dict[str, str], set[str]]:
+    """Extracted texts of these documents' PDFs, and the blobs still waiting for extraction."""
+    wanted = {
+        f.sha256
+        for d in documents
+        for f in d.files
+        if f.role in INDEXED_FILE_ROLES and f.content_type == "application/pdf"
+    }
+    if not wanted:
+        return {}, set()
+    rows = db.session.execute(
+        select(TextExtract.sha256, TextExtract.text).where(TextExtract.sha256.in_(wanted))
+    ).all()
+    texts = {sha: text for sha, text in rows}
+    return texts, wanted - texts.keys()
+
+
+def _index(document_ids: Sequence[int]) -> set[str]:
+    """Index (or remove) these documents; returns the blobs whose text is not read yet."""
+    documents = _load(document_ids)
+    texts, missing = _texts(documents)
+    found = {d.id for d in documents}
+    batch = [index_document(d, texts) for d in documents]
+    gone = [str(i) for i in document_ids if i not in found]
+    db.session.commit()  # end the read: SQLite's writer lock must be free for the index
+    backend = search_backend()
+    if batch:
+        backend.index(batch)
+    if gone:
+        backend.delete(gone)
+    return missing
+
+
+def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None = None) -> int:
+    """Index what the outbox names, oldest first; returns how many documents were indexed.
+
+    When the index fails the rows stay (their attempt count and error are recorded) and the
+    next drain retries them; a row is deleted only after its document was indexed.
+    """
+    indexed = 0
+    pending_text: set[str] = set()
+    while indexed < limit:
+        entries = db.session.execute(
+            select(OutboxEntry.id, OutboxEntry.document_id)
+            .where(OutboxEntry.topic == TOPIC)
+            .order_by(OutboxEntry.id)
+            .limit(BATCH)
+        ).all()
+        if not entries:
+            break
+        entry_ids = [e.id for e in entries]
+        document_ids = sorted({e.document_id for e in entries})
+        try:
+            pending_text |= _index(document_ids)
+        except SearchError as exc:
+            db.session.rollback()
+            db.session.execute(
+                update(OutboxEntry)
+                .where(OutboxEntry.id.in_(entry_ids))
+                .values(attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:1000])
+            )
+            db.session.commit()
+            log.warning("search index unavailable, %d changes kept: %s", len(entry_ids), exc)
+            break
+        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
+        db.session.commit()
+        indexed += len(document_ids)
+    if schedule_extraction is not None:
+        for sha256 in sorted(pending_text):
+            schedule_extraction(sha256)
+    return indexed
+
+
+def extract(sha256: str, *, queue: bool = True) -> TextExtract:
+    """Read (and OCR where needed) one stored PDF, keep its text, and queue its documents."""
+    existing = db.session.get(TextExtract, sha256)
+    if existing is not None:
+        return existing
+    store = blob_store()
+    with store.open(sha256) as stream:
+        data = stream.read()
+    extract_row = TextExtract(sha256=sha256, status="ok")
+    try:
+        result = extract_pdf_text(data)
+    except ExtractionError as exc:
+        extract_row.status = "failed"
+        extract_row.error_code = exc.code
+        extract_row.error = str(exc)[:2000]
+        log.warning("text of blob %s not read: %s", sha256, exc)
+    else:
+        extract_row.text = result.text
+        extract_row.pages = len(result.pages)
+        extract_row.ocr_pages = len(result.ocr_pages)
+        if result.ocr_pdf is not None:
+            import io
+
+            extract_row.ocr_sha256 = store.put(io.BytesIO(result.ocr_pdf)).sha256
+    db.session.merge(extract_row)
+    if queue:
+        document_ids = db.session.scalars(
+            select(DocumentFile.document_id).where(DocumentFile.sha256 == sha256).distinct()
+        ).all()
+        queue_documents(document_ids)
+    db.session.commit()
+    return extract_row
+
+
+def reindex(
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    read_missing_text: bool = True,
+    batch: int = 500,
+) -> int:
+    """Rebuild the index from the database: empty it, then index every document.
+
+    Text not read yet is read on the way (``read_missing_text``), so the rebuilt index is
+    complete; already-read text comes from ``text_extracts``. Changes made meanwhile still go
+    through the outbox, so nothing written during a reindex is missed.
+    """
+    backend = search_backend()
+    covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
+    db.session.commit()
+    backend.reset()
+    total = db.session.scalar(select(func.count(Document.id))) or 0
+    done = 0
+    last_id = 0
+    while True:
+        ids = list(
+            db.session.scalars(
+                select(Document.id).where(Document.id > last_id).order_by(Document.id).limit(batch)
+            )
+        )
+        if not ids:
+            break
+        last_id = ids[-1]
+        if read_missing_text:
+            _, missing = _texts(_load(ids))
+            for sha256 in sorted(missing):
+                extract(sha256, queue=False)
+        _index(ids)
+        done += len(ids)
+        if progress:
+            progress(done, total)
+    if covered is not None:  # changes made before the rebuild began are in it now
+        db.session.execute(
+            delete(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.id <= covered)
+        )
+        db.session.commit()
+    return done
+
+
+def backlog() -> tuple[int, datetime | None, str]:
+    """How many changes wait for the index, since when, and the last error seen."""
+    count, oldest = db.session.execute(
+        select(func.count(OutboxEntry.id), func.min(OutboxEntry.created_at)).where(
+            OutboxEntry.topic == TOPIC
+        )
+    ).one()
+    error = db.session.scalar(
+        select(OutboxEntry.last_error)
+        .where(OutboxEntry.topic == TOPIC, OutboxEntry.last_error != "")
+        .order_by(OutboxEntry.id.desc())
+        .limit(1)
+    )
+    return count or 0, oldest, error or ""
+
+
+def queue_documents(document_ids: Iterable[int]) -> None:
+    """Queue documents for indexing inside the caller's transaction."""
+    db.session.add_all(OutboxEntry(topic=TOPIC, document_id=i) for i in document_ids)

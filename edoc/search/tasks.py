@@ -1,0 +1,31 @@
+"""Background indexing: drained after each request that changed a document, and every minute."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from edoc.jobs.queue import huey
+from edoc.jobs.runtime import app_context
+
+
+@huey.task()
+def extract_text_task(sha256: str) -> None:
+    from edoc.search.indexing import extract
+
+    with app_context():
+        extract(sha256)
+    drain_task()
+
+
+@huey.task()
+def drain_task() -> int:
+    from edoc.search.indexing import drain
+
+    with app_context():
+        return drain(schedule_extraction=extract_text_task)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def drain_periodically() -> int:
+    """Retries what an outage left behind, and indexes changes made outside a request."""
+    return drain_task.call_local()

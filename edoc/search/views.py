@@ -1,0 +1,129 @@
+"""The search page and its search-as-you-type endpoint; ``init_search`` wires the area in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from edoc.auth import login_required, roles_required
+from edoc.errors import AppError, NotFound
+from edoc.extensions import db
+from edoc.search import outbox, services
+from edoc.users.models import Role
+
+bp = Blueprint("search", __name__, url_prefix="/search")
+
+
+def document_url(document: Any) -> str:
+    endpoint = (
+        "incoming.incoming_detail"
+        if document.direction == "incoming"
+        else "outgoing.outgoing_detail"
+    )
+    return url_for(endpoint, document_id=document.id)
+
+
+@bp.route("/")
+@login_required
+def search_page() -> Any:
+    try:
+        params = services.parse_params(request.args)
+    except AppError as error:
+        return render_template(
+            "search/index.html", page=None, error=error.message, args=request.args
+        ), 422
+    page = services.search_documents(current_user, params) if request.args else None
+    return render_template(
+        "search/index.html",
+        page=page,
+        error=None,
+        args=request.args,
+        labels=services.facet_labels(),
+        doc_types=services.doc_type_names(),
+        status=services.status_report(),
+    )
+
+
+@bp.route("/suggest")
+@login_required
+def suggest() -> Any:
+    found = services.suggest_numbers(current_user, request.args.get("q", "")[:100])
+    return jsonify(
+        [
+            {
+                "id": s.id,
+                "number_notation": s.number_notation,
+                "subject": s.subject,
+                "url": url_for("search.open_document", document_id=int(s.id)),
+            }
+            for s in found
+            if s.id.isdigit()
+        ]
+    )
+
+
+@bp.route("/open/<int:document_id>")
+@login_required
+def open_document(document_id: int) -> Any:
+    from flask import redirect
+
+    from edoc.documents.access import get_visible_document
+
+    return redirect(document_url(get_visible_document(document_id, current_user)))
+
+
+@bp.route("/ocr/<int:document_id>")
+@login_required
+def ocr_copy(document_id: int) -> Any:
+    """The scanned original with its OCR text layer, so a reader can search and copy text."""
+    from edoc.documents.access import get_visible_document
+    from edoc.documents.views_common import file_response
+
+    document = get_visible_document(document_id, current_user)
+    copy = services.ocr_copy(document)
+    if copy is None:
+        raise NotFound("ocr_copy_not_found", _("Văn bản này không có bản nhận dạng chữ (OCR)."))
+    return file_response(copy, inline=bool(request.args.get("inline")))
+
+
+@bp.route("/status")
+@roles_required(Role.ADMIN)
+def status() -> Any:
+    return jsonify(services.status_report())
+
+
+def _drain_after_request(response: Any) -> Any:
+    """A request that changed documents asks the worker to index them now."""
+    if outbox.take_flag(db.session()):
+        from edoc.search.tasks import drain_task
+
+        try:
+            drain_task()
+        except Exception:  # the outbox keeps the work; the periodic drain retries it
+            db.session.rollback()
+            current_app.logger.exception("indexing after the request failed; will retry")
+    return response
+
+
+def init_search(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+    from flask_sqlalchemy.session import Session
+
+    from edoc.core.dashboard import register_nav_link
+    from edoc.core.health import register_health_check
+
+    outbox.install(Session)
+    app.register_blueprint(bp)
+    app.after_request(_drain_after_request)
+    app.jinja_env.globals.update(document_url=document_url, ocr_copy=services.ocr_copy)
+    register_nav_link(app, _l("Tìm kiếm"), "search.search_page")
+
+    def check_search() -> None:
+        health = services.search_backend().health()
+        if not health.ok:
+            raise RuntimeError(health.detail or "search engine down")
+
+    register_health_check(app, "search", check_search)
