@@ -1,0 +1,62 @@
+"""Finding a past document in a real browser: number as you type, words, facets, highlights."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from tests.app_fixtures import api_token
+from tests.browser.conftest import sign_in, snapshot
+from tests.search_app.pdfs import text_pdf
+from tests.search_app.test_search_app import receive
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_specialist_finds_a_document(page: Page, live_server: str, app: Flask) -> None:
+    client = app.test_client()
+    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+    wanted = receive(
+        client,
+        clerk,
+        text_pdf("Đề nghị các xã ven biển gia cố đê điều trước mùa mưa bão."),
+        number_notation="125/QĐ-UBND",
+        subject="Quyết định phê duyệt phương án phòng chống bão năm 2026",
+    )
+    receive(
+        client,
+        clerk,
+        text_pdf("Báo cáo tiến độ giải ngân vốn đầu tư công."),
+        number_notation="07/BC-SKHĐT",
+        doc_type="BC",
+        subject="Báo cáo tình hình giải ngân vốn đầu tư công",
+        sender_org="Sở Kế hoạch và Đầu tư",
+    )
+
+    sign_in(page, live_server, "chuyenvien")
+    page.get_by_role("link", name="Tìm kiếm").click()
+    box = page.get_by_role("searchbox", name="Từ khóa")
+    box.press_sequentially("125/q", delay=50)
+    suggestion = page.get_by_test_id("suggestions").get_by_role("link")
+    expect(suggestion).to_contain_text("125/QĐ-UBND")
+    suggestion.click()
+    expect(page).to_have_url(f"{live_server}/incoming/{wanted}")
+
+    page.goto(f"{live_server}/search/")
+    page.get_by_role("searchbox", name="Từ khóa").fill("de dieu")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 1 văn bản")
+    marks = page.get_by_test_id("search-results").locator("mark")
+    expect(marks.filter(has_text=re.compile("^đê$"))).to_have_count(1)  # "de" also marks "Đề"
+
+    page.get_by_role("searchbox", name="Từ khóa").fill("")
+    page.get_by_role("button", name="Tìm", exact=True).click()
+    expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 2 văn bản")
+    page.get_by_test_id("facets").get_by_role("link", name="Báo cáo").click()
+    expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 1 văn bản")
+    expect(page.get_by_test_id("search-results")).to_contain_text("07/BC-SKHĐT")
+    snapshot(page, "search")
