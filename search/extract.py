@@ -108,7 +108,13 @@ def extract_pdf_text(data: bytes, *, with_ocr: bool = True, language: str = "vie
         layered = Path(folder) / "ocr.pdf"
         ocr(source, layered, language)
         ocr_texts = page_texts(layered)
-        for number in scanned:
-            if number <= len(ocr_texts):
-                pages[number - 1] = ocr_texts[number - 1]
-        return ExtractedText(pages=pages, ocr_pages=scanned, ocr_pdf=layered.read_bytes())
+        recognised = [
+            n
+            for n in scanned
+            if n <= len(ocr_texts) and _letters(ocr_texts[n - 1]) > _letters(pages[n - 1])
+        ]
+        if not recognised:  # a short typed page, or a blank one: nothing worth a second copy
+            return ExtractedText(pages=pages, ocr_pages=[], ocr_pdf=None)
+        for number in recognised:
+            pages[number - 1] = ocr_texts[number - 1]
+        return ExtractedText(pages=pages, ocr_pages=recognised, ocr_pdf=layered.read_bytes())
