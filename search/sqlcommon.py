@@ -227,12 +227,15 @@ class SqlBackendBase(ABC):
             page_orders = self._match(parsed, FOUND_ANY, query, need)[offset:need]
         else:
             page_orders = self._ranked(parsed, query, offset, need, scores)
-        total = self._count(parsed, query, self.count_limit + 1)
+        names = list(dict.fromkeys(query.facets))
+        total, groups = self._count_and_groups(
+            parsed, query, [FACET_COLUMNS[f] for f in names], self.count_limit
+        )
         exact = total <= self.count_limit
         total = min(total, self.count_limit) if not exact else total
         rows = {r["order"]: r for r in self._load(page_orders, with_body=True)}
         hits = [self._hit(rows[o], parsed, scores.get(o, 0.0)) for o in page_orders if o in rows]
-        facets = self._facets(parsed, query) if query.facets else {}
+        facets = self._facets(names, groups) if names else {}
         return SearchResult(total=total, hits=hits, facets=facets, total_exact=exact)
 
     def _ranked(
@@ -272,10 +275,18 @@ class SqlBackendBase(ABC):
                     marks[field] = value
         return Hit(id=row["doc_id"], score=round(score, 4), highlights=marks)
 
-    def _facets(self, parsed: ParsedQuery, query: SearchQuery) -> dict[str, dict[str, int]]:
-        names = list(dict.fromkeys(query.facets))
-        columns = [FACET_COLUMNS[f] for f in names]
-        groups = self._facet_groups(parsed, query, columns, self.count_limit)
+    def _count_and_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Visible matches counted up to ``cap + 1``, and the facet groups of the newest
+        ``cap`` (none when no columns are asked). A dialect that can get both from one pass
+        over the matches overrides this."""
+        total = self._count(parsed, query, cap + 1)
+        groups = self._facet_groups(parsed, query, columns, cap) if columns else []
+        return total, groups
+
+    @staticmethod
+    def _facets(names: Sequence[str], groups: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
         for i, name in enumerate(names):
             counter: Counter[str] = Counter()
