@@ -23,6 +23,10 @@ ACTION_LABELS = {
     "outgoing.number_voided": _l("Hủy số không sử dụng"),
     "outgoing.recalled": _l("Thu hồi văn bản"),
     "outgoing.sent": _l("Gửi văn bản"),
+    "outgoing.issued": _l("Cấp số, ký số cơ quan, phát hành"),
+    "outgoing.copy_signed": _l("Tạo bản sao, phụ lục có ký số cơ quan"),
+    "outgoing.appendix_added": _l("Thêm phụ lục dự thảo"),
+    "organization.created": _l("Thêm cơ quan, tổ chức vào danh bạ"),
 }
 
 

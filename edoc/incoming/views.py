@@ -142,9 +142,12 @@ def incoming_detail(document_id: int) -> Any:
         .order_by(AuditEvent.seq)
     ).all()
     my_tasks = [t for t in services.tasks_for(current_user) if t.document_id == document_id]
+    from edoc.outgoing.sending import recall_notice
+
     return render_template(
         "incoming/detail.html",
         incoming=incoming,
+        recall=recall_notice(document_id),
         document=incoming.document,
         history=history,
         my_tasks=my_tasks,

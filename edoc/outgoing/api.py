@@ -181,16 +181,9 @@ class Organizations(MethodView):
     @api_roles(Role.ADMIN, Role.CLERK)
     def post(self, args: dict[str, Any]) -> Any:
         """Add an agency to the directory (``internal``: served by this installation)."""
-        from edoc.audit.services import record
-        from edoc.extensions import db
-        from edoc.outgoing.models import Organization
+        from edoc.outgoing.sending import create_organization
 
-        organization = Organization(**args)
-        db.session.add(organization)
-        db.session.flush()
-        record("organization.created", object_type="organization", object_id=organization.id)
-        db.session.commit()
-        return organization
+        return create_organization(args["code"], args["name"], args["internal"], api_user())
 
 
 @blp.route("/outgoing/<int:document_id>/send")

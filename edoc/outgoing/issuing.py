@@ -14,9 +14,11 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
 from edoc.db import utcnow
+from edoc.documents import files
 from edoc.documents.models import DocumentFile
 from edoc.errors import AppError, ServiceUnavailable
 from edoc.extensions import db
@@ -132,11 +134,15 @@ def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
 COPY_KINDS = {"SY": "Bản sao y", "SL": "Bản sao lục", "TS": "Bản trích sao", "PL": "Phụ lục"}
 
 
-def sign_copy(document_id: int, kind: str, clerk: User, pdf: bytes | None = None) -> DocumentFile:
+def sign_copy(
+    document_id: int, kind: str, clerk: User, pdf: bytes | None = None, source_name: str = ""
+) -> DocumentFile:
     """An electronic copy (SY/SL/TS) of an issued document, or an appendix in a separate file,
     signed by the agency with the ND30 text stamp at the top right of page 1 (no image)."""
     from signing.appearance import TextStampAppearance, text_stamp_box
 
+    if not clerk.has_role(Role.CLERK):
+        raise AppError("not_clerk", _("Chỉ văn thư được ký số bản sao, phụ lục."), 403)
     if kind not in COPY_KINDS:
         raise AppError("invalid_copy_kind", _("Loại bản sao không hợp lệ."), 422)
     outgoing = services.get_outgoing(document_id, clerk)
@@ -166,7 +172,7 @@ def sign_copy(document_id: int, kind: str, clerk: User, pdf: bytes | None = None
         sha256 = blob_store().put(io.BytesIO(result)).sha256
     stored = DocumentFile(
         role="appendix" if kind == "PL" else "copy",
-        filename=f"{kind}-{outgoing.document.number_notation.replace('/', '-')}.pdf",
+        filename=_copy_name(kind, outgoing.document.number_notation, source_name),
         content_type="application/pdf",
         sha256=sha256,
         size=len(result),
@@ -177,7 +183,58 @@ def sign_copy(document_id: int, kind: str, clerk: User, pdf: bytes | None = None
         "outgoing.copy_signed",
         object_type="document",
         object_id=document_id,
-        details={"kind": kind, "sha256": sha256},
+        details={"kind": kind, "sha256": sha256, "source": source_name or None},
     )
     db.session.commit()
     return stored
+
+
+def _copy_name(kind: str, notation: str, source_name: str) -> str:
+    base = f"{kind}-{notation.replace('/', '-')}"
+    if source_name:
+        stem = source_name.rsplit(".", 1)[0].replace("/", "-")[:120]
+        base = f"{base}-{stem}"
+    return f"{base}.pdf"
+
+
+COPY_UPLOAD_LIMIT = 200 * 1024 * 1024
+
+
+def make_copy(
+    document_id: int, kind: str, clerk: User, upload: FileStorage | None = None
+) -> DocumentFile:
+    """The clerk's copy from the web page: the whole issued file, or (for an extract, TS) an
+    uploaded PDF of the extracted part, checked like any PDF before it is signed."""
+    if kind not in COPY_KINDS or kind == "PL":
+        raise AppError("invalid_copy_kind", _("Loại bản sao không hợp lệ."), 422)
+    pdf = None
+    name = ""
+    if upload is not None and upload.filename:
+        if kind != "TS":
+            raise AppError(
+                "upload_only_for_extract",
+                _("Chỉ bản trích sao mới dùng tệp tải lên; bản sao y, sao lục sao toàn văn."),
+                422,
+            )
+        with files.spooled(upload) as path:
+            if path.stat().st_size > COPY_UPLOAD_LIMIT:
+                raise files.FileRejected("too_large", files.PDF_ERRORS["too_large"]())
+            files.check_pdf(path, validate_signatures=False)
+            pdf = path.read_bytes()
+        name = upload.filename
+    return sign_copy(document_id, kind, clerk, pdf, source_name=name)
+
+
+def seal_appendix(document_id: int, file_id: int, clerk: User) -> DocumentFile:
+    """A draft's appendix, sealed by the agency as a separate file (PL) once the document is
+    issued (ND30 Appendix I: the text stamp, no image)."""
+    outgoing = services.get_outgoing(document_id, clerk)
+    source = next(
+        (f for f in services.files_by_role(outgoing, services.DRAFT_APPENDIX) if f.id == file_id),
+        None,
+    )
+    if source is None:
+        raise AppError("file_not_found", _("Không tìm thấy phụ lục."), 404)
+    return sign_copy(
+        document_id, "PL", clerk, _read_blob(source.sha256), source_name=source.filename
+    )

@@ -2,15 +2,116 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
 
 from edoc.audit.services import record
 from edoc.db import utcnow
 from edoc.documents.models import Direction, Document, DocumentFile
-from edoc.errors import AppError
+from edoc.errors import AppError, Conflict, Forbidden
 from edoc.extensions import db
 from edoc.outgoing.models import Dispatch, Organization, OutgoingDocument, OutgoingStatus
+from edoc.users.models import Role, User
+
+DISPATCH_STATUS_LABELS = {
+    "sent": _l("Đã gửi"),
+    "delivered": _l("Đã nhận"),
+    "recalled": _l("Đã thu hồi"),
+}
+CHANNEL_LABELS = {
+    "internal": _l("Nội bộ hệ thống"),
+    "edxml": _l("Liên thông (edXML)"),
+    "paper": _l("Bản giấy"),
+}
+
+
+def dispatch_status_label(status: str) -> str:
+    return str(DISPATCH_STATUS_LABELS.get(status, status))
+
+
+def channel_label(channel: str) -> str:
+    return str(CHANNEL_LABELS.get(channel, channel))
+
+
+def organizations(active_only: bool = True) -> list[Organization]:
+    query = select(Organization).order_by(Organization.internal.desc(), Organization.name)
+    if active_only:
+        query = query.where(Organization.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def create_organization(code: str, name: str, internal: bool, actor: User) -> Organization:
+    """Add an agency to the directory; its code (mã định danh) is unique."""
+    if not actor.has_role(Role.CLERK, Role.ADMIN):
+        raise Forbidden("forbidden", _("Chỉ văn thư hoặc quản trị được thêm cơ quan, tổ chức."))
+    code, name = code.strip(), name.strip()
+    errors: dict[str, str] = {}
+    if not code:
+        errors["code"] = _("Cần nhập mã định danh cơ quan.")
+    elif len(code) > 32:
+        errors["code"] = _("Mã định danh dài quá 32 ký tự.")
+    if not name:
+        errors["name"] = _("Cần nhập tên cơ quan, tổ chức.")
+    elif len(name) > 255:
+        errors["name"] = _("Tên cơ quan, tổ chức dài quá 255 ký tự.")
+    if errors:
+        raise AppError(
+            "invalid_organization", _("Thông tin cơ quan chưa hợp lệ."), 422, details=errors
+        )
+    if db.session.scalar(select(func.count()).where(Organization.code == code)):
+        raise Conflict("organization_exists", _("Mã định danh %(c)s đã có trong danh bạ.", c=code))
+    organization = Organization(code=code, name=name, internal=internal)
+    db.session.add(organization)
+    db.session.flush()
+    record(
+        "organization.created",
+        object_type="organization",
+        object_id=organization.id,
+        details={"code": code, "name": name, "internal": internal},
+    )
+    db.session.commit()
+    return organization
+
+
+def send_document(document_id: int, organization_ids: list[int], clerk: User) -> list[Dispatch]:
+    """The clerk sends an issued document: all recipients in one transaction, or none."""
+    from edoc.outgoing.services import get_outgoing
+
+    if not clerk.has_role(Role.CLERK):
+        raise Forbidden("not_clerk", _("Chỉ văn thư được gửi văn bản."))
+    outgoing = get_outgoing(document_id, clerk)
+    wanted = sorted(set(organization_ids))
+    if not wanted:
+        raise AppError("recipients_required", _("Cần chọn ít nhất một nơi nhận."), 422)
+    found = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organization).where(Organization.id.in_(wanted), Organization.active.is_(True))
+        )
+    }
+    if len(found) != len(wanted):
+        raise AppError("unknown_recipient", _("Nơi nhận không có trong danh bạ."), 422)
+    already = sorted(
+        d.recipient
+        for d in outgoing.dispatches
+        if d.status != "recalled" and d.recipient in {o.name for o in found.values()}
+    )
+    if already:
+        raise Conflict(
+            "already_sent",
+            _("Văn bản đã được gửi đến: %(names)s.", names=", ".join(already)),
+        )
+    try:
+        dispatches = send(outgoing, wanted)
+    except Exception:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return dispatches
 
 
 def send(outgoing: OutgoingDocument, organization_ids: list[int]) -> list[Dispatch]:
@@ -86,6 +187,40 @@ def _check_on_receipt(sha256: str) -> dict:
     with storage_errors(), blob_store().open(sha256) as stream:
         data = stream.read()
     return validate_pdf(data, trust_roots=current_app.config["EDOC"].trust_roots()).to_dict()
+
+
+@dataclass
+class RecallNotice:
+    """What the receiving side is told when the sender recalls a document it received."""
+
+    sender: str
+    number_notation: str
+    reason: str
+    recalled_at: datetime | None
+    replaced: bool
+
+
+def recall_notice(incoming_document_id: int) -> RecallNotice | None:
+    """The sender's recall of a document delivered here, if it was recalled."""
+    dispatch = db.session.scalar(
+        select(Dispatch)
+        .where(
+            Dispatch.incoming_document_id == incoming_document_id,
+            Dispatch.status == "recalled",
+        )
+        .order_by(Dispatch.id.desc())
+        .limit(1)
+    )
+    if dispatch is None:
+        return None
+    outgoing = db.session.get(OutgoingDocument, dispatch.document_id)
+    return RecallNotice(
+        sender=outgoing.document.issuer_org,
+        number_notation=outgoing.document.number_notation,
+        reason=dispatch.note or outgoing.recall_reason,
+        recalled_at=outgoing.recalled_at,
+        replaced=outgoing.status == OutgoingStatus.REPLACED,
+    )
 
 
 def notify_recall(outgoing: OutgoingDocument) -> None:

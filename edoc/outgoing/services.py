@@ -23,7 +23,7 @@ from edoc.audit.services import record
 from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
-from edoc.documents.models import Direction, Document, DocumentType, Register
+from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
 from edoc.errors import AppError, Conflict, Forbidden, NotFound
 from edoc.extensions import db
@@ -231,6 +231,58 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
     )
     db.session.commit()
     return version
+
+
+DRAFT_APPENDIX = "appendix_draft"  # a draft's appendix; sealed ones after issue are "appendix"
+
+
+def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> DocumentFile:
+    """An appendix (phụ lục) in a separate file, checked like the draft itself (PDF, or DOCX
+    converted to PDF), stored before the row that points to it."""
+    outgoing = get_outgoing(document_id, actor)
+    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    if actor.id != outgoing.drafter_id and not actor.has_role(Role.LEADER):
+        raise Forbidden("not_drafter", _("Chỉ người soạn thảo được thêm phụ lục."))
+    if upload is None or not upload.filename:
+        raise ValidationError("file_required", _("Cần chọn tệp phụ lục (PDF hoặc DOCX)."))
+    checked, docx_sha = accept_draft_file(upload)
+    stored = checked.as_document_file(DRAFT_APPENDIX)
+    outgoing.document.files.append(stored)
+    db.session.flush()
+    record(
+        "outgoing.appendix_added",
+        object_type="document",
+        object_id=document_id,
+        details={
+            "file_id": stored.id,
+            "filename": stored.filename,
+            "sha256": checked.sha256,
+            "docx_sha256": docx_sha or None,
+        },
+    )
+    db.session.commit()
+    return stored
+
+
+def files_by_role(outgoing: OutgoingDocument, *roles: str) -> list[DocumentFile]:
+    return [f for f in outgoing.document.files if f.role in roles]
+
+
+def document_file(document_id: int, file_id: int, user: User) -> DocumentFile:
+    """One stored file (appendix, copy …) of a document the user may see; the download is
+    audited."""
+    outgoing = get_outgoing(document_id, user)
+    stored = next((f for f in outgoing.document.files if f.id == file_id), None)
+    if stored is None:
+        raise NotFound("file_not_found", _("Không tìm thấy tệp."))
+    record(
+        "document.file_downloaded",
+        object_type="document",
+        object_id=document_id,
+        details={"sha256": stored.sha256, "file_id": stored.id, "role": stored.role},
+    )
+    db.session.commit()
+    return stored
 
 
 def comment(document_id: int, actor: User, text: str) -> ReviewComment:

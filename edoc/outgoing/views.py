@@ -17,8 +17,8 @@ from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
 from edoc.errors import AppError
 from edoc.extensions import db
-from edoc.outgoing import reports, services
-from edoc.outgoing.models import AUTHORITY_PREFIXES, Organization, OutgoingStatus
+from edoc.outgoing import reports, sending, services
+from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
 from edoc.timeutil import parse_user_date, to_local
 from edoc.users.models import CLEARANCE_LABELS, Role
 
@@ -67,6 +67,8 @@ def _act(document_id: int, action: Any, success: str) -> Any:
         action()
     except AppError as error:
         db.session.rollback()
+        if error.status == 403:  # a refusal is a 403 page, not a message on the document
+            raise
         flash(error.message, "error")
         for message in (error.details or {}).values() if isinstance(error.details, dict) else []:
             flash(str(message), "error")
@@ -128,16 +130,92 @@ def outgoing_detail(document_id: int) -> Any:
         .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
         .order_by(AuditEvent.seq)
     ).all()
+    from edoc.outgoing.issuing import COPY_KINDS
+
     return render_template(
         "outgoing/detail.html",
         outgoing=outgoing,
         document=outgoing.document,
         history=history,
-        organizations=db.session.scalars(
-            select(Organization).where(Organization.active.is_(True)).order_by(Organization.name)
-        ).all(),
+        organizations=sending.organizations(),
+        appendices=services.files_by_role(outgoing, services.DRAFT_APPENDIX),
+        copies=services.files_by_role(outgoing, "copy", "appendix"),
+        copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
+        dispatch_status=sending.dispatch_status_label,
+        channel_label=sending.channel_label,
         Status=OutgoingStatus,
         **_choices(),
+    )
+
+
+@bp.route("/<int:document_id>/files/<int:file_id>")
+@login_required
+def outgoing_document_file(document_id: int, file_id: int) -> Any:
+    """An appendix or a certified copy of the document (the download is audited)."""
+    stored = services.document_file(document_id, file_id, current_user)
+    return file_response(stored, inline=request.args.get("inline") == "1")
+
+
+@bp.route("/<int:document_id>/appendices", methods=["POST"])
+@login_required
+def outgoing_appendix(document_id: int) -> Any:
+    return _act(
+        document_id,
+        lambda: services.add_appendix(document_id, request.files.get("file"), current_user),
+        _("Đã thêm phụ lục."),
+    )
+
+
+@bp.route("/<int:document_id>/appendices/<int:file_id>/seal", methods=["POST"])
+@roles_required(Role.CLERK)
+def outgoing_appendix_seal(document_id: int, file_id: int) -> Any:
+    from edoc.outgoing.issuing import seal_appendix
+
+    return _act(
+        document_id,
+        lambda: seal_appendix(document_id, file_id, current_user),
+        _("Đã ký số cơ quan cho phụ lục."),
+    )
+
+
+@bp.route("/<int:document_id>/send", methods=["POST"])
+@roles_required(Role.CLERK)
+def outgoing_send(document_id: int) -> Any:
+    ids = [int(v) for v in request.form.getlist("organization_ids") if v.isdigit()]
+    return _act(
+        document_id,
+        lambda: sending.send_document(document_id, ids, current_user),
+        _("Đã gửi văn bản."),
+    )
+
+
+@bp.route("/<int:document_id>/organizations", methods=["POST"])
+@roles_required(Role.CLERK, Role.ADMIN)
+def outgoing_organization_new(document_id: int) -> Any:
+    """Add an agency to the directory from the sending form, then come back to it."""
+    services.get_outgoing(document_id, current_user)
+    return _act(
+        document_id,
+        lambda: sending.create_organization(
+            request.form.get("code", ""),
+            request.form.get("name", ""),
+            request.form.get("internal") == "y",
+            current_user,
+        ),
+        _("Đã thêm cơ quan, tổ chức vào danh bạ."),
+    )
+
+
+@bp.route("/<int:document_id>/copies", methods=["POST"])
+@roles_required(Role.CLERK)
+def outgoing_copy(document_id: int) -> Any:
+    from edoc.outgoing.issuing import COPY_KINDS, make_copy
+
+    kind = request.form.get("kind", "")
+    return _act(
+        document_id,
+        lambda: make_copy(document_id, kind, current_user, request.files.get("file")),
+        _("Đã tạo %(k)s có ký số cơ quan.", k=str(COPY_KINDS.get(kind, "")).lower()),
     )
 
 

@@ -148,6 +148,38 @@ def test_draft_sign_issue_journey(
     assert [s["ok"] for s in report["signatures"]] == [True, True]
     assert report["signatures"][0]["modification_level"] == "FORM_FILLING"
 
+    # The clerk adds an agency served by this system, sends the document to it, makes a
+    # certified copy (sao y) and downloads it, all from the document's page.
+    detail_url = page.url
+    page.goto(detail_url)
+    send_form = page.get_by_test_id("send-form")
+    send_form.get_by_text("Thêm cơ quan, tổ chức").click()
+    send_form.get_by_label("Mã định danh").fill("000.00.12.H30")
+    send_form.get_by_label("Tên cơ quan, tổ chức").fill("Sở Nội vụ tỉnh Demo")
+    send_form.get_by_label("Cơ quan dùng chung hệ thống này").check()
+    send_form.get_by_role("button", name="Thêm vào danh bạ").click()
+    expect(page.get_by_text("Đã thêm cơ quan, tổ chức vào danh bạ.")).to_be_visible()
+    page.get_by_test_id("send-form").get_by_label("Sở Nội vụ tỉnh Demo").check()
+    page.get_by_role("button", name="Gửi văn bản").click()
+    expect(page.get_by_text("Đã gửi văn bản.")).to_be_visible()
+    row = page.get_by_test_id("dispatch-row")
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("dispatch-status")).to_have_text("Đã nhận")
+    expect(row).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4}"))
+
+    copies = page.get_by_test_id("copies")
+    copies.get_by_label("Hình thức sao").select_option("SY")
+    copies.get_by_role("button", name="Tạo bản sao").click()
+    expect(page.get_by_text("Đã tạo bản sao y có ký số cơ quan.")).to_be_visible()
+    snapshot(page, "outgoing-sent-and-copied")
+    with page.expect_download() as copy_download:
+        page.get_by_test_id("copy-link").click()
+    copy = tmp_path / "sao-y.pdf"
+    copy_download.value.save_as(copy)
+    result = app.test_cli_runner().invoke(cli, ["verify-pdf", str(copy), "--json"])
+    assert result.exit_code == 0, result.output
+    assert all(s["ok"] for s in json.loads(result.output)["signatures"])
+
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_batch_of_two_with_one_pin(
