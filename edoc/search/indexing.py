@@ -10,7 +10,7 @@ long scan never holds back the indexing of everything else.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -201,22 +201,10 @@ def extract(sha256: str, *, queue: bool = True) -> TextExtract:
     return extract_row
 
 
-def reindex(
-    progress: Callable[[int, int], None] | None = None,
-    *,
-    read_missing_text: bool = True,
-    batch: int = 500,
-) -> int:
-    """Rebuild the index from the database: empty it, then index every document.
-
-    Text not read yet is read on the way (``read_missing_text``), so the rebuilt index is
-    complete; already-read text comes from ``text_extracts``. Changes made meanwhile still go
-    through the outbox, so nothing written during a reindex is missed.
-    """
-    backend = search_backend()
-    covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
-    db.session.commit()
-    backend.reset()
+def _batches(
+    batch: int, read_missing_text: bool, progress: Callable[[int, int], None] | None
+) -> Iterator[list[IndexDocument]]:
+    """Every document, in id order, as index documents; reads text not read yet on the way."""
     total = db.session.scalar(select(func.count(Document.id))) or 0
     done = 0
     last_id = 0
@@ -227,22 +215,51 @@ def reindex(
             )
         )
         if not ids:
-            break
+            return
         last_id = ids[-1]
-        if read_missing_text:
-            _, missing = _texts(_load(ids))
+        documents = _load(ids)
+        texts, missing = _texts(documents)
+        if read_missing_text and missing:
             for sha256 in sorted(missing):
                 extract(sha256, queue=False)
-        _index(ids)
+            texts, _ = _texts(documents)
+        prepared = [index_document(d, texts) for d in documents]
+        db.session.commit()  # hold no lock while the engine writes
+        yield prepared
         done += len(ids)
         if progress:
             progress(done, total)
+
+
+def reindex(
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    read_missing_text: bool = True,
+    batch: int = 500,
+) -> int:
+    """Rebuild the index from the database.
+
+    An engine that can (Elasticsearch) fills a new index and swaps it in, so searches keep
+    answering meanwhile; the database backends are emptied and refilled. Text not read yet is
+    read on the way (``read_missing_text``), so the rebuilt index is complete. Changes made
+    during the rebuild still go through the outbox, so none is missed.
+    """
+    backend = search_backend()
+    covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
+    db.session.commit()
+    batches = _batches(batch, read_missing_text, progress)
+    rebuild = getattr(backend, "rebuild", None)
+    if rebuild is not None:
+        count = rebuild(doc for prepared in batches for doc in prepared)
+    else:
+        backend.reset()
+        count = sum(backend.index(prepared) for prepared in batches)
     if covered is not None:  # changes made before the rebuild began are in it now
         db.session.execute(
             delete(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.id <= covered)
         )
         db.session.commit()
-    return done
+    return count
 
 
 def backlog() -> tuple[int, datetime | None, str]:
