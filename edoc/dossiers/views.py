@@ -15,8 +15,8 @@ from edoc.dossiers import services
 from edoc.dossiers.models import Dossier, DossierStatus
 from edoc.errors import AppError
 from edoc.extensions import db
-from edoc.incoming.services import IncomingFilter, list_incoming
 from edoc.jobs import services as jobs
+from edoc.search.services import SearchParams, search_documents
 from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 
@@ -96,7 +96,9 @@ def dossier_detail(dossier_id: int) -> Any:
     q = request.args.get("q", "")
     candidates: list[Any] = []
     if q and dossier.status == DossierStatus.OPEN:
-        _total, candidates = list_incoming(current_user, IncomingFilter(q=q, per_page=50))
+        found = search_documents(current_user, SearchParams(q=q, per_page=50, facets=()))
+        filed = {e.document_id for e in dossier.entries}
+        candidates = [row.document for row in found.rows if row.document.id not in filed]
     visible = [e for e in dossier.entries if e.document.secrecy <= current_user.clearance]
     return render_template(
         "dossiers/detail.html",
