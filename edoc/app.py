@@ -133,9 +133,12 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from edoc.audit.labels import action_label
     from edoc.core.dashboard import nav_links_for
+    from edoc.documents.views_common import stored_file_state
     from edoc.users.models import Role
 
-    app.jinja_env.globals.update(Role=Role, area_links=nav_links_for)
+    app.jinja_env.globals.update(
+        Role=Role, area_links=nav_links_for, stored_file_state=stored_file_state
+    )
     app.jinja_env.filters["action_label"] = action_label
 
     @app.template_filter("date_vn")

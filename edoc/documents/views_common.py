@@ -7,7 +7,7 @@ import tempfile
 from typing import Protocol
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, current_app
 
 from edoc.storage_service import blob_store, storage_errors
 
@@ -40,3 +40,22 @@ def file_response(stored: StoredFile, inline: bool = False) -> Response:
     response.headers["X-Content-SHA256"] = stored.sha256
     response.call_on_close(spool.close)
     return response
+
+
+def stored_file_state(sha256: str) -> str:
+    """Re-read a stored file against its address: ``ok``, ``corrupt``, ``missing`` or
+    ``unavailable`` (storage down). Pages call it so that a byte changed in storage after
+    signing is flagged where people look, not only when someone downloads the file."""
+    from storage import BlobNotFound, IntegrityError, StorageUnavailable
+
+    try:
+        blob_store().verify(sha256)
+    except IntegrityError:
+        current_app.logger.error("stored file %s does not match its hash", sha256)
+        return "corrupt"
+    except BlobNotFound:
+        current_app.logger.error("stored file %s is missing", sha256)
+        return "missing"
+    except StorageUnavailable:
+        return "unavailable"
+    return "ok"

@@ -14,7 +14,7 @@ from edoc.cli import cli
 from signing import pki as labels
 from signing.batch import DigestItem, sign_digests
 from signing.tokens import CertificateSelector, select_certificate
-from tests.app_fixtures import api_token
+from tests.app_fixtures import api_token, login
 from tests.outgoing.test_leader_signing import _draft
 from tests.signing.pki_fixtures import Tokens
 
@@ -89,6 +89,12 @@ def test_issue_two_then_verify_pdf(
     tampered = client.get(f"/api/v1/documents/{ids[0]}/file", headers=clerk)
     assert tampered.status_code == 500
     assert tampered.get_json()["error"]["code"] == "integrity_error"
+    login(client, "vanthu")
+    page = client.get(f"/outgoing/{ids[0]}").get_data(as_text=True)
+    assert 'data-testid="integrity-alert"' in page and "mã băm SHA-256 không còn khớp" in page
+    assert 'data-testid="integrity-alert"' not in client.get(f"/outgoing/{ids[1]}").get_data(
+        as_text=True
+    )
     tampered_copy = tmp_path / "sua.pdf"
     tampered_copy.write_bytes(bytes(data))
     assert trusted_app.test_cli_runner().invoke(
