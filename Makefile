@@ -50,5 +50,13 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## screenshots: the README's pictures of each demo account, taken by chromium on `edoc demo` data
+## (docs/screenshots/*.png; commits nothing: review and commit them yourself).
+screenshots: install-test
+	rm -f docs/screenshots/*.png
+	EDOC_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
+		"tests/browser/test_demo_accounts.py::test_what_each_demo_account_sees[sqlite]"
+	@ls docs/screenshots
+
 clean:
 	rm -rf var .pytest_cache

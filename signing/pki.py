@@ -49,7 +49,14 @@ WRONG_USAGE = "wrong-usage"
 #: Certificates whose keys belong on a token (end-entity signing certificates).
 TOKEN_CERTS = (LEADER, AGENCY, CLERK, EXPIRED, NOT_YET_VALID, WRONG_USAGE)
 
-_KEY_LABELS = (ROOT, ISSUING_CA, OCSP_RESPONDER, TSA, *TOKEN_CERTS)
+# Other agencies that send signed documents to the demo agency (their organisation certificates,
+# issued by the same demo CA so the installation trusts them).
+SO_TAI_CHINH = "so-tai-chinh"
+SO_NOI_VU = "so-noi-vu"
+UBND_HUYEN = "ubnd-binh-an"
+SENDER_CERTS = (SO_TAI_CHINH, SO_NOI_VU, UBND_HUYEN)
+
+_KEY_LABELS = (ROOT, ISSUING_CA, OCSP_RESPONDER, TSA, *TOKEN_CERTS, *SENDER_CERTS)
 
 _SIGNER_USAGE = ["digital_signature", "non_repudiation"]
 
@@ -82,6 +89,21 @@ def _entities() -> dict[str, dict[str, str]]:
         EXPIRED: {"common-name": "Trần Thị Bích Ngọc", "title": "Chánh Văn phòng"},
         NOT_YET_VALID: {"common-name": "Đỗ Minh Đức", "title": "Phó Chánh Văn phòng"},
         WRONG_USAGE: {"common-name": "Phạm Quốc Việt", "title": "Chuyên viên"},
+        SO_TAI_CHINH: {
+            "common-name": "Sở Tài chính tỉnh Demo",
+            "organization-name": "Sở Tài chính tỉnh Demo",
+            "state-or-province-name": "Tỉnh Demo",
+        },
+        SO_NOI_VU: {
+            "common-name": "Sở Nội vụ tỉnh Demo",
+            "organization-name": "Sở Nội vụ tỉnh Demo",
+            "state-or-province-name": "Tỉnh Demo",
+        },
+        UBND_HUYEN: {
+            "common-name": "UBND huyện Bình An",
+            "organization-name": "UBND huyện Bình An",
+            "state-or-province-name": "Tỉnh Demo",
+        },
     }
 
 
@@ -174,6 +196,7 @@ def build_config(key_dir: Path, url_prefix: str, now: datetime | None = None) ->
             _SIGNER_USAGE, {"valid-from": _iso(now + 30 * DAY), "valid-to": _iso(now + 400 * DAY)}
         ),
         WRONG_USAGE: leaf(["key_encipherment", "data_encipherment"]),
+        **{label: leaf(_SIGNER_USAGE) for label in SENDER_CERTS},
     }
     return {
         "external-url-prefix": url_prefix,

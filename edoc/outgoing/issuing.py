@@ -10,6 +10,10 @@ after the number was taken, the number is recorded as void with the reason.
 from __future__ import annotations
 
 import io
+import json
+import os
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -24,7 +28,7 @@ from edoc.errors import AppError, ServiceUnavailable
 from edoc.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.signing import LEADER_BOX, _chain, _read_blob
+from edoc.outgoing.signing import AGENCY_FIELD, LEADER_BOX, _chain, _read_blob
 from edoc.storage_service import blob_store, storage_errors
 from edoc.timeutil import to_local
 from edoc.users.models import Role, User
@@ -33,12 +37,37 @@ from signing.formfields import fill_number_and_date
 from signing.remote import SignatureFieldSpec
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
 
-AGENCY_FIELD = "ChuKyCoQuan"
+#: Agency token settings kept in the data directory (written by ``edoc demo``); the
+#: ``EDOC_AGENCY_TOKEN_*`` environment variables take precedence. Holds where the PIN file is,
+#: never the PIN.
+AGENCY_TOKEN_FILE = "agency_token.json"
+
+
+def _token_config() -> ServerTokenConfig:
+    path = current_app.config["EDOC"].data_dir / AGENCY_TOKEN_FILE
+    if os.environ.get("EDOC_AGENCY_TOKEN_MODULE") or not path.is_file():
+        return ServerTokenConfig.from_env()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = ServerTokenConfig(
+            module_path=data["module"],
+            token_label=data["token_label"],
+            cert_label=data.get("cert_label"),
+            pin_env=None,
+            pin_file=data["pin_file"],
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: {error}") from None
+    if data.get("softhsm_dir"):  # a SoftHSM2 store of its own (the demo's agency token)
+        from signing.softhsm import SoftHSM
+
+        SoftHSM(Path(data["softhsm_dir"])).activate()
+    return config
 
 
 def agency_signer() -> ServerSideSigner:
     try:
-        return ServerSideSigner(ServerTokenConfig.from_env())
+        return ServerSideSigner(_token_config())
     except ValueError as error:
         raise ServiceUnavailable(
             "agency_signer_not_configured",
@@ -75,7 +104,11 @@ def _check(pdf: bytes) -> dict[str, Any]:
     return report.to_dict()
 
 
-def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
+def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -> dict[str, Any]:
+    """Number, date and seal each leader-signed document.
+
+    ``issued_on`` is only for loading historical records (the demo); pages never pass it.
+    """
     if not clerk.has_role(Role.CLERK):
         raise AppError("not_clerk", _("Chỉ văn thư được cấp số và phát hành."), 403)
     signer = agency_signer()
@@ -90,7 +123,7 @@ def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
         allocation_id = allocation.id
         try:
             notation = services.format_notation(allocation.number, outgoing)
-            today = to_local(utcnow()).date()
+            today = issued_on or to_local(utcnow()).date()
             filled = fill_number_and_date(
                 leader_signed, notation, today, place=current_app.config["EDOC"].place_name
             )
