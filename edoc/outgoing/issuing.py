@@ -28,7 +28,7 @@ from edoc.errors import AppError, ServiceUnavailable
 from edoc.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.signing import AGENCY_FIELD, LEADER_BOX, _chain, _read_blob
+from edoc.outgoing.signing import LEADER_BOX, _chain, _read_blob
 from edoc.storage_service import blob_store, storage_errors
 from edoc.timeutil import to_local
 from edoc.users.models import Role, User
@@ -37,6 +37,7 @@ from signing.formfields import fill_number_and_date
 from signing.remote import SignatureFieldSpec
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
 
+AGENCY_FIELD = "ChuKyCoQuan"
 #: Agency token settings kept in the data directory (written by ``edoc demo``); the
 #: ``EDOC_AGENCY_TOKEN_*`` environment variables take precedence. Holds where the PIN file is,
 #: never the PIN.
