@@ -56,3 +56,9 @@ __all__ = [
     "UserRole",
     "metadata",
 ]
+
+
+def owned_by_migrations(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's ``include_name``: tables the ``search`` library creates for itself (``search_*``,
+    FTS5 shadow tables included) are not the migrations' business."""
+    return not (type_ == "table" and (name or "").startswith("search_"))

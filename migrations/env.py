@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from edoc.db import configure_sqlite
-from edoc.models import metadata
+from edoc.models import metadata, owned_by_migrations
 
 config = context.config
 
@@ -15,6 +15,7 @@ def run_migrations_offline() -> None:
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=metadata,
+        include_name=owned_by_migrations,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -29,6 +30,7 @@ def run_migrations_online() -> None:
         context.configure(
             connection=connection,
             target_metadata=metadata,
+            include_name=owned_by_migrations,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )

@@ -244,9 +244,9 @@ def reindex(
     read on the way (``read_missing_text``), so the rebuilt index is complete. Changes made
     during the rebuild still go through the outbox, so none is missed.
     """
-    backend = search_backend()
     covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
     db.session.commit()
+    backend = search_backend()
     batches = _batches(batch, read_missing_text, progress)
     rebuild = getattr(backend, "rebuild", None)
     if rebuild is not None:

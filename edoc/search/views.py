@@ -122,6 +122,7 @@ def init_search(app: Flask) -> None:
     register_nav_link(app, _l("Tìm kiếm"), "search.search_page")
 
     def check_search() -> None:
+        db.session.rollback()  # the database check's read must not hold SQLite's writer lock
         health = services.search_backend().health()
         if not health.ok:
             raise RuntimeError(health.detail or "search engine down")
