@@ -714,7 +714,7 @@ def steps(
         day = working_day(start + timedelta(days=int(span * index / count)))
         issued = working_day(day - timedelta(days=rng.randint(1, 3)))
         number = number_for(sender, item.doc_type)
-        subject = _fill(item.subject, day)
+        subject = _subject(item, day)
         urgency = item.urgency or (1 if index % 7 == 0 else 0)
         letter = layout.Letter(
             parent=sender.parent,
@@ -803,7 +803,7 @@ def steps(
         plan.append((f"văn bản đến {index + 1}", lambda index=index: receive_one(index)))
 
     def draft(item: Outgoing, day: date, submit: bool = True) -> int:
-        subject = _fill(item.subject, day)
+        subject = _subject(item, day)
         letter = layout.Letter(
             parent="",
             issuer=AGENCY_HEADER[1],
@@ -926,6 +926,14 @@ def steps(
 
     plan.append(("danh mục hồ sơ", dossier_list))
     return plan
+
+
+def _subject(item: Incoming | Outgoing, day: date) -> str:
+    """Trích yếu as registered: the type's name is its own column, not repeated in the subject."""
+    subject = _fill(item.subject, day)
+    if item.doc_type == "CV":
+        return subject
+    return layout.trich_yeu(subject, _type_name(item.doc_type))
 
 
 def _type_name(code: str) -> str:

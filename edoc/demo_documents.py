@@ -132,7 +132,7 @@ def layout(letter: Letter) -> list[Text | Rule]:
     if letter.type_title is not None:
         ops.append(Text(WIDTH / 2, y, letter.type_title, "b", 14, "centre"))
         y -= 18
-        for line in wrap(_trich_yeu(letter.subject, letter.type_title), "b", 12.5, 400):
+        for line in wrap(trich_yeu(letter.subject, letter.type_title), "b", 12.5, 400):
             ops.append(Text(WIDTH / 2, y, line, "b", 12.5, "centre"))
             y -= 16
         ops.append(Rule(WIDTH / 2 - 50, WIDTH / 2 + 50, y + 8))
@@ -162,7 +162,7 @@ def layout(letter: Letter) -> list[Text | Rule]:
     return ops
 
 
-def _trich_yeu(subject: str, type_title: str) -> str:
+def trich_yeu(subject: str, type_title: str) -> str:
     """Under the type's name the subject does not repeat it: "KẾ HOẠCH / Cải cách hành chính…"."""
     if subject.lower().startswith(type_title.lower() + " "):
         rest = subject[len(type_title) + 1 :]
