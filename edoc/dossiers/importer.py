@@ -3,6 +3,10 @@
 The package is verified first; nothing is written unless every check passes, and the whole
 import is one transaction, so a failure leaves the installation as it was (blobs already put
 are content-addressed and harmless; ``edoc gc`` collects them).
+
+Per document only ``van-ban.xml``, ``chu-ky.json`` and ``tep/`` are read. ``chu-ky.pdf`` is
+verified with the rest of the bag but not stored: it is a rendering of ``chu-ky.json``, and the
+next export draws it again, byte for byte the same.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Layout under ``data/``: ``METS.xml`` (structure, E-ARK CSIP in spirit), ``muc-luc.csv`` (the
 transfer list), and per dossier ``<FileCode>/ho-so.xml`` plus, per document,
 ``<FileCode>/<DocOrdinal>/van-ban.xml`` (TT 02/2019 and ND30 Appendix VI metadata),
-``chu-ky.json`` (its signature report at export) and ``tep/`` (its files exactly as stored).
+``chu-ky.json`` (its signature report at export), ``chu-ky.pdf`` (the same report for people,
+in Vietnamese, deterministic) and ``tep/`` (its files exactly as stored).
 
 Every payload file is written in one streaming pass that computes SHA-256 and SHA-512 as it
 goes, so exporting gigabytes needs no more memory than one copy buffer.
@@ -27,6 +28,7 @@ from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers.models import Dossier
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
+from edoc.reports.signature import render_report_pdf
 from edoc.storage_service import blob_store, storage_errors
 
 ALGORITHMS = ("sha256", "sha512")
@@ -183,6 +185,29 @@ def document_xml(
     return _xml(root)
 
 
+def report_pdf(
+    report: dict,
+    code: str,
+    ordinal: int,
+    document: Document,
+    main: DocumentFile | None,
+) -> bytes:
+    """The signature report as at export, on A4 in Vietnamese (``chu-ky.pdf``).
+
+    Only what the package itself carries goes into it (file code, ordinal, metadata, the main
+    file's name and digest, the report), so re-exporting an imported package gives the same bytes.
+    """
+    heading = [
+        ("Mã hồ sơ", code),
+        ("Số thứ tự văn bản trong hồ sơ", str(ordinal)),
+        ("Số, ký hiệu", document.number_notation),
+        ("Trích yếu", document.subject),
+    ]
+    if main is not None:
+        heading += [("Tệp chính", main.filename), ("SHA-256", main.sha256)]
+    return render_report_pdf(report, heading)
+
+
 def mets_xml(
     structure: list[tuple[str, list[tuple[str, list[str]]]]], digests: dict[str, dict[str, str]]
 ) -> bytes:
@@ -273,6 +298,9 @@ def export_dossiers(
                 f"{base}/chu-ky.json",
                 json.dumps(report, ensure_ascii=False, indent=2).encode(),
             )
+            bag.write_bytes(
+                f"{base}/chu-ky.pdf", report_pdf(report, code, entry.ordinal, document, main)
+            )
             incoming = db.session.get(IncomingDocument, document.id)
             bag.write_bytes(
                 f"{base}/van-ban.xml",
@@ -282,7 +310,11 @@ def export_dossiers(
                 (
                     f"{entry.ordinal:03d} {document.number_notation}",
                     [f"data/{path}" for _stored, path, _d in written]
-                    + [f"data/{base}/van-ban.xml", f"data/{base}/chu-ky.json"],
+                    + [
+                        f"data/{base}/van-ban.xml",
+                        f"data/{base}/chu-ky.json",
+                        f"data/{base}/chu-ky.pdf",
+                    ],
                 )
             )
             done += 1

@@ -10,14 +10,16 @@ from sqlalchemy import func, select
 
 from edoc.audit.services import record
 from edoc.db import utcnow
-from edoc.documents.access import get_visible_document
+from edoc.documents.access import can_see, get_visible_document
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.errors import AppError, Conflict, NotFound
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.timeutil import to_local
-from edoc.users.models import User
+from edoc.users.models import Role, User
+
+FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)  # who may file documents into dossiers
 
 
 class ValidationError(AppError):
@@ -106,6 +108,45 @@ def by_code(year: int, code: str) -> Dossier:
     if dossier is None:
         raise NotFound("dossier_not_found", _("Không tìm thấy hồ sơ %(c)s.", c=code))
     return dossier
+
+
+@dataclass
+class Filing:
+    """A document's place in the dossiers, as its page shows it."""
+
+    holding: list[Dossier]  # every dossier the document is filed in
+    open_dossiers: list[Dossier]  # where this user may file it now (empty: may not file)
+    can_file: bool
+
+
+def filing_for(document: Document, user: User) -> Filing:
+    """The dossiers holding ``document`` and the open ones of this year (and of the document's
+    own year) it could still go into; nothing for a user who may not see the document."""
+    if not can_see(user, document):
+        return Filing([], [], False)
+    holding = list(
+        db.session.scalars(
+            select(Dossier)
+            .join(DossierDocument, DossierDocument.dossier_id == Dossier.id)
+            .where(DossierDocument.document_id == document.id)
+            .order_by(Dossier.year.desc(), Dossier.code)
+        )
+    )
+    may_file = user.has_role(*FILERS)
+    if not may_file:
+        return Filing(holding, [], False)
+    years = {to_local(utcnow()).year, _document_year(document)}
+    query = select(Dossier).where(Dossier.status == DossierStatus.OPEN, Dossier.year.in_(years))
+    if holding:
+        query = query.where(Dossier.id.not_in([d.id for d in holding]))
+    open_dossiers = list(db.session.scalars(query.order_by(Dossier.year.desc(), Dossier.code)))
+    return Filing(holding, open_dossiers, True)
+
+
+def _document_year(document: Document) -> int:
+    if document.issued_date is not None:
+        return document.issued_date.year
+    return to_local(document.created_at or utcnow()).year
 
 
 def add_documents(dossier_id: int, document_ids: list[int], actor: User) -> int:

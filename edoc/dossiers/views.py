@@ -21,7 +21,7 @@ from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
-FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)
+FILERS = services.FILERS
 
 
 def _this_year() -> int:
@@ -110,15 +110,38 @@ def dossier_detail(dossier_id: int) -> Any:
     )
 
 
+def _safe_next(value: str | None) -> str | None:
+    """A local path to come back to: relative, starting with one "/", nothing a browser could
+    read as another host (no "//", no backslash, no control characters)."""
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return None
+    return value
+
+
+@bp.route("/documents", methods=["POST"])
 @bp.route("/<int:dossier_id>/documents", methods=["POST"])
 @roles_required(*FILERS)
-def dossier_add(dossier_id: int) -> Any:
+def dossier_add(dossier_id: int | None = None) -> Any:
+    """File documents into a dossier: in bulk from the dossier page (the dossier in the path), or
+    one document from its own page (the dossier chosen in the form, ``next`` back to the page)."""
+    dossier_id = dossier_id or request.form.get("dossier_id", type=int)
+    back = _safe_next(request.form.get("next"))
     ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
-    if ids:
+    if dossier_id is None:
+        flash(_("Chưa chọn hồ sơ để lưu văn bản."), "error")
+    elif not ids:
+        flash(_("Chưa chọn văn bản nào."), "error")
+    else:
         _try(
             lambda: services.add_documents(dossier_id, ids, current_user),
             _("Đã thêm văn bản vào hồ sơ."),
         )
+    if back:
+        return redirect(back)
+    if dossier_id is None:
+        return redirect(url_for("dossiers.dossier_list"))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
 
 

@@ -15,6 +15,7 @@ from edoc.auth import login_required, roles_required
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
+from edoc.dossiers import services as dossier_services
 from edoc.errors import AppError
 from edoc.extensions import db
 from edoc.incoming import intake, reports, services
@@ -159,6 +160,7 @@ def incoming_detail(document_id: int) -> Any:
             .order_by(User.full_name)
         ).all(),
         today=to_local(utcnow()).date(),
+        filing=dossier_services.filing_for(incoming.document, current_user),
         Status=IncomingStatus,
     )
 

@@ -15,6 +15,7 @@ from edoc.auth import login_required, roles_required
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
+from edoc.dossiers import services as dossier_services
 from edoc.errors import AppError
 from edoc.extensions import db
 from edoc.outgoing import reports, sending, services
@@ -143,6 +144,7 @@ def outgoing_detail(document_id: int) -> Any:
         copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
         dispatch_status=sending.dispatch_status_label,
         channel_label=sending.channel_label,
+        filing=dossier_services.filing_for(outgoing.document, current_user),
         Status=OutgoingStatus,
         **_choices(),
     )

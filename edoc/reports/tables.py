@@ -40,7 +40,8 @@ class Table:
     highlight_rows: set[int] = field(default_factory=set)  # printed in red (overdue)
 
 
-def _register_fonts() -> tuple[str, str]:
+def register_fonts() -> tuple[str, str]:
+    """Register DejaVu Sans (regular, bold) once; returns the two font names."""
     if "EdocSans" in pdfmetrics.getRegisteredFontNames():
         return "EdocSans", "EdocSans-Bold"
     for directory in FONT_DIRS:
@@ -53,7 +54,7 @@ def _register_fonts() -> tuple[str, str]:
 
 
 def render_pdf(table: Table) -> bytes:
-    regular, bold = _register_fonts()
+    regular, bold = register_fonts()
     cell = ParagraphStyle("cell", fontName=regular, fontSize=8, leading=10)
     head = ParagraphStyle("head", parent=cell, fontName=bold, alignment=1)
     title = ParagraphStyle("title", fontName=bold, fontSize=14, leading=18, alignment=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import bagit
@@ -64,6 +65,15 @@ def _verify(app: Flask, path: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _pdftotext(path: Path) -> str:
+    import subprocess
+
+    result = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
 def test_close_records_dates_and_pages(app: Flask, closed_dossier: int) -> None:
     with app.app_context():
         dossier = services.get(closed_dossier)
@@ -88,6 +98,18 @@ def test_export_verifies_and_is_a_valid_bag(
     assert "<FileCode>000.00.00.H30.2026.05.TH</FileCode>" in metadata
     assert "<ArrivalNumber>1</ArrivalNumber>" in metadata
     assert json.loads((folder / "001" / "chu-ky.json").read_text())["verdict"] == "not_checked"
+    report_pdf = "data/000.00.00.H30.2026.05.TH/001/chu-ky.pdf"
+    for alg in ("sha256", "sha512"):
+        listed = (out / f"manifest-{alg}.txt").read_text(encoding="utf-8")
+        digest = hashlib.new(alg, (out / report_pdf).read_bytes()).hexdigest()
+        assert f"{digest}  {report_pdf}\n" in listed
+    assert 'xlink:href="000.00.00.H30.2026.05.TH/001/chu-ky.pdf"' in (
+        out / "data" / "METS.xml"
+    ).read_text(encoding="utf-8")
+    text = _pdftotext(out / report_pdf)
+    assert "BÁO CÁO KIỂM TRA CHỮ KÝ SỐ" in text
+    assert "KẾT LUẬN: Không kiểm tra chữ ký số" in text
+    assert "Về việc báo cáo tình hình bão lũ" in text
     with app.app_context():
         stored = services.get(closed_dossier).entries[0].document.main_file.sha256
     assert (
@@ -190,6 +212,10 @@ def test_export_import_export_gives_the_same_manifests(
     assert exported.exit_code == 0, exported.output
     for name in ("manifest-sha256.txt", "manifest-sha512.txt"):
         assert (second / name).read_text() == (first / name).read_text()
+        assert "/001/chu-ky.pdf" in (second / name).read_text()
+    report_pdf = "data/000.00.00.H30.2026.05.TH/002/chu-ky.pdf"
+    assert (second / report_pdf).read_bytes() == (first / report_pdf).read_bytes()
+    assert (second / "data" / "METS.xml").read_bytes() == (first / "data" / "METS.xml").read_bytes()
     again = other.test_cli_runner().invoke(cli, ["import-package", str(first)])
     assert again.exit_code == 1
     assert "đã có trong hệ thống" in again.output
@@ -264,3 +290,47 @@ def test_transfer_prints_the_list(
         "/dossiers/transfer", data={"dossier_ids": [closed_dossier], "csrf_token": token}
     )
     assert again.status_code == 302  # already transferred: refused with a message
+
+
+def test_signature_report_pdf_reads_in_vietnamese_and_is_deterministic(
+    app: Flask, tmp_path: Path
+) -> None:
+    """chu-ky.pdf for a signed document: the wording of edoc verify-pdf, the dates of the report."""
+    import subprocess
+
+    from edoc.reports.signature import render_report_pdf
+    from signing.validation import SignatureReport, ValidationReport
+
+    report = ValidationReport(
+        signatures=[
+            SignatureReport(
+                field_name="Signature1",
+                signer_name="Nguyễn Văn An",
+                signer_subject="CN=Nguyễn Văn An, O=UBND tỉnh Demo",
+                signing_time="2026-03-05T01:00:00+00:00",
+                intact=True,
+                valid=True,
+                trusted=True,
+                coverage="ENTIRE_FILE",
+                modification_level="FORM_FILLING",
+                pades_level="B-T",
+            )
+        ],
+        validated_at="2026-03-05T02:10:00+00:00",
+    ).to_dict()
+    heading = [("Mã hồ sơ", "000.00.00.H30.2026.05.TH"), ("Trích yếu", "Về việc <thử> & kiểm")]
+    with app.app_context():
+        first, second = render_report_pdf(report, heading), render_report_pdf(report, heading)
+    assert first == second
+    (tmp_path / "chu-ky.pdf").write_bytes(first)
+    text = _pdftotext(tmp_path / "chu-ky.pdf")
+    assert "KẾT LUẬN: Tất cả chữ ký số hợp lệ, toàn vẹn và tin cậy." in text
+    assert "Chữ ký 1: Nguyễn Văn An" in text
+    assert "Thay đổi sau khi ký: điền biểu mẫu (được phép)" in text
+    assert "Thời điểm kiểm tra: 05/03/2026 09:10:00 (+07:00)" in text
+    assert "Về việc <thử> & kiểm" in text
+    info = subprocess.run(
+        ["pdfinfo", "-isodates", str(tmp_path / "chu-ky.pdf")], capture_output=True, text=True
+    ).stdout
+    assert re.search(r"CreationDate:\s+2026-03-05T02:10:00(Z|\+00)", info), info
+    assert re.search(r"Page size:.*\(A4\)", info)
