@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from search import open_backend
-from search.base import IndexDocument, SearchBackend, SearchQuery
+from search.base import IndexDocument, SchemaMismatch, SearchBackend, SearchQuery
 
 PREFIX = "bench_search"
 PLAIN = f"{PREFIX}_plain"
@@ -516,7 +516,12 @@ def build(backend: SearchBackend, engine: sa.Engine, args: argparse.Namespace) -
 def run_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
     engine = make_engine(kind, args)
     backend = open_backend(kind, engine=engine, table_prefix=PREFIX)
-    backend.ensure_schema()
+    try:
+        backend.ensure_schema()
+        stale = False
+    except SchemaMismatch as exc:  # built by older code: rebuild
+        print(f"{kind}: {exc}")
+        stale = True
     report: dict[str, Any] = {"backend": kind, "docs": args.docs}
     with engine.connect() as conn:
         have_plain = bool(
@@ -530,7 +535,7 @@ def run_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         plain_count = (
             conn.exec_driver_sql(f"SELECT count(*) FROM {PLAIN}").scalar() if have_plain else 0
         )
-    if args.keep and backend.count() == args.docs and plain_count == args.docs:
+    if args.keep and not stale and backend.count() == args.docs and plain_count == args.docs:
         print(f"{kind}: reusing the indexed corpus of {args.docs:,} documents (--keep)")
     else:
         print(f"{kind}: generating and indexing {args.docs:,} documents …", flush=True)

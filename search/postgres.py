@@ -170,6 +170,18 @@ class PostgresBackend(SqlBackendBase):
     # ---- schema ---------------------------------------------------------------------------
     def _create(self, conn: Connection) -> None:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('edoc-search-schema'))")
+        # Versions first: tables of another schema version must be reported, not half-altered.
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value text NOT NULL)"
+        )
+        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
+        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
+        for key, value in wanted.items():
+            if key in stored and stored[key] != value:
+                raise SchemaMismatch(
+                    f"search index {key} is {stored[key]}, this code needs {value}: "
+                    "reset and reindex"
+                )
         columns = ", ".join(
             f"{c} smallint NOT NULL" if c == "secrecy" else f"{c} text" for c in DOC_COLUMNS[1:]
         )
@@ -195,17 +207,7 @@ class PostgresBackend(SqlBackendBase):
             f"CREATE TABLE IF NOT EXISTS {self.text} (ord bigint PRIMARY KEY, "
             f"{', '.join(f'{c} text' for c in TEXT_COLUMNS)})"
         )
-        conn.exec_driver_sql(
-            f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value text NOT NULL)"
-        )
-        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
-        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
         for key, value in wanted.items():
-            if key in stored and stored[key] != value:
-                raise SchemaMismatch(
-                    f"search index {key} is {stored[key]}, this code needs {value}: "
-                    "reset and reindex"
-                )
             if key not in stored:
                 conn.exec_driver_sql(
                     f"INSERT INTO {self.meta} (key, value) VALUES (%s, %s)", (key, value)
@@ -355,6 +357,22 @@ class PostgresBackend(SqlBackendBase):
             with self._bitmap_only(conn):
                 return int(conn.exec_driver_sql(sql, (*params, cap)).scalar() or 0)
 
+    def _count_and_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """When the count shows that all matches fit under ``cap``, the newest ``cap`` are
+        all of them: group them straight from the GIN bitmap, no ordering, no window."""
+        total = self._count(parsed, query, cap + 1)
+        if not columns:
+            return total, []
+        if parsed.empty or total > cap:
+            return total, self._facet_groups(parsed, query, columns, cap)
+        where, params = self._where(query, self._tsq(parsed))
+        cols = ", ".join(columns)
+        sql = f"SELECT {cols}, count(*) FROM {self.docs} WHERE {where} GROUP BY {cols}"
+        with self._conn() as conn, self._bitmap_only(conn):
+            return total, [tuple(r) for r in conn.exec_driver_sql(sql, tuple(params))]
+
     def _newest_bound(self, conn: Connection, rows: int) -> int | None:
         """The order key ``rows`` documents below the newest (None when there are fewer)."""
         return conn.exec_driver_sql(
@@ -377,16 +395,17 @@ class PostgresBackend(SqlBackendBase):
         # newest documents that grows until it holds ``cap`` matches (or is the whole
         # table): a common word fills the first window, a rare one goes straight on.
         inner = f"SELECT ord, {cols} FROM {self.docs} WHERE {where}"
-        with self._conn() as conn, self._bitmap_only(conn):
+        with self._conn() as conn:
             window = FACET_WINDOW
             while True:
-                bound = self._newest_bound(conn, window)
-                if bound is None:
-                    sql = f"{inner} ORDER BY ord DESC LIMIT %s"
-                    rows = conn.exec_driver_sql(sql, (*params, cap)).all()
-                    break
-                sql = f"{inner} AND ord >= %s ORDER BY ord DESC LIMIT %s"
-                rows = conn.exec_driver_sql(sql, (*params, bound, cap)).all()
+                bound = self._newest_bound(conn, window)  # an index-only walk of the key
+                with self._bitmap_only(conn):
+                    if bound is None:
+                        sql = f"{inner} ORDER BY ord DESC LIMIT %s"
+                        rows = conn.exec_driver_sql(sql, (*params, cap)).all()
+                        break
+                    sql = f"{inner} AND ord >= %s ORDER BY ord DESC LIMIT %s"
+                    rows = conn.exec_driver_sql(sql, (*params, bound, cap)).all()
                 if len(rows) >= cap:
                     break
                 window *= FACET_WINDOW_GROWTH
