@@ -124,17 +124,10 @@ def _run(plan: list[tuple[str, Callable[[], None]]], with_index: bool = True) ->
 
 
 def build_search_index() -> None:
-    """HOOK (search): build the search index over everything the demo created.
+    """Index everything the demo created (text of every page, OCR of the scans)."""
+    from edoc.search.indexing import reindex
 
-    The single call site for the search engineer: runs ``edoc reindex`` once it is registered.
-    """
-    from edoc.cli import cli
-
-    command = cli.commands.get("reindex")
-    if command is None:
-        return
-    with click.Context(command, info_name="reindex") as ctx:
-        ctx.invoke(command)
+    reindex()
 
 
 def print_keys(keys: DemoKeys, settings: Settings) -> None:
