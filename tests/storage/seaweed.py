@@ -60,6 +60,23 @@ class SeaweedServer:
         return f"s3://{bucket}?endpoint={self.endpoint}&secure=false&region=us-east-1"
 
     def start(self, timeout: float = 60) -> None:
+        """Start, re-picking the internal ports (never the S3 endpoint clients hold) when
+        another process took one of them or its gRPC twin in the meantime: they sit in the
+        kernel's ephemeral range, so any outgoing connection may grab one."""
+        for attempt in range(3):
+            for name in ("master", "volume", "filer"):
+                port = self.ports[name]
+                if not (_free(port) and _free(port + 10000)):
+                    self.ports[name] = free_port_pair()
+            try:
+                self._launch(timeout)
+                return
+            except RuntimeError as error:
+                if "address already in use" not in str(error) or attempt == 2:
+                    raise
+                self.stop()
+
+    def _launch(self, timeout: float) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         command = [
             weed_binary(),
