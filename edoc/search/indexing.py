@@ -9,8 +9,11 @@ long scan never holds back the indexing of everything else.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -26,7 +29,8 @@ from edoc.search.models import TextExtract
 from edoc.search.services import search_backend
 from edoc.storage_service import blob_store
 from search import IndexDocument, SearchError
-from search.extract import ExtractionError, extract_pdf_text
+from search.extract import ExtractedText, ExtractionError, extract_pdf_text
+from storage import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -167,38 +171,57 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
     return indexed
 
 
-def extract(sha256: str, *, queue: bool = True) -> TextExtract:
-    """Read (and OCR where needed) one stored PDF, keep its text, and queue its documents."""
-    existing = db.session.get(TextExtract, sha256)
-    if existing is not None:
-        return existing
-    store = blob_store()
+def _read(store: BlobStore, sha256: str) -> ExtractedText | ExtractionError:
+    """The slow, database-free part (read the blob, extract, OCR): safe to run in threads."""
     with store.open(sha256) as stream:
         data = stream.read()
-    extract_row = TextExtract(sha256=sha256, status="ok")
     try:
-        result = extract_pdf_text(data)
+        return extract_pdf_text(data)
     except ExtractionError as exc:
-        extract_row.status = "failed"
-        extract_row.error_code = exc.code
-        extract_row.error = str(exc)[:2000]
-        log.warning("text of blob %s not read: %s", sha256, exc)
-    else:
-        extract_row.text = result.text
-        extract_row.pages = len(result.pages)
-        extract_row.ocr_pages = len(result.ocr_pages)
-        if result.ocr_pdf is not None:
-            import io
+        return exc
 
-            extract_row.ocr_sha256 = store.put(io.BytesIO(result.ocr_pdf)).sha256
-    db.session.merge(extract_row)
+
+def _save(
+    store: BlobStore, sha256: str, result: ExtractedText | ExtractionError, queue: bool
+) -> TextExtract:
+    row = TextExtract(sha256=sha256, status="ok")
+    if isinstance(result, ExtractionError):
+        row.status = "failed"
+        row.error_code = result.code
+        row.error = str(result)[:2000]
+        log.warning("text of blob %s not read: %s", sha256, result)
+    else:
+        row.text = result.text
+        row.pages = len(result.pages)
+        row.ocr_pages = len(result.ocr_pages)
+        if result.ocr_pdf is not None:
+            row.ocr_sha256 = store.put(io.BytesIO(result.ocr_pdf)).sha256
+    db.session.merge(row)
     if queue:
         document_ids = db.session.scalars(
             select(DocumentFile.document_id).where(DocumentFile.sha256 == sha256).distinct()
         ).all()
         queue_documents(document_ids)
     db.session.commit()
-    return extract_row
+    return row
+
+
+def extract(sha256: str, *, queue: bool = True) -> TextExtract:
+    """Read (and OCR where needed) one stored PDF, keep its text, and queue its documents."""
+    existing = db.session.get(TextExtract, sha256)
+    if existing is not None:
+        return existing
+    store = blob_store()
+    return _save(store, sha256, _read(store, sha256), queue)
+
+
+def extract_many(sha256s: Sequence[str]) -> None:
+    """Read several blobs at once, one per core: OCR is one single-threaded Tesseract each."""
+    store = blob_store()
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(lambda sha: _read(store, sha), sha256s))
+    for sha256, result in zip(sha256s, results, strict=True):
+        _save(store, sha256, result, queue=False)
 
 
 def _batches(
@@ -220,8 +243,8 @@ def _batches(
         documents = _load(ids)
         texts, missing = _texts(documents)
         if read_missing_text and missing:
-            for sha256 in sorted(missing):
-                extract(sha256, queue=False)
+            db.session.commit()
+            extract_many(sorted(missing))
             texts, _ = _texts(documents)
         prepared = [index_document(d, texts) for d in documents]
         db.session.commit()  # hold no lock while the engine writes
