@@ -36,6 +36,7 @@ from search.ranking import (
     FOUND_EXACT_PHRASE,
     FOUND_HEAD,
     FOUND_NUMBER,
+    FOUND_PHRASE,
 )
 from search.sqlcommon import (
     DOC_COLUMNS,
@@ -130,6 +131,8 @@ def tsquery_text(parsed: ParsedQuery, kind: str) -> str:
         if any(t.folded != t.accented for t in terms):
             return _phrase([t.accented for t in terms], "BC")
         return _phrase([t.folded for t in terms], "BC")
+    if kind == FOUND_PHRASE:
+        return _phrase([t.folded for t in parsed.terms()])
     if kind == FOUND_ACCENTED:
         return " & ".join(_phrase([t.accented for t in _clause_terms(c)]) for c in parsed.clauses)
     weights = "ABC" if kind == FOUND_HEAD else ""

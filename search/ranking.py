@@ -5,9 +5,9 @@ doclist to compute its IDF, so over a million documents with common words it cos
 query whatever LIMIT says. Instead the backends fetch a few small candidate sets, each the
 newest K matches of a cheap, index-ordered query (exact number; exact accented phrase in the
 subject; every word in the subject/number/sender; every word with its exact diacritics
-anywhere; every word anywhere), and this module scores that union on the short fields a
-clerk actually judges by. Ties go to the newer document, which is what a clerk expects of
-official correspondence.
+anywhere; the words as a phrase anywhere; every word anywhere), and this module scores that
+union on the short fields a clerk actually judges by. Ties go to the newer document, which is
+what a clerk expects of official correspondence.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ FOUND_NUMBER = "number"
 FOUND_EXACT_PHRASE = "exact_phrase"
 FOUND_HEAD = "head"
 FOUND_ACCENTED = "accented"
+FOUND_PHRASE = "phrase"  # every word, next to each other and in order, anywhere (body included)
 FOUND_ANY = "any"
 
 
@@ -109,6 +110,8 @@ def score(query: ParsedQuery, cand: Candidate) -> float:
 
     if FOUND_ACCENTED in cand.found or FOUND_EXACT_PHRASE in cand.found:
         total += 4.0  # every word with its exact diacritics somewhere (body included)
+    if n > 1 and FOUND_PHRASE in cand.found:
+        total += 10.0  # "Lý Sơn" as written in a body beats "lý" and "Sơn" strewn over the head
     if FOUND_NUMBER in cand.found and total < 50.0:
         total += 10.0
     return total

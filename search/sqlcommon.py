@@ -36,6 +36,7 @@ from search.ranking import (
     FOUND_EXACT_PHRASE,
     FOUND_HEAD,
     FOUND_NUMBER,
+    FOUND_PHRASE,
     Candidate,
     rank,
     rank_text,
@@ -166,6 +167,8 @@ def candidate_kinds(parsed: ParsedQuery) -> list[str]:
         kinds.insert(0, FOUND_NUMBER)
     if any(t.folded != t.accented for t in terms):
         kinds.append(FOUND_ACCENTED)
+    if len(terms) > 1:
+        kinds.append(FOUND_PHRASE)
     kinds.append(FOUND_ANY)
     return kinds
 

@@ -40,6 +40,7 @@ from search.ranking import (
     FOUND_EXACT_PHRASE,
     FOUND_HEAD,
     FOUND_NUMBER,
+    FOUND_PHRASE,
 )
 from search.sqlcommon import (
     DOC_COLUMNS,
@@ -107,6 +108,8 @@ def match_expression(parsed: ParsedQuery, kind: str) -> str:
         if any(t.folded != t.accented for t in terms):
             return f"{ACC_HEAD}: {_q(t.accented for t in terms)}"
         return f"{{subj meta}}: {_q(t.folded for t in terms)}"
+    if kind == FOUND_PHRASE:
+        return f"{FOLD_ALL}: {_q(t.folded for t in parsed.terms())}"
     if kind == FOUND_ACCENTED:
         parts = []
         for clause in clauses:

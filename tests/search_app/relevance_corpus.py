@@ -964,11 +964,4 @@ QUERIES: tuple[Query, ...] = (
 
 # Queries that fail because of a known ranking weakness of the search, with the reason. The test
 # asserts that exactly these fail, so an entry must go as soon as its query starts passing.
-KNOWN_WEAKNESSES: dict[str, str] = {
-    "body_place_name": (
-        "body text counts only as 'every word with its exact diacritics somewhere' (+4), with no "
-        "phrase or proximity signal: the one letter saying 'tỏi Lý Sơn' in its body ranks last, "
-        "behind 'quản lý … đất đai' in a subject with 'Sơn Tịnh' as sender (13.5) and 'Ban Quản "
-        "lý dự án' as sender with 'Huỳnh Ngọc Sơn' as signer (7)"
-    ),
-}
+KNOWN_WEAKNESSES: dict[str, str] = {}  # query id → why it misses; asserted both ways
