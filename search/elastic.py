@@ -314,6 +314,8 @@ def scoring_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
     if n > 1:
         out.append(_const(_phrase("subject", " ".join(folded)), 5.0))
         out.append(_const(_phrase("subject.accented", " ".join(accented)), 3.0))
+        # the words as a phrase anywhere, body included (search.ranking.FOUND_PHRASE)
+        out.append(_const(_any_field(" ".join(folded), MATCH_FIELDS, phrase=True), 10.0))
     for clause in parsed.clauses:
         if isinstance(clause, Phrase):
             out.append(_const(_phrase("subject", " ".join(t.folded for t in clause.terms)), 3.0))

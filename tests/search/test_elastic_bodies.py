@@ -318,3 +318,27 @@ def test_number_spellings_require_the_same_words() -> None:
     assert required("125/QĐ-UBND") == {"125", "qd", "ubnd"}
     for spelling in ("125/QD-UBND", "125 qđ ubnd", "qd-ubnd 125", "0125/qđ-ubnd"):
         assert required(spelling) == required("125/QĐ-UBND"), spelling
+
+
+def test_the_words_as_a_phrase_anywhere_are_a_strong_signal() -> None:
+    should = query_body(SearchQuery(text="Lý Sơn"))["query"]["bool"]["should"]
+    anywhere = [
+        c["constant_score"]
+        for c in should
+        if c["constant_score"]["filter"].get("multi_match", {}).get("fields")
+        == ["number", "subject", "meta", "body"]
+    ]
+    assert anywhere == [
+        {
+            "filter": {
+                "multi_match": {
+                    "query": "ly son",
+                    "fields": ["number", "subject", "meta", "body"],
+                    "type": "phrase",
+                }
+            },
+            "boost": 10.0,
+        }
+    ]
+    single = query_body(SearchQuery(text="Sơn"))["query"]["bool"]["should"]
+    assert not any(c["constant_score"]["boost"] == 10.0 for c in single)
