@@ -22,7 +22,6 @@ from werkzeug.serving import make_server
 
 from edoc.cli import cli
 from edoc.demo_keys import start_leader_agent
-from tests.app_fixtures import DatabaseUnderTest
 from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -31,11 +30,7 @@ SHOTS = os.environ.get("EDOC_SCREENSHOT_DIR")
 
 
 @pytest.fixture
-def demo_server(
-    app: Flask, database: DatabaseUnderTest, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
-    if database.kind != "sqlite":
-        pytest.skip("the demo pages are the same on PostgreSQL; one run is enough")
+def demo_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     previous = os.environ.get("SOFTHSM2_CONF")
     for name in list(os.environ):
         if name.startswith("EDOC_AGENCY_TOKEN_"):
@@ -71,6 +66,8 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
 
 
+# The pages are the same on PostgreSQL (the services under them are tested on both): one run.
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_what_each_demo_account_sees(demo_server: str, page: Page) -> None:
     base = demo_server
 
