@@ -42,6 +42,7 @@ from typing import Any
 
 from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, number_tokens, parse_query
 from search.base import (
+    KEYWORD_FILTERS,
     MAX_PAGE,
     MAX_PER_PAGE,
     Health,
@@ -72,16 +73,7 @@ _MARKERS = str.maketrans("", "", MARK_START + MARK_END)
 
 # search fields, any of which a query word may match (as in the database backends)
 MATCH_FIELDS = ("number", "subject", "meta", "body")
-KEYWORD_FIELDS = (
-    "direction",
-    "doc_type",
-    "sender",
-    "signer",
-    "unit",
-    "urgency",
-    "status",
-    "dossier",
-)
+KEYWORD_FIELDS = KEYWORD_FILTERS
 FACET_SOURCE = {
     "direction": "direction",
     "doc_type": "doc_type",

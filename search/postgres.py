@@ -40,10 +40,10 @@ from search.ranking import (
 )
 from search.sqlcommon import (
     DOC_COLUMNS,
-    SEQ_BITS,
     TEXT_COLUMNS,
     SqlBackendBase,
-    doc_row,
+    assign_orders,
+    latest_rows,
     meta_text,
     order_range,
 )
@@ -242,26 +242,13 @@ class PostgresBackend(SqlBackendBase):
         return removed
 
     def index(self, docs: Iterable[IndexDocument]) -> int:
-        latest: dict[str, dict[str, Any]] = {}
-        for doc in docs:
-            row = doc_row(doc)
-            latest[row["doc_id"]] = row
-        if not latest:
+        rows = latest_rows(docs)
+        if not rows:
             return 0
-        rows = list(latest.values())
         with self._conn(write=True) as conn:
             self._remove(conn, [r["doc_id"] for r in rows])
-            next_seq: dict[int, int] = {}
+            assign_orders(conn, self.docs, rows, "%s")
             for row in rows:
-                day = row["sort_day"]
-                if day not in next_seq:
-                    top = conn.exec_driver_sql(
-                        f"SELECT max(ord) FROM {self.docs} WHERE ord BETWEEN %s AND %s",
-                        (day << SEQ_BITS, ((day + 1) << SEQ_BITS) - 1),
-                    ).scalar()
-                    next_seq[day] = (top + 1) if top is not None else day << SEQ_BITS
-                row["ord"] = next_seq[day]
-                next_seq[day] += 1
                 row["tsv"], row["head_tsv"] = tsvector_literals(row)
                 row["num_tsv"] = number_tsvector_literal(row["number_notation"])
             names = ("ord", *DOC_COLUMNS, "sort_day", "sort_year")

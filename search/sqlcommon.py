@@ -21,6 +21,7 @@ from typing import Any
 from search.analysis import ParsedQuery, parse_query
 from search.base import (
     FACET_FIELDS,
+    KEYWORD_FILTERS,
     Health,
     Hit,
     IndexDocument,
@@ -101,20 +102,7 @@ def meta_text(row: dict[str, Any]) -> str:
 
 
 def filter_tokens(row: dict[str, Any]) -> list[str]:
-    toks = [
-        filter_token(f, str(row[f]))
-        for f in (
-            "direction",
-            "doc_type",
-            "sender",
-            "signer",
-            "unit",
-            "urgency",
-            "status",
-            "dossier",
-        )
-        if row.get(f)
-    ]
+    toks = [filter_token(f, str(row[f])) for f in KEYWORD_FILTERS if row.get(f)]
     if row["secrecy"]:
         toks.append(secrecy_token(int(row["secrecy"])))
     return toks
@@ -180,6 +168,30 @@ class PageRow:
     subject: str
     number_notation: str | None
     body: str
+
+
+def latest_rows(docs: Iterable[IndexDocument]) -> list[dict[str, Any]]:
+    """The stored rows of a batch, the last version of each id winning."""
+    latest: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        row = doc_row(doc)
+        latest[row["doc_id"]] = row
+    return list(latest.values())
+
+
+def assign_orders(conn: Any, table: str, rows: list[dict[str, Any]], param: str) -> None:
+    """Give each row the next free order key of its day (``param``: the driver's placeholder)."""
+    next_seq: dict[int, int] = {}
+    for row in rows:
+        day = row["sort_day"]
+        if day not in next_seq:
+            top = conn.exec_driver_sql(
+                f"SELECT max(ord) FROM {table} WHERE ord BETWEEN {param} AND {param}",
+                (day << SEQ_BITS, ((day + 1) << SEQ_BITS) - 1),
+            ).scalar()
+            next_seq[day] = (top + 1) if top is not None else day << SEQ_BITS
+        row["ord"] = next_seq[day]
+        next_seq[day] += 1
 
 
 class SqlBackendBase(ABC):
