@@ -141,6 +141,9 @@ def tsquery_text(parsed: ParsedQuery, kind: str) -> str:
     )
 
 
+PHRASE_BUDGET_MS = 120
+
+
 class PostgresBackend(SqlBackendBase):
     """Search in PostgreSQL over the application's engine (or one connection it lends)."""
 
@@ -300,13 +303,28 @@ class PostgresBackend(SqlBackendBase):
     def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
         column = "head_tsv" if kind in HEAD_KINDS else "tsv"
         where, params = self._where(query, self._tsq(parsed, kind), column)
+        sql = f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT %s"
+        if kind == FOUND_PHRASE:
+            return self._phrase_candidates(sql, (*params, limit))
         with self._conn() as conn:
-            return list(
-                conn.exec_driver_sql(
-                    f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT %s",
-                    (*params, limit),
-                ).scalars()
-            )
+            return list(conn.exec_driver_sql(sql, (*params, limit)).scalars())
+
+    def _phrase_candidates(self, sql: str, params: tuple[Any, ...]) -> list[int]:
+        """The phrase-anywhere signal within a time budget: over common words PostgreSQL
+        re-checks positions in every matching tsvector (de-TOASTing each), which cost seconds
+        at a million documents. Past the budget the query ranks without that signal. (On a
+        connection lent by the caller a timeout would abort the caller's transaction: no budget.)"""
+        if not isinstance(self._bind, Engine):
+            with self._conn() as conn:
+                return list(conn.exec_driver_sql(sql, params).scalars())
+        try:
+            with self._conn() as conn:
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PHRASE_BUDGET_MS}")
+                return list(conn.exec_driver_sql(sql, params).scalars())
+        except SearchUnavailable as exc:
+            if "statement timeout" not in str(exc):
+                raise
+            return []
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
         return self._match(ParsedQuery(), FOUND_ANY, query, limit)
