@@ -21,19 +21,7 @@ SECRECY_MAT = 1  # Mật
 SECRECY_TOI_MAT = 2  # Tối mật
 SECRECY_TUYET_MAT = 3  # Tuyệt mật
 
-# Fields a query may ask facet counts for, and may filter on by exact value.
-FACET_FIELDS = (
-    "direction",
-    "doc_type",
-    "sender",
-    "signer",
-    "unit",
-    "urgency",
-    "status",
-    "dossier",
-    "secrecy",
-    "year",
-)
+# Fields a query may filter on by exact value, and those it may ask facet counts for.
 KEYWORD_FILTERS = (
     "direction",
     "doc_type",
@@ -44,6 +32,7 @@ KEYWORD_FILTERS = (
     "status",
     "dossier",
 )
+FACET_FIELDS = (*KEYWORD_FILTERS, "secrecy", "year")
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 500  # deep paging is a crawler, not a clerk: it costs every backend dearly

@@ -22,6 +22,7 @@ from edoc.extensions import db
 from edoc.users.models import User
 from search import (
     FACET_FIELDS,
+    KEYWORD_FILTERS,
     NumberSuggestion,
     SearchBackend,
     SearchQuery,
@@ -32,7 +33,7 @@ from search.base import MAX_PAGE, MAX_PER_PAGE
 
 log = logging.getLogger(__name__)
 
-FILTERS = ("direction", "doc_type", "sender", "signer", "unit", "urgency", "status", "dossier")
+FILTERS = KEYWORD_FILTERS
 UI_FACETS = ("direction", "doc_type", "status", "year", "urgency", "unit", "sender", "dossier")
 
 
