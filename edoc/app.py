@@ -8,7 +8,7 @@ from typing import Any
 
 from dotenv import load_dotenv
 from flask import Flask, request
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, format_decimal
 
 from edoc.config import Settings
 from edoc.db import configure_sqlite
@@ -144,6 +144,10 @@ def _register_template_helpers(app: Flask) -> None:
     @app.template_filter("date_vn")
     def _date_vn(value: Any) -> str:
         return format_date(value, "dd/MM/yyyy") if value else ""
+
+    @app.template_filter("number_vn")
+    def _number_vn(value: Any) -> str:
+        return format_decimal(value) if value is not None else ""
 
     @app.template_filter("datetime_vn")
     def _datetime_vn(value: Any) -> str:

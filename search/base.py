@@ -173,8 +173,9 @@ class Hit:
 class SearchResult:
     """``total`` and ``facets`` count only documents the caller's clearance may see.
 
-    When ``total_exact`` is false, ``total`` is a lower bound ("more than 10 000") and facets
-    were counted on the newest matches up to that bound.
+    When ``total_exact`` is false, ``total`` is a lower bound ("more than 1 000") and facets
+    may have been counted on the newest matches up to that bound only (the database backends
+    do; Elasticsearch counts them all).
     """
 
     total: int

@@ -19,6 +19,8 @@ User text never reaches FTS5 syntax: every token is alphanumeric and double-quot
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -64,7 +66,10 @@ FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt
 # 1M documents). In a table that only holds the short fields the doclists are the answer.
 HEAD_COLUMNS = ("num", "subj", "meta", "subj_a", "meta_a", "flt")
 _HEAD_VALUES = tuple(FTS_COLUMNS.index(c) for c in HEAD_COLUMNS)
-HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
+HEAD_KINDS = frozenset({FOUND_EXACT_PHRASE, FOUND_HEAD})
+# Candidate queries that read position lists: see _newest_within.
+PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
+PHRASE_BUDGET_MS = 20
 FOLD_ALL = "{num subj meta body}"
 FOLD_HEAD = "{num subj meta}"
 ACC_ALL = "{subj_a meta_a body_a}"
@@ -133,6 +138,32 @@ def filter_expression(query: SearchQuery) -> tuple[str, str]:
     hidden = [secrecy_token(level) for level in range(clearance + 1, MAX_SECRECY_LEVEL + 1)]
     excluded = "{flt}: (" + " OR ".join(_q([t]) for t in hidden) + ")" if hidden else ""
     return " AND ".join(required), excluded
+
+
+def _newest_within(conn: Connection, sql: str, params: Sequence[Any], budget_ms: int) -> list[int]:
+    """The order keys a candidate query yields within ``budget_ms``.
+
+    A phrase of common words ("hỗ trợ người dân thiên tai") makes FTS5 read the position
+    lists of every document holding all the words: 0.1 s at a million documents when the
+    phrase itself is rare. Matches arrive newest first, so what the budget allows is the
+    newest part of the answer: the ranking signal then covers recent years, not all of them.
+    """
+    raw = conn.connection.dbapi_connection
+    deadline = time.perf_counter() + budget_ms / 1000
+    raw.set_progress_handler(lambda: time.perf_counter() > deadline, 1000)
+    found: list[int] = []
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        while batch := cursor.fetchmany(64):
+            found.extend(row[0] for row in batch)
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise SearchUnavailable(f"SQLite search failed: {exc}") from exc
+    finally:
+        cursor.close()
+        raw.set_progress_handler(None, 0)
+    return found
 
 
 class SQLiteBackend(SqlBackendBase):
@@ -350,15 +381,13 @@ class SQLiteBackend(SqlBackendBase):
         return " AND ".join(parts), params
 
     def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
-        table = self.head if kind in HEAD_KINDS else self.fts
+        table = self.num if kind == FOUND_NUMBER else self.head if kind in HEAD_KINDS else self.fts
         where, params = self._fts_where(match_expression(parsed, kind), query, table)
+        sql = f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?"
         with self._conn() as conn:
-            return list(
-                conn.exec_driver_sql(
-                    f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?",
-                    (*params, limit),
-                ).scalars()
-            )
+            if kind in PHRASE_KINDS:
+                return _newest_within(conn, sql, (*params, limit), PHRASE_BUDGET_MS)
+            return list(conn.exec_driver_sql(sql, (*params, limit)).scalars())
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
         where, params = self._docs_where(query)
@@ -478,6 +507,13 @@ class SQLiteBackend(SqlBackendBase):
     def count(self) -> int:
         with self._conn() as conn:
             return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+
+    def optimize(self) -> None:
+        """Merge each FTS5 table into one segment: a bulk load leaves a dozen, and every
+        query walks each one (number look-ups at 1M documents went from ~45 to ~30 ms)."""
+        with self._conn(write=True) as conn:
+            for table in (self.fts, self.head, self.num):
+                conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
 
     def close(self) -> None:
         """The engine belongs to the application: nothing to release."""

@@ -277,6 +277,10 @@ def reindex(
     else:
         backend.reset()
         count = sum(backend.index(prepared) for prepared in batches)
+        optimize = getattr(backend, "optimize", None)
+        if optimize is not None:
+            db.session.commit()  # the last batch's read ends: SQLite allows one writer
+            optimize()
     if covered is not None:  # changes made before the rebuild began are in it now
         db.session.execute(
             delete(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.id <= covered)

@@ -146,3 +146,17 @@ def test_parse_query_never_raises_and_yields_plain_tokens(text: str) -> None:
         assert term.folded and term.accented
         assert all(ch.isalnum() for ch in term.folded), term
         assert all(ch.isalnum() for ch in term.accented), term
+
+
+def test_the_token_cache_stops_growing_at_its_bound_and_still_answers() -> None:
+    from search.analysis import _TokenForms
+
+    forms = _TokenForms()
+    forms.LIMIT = 2
+    assert [forms[t] for t in ("bão", "đất", "05", "x" * 41)] == [
+        ("bao", "bão"),
+        ("dat", "đất"),
+        ("5", "5"),
+        None,
+    ]
+    assert len(forms) == 2

@@ -116,6 +116,17 @@ def test_nul_and_control_characters_in_documents_and_filters(empty: SearchBacken
         assert run(empty, filters={"sender": value, "unit": [value, "x"]}).total == 0
 
 
+def test_long_bodies_and_words_repeated_hundreds_of_times(empty: SearchBackend) -> None:
+    # past PostgreSQL's limits of a tsvector (256 positions per word, positions up to 16 383,
+    # beyond which phrases are not promised): every word is still found
+    body = "bão " * 400 + "lũ lụt " * 9_000 + "sạt lở đất cuối văn bản"
+    doc = IndexDocument(id="x:long", direction="incoming", subject="Báo cáo dài", body=body)
+    assert empty.index([doc]) == 1
+    for text in ("bão", "lũ lụt", "sạt lở", '"báo cáo dài"', '"bão bão"', "cuối văn bản"):
+        assert ids(run(empty, text)) == ["x:long"], text
+    assert run(empty, "hạn hán").total == 0
+
+
 def test_reset_empties_the_index(empty: SearchBackend) -> None:
     empty.index([STORM, REPORT])
     empty.reset()

@@ -3,6 +3,7 @@ connections, and an unreachable database reported as unavailable."""
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from search import open_backend
+from search.analysis import parse_query
 from search.base import (
     IndexDocument,
     SchemaMismatch,
@@ -19,7 +21,10 @@ from search.base import (
     UnsupportedBackend,
 )
 from search.postgres import PostgresBackend
-from search.sqlite import SQLiteBackend
+from search.ranking import FOUND_PHRASE
+from search.sqlcommon import SqlBackendBase
+from search.sqlite import SQLiteBackend, _newest_within, match_expression
+from tests.search.conftest import _postgres
 
 DOC = IndexDocument(id="in:1", direction="incoming", subject="Phòng chống bão")
 
@@ -29,6 +34,79 @@ def engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlBackendBase]:
+    """An empty backend of each database kind."""
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+        backend = open_backend("db", engine=engine)
+        cleanup = engine.dispose
+    else:
+        make, cleanup = _postgres()
+        backend = make("dbonly")
+    backend.reset()
+    assert isinstance(backend, SqlBackendBase)
+    yield backend
+    cleanup()
+
+
+def _dated(n: int, **kw: object) -> list[IndexDocument]:
+    start = dt.date(2024, 1, 1)
+    return [
+        IndexDocument(
+            id=f"d:{i}",
+            direction="incoming" if i % 2 else "outgoing",
+            doc_type="Công văn" if i % 3 else "Quyết định",
+            issued_date=start + dt.timedelta(days=i),
+            **kw,  # type: ignore[arg-type]
+        )
+        for i in range(n)
+    ]
+
+
+def test_totals_past_the_count_limit_are_a_lower_bound_with_the_newest_facets(
+    sql_backend: SqlBackendBase,
+) -> None:
+    docs = _dated(9, subject="Kế hoạch phòng chống bão")
+    sql_backend.index(docs)
+    sql_backend.count_limit = 4
+    for text in ("bão", ""):
+        result = sql_backend.search(SearchQuery(text=text, facets=("direction", "doc_type")))
+        assert (result.total, result.total_exact) == (4, False)
+        newest = docs[-4:]
+        assert result.facets["direction"] == {
+            "incoming": sum(d.direction == "incoming" for d in newest),
+            "outgoing": sum(d.direction == "outgoing" for d in newest),
+        }
+        assert sum(result.facets["doc_type"].values()) == 4
+    sql_backend.count_limit = 9
+    result = sql_backend.search(SearchQuery(text="bão", facets=("direction",)))
+    assert (result.total, result.total_exact) == (9, True)
+    assert result.facets["direction"] == {"incoming": 4, "outgoing": 5}
+
+
+def test_a_phrase_query_cut_by_its_time_budget_keeps_the_newest_matches(
+    engine: sa.Engine,
+) -> None:
+    backend = open_backend("db", engine=engine)
+    assert isinstance(backend, SQLiteBackend)
+    backend.reset()
+    backend.index(
+        _dated(3000, subject="Báo cáo", body="báo cáo tình hình cơn bão số 3 tại địa phương")
+    )
+    expression = match_expression(parse_query("cơn bão số 3"), FOUND_PHRASE)
+    where, params = backend._fts_where(expression, SearchQuery())
+    sql = f"SELECT rowid FROM {backend.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?"
+    with engine.connect() as conn:
+        everything = _newest_within(conn, sql, (*params, 5000), budget_ms=60_000)
+        cut = _newest_within(conn, sql, (*params, 5000), budget_ms=0)
+        assert len(everything) == 3000
+        assert len(cut) < len(everything)
+        assert cut == everything[: len(cut)]
+        # the connection is usable afterwards, without the budget
+        assert conn.exec_driver_sql(sql, (*params, 5000)).scalars().all() == everything
 
 
 def test_open_backend_picks_the_backend_by_dialect(engine: sa.Engine) -> None:

@@ -17,6 +17,7 @@ from edoc.cli import cli
 from edoc.extensions import db
 from edoc.jobs.models import OutboxEntry
 from edoc.search.models import TextExtract
+from search.sqlcommon import SqlBackendBase
 from tests.app_fixtures import api_token, login
 from tests.search_app.pdfs import scan_pdf, text_pdf
 
@@ -95,6 +96,21 @@ def test_search_page_shows_highlights_facets_and_suggestions(
     bad = client.get("/search/?q=x&from=31/02/2026")
     assert bad.status_code == 422
     assert "Ngày không hợp lệ (dd/mm/yyyy): 31/02/2026" in bad.get_data(as_text=True)
+
+
+def test_a_total_past_the_count_limit_says_more_than_and_where_facets_were_counted(
+    client: FlaskClient, clerk: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in (1, 2):
+        receive(client, clerk, text_pdf("Nội dung"), subject=f"Kế hoạch tuyển dụng đợt {n}")
+    monkeypatch.setattr(SqlBackendBase, "count_limit", 1)
+    login(client, "vanthu")
+    page = client.get("/search/?q=tuyen+dung").get_data(as_text=True)
+    assert "Tìm thấy hơn 1 văn bản" in page
+    assert "Số đếm trên 1 văn bản mới nhất phù hợp." in page
+    monkeypatch.setattr(SqlBackendBase, "count_limit", 1000)
+    page = client.get("/search/?q=tuyen+dung").get_data(as_text=True)
+    assert "Tìm thấy 2 văn bản" in page and 'data-testid="facets-sample"' not in page
 
 
 def test_secrecy_is_part_of_the_query(client: FlaskClient, clerk: dict[str, str]) -> None:
