@@ -33,11 +33,18 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Apply migrations up to REVISION (default: head)."""
+    """Apply migrations up to REVISION (default: head), then rebuild the search index if it
+    was built by another version of edoc."""
     from edoc.migrate import upgrade
+    from edoc.search.cli import reindex_with_progress
+    from edoc.search.indexing import index_outdated
 
     upgrade(revision)
     click.echo(f"database at {revision}")
+    if not index_outdated():
+        return
+    count = reindex_with_progress("Lập lại chỉ mục tìm kiếm")
+    click.echo(f"search index rebuilt for this version: {count} documents")
 
 
 @db.command("revision")

@@ -6,7 +6,10 @@ lexemes and this module writes the tsvector literally, so PostgreSQL only stores
 intersects them. One tsvector per document holds, at the same positions, the folded lexeme
 of every word and its accented lexeme when different — so ``'con' <-> 'bão'`` phrases work
 in either form — with weights marking the field: A number, B subject, C type/sender/signer/
-unit, D body. Filters and the clearance are ordinary columns in the same WHERE.
+unit, D body. Filter values are opaque lexemes of the same tsvector (as in the SQLite
+backend), so a filter narrows the GIN look-up; the clearance is a column in the same WHERE.
+Matches are read newest first by walking the order key or through the GIN bitmap, whichever
+the density of the words makes cheaper (PostgresBackend._newest).
 
 Tables (prefix configurable), in the connection's current schema: ``search_docs`` (order key,
 filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``search_meta``.
@@ -14,6 +17,7 @@ filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``se
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,20 +47,24 @@ from search.sqlcommon import (
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
+    filter_token,
+    filter_tokens,
     latest_rows,
     meta_text,
     order_range,
 )
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
 HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
 _CHUNK = 500
-# Facets over the newest matches look in the newest FACET_WINDOW documents first, then in a
-# window FACET_WINDOW_GROWTH times larger, and so on.
-FACET_WINDOW = 40_000
-FACET_WINDOW_GROWTH = 8
+# How the newest matches are read (see PostgresBackend._newest): the newest PROBE_ROWS
+# documents walked by order key, then more of them (at most WALK_ROWS) when the density of
+# matches found says that is cheaper than the GIN bitmap over everything older.
+PROBE_ROWS = 2_000
+WALK_ROWS = 50_000
+BOUNDS_TTL_S = 10.0
 
 
 # "12B"-style position labels, made once: formatting them per word was most of indexing time.
@@ -82,12 +90,14 @@ def _entries(out: list[str], weight: str, pos: int, folded: list[str], accented:
 def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
     """The document's tsvector, and its head (number, subject, type/sender/signer/unit at the
     same positions and weights, no body), in PostgreSQL's input syntax (lexemes are
-    alphanumeric)."""
+    alphanumeric). Both carry the filter tokens (search.sqlcommon.filter_token), so a filter
+    is a term of the same GIN look-up instead of a column checked on every matching row."""
     entries: list[str] = []
     num = number_tokens(row["number_notation"])
     pos = _entries(entries, "A", 1, num, num)
     pos = _entries(entries, "B", pos, *analyse(row["subject"]))
     pos = _entries(entries, "C", pos, *analyse(meta_text(row)))
+    entries.extend(f"'{token}'" for token in filter_tokens(row))
     head = " ".join(entries)
     body = []
     _entries(body, "D", pos, *analyse(row["body"]))
@@ -138,6 +148,8 @@ class PostgresBackend(SqlBackendBase):
     """Search in PostgreSQL over the application's engine (or one connection it lends)."""
 
     name = "postgresql"
+    probe_rows = PROBE_ROWS
+    walk_rows = WALK_ROWS
 
     def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
         if not table_prefix.isidentifier():
@@ -146,6 +158,7 @@ class PostgresBackend(SqlBackendBase):
         self.docs = f"{table_prefix}_docs"
         self.text = f"{table_prefix}_text"
         self.meta = f"{table_prefix}_meta"
+        self._bounds_cache: tuple[float, tuple[int | None, float]] | None = None
 
     @contextmanager
     def _conn(self, write: bool = False) -> Iterator[Connection]:
@@ -214,6 +227,7 @@ class PostgresBackend(SqlBackendBase):
             self._create(conn)
 
     def reset(self) -> None:
+        self._bounds_cache = None
         with self._conn(write=True) as conn:
             for table in (self.docs, self.text, self.meta):
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
@@ -272,12 +286,12 @@ class PostgresBackend(SqlBackendBase):
     ) -> tuple[str, list[Any]]:
         parts = ["secrecy <= %s"]
         params: list[Any] = [max(0, int(query.max_secrecy))]
-        if tsquery is not None:
-            parts.insert(0, f"{column} @@ %s::tsquery")
-            params.insert(0, tsquery)
+        terms = [f"({tsquery})"] if tsquery is not None else []
         for name, values in query.filter_values().items():
-            parts.append(f"{name} = ANY(%s)")
-            params.append(values)
+            terms.append("(" + " | ".join(_lex(filter_token(name, v)) for v in values) + ")")
+        if terms:
+            parts.insert(0, f"{column} @@ %s::tsquery")
+            params.insert(0, " & ".join(terms))
         lo, hi = order_range(query.date_from, query.date_to)
         if lo is not None:
             parts.append("ord >= %s")
@@ -293,122 +307,174 @@ class PostgresBackend(SqlBackendBase):
     def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
         column = "head_tsv" if kind in HEAD_KINDS else "tsv"
         where, params = self._where(query, self._tsq(parsed, kind), column)
-        sql = f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT %s"
-        if kind == FOUND_PHRASE:
-            return self._phrase_candidates(sql, (*params, limit))
+        budget = PHRASE_BUDGET_MS if kind == FOUND_PHRASE else None
+        below = order_range(query.date_from, query.date_to)[1]
         with self._conn() as conn:
-            return list(conn.exec_driver_sql(sql, (*params, limit)).scalars())
-
-    def _phrase_candidates(self, sql: str, params: tuple[Any, ...]) -> list[int]:
-        """The phrase-anywhere signal within a time budget: over common words PostgreSQL
-        re-checks positions in every matching tsvector (de-TOASTing each), which cost seconds
-        at a million documents. Past the budget the query ranks without that signal. (On a
-        connection lent by the caller a timeout would abort the caller's transaction: no budget.)"""
-        if not isinstance(self._bind, Engine):
-            with self._conn() as conn:
-                return list(conn.exec_driver_sql(sql, params).scalars())
-        try:
-            with self._conn() as conn:
-                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {PHRASE_BUDGET_MS}")
-                return list(conn.exec_driver_sql(sql, params).scalars())
-        except SearchUnavailable as exc:
-            if "statement timeout" not in str(exc):
-                raise
-            return []
+            rows = self._newest(conn, "ord", where, params, limit, budget, below)
+            return [r[0] for r in rows]
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
         return self._match(ParsedQuery(), FOUND_ANY, query, limit)
 
-    @contextmanager
-    def _bitmap_only(self, conn: Connection) -> Iterator[None]:
-        """Make the next statements read matches through the GIN index (bitmap scans).
-
-        The planner costs ``tsv @@ q`` on a row as one cheap operator call; it does not see
-        that each call first fetches and decompresses the tsvector from TOAST. For "count up
-        to 10 000" or "group the newest 10 000" over a common word it therefore walks the
-        table (or the order key) and de-TOASTs tens of thousands of rows (~0.2 s at 1M
-        documents), where the GIN bitmap visits only the narrow heap rows of the matches.
-        Settings are transaction-local and put back, so a lent connection is left as found.
-        """
-        names = ("enable_seqscan", "enable_indexscan")
-        before = conn.exec_driver_sql(
-            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')"
-        ).one()
-        conn.exec_driver_sql(
-            "SELECT set_config('enable_seqscan', 'off', true), "
-            "set_config('enable_indexscan', 'off', true)"
-        )
-        try:
-            yield
-        finally:
-            conn.exec_driver_sql(
-                "SELECT set_config(%s, %s, true), set_config(%s, %s, true)",
-                (names[0], before[0], names[1], before[1]),
-            )
-
     def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
-        where, params = self._where(query, self._tsq(parsed))
-        sql = f"SELECT count(*) FROM (SELECT 1 FROM {self.docs} WHERE {where} LIMIT %s) m"
-        with self._conn() as conn:
-            if parsed.empty:
-                return int(conn.exec_driver_sql(sql, (*params, cap)).scalar() or 0)
-            with self._bitmap_only(conn):
-                return int(conn.exec_driver_sql(sql, (*params, cap)).scalar() or 0)
-
-    def _count_and_groups(
-        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
-        """When the count shows that all matches fit under ``cap``, the newest ``cap`` are
-        all of them: group them straight from the GIN bitmap, no ordering, no window."""
-        total = self._count(parsed, query, cap + 1)
-        if not columns:
-            return total, []
-        if parsed.empty or total > cap:
-            return total, self._facet_groups(parsed, query, columns, cap)
-        where, params = self._where(query, self._tsq(parsed))
-        cols = ", ".join(columns)
-        sql = f"SELECT {cols}, count(*) FROM {self.docs} WHERE {where} GROUP BY {cols}"
-        with self._conn() as conn, self._bitmap_only(conn):
-            return total, [tuple(r) for r in conn.exec_driver_sql(sql, tuple(params))]
-
-    def _newest_bound(self, conn: Connection, rows: int) -> int | None:
-        """The order key ``rows`` documents below the newest (None when there are fewer)."""
-        return conn.exec_driver_sql(
-            f"SELECT ord FROM {self.docs} ORDER BY ord DESC OFFSET %s LIMIT 1", (rows,)
-        ).scalar()
+        return self._count_and_groups(parsed, query, (), cap - 1)[0]
 
     def _facet_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
     ) -> list[tuple[Any, ...]]:
+        return self._count_and_groups(parsed, query, columns, cap)[1]
+
+    def _count_and_groups(
+        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """The newest ``cap + 1`` matches, read once, give the count and (their first ``cap``)
+        the facet groups."""
         where, params = self._where(query, self._tsq(parsed))
-        cols = ", ".join(columns)
-        if parsed.empty:
-            sql = (
-                f"SELECT {cols}, count(*) FROM (SELECT {cols} FROM {self.docs} WHERE {where} "
-                f"ORDER BY ord DESC LIMIT %s) m GROUP BY {cols}"
-            )
-            with self._conn() as conn:
-                return [tuple(r) for r in conn.exec_driver_sql(sql, (*params, cap))]
-        # The newest ``cap`` matches, read through the GIN bitmap within a window of the
-        # newest documents that grows until it holds ``cap`` matches (or is the whole
-        # table): a common word fills the first window, a rare one goes straight on.
-        inner = f"SELECT ord, {cols} FROM {self.docs} WHERE {where}"
+        cols = ", ".join(("ord", *columns))
+        below = order_range(query.date_from, query.date_to)[1]
         with self._conn() as conn:
-            window = FACET_WINDOW
-            while True:
-                bound = self._newest_bound(conn, window)  # an index-only walk of the key
-                with self._bitmap_only(conn):
-                    if bound is None:
-                        sql = f"{inner} ORDER BY ord DESC LIMIT %s"
-                        rows = conn.exec_driver_sql(sql, (*params, cap)).all()
-                        break
-                    sql = f"{inner} AND ord >= %s ORDER BY ord DESC LIMIT %s"
-                    rows = conn.exec_driver_sql(sql, (*params, bound, cap)).all()
-                if len(rows) >= cap:
-                    break
-                window *= FACET_WINDOW_GROWTH
-        counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows)
-        return [(*key, n) for key, n in counts.items()]
+            rows = self._newest(conn, cols, where, params, cap + 1, below=below)
+        counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows[:cap])
+        return len(rows), ([(*key, n) for key, n in counts.items()] if columns else [])
+
+    # ---- reading the newest matches ---------------------------------------------------------
+    def _newest(
+        self,
+        conn: Connection,
+        columns: str,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        budget_ms: int | None = None,
+        below: int | None = None,
+    ) -> list[Any]:
+        """``columns`` of the newest ``limit`` rows passing ``where`` (whose order keys are at
+        most ``below``, when the query has an end date), newest first.
+
+        PostgreSQL has two ways to find them and its planner cannot tell which is cheap: it
+        costs ``tsv @@ q`` as one operator call, not as the de-TOAST of a tsvector, and it
+        multiplies the frequencies of words that in fact occur together. Walking the order
+        key backwards and checking rows stops as soon as ``limit`` are found: a few hundred
+        rows for common words, but every document for a rare phrase. The GIN bitmap costs the
+        number of matches, then a sort: nothing for rare words, seconds for common ones. So
+        the newest PROBE_ROWS documents are walked first; their matches tell how dense the
+        words are, and the rest is walked too (up to WALK_ROWS more documents) when that is
+        where the missing rows should be, and read from the bitmap otherwise.
+        """
+        probe, documents = self._bounds(conn, below)
+        rows: list[Any] = []
+        if probe is not None:
+            rows = self._read(conn, columns, where, params, limit, lo=probe)
+            missing = limit - len(rows)
+            if missing <= 0:
+                return rows
+            # rows still to walk for the missing matches, against matches the bitmap would
+            # visit, at the density the probe saw
+            to_walk = missing * self.probe_rows / len(rows) if rows else float("inf")
+            to_visit = len(rows) / self.probe_rows * documents
+            if to_walk <= min(to_visit, self.walk_rows):
+                walk = self._key_below(conn, self.probe_rows + int(2 * to_walk), below)
+                rows += self._read(conn, columns, where, params, missing, lo=walk, hi=probe)
+                if len(rows) >= limit or walk is None:
+                    return rows
+                probe = walk
+        rows += self._read(
+            conn, columns, where, params, limit - len(rows), hi=probe, budget_ms=budget_ms
+        )
+        return rows
+
+    def _read(
+        self,
+        conn: Connection,
+        columns: str,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        *,
+        lo: int | None = None,
+        hi: int | None = None,
+        budget_ms: int | None = None,
+    ) -> list[Any]:
+        """One read of the newest rows with ``lo <= ord < hi``: walking the order key when
+        there is a lower bound, through the GIN bitmap otherwise."""
+        sql = f"SELECT {columns} FROM {self.docs} WHERE {where}"
+        args = list(params)
+        if lo is not None:
+            sql += " AND ord >= %s"
+            args.append(lo)
+        if hi is not None:
+            sql += " AND ord < %s"
+            args.append(hi)
+        sql += " ORDER BY ord DESC LIMIT %s"
+        args.append(limit)
+        by_walk = lo is not None
+        settings = {
+            "enable_seqscan": "off",
+            "enable_bitmapscan": "off" if by_walk else "on",
+            "enable_indexscan": "on" if by_walk else "off",
+        }
+        if budget_ms is not None and isinstance(self._bind, Engine):
+            # On a connection lent by the caller a timeout would abort the caller's
+            # transaction: no budget there.
+            settings["statement_timeout"] = str(budget_ms)
+        try:
+            with self._settings(conn, settings):
+                return list(conn.exec_driver_sql(sql, tuple(args)).all())
+        except DBAPIError as exc:
+            if budget_ms is None or "statement timeout" not in str(exc.orig):
+                raise
+        conn.rollback()  # past the budget: the ranking goes on without these rows
+        return []
+
+    @contextmanager
+    def _settings(self, conn: Connection, settings: dict[str, str]) -> Iterator[None]:
+        """Planner settings for the next statement, transaction-local. Our own connections
+        end their transaction after the read; a lent one gets its settings put back."""
+        names = list(settings)
+        lent = not isinstance(self._bind, Engine)
+        before = (
+            conn.exec_driver_sql(
+                "SELECT " + ", ".join("current_setting(%s)" for _ in names), tuple(names)
+            ).one()
+            if lent
+            else ()
+        )
+        self._set(conn, names, [settings[n] for n in names])
+        yield  # after an error the transaction is void, and its settings with it
+        if lent:
+            self._set(conn, names, list(before))
+
+    @staticmethod
+    def _set(conn: Connection, names: list[str], values: list[str]) -> None:
+        pairs = [x for pair in zip(names, values, strict=True) for x in pair]
+        conn.exec_driver_sql(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names), tuple(pairs)
+        )
+
+    def _bounds(self, conn: Connection, below: int | None) -> tuple[int | None, float]:
+        """The order key ``probe_rows`` documents below the newest (or below ``below``), None
+        when there are fewer, and the planner's estimate of the documents in the table.
+        Without an end date both are kept for a few seconds: a stale bound only moves where
+        one read stops and the next begins."""
+        now = time.monotonic()
+        cached = below is None and isinstance(self._bind, Engine)
+        if cached and self._bounds_cache and now - self._bounds_cache[0] < BOUNDS_TTL_S:
+            return self._bounds_cache[1]
+        documents = conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self.docs,)
+        ).scalar()
+        bounds = (self._key_below(conn, self.probe_rows, below), max(float(documents or 0), 0))
+        if cached:
+            self._bounds_cache = (now, bounds)
+        return bounds
+
+    def _key_below(self, conn: Connection, rows: int, below: int | None) -> int | None:
+        """The order key ``rows`` documents below the newest (index-only walk)."""
+        where, args = ("WHERE ord <= %s", [below]) if below is not None else ("", [])
+        return conn.exec_driver_sql(
+            f"SELECT ord FROM {self.docs} {where} ORDER BY ord DESC OFFSET %s LIMIT 1",
+            (*args, rows),
+        ).scalar()
 
     def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
         if not orders:

@@ -13,16 +13,20 @@ from flask.cli import with_appcontext
 @with_appcontext
 def reindex_command(skip_text: bool) -> None:
     """Rebuild the search index from the database, with a progress bar."""
+    count = reindex_with_progress("Lập chỉ mục", read_missing_text=not skip_text)
+    click.echo(f"reindex: {count} văn bản đã được lập chỉ mục")
+
+
+def reindex_with_progress(label: str, *, read_missing_text: bool = True) -> int:
     from edoc.search.indexing import reindex
 
-    with click.progressbar(length=1, label="Lập chỉ mục", show_pos=True) as bar:
+    with click.progressbar(length=1, label=label, show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.length = max(total, 1)
             bar.update(done - bar.pos)
 
-        count = reindex(progress, read_missing_text=not skip_text)
-    click.echo(f"reindex: {count} văn bản đã được lập chỉ mục")
+        return reindex(progress, read_missing_text=read_missing_text)
 
 
 @click.command("search-status")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +29,8 @@ from edoc.outgoing.models import OutgoingDocument
 from edoc.search.models import TextExtract
 from edoc.search.services import search_backend
 from edoc.storage_service import blob_store
-from search import IndexDocument, SearchError
+from search import IndexDocument, SearchError, SearchUnavailable
+from search.base import SchemaMismatch
 from search.extract import ExtractedText, ExtractionError, extract_pdf_text
 from storage import BlobStore
 
@@ -269,7 +271,7 @@ def reindex(
     """
     covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
     db.session.commit()
-    backend = search_backend()
+    backend = search_backend(check_schema=False)
     batches = _batches(batch, read_missing_text, progress)
     rebuild = getattr(backend, "rebuild", None)
     if rebuild is not None:
@@ -281,12 +283,28 @@ def reindex(
         if optimize is not None:
             db.session.commit()  # the last batch's read ends: SQLite allows one writer
             optimize()
+    current_app.extensions["edoc.search.schema"] = True
     if covered is not None:  # changes made before the rebuild began are in it now
         db.session.execute(
             delete(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.id <= covered)
         )
         db.session.commit()
     return count
+
+
+def index_outdated() -> bool:
+    """Whether the index was built by another version of edoc (other tokens or tables) and
+    must be rebuilt; False when it is current or the engine does not answer (the outbox
+    keeps the changes until it does)."""
+    db.session.commit()
+    try:
+        search_backend(check_schema=False).ensure_schema()
+    except SchemaMismatch as exc:
+        log.warning("the search index must be rebuilt: %s", exc)
+        return True
+    except SearchUnavailable:
+        return False
+    return False
 
 
 def backlog() -> tuple[int, datetime | None, str]:

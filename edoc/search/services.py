@@ -29,7 +29,7 @@ from search import (
     SearchUnavailable,
     open_backend,
 )
-from search.base import MAX_PAGE, MAX_PER_PAGE
+from search.base import MAX_PAGE, MAX_PER_PAGE, SchemaMismatch
 
 log = logging.getLogger(__name__)
 
@@ -37,18 +37,26 @@ FILTERS = KEYWORD_FILTERS
 UI_FACETS = ("direction", "doc_type", "status", "year", "urgency", "unit", "sender", "dossier")
 
 
-def search_backend() -> SearchBackend:
-    """The app's backend, opened once; its schema is made sure of once the engine answers."""
+def search_backend(*, check_schema: bool = True) -> SearchBackend:
+    """The app's backend, opened once; its schema is made sure of once the engine answers.
+
+    An index built by another version of edoc (SchemaMismatch) is treated as an outage:
+    search answers from the database and changes wait in the outbox until ``edoc db
+    upgrade`` (or ``edoc reindex``) rebuilds it. ``check_schema=False`` is for the rebuild.
+    """
     backend = current_app.extensions.get("edoc.search")
     if backend is None:
         url = current_app.config["EDOC"].search_url
         backend = open_backend(url, engine=_search_engine()) if url == "db" else open_backend(url)
         current_app.extensions["edoc.search"] = backend
-    if not current_app.extensions.get("edoc.search.schema"):
+    if check_schema and not current_app.extensions.get("edoc.search.schema"):
         try:
             backend.ensure_schema()
         except SearchUnavailable as exc:  # every later call reports the outage itself
             log.warning("search engine unavailable, schema not checked: %s", exc)
+        except SchemaMismatch as exc:
+            log.error("search index needs a rebuild (edoc db upgrade or edoc reindex): %s", exc)
+            raise SearchUnavailable(str(exc)) from exc
         else:
             current_app.extensions["edoc.search.schema"] = True
     return backend

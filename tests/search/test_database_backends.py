@@ -179,3 +179,71 @@ def test_unreachable_postgresql_is_unavailable_and_health_reports_it() -> None:
     with pytest.raises(SearchUnavailable):
         backend.index([DOC])
     engine.dispose()
+
+
+@pytest.fixture
+def pg_backend() -> Iterator[PostgresBackend]:
+    make, cleanup = _postgres()
+    backend = make("reads")
+    assert isinstance(backend, PostgresBackend)
+    backend.reset()
+    yield backend
+    cleanup()
+
+
+def test_postgresql_reads_the_same_newest_matches_by_every_path(
+    pg_backend: PostgresBackend,
+) -> None:
+    docs = _dated(40, subject="Báo cáo")
+    rare = {7, 8, 30}  # "lũ quét" in three documents, two of them old
+    for i, doc in enumerate(docs):
+        words = "bão lũ quét" if i in rare else "bão"
+        docs[i] = IndexDocument(**{**doc.__dict__, "body": f"{words} khu vực {i}"})
+    pg_backend.index(docs)
+    pg_backend.optimize()  # statistics: the table's size weighs walking against the bitmap
+    pg_backend.candidates_per_kind = 6
+    pg_backend.count_limit = 5
+
+    def answer(text: str) -> tuple[list[str], int, bool, dict[str, dict[str, int]]]:
+        result = pg_backend.search(SearchQuery(text=text, per_page=4, facets=("direction",)))
+        return [h.id for h in result.hits], result.total, result.total_exact, result.facets
+
+    expected = {text: answer(text) for text in ("bão", "lũ quét", "khu vực 3", "")}
+    # probe 2 + walk 30: "bão" is dense, so its rest is walked; "lũ quét" goes to the bitmap
+    for probe, walk in ((2, 30), (2, 3), (1, 1), (50, 50)):
+        pg_backend.probe_rows, pg_backend.walk_rows = probe, walk
+        pg_backend._bounds_cache = None
+        for text, want in expected.items():
+            assert answer(text) == want, (probe, walk, text)
+    assert expected["lũ quét"][:3] == (["d:30", "d:8", "d:7"], 3, True)
+    assert expected["bão"][1:3] == (5, False)
+
+
+def test_a_postgresql_read_past_its_budget_gives_nothing_and_the_search_goes_on(
+    pg_backend: PostgresBackend,
+) -> None:
+    pg_backend.index(_dated(3, subject="Báo cáo bão"))
+    engine = pg_backend._bind
+    assert isinstance(engine, sa.Engine)
+    with engine.connect() as conn:
+        slow = "pg_sleep(0.2) IS NOT NULL"
+        assert pg_backend._read(conn, "ord", slow, [], 10, budget_ms=20) == []
+        assert len(pg_backend._read(conn, "ord", "true", [], 10)) == 3
+    assert pg_backend.search(SearchQuery(text="bão")).total == 3
+
+
+def test_postgresql_puts_back_the_settings_of_a_lent_connection(
+    pg_backend: PostgresBackend,
+) -> None:
+    pg_backend.index(_dated(3, subject="Báo cáo bão"))
+    engine = pg_backend._bind
+    assert isinstance(engine, sa.Engine)
+    with engine.connect() as conn, conn.begin():
+        lent = PostgresBackend(conn, table_prefix=pg_backend.docs.removesuffix("_docs"))
+        lent.probe_rows, lent.walk_rows = 1, 1
+        assert lent.search(SearchQuery(text="bão")).total == 3
+        settings = conn.exec_driver_sql(
+            "SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan'), "
+            "current_setting('enable_bitmapscan')"
+        ).one()
+        assert tuple(settings) == ("on", "on", "on")

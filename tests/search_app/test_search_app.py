@@ -9,6 +9,7 @@ import socket
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -194,6 +195,33 @@ def test_an_index_outage_loses_nothing_and_search_says_it_is_degraded(
     recovered = search(client, clerk, q="giai ngan von")
     assert recovered["degraded"] is False
     assert [r["id"] for r in recovered["results"]] == [document_id]
+
+
+def test_an_index_of_another_version_degrades_search_until_db_upgrade_rebuilds_it(
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
+) -> None:
+    document_id = receive(
+        client, clerk, text_pdf("Nội dung"), subject="Về việc giải phóng mặt bằng"
+    )
+    with app.app_context():
+        db.session.execute(
+            sa.text("UPDATE search_meta SET value = '0' WHERE key = 'schema_version'")
+        )
+        db.session.commit()
+    app.extensions.pop("edoc.search.schema", None)  # as after a restart on the new version
+
+    degraded = search(client, clerk, q="giải phóng mặt bằng")
+    assert degraded["degraded"] is True
+    assert [r["id"] for r in degraded["results"]] == [document_id]
+
+    result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt for this version: 1 documents" in result.output
+    rebuilt = search(client, clerk, q="giai phong mat bang")
+    assert rebuilt["degraded"] is False
+    assert [r["id"] for r in rebuilt["results"]] == [document_id]
+    again = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert again.exit_code == 0 and "rebuilt" not in again.output
 
 
 def test_reindex_rebuilds_everything_from_the_database(
