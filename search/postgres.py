@@ -18,8 +18,9 @@ filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``se
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -59,6 +60,7 @@ SCHEMA_VERSION = "3"
 HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
 _CHUNK = 500
+_INDEX_CHUNK = 100
 # How the newest matches are read (see PostgresBackend._newest): the newest PROBE_ROWS
 # documents walked by order key, then more of them (at most WALK_ROWS) when the density of
 # matches found says that is cheaper than the GIN bitmap over everything older.
@@ -69,22 +71,34 @@ BOUNDS_TTL_S = 10.0
 
 # "12B"-style position labels, made once: formatting them per word was most of indexing time.
 _LABELS = {w: [f"{p}{w}" for p in range(MAX_POSITION + 1)] for w in "ABCD"}
-_ENTRY = "'{}':{}".format
+MAX_POSITIONS_PER_LEXEME = 255
 
 
-def _entries(out: list[str], weight: str, pos: int, folded: list[str], accented: list[str]) -> int:
-    """Append one ``'lexeme':posW`` entry per word (and per accented form that differs) and
-    return the next free position. Repeated lexemes are left for PostgreSQL's tsvector input
-    to merge: it sorts and unites their positions, keeps at most 256 and clamps positions
-    past 16383, in C, which is several times faster than grouping them here."""
+def _add(
+    groups: defaultdict[str, list[str]],
+    weight: str,
+    pos: int,
+    folded: list[str],
+    accented: list[str],
+) -> int:
+    """Add the words of one field (folded, and accented where different, at the same
+    position) to ``groups`` (lexeme → position labels) and return the next free position.
+    Grouping here keeps the literal to one entry per lexeme: parsing and sorting the
+    tsvector input was most of PostgreSQL's time when indexing."""
     labels = _LABELS[weight][pos : pos + len(folded)]
-    if len(labels) < len(folded):
+    if len(labels) < len(folded):  # PostgreSQL keeps positions up to 16383
         labels += [_LABELS[weight][MAX_POSITION]] * (len(folded) - len(labels))
-    out.extend(map(_ENTRY, folded, labels))
-    out.extend(
-        _ENTRY(a, label) for f, a, label in zip(folded, accented, labels, strict=True) if a != f
-    )
+    for lexeme, label in zip(folded, labels, strict=True):
+        groups[lexeme].append(label)
+    for f, a, label in zip(folded, accented, labels, strict=True):
+        if a != f:
+            groups[a].append(label)
     return pos + len(folded) + 1  # a gap: a phrase never spans two fields
+
+
+def _literal(groups: dict[str, list[str]], extra: list[str]) -> str:
+    entries = [f"'{lex}':{','.join(ps[:MAX_POSITIONS_PER_LEXEME])}" for lex, ps in groups.items()]
+    return " ".join(entries + extra)
 
 
 def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
@@ -92,16 +106,15 @@ def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
     same positions and weights, no body), in PostgreSQL's input syntax (lexemes are
     alphanumeric). Both carry the filter tokens (search.sqlcommon.filter_token), so a filter
     is a term of the same GIN look-up instead of a column checked on every matching row."""
-    entries: list[str] = []
+    groups: defaultdict[str, list[str]] = defaultdict(list)
     num = number_tokens(row["number_notation"])
-    pos = _entries(entries, "A", 1, num, num)
-    pos = _entries(entries, "B", pos, *analyse(row["subject"]))
-    pos = _entries(entries, "C", pos, *analyse(meta_text(row)))
-    entries.extend(f"'{token}'" for token in filter_tokens(row))
-    head = " ".join(entries)
-    body = []
-    _entries(body, "D", pos, *analyse(row["body"]))
-    return (f"{head} {' '.join(body)}" if body else head), head
+    pos = _add(groups, "A", 1, num, num)
+    pos = _add(groups, "B", pos, *analyse(row["subject"]))
+    pos = _add(groups, "C", pos, *analyse(meta_text(row)))
+    tokens = [f"'{token}'" for token in filter_tokens(row)]
+    head = _literal(groups, tokens)
+    _add(groups, "D", pos, *analyse(row["body"]))
+    return _literal(groups, tokens), head
 
 
 def number_tsvector_literal(notation: str | None) -> str:
@@ -252,25 +265,34 @@ class PostgresBackend(SqlBackendBase):
         rows = latest_rows(docs)
         if not rows:
             return 0
-        with self._conn(write=True) as conn:
-            self._remove(conn, [r["doc_id"] for r in rows])
-            assign_orders(conn, self.docs, rows, "%s")
-            for row in rows:
+        names = ("ord", *DOC_COLUMNS, "sort_day", "sort_year", "tsv", "num_tsv", "head_tsv")
+        values = ", ".join(["%s"] * (len(names) - 3) + ["%s::tsvector"] * 3)
+        insert_docs = f"INSERT INTO {self.docs} ({', '.join(names)}) VALUES ({values})"
+        text_names = ("ord", *TEXT_COLUMNS)
+        insert_text = (
+            f"INSERT INTO {self.text} ({', '.join(text_names)}) "
+            f"VALUES ({', '.join(['%s'] * len(text_names))})"
+        )
+
+        def prepare(chunk: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+            for row in chunk:
                 row["tsv"], row["head_tsv"] = tsvector_literals(row)
                 row["num_tsv"] = number_tsvector_literal(row["number_notation"])
-            names = ("ord", *DOC_COLUMNS, "sort_day", "sort_year")
-            values = ", ".join(["%s"] * len(names) + ["%s::tsvector"] * 3)
-            conn.exec_driver_sql(
-                f"INSERT INTO {self.docs} ({', '.join(names)}, tsv, num_tsv, head_tsv) "
-                f"VALUES ({values})",
-                [tuple(r[n] for n in (*names, "tsv", "num_tsv", "head_tsv")) for r in rows],
-            )
-            text_names = ("ord", *TEXT_COLUMNS)
-            conn.exec_driver_sql(
-                f"INSERT INTO {self.text} ({', '.join(text_names)}) "
-                f"VALUES ({', '.join(['%s'] * len(text_names))})",
-                [tuple(r[n] for n in text_names) for r in rows],
-            )
+            return [tuple(r[n] for n in names) for r in chunk]
+
+        chunks = [rows[i : i + _INDEX_CHUNK] for i in range(0, len(rows), _INDEX_CHUNK)]
+        with self._conn(write=True) as conn, ThreadPoolExecutor(1) as analyser:
+            self._remove(conn, [r["doc_id"] for r in rows])
+            assign_orders(conn, self.docs, rows, "%s")
+            # The next chunk is analysed while PostgreSQL parses and indexes this one (the
+            # driver lets go of the GIL while it waits): each side was idle half the time.
+            upcoming = analyser.submit(prepare, chunks[0])
+            for i, chunk in enumerate(chunks):
+                prepared = upcoming.result()
+                if i + 1 < len(chunks):
+                    upcoming = analyser.submit(prepare, chunks[i + 1])
+                conn.exec_driver_sql(insert_docs, prepared)
+                conn.exec_driver_sql(insert_text, [tuple(r[n] for n in text_names) for r in chunk])
         return len(rows)
 
     def delete(self, ids: Iterable[str]) -> int:
