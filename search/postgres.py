@@ -64,7 +64,7 @@ _INDEX_CHUNK = 100
 # How the newest matches are read (see PostgresBackend._newest): the newest PROBE_ROWS
 # documents walked by order key, then more of them (at most WALK_ROWS) when the density of
 # matches found says that is cheaper than the GIN bitmap over everything older.
-PROBE_ROWS = 2_000
+PROBE_ROWS = 500
 WALK_ROWS = 50_000
 BOUNDS_TTL_S = 10.0
 
@@ -379,9 +379,9 @@ class PostgresBackend(SqlBackendBase):
         key backwards and checking rows stops as soon as ``limit`` are found: a few hundred
         rows for common words, but every document for a rare phrase. The GIN bitmap costs the
         number of matches, then a sort: nothing for rare words, seconds for common ones. So
-        the newest PROBE_ROWS documents are walked first; their matches tell how dense the
-        words are, and the rest is walked too (up to WALK_ROWS more documents) when that is
-        where the missing rows should be, and read from the bitmap otherwise.
+        the newest ``probe_rows`` documents are walked first; their matches tell how dense the
+        words are, and the rest is walked too (at most ``walk_rows`` more documents) when that
+        costs fewer rows than the bitmap would visit, and read from the bitmap otherwise.
         """
         probe, documents = self._bounds(conn, below)
         rows: list[Any] = []
