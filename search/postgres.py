@@ -287,7 +287,7 @@ class PostgresBackend(SqlBackendBase):
         chunks = [rows[i : i + _INDEX_CHUNK] for i in range(0, len(rows), _INDEX_CHUNK)]
         with self._conn(write=True) as conn, ThreadPoolExecutor(1) as analyser:
             self._remove(conn, [r["doc_id"] for r in rows])
-            assign_orders(conn, self.docs, rows, "%s")
+            assign_orders(conn, self.docs, rows, "postgresql")
             # The next chunk is analysed while PostgreSQL parses and indexes this one (the
             # driver lets go of the GIL while it waits): each side was idle half the time.
             upcoming = analyser.submit(prepare, chunks[0])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -180,19 +181,29 @@ def latest_rows(docs: Iterable[IndexDocument]) -> list[dict[str, Any]]:
     return list(latest.values())
 
 
-def assign_orders(conn: Any, table: str, rows: list[dict[str, Any]], param: str) -> None:
-    """Give each row the next free order key of its day (``param``: the driver's placeholder)."""
-    next_seq: dict[int, int] = {}
+def assign_orders(conn: Any, table: str, rows: list[dict[str, Any]], dialect: str) -> None:
+    """Give each row the next free order key of its day. Every day's last key comes from one
+    query (a batch of a thousand documents over a thousand days used to cost a thousand
+    round trips, a tenth of indexing time)."""
+    days = sorted({row["sort_day"] for row in rows})
+    if dialect == "postgresql":
+        source, arg = "unnest(%s::bigint[]) AS d(day)", days
+    else:
+        source, arg = "(SELECT value AS day FROM json_each(?)) AS d", json.dumps(days)
+    width = 1 << SEQ_BITS
+    last = dict(
+        conn.exec_driver_sql(
+            f"SELECT d.day, (SELECT max(ord) FROM {table} "
+            f"WHERE ord BETWEEN d.day * {width} AND (d.day + 1) * {width} - 1) FROM {source}",
+            (arg,),
+        ).all()
+    )
+    next_seq = {
+        day: last[day] + 1 if last.get(day) is not None else day << SEQ_BITS for day in days
+    }
     for row in rows:
-        day = row["sort_day"]
-        if day not in next_seq:
-            top = conn.exec_driver_sql(
-                f"SELECT max(ord) FROM {table} WHERE ord BETWEEN {param} AND {param}",
-                (day << SEQ_BITS, ((day + 1) << SEQ_BITS) - 1),
-            ).scalar()
-            next_seq[day] = (top + 1) if top is not None else day << SEQ_BITS
-        row["ord"] = next_seq[day]
-        next_seq[day] += 1
+        row["ord"] = next_seq[row["sort_day"]]
+        next_seq[row["sort_day"]] += 1
 
 
 class SqlBackendBase(ABC):

@@ -309,7 +309,7 @@ class SQLiteBackend(SqlBackendBase):
             return 0
         with self._conn(write=True) as conn:
             self._remove(conn, [r["doc_id"] for r in rows])
-            assign_orders(conn, self.docs, rows, "?")
+            assign_orders(conn, self.docs, rows, "sqlite")
             for table, names in (
                 (self.docs, ("ord", *DOC_COLUMNS, "sort_day", "sort_year")),
                 (self.text, ("ord", *TEXT_COLUMNS)),
