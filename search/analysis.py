@@ -77,11 +77,6 @@ def _norm_token(token: str) -> str:
     return token
 
 
-def tokens(text: str) -> list[str]:
-    """Tokens of already-normalised text, numbers without leading zeros, junk dropped."""
-    return [_norm_token(t) for t in _TOKEN_RE.findall(text) if len(t) <= MAX_TOKEN_LENGTH]
-
-
 class _TokenForms(dict[str, tuple[str, str] | None]):
     """Raw token → (folded, accented) forms, or None for junk, computed once per distinct token.
 
