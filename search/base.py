@@ -173,15 +173,16 @@ class Hit:
 class SearchResult:
     """``total`` and ``facets`` count only documents the caller's clearance may see.
 
-    When ``total_exact`` is false, ``total`` is a lower bound ("more than 1 000") and facets
-    may have been counted on the newest matches up to that bound only (the database backends
-    do; Elasticsearch counts them all).
+    When ``total_exact`` is false, ``total`` is a lower bound ("more than 1 000"). When
+    ``facets_exact`` is false, facets were counted on the newest ``total`` matches only (the
+    database backends do so past their bound; Elasticsearch counts every match).
     """
 
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     total_exact: bool = True
+    facets_exact: bool = True
 
 
 @dataclass(frozen=True)

@@ -263,7 +263,9 @@ class SqlBackendBase(ABC):
         rows = {r["order"]: r for r in self._load(page_orders, with_body=True)}
         hits = [self._hit(rows[o], parsed, scores.get(o, 0.0)) for o in page_orders if o in rows]
         facets = self._facets(names, groups) if names else {}
-        return SearchResult(total=total, hits=hits, facets=facets, total_exact=exact)
+        return SearchResult(
+            total=total, hits=hits, facets=facets, total_exact=exact, facets_exact=exact
+        )
 
     def _ranked(
         self,

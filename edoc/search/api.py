@@ -55,6 +55,7 @@ class ResultSchema(Schema):
 class SearchResponse(Schema):
     total = fields.Integer()
     total_exact = fields.Boolean()
+    facets_exact = fields.Boolean()
     page = fields.Integer(attribute="params.page")
     per_page = fields.Integer(attribute="params.per_page")
     degraded = fields.Boolean()

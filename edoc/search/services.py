@@ -111,6 +111,7 @@ class SearchPage:
     params: SearchParams
     degraded: bool = False
     total_exact: bool = True
+    facets_exact: bool = True
 
     @property
     def pages(self) -> int:
@@ -190,6 +191,7 @@ def search_documents(user: User, params: SearchParams) -> SearchPage:
         facets=result.facets,
         params=params,
         total_exact=result.total_exact,
+        facets_exact=result.facets_exact,
     )
 
 

@@ -22,7 +22,7 @@ from search.base import (
 )
 from search.postgres import PostgresBackend
 from search.ranking import FOUND_PHRASE
-from search.sqlcommon import SqlBackendBase
+from search.sqlcommon import SqlBackendBase, filter_token
 from search.sqlite import SQLiteBackend, _newest_within, match_expression
 from tests.search.conftest import _postgres
 
@@ -74,7 +74,7 @@ def test_totals_past_the_count_limit_are_a_lower_bound_with_the_newest_facets(
     sql_backend.count_limit = 4
     for text in ("bão", ""):
         result = sql_backend.search(SearchQuery(text=text, facets=("direction", "doc_type")))
-        assert (result.total, result.total_exact) == (4, False)
+        assert (result.total, result.total_exact, result.facets_exact) == (4, False, False)
         newest = docs[-4:]
         assert result.facets["direction"] == {
             "incoming": sum(d.direction == "incoming" for d in newest),
@@ -83,7 +83,7 @@ def test_totals_past_the_count_limit_are_a_lower_bound_with_the_newest_facets(
         assert sum(result.facets["doc_type"].values()) == 4
     sql_backend.count_limit = 9
     result = sql_backend.search(SearchQuery(text="bão", facets=("direction",)))
-    assert (result.total, result.total_exact) == (9, True)
+    assert (result.total, result.total_exact, result.facets_exact) == (9, True, True)
     assert result.facets["direction"] == {"incoming": 4, "outgoing": 5}
 
 
@@ -247,3 +247,33 @@ def test_postgresql_puts_back_the_settings_of_a_lent_connection(
             "current_setting('enable_bitmapscan')"
         ).one()
         assert tuple(settings) == ("on", "on", "on")
+
+
+def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
+    pg_backend: PostgresBackend,
+) -> None:
+    doc = IndexDocument(
+        id="t:1",
+        direction="incoming",
+        number_notation="05/QĐ",
+        subject="Bão bão",
+        body="bão lũ " * 300,
+    )
+    pg_backend.index([doc])
+    engine = pg_backend._bind
+    assert isinstance(engine, sa.Engine)
+    direction = filter_token("direction", "incoming")
+    with engine.connect() as conn:
+        head, num = conn.exec_driver_sql(
+            f"SELECT head_tsv::text, num_tsv::text FROM {pg_backend.docs}"
+        ).one()
+        # number at 1–2 (A), a gap, the subject at 4–5 (B) folded and accented, the filter
+        assert head == f"'5':1A 'bao':4B,5B 'bão':4B,5B 'qd':2A '{direction}'"
+        assert num == "'5' 'qd'"
+        positions = dict(
+            conn.exec_driver_sql(
+                "SELECT lexeme, array_length(positions, 1) "
+                f"FROM {pg_backend.docs}, unnest(tsv) WHERE lexeme IN ('bão', 'lũ', 'lu')"
+            ).all()
+        )
+        assert positions == {"bão": 255, "lũ": 255, "lu": 255}  # PostgreSQL keeps 256

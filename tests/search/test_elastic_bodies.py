@@ -269,6 +269,7 @@ def test_parse_response() -> None:
     }
     result = parse_response(response, SearchQuery(text="bão", facets=("secrecy", "year")))
     assert (result.total, result.total_exact) == (10_000, False)
+    assert result.facets_exact  # aggregations count every match
     assert [h.id for h in result.hits] == ["in:1", "in:2"]
     assert result.hits[0].highlights == {"subject": "Phòng chống <mark>bão</mark> &lt;b&gt;"}
     assert result.hits[1].highlights == {} and result.hits[1].score == 0.0

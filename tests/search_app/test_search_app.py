@@ -109,6 +109,8 @@ def test_a_total_past_the_count_limit_says_more_than_and_where_facets_were_count
     page = client.get("/search/?q=tuyen+dung").get_data(as_text=True)
     assert "Tìm thấy hơn 1 văn bản" in page
     assert "Số đếm trên 1 văn bản mới nhất phù hợp." in page
+    api = search(client, clerk, q="tuyen dung")
+    assert (api["total"], api["total_exact"], api["facets_exact"]) == (1, False, False)
     monkeypatch.setattr(SqlBackendBase, "count_limit", 1000)
     page = client.get("/search/?q=tuyen+dung").get_data(as_text=True)
     assert "Tìm thấy 2 văn bản" in page and 'data-testid="facets-sample"' not in page
