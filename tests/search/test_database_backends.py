@@ -191,6 +191,11 @@ def pg_backend() -> Iterator[PostgresBackend]:
     cleanup()
 
 
+def _engine(backend: PostgresBackend) -> sa.Engine:
+    assert isinstance(backend._bind, sa.Engine)
+    return backend._bind
+
+
 def test_postgresql_reads_the_same_newest_matches_by_every_path(
     pg_backend: PostgresBackend,
 ) -> None:
@@ -223,8 +228,7 @@ def test_a_postgresql_read_past_its_budget_gives_nothing_and_the_search_goes_on(
     pg_backend: PostgresBackend,
 ) -> None:
     pg_backend.index(_dated(3, subject="Báo cáo bão"))
-    engine = pg_backend._bind
-    assert isinstance(engine, sa.Engine)
+    engine = _engine(pg_backend)
     with engine.connect() as conn:
         slow = "pg_sleep(0.2) IS NOT NULL"
         assert pg_backend._read(conn, "ord", slow, [], 10, budget_ms=20) == []
@@ -236,8 +240,7 @@ def test_postgresql_puts_back_the_settings_of_a_lent_connection(
     pg_backend: PostgresBackend,
 ) -> None:
     pg_backend.index(_dated(3, subject="Báo cáo bão"))
-    engine = pg_backend._bind
-    assert isinstance(engine, sa.Engine)
+    engine = _engine(pg_backend)
     with engine.connect() as conn, conn.begin():
         lent = PostgresBackend(conn, table_prefix=pg_backend.docs.removesuffix("_docs"))
         lent.probe_rows, lent.walk_rows = 1, 1
@@ -260,8 +263,7 @@ def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
         body="bão lũ " * 300,
     )
     pg_backend.index([doc])
-    engine = pg_backend._bind
-    assert isinstance(engine, sa.Engine)
+    engine = _engine(pg_backend)
     direction = filter_token("direction", "incoming")
     with engine.connect() as conn:
         head, num = conn.exec_driver_sql(
