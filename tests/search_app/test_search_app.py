@@ -226,6 +226,16 @@ def test_an_index_of_another_version_degrades_search_until_db_upgrade_rebuilds_i
     assert again.exit_code == 0 and "rebuilt" not in again.output
 
 
+@pytest.mark.parametrize("url", ["closed-port", "nosuch://engine"])
+def test_db_upgrade_goes_on_when_the_search_engine_is_down_or_misnamed(
+    app: Flask, url: str
+) -> None:
+    _use_search_url(app, f"http://127.0.0.1:{_closed_port()}" if url == "closed-port" else url)
+    result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "database at head" in result.output and "rebuilt" not in result.output
+
+
 def test_reindex_rebuilds_everything_from_the_database(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
