@@ -45,6 +45,7 @@ from search.ranking import (
 )
 from search.sqlcommon import (
     DOC_COLUMNS,
+    PHRASE_KINDS,
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
@@ -157,7 +158,6 @@ def tsquery_text(parsed: ParsedQuery, kind: str) -> str:
 # The phrase signals' reads of older documents through the GIN bitmap re-check positions in
 # every document holding all the words (a de-TOAST each): past this budget the query ranks
 # without those rows (the newest, from the walk, are kept).
-PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
 PHRASE_BUDGET_MS = 60
 
 
@@ -341,14 +341,6 @@ class PostgresBackend(SqlBackendBase):
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
         return self._match(ParsedQuery(), FOUND_ANY, query, limit)
-
-    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
-        return self._count_and_groups(parsed, query, (), cap - 1)[0]
-
-    def _facet_groups(
-        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> list[tuple[Any, ...]]:
-        return self._count_and_groups(parsed, query, columns, cap)[1]
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int

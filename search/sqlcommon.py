@@ -46,6 +46,9 @@ from search.ranking import (
 
 SEQ_BITS = 24
 MAX_SECRECY_LEVEL = 3
+# Candidate queries that match word positions: over common words they can cost far more than
+# the others, so each backend holds them to a time budget.
+PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
 # Newest matches fetched per candidate query before ranking.
 CANDIDATES_PER_KIND = 200
 # Totals and facets are exact up to this many matches, then a lower bound and the facets of the
@@ -223,15 +226,12 @@ class SqlBackendBase(ABC):
         """Order keys of the newest visible documents passing the filters (no text)."""
 
     @abstractmethod
-    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
-        """Visible matches, counting at most ``cap``."""
-
-    @abstractmethod
-    def _facet_groups(
+    def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> list[tuple[Any, ...]]:
-        """(values of ``columns``…, count) grouped over up to ``cap`` newest visible matches:
-        one GROUP BY over all wanted columns, summed per facet here, is one index pass."""
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Visible matches counted up to ``cap + 1``, and (values of ``columns``…, count)
+        grouped over the newest ``cap`` of them (none when no columns are asked): one GROUP
+        BY over all wanted columns, summed per facet here."""
 
     @abstractmethod
     def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
@@ -303,16 +303,6 @@ class SqlBackendBase(ABC):
                 if value:
                     marks[field] = value
         return Hit(id=row["doc_id"], score=round(score, 4), highlights=marks)
-
-    def _count_and_groups(
-        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
-        """Visible matches counted up to ``cap + 1``, and the facet groups of the newest
-        ``cap`` (none when no columns are asked). A dialect that can get both from one pass
-        over the matches overrides this."""
-        total = self._count(parsed, query, cap + 1)
-        groups = self._facet_groups(parsed, query, columns, cap) if columns else []
-        return total, groups
 
     @staticmethod
     def _facets(names: Sequence[str], groups: list[tuple[Any, ...]]) -> dict[str, dict[str, int]]:

@@ -47,6 +47,7 @@ from search.ranking import (
 from search.sqlcommon import (
     DOC_COLUMNS,
     MAX_SECRECY_LEVEL,
+    PHRASE_KINDS,
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
@@ -67,9 +68,7 @@ FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt
 HEAD_COLUMNS = ("num", "subj", "meta", "subj_a", "meta_a", "flt")
 _HEAD_VALUES = tuple(FTS_COLUMNS.index(c) for c in HEAD_COLUMNS)
 HEAD_KINDS = frozenset({FOUND_EXACT_PHRASE, FOUND_HEAD})
-# Candidate queries that read position lists: see _newest_within.
-PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
-PHRASE_BUDGET_MS = 20
+PHRASE_BUDGET_MS = 20  # see _newest_within
 FOLD_ALL = "{num subj meta body}"
 FOLD_HEAD = "{num subj meta}"
 ACC_ALL = "{subj_a meta_a body_a}"
@@ -418,7 +417,8 @@ class SQLiteBackend(SqlBackendBase):
         """One pass over the newest ``cap + 1`` matches gives the count, and their first
         ``cap`` give the facets: FTS5 walks a common word's doclist once instead of twice."""
         if not columns or parsed.empty:
-            return super()._count_and_groups(parsed, query, columns, cap)
+            total = self._count(parsed, query, cap + 1)
+            return total, self._facet_groups(parsed, query, columns, cap) if columns else []
         where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
         cols = ", ".join(columns)
         with self._conn() as conn:
