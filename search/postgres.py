@@ -6,10 +6,14 @@ lexemes and this module writes the tsvector literally, so PostgreSQL only stores
 intersects them. One tsvector per document holds, at the same positions, the folded lexeme
 of every word and its accented lexeme when different — so ``'con' <-> 'bão'`` phrases work
 in either form — with weights marking the field: A number, B subject, C type/sender/signer/
-unit, D body. Filter values are opaque lexemes of the same tsvector (as in the SQLite
-backend), so a filter narrows the GIN look-up; the clearance is a column in the same WHERE.
-Matches are read newest first by walking the order key or through the GIN bitmap, whichever
-the density of the words makes cheaper (PostgresBackend._newest).
+unit, D body. Without positions it also holds each field's adjacent-word pairs
+(``'con_bao'``): GIN cannot check positions, so a phrase's pairs narrow its look-up to the
+documents that hold the phrase, and positions are checked in those only (``_read``). Filter
+values are opaque lexemes of the same tsvector (as in the SQLite backend), so a filter
+narrows the GIN look-up; the clearance is a column in the same WHERE. Matches are read
+newest first by walking the order key or through the GIN bitmap, whichever the density of
+the words makes cheaper (PostgresBackend._newest); rows up to 8 KB are kept whole in the
+table (``toast_tuple_target``), so a walk checks a tsvector without a TOAST look-up.
 
 Tables (prefix configurable), in the connection's current schema: ``search_docs`` (order key,
 filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``search_meta``.
@@ -22,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -56,7 +61,7 @@ from search.sqlcommon import (
     order_range,
 )
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
 HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
@@ -97,6 +102,23 @@ def _add(
     return pos + len(folded) + 1  # a gap: a phrase never spans two fields
 
 
+# A document whose adjacent-word pairs were cut at MAX_PAIRS carries this lexeme, so a phrase
+# look-up still finds it through its words (the positions then decide).
+PARTIAL_PAIRS = "zzpairs"
+MAX_PAIRS = 5_000
+
+
+def _pairs(*fields: list[str]) -> list[str]:
+    """The distinct adjacent-word pairs ("con_bao") of each field's folded words, and the
+    PARTIAL_PAIRS mark past MAX_PAIRS. They carry no positions: a phrase's pairs narrow the
+    GIN look-up to documents that nearly always hold the phrase, so positions are checked
+    in those only instead of in every document holding the words."""
+    pairs = dict.fromkeys(f"{a}_{b}" for words in fields for a, b in pairwise(words))
+    if len(pairs) <= MAX_PAIRS:
+        return list(pairs)
+    return [*list(pairs)[:MAX_PAIRS], PARTIAL_PAIRS]
+
+
 def _literal(groups: dict[str, list[str]], extra: list[str]) -> str:
     entries = [f"'{lex}':{','.join(ps[:MAX_POSITIONS_PER_LEXEME])}" for lex, ps in groups.items()]
     return " ".join(entries + extra)
@@ -109,13 +131,15 @@ def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
     is a term of the same GIN look-up instead of a column checked on every matching row."""
     groups: defaultdict[str, list[str]] = defaultdict(list)
     num = number_tokens(row["number_notation"])
+    subject, meta, body = analyse(row["subject"]), analyse(meta_text(row)), analyse(row["body"])
     pos = _add(groups, "A", 1, num, num)
-    pos = _add(groups, "B", pos, *analyse(row["subject"]))
-    pos = _add(groups, "C", pos, *analyse(meta_text(row)))
+    pos = _add(groups, "B", pos, *subject)
+    pos = _add(groups, "C", pos, *meta)
     tokens = [f"'{token}'" for token in filter_tokens(row)]
-    head = _literal(groups, tokens)
-    _add(groups, "D", pos, *analyse(row["body"]))
-    return _literal(groups, tokens), head
+    head = _literal(groups, [f"'{p}'" for p in _pairs(subject[0], meta[0])] + tokens)
+    _add(groups, "D", pos, *body)
+    pairs = _pairs(subject[0], meta[0], body[0])
+    return _literal(groups, [f"'{p}'" for p in pairs] + tokens), head
 
 
 def number_tsvector_literal(notation: str | None) -> str:
@@ -132,27 +156,39 @@ def _phrase(tokens: Sequence[str], weights: str = "") -> str:
     return "(" + " <-> ".join(_lex(t, weights) for t in tokens) + ")"
 
 
-def _clause_terms(clause: Term | Phrase) -> tuple[Term, ...]:
-    return clause.terms if isinstance(clause, Phrase) else (clause,)
+def _narrow(terms: Sequence[Term], accented: bool = False) -> list[str]:
+    """Lexemes every document holding the phrase has: its words and, unless its pairs were
+    cut, its adjacent pairs. No positions and no weights, so the GIN index alone decides."""
+    words = [_lex(t.accented if accented else t.folded) for t in terms]
+    pairs = [_lex(f"{a.folded}_{b.folded}") for a, b in pairwise(terms)]
+    return words + ([f"({' & '.join(pairs)} | {_lex(PARTIAL_PAIRS)})"] if pairs else [])
 
 
-def tsquery_text(parsed: ParsedQuery, kind: str) -> str:
-    """The tsquery of one candidate query (kinds as in search.ranking)."""
+def tsquery_parts(parsed: ParsedQuery, kind: str) -> tuple[str, str | None]:
+    """The tsquery of one candidate query (kinds as in search.ranking) in two parts: what the
+    GIN index answers alone (words, pairs, filters), and the positions and weights still to
+    check in the documents it finds (None when there is nothing to check)."""
+    terms = parsed.terms()
     if kind == FOUND_NUMBER:
-        return " & ".join(_lex(t.folded, "A") for t in parsed.terms())
-    if kind == FOUND_EXACT_PHRASE:
-        terms = parsed.terms()
-        if any(t.folded != t.accented for t in terms):
-            return _phrase([t.accented for t in terms], "BC")
-        return _phrase([t.folded for t in terms], "BC")
-    if kind == FOUND_PHRASE:
-        return _phrase([t.folded for t in parsed.terms()])
-    if kind == FOUND_ACCENTED:
-        return " & ".join(_phrase([t.accented for t in _clause_terms(c)]) for c in parsed.clauses)
-    weights = "ABC" if kind == FOUND_HEAD else ""
-    return " & ".join(
-        _phrase([t.folded for t in _clause_terms(c)], weights) for c in parsed.clauses
-    )
+        return " & ".join(_lex(t.folded) for t in terms), " & ".join(
+            _lex(t.folded, "A") for t in terms
+        )
+    if kind in (FOUND_EXACT_PHRASE, FOUND_PHRASE):
+        accented = kind == FOUND_EXACT_PHRASE and any(t.folded != t.accented for t in terms)
+        words = [t.accented if accented else t.folded for t in terms]
+        weights = "BC" if kind == FOUND_EXACT_PHRASE else ""
+        verify = _phrase(words, weights) if len(words) > 1 or weights else None
+        return " & ".join(_narrow(terms, accented)), verify
+    accented = kind == FOUND_ACCENTED
+    match: list[str] = []
+    verify: list[str] = []
+    for clause in parsed.clauses:
+        if isinstance(clause, Phrase):
+            match += _narrow(clause.terms, accented)
+            verify.append(_phrase([t.accented if accented else t.folded for t in clause.terms]))
+        else:
+            match.append(_lex(clause.accented if accented else clause.folded))
+    return " & ".join(match), (" & ".join(verify) or None)
 
 
 # The phrase signals' reads of older documents through the GIN bitmap re-check positions in
@@ -215,7 +251,7 @@ class PostgresBackend(SqlBackendBase):
             f"CREATE TABLE IF NOT EXISTS {self.docs} (ord bigint PRIMARY KEY, "
             f"doc_id text NOT NULL UNIQUE, {columns}, sort_day integer NOT NULL, "
             "sort_year integer NOT NULL, tsv tsvector NOT NULL, num_tsv tsvector NOT NULL, "
-            "head_tsv tsvector NOT NULL)"
+            "head_tsv tsvector NOT NULL) WITH (toast_tuple_target = 8160)"
         )
         conn.exec_driver_sql(
             f"CREATE INDEX IF NOT EXISTS {self.docs}_tsv ON {self.docs} USING gin (tsv)"
@@ -327,16 +363,18 @@ class PostgresBackend(SqlBackendBase):
             params.append(hi)
         return " AND ".join(parts), params
 
-    def _tsq(self, parsed: ParsedQuery, kind: str = FOUND_ANY) -> str | None:
-        return None if parsed.empty else tsquery_text(parsed, kind)
-
     def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
-        column = "head_tsv" if kind in HEAD_KINDS else "tsv"
-        where, params = self._where(query, self._tsq(parsed, kind), column)
+        match, verify = tsquery_parts(parsed, kind) if not parsed.empty else (None, None)
+        column = "tsv"
+        if kind in HEAD_KINDS:
+            # the head is stored inline: checking positions as the rows are read costs little
+            column = "head_tsv"
+            match, verify = " & ".join(p for p in (match, verify) if p) or None, None
+        where, params = self._where(query, match, column)
         budget = PHRASE_BUDGET_MS if kind in PHRASE_KINDS else None
         below = order_range(query.date_from, query.date_to)[1]
         with self._conn() as conn:
-            rows = self._newest(conn, "ord", where, params, limit, budget, below)
+            rows = self._newest(conn, "ord", where, params, limit, verify, budget, below)
             return [r[0] for r in rows]
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
@@ -344,16 +382,18 @@ class PostgresBackend(SqlBackendBase):
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
+    ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """The newest ``cap + 1`` matches, read once, give the count and (their first ``cap``)
         the facet groups."""
-        where, params = self._where(query, self._tsq(parsed))
+        match, verify = tsquery_parts(parsed, FOUND_ANY) if not parsed.empty else (None, None)
+        where, params = self._where(query, match)
         cols = ", ".join(("ord", *columns))
         below = order_range(query.date_from, query.date_to)[1]
         with self._conn() as conn:
-            rows = self._newest(conn, cols, where, params, cap + 1, below=below)
+            rows = self._newest(conn, cols, where, params, cap + 1, verify, below=below)
         counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows[:cap])
-        return len(rows), ([(*key, n) for key, n in counts.items()] if columns else [])
+        groups = [(*key, n) for key, n in counts.items()] if columns else []
+        return len(rows), groups, [r[0] for r in rows]
 
     # ---- reading the newest matches ---------------------------------------------------------
     def _newest(
@@ -363,11 +403,13 @@ class PostgresBackend(SqlBackendBase):
         where: str,
         params: Sequence[Any],
         limit: int,
+        verify: str | None = None,
         budget_ms: int | None = None,
         below: int | None = None,
     ) -> list[Any]:
-        """``columns`` of the newest ``limit`` rows passing ``where`` (whose order keys are at
-        most ``below``, when the query has an end date), newest first.
+        """``columns`` of the newest ``limit`` rows passing ``where`` and the tsquery
+        ``verify`` (whose order keys are at most ``below``, when the query has an end date),
+        newest first.
 
         PostgreSQL has two ways to find them and its planner cannot tell which is cheap: it
         costs ``tsv @@ q`` as one operator call, not as the de-TOAST of a tsvector, and it
@@ -382,7 +424,7 @@ class PostgresBackend(SqlBackendBase):
         probe, documents = self._bounds(conn, below)
         rows: list[Any] = []
         if probe is not None:
-            rows = self._read(conn, columns, where, params, limit, lo=probe)
+            rows = self._read(conn, columns, where, params, limit, lo=probe, verify=verify)
             missing = limit - len(rows)
             if missing <= 0:
                 return rows
@@ -392,12 +434,15 @@ class PostgresBackend(SqlBackendBase):
             to_visit = len(rows) / self.probe_rows * documents
             if to_walk <= min(to_visit, self.walk_rows):
                 walk = self._key_below(conn, self.probe_rows + int(2 * to_walk), below)
-                rows += self._read(conn, columns, where, params, missing, lo=walk, hi=probe)
+                rows += self._read(
+                    conn, columns, where, params, missing, lo=walk, hi=probe, verify=verify
+                )
                 if len(rows) >= limit or walk is None:
                     return rows
                 probe = walk
+        missing = limit - len(rows)
         rows += self._read(
-            conn, columns, where, params, limit - len(rows), hi=probe, budget_ms=budget_ms
+            conn, columns, where, params, missing, hi=probe, budget_ms=budget_ms, verify=verify
         )
         return rows
 
@@ -412,9 +457,49 @@ class PostgresBackend(SqlBackendBase):
         lo: int | None = None,
         hi: int | None = None,
         budget_ms: int | None = None,
+        verify: str | None = None,
     ) -> list[Any]:
-        """One read of the newest rows with ``lo <= ord < hi``: walking the order key when
-        there is a lower bound, through the GIN bitmap otherwise."""
+        """The newest rows with ``lo <= ord < hi`` passing ``where`` and ``verify``.
+
+        ``verify`` holds what the GIN index cannot check (positions, weights). It is checked
+        in a second statement on the rows ``where`` found, a quarter more than needed at a
+        time: a phrase's pairs in ``where`` let nearly only its documents through, so only
+        those are de-TOASTed, instead of every document that holds its words."""
+        if verify is None:
+            return self._select(conn, columns, where, params, limit, lo, hi, budget_ms)
+        found: list[Any] = []
+        fetch = limit + limit // 4 + 8
+        while len(found) < limit:
+            rows = self._select(conn, columns, where, params, fetch, lo, hi, budget_ms)
+            if rows:
+                # ts_match_vq is ``@@`` that the planner cannot take to the GIN index: it
+                # would, for a tsquery it thinks rare, and check every document with the words
+                kept = set(
+                    conn.exec_driver_sql(
+                        f"SELECT ord FROM {self.docs} "
+                        "WHERE ord = ANY(%s) AND ts_match_vq(tsv, %s::tsquery)",
+                        ([r[0] for r in rows], verify),
+                    ).scalars()
+                )
+                found += [r for r in rows if r[0] in kept]
+            if len(rows) < fetch:
+                break
+            hi, fetch = rows[-1][0], fetch * 2
+        return found[:limit]
+
+    def _select(
+        self,
+        conn: Connection,
+        columns: str,
+        where: str,
+        params: Sequence[Any],
+        limit: int,
+        lo: int | None,
+        hi: int | None,
+        budget_ms: int | None,
+    ) -> list[Any]:
+        """One statement reading the newest rows with ``lo <= ord < hi``: walking the order
+        key when there is a lower bound, through the GIN bitmap otherwise."""
         sql = f"SELECT {columns} FROM {self.docs} WHERE {where}"
         args = list(params)
         if lo is not None:

@@ -15,7 +15,7 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -228,10 +228,11 @@ class SqlBackendBase(ABC):
     @abstractmethod
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
-        """Visible matches counted up to ``cap + 1``, and (values of ``columns``…, count)
+    ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
+        """Visible matches counted up to ``cap + 1``; (values of ``columns``…, count)
         grouped over the newest ``cap`` of them (none when no columns are asked): one GROUP
-        BY over all wanted columns, summed per facet here."""
+        BY over all wanted columns, summed per facet here; and the order keys of the
+        matches counted, newest first, when they were read (empty when only counted)."""
 
     @abstractmethod
     def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
@@ -248,16 +249,23 @@ class SqlBackendBase(ABC):
         offset = (query.page - 1) * query.per_page
         need = offset + query.per_page
         scores: dict[int, float] = {}
-        if parsed.empty:
-            page_orders = self._list(query, need)[offset:need]
-        elif query.sort == "date":
-            page_orders = self._match(parsed, FOUND_ANY, query, need)[offset:need]
-        else:
-            page_orders = self._ranked(parsed, query, offset, need, scores)
         names = list(dict.fromkeys(query.facets))
-        total, groups = self._count_and_groups(
+        total, groups, counted = self._count_and_groups(
             parsed, query, [FACET_COLUMNS[f] for f in names], self.count_limit
         )
+
+        def newest(limit: int) -> list[int]:
+            """The newest ``limit`` matches: from the count's read when it holds them."""
+            if len(counted) == total and (limit <= total or total <= self.count_limit):
+                return counted[:limit]
+            if parsed.empty:
+                return self._list(query, limit)
+            return self._match(parsed, FOUND_ANY, query, limit)
+
+        if parsed.empty or query.sort == "date":
+            page_orders = newest(need)[offset:need]
+        else:
+            page_orders = self._ranked(parsed, query, offset, need, scores, newest)
         exact = total <= self.count_limit
         total = min(total, self.count_limit) if not exact else total
         rows = {r["order"]: r for r in self._load(page_orders, with_body=True)}
@@ -274,10 +282,13 @@ class SqlBackendBase(ABC):
         offset: int,
         need: int,
         scores: dict[int, float],
+        newest: Callable[[int], list[int]],
     ) -> list[int]:
         found: dict[int, set[str]] = {}
         for kind in candidate_kinds(parsed):
-            for order in self._match(parsed, kind, query, self.candidates_per_kind):
+            limit = self.candidates_per_kind
+            orders = newest(limit) if kind == FOUND_ANY else self._match(parsed, kind, query, limit)
+            for order in orders:
                 found.setdefault(order, set()).add(kind)
         candidates = [
             Candidate.from_rank_text(order, text, found[order])
@@ -288,7 +299,7 @@ class SqlBackendBase(ABC):
         scores.update((c.order, c.score) for c in ranked)
         if need > len(orders):
             seen = set(orders)
-            tail = self._match(parsed, FOUND_ANY, query, need + len(orders))
+            tail = newest(need + len(orders))
             orders.extend(o for o in tail if o not in seen)
         return orders[offset:need]
 

@@ -413,12 +413,13 @@ class SQLiteBackend(SqlBackendBase):
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
+    ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """One pass over the newest ``cap + 1`` matches gives the count, and their first
         ``cap`` give the facets: FTS5 walks a common word's doclist once instead of twice."""
         if not columns or parsed.empty:
             total = self._count(parsed, query, cap + 1)
-            return total, self._facet_groups(parsed, query, columns, cap) if columns else []
+            groups = self._facet_groups(parsed, query, columns, cap) if columns else []
+            return total, groups, []
         where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
         cols = ", ".join(columns)
         with self._conn() as conn:
@@ -433,7 +434,7 @@ class SQLiteBackend(SqlBackendBase):
                 f"WHERE ord IN (SELECT value FROM json_each(?)) GROUP BY {cols}",
                 (json.dumps(orders[:cap]),),
             )
-            return len(orders), [tuple(r) for r in groups]
+            return len(orders), [tuple(r) for r in groups], orders
 
     def _facet_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int

@@ -211,6 +211,22 @@ def test_phrase_in_quotes_needs_adjacent_words(loaded: SearchBackend) -> None:
     assert set(ids(run(loaded, '"đầu tư công'))) == {"in:2"}  # an unclosed quote runs to the end
 
 
+def test_a_phrase_needs_its_words_in_one_run_not_only_each_pair(empty: SearchBackend) -> None:
+    pairs_apart = IndexDocument(
+        id="x:apart",
+        direction="incoming",
+        subject="Báo cáo",
+        body="Sau cơn bão, thông báo số liệu. Bão số 3 đã qua.",
+    )
+    phrase = IndexDocument(
+        id="x:phrase", direction="incoming", subject="Báo cáo", body="Ứng phó cơn bão số 3."
+    )
+    empty.index([pairs_apart, phrase])
+    assert ids(run(empty, '"cơn bão số 3"')) == ["x:phrase"]
+    assert ids(run(empty, '"con bao so 3"')) == ["x:phrase"]
+    assert set(ids(run(empty, '"bão số 3"'))) == {"x:apart", "x:phrase"}
+
+
 def test_every_word_must_match(loaded: SearchBackend) -> None:
     assert ids(run(loaded, "bão Đà Nẵng")) == ["in:1"]
     assert run(loaded, "bão xylophone").total == 0

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from search import open_backend
+from search import open_backend, postgres
 from search.analysis import parse_query
 from search.base import (
     IndexDocument,
@@ -269,9 +269,15 @@ def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
         head, num = conn.exec_driver_sql(
             f"SELECT head_tsv::text, num_tsv::text FROM {pg_backend.docs}"
         ).one()
-        # number at 1–2 (A), a gap, the subject at 4–5 (B) folded and accented, the filter
-        assert head == f"'5':1A 'bao':4B,5B 'bão':4B,5B 'qd':2A '{direction}'"
+        # number at 1–2 (A), a gap, the subject at 4–5 (B) folded and accented, the subject's
+        # adjacent pair (none across fields, none in the number), the filter
+        assert head == f"'5':1A 'bao':4B,5B 'bao_bao' 'bão':4B,5B 'qd':2A '{direction}'"
         assert num == "'5' 'qd'"
+        pairs = conn.exec_driver_sql(
+            f"SELECT array_agg(lexeme ORDER BY lexeme) FROM {pg_backend.docs}, unnest(tsv) "
+            "WHERE strpos(lexeme, '_') > 0"
+        ).scalar()
+        assert pairs == ["bao_bao", "bao_lu", "lu_bao"]
         positions = dict(
             conn.exec_driver_sql(
                 "SELECT lexeme, array_length(positions, 1) "
@@ -279,3 +285,49 @@ def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
             ).all()
         )
         assert positions == {"bão": 255, "lũ": 255, "lu": 255}  # PostgreSQL keeps 256
+
+
+def test_postgresql_phrases_past_the_pairs_kept_are_found_by_their_positions(
+    pg_backend: PostgresBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "MAX_PAIRS", 3)
+    long = IndexDocument(
+        id="t:long", direction="incoming", subject="Báo cáo", body="một hai ba bốn năm sáu bảy"
+    )
+    short = IndexDocument(id="t:short", direction="incoming", subject="Báo cáo", body="sáu bảy")
+    pg_backend.index([long, short])
+    with _engine(pg_backend).connect() as conn:
+        marked = conn.exec_driver_sql(
+            f"SELECT doc_id FROM {pg_backend.docs} WHERE tsv @@ %s::tsquery",
+            (postgres.PARTIAL_PAIRS,),
+        ).scalars()
+        assert list(marked) == ["t:long"]
+    assert {h.id for h in pg_backend.search(SearchQuery(text='"sáu bảy"')).hits} == {
+        "t:long",
+        "t:short",
+    }
+    assert pg_backend.search(SearchQuery(text='"bảy sáu"')).total == 0
+
+
+def test_postgresql_checks_positions_until_enough_newest_matches_pass(
+    pg_backend: PostgresBackend,
+) -> None:
+    docs = _dated(40, subject="Báo cáo")
+    for i, doc in enumerate(docs):
+        # only d:3 and d:5 hold the phrase; every document holds its words and pairs
+        body = "cơn bão số 3" if i in (3, 5) else "cơn bão, bão số 7, số 3"
+        docs[i] = IndexDocument(**{**doc.__dict__, "body": body})
+    pg_backend.index(docs)
+    pg_backend.optimize()
+    pg_backend.candidates_per_kind = 1
+    pg_backend.count_limit = 1
+    for probe, walk in ((2, 30), (2, 3), (50, 50)):
+        pg_backend.probe_rows, pg_backend.walk_rows = probe, walk
+        pg_backend._bounds_cache = None
+        result = pg_backend.search(SearchQuery(text='"cơn bão số 3"', per_page=1))
+        # the newest batches hold none: batches twice as large are checked until they do
+        assert ([h.id for h in result.hits], result.total, result.total_exact) == (
+            ["d:5"],
+            1,
+            False,
+        ), (probe, walk)
