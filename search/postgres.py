@@ -21,11 +21,14 @@ filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``se
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
@@ -51,6 +54,7 @@ from search.ranking import (
 from search.sqlcommon import (
     DOC_COLUMNS,
     PHRASE_KINDS,
+    SEQ_BITS,
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
@@ -61,7 +65,7 @@ from search.sqlcommon import (
     order_range,
 )
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
 HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
@@ -72,6 +76,10 @@ _INDEX_CHUNK = 100
 # matches found says that is cheaper than the GIN bitmap over everything older.
 PROBE_ROWS = 500
 WALK_ROWS = 50_000
+# ... and only while that walk reads at most this many documents per match still wanted: a
+# bitmap held to a few months visits little more than the matches it keeps (at 1M documents,
+# 4, 8, 16 and no limit gave p95 80, 62, 82 and 101 ms; bench/README.md).
+WALK_PER_MATCH = 8
 BOUNDS_TTL_S = 10.0
 
 
@@ -119,6 +127,19 @@ def _pairs(*fields: list[str]) -> list[str]:
     return [*list(pairs)[:MAX_PAIRS], PARTIAL_PAIRS]
 
 
+def _month(day: int) -> int:
+    """The month (year * 12 + month - 1) of a day ordinal."""
+    date = dt.date.fromordinal(day)
+    return date.year * 12 + date.month - 1
+
+
+def month_token(month: int) -> str:
+    """The lexeme every document of a month carries (``zzm202511``), so that a GIN look-up
+    can be held to a few months (PostgresBackend._by_months)."""
+    year, index = divmod(month, 12)
+    return f"zzm{year}{index + 1:02d}"
+
+
 def _literal(groups: dict[str, list[str]], extra: list[str]) -> str:
     entries = [f"'{lex}':{','.join(ps[:MAX_POSITIONS_PER_LEXEME])}" for lex, ps in groups.items()]
     return " ".join(entries + extra)
@@ -128,7 +149,8 @@ def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
     """The document's tsvector, and its head (number, subject, type/sender/signer/unit at the
     same positions and weights, no body), in PostgreSQL's input syntax (lexemes are
     alphanumeric). Both carry the filter tokens (search.sqlcommon.filter_token), so a filter
-    is a term of the same GIN look-up instead of a column checked on every matching row."""
+    is a term of the same GIN look-up instead of a column checked on every matching row, and
+    the month token of the document's order key."""
     groups: defaultdict[str, list[str]] = defaultdict(list)
     num = number_tokens(row["number_notation"])
     subject, meta, body = analyse(row["subject"]), analyse(meta_text(row)), analyse(row["body"])
@@ -136,6 +158,7 @@ def tsvector_literals(row: dict[str, Any]) -> tuple[str, str]:
     pos = _add(groups, "B", pos, *subject)
     pos = _add(groups, "C", pos, *meta)
     tokens = [f"'{token}'" for token in filter_tokens(row)]
+    tokens.append(f"'{month_token(_month(row['sort_day']))}'")
     head = _literal(groups, [f"'{p}'" for p in _pairs(subject[0], meta[0])] + tokens)
     _add(groups, "D", pos, *body)
     pairs = _pairs(subject[0], meta[0], body[0])
@@ -197,6 +220,24 @@ def tsquery_parts(parsed: ParsedQuery, kind: str) -> tuple[str, str | None]:
 PHRASE_BUDGET_MS = 60
 
 
+@dataclass(frozen=True)
+class _Lookup:
+    """One candidate query as PostgresBackend reads it."""
+
+    column: str  # the tsvector matched: tsv, or head_tsv for the short fields
+    where: str  # what the GIN index answers (words, pairs, filters) and the clearance
+    params: tuple[Any, ...]
+    verify: str | None = None  # positions and weights, checked in the rows found
+    budget_ms: int | None = None
+    above: int | None = None  # order-key bounds of the query's dates
+    below: int | None = None
+
+    def held_to(self, tsquery: str) -> _Lookup:
+        """The same look-up, also matching ``tsquery`` on its column."""
+        where = f"{self.where} AND {self.column} @@ %s::tsquery"
+        return replace(self, where=where, params=(*self.params, tsquery))
+
+
 class PostgresBackend(SqlBackendBase):
     """Search in PostgreSQL over the application's engine (or one connection it lends)."""
 
@@ -211,7 +252,7 @@ class PostgresBackend(SqlBackendBase):
         self.docs = f"{table_prefix}_docs"
         self.text = f"{table_prefix}_text"
         self.meta = f"{table_prefix}_meta"
-        self._bounds_cache: tuple[float, tuple[int | None, float]] | None = None
+        self._bounds_cache: tuple[float, tuple[int | None, float, int | None]] | None = None
 
     @contextmanager
     def _conn(self, write: bool = False) -> Iterator[Connection]:
@@ -363,7 +404,7 @@ class PostgresBackend(SqlBackendBase):
             params.append(hi)
         return " AND ".join(parts), params
 
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+    def _lookup(self, parsed: ParsedQuery, kind: str, query: SearchQuery) -> _Lookup:
         match, verify = tsquery_parts(parsed, kind) if not parsed.empty else (None, None)
         column = "tsv"
         if kind in HEAD_KINDS:
@@ -371,11 +412,14 @@ class PostgresBackend(SqlBackendBase):
             column = "head_tsv"
             match, verify = " & ".join(p for p in (match, verify) if p) or None, None
         where, params = self._where(query, match, column)
+        above, below = order_range(query.date_from, query.date_to)
         budget = PHRASE_BUDGET_MS if kind in PHRASE_KINDS else None
-        below = order_range(query.date_from, query.date_to)[1]
+        return _Lookup(column, where, tuple(params), verify, budget, above, below)
+
+    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+        lookup = self._lookup(parsed, kind, query)
         with self._conn() as conn:
-            rows = self._newest(conn, "ord", where, params, limit, verify, budget, below)
-            return [r[0] for r in rows]
+            return [r[0] for r in self._newest(conn, lookup, "ord", limit)]
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
         return self._match(ParsedQuery(), FOUND_ANY, query, limit)
@@ -385,92 +429,106 @@ class PostgresBackend(SqlBackendBase):
     ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """The newest ``cap + 1`` matches, read once, give the count and (their first ``cap``)
         the facet groups."""
-        match, verify = tsquery_parts(parsed, FOUND_ANY) if not parsed.empty else (None, None)
-        where, params = self._where(query, match)
-        cols = ", ".join(("ord", *columns))
-        below = order_range(query.date_from, query.date_to)[1]
+        lookup = self._lookup(parsed, FOUND_ANY, query)
         with self._conn() as conn:
-            rows = self._newest(conn, cols, where, params, cap + 1, verify, below=below)
+            rows = self._newest(conn, lookup, ", ".join(("ord", *columns)), cap + 1)
         counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows[:cap])
         groups = [(*key, n) for key, n in counts.items()] if columns else []
         return len(rows), groups, [r[0] for r in rows]
 
     # ---- reading the newest matches ---------------------------------------------------------
-    def _newest(
-        self,
-        conn: Connection,
-        columns: str,
-        where: str,
-        params: Sequence[Any],
-        limit: int,
-        verify: str | None = None,
-        budget_ms: int | None = None,
-        below: int | None = None,
-    ) -> list[Any]:
-        """``columns`` of the newest ``limit`` rows passing ``where`` and the tsquery
-        ``verify`` (whose order keys are at most ``below``, when the query has an end date),
-        newest first.
+    def _newest(self, conn: Connection, lookup: _Lookup, columns: str, limit: int) -> list[Any]:
+        """``columns`` of the newest ``limit`` matches of ``lookup``, newest first.
 
         PostgreSQL has two ways to find them and its planner cannot tell which is cheap: it
-        costs ``tsv @@ q`` as one operator call, not as the de-TOAST of a tsvector, and it
-        multiplies the frequencies of words that in fact occur together. Walking the order
-        key backwards and checking rows stops as soon as ``limit`` are found: a few hundred
-        rows for common words, but every document for a rare phrase. The GIN bitmap costs the
-        number of matches, then a sort: nothing for rare words, seconds for common ones. So
-        the newest ``probe_rows`` documents are walked first; their matches tell how dense the
-        words are, and the rest is walked too (at most ``walk_rows`` more documents) when that
-        costs fewer rows than the bitmap would visit, and read from the bitmap otherwise.
+        multiplies the frequencies of words that in fact occur together, and a bitmap costs
+        a visit of every match it holds. Walking the order key backwards and checking rows
+        stops as soon as ``limit`` are found: a few hundred rows for common words, but every
+        document for a rare phrase. So the newest ``probe_rows`` documents are walked first;
+        their matches tell how dense the words are. The rest is walked too when the words
+        are dense (at most ``walk_rows`` more documents, WALK_PER_MATCH per match wanted);
+        otherwise it is read through the GIN bitmap, a few months at a time when the matches
+        expected are many more than wanted (``_by_months``), in one read when they are few.
         """
-        probe, documents = self._bounds(conn, below)
+        probe, documents, oldest = self._bounds(conn, lookup.below)
         rows: list[Any] = []
+        expected = documents
         if probe is not None:
-            rows = self._read(conn, columns, where, params, limit, lo=probe, verify=verify)
+            rows = self._read(conn, lookup, columns, limit, lo=probe)
             missing = limit - len(rows)
             if missing <= 0:
                 return rows
             # rows still to walk for the missing matches, against matches the bitmap would
             # visit, at the density the probe saw
             to_walk = missing * self.probe_rows / len(rows) if rows else float("inf")
-            to_visit = len(rows) / self.probe_rows * documents
-            if to_walk <= min(to_visit, self.walk_rows):
-                walk = self._key_below(conn, self.probe_rows + int(2 * to_walk), below)
-                rows += self._read(
-                    conn, columns, where, params, missing, lo=walk, hi=probe, verify=verify
-                )
+            expected = len(rows) / self.probe_rows * documents
+            if to_walk <= min(expected, self.walk_rows, WALK_PER_MATCH * missing):
+                walk = self._key_below(conn, self.probe_rows + int(2 * to_walk), lookup.below)
+                rows += self._read(conn, lookup, columns, missing, lo=walk, hi=probe)
                 if len(rows) >= limit or walk is None:
                     return rows
                 probe = walk
         missing = limit - len(rows)
-        rows += self._read(
-            conn, columns, where, params, missing, hi=probe, budget_ms=budget_ms, verify=verify
-        )
+        if probe is not None and oldest is not None and expected > 2 * missing:
+            first = max(oldest, lookup.above or 0) >> SEQ_BITS
+            return rows + self._by_months(conn, lookup, columns, missing, probe, first, expected)
+        return rows + self._read(conn, lookup, columns, missing, hi=probe)
+
+    def _by_months(
+        self,
+        conn: Connection,
+        lookup: _Lookup,
+        columns: str,
+        limit: int,
+        hi: int,
+        first_day: int,
+        expected: float,
+    ) -> list[Any]:
+        """The newest ``limit`` matches below ``hi`` through the GIN bitmap, held to a few
+        months at a time by the month tokens, newest first: one bitmap over every month
+        would visit thousands of documents to keep a thousand. The first window should hold
+        half as many again as wanted at the density expected; each next one is twice as
+        long. A time budget covers all of them."""
+        last, first = _month((hi - 1) >> SEQ_BITS), _month(first_day)
+        per_month = expected / (last - first + 1) if last >= first else expected
+        span = max(1, math.ceil(1.5 * limit / per_month)) if per_month > 0 else last - first + 1
+        deadline = time.monotonic() + lookup.budget_ms / 1000 if lookup.budget_ms else None
+        rows: list[Any] = []
+        while last >= first and len(rows) < limit:
+            start = max(first, last - span + 1)
+            months = " | ".join(_lex(month_token(m)) for m in range(start, last + 1))
+            window = lookup.held_to(months)
+            if deadline is not None:
+                left = int((deadline - time.monotonic()) * 1000)
+                if left <= 0:
+                    break
+                window = replace(window, budget_ms=left)
+            rows += self._read(conn, window, columns, limit - len(rows), hi=hi)
+            last, span = start - 1, span * 2
         return rows
 
     def _read(
         self,
         conn: Connection,
+        lookup: _Lookup,
         columns: str,
-        where: str,
-        params: Sequence[Any],
         limit: int,
         *,
         lo: int | None = None,
         hi: int | None = None,
-        budget_ms: int | None = None,
-        verify: str | None = None,
     ) -> list[Any]:
-        """The newest rows with ``lo <= ord < hi`` passing ``where`` and ``verify``.
+        """The newest matches of ``lookup`` with ``lo <= ord < hi``.
 
-        ``verify`` holds what the GIN index cannot check (positions, weights). It is checked
-        in a second statement on the rows ``where`` found, a quarter more than needed at a
-        time: a phrase's pairs in ``where`` let nearly only its documents through, so only
-        those are de-TOASTed, instead of every document that holds its words."""
-        if verify is None:
-            return self._select(conn, columns, where, params, limit, lo, hi, budget_ms)
+        ``lookup.verify`` holds what the GIN index cannot check (positions, weights). It is
+        checked in a second statement on the rows found, a quarter more than needed at a
+        time: a phrase's pairs let nearly only its documents through, so positions are
+        checked in those only, not in every document that holds its words."""
+        if lookup.verify is None:
+            return self._select(conn, lookup, columns, limit, lo, hi)
         found: list[Any] = []
         fetch = limit + limit // 4 + 8
         while len(found) < limit:
-            rows = self._select(conn, columns, where, params, fetch, lo, hi, budget_ms)
+            rows = self._select(conn, lookup, columns, fetch, lo, hi)
             if rows:
                 # ts_match_vq is ``@@`` that the planner cannot take to the GIN index: it
                 # would, for a tsquery it thinks rare, and check every document with the words
@@ -478,7 +536,7 @@ class PostgresBackend(SqlBackendBase):
                     conn.exec_driver_sql(
                         f"SELECT ord FROM {self.docs} "
                         "WHERE ord = ANY(%s) AND ts_match_vq(tsv, %s::tsquery)",
-                        ([r[0] for r in rows], verify),
+                        ([r[0] for r in rows], lookup.verify),
                     ).scalars()
                 )
                 found += [r for r in rows if r[0] in kept]
@@ -490,18 +548,16 @@ class PostgresBackend(SqlBackendBase):
     def _select(
         self,
         conn: Connection,
+        lookup: _Lookup,
         columns: str,
-        where: str,
-        params: Sequence[Any],
         limit: int,
         lo: int | None,
         hi: int | None,
-        budget_ms: int | None,
     ) -> list[Any]:
         """One statement reading the newest rows with ``lo <= ord < hi``: walking the order
         key when there is a lower bound, through the GIN bitmap otherwise."""
-        sql = f"SELECT {columns} FROM {self.docs} WHERE {where}"
-        args = list(params)
+        sql = f"SELECT {columns} FROM {self.docs} WHERE {lookup.where}"
+        args = list(lookup.params)
         if lo is not None:
             sql += " AND ord >= %s"
             args.append(lo)
@@ -516,6 +572,7 @@ class PostgresBackend(SqlBackendBase):
             "enable_bitmapscan": "off" if by_walk else "on",
             "enable_indexscan": "on" if by_walk else "off",
         }
+        budget_ms = lookup.budget_ms
         if budget_ms is not None and isinstance(self._bind, Engine):
             # On a connection lent by the caller a timeout would abort the caller's
             # transaction: no budget there.
@@ -554,19 +611,22 @@ class PostgresBackend(SqlBackendBase):
             "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in names), tuple(pairs)
         )
 
-    def _bounds(self, conn: Connection, below: int | None) -> tuple[int | None, float]:
+    def _bounds(self, conn: Connection, below: int | None) -> tuple[int | None, float, int | None]:
         """The order key ``probe_rows`` documents below the newest (or below ``below``), None
-        when there are fewer, and the planner's estimate of the documents in the table.
-        Without an end date both are kept for a few seconds: a stale bound only moves where
-        one read stops and the next begins."""
+        when there are fewer; the planner's estimate of the documents in the table; the
+        oldest order key. Without an end date they are kept for a few seconds: a stale bound
+        only moves where one read stops and the next begins."""
         now = time.monotonic()
         cached = below is None and isinstance(self._bind, Engine)
         if cached and self._bounds_cache and now - self._bounds_cache[0] < BOUNDS_TTL_S:
             return self._bounds_cache[1]
-        documents = conn.exec_driver_sql(
-            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", (self.docs,)
-        ).scalar()
-        bounds = (self._key_below(conn, self.probe_rows, below), max(float(documents or 0), 0))
+        documents, oldest = conn.exec_driver_sql(
+            f"SELECT (SELECT reltuples FROM pg_class WHERE oid = %s::regclass), "
+            f"(SELECT min(ord) FROM {self.docs})",
+            (self.docs,),
+        ).one()
+        probe = self._key_below(conn, self.probe_rows, below)
+        bounds = (probe, max(float(documents or 0), 0), oldest)
         if cached:
             self._bounds_cache = (now, bounds)
         return bounds

@@ -20,7 +20,7 @@ from search.base import (
     SearchUnavailable,
     UnsupportedBackend,
 )
-from search.postgres import PostgresBackend
+from search.postgres import PostgresBackend, _Lookup
 from search.ranking import FOUND_PHRASE
 from search.sqlcommon import SqlBackendBase, filter_token
 from search.sqlite import SQLiteBackend, _newest_within, match_expression
@@ -230,9 +230,9 @@ def test_a_postgresql_read_past_its_budget_gives_nothing_and_the_search_goes_on(
     pg_backend.index(_dated(3, subject="Báo cáo bão"))
     engine = _engine(pg_backend)
     with engine.connect() as conn:
-        slow = "pg_sleep(0.2) IS NOT NULL"
-        assert pg_backend._read(conn, "ord", slow, [], 10, budget_ms=20) == []
-        assert len(pg_backend._read(conn, "ord", "true", [], 10)) == 3
+        slow = _Lookup("tsv", "pg_sleep(0.2) IS NOT NULL", (), budget_ms=20)
+        assert pg_backend._read(conn, slow, "ord", 10) == []
+        assert len(pg_backend._read(conn, _Lookup("tsv", "true", ()), "ord", 10)) == 3
     assert pg_backend.search(SearchQuery(text="bão")).total == 3
 
 
@@ -270,8 +270,11 @@ def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
             f"SELECT head_tsv::text, num_tsv::text FROM {pg_backend.docs}"
         ).one()
         # number at 1–2 (A), a gap, the subject at 4–5 (B) folded and accented, the subject's
-        # adjacent pair (none across fields, none in the number), the filter
-        assert head == f"'5':1A 'bao':4B,5B 'bao_bao' 'bão':4B,5B 'qd':2A '{direction}'"
+        # adjacent pair (none across fields, none in the number), the filter, the month of
+        # its order key (an undated document sorts at 1 January 1970)
+        assert head == (
+            f"'5':1A 'bao':4B,5B 'bao_bao' 'bão':4B,5B 'qd':2A '{direction}' 'zzm197001'"
+        )
         assert num == "'5' 'qd'"
         pairs = conn.exec_driver_sql(
             f"SELECT array_agg(lexeme ORDER BY lexeme) FROM {pg_backend.docs}, unnest(tsv) "
@@ -331,3 +334,41 @@ def test_postgresql_checks_positions_until_enough_newest_matches_pass(
             1,
             False,
         ), (probe, walk)
+
+
+def test_postgresql_reads_many_matches_a_few_months_at_a_time(
+    pg_backend: PostgresBackend,
+) -> None:
+    start = dt.date(2023, 1, 1)
+    docs = [
+        IndexDocument(
+            id=f"m:{i}",
+            direction="incoming",
+            subject="Báo cáo",
+            body="bão khẩn" if i % 3 == 0 else "lũ",
+            issued_date=start + dt.timedelta(days=9 * i),
+        )
+        for i in range(60)  # one every 9 days: 18 months
+    ]
+    pg_backend.index(docs)
+    pg_backend.optimize()
+    pg_backend.candidates_per_kind = 6
+    pg_backend.count_limit = 3
+    engine = _engine(pg_backend)
+    statements: list[str] = []  # the parameters of every statement
+
+    def answer(text: str) -> tuple[list[str], int, dict[str, dict[str, int]]]:
+        statements.clear()
+        result = pg_backend.search(SearchQuery(text=text, per_page=4, facets=("year",)))
+        return [h.id for h in result.hits], result.total, result.facets
+
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(str(a[3])))
+    pg_backend.probe_rows = 100  # more than the documents: one read of every match
+    expected = {text: answer(text) for text in ("bão", '"bão khẩn"')}
+    assert not any("zzm" in s for s in statements)
+    pg_backend.probe_rows, pg_backend.walk_rows = 3, 1
+    pg_backend._bounds_cache = None
+    for text, want in expected.items():
+        assert answer(text) == want, text
+        assert any("zzm" in s for s in statements), text  # read by month windows
+    assert expected["bão"][:2] == (["m:57", "m:54", "m:51", "m:48"], 3)
