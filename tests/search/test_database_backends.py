@@ -81,6 +81,8 @@ def test_totals_past_the_count_limit_are_a_lower_bound_with_the_newest_facets(
             "outgoing": sum(d.direction == "outgoing" for d in newest),
         }
         assert sum(result.facets["doc_type"].values()) == 4
+        # the page is not held to the matches counted: the 20 asked for, newest first
+        assert [h.id for h in result.hits] == [d.id for d in reversed(docs)], text
     sql_backend.count_limit = 9
     result = sql_backend.search(SearchQuery(text="bão", facets=("direction",)))
     assert (result.total, result.total_exact, result.facets_exact) == (9, True, True)
