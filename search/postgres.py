@@ -73,7 +73,7 @@ _CHUNK = 500
 _INDEX_CHUNK = 100
 # How the newest matches are read (see PostgresBackend._newest): the newest PROBE_ROWS
 # documents walked by order key, then more of them (at most WALK_ROWS) when the density of
-# matches found says that is cheaper than the GIN bitmap over everything older.
+# matches found says that is cheaper than the GIN bitmap.
 PROBE_ROWS = 500
 WALK_ROWS = 50_000
 # ... and only while that walk reads at most this many documents per match still wanted: a
@@ -214,9 +214,9 @@ def tsquery_parts(parsed: ParsedQuery, kind: str) -> tuple[str, str | None]:
     return " & ".join(match), (" & ".join(verify) or None)
 
 
-# The phrase signals' reads of older documents through the GIN bitmap re-check positions in
-# every document holding all the words (a de-TOAST each): past this budget the query ranks
-# without those rows (the newest, from the walk, are kept).
+# The phrase signals' reads through the GIN bitmap still check positions in every document
+# their pairs let through (many for a phrase of common pairs, or past MAX_PAIRS): past this
+# budget the query ranks without those rows (the newest, from the walk, are kept).
 PHRASE_BUDGET_MS = 60
 
 
@@ -535,7 +535,7 @@ class PostgresBackend(SqlBackendBase):
                 kept = set(
                     conn.exec_driver_sql(
                         f"SELECT ord FROM {self.docs} "
-                        "WHERE ord = ANY(%s) AND ts_match_vq(tsv, %s::tsquery)",
+                        f"WHERE ord = ANY(%s) AND ts_match_vq({lookup.column}, %s::tsquery)",
                         ([r[0] for r in rows], lookup.verify),
                     ).scalars()
                 )
