@@ -150,6 +150,11 @@ def _check_document(
     secrecy = _checked(lambda v: int(v or 0), element, "ConfidenceLevel", path, root)
     if not 0 <= secrecy <= max(Clearance):
         raise _field_error(path, root, "ConfidenceLevel", str(secrecy))
+    report_path = path.parent / "chu-ky.json"
+    if report_path.is_file() and not isinstance(
+        json.loads(report_path.read_text(encoding="utf-8")), dict
+    ):
+        raise _field_error(report_path, root, "chu-ky.json", "không phải đối tượng JSON")
     files = list(element.iter("File"))
     if not files:
         raise _field_error(path, root, "Files")

@@ -580,7 +580,7 @@ def verify_package(root: Path, revalidate: bool = True) -> list[PackageProblem]:
         elif path.endswith(".json"):
             try:
                 json.loads((root / path).read_text(encoding="utf-8"))
-            except (UnicodeDecodeError, ValueError) as error:
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
                 problems.append(PackageProblem(path, f"not valid JSON: {error}"))
     if problems:
         return problems

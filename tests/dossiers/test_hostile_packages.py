@@ -33,6 +33,7 @@ pytestmark = pytest.mark.usefixtures("closed_dossier")  # 05.TH: two incoming do
 FOLDER = "data/000.00.00.H30.2026.05.TH"
 MAIN = f"{FOLDER}/001/tep/01-main.pdf"
 METADATA = f"{FOLDER}/001/van-ban.xml"
+REPORT = f"{FOLDER}/001/chu-ky.json"
 ALGORITHMS = ("sha256", "sha512")
 PASSWD = Path("/etc/passwd")
 
@@ -169,6 +170,10 @@ def test_hostile_packages_are_named_by_verify_and_write_nothing(app: Flask, tmp_
         ),
         "billion-laughs": (_billion_laughs, f"{METADATA}: XML refused"),
         "external-entity": (_external_entity, f"{METADATA}: XML refused"),
+        "nested-json": (
+            lambda root: (root / REPORT).write_text("[" * 100_000 + "]" * 100_000),
+            f"{REPORT}: not valid JSON",
+        ),
     }
     for name, (attack, named) in attacks.items():
         package = tmp_path / name
@@ -216,6 +221,10 @@ def test_unusable_metadata_is_refused_in_one_line(app: Flask, tmp_path: Path) ->
         "missing-field": (without_subject, "thiếu trường bắt buộc <Subject>"),
         "bad-date": (bad_date, "giá trị <IssuedDate> không hợp lệ"),
         "malformed": (malformed, f"{METADATA}: metadata is not valid XML"),
+        "report-not-object": (
+            lambda root: (renamed(root), (root / REPORT).write_text("[]")),
+            "chu-ky.json> không hợp lệ",
+        ),
     }
     for name, (change, expected) in cases.items():
         package = tmp_path / name
