@@ -13,22 +13,28 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import record
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
-from edoc.dossiers.package import NOT_CHECKED, verify_package
+from edoc.dossiers.package import NOT_CHECKED, open_member, read_xml, verify_package
 from edoc.errors import AppError, Conflict
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
 from edoc.incoming.services import register_for
 from edoc.storage_service import blob_store, storage_errors
 from edoc.timeutil import to_local
+from edoc.users.models import Clearance
+
+Parsed = TypeVar("Parsed")
 
 
 def _text(element: ET.Element, tag: str) -> str:
@@ -44,6 +50,7 @@ def _int(value: str) -> int | None:
 
 
 def import_package(root: Path) -> list[Dossier]:
+    """Verify, check every field and clash, then write: a refusal leaves no blob and no row."""
     problems = verify_package(root, revalidate=False)
     if problems:
         raise AppError(
@@ -53,16 +60,134 @@ def import_package(root: Path) -> list[Dossier]:
             details=[f"{p.path}: {p.reason}" for p in problems],
         )
     types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
+    _check_metadata(root, types_by_name)
     dossiers = []
-    for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
-        dossiers.append(_import_dossier(root, dossier_xml, types_by_name))
+    try:
+        for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
+            dossiers.append(_import_dossier(root, dossier_xml, types_by_name))
+    except IntegrityError as error:  # a row written by someone else since the checks
+        db.session.rollback()
+        raise Conflict(
+            "package_clash", _("Gói lưu trữ trùng với dữ liệu đã có; không nhập gì.")
+        ) from error
     record("archive.imported", details={"dossiers": [d.code for d in dossiers]})
     db.session.commit()
     return dossiers
 
 
+def _field_error(path: Path, root: Path, tag: str, value: str | None = None) -> AppError:
+    where = path.relative_to(root).as_posix()
+    if not value:
+        return AppError(
+            "package_field_missing",
+            _("%(f)s: thiếu trường bắt buộc <%(t)s>; không nhập gì.", f=where, t=tag),
+            422,
+        )
+    return AppError(
+        "package_field_invalid",
+        _("%(f)s: giá trị <%(t)s> không hợp lệ: %(v)s; không nhập gì.", f=where, t=tag, v=value),
+        422,
+    )
+
+
+def _required(element: ET.Element, tag: str, path: Path, root: Path) -> str:
+    value = _text(element, tag)
+    if not value:
+        raise _field_error(path, root, tag)
+    return value
+
+
+def _checked(
+    parse: Callable[[str], Parsed], element: ET.Element, tag: str, path: Path, root: Path
+) -> Parsed:
+    value = _text(element, tag)
+    try:
+        return parse(value)
+    except ValueError:
+        raise _field_error(path, root, tag, value[:80]) from None
+
+
+def _check_metadata(root: Path, types_by_name: dict[str, str]) -> None:
+    """Every field the import reads is present and well-formed, no dossier exists already and no
+    arrival number is taken, so the writing that follows cannot stop half-way."""
+    dossiers_seen: set[tuple[int, str]] = set()
+    arrivals_seen: set[tuple[int, int, int]] = set()
+    for path in sorted((root / "data").glob("*/ho-so.xml")):
+        element = read_xml(path)
+        year = _checked(int, element, "FileCatalog", path, root)
+        code = _required(element, "FileNotation", path, root)
+        _required(element, "Title", path, root)
+        for tag in ("StartDate", "EndDate"):
+            _checked(_date, element, tag, path, root)
+        exists = db.session.scalar(
+            select(Dossier.id).where(Dossier.year == year, Dossier.code == code)
+        )
+        if exists or (year, code) in dossiers_seen:
+            raise Conflict(
+                "dossier_exists", _("Hồ sơ %(c)s năm %(y)s đã có trong hệ thống.", c=code, y=year)
+            )
+        dossiers_seen.add((year, code))
+        for metadata in sorted(path.parent.glob("*/van-ban.xml")):
+            _check_document(root, metadata, types_by_name, arrivals_seen)
+
+
+def _check_document(
+    root: Path,
+    path: Path,
+    types_by_name: dict[str, str],
+    arrivals_seen: set[tuple[int, int, int]],
+) -> None:
+    element = read_xml(path)
+    _checked(int, element, "DocOrdinal", path, root)
+    type_name = _required(element, "TypeName", path, root)
+    if type_name not in types_by_name:
+        raise AppError(
+            "unknown_type", _("Loại văn bản không có trong hệ thống: %(t)s.", t=type_name), 422
+        )
+    _required(element, "CodeNumber", path, root)
+    _required(element, "Subject", path, root)
+    _checked(_date, element, "IssuedDate", path, root)
+    secrecy = _checked(lambda v: int(v or 0), element, "ConfidenceLevel", path, root)
+    if not 0 <= secrecy <= max(Clearance):
+        raise _field_error(path, root, "ConfidenceLevel", str(secrecy))
+    report_path = path.parent / "chu-ky.json"
+    if report_path.is_file() and not isinstance(
+        json.loads(report_path.read_text(encoding="utf-8")), dict
+    ):
+        raise _field_error(report_path, root, "chu-ky.json", "không phải đối tượng JSON")
+    files = list(element.iter("File"))
+    if not files:
+        raise _field_error(path, root, "Files")
+    for item in files:
+        _required(item, "Path", path, root)
+        _required(item, "OriginalName", path, root)
+    if not _text(element, "ArrivalDate"):
+        return
+    received_at = _checked(datetime.fromisoformat, element, "ArrivalDate", path, root)
+    number = _checked(int, element, "ArrivalNumber", path, root)
+    key = (register_for(secrecy).id, to_local(received_at).year, number)
+    taken = db.session.scalar(
+        select(IncomingDocument.document_id).where(
+            IncomingDocument.register_id == key[0],
+            IncomingDocument.arrival_year == key[1],
+            IncomingDocument.arrival_number == key[2],
+        )
+    )
+    if taken or key in arrivals_seen:
+        raise Conflict(
+            "arrival_number_taken",
+            _(
+                "%(f)s: số đến %(n)s năm %(y)s đã có trong sổ văn bản đến; không nhập gì.",
+                f=path.relative_to(root).as_posix(),
+                n=number,
+                y=key[1],
+            ),
+        )
+    arrivals_seen.add(key)
+
+
 def _import_dossier(root: Path, path: Path, types_by_name: dict[str, str]) -> Dossier:
-    element = ET.parse(path).getroot()
+    element = read_xml(path)
     year, code = int(_text(element, "FileCatalog")), _text(element, "FileNotation")
     if db.session.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.code == code)):
         raise Conflict(
@@ -89,7 +214,7 @@ def _import_dossier(root: Path, path: Path, types_by_name: dict[str, str]) -> Do
 
 
 def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> tuple[Document, int]:
-    element = ET.parse(path).getroot()
+    element = read_xml(path)
     type_name = _text(element, "TypeName")
     if type_name not in types_by_name:
         raise AppError(
@@ -118,8 +243,10 @@ def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> t
         report = None
     store = blob_store()
     for item in element.iter("File"):
-        with storage_errors(), (root / "data" / _text(item, "Path")).open("rb") as stream:
+        with storage_errors(), open_member(root, f"data/{_text(item, 'Path')}") as stream:
             info = store.put(stream)
+        if info.sha256 != _text(item, "SHA256"):  # the file changed after it was verified
+            raise AppError("package_changed", _("Tệp trong gói bị thay đổi khi đang nhập."), 422)
         role = item.get("role", "main")
         is_pdf = _text(item, "Path").endswith(".pdf")
         document.files.append(

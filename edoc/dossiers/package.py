@@ -16,13 +16,19 @@ import csv
 import hashlib
 import io
 import json
+import os
 import re
+import shutil
+import stat
+import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
+
+import defusedxml.ElementTree as SafeET
 
 from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers.models import Dossier
@@ -257,9 +263,34 @@ def export_dossiers(
     organ_name: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> BagWriter:
-    """Write the bag at ``out`` (a new directory)."""
-    dossiers = list(dossiers)
-    out.mkdir(parents=True, exist_ok=False)
+    """Write the bag at ``out`` (a new directory), all or nothing.
+
+    The bag is built in a hidden directory beside ``out`` and renamed to ``out`` only once it is
+    complete, so a missing or corrupt blob (or any other failure) leaves no partial package that
+    could be mistaken for a whole one; the hidden directory is removed on failure. It is created
+    readable by its owner only, as the files of secret documents may be in it.
+    """
+    if out.exists():
+        raise FileExistsError(f"{out} already exists")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
+    try:
+        bag = _write_bag(list(dossiers), staging, organ_id, organ_name, progress)
+        os.rename(staging, out)  # refuses a non-empty ``out`` that appeared meanwhile
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    bag.root = out
+    return bag
+
+
+def _write_bag(
+    dossiers: list[Dossier],
+    out: Path,
+    organ_id: str,
+    organ_name: str,
+    progress: Callable[[int, int], None] | None,
+) -> BagWriter:
     bag = BagWriter(out)
     structure: list[tuple[str, list[tuple[str, list[str]]]]] = []
     rows = [
@@ -354,79 +385,254 @@ class PackageProblem:
     reason: str
 
 
+MISSING = "missing"
+
+
+def member_problem(root: Path, relpath: str, *, payload: bool) -> str | None:
+    """Why ``relpath`` may not be read from the bag at ``root`` (None: it may).
+
+    A package comes from outside: every name in it is checked before anything is opened. It must
+    be relative, without ``.`` or ``..`` segments, inside ``data/`` for a payload file (outside it
+    for a tag file), and every segment from the bag's root down must be a real directory or, at
+    the end, a regular file: a symbolic link anywhere on the way could point at the server's own
+    files, and a device or FIFO could hang the reader.
+    """
+    segments = relpath.split("/")
+    if (
+        not relpath
+        or relpath.startswith("/")
+        or "\\" in relpath
+        or "\0" in relpath
+        or any(segment in ("", ".", "..") for segment in segments)
+    ):
+        return "unsafe path (absolute, empty or with ..): refused"
+    if payload != (segments[0] == "data" and len(segments) > 1):
+        return "payload files must be inside data/" if payload else "tag file inside data/"
+    current = root
+    mode = 0
+    for segment in segments:
+        current = current / segment
+        try:
+            mode = current.lstat().st_mode
+        except FileNotFoundError:
+            return MISSING
+        except OSError as error:
+            return f"cannot be read: {error.strerror}"
+        if stat.S_ISLNK(mode):
+            return "symbolic link: refused"
+    if not stat.S_ISREG(mode):
+        return "not a regular file: refused"
+    return None
+
+
+def open_member(root: Path, relpath: str, *, payload: bool = True) -> IO[bytes]:
+    """Open a file of the bag for reading after checking its path again; ``O_NOFOLLOW`` and a
+    check of the opened file keep a link swapped in after the check from being followed."""
+    reason = member_problem(root, relpath, payload=payload)
+    if reason is not None:
+        raise PackageError(PackageProblem(relpath, reason))
+    descriptor = os.open(root / relpath, os.O_RDONLY | os.O_NOFOLLOW)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise PackageError(PackageProblem(relpath, "not a regular file: refused"))
+    return os.fdopen(descriptor, "rb")
+
+
+class PackageError(Exception):
+    def __init__(self, problem: PackageProblem) -> None:
+        super().__init__(f"{problem.path}: {problem.reason}")
+        self.problem = problem
+
+
+def read_xml(path: Path) -> ET.Element:
+    """Parse a package's XML with defusedxml: no DTD at all, so no entity expansion (billion
+    laughs) and no external entity can reach the network or the server's files. Raises
+    ``ValueError`` (defusedxml's refusals) or ``ET.ParseError``."""
+    with path.open("rb") as stream:
+        return SafeET.parse(stream, forbid_dtd=True).getroot()
+
+
+def _xml_problem(root: Path, relpath: str) -> PackageProblem | None:
+    try:
+        read_xml(root / relpath)
+    except ET.ParseError as error:
+        return PackageProblem(relpath, f"metadata is not valid XML: {error}")
+    except ValueError as error:  # DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+        return PackageProblem(relpath, f"XML refused ({type(error).__name__}): DTD or entity")
+    return None
+
+
+def _read_manifest(
+    root: Path, name: str, *, payload: bool, problems: list[PackageProblem]
+) -> dict[str, str] | None:
+    """The lines of a (tag) manifest as path -> digest, each path checked; None if unreadable."""
+    reason = member_problem(root, name, payload=False)
+    if reason is not None:
+        problems.append(
+            PackageProblem(name, f"missing {'manifest' if payload else 'tag manifest'}")
+            if reason == MISSING
+            else PackageProblem(name, reason)
+        )
+        return None
+    try:
+        with open_member(root, name, payload=False) as stream:
+            text = stream.read().decode("utf-8")
+    except (UnicodeDecodeError, OSError, PackageError) as error:
+        problems.append(PackageProblem(name, f"cannot be read: {error}"))
+        return None
+    entries: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]+", parts[0]):
+            problems.append(PackageProblem(name, f"line {number} is not 'digest  path'"))
+            continue
+        path = _decode_path(parts[1].strip())
+        reason = member_problem(root, path, payload=payload)
+        if reason is not None and reason != MISSING:
+            problems.append(PackageProblem(path, f"{reason} (listed in {name})"))
+            continue
+        entries[path] = parts[0].lower()
+    return entries
+
+
+def _payload_on_disk(root: Path, problems: list[PackageProblem]) -> set[str]:
+    """Regular files under ``data/``, walked without following links; links, devices and FIFOs
+    are problems."""
+    data = root / "data"
+    if data.is_symlink() or not data.is_dir():
+        problems.append(PackageProblem("data", "payload directory missing or a link"))
+        return set()
+    present: set[str] = set()
+    for folder, dirs, files in os.walk(data, followlinks=False):
+        for name in [*dirs, *files]:
+            path = Path(folder) / name
+            relative = path.relative_to(root).as_posix()
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                problems.append(PackageProblem(relative, "symbolic link: refused"))
+            elif name in files and not stat.S_ISREG(mode):
+                problems.append(PackageProblem(relative, "not a regular file: refused"))
+            elif name in files:
+                present.add(relative)
+    return present
+
+
 def verify_package(root: Path, revalidate: bool = True) -> list[PackageProblem]:
     """Check completeness, both manifests, the tag manifests, metadata against files, and that
-    every PDF still validates as it did at export. Returns the problems (empty: all holds)."""
+    every PDF still validates as it did at export. Returns the problems (empty: all holds).
+
+    A package is hostile until proven otherwise: every name in a manifest or a metadata file must
+    be a regular file inside the bag (see :func:`member_problem`), every payload file must be
+    listed in both manifests, and XML is parsed without DTDs (:func:`read_xml`).
+    """
     problems: list[PackageProblem] = []
-    if not (root / "bagit.txt").is_file():
-        return [PackageProblem("bagit.txt", "missing: not a BagIt bag")]
+    reason = member_problem(root, "bagit.txt", payload=False)
+    if reason is not None:
+        detail = "missing: not a BagIt bag" if reason == MISSING else reason
+        return [PackageProblem("bagit.txt", detail)]
+    manifests: dict[str, dict[str, str]] = {}
+    for alg in ALGORITHMS:
+        entries = _read_manifest(root, f"manifest-{alg}.txt", payload=True, problems=problems)
+        if entries is not None:
+            manifests[alg] = entries
     listed: dict[str, dict[str, str]] = {}
+    for alg, entries in manifests.items():
+        for path, digest in entries.items():
+            listed.setdefault(path, {})[alg] = digest
+    for path, digests in sorted(listed.items()):
+        absent = [f"manifest-{alg}.txt" for alg in manifests if alg not in digests]
+        if absent:
+            problems.append(PackageProblem(path, f"not listed in {', '.join(absent)}"))
     for alg in ALGORITHMS:
-        manifest = root / f"manifest-{alg}.txt"
-        if not manifest.is_file():
-            problems.append(PackageProblem(manifest.name, "missing manifest"))
-            continue
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            digest, _, path = line.partition("  ")
-            listed.setdefault(_decode_path(path.strip()), {})[alg] = digest.strip()
-    for alg in ALGORITHMS:
-        tagmanifest = root / f"tagmanifest-{alg}.txt"
-        if not tagmanifest.is_file():
-            problems.append(PackageProblem(tagmanifest.name, "missing tag manifest"))
-            continue
-        for line in tagmanifest.read_text(encoding="utf-8").splitlines():
-            digest, _, name = line.partition("  ")
-            target = root / name.strip()
-            if not target.is_file():
-                problems.append(PackageProblem(name.strip(), "tag file missing"))
-            elif hashlib.new(alg, target.read_bytes()).hexdigest() != digest.strip():
-                problems.append(PackageProblem(name.strip(), f"tag file {alg} mismatch"))
-    present = {str(path.relative_to(root)) for path in (root / "data").rglob("*") if path.is_file()}
+        name = f"tagmanifest-{alg}.txt"
+        entries = _read_manifest(root, name, payload=False, problems=problems)
+        for tag_name, digest in sorted((entries or {}).items()):
+            if member_problem(root, tag_name, payload=False) == MISSING:
+                problems.append(PackageProblem(tag_name, "tag file missing"))
+                continue
+            with open_member(root, tag_name, payload=False) as stream:
+                if _digest(stream, [alg])[alg] != digest:
+                    problems.append(PackageProblem(tag_name, f"tag file {alg} mismatch"))
+    present = _payload_on_disk(root, problems)
     for path in sorted(present - set(listed)):
         problems.append(PackageProblem(path, "file not listed in the manifests"))
     actual: dict[str, str] = {}
     for path, expected in sorted(listed.items()):
-        target = root / path
-        if not target.is_file():
+        if member_problem(root, path, payload=True) == MISSING:
             problems.append(PackageProblem(path, "listed in the manifest but missing"))
             continue
-        digests = {alg: hashlib.new(alg) for alg in expected}
-        with target.open("rb") as stream:
-            while chunk := stream.read(CHUNK):
-                for digest in digests.values():
-                    digest.update(chunk)
+        if path not in present:
+            continue  # a link or a device: already named by the walk
+        with open_member(root, path) as stream:
+            digests = _digest(stream, list(expected))
         for alg, digest in digests.items():
-            if digest.hexdigest() != expected[alg]:
+            if digest != expected[alg]:
                 problems.append(PackageProblem(path, f"{alg} mismatch: content changed"))
-        actual[path] = digests.get("sha256", hashlib.sha256()).hexdigest()
-    for metadata in sorted((root / "data").rglob("van-ban.xml")):
-        problems += _check_document(root, metadata, actual, revalidate)
+        actual[path] = digests.get("sha256", "")
+    if problems:
+        return problems  # metadata is read only from a bag whose every file checked out
+    trusted = {path for path, digests in listed.items() if len(digests) == len(ALGORITHMS)}
+    for path in sorted(trusted):
+        if path.endswith(".xml") and (problem := _xml_problem(root, path)):
+            problems.append(problem)
+        elif path.endswith(".json"):
+            try:
+                json.loads((root / path).read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, ValueError, RecursionError) as error:
+                problems.append(PackageProblem(path, f"not valid JSON: {error}"))
+    if problems:
+        return problems
+    for path in sorted(p for p in trusted if p.endswith("/van-ban.xml")):
+        problems += _check_document(root, path, actual, trusted, revalidate)
     return problems
 
 
+def _digest(stream: IO[bytes], algorithms: list[str]) -> dict[str, str]:
+    digests = {alg: hashlib.new(alg) for alg in algorithms}
+    while chunk := stream.read(CHUNK):
+        for digest in digests.values():
+            digest.update(chunk)
+    return {alg: digest.hexdigest() for alg, digest in digests.items()}
+
+
 def _check_document(
-    root: Path, metadata: Path, actual: dict[str, str], revalidate: bool
+    root: Path, relative: str, actual: dict[str, str], trusted: set[str], revalidate: bool
 ) -> list[PackageProblem]:
+    """Each ``<File>`` of a document's metadata names a file of its own folder that both
+    manifests list, and its SHA256 matches."""
     problems = []
-    relative = str(metadata.relative_to(root))
-    try:
-        element = ET.parse(metadata).getroot()
-    except ET.ParseError as error:
-        return [PackageProblem(relative, f"metadata is not valid XML: {error}")]
-    folder = metadata.parent
-    report_path = folder / "chu-ky.json"
-    exported = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else {}
+    element = read_xml(root / relative)
+    folder = relative.removesuffix("van-ban.xml")
+    report_path = f"{folder}chu-ky.json"
+    exported = (
+        json.loads((root / report_path).read_text(encoding="utf-8"))
+        if report_path in trusted
+        else {}
+    )
     for item in element.iter("File"):
-        path = f"data/{item.findtext('Path')}"
-        if actual.get(path) and actual[path] != item.findtext("SHA256"):
+        named = (item.findtext("Path") or "").strip()
+        path = f"data/{named}"
+        if not named:
+            problems.append(PackageProblem(relative, "a <File> has no <Path>"))
+            continue
+        reason = member_problem(root, path, payload=True)
+        if reason is not None and reason != MISSING:
+            problems.append(PackageProblem(named, f"{reason} (<Path> in {relative})"))
+            continue
+        if not path.startswith(folder) or path not in trusted:
+            problems.append(
+                PackageProblem(
+                    named, f"<Path> in {relative} is not a listed file of the document's folder"
+                )
+            )
+            continue
+        if actual.get(path) != (item.findtext("SHA256") or "").strip():
             problems.append(PackageProblem(path, "metadata SHA256 does not match the file"))
-        if (
-            revalidate
-            and item.get("role") == "main"
-            and path.endswith(".pdf")
-            and (root / path).is_file()
-        ):
-            problems += _revalidate(root / path, path, exported.get("verdict"))
+        if revalidate and item.get("role") == "main" and path.endswith(".pdf"):
+            verdict = exported.get("verdict") if isinstance(exported, dict) else None
+            problems += _revalidate(root / path, path, verdict)
     return problems
 
 

@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from edoc.audit.services import record
 from edoc.db import utcnow
-from edoc.documents.access import can_see, get_visible_document
+from edoc.documents.access import can_see, get_visible_document, visible
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
-from edoc.errors import AppError, Conflict, NotFound
+from edoc.errors import AppError, Conflict, Forbidden, NotFound
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.timeutil import to_local
@@ -202,9 +202,60 @@ def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossie
     return dossier
 
 
+def visible_counts(dossier_ids: list[int], user: User) -> dict[int, int]:
+    """Per dossier, how many of its documents ``user`` may see (counted in the query, through
+    the one rule of ``documents.access``, so a count never betrays a secret document)."""
+    if not dossier_ids:
+        return {}
+    query = (
+        select(DossierDocument.dossier_id, func.count())
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(DossierDocument.dossier_id.in_(dossier_ids))
+        .group_by(DossierDocument.dossier_id)
+    )
+    counts = {row[0]: row[1] for row in db.session.execute(visible(query, user))}
+    return {dossier_id: counts.get(dossier_id, 0) for dossier_id in dossier_ids}
+
+
+def above_clearance(dossiers: list[Dossier], user: User) -> int:
+    """How many documents filed in ``dossiers`` ``user`` may not see."""
+    filed = sum(len(dossier.entries) for dossier in dossiers)
+    return filed - sum(visible_counts([d.id for d in dossiers], user).values())
+
+
+def check_within_clearance(dossiers: list[Dossier], user: User) -> None:
+    """A package, its transfer list or its download holds every document of its dossiers, so it
+    is refused whole when one of them is above the user's clearance. Leaving those documents out
+    instead would hand over an archive that says it is complete and is not; the count tells the
+    archivist why, and whom to ask (someone with the clearance)."""
+    hidden = above_clearance(dossiers, user)
+    if hidden:
+        raise Forbidden(
+            "above_clearance",
+            _(
+                "Có %(n)s văn bản trong các hồ sơ đã chọn có độ mật cao hơn quyền tiếp cận "
+                "của bạn; không thể xuất, tải hoặc nộp lưu các hồ sơ này. Người có quyền tiếp "
+                "cận phù hợp cần thực hiện việc này.",
+                n=hidden,
+            ),
+        )
+
+
+def check_may_export(dossiers: list[Dossier], user: User | None) -> None:
+    """Who may receive an archive package: an active archivist cleared for every document in it.
+    Checked when the export is asked for, again when it runs, and again at download, since a
+    role or clearance can be withdrawn in between."""
+    if user is None or not user.active or not user.has_role(Role.ARCHIVIST):
+        raise Forbidden("forbidden", _("Chỉ cán bộ lưu trữ được xuất gói lưu trữ."))
+    if not dossiers or any(d.status == DossierStatus.OPEN for d in dossiers):
+        raise Conflict("dossier_not_closed", _("Chỉ xuất được hồ sơ đã đóng."))
+    check_within_clearance(dossiers, user)
+
+
 def transfer(dossier_ids: list[int], actor: User) -> list[Dossier]:
-    """Hand closed dossiers to the agency archive."""
+    """Hand closed dossiers to the agency archive (its transfer list counts every document)."""
     dossiers = [get(i) for i in dossier_ids]
+    check_within_clearance(dossiers, actor)
     not_closed = [d.code for d in dossiers if d.status != DossierStatus.CLOSED]
     if not_closed:
         raise Conflict(
@@ -232,12 +283,6 @@ def due_for_transfer(today_year: int) -> list[Dossier]:
 
 def arrival_info(document: Document) -> IncomingDocument | None:
     return db.session.get(IncomingDocument, document.id)
-
-
-def count_documents(dossier_id: int) -> int:
-    return (
-        db.session.scalar(select(func.count()).where(DossierDocument.dossier_id == dossier_id)) or 0
-    )
 
 
 def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dossier:

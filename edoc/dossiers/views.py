@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from edoc.audit.services import record, record_security_event
 from edoc.auth import login_required, roles_required
 from edoc.db import utcnow
+from edoc.documents.access import can_see
 from edoc.dossiers import services
 from edoc.dossiers.models import Dossier, DossierStatus
-from edoc.errors import AppError
+from edoc.dossiers.tasks import export_task
+from edoc.errors import AppError, Conflict, NotFound
 from edoc.extensions import db
 from edoc.jobs import services as jobs
 from edoc.search.services import SearchParams, search_documents
@@ -73,6 +76,7 @@ def dossier_list() -> Any:
     return render_template(
         "dossiers/list.html",
         dossiers=dossiers,
+        counts=services.visible_counts([d.id for d in dossiers], current_user),
         year=year,
         keepers=archivists,
         due=services.due_for_transfer(_this_year()),
@@ -99,11 +103,12 @@ def dossier_detail(dossier_id: int) -> Any:
         found = search_documents(current_user, SearchParams(q=q, per_page=50, facets=()))
         filed = {e.document_id for e in dossier.entries}
         candidates = [row.document for row in found.rows if row.document.id not in filed]
-    visible = [e for e in dossier.entries if e.document.secrecy <= current_user.clearance]
+    visible = [e for e in dossier.entries if can_see(current_user, e.document)]
     return render_template(
         "dossiers/detail.html",
         dossier=dossier,
         entries=visible,
+        all_visible=len(visible) == len(dossier.entries),
         candidates=candidates,
         q=q,
         Status=DossierStatus,
@@ -196,20 +201,25 @@ def dossier_transfer() -> Any:
 @bp.route("/export", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_export() -> Any:
-    from edoc.audit.services import record
-    from edoc.dossiers.tasks import export_task
-
     ids = [int(v) for v in request.form.getlist("dossier_ids") if v.isdigit()]
-    dossiers = [services.get(i) for i in ids]
-    if not dossiers or any(d.status == DossierStatus.OPEN for d in dossiers):
-        flash(_("Chỉ xuất được hồ sơ đã đóng."), "error")
+    try:
+        dossiers = [services.get(i) for i in ids]
+        services.check_may_export(dossiers, current_user)
+    except AppError as error:
+        if error.code == "above_clearance":
+            record_security_event(
+                "archive.export_refused",
+                details={"dossier_ids": ids, "reason": error.code},
+                actor=current_user,
+            )
+        flash(error.message, "error")
         return redirect(request.referrer or url_for("dossiers.dossier_list"))
     job = jobs.create_job("export", {"dossier_ids": ids}, current_user.id)
     record(
         "archive.export_started", object_type="job", object_id=job.id, details={"dossier_ids": ids}
     )
     db.session.commit()
-    export_task(job.id, ids)
+    export_task(job.id, ids, current_user.id)
     return redirect(url_for("dossiers.job_page", job_id=job.id))
 
 
@@ -217,6 +227,21 @@ def dossier_export() -> Any:
 @login_required
 def job_page(job_id: str) -> Any:
     return render_template("dossiers/job.html", job=jobs.get_job(job_id, current_user.id))
+
+
+@bp.route("/jobs/<job_id>/download")
+@roles_required(Role.ARCHIVIST)
+def job_download(job_id: str) -> Any:
+    """The finished package, to the archivist who asked for it, if they may still see all of it."""
+    job = jobs.get_job(job_id, current_user.id)
+    if job.kind != "export" or job.created_by_id != current_user.id:
+        raise NotFound("job_not_found", _("Không tìm thấy tác vụ."))
+    if job.status != "done" or not job.result or "path" not in job.result:
+        raise Conflict("job_not_done", _("Tác vụ chưa hoàn thành."))
+    services.check_may_export([services.get(i) for i in job.params["dossier_ids"]], current_user)
+    return send_file(
+        job.result["path"], as_attachment=True, download_name=f"goi-luu-tru-{job.id[:8]}.zip"
+    )
 
 
 def dashboard_items(user: User) -> list[Any]:

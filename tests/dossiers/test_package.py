@@ -56,7 +56,9 @@ def closed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
 
 
 def _export(app: Flask, out: Path) -> None:
-    result = app.test_cli_runner().invoke(cli, ["export", "--dossier", "05.TH", "--out", str(out)])
+    result = app.test_cli_runner().invoke(
+        cli, ["export", "--dossier", "05.TH", "--out", str(out), "--as", "luutru"]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -206,8 +208,12 @@ def test_export_import_export_gives_the_same_manifests(
     assert result.exit_code == 0, result.output
     assert "imported 1 dossiers, 2 documents" in result.output
     second = tmp_path / "lan-2"
+    with other.app_context():
+        from edoc.demo import create_demo_agency
+
+        create_demo_agency("mat-khau-khac")
     exported = other.test_cli_runner().invoke(
-        cli, ["export", "--dossier", "05.TH", "--out", str(second)]
+        cli, ["export", "--dossier", "05.TH", "--out", str(second), "--as", "luutru"]
     )
     assert exported.exit_code == 0, exported.output
     for name in ("manifest-sha256.txt", "manifest-sha512.txt"):
