@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from edoc.audit.services import Operator
 from edoc.extensions import db
 
 
@@ -54,6 +55,7 @@ def export_command(codes: tuple[str, ...], year: int | None, out: Path) -> None:
         )
     record(
         "archive.exported",
+        actor=Operator.cli("edoc export"),
         details={"dossiers": [d.code for d in dossiers], "files": len(bag.payload)},
     )
     db.session.commit()
@@ -86,7 +88,7 @@ def import_package_command(path: Path) -> None:
     from edoc.errors import AppError
 
     try:
-        dossiers = import_package(path)
+        dossiers = import_package(path, Operator.cli("edoc import-package"))
     except AppError as error:
         db.session.rollback()
         click.echo(f"import refused: {error.message}", err=True)

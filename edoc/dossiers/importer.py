@@ -19,7 +19,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from edoc.audit.services import record
+from edoc.audit.services import Actor, record
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.dossiers.package import NOT_CHECKED, verify_package
@@ -43,7 +43,7 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def import_package(root: Path) -> list[Dossier]:
+def import_package(root: Path, actor: Actor) -> list[Dossier]:
     problems = verify_package(root, revalidate=False)
     if problems:
         raise AppError(
@@ -56,7 +56,7 @@ def import_package(root: Path) -> list[Dossier]:
     dossiers = []
     for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
         dossiers.append(_import_dossier(root, dossier_xml, types_by_name))
-    record("archive.imported", details={"dossiers": [d.code for d in dossiers]})
+    record("archive.imported", actor=actor, details={"dossiers": [d.code for d in dossiers]})
     db.session.commit()
     return dossiers
 
