@@ -18,11 +18,12 @@ import hmac
 import json
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from edoc.audit.models import GENESIS_HASH, KEYED_HMAC, LEGACY_SHA256, AuditEvent, AuditHead
 from edoc.db import utcnow
@@ -264,3 +265,67 @@ def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
         yield from batch
         last_seq = batch[-1].seq
         db.session.expunge_all()
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    rows: int
+    legacy_seq: int
+    legacy_head: str
+
+
+def rekey(actor: Actor) -> Rekeyed:
+    """Re-seal, once, a chain begun before the audit key existed (``edoc audit rekey``).
+
+    Why re-seal rather than keep the old rows as they are: a plain SHA-256 row can be recomputed
+    by anyone with write access, so a chain that still accepts them protects nothing before the
+    first keyed row; and one uniform chain means ``verify`` needs no "trusted until" boundary an
+    attacker could move. The old chain is checked first (a broken one is reported, never
+    re-sealed), and its length and head are kept in the ``audit.rekeyed`` entry (and in the
+    first signed checkpoint), so the pre-key state stays provable.
+    """
+    key = audit_key()
+    db.session.execute(  # the head row's lock keeps appends out until this commits
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
+    )
+    expected_prev, expected_seq, legacy_head = GENESIS_HASH, 1, GENESIS_HASH
+    for event in _iter_events(1000):
+        ok = event.hash == compute_hash(event, key)
+        if event.seq != expected_seq or event.prev_hash != expected_prev or not ok:
+            raise ValueError(f"the audit chain is broken at row seq={event.seq}; not re-sealed")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+        legacy_head = event.hash
+    legacy_seq = expected_seq - 1
+    with _append_only_suspended():
+        previous, rows = GENESIS_HASH, 0
+        for event in _iter_events(1000):
+            event.prev_hash = previous
+            event.hash_version = KEYED_HMAC
+            event.hash = compute_hash(event, key)
+            previous = event.hash
+            rows += 1
+            db.session.flush()
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous))
+    record(
+        "audit.rekeyed",
+        actor=actor,
+        details={"rows": rows, "legacy_seq": legacy_seq, "legacy_sha256_head": legacy_head},
+    )
+    return Rekeyed(rows, legacy_seq, legacy_head)
+
+
+@contextmanager
+def _append_only_suspended() -> Iterator[None]:
+    """Lift the append-only triggers for this transaction only (re-sealing rewrites rows)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+        yield
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change"))
+        return
+    name = "audit_events_no_update"
+    definition = db.session.scalar(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"), {"n": name}
+    )
+    db.session.execute(text(f"DROP TRIGGER {name}"))
+    yield
+    db.session.execute(text(definition))
