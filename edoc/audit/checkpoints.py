@@ -99,13 +99,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = None) -> Path | None:
     """Sign and write the chain's current head; None when nothing was appended since the last
     checkpoint (or the log is empty)."""
-    legacy_rows = db.session.scalar(
-        select(func.count()).where(AuditEvent.hash_version != KEYED_HMAC)
-    )
-    if legacy_rows:
-        raise LegacyRowsPresent(
-            f"{legacy_rows} audit rows predate the audit key: run `edoc audit rekey` first"
-        )
+    _refuse_legacy_rows()
     head = db.session.get(AuditHead, 1)
     db.session.refresh(head)
     if head.seq == 0:
@@ -141,9 +135,20 @@ def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = N
     return path
 
 
+def _refuse_legacy_rows() -> None:
+    legacy_rows = db.session.scalar(
+        select(func.count()).where(AuditEvent.hash_version != KEYED_HMAC)
+    )
+    if legacy_rows:
+        raise LegacyRowsPresent(
+            f"{legacy_rows} audit rows predate the audit key: run `edoc audit rekey` first"
+        )
+
+
 def take_checkpoint(signer: CheckpointSigner, actor: Actor) -> Path | None:
     """Audit who asked, then write a checkpoint covering that entry too; nothing (no entry, no
     file) when no row was appended since the last checkpoint. Commits."""
+    _refuse_legacy_rows()
     directory = checkpoint_dir()
     files = _checkpoint_files(directory)
     head = db.session.get(AuditHead, 1)
