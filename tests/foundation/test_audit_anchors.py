@@ -217,3 +217,21 @@ def test_rekey_reseals_a_chain_made_before_the_key(agency_app: Flask) -> None:
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "4 rows verified" in result.output
+
+
+def test_audit_key_settings(tmp_path: Path) -> None:
+    from edoc.config import ConfigError, Settings
+
+    base = {"EDOC_DATA_DIR": str(tmp_path)}
+    with pytest.raises(ConfigError, match="EDOC_AUDIT_KEY: at least 32"):
+        Settings.from_env(base | {"EDOC_AUDIT_KEY": "short"})
+    with pytest.raises(ConfigError, match="EDOC_AUDIT_KEY_FILE: cannot read"):
+        Settings.from_env(base | {"EDOC_AUDIT_KEY_FILE": str(tmp_path / "missing")})
+    key_file = tmp_path / "kept-elsewhere"
+    key_file.write_text("k" * 48 + "\n")
+    settings = Settings.from_env(base | {"EDOC_AUDIT_KEY_FILE": str(key_file)})
+    assert settings.audit_hmac_key() == b"k" * 48
+    assert not (tmp_path / "audit_key").exists()  # no key of its own beside the named one
+    generated = Settings.from_env(base).audit_hmac_key()
+    assert len(generated) == 64 and (tmp_path / "audit_key").stat().st_mode & 0o777 == 0o600
+    assert Settings.from_env(base).audit_hmac_key() == generated  # kept across restarts
