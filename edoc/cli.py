@@ -67,18 +67,76 @@ def audit() -> None:
 @audit.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check every row of the audit chain; exit 1 naming the first broken row."""
+    """Check every row's keyed hash and every signed checkpoint; exit 1 naming what broke."""
+    from edoc.audit.checkpoints import verify_checkpoints
     from edoc.audit.services import verify_chain
 
     checked, problem = verify_chain()
-    if problem is None:
-        click.echo(f"audit log intact: {checked} rows verified")
+    anchors = verify_checkpoints()
+    if problem is None and not anchors.problems:
+        click.echo(
+            f"audit log intact: {checked} rows verified, "
+            f"{anchors.checked} signed checkpoints match (last at seq {anchors.last_seq})"
+        )
+        if not anchors.checked:
+            click.echo("warning: no checkpoint yet: run `edoc audit checkpoint`")
         return
-    where = f"row seq={problem.seq}" + (f" (id={problem.event_id})" if problem.event_id else "")
-    click.echo(
-        f"audit log BROKEN at {where}: {problem.reason}; {checked} rows before it are intact"
-    )
+    if problem is not None:
+        where = f"row seq={problem.seq}" + (f" (id={problem.event_id})" if problem.event_id else "")
+        click.echo(
+            f"audit log BROKEN at {where}: {problem.reason}; {checked} rows before it are intact"
+        )
+    for anchor in anchors.problems:
+        click.echo(f"audit log BROKEN: {anchor.reason}")
     sys.exit(1)
+
+
+@audit.command("checkpoint")
+@with_appcontext
+def audit_checkpoint() -> None:
+    """Sign the chain's head with the agency key and write it outside the database."""
+    from edoc.audit.checkpoints import (
+        LegacyRowsPresent,
+        agency_checkpoint_signer,
+        take_checkpoint,
+    )
+    from edoc.audit.services import Operator
+    from edoc.errors import AppError
+
+    try:
+        path = take_checkpoint(agency_checkpoint_signer(), Operator.cli("edoc audit checkpoint"))
+    except (AppError, LegacyRowsPresent) as error:
+        raise click.ClickException(str(getattr(error, "message", error))) from None
+    click.echo(f"checkpoint written: {path}" if path else "no new audit rows since the last one")
+
+
+@audit.command("rekey")
+@with_appcontext
+def audit_rekey() -> None:
+    """Once, after upgrading: check the pre-key chain, re-seal it with the audit key and anchor
+    its old head in a signed checkpoint."""
+    from edoc.audit.checkpoints import agency_checkpoint_signer, write_checkpoint
+    from edoc.audit.services import Operator, rekey
+    from edoc.errors import AppError
+    from edoc.extensions import db
+
+    try:
+        signer = agency_checkpoint_signer()
+    except AppError as error:
+        signer = None
+        click.echo(f"warning: {error.message} The old head is kept in the audit log only.")
+    try:
+        done = rekey(Operator.cli("edoc audit rekey"))
+    except ValueError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    legacy = {"seq": done.legacy_seq, "sha256_head": done.legacy_head}
+    path = write_checkpoint(signer, legacy=legacy) if signer else None
+    click.echo(
+        f"re-sealed {done.rows} rows (old chain: {done.legacy_seq} rows, head {done.legacy_head})"
+        + (f"; checkpoint {path}" if path else "")
+    )
 
 
 @cli.command("verify-pdf")

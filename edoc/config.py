@@ -6,6 +6,7 @@ to read a traceback to find a typo in a unit file.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -102,6 +103,13 @@ class Settings:
     tsa_url: str = ""
     signer_url: str = "http://127.0.0.1:8787"
     place_name: str = "Demo"  # địa danh on the date line of issued documents
+    #: The audit chain's HMAC key (EDOC_AUDIT_KEY), or the file holding it (EDOC_AUDIT_KEY_FILE);
+    #: neither set: ``<data_dir>/audit_key``, generated on first use with mode 0600.
+    audit_key: str = ""
+    audit_key_file: Path | None = None
+    #: Where signed checkpoints of the audit chain are written (never inside the database).
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_minutes: int = 60
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -138,7 +146,31 @@ class Settings:
             tsa_url=get("EDOC_TSA_URL", ""),
             signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
             place_name=get("EDOC_PLACE_NAME", "Demo"),
+            audit_key=get("EDOC_AUDIT_KEY", "", _as_audit_key),
+            audit_key_file=get("EDOC_AUDIT_KEY_FILE", "", _as_audit_key_file),
+            audit_checkpoint_dir=Path(
+                env.get("EDOC_AUDIT_CHECKPOINT_DIR", data_dir / "audit-checkpoints")
+            ).resolve(),
+            audit_checkpoint_minutes=get(
+                "EDOC_AUDIT_CHECKPOINT_MINUTES", "60", lambda n, r: _as_int(n, r, 1, 1440)
+            ),
         )
+
+    def audit_hmac_key(self) -> bytes:
+        """The key the audit chain is sealed with; it must never live in the database.
+
+        Losing or changing it makes every keyed row fail ``edoc audit verify``: back it up with
+        the database, apart from it (whoever holds both can rewrite the chain undetected until
+        the next signed checkpoint is compared).
+        """
+        if self.audit_key:
+            return self.audit_key.encode()
+        if self.audit_key_file is not None:
+            return _read_audit_key(self.audit_key_file)
+        return _persistent_audit_key(self.data_dir / "audit_key")
+
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
 
     def trust_roots(self) -> list[Path]:
         """Certificates (PEM or DER) of the CAs whose signatures this installation trusts."""
@@ -167,6 +199,52 @@ class Settings:
             "OPENAPI_JSON_PATH": "openapi.json",
             "EDOC": self,
         }
+
+
+AUDIT_KEY_MIN_LENGTH = 32
+
+
+def _as_audit_key(name: str, raw: str) -> str:
+    if raw and len(raw.strip()) < AUDIT_KEY_MIN_LENGTH:
+        raise ConfigError(f"{name}: at least {AUDIT_KEY_MIN_LENGTH} characters are needed")
+    return raw.strip()
+
+
+def _as_audit_key_file(name: str, raw: str) -> Path | None:
+    """A named key file must exist: silently making a new key would orphan the whole chain."""
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ConfigError(f"{name}: cannot read {path}: {error.strerror}") from None
+    if len(key) < AUDIT_KEY_MIN_LENGTH:
+        raise ConfigError(f"{name}: {path} must hold at least {AUDIT_KEY_MIN_LENGTH} characters")
+    return path
+
+
+@functools.cache
+def _read_audit_key(path: Path) -> bytes:
+    return path.read_text(encoding="utf-8").strip().encode()
+
+
+def _persistent_audit_key(path: Path) -> bytes:
+    """Created once, readable only by the service account. Written aside and hard-linked into
+    place, so two processes starting together can neither make two keys nor read a half one."""
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return _read_audit_key(path)
 
 
 def _persistent_secret(data_dir: Path) -> str:

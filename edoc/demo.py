@@ -12,6 +12,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from edoc.audit.services import Operator
 from edoc.extensions import db
 from edoc.users import services
 from edoc.users.models import Clearance, Role, User
@@ -54,9 +55,12 @@ DEMO_USERS = [
 
 
 def create_demo_agency(password: str) -> None:
+    operator = Operator.cli("edoc demo")
     units: dict[str, int] = {}
     for code, name, parent in DEMO_UNITS:
-        unit = services.create_unit(code=code, name=name, parent_id=units.get(parent or ""))
+        unit = services.create_unit(
+            code=code, name=name, parent_id=units.get(parent or ""), actor=operator
+        )
         units[code] = unit.id
     for demo in DEMO_USERS:
         services.create_user(
@@ -67,6 +71,7 @@ def create_demo_agency(password: str) -> None:
             roles=demo.roles,
             unit_id=units[demo.unit],
             clearance=demo.clearance,
+            actor=operator,
         )
 
 

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from edoc import demo_documents as layout
-from edoc.audit.services import record
+from edoc.audit.services import Operator, record
 from edoc.demo_keys import DemoKeys
 from edoc.documents import files
 from edoc.documents.models import Document
@@ -685,6 +685,7 @@ def steps(
     """
     rng = random.Random(2026)
     cast = _cast()
+    demo_operator = Operator.cli("edoc demo")
     today = datetime.now(local_zone()).date()
     start = date(today.year, 1, 2)
     span = max((today - start).days, 1)
@@ -840,7 +841,12 @@ def steps(
             organization = Organization(code=code, name=name, internal=False)
             db.session.add(organization)
             db.session.flush()
-            record("organization.created", object_type="organization", object_id=organization.id)
+            record(
+                "organization.created",
+                actor=demo_operator,
+                object_type="organization",
+                object_id=organization.id,
+            )
         db.session.commit()
 
     def leader_signs() -> None:
@@ -873,7 +879,7 @@ def steps(
             names["Sở Tài chính tỉnh Demo"],
             names["UBND huyện Bình An"],
         ]
-        sending.send(outgoing.get_outgoing(document_id, cast.clerk), targets)
+        sending.send(outgoing.get_outgoing(document_id, cast.clerk), targets, cast.clerk)
         db.session.commit()
         if position == RECALLED_INDEX:
             outgoing.recall(document_id, cast.clerk, RECALL_REASON)

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -102,9 +103,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:
-        from edoc.audit.services import record_security_event
+        from edoc.audit.services import Anonymous, record_security_event
 
-        record_security_event("security.csrf_rejected", details={"path": request.path})
+        signed_in = current_user and current_user.is_authenticated
+        actor = current_user._get_current_object() if signed_in else Anonymous()
+        record_security_event("security.csrf_rejected", actor=actor, details={"path": request.path})
         return render_error(
             "csrf_failed",
             _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang."),

@@ -105,7 +105,7 @@ def fsck_command(as_json: bool, grace_hours: int) -> None:
 @with_appcontext
 def gc_command(grace_hours: int, dry_run: bool) -> None:
     """Delete orphaned blobs (no row refers to them and they are older than the grace period)."""
-    from edoc.audit.services import record
+    from edoc.audit.services import Operator, record
 
     report = fsck(timedelta(hours=grace_hours))
     store = blob_store()
@@ -118,7 +118,7 @@ def gc_command(grace_hours: int, dry_run: bool) -> None:
             store.delete(sha256, unreferenced=True)
         removed += 1
     if not dry_run and removed:
-        record("storage.gc", details={"removed": removed})
+        record("storage.gc", actor=Operator.cli("edoc gc"), details={"removed": removed})
         db.session.commit()
     click.echo(f"{'would remove' if dry_run else 'removed'} {removed} orphaned blobs")
 

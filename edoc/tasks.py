@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from edoc.audit.tasks import checkpoint_periodically, checkpoint_task
 from edoc.dossiers.tasks import export_task
 from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
-__all__ = ["drain_periodically", "drain_task", "export_task", "extract_text_task"]
+__all__ = [
+    "checkpoint_periodically",
+    "checkpoint_task",
+    "drain_periodically",
+    "drain_task",
+    "export_task",
+    "extract_text_task",
+]

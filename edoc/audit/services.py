@@ -1,33 +1,101 @@
 """Writing and verifying the audit chain.
 
-A row's hash covers its content and the previous row's hash, so altering or deleting any row
-breaks every later link; ``verify_chain`` names the first row where that happens.
+Every entry names who acted: ``record(action, actor=…)`` has no default and accepts exactly one
+of the three kinds of :data:`Actor`, so an entry can never silently say "system".
+
+A row's hash covers its content and the previous row's hash, keyed with a secret held outside
+the database (HMAC-SHA256, :func:`compute_hash`): altering, inserting or deleting any row breaks
+every later link, and someone who can write to the database but lacks the key cannot recompute
+the chain. ``verify_chain`` names the first row where a link breaks; signed checkpoints
+(:mod:`edoc.audit.checkpoints`) anchor the chain outside the database as well.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import hmac
 import json
+import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import has_request_context, request
-from flask_login import current_user
-from sqlalchemy import select, update
+from flask import current_app, has_request_context, request
+from sqlalchemy import select, text, update
 
-from edoc.audit.models import GENESIS_HASH, AuditEvent, AuditHead
+from edoc.audit.models import GENESIS_HASH, KEYED_HMAC, LEGACY_SHA256, AuditEvent, AuditHead
 from edoc.db import utcnow
 from edoc.extensions import db
+from edoc.users.models import User
 
 SECRET_KEYS = {"password", "pin", "token", "secret"}
+
+
+def os_login() -> str:
+    """The person at the terminal: ``SUDO_USER`` when the command runs under sudo, else the
+    login of the process (the service account, for the worker)."""
+    sudo_user = os.environ.get("SUDO_USER", "").strip()
+    if sudo_user:
+        return sudo_user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (a container running as a bare uid)
+        return f"uid {os.getuid()}"
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who acted when no signed-in user did: the command or background task, and the operator.
+
+    Pass it as ``record(..., actor=Operator(...))`` (or to a service that takes ``actor``) for
+    work done outside a web request:
+
+    - a command run by a person: ``Operator.cli("edoc import-package")`` — the OS login that ran
+      it is taken from ``SUDO_USER`` or the process (:func:`os_login`);
+    - a background task: ``Operator.task("exchange.dispatch", on_behalf_of=user)`` — the user
+      who asked for the work, when one did (look them up by the id the task was given);
+    - anything else: ``Operator(command="…", operator="…", on_behalf_of=…)``.
+
+    Inside a web request pass the signed-in ``User`` itself, never an Operator. The entry shows
+    the user ``on_behalf_of`` (or else the operator) as the actor, with the command beside it.
+    """
+
+    command: str
+    operator: str = ""
+    on_behalf_of: User | None = None
+
+    def __post_init__(self) -> None:
+        if not self.command.strip():
+            raise ValueError("an Operator must name its command or task")
+
+    @classmethod
+    def cli(cls, command: str, on_behalf_of: User | None = None) -> Operator:
+        return cls(command=command, operator=os_login(), on_behalf_of=on_behalf_of)
+
+    @classmethod
+    def task(cls, name: str, on_behalf_of: User | None = None) -> Operator:
+        return cls(command=f"task {name}", operator=os_login(), on_behalf_of=on_behalf_of)
+
+
+@dataclass(frozen=True)
+class Anonymous:
+    """A web request by nobody signed in (a failed login, a rejected token or CSRF check);
+    ``claimed_name`` is the account name the client gave, if any."""
+
+    claimed_name: str = ""
+
+
+#: The one argument every audit entry must be given.
+Actor = User | Operator | Anonymous
 
 
 def _canonical(value: dict[str, Any]) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def compute_hash(event: AuditEvent) -> str:
+def _payload(event: AuditEvent) -> dict[str, Any]:
     payload = {
         "seq": event.seq,
         "at": event.at.strftime("%Y-%m-%dT%H:%M:%S.%f"),
@@ -40,7 +108,25 @@ def compute_hash(event: AuditEvent) -> str:
         "details": event.details,
         "prev_hash": event.prev_hash,
     }
-    return hashlib.sha256(_canonical(payload).encode()).hexdigest()
+    if event.hash_version != LEGACY_SHA256:
+        payload |= {
+            "command": event.command,
+            "operator": event.operator,
+            "hash_version": event.hash_version,
+        }
+    return payload
+
+
+def audit_key() -> bytes:
+    return current_app.config["EDOC"].audit_hmac_key()
+
+
+def compute_hash(event: AuditEvent, key: bytes | None = None) -> str:
+    """The row's seal: HMAC-SHA256 under the audit key; plain SHA-256 for legacy rows only."""
+    data = _canonical(_payload(event)).encode()
+    if event.hash_version == LEGACY_SHA256:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key if key is not None else audit_key(), data, hashlib.sha256).hexdigest()
 
 
 def _scrub(details: dict[str, Any]) -> dict[str, Any]:
@@ -51,34 +137,38 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _request_actor() -> tuple[int | None, str, str]:
-    if not has_request_context():
-        return None, "system", ""
-    ip = request.remote_addr or ""
-    user = current_user if current_user and current_user.is_authenticated else None
-    from flask import g
-
-    user = getattr(g, "api_user", None) or user
-    if user is None:
-        return None, "", ip
-    return user.id, user.username, ip
+def _describe(actor: Actor) -> tuple[int | None, str, str, str]:
+    """``(actor_id, actor_name, command, operator)`` for the row."""
+    if isinstance(actor, User):
+        return actor.id, actor.username, "", ""
+    if isinstance(actor, Operator):
+        user = actor.on_behalf_of
+        if user is not None:
+            return user.id, user.username, actor.command, actor.operator
+        return None, actor.operator, actor.command, actor.operator
+    if isinstance(actor, Anonymous):
+        return None, actor.claimed_name, "", ""
+    raise TypeError(
+        f"audit actor must be a User, an Operator or Anonymous, not {type(actor).__name__}"
+    )
 
 
 def record(
     action: str,
     *,
+    actor: Actor,
     object_type: str = "",
     object_id: str | int = "",
     details: dict[str, Any] | None = None,
-    actor: Any = None,
-    actor_name: str | None = None,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (the caller commits)."""
-    actor_id, name, ip = _request_actor()
-    if actor is not None:
-        actor_id, name = actor.id, actor.username
-    if actor_name is not None:
-        name = actor_name
+    """Append one event in the caller's transaction (the caller commits).
+
+    ``actor`` is required: the signed-in ``User`` in a web request, an :class:`Operator` for a
+    command or task, :class:`Anonymous` for a request by nobody signed in.
+    """
+    actor_id, actor_name, command, operator = _describe(actor)
+    ip = (request.remote_addr or "") if has_request_context() else ""
+    key = audit_key()
     head = db.session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
@@ -89,24 +179,27 @@ def record(
         seq=head.seq,
         at=utcnow(),
         actor_id=actor_id,
-        actor_name=name,
+        actor_name=actor_name,
+        command=command,
+        operator=operator,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
         ip=ip,
         details=_scrub(details or {}),
         prev_hash=head.last_hash,
+        hash_version=KEYED_HMAC,
     )
-    event.hash = compute_hash(event)
+    event.hash = compute_hash(event, key)
     db.session.add(event)
     db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
     return event
 
 
-def record_security_event(action: str, **kwargs: Any) -> None:
+def record_security_event(action: str, *, actor: Actor, **kwargs: Any) -> None:
     """Record a refusal in its own transaction, so it is kept even though the request fails."""
     db.session.rollback()
-    record(action, **kwargs)
+    record(action, actor=actor, **kwargs)
     db.session.commit()
 
 
@@ -118,7 +211,12 @@ class ChainProblem:
 
 
 def verify_chain(batch_size: int = 1000) -> tuple[int, ChainProblem | None]:
-    """Walk the chain in order; return how many rows were checked and the first problem."""
+    """Walk the chain in order; return how many rows were checked and the first problem.
+
+    A row still sealed with the legacy plain SHA-256 is a problem too: anyone with write access
+    to the database could have recomputed it (``edoc audit rekey`` re-seals such rows once).
+    """
+    key = audit_key()
     expected_prev = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -131,8 +229,17 @@ def verify_chain(batch_size: int = 1000) -> tuple[int, ChainProblem | None]:
             return checked, ChainProblem(
                 event.seq, event.id, "prev_hash does not match the previous row"
             )
-        if compute_hash(event) != event.hash:
-            return checked, ChainProblem(event.seq, event.id, "content does not match its hash")
+        if event.hash_version != KEYED_HMAC:
+            return checked, ChainProblem(
+                event.seq,
+                event.id,
+                "row is not sealed with the audit key (legacy or downgraded hash; "
+                "run `edoc audit rekey` once after upgrading)",
+            )
+        if not hmac.compare_digest(compute_hash(event, key), event.hash):
+            return checked, ChainProblem(
+                event.seq, event.id, "content does not match its keyed hash"
+            )
         expected_prev = event.hash
         expected_seq += 1
         checked += 1
@@ -158,3 +265,67 @@ def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
         yield from batch
         last_seq = batch[-1].seq
         db.session.expunge_all()
+
+
+@dataclass(frozen=True)
+class Rekeyed:
+    rows: int
+    legacy_seq: int
+    legacy_head: str
+
+
+def rekey(actor: Actor) -> Rekeyed:
+    """Re-seal, once, a chain begun before the audit key existed (``edoc audit rekey``).
+
+    Why re-seal rather than keep the old rows as they are: a plain SHA-256 row can be recomputed
+    by anyone with write access, so a chain that still accepts them protects nothing before the
+    first keyed row; and one uniform chain means ``verify`` needs no "trusted until" boundary an
+    attacker could move. The old chain is checked first (a broken one is reported, never
+    re-sealed), and its length and head are kept in the ``audit.rekeyed`` entry (and in the
+    first signed checkpoint), so the pre-key state stays provable.
+    """
+    key = audit_key()
+    db.session.execute(  # the head row's lock keeps appends out until this commits
+        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
+    )
+    expected_prev, expected_seq, legacy_head = GENESIS_HASH, 1, GENESIS_HASH
+    for event in _iter_events(1000):
+        ok = event.hash == compute_hash(event, key)
+        if event.seq != expected_seq or event.prev_hash != expected_prev or not ok:
+            raise ValueError(f"the audit chain is broken at row seq={event.seq}; not re-sealed")
+        expected_prev, expected_seq = event.hash, expected_seq + 1
+        legacy_head = event.hash
+    legacy_seq = expected_seq - 1
+    with _append_only_suspended():
+        previous, rows = GENESIS_HASH, 0
+        for event in _iter_events(1000):
+            event.prev_hash = previous
+            event.hash_version = KEYED_HMAC
+            event.hash = compute_hash(event, key)
+            previous = event.hash
+            rows += 1
+            db.session.flush()
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous))
+    record(
+        "audit.rekeyed",
+        actor=actor,
+        details={"rows": rows, "legacy_seq": legacy_seq, "legacy_sha256_head": legacy_head},
+    )
+    return Rekeyed(rows, legacy_seq, legacy_head)
+
+
+@contextmanager
+def _append_only_suspended() -> Iterator[None]:
+    """Lift the append-only triggers for this transaction only (re-sealing rewrites rows)."""
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
+        yield
+        db.session.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change"))
+        return
+    name = "audit_events_no_update"
+    definition = db.session.scalar(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"), {"n": name}
+    )
+    db.session.execute(text(f"DROP TRIGGER {name}"))
+    yield
+    db.session.execute(text(definition))

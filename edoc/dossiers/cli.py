@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from edoc.audit.services import record, record_security_event
+from edoc.audit.services import Operator, record, record_security_event
 from edoc.dossiers.importer import import_package
 from edoc.dossiers.models import Dossier, DossierStatus
 from edoc.dossiers.package import PackageError, export_dossiers, verify_package
@@ -71,7 +71,7 @@ def export_command(codes: tuple[str, ...], year: int | None, out: Path, username
         record_security_event(
             "archive.export_refused",
             details={"dossiers": [d.code for d in dossiers], "reason": error.code},
-            actor=user,
+            actor=Operator.cli("edoc export", on_behalf_of=user),
         )
         raise click.ClickException(f"export refused: {error.message}") from None
     settings = current_app.config["EDOC"]
@@ -90,8 +90,8 @@ def export_command(codes: tuple[str, ...], year: int | None, out: Path, username
         raise click.ClickException(f"export failed, nothing written to {out}: {message}") from None
     record(
         "archive.exported",
+        actor=Operator.cli("edoc export", on_behalf_of=user),
         details={"dossiers": [d.code for d in dossiers], "files": len(bag.payload)},
-        actor=user,
     )
     db.session.commit()
     click.echo(
@@ -120,7 +120,7 @@ def import_package_command(path: Path) -> None:
     """Load a verified package: its dossiers, documents and files, exactly as exported."""
 
     try:
-        dossiers = import_package(path)
+        dossiers = import_package(path, Operator.cli("edoc import-package"))
     except AppError as error:
         db.session.rollback()
         click.echo(f"import refused: {error.message}", err=True)

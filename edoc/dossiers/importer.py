@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from edoc.audit.services import record
+from edoc.audit.services import Actor, record
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.dossiers.package import NOT_CHECKED, open_member, read_xml, verify_package
@@ -49,7 +49,7 @@ def _int(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def import_package(root: Path) -> list[Dossier]:
+def import_package(root: Path, actor: Actor) -> list[Dossier]:
     """Verify, check every field and clash, then write: a refusal leaves no blob and no row."""
     problems = verify_package(root, revalidate=False)
     if problems:
@@ -70,7 +70,7 @@ def import_package(root: Path) -> list[Dossier]:
         raise Conflict(
             "package_clash", _("Gói lưu trữ trùng với dữ liệu đã có; không nhập gì.")
         ) from error
-    record("archive.imported", details={"dossiers": [d.code for d in dossiers]})
+    record("archive.imported", actor=actor, details={"dossiers": [d.code for d in dossiers]})
     db.session.commit()
     return dossiers
 

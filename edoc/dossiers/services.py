@@ -63,7 +63,13 @@ def create(fields: DossierFields, actor: User) -> Dossier:
     )
     db.session.add(dossier)
     db.session.flush()
-    record("dossier.created", object_type="dossier", object_id=dossier.id, details={"code": code})
+    record(
+        "dossier.created",
+        actor=actor,
+        object_type="dossier",
+        object_id=dossier.id,
+        details={"code": code},
+    )
     db.session.commit()
     return dossier
 
@@ -91,7 +97,11 @@ def copy_list(from_year: int, to_year: int, actor: User) -> int:
             )
         )
         copied += 1
-    record("dossier.list_copied", details={"from": from_year, "to": to_year, "count": copied})
+    record(
+        "dossier.list_copied",
+        actor=actor,
+        details={"from": from_year, "to": to_year, "count": copied},
+    )
     db.session.commit()
     return copied
 
@@ -168,6 +178,7 @@ def add_documents(dossier_id: int, document_ids: list[int], actor: User) -> int:
         added += 1
     record(
         "dossier.documents_added",
+        actor=actor,
         object_type="dossier",
         object_id=dossier.id,
         details={"document_ids": list(document_ids), "added": added},
@@ -194,6 +205,7 @@ def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossie
     dossier.closed_at = utcnow()
     record(
         "dossier.closed",
+        actor=actor,
         object_type="dossier",
         object_id=dossier.id,
         details={"pages": dossier.page_count, "documents": len(dossier.entries)},
@@ -265,7 +277,7 @@ def transfer(dossier_ids: list[int], actor: User) -> list[Dossier]:
     for dossier in dossiers:
         dossier.status = DossierStatus.TRANSFERRED
         dossier.transferred_at = utcnow()
-        record("dossier.transferred", object_type="dossier", object_id=dossier.id)
+        record("dossier.transferred", actor=actor, object_type="dossier", object_id=dossier.id)
     db.session.commit()
     return dossiers
 
@@ -294,6 +306,7 @@ def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dos
     dossier.legal_hold_reason = reason.strip() if hold else ""
     record(
         "dossier.legal_hold_set" if hold else "dossier.legal_hold_lifted",
+        actor=actor,
         object_type="dossier",
         object_id=dossier.id,
         details={"reason": reason.strip()},
@@ -335,6 +348,7 @@ def dispose(dossier_id: int, decision: str, actor: User, today: date) -> Dossier
     dossier.disposal_decision = decision.strip()
     record(
         "dossier.disposed",
+        actor=actor,
         object_type="dossier",
         object_id=dossier.id,
         details={

@@ -210,13 +210,17 @@ def dossier_export() -> Any:
             record_security_event(
                 "archive.export_refused",
                 details={"dossier_ids": ids, "reason": error.code},
-                actor=current_user,
+                actor=current_user._get_current_object(),
             )
         flash(error.message, "error")
         return redirect(request.referrer or url_for("dossiers.dossier_list"))
     job = jobs.create_job("export", {"dossier_ids": ids}, current_user.id)
     record(
-        "archive.export_started", object_type="job", object_id=job.id, details={"dossier_ids": ids}
+        "archive.export_started",
+        actor=current_user._get_current_object(),
+        object_type="job",
+        object_id=job.id,
+        details={"dossier_ids": ids},
     )
     db.session.commit()
     export_task(job.id, ids, current_user.id)

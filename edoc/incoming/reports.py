@@ -100,6 +100,7 @@ def register_response(user: User, date_from: date, date_to: date, fmt: str) -> R
     table = build_register(user, date_from, date_to)
     record(
         "incoming.register_exported",
+        actor=user,
         details={"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
     )
     db.session.commit()

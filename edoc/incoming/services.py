@@ -143,6 +143,7 @@ def receive(
     db.session.flush()
     record(
         "incoming.received",
+        actor=actor,
         object_type="document",
         object_id=document.id,
         details={
@@ -154,12 +155,12 @@ def receive(
     )
     hold = fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
     if register_now and not hold:
-        _assign_arrival_number(incoming)
+        _assign_arrival_number(incoming, actor)
     db.session.commit()
     return incoming
 
 
-def _assign_arrival_number(incoming: IncomingDocument) -> None:
+def _assign_arrival_number(incoming: IncomingDocument, actor: User) -> None:
     year = to_local(incoming.received_at).year
     incoming.arrival_year = year
     incoming.arrival_number = next_number(incoming.register_id, year)
@@ -167,6 +168,7 @@ def _assign_arrival_number(incoming: IncomingDocument) -> None:
     incoming.document.status = IncomingStatus.REGISTERED
     record(
         "incoming.registered",
+        actor=actor,
         object_type="document",
         object_id=incoming.document_id,
         details={
@@ -210,11 +212,12 @@ def register(document_id: int, actor: User, override_reason: str = "") -> Incomi
             )
         record(
             "incoming.signature_override",
+            actor=actor,
             object_type="document",
             object_id=document_id,
             details={"reason": override_reason.strip(), "verdict": verdict},
         )
-    _assign_arrival_number(incoming)
+    _assign_arrival_number(incoming, actor)
     db.session.commit()
     return incoming
 
@@ -230,6 +233,7 @@ def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocu
     incoming.document.status = IncomingStatus.RETURNED
     record(
         "incoming.returned",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={"reason": incoming.return_reason, "sender": incoming.document.issuer_org},
@@ -254,6 +258,7 @@ def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
     incoming.document.status = IncomingStatus.PRESENTED
     record(
         "incoming.presented",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={"leader": leader.username},
@@ -331,6 +336,7 @@ def route(
     db.session.flush()
     record(
         "incoming.routed",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={
@@ -388,6 +394,7 @@ def report_progress(task_id: int, actor: User, text: str, done: bool = False) ->
             incoming.document.status = IncomingStatus.DONE
     record(
         "incoming.task_done" if done else "incoming.task_progress",
+        actor=actor,
         object_type="document",
         object_id=task.document_id,
         details={"task_id": task.id, "text": text.strip()},
@@ -456,6 +463,7 @@ def document_file_for(user: User, document_id: int) -> DocumentFile:
         raise NotFound("file_not_found", _("Văn bản chưa có tệp."))
     record(
         "document.file_downloaded",
+        actor=user,
         object_type="document",
         object_id=document_id,
         details={"sha256": main.sha256},

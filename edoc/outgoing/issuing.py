@@ -120,7 +120,7 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
             failed[str(document_id)] = _("Văn bản chưa được lãnh đạo ký.")
             continue
         leader_signed = _read_blob(outgoing.document.main_file.sha256)
-        allocation = services.allocate_number(outgoing)
+        allocation = services.allocate_number(outgoing, clerk)
         allocation_id = allocation.id
         try:
             notation = services.format_notation(allocation.number, outgoing)
@@ -133,7 +133,7 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
             with storage_errors():
                 sha256 = blob_store().put(io.BytesIO(final)).sha256
         except Exception as error:  # every failure after the number was taken voids it
-            services.void_number(allocation_id, str(error))
+            services.void_number(allocation_id, str(error), clerk)
             failed[str(document_id)] = _("Không phát hành được: %(e)s", e=error)
             continue
         outgoing = db.session.get(OutgoingDocument, document_id)
@@ -156,6 +156,7 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
         db.session.get(NumberAllocation, allocation_id).status = "issued"
         record(
             "outgoing.issued",
+            actor=clerk,
             object_type="document",
             object_id=document_id,
             details={"number": notation, "sha256": sha256},
@@ -215,6 +216,7 @@ def sign_copy(
     outgoing.document.files.append(stored)
     record(
         "outgoing.copy_signed",
+        actor=clerk,
         object_type="document",
         object_id=document_id,
         details={"kind": kind, "sha256": sha256, "source": source_name or None},

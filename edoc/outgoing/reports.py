@@ -82,6 +82,7 @@ def register_response(user: User, date_from: date, date_to: date, fmt: str) -> R
     table = build_register(user, date_from, date_to)
     record(
         "outgoing.register_exported",
+        actor=user,
         details={"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
     )
     db.session.commit()

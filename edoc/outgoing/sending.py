@@ -69,6 +69,7 @@ def create_organization(code: str, name: str, internal: bool, actor: User) -> Or
     db.session.flush()
     record(
         "organization.created",
+        actor=actor,
         object_type="organization",
         object_id=organization.id,
         details={"code": code, "name": name, "internal": internal},
@@ -106,7 +107,7 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
             _("Văn bản đã được gửi đến: %(names)s.", names=", ".join(already)),
         )
     try:
-        dispatches = send(outgoing, wanted)
+        dispatches = send(outgoing, wanted, clerk)
     except Exception:
         db.session.rollback()
         raise
@@ -114,7 +115,7 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
     return dispatches
 
 
-def send(outgoing: OutgoingDocument, organization_ids: list[int]) -> list[Dispatch]:
+def send(outgoing: OutgoingDocument, organization_ids: list[int], actor: User) -> list[Dispatch]:
     """Record one dispatch per recipient; internal recipients receive it as incoming mail."""
     from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
     from edoc.incoming.services import register_for
@@ -170,6 +171,7 @@ def send(outgoing: OutgoingDocument, organization_ids: list[int]) -> list[Dispat
         dispatches.append(dispatch)
         record(
             "outgoing.sent",
+            actor=actor,
             object_type="document",
             object_id=document.id,
             details={"recipient": organization.name, "channel": dispatch.channel},
@@ -223,7 +225,7 @@ def recall_notice(incoming_document_id: int) -> RecallNotice | None:
     )
 
 
-def notify_recall(outgoing: OutgoingDocument) -> None:
+def notify_recall(outgoing: OutgoingDocument, actor: User) -> None:
     """Mark every delivery recalled; internal recipients see it on their copy."""
     for dispatch in outgoing.dispatches:
         dispatch.status = "recalled"
@@ -233,6 +235,7 @@ def notify_recall(outgoing: OutgoingDocument) -> None:
             if copy is not None:
                 record(
                     "incoming.sender_recalled",
+                    actor=actor,
                     object_type="document",
                     object_id=copy.id,
                     details={"reason": outgoing.recall_reason},

@@ -171,6 +171,7 @@ def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> Outgo
     db.session.flush()
     record(
         "outgoing.draft_created",
+        actor=actor,
         object_type="document",
         object_id=document.id,
         details={"sha256": checked.sha256, "docx_sha256": docx_sha or None},
@@ -225,6 +226,7 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
     outgoing.document.status = OutgoingStatus.DRAFT  # a new text needs a new review/signature
     record(
         "outgoing.version_added",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={"version": version.number, "sha256": checked.sha256},
@@ -251,6 +253,7 @@ def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> D
     db.session.flush()
     record(
         "outgoing.appendix_added",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={
@@ -277,6 +280,7 @@ def document_file(document_id: int, file_id: int, user: User) -> DocumentFile:
         raise NotFound("file_not_found", _("Không tìm thấy tệp."))
     record(
         "document.file_downloaded",
+        actor=user,
         object_type="document",
         object_id=document_id,
         details={"sha256": stored.sha256, "file_id": stored.id, "role": stored.role},
@@ -296,7 +300,7 @@ def comment(document_id: int, actor: User, text: str) -> ReviewComment:
         text=text.strip(),
     )
     outgoing.comments.append(note)
-    record("outgoing.commented", object_type="document", object_id=document_id)
+    record("outgoing.commented", actor=actor, object_type="document", object_id=document_id)
     db.session.commit()
     return note
 
@@ -319,6 +323,7 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
     outgoing.document.status = OutgoingStatus.SUBMITTED
     record(
         "outgoing.submitted",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={"signer": signer.username, "version": outgoing.current_version.number},
@@ -374,7 +379,7 @@ def format_notation(number: int, outgoing: OutgoingDocument) -> str:
     return f"{number:02d}/{issuer}-{unit.code if unit else issuer}"
 
 
-def allocate_number(outgoing: OutgoingDocument) -> NumberAllocation:
+def allocate_number(outgoing: OutgoingDocument, actor: User) -> NumberAllocation:
     """Take the next number in its own committed transaction, reserved for this document."""
     register = register_for(outgoing)
     year = to_local(utcnow()).year
@@ -385,6 +390,7 @@ def allocate_number(outgoing: OutgoingDocument) -> NumberAllocation:
     db.session.add(allocation)
     record(
         "outgoing.number_allocated",
+        actor=actor,
         object_type="document",
         object_id=outgoing.document_id,
         details={"register": register.code, "year": year, "number": number},
@@ -393,7 +399,7 @@ def allocate_number(outgoing: OutgoingDocument) -> NumberAllocation:
     return allocation
 
 
-def void_number(allocation_id: int, reason: str) -> None:
+def void_number(allocation_id: int, reason: str, actor: User) -> None:
     """An issue that failed after its number was taken: the number stays accounted for."""
     db.session.rollback()
     allocation = db.session.get(NumberAllocation, allocation_id)
@@ -401,6 +407,7 @@ def void_number(allocation_id: int, reason: str) -> None:
     allocation.reason = reason[:2000]
     record(
         "outgoing.number_voided",
+        actor=actor,
         object_type="document",
         object_id=allocation.document_id,
         details={"number": allocation.number, "year": allocation.year, "reason": reason[:500]},
@@ -424,9 +431,10 @@ def recall(
     )
     from edoc.outgoing.sending import notify_recall
 
-    notify_recall(outgoing)
+    notify_recall(outgoing, actor)
     record(
         "outgoing.recalled",
+        actor=actor,
         object_type="document",
         object_id=document_id,
         details={"reason": outgoing.recall_reason, "replaced_by": replaced_by_id},

@@ -159,6 +159,7 @@ def prepare_batch(
         digests.append(DigestToSign(request.id, document_id, prepared.digest_to_sign))
     record(
         "outgoing.signing_prepared",
+        actor=leader,
         details={"document_ids": document_ids, "requests": [d.request_id for d in digests]},
     )
     db.session.commit()
@@ -211,6 +212,7 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
         request.status, request.completed_at = "signed", utcnow()
         record(
             "outgoing.signed",
+            actor=leader,
             object_type="document",
             object_id=document.id,
             details={"sha256": sha256, "signer": report.signatures[-1].signer_name},

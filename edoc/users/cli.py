@@ -3,6 +3,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+from edoc.audit.services import Operator
 from edoc.users.models import Clearance, Role
 
 
@@ -30,6 +31,7 @@ def create(
         password=password,
         roles=roles,
         clearance=Clearance(clearance),
+        actor=Operator.cli("edoc user create"),
     )
     click.echo(f"created user {user.username} (id {user.id})")
 
@@ -54,5 +56,6 @@ def unlock(username: str) -> None:
         clearance=user.clearance_level,
         active=user.active,
         unlock=True,
+        actor=Operator.cli("edoc user unlock"),
     )
     click.echo(f"unlocked {user.username}")

@@ -14,7 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from edoc.audit.services import record, record_security_event
+from edoc.audit.services import Actor, Anonymous, record, record_security_event
 from edoc.db import utcnow
 from edoc.errors import AppError, Conflict, NotFound, Unauthorized
 from edoc.extensions import db
@@ -75,7 +75,7 @@ def authenticate(username: str, password: str) -> User:
         else:
             record_security_event(
                 "auth.login_failed",
-                actor_name=username[:64],
+                actor=Anonymous(claimed_name=username[:64]),
                 details={"reason": "unknown_user"},
             )
         raise Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
@@ -112,7 +112,9 @@ def user_for_token(token: str) -> User:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
     now = utcnow()
     if row is None:
-        record_security_event("auth.token_rejected", details={"reason": "unknown"})
+        record_security_event(
+            "auth.token_rejected", actor=Anonymous(), details={"reason": "unknown"}
+        )
         raise Unauthorized("invalid_token", _("Mã truy cập (token) không hợp lệ."))
     if row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         reason = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "inactive"
@@ -163,6 +165,7 @@ def create_user(
     clearance: Clearance = Clearance.NONE,
     title: str = "",
     email: str = "",
+    actor: Actor,
 ) -> User:
     username = username.strip()
     if not username or not username.replace(".", "").replace("_", "").isalnum():
@@ -188,6 +191,7 @@ def create_user(
     db.session.flush()
     record(
         "user.created",
+        actor=actor,
         object_type="user",
         object_id=user.id,
         details={
@@ -213,6 +217,7 @@ def update_user(
     active: bool,
     new_password: str | None = None,
     unlock: bool = False,
+    actor: Actor,
 ) -> User:
     user = get_user(user_id)
     before = _user_snapshot(user)
@@ -233,7 +238,13 @@ def update_user(
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
         changes["password_changed"] = True
-    record("user.updated", object_type="user", object_id=user.id, details={"changes": changes})
+    record(
+        "user.updated",
+        actor=actor,
+        object_type="user",
+        object_id=user.id,
+        details={"changes": changes},
+    )
     db.session.commit()
     return user
 
@@ -266,7 +277,7 @@ def list_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.code)))
 
 
-def create_unit(*, code: str, name: str, parent_id: int | None = None) -> Unit:
+def create_unit(*, code: str, name: str, parent_id: int | None = None, actor: Actor) -> Unit:
     code = code.strip().upper()
     if not code or not name.strip():
         raise AppError("invalid_unit", _("Mã và tên đơn vị là bắt buộc."), 422)
@@ -275,12 +286,14 @@ def create_unit(*, code: str, name: str, parent_id: int | None = None) -> Unit:
     unit = Unit(code=code, name=name.strip(), parent_id=parent_id)
     db.session.add(unit)
     db.session.flush()
-    record("unit.created", object_type="unit", object_id=unit.id, details={"code": code})
+    record(
+        "unit.created", actor=actor, object_type="unit", object_id=unit.id, details={"code": code}
+    )
     db.session.commit()
     return unit
 
 
-def update_unit(unit_id: int, *, name: str, parent_id: int | None) -> Unit:
+def update_unit(unit_id: int, *, name: str, parent_id: int | None, actor: Actor) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound("unit_not_found", _("Không tìm thấy đơn vị."))
@@ -289,6 +302,12 @@ def update_unit(unit_id: int, *, name: str, parent_id: int | None) -> Unit:
     changes = {"name": [unit.name, name.strip()], "parent_id": [unit.parent_id, parent_id]}
     unit.name = name.strip()
     unit.parent_id = parent_id
-    record("unit.updated", object_type="unit", object_id=unit.id, details={"changes": changes})
+    record(
+        "unit.updated",
+        actor=actor,
+        object_type="unit",
+        object_id=unit.id,
+        details={"changes": changes},
+    )
     db.session.commit()
     return unit

@@ -50,7 +50,12 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     if current_user.is_authenticated:
-        record("auth.logout", object_type="user", object_id=current_user.id)
+        record(
+            "auth.logout",
+            actor=current_user._get_current_object(),
+            object_type="user",
+            object_id=current_user.id,
+        )
         db.session.commit()
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -92,7 +97,10 @@ def user_edit(user_id: int | None = None) -> Any:
                 if not form.password.data:
                     raise AppError("password_required", _("Cần đặt mật khẩu ban đầu."), 422)
                 user = services.create_user(
-                    username=form.username.data, password=form.password.data, **fields
+                    username=form.username.data,
+                    password=form.password.data,
+                    actor=current_user._get_current_object(),
+                    **fields,
                 )
                 flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
             else:
@@ -101,6 +109,7 @@ def user_edit(user_id: int | None = None) -> Any:
                     active=form.active.data,
                     new_password=form.password.data or None,
                     unlock=form.unlock.data,
+                    actor=current_user._get_current_object(),
                     **fields,
                 )
                 flash(_("Đã lưu thay đổi."), "success")
@@ -123,7 +132,10 @@ def unit_list() -> Any:
     if form.validate_on_submit():
         try:
             services.create_unit(
-                code=form.code.data, name=form.name.data, parent_id=form.parent_id.data or None
+                code=form.code.data,
+                name=form.name.data,
+                parent_id=form.parent_id.data or None,
+                actor=current_user._get_current_object(),
             )
             flash(_("Đã thêm đơn vị."), "success")
             return redirect(url_for("users.unit_list"))

@@ -8,15 +8,23 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import record, verify_chain
+from edoc.audit.services import Operator, record, verify_chain
 from edoc.cli import cli
 from edoc.extensions import db
+
+TEST_OPERATOR = Operator(command="pytest", operator="tester")
 
 
 def _append(app: Flask, count: int) -> None:
     with app.app_context():
         for index in range(count):
-            record("test.event", object_type="document", object_id=index, details={"n": index})
+            record(
+                "test.event",
+                actor=TEST_OPERATOR,
+                object_type="document",
+                object_id=index,
+                details={"n": index},
+            )
             db.session.commit()
 
 
@@ -59,7 +67,7 @@ def test_tampered_row_is_named_by_verify(app: Flask) -> None:
     result = app.test_cli_runner().invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert "BROKEN at row seq=3" in result.output
-    assert "content does not match its hash" in result.output
+    assert "content does not match its keyed hash" in result.output
 
 
 def test_deleted_row_is_detected(app: Flask) -> None:
@@ -99,6 +107,10 @@ def test_concurrent_appends_keep_one_chain(app: Flask) -> None:
 
 def test_secrets_never_reach_the_log(app: Flask) -> None:
     with app.app_context():
-        event = record("test.secret", details={"password": "hunter2", "pin_code": "1234", "ok": 1})
+        event = record(
+            "test.secret",
+            actor=TEST_OPERATOR,
+            details={"password": "hunter2", "pin_code": "1234", "ok": 1},
+        )
         db.session.commit()
         assert event.details == {"password": "***", "pin_code": "***", "ok": 1}
