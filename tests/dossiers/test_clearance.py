@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
+from edoc.audit.services import Operator
 from edoc.cli import cli
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierStatus
@@ -50,6 +51,7 @@ def mixed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
             password=DEMO_PASSWORD,
             roles=[Role.ARCHIVIST],
             clearance=Clearance.NONE,
+            actor=Operator.cli("test: mixed_dossier"),
         )
         archivist = _user("luutru")
         dossier = services.create(
