@@ -9,10 +9,11 @@ from typing import Any
 from dotenv import load_dotenv
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.config import Settings
 from edoc.db import configure_sqlite
-from edoc.extensions import babel, csrf, db, login_manager
+from edoc.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(
@@ -33,9 +34,14 @@ def create_app(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    if settings.trusted_proxies:
+        # The client's address (rate limits, audit) is the one the trusted proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
     _init_login(app)

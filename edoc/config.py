@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the variable."""
@@ -81,6 +83,31 @@ def _as_organ_id(name: str, raw: str) -> str:
     return raw
 
 
+def _as_rate_limit(name: str, raw: str) -> str:
+    try:
+        if all(item.amount >= 1 for item in parse_many(raw)):
+            return raw
+    except ValueError:
+        pass
+    raise ConfigError(f"{name}: expected limits such as '30 per minute; 300 per hour', got {raw!r}")
+
+
+RATELIMIT_STORAGE_SCHEMES = {"memory", "redis", "rediss"}
+
+
+def _ratelimit_storage(env: Mapping[str, str]) -> str:
+    """Where rate-limit counters live: ``EDOC_RATELIMIT_STORAGE_URL``, else the Redis of the job
+    queue when there is one (counters shared by every web process), else this process's memory."""
+    name = "EDOC_RATELIMIT_STORAGE_URL"
+    raw = env.get(name, "")
+    if not raw:
+        queue_url = env.get("EDOC_QUEUE_URL", "")
+        return queue_url if urlparse(queue_url).scheme in {"redis", "rediss"} else "memory://"
+    if urlparse(raw).scheme not in RATELIMIT_STORAGE_SCHEMES:
+        raise ConfigError(f"{name}: expected memory:// or redis://HOST:PORT/DB, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -102,6 +129,13 @@ class Settings:
     tsa_url: str = ""
     signer_url: str = "http://127.0.0.1:8787"
     place_name: str = "Demo"  # địa danh on the date line of issued documents
+    # Per client address, on top of the per-account lock-out. Every attempt counts, successful
+    # or not (counting is then one atomic increment, which parallel requests cannot overshoot);
+    # an office whose staff all reach the server from one address may need more.
+    ratelimit_login: str = "30 per minute; 300 per hour"
+    ratelimit_token: str = "30 per minute; 300 per hour"
+    ratelimit_storage_url: str = "memory://"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -138,6 +172,14 @@ class Settings:
             tsa_url=get("EDOC_TSA_URL", ""),
             signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
             place_name=get("EDOC_PLACE_NAME", "Demo"),
+            ratelimit_login=get(
+                "EDOC_RATELIMIT_LOGIN", "30 per minute; 300 per hour", _as_rate_limit
+            ),
+            ratelimit_token=get(
+                "EDOC_RATELIMIT_TOKEN", "30 per minute; 300 per hour", _as_rate_limit
+            ),
+            ratelimit_storage_url=_ratelimit_storage(env),
+            trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", lambda n, r: _as_int(n, r, 0, 5)),
         )
 
     def trust_roots(self) -> list[Path]:
@@ -165,6 +207,9 @@ class Settings:
             "OPENAPI_VERSION": "3.0.3",
             "OPENAPI_URL_PREFIX": "/api/v1",
             "OPENAPI_JSON_PATH": "openapi.json",
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            # Redis down: keep limiting in this process's memory rather than refuse every login.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "EDOC": self,
         }
 

@@ -24,10 +24,6 @@ from edoc.users.passwords import hash_password, needs_rehash, verify_password
 MIN_PASSWORD_LENGTH = 8
 
 
-class AccountLocked(AppError):
-    status = 423
-
-
 def _settings():
     return current_app.config["EDOC"]
 
@@ -39,46 +35,43 @@ def find_user(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User:
     """Check a password; count failures and lock the account after too many in a row.
 
-    Raises :class:`Unauthorized` for a wrong username or password (the same message for both)
-    and :class:`AccountLocked` while the account is locked, even for the right password.
+    Every refusal (unknown name, wrong password, locked or inactive account) raises the same
+    :class:`Unauthorized` after the same work: one Argon2 verification, against a dummy hash
+    when the account cannot sign in. Otherwise the answer, or its time (150 ms against 4 ms),
+    would tell an attacker which account names exist. The audit log keeps the real reason.
     """
     settings = _settings()
     user = find_user(username.strip())
     now = utcnow()
-    if user is not None and user.is_locked(now):
+    locked = user is not None and user.is_locked(now)
+    may_sign_in = user is not None and user.active and not locked
+    password_ok = verify_password(user.password_hash if may_sign_in else None, password)
+    refused = Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
+    if user is None:
+        record_security_event(
+            "auth.login_failed", actor_name=username[:64], details={"reason": "unknown_user"}
+        )
+        raise refused
+    if locked:
         record_security_event(
             "auth.login_refused_locked", object_type="user", object_id=user.id, actor=user
         )
-        raise AccountLocked(
-            "account_locked",
-            _(
-                "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %(minutes)s phút "
-                "hoặc liên hệ quản trị.",
-                minutes=settings.lockout_minutes,
-            ),
+        raise refused
+    if not password_ok:
+        user.failed_logins += 1
+        now_locked = user.failed_logins >= settings.lockout_threshold
+        if now_locked:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+        record(
+            "auth.account_locked" if now_locked else "auth.login_failed",
+            object_type="user",
+            object_id=user.id,
+            actor=user,
+            details={"reason": "inactive" if not user.active else "bad_password"},
         )
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
-        if user is not None:
-            user.failed_logins += 1
-            locked = user.failed_logins >= settings.lockout_threshold
-            if locked:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-            record(
-                "auth.account_locked" if locked else "auth.login_failed",
-                object_type="user",
-                object_id=user.id,
-                actor=user,
-                details={"reason": "inactive" if not user.active else "bad_password"},
-            )
-            db.session.commit()
-        else:
-            record_security_event(
-                "auth.login_failed",
-                actor_name=username[:64],
-                details={"reason": "unknown_user"},
-            )
-        raise Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
+        db.session.commit()
+        raise refused
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now

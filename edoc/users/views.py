@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from edoc.audit.services import record
 from edoc.auth import roles_required
 from edoc.errors import AppError
-from edoc.extensions import db
+from edoc.extensions import db, limiter
 from edoc.users import services
 from edoc.users.forms import LoginForm, UnitForm, UserForm
 from edoc.users.models import Clearance, Role
@@ -27,7 +27,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.dashboard")
 
 
+def login_limit() -> str:
+    return current_app.config["EDOC"].ratelimit_login
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
@@ -44,7 +49,8 @@ def login() -> Any:
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("users/login.html", form=form), status
+    settings = current_app.config["EDOC"]
+    return render_template("users/login.html", form=form, settings=settings), status
 
 
 @bp.route("/logout", methods=["POST"])
