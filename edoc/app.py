@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -72,6 +72,7 @@ def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from edoc.users.models import User
+    from edoc.users.services import SESSION_ID_KEY, user_for_session
 
     login_manager.init_app(app)
     login_manager.login_view = "users.login"
@@ -81,8 +82,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return user_for_session(int(user_id), session.get(SESSION_ID_KEY))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,8 @@
-"""Account operations: authentication with lock-out, API tokens, users and units.
+"""Account operations: authentication with lock-out, sessions, API tokens, users and units.
 
-Every function here commits its own transaction and writes the audit row inside it.
+Authentication, token and user/unit functions commit their own transaction and write the audit
+row inside it (a refused login must keep its failure count although the request fails); the
+session functions flush and the request commits.
 """
 
 from __future__ import annotations
@@ -12,16 +14,18 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from edoc.audit.services import record, record_security_event
 from edoc.db import utcnow
 from edoc.errors import AppError, Conflict, NotFound, Unauthorized
 from edoc.extensions import db
-from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole
+from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
 
 MIN_PASSWORD_LENGTH = 8
+#: Key of the server-side session id in Flask's signed session cookie (see :class:`UserSession`).
+SESSION_ID_KEY = "sid"
 
 
 def _settings():
@@ -80,6 +84,74 @@ def authenticate(username: str, password: str) -> User:
     record("auth.login", object_type="user", object_id=user.id, actor=user)
     db.session.commit()
     return user
+
+
+def start_session(user: User, ip: str) -> str:
+    """Open a server-side session for a user who just signed in; return the id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_digest(session_id), ip=ip[:45]))
+    db.session.flush()
+    return session_id
+
+
+def user_for_session(user_id: int, session_id: str | None) -> User | None:
+    """The user of a session cookie, or None once the session was ended or the user disabled."""
+    if not session_id:
+        return None
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _token_digest(session_id), User.id == user_id)
+    )
+    return user if user is not None and user.active else None
+
+
+def end_session(user: User, session_id: str | None) -> None:
+    """Logout: the session id is deleted, so a copy of the cookie no longer signs anyone in."""
+    if session_id:
+        db.session.execute(
+            delete(UserSession).where(
+                UserSession.user_id == user.id,
+                UserSession.token_hash == _token_digest(session_id),
+            )
+        )
+    record("auth.logout", object_type="user", object_id=user.id, actor=user)
+    db.session.flush()
+
+
+def _end_sessions_and_tokens(user: User) -> dict[str, int]:
+    """After a password change or reset nothing opened with the old password stays usable:
+    every session of the user ends and every API token is revoked."""
+    sessions = db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id)
+    ).rowcount
+    tokens = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    return {"sessions_ended": sessions, "api_access_revoked": tokens}
+
+
+def change_password(user: User, current_password: str, new_password: str, *, ip: str) -> str:
+    """A user changes their own password, proving they know the current one.
+
+    Every session of theirs ends and every API token is revoked; the browser making the change
+    stays signed in under a new session id (returned, for its cookie), so a copy of its old
+    cookie is dead as well.
+    """
+    if not verify_password(user.password_hash, current_password):
+        record_security_event(
+            "auth.password_change_refused", object_type="user", object_id=user.id, actor=user
+        )
+        raise AppError("wrong_password", _("Mật khẩu hiện tại không đúng."), 422)
+    _check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    ended = _end_sessions_and_tokens(user)
+    record(
+        "auth.password_changed", object_type="user", object_id=user.id, actor=user, details=ended
+    )
+    return start_session(user, ip)
 
 
 def _token_digest(token: str) -> str:
@@ -207,6 +279,8 @@ def update_user(
     new_password: str | None = None,
     unlock: bool = False,
 ) -> User:
+    """An administrator edits a user. A new password set here is a reset: every session of the
+    user ends and their API tokens are revoked."""
     user = get_user(user_id)
     before = _user_snapshot(user)
     user.full_name = full_name.strip()
@@ -223,9 +297,9 @@ def update_user(
         user.locked_until = None
         user.failed_logins = 0
     after = _user_snapshot(user)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
-        changes["password_changed"] = True
+        changes["password_reset"] = _end_sessions_and_tokens(user)
     record("user.updated", object_type="user", object_id=user.id, details={"changes": changes})
     db.session.commit()
     return user
