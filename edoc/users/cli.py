@@ -46,6 +46,7 @@ def unlock(username: str) -> None:
         raise click.ClickException(f"no user {username!r}")
     update_user(
         user.id,
+        actor=None,  # actor: edoc user unlock
         full_name=user.full_name,
         title=user.title,
         email=user.email,

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 
 from edoc.audit.services import record, record_security_event
 from edoc.db import utcnow
-from edoc.errors import AppError, Conflict, NotFound, Unauthorized
+from edoc.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
 from edoc.extensions import db
 from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
@@ -269,6 +269,7 @@ def create_user(
 def update_user(
     user_id: int,
     *,
+    actor: User | None,
     full_name: str,
     title: str,
     email: str,
@@ -279,9 +280,18 @@ def update_user(
     new_password: str | None = None,
     unlock: bool = False,
 ) -> User:
-    """An administrator edits a user. A new password set here is a reset: every session of the
-    user ends and their API tokens are revoked."""
+    """An administrator (``actor``; None for the server operator's command line) edits a user.
+
+    Nobody changes their own roles, clearance or active flag: one admin alone could otherwise
+    grant themselves every secret document, so a second admin must make the change, which the
+    audit log then attributes to them. Nor do they set their own password here without giving
+    the current one: that is :func:`change_password`. A new password set for someone else is a
+    reset: every session of theirs ends and their API tokens are revoked.
+    """
     user = get_user(user_id)
+    roles = [Role(r) for r in roles]
+    if actor is not None and actor.id == user.id:
+        _refuse_self_change(user, roles, clearance, active, new_password)
     before = _user_snapshot(user)
     user.full_name = full_name.strip()
     user.title = title.strip()
@@ -300,9 +310,55 @@ def update_user(
     changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
         changes["password_reset"] = _end_sessions_and_tokens(user)
-    record("user.updated", object_type="user", object_id=user.id, details={"changes": changes})
+    record(
+        "user.updated",
+        object_type="user",
+        object_id=user.id,
+        actor=actor,  # actor: None only from `edoc user unlock`
+        details={"changes": changes},
+    )
     db.session.commit()
     return user
+
+
+def _refuse_self_change(
+    user: User,
+    roles: list[Role],
+    clearance: Clearance,
+    active: bool,
+    new_password: str | None,
+) -> None:
+    changed = [
+        name
+        for name, differs in [
+            ("roles", set(roles) != user.roles),
+            ("clearance", int(clearance) != user.clearance),
+            ("active", active != user.active),
+            ("password", bool(new_password)),
+        ]
+        if differs
+    ]
+    if not changed:
+        return
+    record_security_event(
+        "security.self_change_refused",
+        object_type="user",
+        object_id=user.id,
+        actor=user,
+        details={"fields": changed},
+    )
+    if changed == ["password"]:
+        raise Forbidden(
+            "own_password_here",
+            _("Để đổi mật khẩu của chính mình, hãy dùng trang Đổi mật khẩu."),
+        )
+    raise Forbidden(
+        "self_change_forbidden",
+        _(
+            "Bạn không thể tự thay đổi vai trò, mức tiếp cận văn bản mật hay trạng thái hoạt "
+            "động của chính mình. Một quản trị viên khác phải thực hiện việc này."
+        ),
+    )
 
 
 def _user_snapshot(user: User) -> dict[str, object]:

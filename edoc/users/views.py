@@ -148,6 +148,7 @@ def user_edit(user_id: int | None = None) -> Any:
             else:
                 services.update_user(
                     user.id,
+                    actor=current_user._get_current_object(),
                     active=form.active.data,
                     new_password=form.password.data or None,
                     unlock=form.unlock.data,
