@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_babel import format_date, format_datetime, format_decimal
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.config import Settings
 from edoc.db import configure_sqlite
-from edoc.extensions import babel, csrf, db, login_manager
+from edoc.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(
@@ -33,9 +34,14 @@ def create_app(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
 
+    if settings.trusted_proxies:
+        # The client's address (rate limits, audit) is the one the trusted proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
     _init_login(app)
@@ -66,6 +72,7 @@ def _init_login(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
     from edoc.users.models import User
+    from edoc.users.services import SESSION_ID_KEY, user_for_session
 
     login_manager.init_app(app)
     login_manager.login_view = "users.login"
@@ -75,8 +82,7 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return user_for_session(int(user_id), session.get(SESSION_ID_KEY))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the variable."""
@@ -82,6 +84,31 @@ def _as_organ_id(name: str, raw: str) -> str:
     return raw
 
 
+def _as_rate_limit(name: str, raw: str) -> str:
+    try:
+        if all(item.amount >= 1 for item in parse_many(raw)):
+            return raw
+    except ValueError:
+        pass
+    raise ConfigError(f"{name}: expected limits such as '30 per minute; 300 per hour', got {raw!r}")
+
+
+RATELIMIT_STORAGE_SCHEMES = {"memory", "redis", "rediss"}
+
+
+def _ratelimit_storage(env: Mapping[str, str]) -> str:
+    """Where rate-limit counters live: ``EDOC_RATELIMIT_STORAGE_URL``, else the Redis of the job
+    queue when there is one (counters shared by every web process), else this process's memory."""
+    name = "EDOC_RATELIMIT_STORAGE_URL"
+    raw = env.get(name, "")
+    if not raw:
+        queue_url = env.get("EDOC_QUEUE_URL", "")
+        return queue_url if urlparse(queue_url).scheme in {"redis", "rediss"} else "memory://"
+    if urlparse(raw).scheme not in RATELIMIT_STORAGE_SCHEMES:
+        raise ConfigError(f"{name}: expected memory:// or redis://HOST:PORT/DB, got {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -110,6 +137,13 @@ class Settings:
     #: Where signed checkpoints of the audit chain are written (never inside the database).
     audit_checkpoint_dir: Path | None = None
     audit_checkpoint_minutes: int = 60
+    # Per client address, on top of the per-account lock-out. Every attempt counts, successful
+    # or not (counting is then one atomic increment, which parallel requests cannot overshoot);
+    # an office whose staff all reach the server from one address may need more.
+    ratelimit_login: str = "30 per minute; 300 per hour"
+    ratelimit_token: str = "30 per minute; 300 per hour"
+    ratelimit_storage_url: str = "memory://"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -154,6 +188,14 @@ class Settings:
             audit_checkpoint_minutes=get(
                 "EDOC_AUDIT_CHECKPOINT_MINUTES", "60", lambda n, r: _as_int(n, r, 1, 1440)
             ),
+            ratelimit_login=get(
+                "EDOC_RATELIMIT_LOGIN", "30 per minute; 300 per hour", _as_rate_limit
+            ),
+            ratelimit_token=get(
+                "EDOC_RATELIMIT_TOKEN", "30 per minute; 300 per hour", _as_rate_limit
+            ),
+            ratelimit_storage_url=_ratelimit_storage(env),
+            trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", lambda n, r: _as_int(n, r, 0, 5)),
         )
 
     def audit_hmac_key(self) -> bytes:
@@ -197,6 +239,9 @@ class Settings:
             "OPENAPI_VERSION": "3.0.3",
             "OPENAPI_URL_PREFIX": "/api/v1",
             "OPENAPI_JSON_PATH": "openapi.json",
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_url,
+            # Redis down: keep limiting in this process's memory rather than refuse every login.
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
             "EDOC": self,
         }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -27,3 +29,7 @@ db = SQLAlchemy(model_class=Base)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+# Per-address limits on the sign-in endpoints (the limits themselves are settings, read per
+# request); storage and Retry-After headers are configured in Settings.flask_config.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")

@@ -22,7 +22,7 @@ from edoc.outgoing.models import (
     SigningRequest,
 )
 from edoc.search.models import TextExtract
-from edoc.users.models import ApiToken, Unit, User, UserRole
+from edoc.users.models import ApiToken, Unit, User, UserRole, UserSession
 
 metadata = Base.metadata
 
@@ -54,6 +54,7 @@ __all__ = [
     "Unit",
     "User",
     "UserRole",
+    "UserSession",
     "metadata",
 ]
 

@@ -54,6 +54,8 @@ def _with_search_path(url: str, schema: str) -> str:
 
 
 def _settings(data_dir: Path, database_url: str, **extra: object) -> Settings:
+    # Tests sign in many times from one address; test_login_hardening.py lowers the limits.
+    extra = {"ratelimit_login": "10000 per minute", "ratelimit_token": "10000 per minute", **extra}
     return Settings(
         data_dir=data_dir,
         database_url=database_url,

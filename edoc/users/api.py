@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from edoc.auth import api_roles, api_user
+from edoc.extensions import limiter
 from edoc.users import services
 from edoc.users.models import Role
 
@@ -48,10 +49,16 @@ class UserSchema(Schema):
         return sorted(r.value for r in user.roles)
 
 
+def token_limit() -> str:
+    return current_app.config["EDOC"].ratelimit_token
+
+
 @blp.route("/auth/token")
 class Token(MethodView):
+    @limiter.limit(token_limit)
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenResponse)
+    @blp.alt_response(429, description="Too many attempts from this address; see Retry-After.")
     def post(self, payload: dict[str, str]) -> dict[str, Any]:
         """Exchange a username and password for a bearer token."""
         user = services.authenticate(payload["username"], payload["password"])

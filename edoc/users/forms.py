@@ -10,7 +10,7 @@ from wtforms import (
     StringField,
     widgets,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from edoc.users.models import CLEARANCE_LABELS, ROLE_LABELS
 
@@ -18,6 +18,18 @@ from edoc.users.models import CLEARANCE_LABELS, ROLE_LABELS
 class LoginForm(FlaskForm):
     username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired()])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Mật khẩu hiện tại"), validators=[DataRequired()])
+    new_password = PasswordField(_l("Mật khẩu mới"), validators=[DataRequired(), Length(min=8)])
+    confirm = PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("Hai lần nhập mật khẩu mới không khớp.")),
+        ],
+    )
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -141,3 +141,22 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(db.Model):
+    """One signed-in browser, so that a session can be ended on the server.
+
+    Flask keeps its session in a signed cookie: signing stops forgery, but a copied cookie stays
+    valid until the key changes, whatever the user does. The cookie therefore also carries a
+    random session id, and a request is signed in only while that id's row exists here. Logout
+    deletes the row, a password change or reset deletes the user's other rows, so a replayed
+    cookie is refused. Only the id's SHA-256 is stored, so a database dump gives no usable cookie.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str] = mapped_column(String(45), default="")

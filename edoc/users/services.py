@@ -1,6 +1,8 @@
-"""Account operations: authentication with lock-out, API tokens, users and units.
+"""Account operations: authentication with lock-out, sessions, API tokens, users and units.
 
-Every function here commits its own transaction and writes the audit row inside it.
+Authentication, token and user/unit functions commit their own transaction and write the audit
+row inside it (a refused login must keep its failure count although the request fails); the
+session functions flush and the request commits.
 """
 
 from __future__ import annotations
@@ -12,20 +14,18 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from edoc.audit.services import Actor, Anonymous, record, record_security_event
 from edoc.db import utcnow
-from edoc.errors import AppError, Conflict, NotFound, Unauthorized
+from edoc.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
 from edoc.extensions import db
-from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole
+from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
 
 MIN_PASSWORD_LENGTH = 8
-
-
-class AccountLocked(AppError):
-    status = 423
+#: Key of the server-side session id in Flask's signed session cookie (see :class:`UserSession`).
+SESSION_ID_KEY = "sid"
 
 
 def _settings():
@@ -39,46 +39,45 @@ def find_user(username: str) -> User | None:
 def authenticate(username: str, password: str) -> User:
     """Check a password; count failures and lock the account after too many in a row.
 
-    Raises :class:`Unauthorized` for a wrong username or password (the same message for both)
-    and :class:`AccountLocked` while the account is locked, even for the right password.
+    Every refusal (unknown name, wrong password, locked or inactive account) raises the same
+    :class:`Unauthorized` after the same work: one Argon2 verification, against a dummy hash
+    when the account cannot sign in. Otherwise the answer, or its time (150 ms against 4 ms),
+    would tell an attacker which account names exist. The audit log keeps the real reason.
     """
     settings = _settings()
     user = find_user(username.strip())
     now = utcnow()
-    if user is not None and user.is_locked(now):
+    locked = user is not None and user.is_locked(now)
+    may_sign_in = user is not None and user.active and not locked
+    password_ok = verify_password(user.password_hash if may_sign_in else None, password)
+    refused = Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
+    if user is None:
+        record_security_event(
+            "auth.login_failed",
+            actor=Anonymous(claimed_name=username[:64]),
+            details={"reason": "unknown_user"},
+        )
+        raise refused
+    if locked:
         record_security_event(
             "auth.login_refused_locked", object_type="user", object_id=user.id, actor=user
         )
-        raise AccountLocked(
-            "account_locked",
-            _(
-                "Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %(minutes)s phút "
-                "hoặc liên hệ quản trị.",
-                minutes=settings.lockout_minutes,
-            ),
+        raise refused
+    if not password_ok:
+        user.failed_logins += 1
+        now_locked = user.failed_logins >= settings.lockout_threshold
+        if now_locked:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+        record(
+            "auth.account_locked" if now_locked else "auth.login_failed",
+            object_type="user",
+            object_id=user.id,
+            actor=user,
+            details={"reason": "inactive" if not user.active else "bad_password"},
         )
-    if user is None or not verify_password(user.password_hash, password) or not user.active:
-        if user is not None:
-            user.failed_logins += 1
-            locked = user.failed_logins >= settings.lockout_threshold
-            if locked:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-            record(
-                "auth.account_locked" if locked else "auth.login_failed",
-                object_type="user",
-                object_id=user.id,
-                actor=user,
-                details={"reason": "inactive" if not user.active else "bad_password"},
-            )
-            db.session.commit()
-        else:
-            record_security_event(
-                "auth.login_failed",
-                actor=Anonymous(claimed_name=username[:64]),
-                details={"reason": "unknown_user"},
-            )
-        raise Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
+        db.session.commit()
+        raise refused
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -87,6 +86,74 @@ def authenticate(username: str, password: str) -> User:
     record("auth.login", object_type="user", object_id=user.id, actor=user)
     db.session.commit()
     return user
+
+
+def start_session(user: User, ip: str) -> str:
+    """Open a server-side session for a user who just signed in; return the id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_digest(session_id), ip=ip[:45]))
+    db.session.flush()
+    return session_id
+
+
+def user_for_session(user_id: int, session_id: str | None) -> User | None:
+    """The user of a session cookie, or None once the session was ended or the user disabled."""
+    if not session_id:
+        return None
+    user = db.session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == _token_digest(session_id), User.id == user_id)
+    )
+    return user if user is not None and user.active else None
+
+
+def end_session(user: User, session_id: str | None) -> None:
+    """Logout: the session id is deleted, so a copy of the cookie no longer signs anyone in."""
+    if session_id:
+        db.session.execute(
+            delete(UserSession).where(
+                UserSession.user_id == user.id,
+                UserSession.token_hash == _token_digest(session_id),
+            )
+        )
+    record("auth.logout", object_type="user", object_id=user.id, actor=user)
+    db.session.flush()
+
+
+def _end_sessions_and_tokens(user: User) -> dict[str, int]:
+    """After a password change or reset nothing opened with the old password stays usable:
+    every session of the user ends and every API token is revoked."""
+    sessions = db.session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id)
+    ).rowcount
+    tokens = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    ).rowcount
+    return {"sessions_ended": sessions, "api_access_revoked": tokens}
+
+
+def change_password(user: User, current_password: str, new_password: str, *, ip: str) -> str:
+    """A user changes their own password, proving they know the current one.
+
+    Every session of theirs ends and every API token is revoked; the browser making the change
+    stays signed in under a new session id (returned, for its cookie), so a copy of its old
+    cookie is dead as well.
+    """
+    if not verify_password(user.password_hash, current_password):
+        record_security_event(
+            "auth.password_change_refused", object_type="user", object_id=user.id, actor=user
+        )
+        raise AppError("wrong_password", _("Mật khẩu hiện tại không đúng."), 422)
+    _check_password_policy(new_password)
+    user.password_hash = hash_password(new_password)
+    ended = _end_sessions_and_tokens(user)
+    record(
+        "auth.password_changed", object_type="user", object_id=user.id, actor=user, details=ended
+    )
+    return start_session(user, ip)
 
 
 def _token_digest(token: str) -> str:
@@ -219,7 +286,18 @@ def update_user(
     unlock: bool = False,
     actor: Actor,
 ) -> User:
+    """An administrator (``actor``, or an Operator for the command line) edits a user.
+
+    Nobody changes their own roles, clearance or active flag: one admin alone could otherwise
+    grant themselves every secret document, so a second admin must make the change, which the
+    audit log then attributes to them. Nor do they set their own password here without giving
+    the current one: that is :func:`change_password`. A new password set for someone else is a
+    reset: every session of theirs ends and their API tokens are revoked.
+    """
     user = get_user(user_id)
+    roles = [Role(r) for r in roles]
+    if isinstance(actor, User) and actor.id == user.id:
+        _refuse_self_change(user, roles, clearance, active, new_password)
     before = _user_snapshot(user)
     user.full_name = full_name.strip()
     user.title = title.strip()
@@ -235,18 +313,58 @@ def update_user(
         user.locked_until = None
         user.failed_logins = 0
     after = _user_snapshot(user)
-    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
-        changes["password_changed"] = True
+        changes["password_reset"] = _end_sessions_and_tokens(user)
     record(
         "user.updated",
-        actor=actor,
         object_type="user",
         object_id=user.id,
+        actor=actor,
         details={"changes": changes},
     )
     db.session.commit()
     return user
+
+
+def _refuse_self_change(
+    user: User,
+    roles: list[Role],
+    clearance: Clearance,
+    active: bool,
+    new_password: str | None,
+) -> None:
+    changed = [
+        name
+        for name, differs in [
+            ("roles", set(roles) != user.roles),
+            ("clearance", int(clearance) != user.clearance),
+            ("active", active != user.active),
+            ("password", bool(new_password)),
+        ]
+        if differs
+    ]
+    if not changed:
+        return
+    record_security_event(
+        "security.self_change_refused",
+        object_type="user",
+        object_id=user.id,
+        actor=user,
+        details={"fields": changed},
+    )
+    if changed == ["password"]:
+        raise Forbidden(
+            "own_password_here",
+            _("Để đổi mật khẩu của chính mình, hãy dùng trang Đổi mật khẩu."),
+        )
+    raise Forbidden(
+        "self_change_forbidden",
+        _(
+            "Bạn không thể tự thay đổi vai trò, mức tiếp cận văn bản mật hay trạng thái hoạt "
+            "động của chính mình. Một quản trị viên khác phải thực hiện việc này."
+        ),
+    )
 
 
 def _user_snapshot(user: User) -> dict[str, object]:

@@ -5,16 +5,24 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from edoc.audit.services import record
-from edoc.auth import roles_required
+from edoc.auth import login_required, roles_required
 from edoc.errors import AppError
-from edoc.extensions import db
+from edoc.extensions import db, limiter
 from edoc.users import services
-from edoc.users.forms import LoginForm, UnitForm, UserForm
+from edoc.users.forms import ChangePasswordForm, LoginForm, UnitForm, UserForm
 from edoc.users.models import Clearance, Role
 
 bp = Blueprint("users", __name__)
@@ -27,7 +35,12 @@ def _safe_next(target: str | None) -> str:
     return url_for("core.dashboard")
 
 
+def login_limit() -> str:
+    return current_app.config["EDOC"].ratelimit_login
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
@@ -40,26 +53,58 @@ def login() -> Any:
             flash(error.message, "error")
             status = error.status
         else:
+            session_id = services.start_session(user, request.remote_addr or "")
+            db.session.commit()
             login_user(user)
+            session[services.SESSION_ID_KEY] = session_id
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
         status = 422
-    return render_template("users/login.html", form=form), status
+    settings = current_app.config["EDOC"]
+    return render_template("users/login.html", form=form, settings=settings), status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    if current_user.is_authenticated:
-        record(
-            "auth.logout",
-            actor=current_user._get_current_object(),
-            object_type="user",
-            object_id=current_user.id,
+    if current_user.is_authenticated:  # loaded from the session id, so read it first
+        services.end_session(
+            current_user._get_current_object(), session.get(services.SESSION_ID_KEY)
         )
         db.session.commit()
+    session.pop(services.SESSION_ID_KEY, None)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("users.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            session_id = services.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+                ip=request.remote_addr or "",
+            )
+            db.session.commit()
+            session[services.SESSION_ID_KEY] = session_id
+        except AppError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = error.status
+        else:
+            flash(
+                _("Đã đổi mật khẩu. Các phiên đăng nhập khác và mã truy cập API đã bị hủy."),
+                "success",
+            )
+            return redirect(url_for("core.dashboard"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("users/password.html", form=form), status
 
 
 def _unit_choices(blank: str) -> list[tuple[int, str]]:
