@@ -1,7 +1,9 @@
 """Who may see a document. Every list, file and API path goes through here.
 
 Secrecy is applied inside the query (never by filtering a page afterwards), so counts, paging
-and totals never reveal that a secret document exists.
+and totals never reveal that a secret document exists. An outgoing document not yet issued has
+its own, narrower readers (:mod:`edoc.outgoing.access`), applied here the same way, so that
+every generic path (``/api/v1/documents``, search, dossiers) keeps drafts to them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from sqlalchemy import Select
 from edoc.documents.models import Document
 from edoc.errors import NotFound
 from edoc.extensions import db
+from edoc.outgoing.access import may_read, readable_condition
 from edoc.users.models import User
 
 
 def visible(query: Select, user: User) -> Select:
-    return query.where(Document.secrecy <= user.clearance)
+    return query.where(Document.secrecy <= user.clearance, readable_condition(user))
 
 
 def can_see(user: User, document: Document) -> bool:
-    return document.secrecy <= user.clearance
+    return document.secrecy <= user.clearance and may_read(user, document)
 
 
 def get_visible_document(document_id: int, user: User) -> Document:

@@ -24,7 +24,7 @@ from edoc.audit.services import record
 from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.models import DocumentFile
-from edoc.errors import AppError, ServiceUnavailable
+from edoc.errors import AppError, NotFound, ServiceUnavailable
 from edoc.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
@@ -115,7 +115,11 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
     signer = agency_signer()
     issued, failed = [], {}
     for document_id in document_ids:
-        outgoing = services.get_outgoing(document_id, clerk)
+        try:
+            outgoing = services.get_outgoing(document_id, clerk)
+        except NotFound as error:  # a draft not signed yet is not the clerk's to see
+            failed[str(document_id)] = error.message
+            continue
         if outgoing.status != OutgoingStatus.SIGNED:
             failed[str(document_id)] = _("Văn bản chưa được lãnh đạo ký.")
             continue

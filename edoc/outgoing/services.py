@@ -195,11 +195,21 @@ def _version(
 
 
 def get_outgoing(document_id: int, user: User) -> OutgoingDocument:
+    """The outgoing document if ``user`` may see it (its secrecy, and its readers while it is
+    not issued: :mod:`edoc.outgoing.access`); 404 otherwise, as for one that does not exist."""
     get_visible_document(document_id, user)
     outgoing = db.session.get(OutgoingDocument, document_id)
     if outgoing is None:
         raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
     return outgoing
+
+
+def _require_author(outgoing: OutgoingDocument, actor: User, refusal: str) -> None:
+    """Changing the text or sending it up is for its drafter, or a leader among its readers
+    (the unit's head or the chosen signer); the other readers may only comment. A reader is
+    refused with 403: they already know the draft exists."""
+    if actor.id != outgoing.drafter_id and not actor.has_role(Role.LEADER):
+        raise Forbidden("not_drafter", refusal)
 
 
 def _require(outgoing: OutgoingDocument, *allowed: OutgoingStatus) -> None:
@@ -217,8 +227,7 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
     """The drafter revises; earlier versions and their comments are kept."""
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
-    if actor.id != outgoing.drafter_id and not actor.has_role(Role.LEADER):
-        raise Forbidden("not_drafter", _("Chỉ người soạn thảo được cập nhật dự thảo."))
+    _require_author(outgoing, actor, _("Chỉ người soạn thảo được cập nhật dự thảo."))
     checked, docx_sha = accept_draft_file(upload)
     version = _version(len(outgoing.versions) + 1, checked, docx_sha, actor, note.strip())
     outgoing.versions.append(version)
@@ -243,8 +252,7 @@ def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> D
     converted to PDF), stored before the row that points to it."""
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
-    if actor.id != outgoing.drafter_id and not actor.has_role(Role.LEADER):
-        raise Forbidden("not_drafter", _("Chỉ người soạn thảo được thêm phụ lục."))
+    _require_author(outgoing, actor, _("Chỉ người soạn thảo được thêm phụ lục."))
     if upload is None or not upload.filename:
         raise ValidationError("file_required", _("Cần chọn tệp phụ lục (PDF hoặc DOCX)."))
     checked, docx_sha = accept_draft_file(upload)
@@ -309,6 +317,7 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
     """Send the draft to the leader who will sign it."""
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.DRAFT)
+    _require_author(outgoing, actor, _("Chỉ người soạn thảo được trình ký dự thảo."))
     signer_id = signer_id or outgoing.signer_id
     signer = db.session.get(User, signer_id) if signer_id else None
     if signer is None or not signer.has_role(Role.LEADER):

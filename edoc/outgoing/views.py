@@ -68,7 +68,9 @@ def _act(document_id: int, action: Any, success: str) -> Any:
         action()
     except AppError as error:
         db.session.rollback()
-        if error.status == 403:  # a refusal is a 403 page, not a message on the document
+        # A refusal is a 403 page; a document the user may not see is the 404 page of one that
+        # does not exist (never a message on a page that would then be refused).
+        if error.status == 403 or error.code == "document_not_found":
             raise
         flash(error.message, "error")
         for message in (error.details or {}).values() if isinstance(error.details, dict) else []:

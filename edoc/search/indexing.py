@@ -5,6 +5,11 @@ same transaction (see ``outbox.py``), so the index can be down for a day and los
 ``drain`` indexes what the rows name and deletes only the rows it indexed. The text of files is
 read once per blob and kept in ``text_extracts``; OCR of scanned pages runs as its own task so a
 long scan never holds back the indexing of everything else.
+
+Outgoing documents enter the index only once issued: a draft's readers are a few named people
+(:mod:`edoc.outgoing.access`), which the index's secrecy filter cannot express, and its totals
+and facets would count drafts for everyone. Issuing a draft indexes it; a draft indexed by an
+earlier version leaves the index at its next change or at ``edoc reindex``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from edoc.dossiers.models import DossierDocument
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.jobs.models import OutboxEntry
+from edoc.outgoing.access import is_unissued, unissued_condition
 from edoc.outgoing.models import OutgoingDocument
 from edoc.search.models import TextExtract
 from edoc.search.services import search_backend
@@ -119,7 +125,7 @@ def _texts(documents: Iterable[Document]) -> tuple[dict[str, str], set[str]]:
 
 def _index(document_ids: Sequence[int]) -> set[str]:
     """Index (or remove) these documents; returns the blobs whose text is not read yet."""
-    documents = _load(document_ids)
+    documents = [d for d in _load(document_ids) if not is_unissued(d)]
     texts, missing = _texts(documents)
     found = {d.id for d in documents}
     batch = [index_document(d, texts) for d in documents]
@@ -229,14 +235,18 @@ def extract_many(sha256s: Sequence[str]) -> None:
 def _batches(
     batch: int, read_missing_text: bool, progress: Callable[[int, int], None] | None
 ) -> Iterator[list[IndexDocument]]:
-    """Every document, in id order, as index documents; reads text not read yet on the way."""
-    total = db.session.scalar(select(func.count(Document.id))) or 0
+    """Every indexed document, in id order, as index documents; reads text not read yet on the
+    way."""
+    total = db.session.scalar(select(func.count(Document.id)).where(~unissued_condition())) or 0
     done = 0
     last_id = 0
     while True:
         ids = list(
             db.session.scalars(
-                select(Document.id).where(Document.id > last_id).order_by(Document.id).limit(batch)
+                select(Document.id)
+                .where(Document.id > last_id, ~unissued_condition())
+                .order_by(Document.id)
+                .limit(batch)
             )
         )
         if not ids:

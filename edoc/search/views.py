@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from edoc.auth import login_required, roles_required
 from edoc.errors import AppError, NotFound
@@ -26,6 +27,17 @@ def document_url(document: Any) -> str:
     return url_for(endpoint, document_id=document.id)
 
 
+def search_url(args: MultiDict[str, str], changes: dict[str, list[str]]) -> str:
+    """This search with some parameters replaced: the pager's and the facets' links.
+
+    Built here rather than by mutating a dict in the template: a ``{% set _ = ... %}`` there
+    replaced the translation function ``_`` for the rest of the page.
+    """
+    query = args.to_dict(flat=False)
+    query.update(changes)
+    return url_for("search.search_page", **query)
+
+
 @bp.route("/")
 @login_required
 def search_page() -> Any:
@@ -41,6 +53,7 @@ def search_page() -> Any:
         page=page,
         error=None,
         args=request.args,
+        search_url=search_url,
         labels=services.facet_labels(),
         doc_types=services.doc_type_names(),
         status=services.status_report(),

@@ -60,3 +60,49 @@ def test_specialist_finds_a_document(page: Page, live_server: str, app: Flask) -
     expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 1 văn bản")
     expect(page.get_by_test_id("search-results")).to_contain_text("07/BC-SKHĐT")
     snapshot(page, "search")
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_specialist_pages_through_a_long_result(page: Page, live_server: str, app: Flask) -> None:
+    client = app.test_client()
+    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+    for n in range(1, 6):
+        receive(
+            client,
+            clerk,
+            text_pdf(f"Nội dung kế hoạch số {n}."),
+            number_notation=f"{n}/KH-SNN",
+            subject=f"Kế hoạch phòng chống thiên tai đợt {n}",
+        )
+    errors: list[int] = []
+    page.on("response", lambda r: errors.append(r.status) if r.status >= 500 else None)
+
+    sign_in(page, live_server, "chuyenvien")
+    page.goto(f"{live_server}/search/?q=thiên+tai&sort=date&per_page=2")
+    results = page.get_by_test_id("search-results").locator("li[data-document-id]")
+    pager = page.locator("nav.pager")
+
+    def shown() -> list[str]:
+        return results.evaluate_all("items => items.map(item => item.dataset.documentId)")
+
+    expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 5 văn bản")
+    expect(pager).to_contain_text("Trang 1/3")
+    first = shown()
+    pager.get_by_role("link", name="Trang sau »").click()
+    expect(pager).to_contain_text("Trang 2/3")
+    expect(pager.get_by_role("link", name="« Trang trước")).to_be_visible()
+    second = shown()
+    pager.get_by_role("link", name="Trang sau »").click()
+    expect(pager).to_contain_text("Trang 3/3")
+    expect(results).to_have_count(1)
+    last = shown()
+    expect(pager.get_by_role("link", name="Trang sau »")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Tìm kiếm văn bản")).to_be_visible()
+    expect(page.get_by_test_id("search-total")).to_have_text("Tìm thấy 5 văn bản")
+
+    assert len(first) == len(second) == 2 and len(last) == 1
+    assert len(set(first) | set(second) | set(last)) == 5  # three pages, no repeats
+    pager.get_by_role("link", name="« Trang trước").click()
+    expect(pager).to_contain_text("Trang 2/3")
+    assert shown() == second
+    assert errors == []

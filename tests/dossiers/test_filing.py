@@ -46,6 +46,10 @@ def _archivist() -> User:
     return db.session.scalar(select(User).where(User.username == "luutru"))
 
 
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
 def _dossier(year: int, code: str, title: str) -> int:
     fields = services.DossierFields(year=year, code=code, title=title, retention_years=10)
     return services.create(fields, _archivist()).id
@@ -67,12 +71,15 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
     secret = post(client, clerk, blank_pdf("Mat"), subject="Văn bản mật", secrecy="1")
     assert secret.status_code == 201, secret.get_json()
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    with app.app_context():
+        signer_id = db.session.scalar(select(User.id).where(User.username == "lanhdao"))
     draft = client.post(
         "/api/v1/outgoing",
         data={
             "doc_type": "QĐ",
             "subject": "Quyết định thành lập tổ công tác",
             "recipients": "Các sở, ban, ngành\nLưu: VT",
+            "signer_id": str(signer_id),  # a reader of the draft besides its drafter
             "file": (io.BytesIO(draft_pdf("QUYET DINH")), "du-thao.pdf"),
         },
         headers=drafter,
@@ -174,7 +181,9 @@ def test_a_role_that_may_not_file_sees_the_dossiers_but_gets_403(
     document_id = setup.incoming_id if direction == "incoming" else setup.outgoing_id
     path = f"/{direction}/{document_id}"
     with app.app_context():
-        services.add_documents(setup.open_id, [document_id], _archivist())
+        # a draft is filed by one of its readers (its drafter), not by the archivist
+        filer = _archivist() if direction == "incoming" else _user("chuyenvien")
+        services.add_documents(setup.open_id, [document_id], filer)
     leader = _as(app, "lanhdao")
     page = leader.get(path).get_data(as_text=True)
     assert "01.VP – Hồ sơ công tác văn phòng" in page  # which dossiers hold it: shown to all

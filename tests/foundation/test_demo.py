@@ -156,11 +156,13 @@ def test_demo_signed_for_real(
     blue = _count(pixels, width, leader, dpi, lambda r, g, b: b > 120 and r < 100 and g < 120)
     assert red > 100 and blue > 20, (red, blue)
 
-    def count(status: str, path: str = "outgoing") -> int:
+    def count(status: str, path: str = "outgoing", headers: dict[str, str] = clerk) -> int:
         url = f"/api/v1/{path}?status={status}&per_page=500"
-        return len(client.get(url, headers=clerk).get_json()["items"])
+        return len(client.get(url, headers=headers).get_json()["items"])
 
-    assert count("submitted") == 4  # drafts waiting for the leader
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    assert count("submitted", headers=leader) == 4  # drafts waiting for the leader (signer)
+    assert count("submitted") == 0  # not the clerk's to see before they are signed
     assert count("signed") == 1  # signed, waiting for the clerk
     assert count("recalled") == 1
     returned = client.get("/api/v1/incoming?status=returned", headers=clerk).get_json()["items"]

@@ -315,15 +315,16 @@ def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> Non
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     assert _events(app, "outgoing.appendix_added") == 1
 
-    # Someone who did not draft it (the clerk) is refused.
+    # Someone who did not draft it (the clerk, before it is signed: not one of its readers)
+    # is answered as if it did not exist.
     clerk = _as(app, "vanthu")
-    token = csrf_token_from(clerk.get(f"/outgoing/{document_id}").get_data(as_text=True))
+    token = csrf_token_from(clerk.get("/outgoing/").get_data(as_text=True))
     refused = clerk.post(
         f"/outgoing/{document_id}/appendices",
         data={"file": (io.BytesIO(draft_pdf("PL")), "pl.pdf"), "csrf_token": token},
         content_type="multipart/form-data",
     )
-    assert refused.status_code == 403
+    assert refused.status_code == 404
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     # A file of another document is not served through this one.
     other = _new_draft(client)
