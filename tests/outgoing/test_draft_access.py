@@ -16,9 +16,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from edoc.audit.models import AuditEvent
+from edoc.audit.services import Operator
 from edoc.extensions import db
 from edoc.outgoing.models import DraftVersion, ReviewComment
 from edoc.users.models import Clearance, Role, Unit
+from edoc.users.services import create_user
 from tests.app_fixtures import api_token, csrf_token_from, login
 from tests.outgoing.test_outgoing_pages import _sign
 from tests.signing.documents import draft_pdf
@@ -32,8 +34,6 @@ MISSING = 999_999
 def people(app: Flask, demo: None) -> None:
     """Besides the demo's: a colleague of the drafter (Phòng Tổng hợp), a specialist and a
     leader of another unit (Phòng Kinh tế), a cleared drafter and an uncleared colleague."""
-    from edoc.users.services import create_user
-
     with app.app_context():
         units = {u.code: u.id for u in db.session.scalars(select(Unit))}
         for username, role, unit, clearance in (
@@ -50,6 +50,7 @@ def people(app: Flask, demo: None) -> None:
                 roles=[role],
                 unit_id=units[unit],
                 clearance=clearance,
+                actor=Operator.cli("test: draft readers"),
             )
         db.session.commit()
 
