@@ -139,7 +139,7 @@ def validate_pdf_in_process(
     allow_fetching: bool = False,
 ) -> ValidationReport:
     """Validate in this process (callers should prefer :func:`validate_pdf`)."""
-    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -155,10 +155,14 @@ def validate_pdf_in_process(
         _walk_pages(reader)
     except PdfInputError:
         raise
+    except PdfDecodeLimitError as error:  # pyHanko's own cap on inflating streams
+        raise PdfInputError("decompression_bomb", f"a stream inflates too far: {error}") from error
     except (PdfError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
     try:
         signatures = reader.embedded_signatures
+    except PdfDecodeLimitError as error:
+        raise PdfInputError("decompression_bomb", f"a stream inflates too far: {error}") from error
     except PdfError as error:  # the form tree itself is broken (e.g. circular)
         raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
     except (ValueError, KeyError, TypeError) as error:  # a signature's CMS cannot be parsed
@@ -345,7 +349,8 @@ def validate_pdf(
     """Validate every signature of a PDF in a child process; raise on unreadable input.
 
     Raises :class:`PdfInputError` (``not_pdf``, ``malformed_pdf``, ``encrypted_pdf``,
-    ``too_large``) or :class:`ValidationTimeout`.
+    ``decompression_bomb``, ``too_large`` when the child needs more than ``memory_limit_mb``)
+    or :class:`ValidationTimeout`.
     """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     roots = [str(r) if isinstance(r, Path) else r for r in (trust_roots or [])]

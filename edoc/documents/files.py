@@ -22,6 +22,7 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.documents.models import DocumentFile
 from edoc.errors import AppError, ServiceUnavailable
+from search.extract import run_bounded
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/tiff"}
@@ -38,7 +39,14 @@ PDF_ERRORS = {
     "encrypted_pdf": lambda: _(
         "Tệp PDF đã bị mã hóa (đặt mật khẩu); đề nghị nơi gửi cung cấp bản không mã hóa."
     ),
-    "too_large": lambda: _("Tệp quá lớn để kiểm tra."),
+    "too_large": lambda: _(
+        "Đọc tệp cần quá nhiều bộ nhớ (vượt giới hạn cho phép); tệp có thể được tạo ra để làm "
+        "treo hệ thống, nên không được nhận."
+    ),
+    "decompression_bomb": lambda: _(
+        "Tệp PDF chứa dữ liệu nén bất thường (giải nén ra dung lượng cực lớn, dấu hiệu “bom "
+        "giải nén”); tệp không được nhận."
+    ),
     "validation_timeout": lambda: _(
         "Kiểm tra tệp vượt quá thời gian cho phép; cấu trúc tệp có thể bị lỗi."
     ),
@@ -116,7 +124,10 @@ def _validate(path: Path) -> dict[str, Any]:
     settings = current_app.config["EDOC"]
     try:
         report = validate_pdf(
-            path, trust_roots=settings.trust_roots(), timeout=CHECK_TIMEOUT_SECONDS
+            path,
+            trust_roots=settings.trust_roots(),
+            timeout=CHECK_TIMEOUT_SECONDS,
+            memory_limit_mb=settings.file_tool_memory_mb,
         )
     except Exception as error:
         code = getattr(error, "code", None)
@@ -126,15 +137,21 @@ def _validate(path: Path) -> dict[str, Any]:
     return report.to_dict()
 
 
+def run_file_tool(
+    command: list[str], timeout: float = CHECK_TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a tool on an uploaded file, bounded in time and in memory (``file_tool_memory_mb``)."""
+    memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
+    return run_bounded(command, timeout=timeout, memory_limit_mb=memory_limit_mb)
+
+
 def page_count(path: Path) -> int | None:
-    """Pages as poppler counts them (in a child process, bounded in time)."""
+    """Pages as poppler counts them (in a child process, bounded in time and memory)."""
     try:
-        result = subprocess.run(
-            ["pdfinfo", str(path)], capture_output=True, text=True, timeout=CHECK_TIMEOUT_SECONDS
-        )
+        result = run_file_tool(["pdfinfo", str(path)])
     except (subprocess.TimeoutExpired, FileNotFoundError):
         return None
-    for line in result.stdout.splitlines():
+    for line in result.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith("Pages:"):
             return int(line.split(":", 1)[1])
     return None
@@ -142,11 +159,7 @@ def page_count(path: Path) -> int | None:
 
 def first_page_text(path: Path) -> str:
     try:
-        result = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"],
-            capture_output=True,
-            timeout=CHECK_TIMEOUT_SECONDS,
-        )
+        result = run_file_tool(["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"])
     except (subprocess.TimeoutExpired, FileNotFoundError):
         return ""
     return result.stdout.decode("utf-8", "replace")[:20000]

@@ -88,10 +88,10 @@ class DraftFields:
 
 
 def docx_to_pdf(source: Path, out_dir: Path) -> Path:
-    """Convert with LibreOffice headless, with a private profile and a time limit."""
+    """Convert with LibreOffice headless, with a private profile, a time and a memory limit."""
     profile = out_dir / "lo-profile"
     try:
-        subprocess.run(
+        files.run_file_tool(
             [
                 "soffice",
                 f"-env:UserInstallation=file://{profile}",
@@ -102,9 +102,7 @@ def docx_to_pdf(source: Path, out_dir: Path) -> Path:
                 str(out_dir),
                 str(source),
             ],
-            capture_output=True,
             timeout=CONVERT_TIMEOUT_SECONDS,
-            check=False,
         )
     except (subprocess.TimeoutExpired, FileNotFoundError) as error:
         raise files.FileRejected(
