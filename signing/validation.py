@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from signing.errors import PdfInputError, ValidationTimeout
+from signing.inspection import active_content
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 1536
@@ -68,6 +69,8 @@ class SignatureReport:
 class ValidationReport:
     signatures: list[SignatureReport]
     validated_at: str
+    # JavaScript, launch and automatic actions found (codes of signing.inspection), if any
+    active_content: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -79,6 +82,7 @@ class ValidationReport:
         return {
             "verdict": self.verdict,
             "validated_at": self.validated_at,
+            "active_content": self.active_content,
             "signatures": [
                 {**vars(s), "changes_allowed": s.changes_allowed, "ok": s.ok}
                 for s in self.signatures
@@ -94,6 +98,7 @@ class ValidationReport:
                 for s in data.get("signatures", [])
             ],
             validated_at=data.get("validated_at", ""),
+            active_content=list(data.get("active_content", [])),
         )
 
 
@@ -153,6 +158,7 @@ def validate_pdf_in_process(
                 "encrypted_pdf", "the PDF is encrypted; a password or key is needed to open it"
             )
         _walk_pages(reader)
+        found = active_content(reader)
     except PdfInputError:
         raise
     except PdfDecodeLimitError as error:  # pyHanko's own cap on inflating streams
@@ -167,7 +173,7 @@ def validate_pdf_in_process(
         raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
     except (ValueError, KeyError, TypeError) as error:  # a signature's CMS cannot be parsed
         unreadable = SignatureReport(field_name="", problems=[f"unreadable signature: {error}"])
-        return ValidationReport([unreadable], datetime.now(UTC).isoformat())
+        return ValidationReport([unreadable], datetime.now(UTC).isoformat(), found)
 
     roots = _load_certs(trust_roots or [])
     context_args: dict[str, Any] = {"trust_roots": roots, "allow_fetching": allow_fetching}
@@ -209,7 +215,7 @@ def validate_pdf_in_process(
         if status.diff_result is not None and not hasattr(status.diff_result, "modification_level"):
             report.problems.append(f"disallowed change after signing: {status.diff_result}")
         reports.append(report)
-    return ValidationReport(reports, datetime.now(UTC).isoformat())
+    return ValidationReport(reports, datetime.now(UTC).isoformat(), found)
 
 
 def _timestamp_report(report: SignatureReport, embedded: Any, context: Any) -> SignatureReport:

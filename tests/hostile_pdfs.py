@@ -113,3 +113,41 @@ def object_stream_bomb_pdf(inflated_mb: int = 4096, *, layers: int = 2) -> bytes
 def plain_pdf(text: str = "Van ban thu nghiem") -> bytes:
     content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1")
     return _pdf(_page_objects(_stream(content)))
+
+
+ALERT = b"<< /S /JavaScript /JS (app.alert\\('edoc'\\)) >>"
+# What each crafted file carries, and what the inspection must report for it.
+ACTIVE_CONTENT: dict[str, tuple[dict[str, bytes], list[str]]] = {
+    "javascript-name-tree": (
+        {"catalog_extra": b"/Names << /JavaScript << /Names [(mo) " + ALERT + b"] >> >>"},
+        ["javascript"],
+    ),
+    "open-action-javascript": (
+        {"catalog_extra": b"/OpenAction " + ALERT},
+        ["javascript", "open_action"],
+    ),
+    "launch-link": (
+        {
+            "page_extra": b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] "
+            b"/A << /S /Launch /F (C:\\\\Windows\\\\System32\\\\cmd.exe) >> >>]"
+        },
+        ["launch"],
+    ),
+    "page-additional-actions": (
+        {"page_extra": b"/AA << /O " + ALERT + b" >>"},
+        ["additional_actions", "javascript"],
+    ),
+}
+
+
+def active_content_pdf(kind: str) -> bytes:
+    """A one-page PDF carrying the active content named by ``kind`` (a key of ACTIVE_CONTENT)."""
+    parts, _expected = ACTIVE_CONTENT[kind]
+    content = _stream(b"BT /F1 12 Tf 72 720 Td (Van ban co ma) Tj ET")
+    return _pdf(_page_objects(content, **parts))
+
+
+def open_at_first_page_pdf() -> bytes:
+    """A harmless /OpenAction: a destination (show page 1 whole), not an action."""
+    content = _stream(b"BT /F1 12 Tf 72 720 Td (Van ban) Tj ET")
+    return _pdf(_page_objects(content, catalog_extra=b"/OpenAction [3 0 R /Fit]"))

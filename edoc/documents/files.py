@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,8 +41,8 @@ PDF_ERRORS = {
         "Tệp PDF đã bị mã hóa (đặt mật khẩu); đề nghị nơi gửi cung cấp bản không mã hóa."
     ),
     "too_large": lambda: _(
-        "Đọc tệp cần quá nhiều bộ nhớ (vượt giới hạn cho phép); tệp có thể được tạo ra để làm "
-        "treo hệ thống, nên không được nhận."
+        "Tệp quá lớn hoặc quá phức tạp để kiểm tra (vượt giới hạn dung lượng hoặc bộ nhớ cho "
+        "phép); tệp không được nhận."
     ),
     "decompression_bomb": lambda: _(
         "Tệp PDF chứa dữ liệu nén bất thường (giải nén ra dung lượng cực lớn, dấu hiệu “bom "
@@ -64,6 +65,7 @@ class CheckedFile:
     page_count: int | None = None
     first_page_text: str = ""
     signature_report: dict[str, Any] | None = None
+    active_content: list[str] | None = None  # JavaScript/launch/automatic actions found, if PDF
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -86,6 +88,7 @@ class CheckedFile:
             sha256=self.sha256,
             size=self.size,
             signature_report=self.signature_report,
+            active_content=self.active_content,
         )
 
 
@@ -100,22 +103,44 @@ def spooled(upload: FileStorage | IO[bytes]) -> Iterator[Path]:
         yield path
 
 
+# Format characters (bidi overrides and isolates U+202A–E, U+2066–9, marks U+200E/F and U+061C,
+# zero-width characters), controls, separators and unassigned code points: none belongs in a file
+# name, and bidi controls make "hoadon\u202Efdp.exe" read as "hoadonexe.pdf".
+_NAME_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def clean_filename(name: str) -> str:
+    """A file name without control or invisible formatting characters (NFC-normalised)."""
+    name = unicodedata.normalize("NFC", name)
+    return "".join(c for c in name if unicodedata.category(c) not in _NAME_DROPPED_CATEGORIES)
+
+
 def _safe_name(name: str | None, fallback: str) -> str:
-    cleaned = Path(name or "").name.replace("\x00", "").strip()
+    cleaned = clean_filename(Path((name or "").replace("\\", "/")).name).strip()
     return cleaned[:255] or fallback
 
 
-def check_pdf(path: Path, *, validate_signatures: bool) -> tuple[int | None, dict[str, Any] | None]:
-    """Refuse what is not a readable, unencrypted PDF; return page count and signature report."""
+@dataclass(frozen=True)
+class PdfCheck:
+    page_count: int | None
+    signature_report: dict[str, Any] | None  # None when signatures were not asked for
+    active_content: list[str]
+
+
+def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
+    """Refuse what is not a readable, unencrypted PDF; say its pages, signatures and whether it
+    carries JavaScript or automatic actions (found by the validator's bounded child)."""
     if path.stat().st_size == 0:
         raise FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
     with path.open("rb") as head:
         if PDF_MAGIC not in head.read(1024):
             raise FileRejected("not_pdf", PDF_ERRORS["not_pdf"]())
     report = _validate(path)
-    if not validate_signatures:
-        report = None
-    return page_count(path), report
+    return PdfCheck(
+        page_count=page_count(path),
+        signature_report=report if validate_signatures else None,
+        active_content=list(report.get("active_content", [])),
+    )
 
 
 def _validate(path: Path) -> dict[str, Any]:
@@ -190,7 +215,7 @@ def accept_pdf(
     upload: FileStorage, *, validate_signatures: bool, fallback_name: str = "van-ban.pdf"
 ) -> CheckedFile:
     with spooled(upload) as path:
-        pages, report = check_pdf(path, validate_signatures=validate_signatures)
+        check = check_pdf(path, validate_signatures=validate_signatures)
         text = first_page_text(path)
         sha256, size = store_path(path)
     return CheckedFile(
@@ -198,9 +223,10 @@ def accept_pdf(
         content_type="application/pdf",
         sha256=sha256,
         size=size,
-        page_count=pages,
+        page_count=check.page_count,
         first_page_text=text,
-        signature_report=report,
+        signature_report=check.signature_report,
+        active_content=check.active_content,
     )
 
 

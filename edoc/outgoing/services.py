@@ -129,14 +129,15 @@ def accept_draft_file(upload: FileStorage) -> tuple[files.CheckedFile, str]:
             raise files.FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
         docx_sha, _size = files.store_path(source)
         pdf = docx_to_pdf(source, Path(directory))
-        pages, _report = files.check_pdf(pdf, validate_signatures=False)
+        check = files.check_pdf(pdf, validate_signatures=False)
         sha256, size = files.store_path(pdf)
     checked = files.CheckedFile(
-        filename=Path(upload.filename or "du-thao").stem + ".pdf",
+        filename=files.clean_filename(Path(upload.filename or "du-thao").stem)[:250] + ".pdf",
         content_type="application/pdf",
         sha256=sha256,
         size=size,
-        page_count=pages,
+        page_count=check.page_count,
+        active_content=check.active_content,
     )
     return checked, docx_sha
 
