@@ -12,18 +12,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
-revision: str = 'a7c3e5d91b20'
-down_revision: str | None = 'cd6d0ee94668'
+revision: str = "a7c3e5d91b20"
+down_revision: str | None = "cd6d0ee94668"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('document_files', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('active_content', sa.JSON(), nullable=True))
+    with op.batch_alter_table("document_files", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("active_content", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('document_files', schema=None) as batch_op:
-        batch_op.drop_column('active_content')
+    with op.batch_alter_table("document_files", schema=None) as batch_op:
+        batch_op.drop_column("active_content")
