@@ -1,7 +1,7 @@
 """document files: active content found at check time
 
 Revision ID: a7c3e5d91b20
-Revises: cd6d0ee94668
+Revises: 4f7f40100345
 Create Date: 2026-12-01 11:20:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c3e5d91b20"
-down_revision: str | None = "cd6d0ee94668"
+down_revision: str | None = "4f7f40100345"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
