@@ -144,6 +144,10 @@ class Settings:
     ratelimit_token: str = "30 per minute; 300 per hour"
     ratelimit_storage_url: str = "memory://"
     trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed
+    # Address-space limit of every child process that reads an uploaded file (signature
+    # validation, pdfinfo/pdftotext, OCR and its tools, LibreOffice): a hostile file is refused
+    # or marked unreadable instead of taking the server's memory.
+    file_tool_memory_mb: int = 1536
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -196,6 +200,9 @@ class Settings:
             ),
             ratelimit_storage_url=_ratelimit_storage(env),
             trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", lambda n, r: _as_int(n, r, 0, 5)),
+            file_tool_memory_mb=get(
+                "EDOC_FILE_TOOL_MEMORY_MB", "1536", lambda n, r: _as_int(n, r, 256, 65536)
+            ),
         )
 
     def audit_hmac_key(self) -> bytes:

@@ -23,6 +23,14 @@ COVERAGE = {
     "UNCLEAR": "không rõ ràng (bất thường)",
     "": "không xác định",
 }
+COMMITMENTS = {
+    "proof_of_origin": "xác nhận nguồn gốc (proof of origin)",
+    "proof_of_receipt": "xác nhận đã nhận (proof of receipt)",
+    "proof_of_delivery": "xác nhận đã chuyển (proof of delivery)",
+    "proof_of_sender": "xác nhận người gửi (proof of sender)",
+    "proof_of_approval": "phê duyệt (proof of approval)",
+    "proof_of_creation": "xác nhận tạo lập (proof of creation)",
+}
 VERDICTS = {
     "ok": "KẾT LUẬN: Tất cả chữ ký số hợp lệ, toàn vẹn và tin cậy.",
     "invalid": "KẾT LUẬN: Có chữ ký số KHÔNG hợp lệ, không toàn vẹn hoặc không tin cậy.",
@@ -55,6 +63,11 @@ def _signature(index: int, sig: SignatureReport) -> list[str]:
     ]
     if sig.pades_level:
         lines.append(f"  Mức PAdES: {sig.pades_level}")
+    if sig.signature_policy:
+        lines.append(f"  Chính sách chữ ký (OID): {sig.signature_policy}")
+    if sig.commitment_type:
+        commitment = COMMITMENTS.get(sig.commitment_type, sig.commitment_type)
+        lines.append(f"  Loại cam kết: {commitment}")
     lines += [f"  Vấn đề: {problem}" for problem in sig.problems]
     lines.append(f"  => {'ĐẠT' if sig.ok else 'KHÔNG ĐẠT'}")
     return lines

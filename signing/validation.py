@@ -9,6 +9,7 @@ address-space limit, so a hostile file can neither hang nor exhaust the caller.
 from __future__ import annotations
 
 import io
+import json
 import multiprocessing
 import resource
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from signing.errors import PdfInputError, SigningError, ValidationTimeout
+from signing.errors import PdfInputError, ValidationTimeout
+from signing.inspection import active_content
 
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MEMORY_LIMIT_MB = 1536
+OUT_OF_MEMORY = "reading this file needs more than the {} MB memory limit"
 ALLOWED_LEVELS = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 GOOD_COVERAGE = {"ENTIRE_FILE", "ENTIRE_REVISION"}
 
@@ -45,6 +48,8 @@ class SignatureReport:
     docmdp_ok: bool | None = None
     md_algorithm: str = ""
     pades_level: str = ""
+    signature_policy: str = ""  # OID of the signature policy (PAdES-EPES), taken at face value
+    commitment_type: str = ""  # e.g. "proof_of_approval", or the OID of a custom commitment
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +69,8 @@ class SignatureReport:
 class ValidationReport:
     signatures: list[SignatureReport]
     validated_at: str
+    # JavaScript, launch and automatic actions found (codes of signing.inspection), if any
+    active_content: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
@@ -75,6 +82,7 @@ class ValidationReport:
         return {
             "verdict": self.verdict,
             "validated_at": self.validated_at,
+            "active_content": self.active_content,
             "signatures": [
                 {**vars(s), "changes_allowed": s.changes_allowed, "ok": s.ok}
                 for s in self.signatures
@@ -90,6 +98,7 @@ class ValidationReport:
                 for s in data.get("signatures", [])
             ],
             validated_at=data.get("validated_at", ""),
+            active_content=list(data.get("active_content", [])),
         )
 
 
@@ -135,7 +144,7 @@ def validate_pdf_in_process(
     allow_fetching: bool = False,
 ) -> ValidationReport:
     """Validate in this process (callers should prefer :func:`validate_pdf`)."""
-    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -149,17 +158,22 @@ def validate_pdf_in_process(
                 "encrypted_pdf", "the PDF is encrypted; a password or key is needed to open it"
             )
         _walk_pages(reader)
+        found = active_content(reader)
     except PdfInputError:
         raise
+    except PdfDecodeLimitError as error:  # pyHanko's own cap on inflating streams
+        raise PdfInputError("decompression_bomb", f"a stream inflates too far: {error}") from error
     except (PdfError, ValueError, KeyError, TypeError, RecursionError) as error:
         raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
     try:
         signatures = reader.embedded_signatures
+    except PdfDecodeLimitError as error:
+        raise PdfInputError("decompression_bomb", f"a stream inflates too far: {error}") from error
     except PdfError as error:  # the form tree itself is broken (e.g. circular)
         raise PdfInputError("malformed_pdf", f"the PDF cannot be read: {error}") from error
     except (ValueError, KeyError, TypeError) as error:  # a signature's CMS cannot be parsed
         unreadable = SignatureReport(field_name="", problems=[f"unreadable signature: {error}"])
-        return ValidationReport([unreadable], datetime.now(UTC).isoformat())
+        return ValidationReport([unreadable], datetime.now(UTC).isoformat(), found)
 
     roots = _load_certs(trust_roots or [])
     context_args: dict[str, Any] = {"trust_roots": roots, "allow_fetching": allow_fetching}
@@ -168,7 +182,8 @@ def validate_pdf_in_process(
     reports = []
     for embedded in signatures:
         context = ValidationContext(**context_args)
-        report = SignatureReport(field_name=embedded.field_name or "")
+        # str(): pyHanko's TextStringObject drags the whole parsed document along when pickled
+        report = SignatureReport(field_name=str(embedded.field_name or ""))
         if embedded.sig_object_type == "/DocTimeStamp":
             reports.append(_timestamp_report(report, embedded, context))
             continue
@@ -194,12 +209,13 @@ def validate_pdf_in_process(
         if status.timestamp_validity is not None:
             report.timestamp_time = _iso(status.timestamp_validity.timestamp)
         report.pades_level = _pades_level(embedded, status)
+        report.signature_policy, report.commitment_type = _policy_and_commitment(embedded)
         if not report.trusted and status.trust_problem_indic is not None:
             report.problems.append(f"trust: {status.trust_problem_indic.name}")
         if status.diff_result is not None and not hasattr(status.diff_result, "modification_level"):
             report.problems.append(f"disallowed change after signing: {status.diff_result}")
         reports.append(report)
-    return ValidationReport(reports, datetime.now(UTC).isoformat())
+    return ValidationReport(reports, datetime.now(UTC).isoformat(), found)
 
 
 def _timestamp_report(report: SignatureReport, embedded: Any, context: Any) -> SignatureReport:
@@ -257,6 +273,27 @@ def _describe_cert(report: SignatureReport, cert: Any) -> None:
     report.certificate_not_after = _iso(validity["not_after"].native) or ""
 
 
+def _policy_and_commitment(embedded: Any) -> tuple[str, str]:
+    """The signed signature-policy OID and commitment type, as plain strings ("" if absent)."""
+    from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
+
+    signed_attrs = embedded.signer_info["signed_attrs"]
+    found: list[str] = []
+    for attribute in ("signature_policy_identifier", "commitment_type"):
+        try:
+            value = find_unique_cms_attribute(signed_attrs, attribute)
+        except (NonexistentAttributeError, ValueError):  # absent, or more than one
+            found.append("")
+            continue
+        if attribute == "signature_policy_identifier":
+            # an implied policy has no OID: reported as absent
+            explicit = value.name == "signature_policy_id"
+            found.append(value.chosen["sig_policy_id"].dotted if explicit else "")
+        else:
+            found.append(str(value["commitment_type_id"].native))
+    return found[0], found[1]
+
+
 def _pades_level(embedded: Any, status: Any) -> str:
     if embedded.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
         return ""
@@ -275,23 +312,31 @@ def _pades_level(embedded: Any, status: Any) -> str:
 def _child(
     conn: Any, data: bytes, roots: list[Any], at: datetime | None, fetch: bool, limit_mb: int
 ) -> None:
+    """Validate and send back JSON text: only plain data can cross, never a pyHanko object."""
     import logging
 
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings go in the report
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     limit = limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    reply: dict[str, Any]
     try:
-        report = validate_pdf_in_process(data, roots, at, fetch)
-        conn.send(("ok", report.to_dict()))
+        reply = {"kind": "ok", "report": validate_pdf_in_process(data, roots, at, fetch).to_dict()}
     except PdfInputError as error:
-        conn.send(("input", (error.code, str(error))))
+        reply = _refusal(error.code, str(error))
     except MemoryError:
-        conn.send(("input", ("too_large", "validating this file needs too much memory")))
+        reply = _refusal("too_large", OUT_OF_MEMORY.format(limit_mb))
     except Exception as error:
-        conn.send(("input", ("malformed_pdf", f"the PDF cannot be read: {error}")))
+        reply = _refusal("malformed_pdf", f"the PDF cannot be read: {error}")
+    try:
+        conn.send(json.dumps(reply))
     finally:
         conn.close()
+
+
+def _refusal(code: str, message: str) -> dict[str, Any]:
+    return {"kind": "input", "code": code, "message": message}
 
 
 _context = multiprocessing.get_context("forkserver")
@@ -310,7 +355,8 @@ def validate_pdf(
     """Validate every signature of a PDF in a child process; raise on unreadable input.
 
     Raises :class:`PdfInputError` (``not_pdf``, ``malformed_pdf``, ``encrypted_pdf``,
-    ``too_large``) or :class:`ValidationTimeout`.
+    ``decompression_bomb``, ``too_large`` when the child needs more than ``memory_limit_mb``)
+    or :class:`ValidationTimeout`.
     """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     roots = [str(r) if isinstance(r, Path) else r for r in (trust_roots or [])]
@@ -323,17 +369,14 @@ def validate_pdf(
     try:
         if not receiver.poll(timeout):
             raise ValidationTimeout(f"validation took longer than {timeout:g} s")
-        kind, payload = receiver.recv()
-    except EOFError:
-        raise PdfInputError("too_large", "the validator stopped (out of memory?)") from None
+        reply = json.loads(receiver.recv())
+    except EOFError:  # the child died without a word: killed, or aborted on a failed allocation
+        raise PdfInputError("too_large", OUT_OF_MEMORY.format(memory_limit_mb)) from None
     finally:
         if process.is_alive():
             process.kill()
         process.join(5)
         receiver.close()
-    if kind == "input":
-        code, message = payload
-        raise PdfInputError(code, message)
-    if kind != "ok":
-        raise SigningError(str(payload))
-    return ValidationReport.from_dict(payload)
+    if reply["kind"] == "input":
+        raise PdfInputError(reply["code"], reply["message"])
+    return ValidationReport.from_dict(reply["report"])

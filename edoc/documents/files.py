@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.documents.models import DocumentFile
 from edoc.errors import AppError, ServiceUnavailable
+from search.extract import run_bounded
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/tiff"}
@@ -38,7 +40,14 @@ PDF_ERRORS = {
     "encrypted_pdf": lambda: _(
         "Tệp PDF đã bị mã hóa (đặt mật khẩu); đề nghị nơi gửi cung cấp bản không mã hóa."
     ),
-    "too_large": lambda: _("Tệp quá lớn để kiểm tra."),
+    "too_large": lambda: _(
+        "Tệp quá lớn hoặc quá phức tạp để kiểm tra (vượt giới hạn dung lượng hoặc bộ nhớ cho "
+        "phép); tệp không được nhận."
+    ),
+    "decompression_bomb": lambda: _(
+        "Tệp PDF chứa dữ liệu nén bất thường (giải nén ra dung lượng cực lớn, dấu hiệu “bom "
+        "giải nén”); tệp không được nhận."
+    ),
     "validation_timeout": lambda: _(
         "Kiểm tra tệp vượt quá thời gian cho phép; cấu trúc tệp có thể bị lỗi."
     ),
@@ -56,6 +65,7 @@ class CheckedFile:
     page_count: int | None = None
     first_page_text: str = ""
     signature_report: dict[str, Any] | None = None
+    active_content: list[str] | None = None  # JavaScript/launch/automatic actions found, if PDF
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -78,6 +88,7 @@ class CheckedFile:
             sha256=self.sha256,
             size=self.size,
             signature_report=self.signature_report,
+            active_content=self.active_content,
         )
 
 
@@ -92,22 +103,44 @@ def spooled(upload: FileStorage | IO[bytes]) -> Iterator[Path]:
         yield path
 
 
+# Format characters (bidi overrides and isolates U+202A–E, U+2066–9, marks U+200E/F and U+061C,
+# zero-width characters), controls, separators and unassigned code points: none belongs in a file
+# name, and bidi controls make "hoadon\u202Efdp.exe" read as "hoadonexe.pdf".
+_NAME_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
+
+
+def clean_filename(name: str) -> str:
+    """A file name without control or invisible formatting characters (NFC-normalised)."""
+    name = unicodedata.normalize("NFC", name)
+    return "".join(c for c in name if unicodedata.category(c) not in _NAME_DROPPED_CATEGORIES)
+
+
 def _safe_name(name: str | None, fallback: str) -> str:
-    cleaned = Path(name or "").name.replace("\x00", "").strip()
+    cleaned = clean_filename(Path((name or "").replace("\\", "/")).name).strip()
     return cleaned[:255] or fallback
 
 
-def check_pdf(path: Path, *, validate_signatures: bool) -> tuple[int | None, dict[str, Any] | None]:
-    """Refuse what is not a readable, unencrypted PDF; return page count and signature report."""
+@dataclass(frozen=True)
+class PdfCheck:
+    page_count: int | None
+    signature_report: dict[str, Any] | None  # None when signatures were not asked for
+    active_content: list[str]
+
+
+def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
+    """Refuse what is not a readable, unencrypted PDF; say its pages, signatures and whether it
+    carries JavaScript or automatic actions (found by the validator's bounded child)."""
     if path.stat().st_size == 0:
         raise FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
     with path.open("rb") as head:
         if PDF_MAGIC not in head.read(1024):
             raise FileRejected("not_pdf", PDF_ERRORS["not_pdf"]())
     report = _validate(path)
-    if not validate_signatures:
-        report = None
-    return page_count(path), report
+    return PdfCheck(
+        page_count=page_count(path),
+        signature_report=report if validate_signatures else None,
+        active_content=list(report.get("active_content", [])),
+    )
 
 
 def _validate(path: Path) -> dict[str, Any]:
@@ -116,7 +149,10 @@ def _validate(path: Path) -> dict[str, Any]:
     settings = current_app.config["EDOC"]
     try:
         report = validate_pdf(
-            path, trust_roots=settings.trust_roots(), timeout=CHECK_TIMEOUT_SECONDS
+            path,
+            trust_roots=settings.trust_roots(),
+            timeout=CHECK_TIMEOUT_SECONDS,
+            memory_limit_mb=settings.file_tool_memory_mb,
         )
     except Exception as error:
         code = getattr(error, "code", None)
@@ -126,15 +162,21 @@ def _validate(path: Path) -> dict[str, Any]:
     return report.to_dict()
 
 
+def run_file_tool(
+    command: list[str], timeout: float = CHECK_TIMEOUT_SECONDS
+) -> subprocess.CompletedProcess[bytes]:
+    """Run a tool on an uploaded file, bounded in time and in memory (``file_tool_memory_mb``)."""
+    memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
+    return run_bounded(command, timeout=timeout, memory_limit_mb=memory_limit_mb)
+
+
 def page_count(path: Path) -> int | None:
-    """Pages as poppler counts them (in a child process, bounded in time)."""
+    """Pages as poppler counts them (in a child process, bounded in time and memory)."""
     try:
-        result = subprocess.run(
-            ["pdfinfo", str(path)], capture_output=True, text=True, timeout=CHECK_TIMEOUT_SECONDS
-        )
+        result = run_file_tool(["pdfinfo", str(path)])
     except (subprocess.TimeoutExpired, FileNotFoundError):
         return None
-    for line in result.stdout.splitlines():
+    for line in result.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith("Pages:"):
             return int(line.split(":", 1)[1])
     return None
@@ -142,11 +184,7 @@ def page_count(path: Path) -> int | None:
 
 def first_page_text(path: Path) -> str:
     try:
-        result = subprocess.run(
-            ["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"],
-            capture_output=True,
-            timeout=CHECK_TIMEOUT_SECONDS,
-        )
+        result = run_file_tool(["pdftotext", "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"])
     except (subprocess.TimeoutExpired, FileNotFoundError):
         return ""
     return result.stdout.decode("utf-8", "replace")[:20000]
@@ -177,7 +215,7 @@ def accept_pdf(
     upload: FileStorage, *, validate_signatures: bool, fallback_name: str = "van-ban.pdf"
 ) -> CheckedFile:
     with spooled(upload) as path:
-        pages, report = check_pdf(path, validate_signatures=validate_signatures)
+        check = check_pdf(path, validate_signatures=validate_signatures)
         text = first_page_text(path)
         sha256, size = store_path(path)
     return CheckedFile(
@@ -185,9 +223,10 @@ def accept_pdf(
         content_type="application/pdf",
         sha256=sha256,
         size=size,
-        page_count=pages,
+        page_count=check.page_count,
         first_page_text=text,
-        signature_report=report,
+        signature_report=check.signature_report,
+        active_content=check.active_content,
     )
 
 

@@ -100,9 +100,18 @@ class DocumentFile(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int] = mapped_column(BigInteger)
     signature_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # JavaScript, launch or automatic actions found when the PDF was checked (codes of
+    # signing.inspection); such a file is served only as a sandboxed download. None: not checked.
+    active_content: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="files")
+
+    @property
+    def active_content_found(self) -> list[str]:
+        """Active content found when the file was checked, or when a file made from it (a signed
+        version, a file received from another agency) had its signatures validated."""
+        return self.active_content or (self.signature_report or {}).get("active_content") or []
 
 
 class Register(db.Model):

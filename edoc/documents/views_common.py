@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
+from edoc.documents.files import clean_filename
 from edoc.storage_service import blob_store, storage_errors
 
 MEMORY_LIMIT = 8 * 1024 * 1024
@@ -31,12 +32,17 @@ def file_response(stored: StoredFile, inline: bool = False) -> Response:
     with storage_errors(), blob_store().open(stored.sha256) as stream:
         shutil.copyfileobj(stream, spool, length=1024 * 1024)
     spool.seek(0)
-    disposition = "inline" if inline else "attachment"
+    # A PDF with JavaScript or automatic actions is never shown in the browser's viewer: it is a
+    # download, and the sandbox CSP (no scripts, no same origin) covers any viewer that renders
+    # it anyway. Files from before the check (nothing found) are served as they always were.
+    active = bool(getattr(stored, "active_content_found", None))
+    disposition = "inline" if inline and not active else "attachment"
     response = Response(spool, mimetype=stored.content_type, direct_passthrough=True)
     response.headers["Content-Length"] = str(stored.size)
-    response.headers["Content-Disposition"] = (
-        f"{disposition}; filename*=UTF-8''{quote(stored.filename)}"
-    )
+    name = clean_filename(stored.filename)  # names stored before the cleaning came in
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(name)}"
+    if active:
+        response.headers["Content-Security-Policy"] = "sandbox"
     response.headers["X-Content-SHA256"] = stored.sha256
     response.call_on_close(spool.close)
     return response

@@ -88,10 +88,10 @@ class DraftFields:
 
 
 def docx_to_pdf(source: Path, out_dir: Path) -> Path:
-    """Convert with LibreOffice headless, with a private profile and a time limit."""
+    """Convert with LibreOffice headless, with a private profile, a time and a memory limit."""
     profile = out_dir / "lo-profile"
     try:
-        subprocess.run(
+        files.run_file_tool(
             [
                 "soffice",
                 f"-env:UserInstallation=file://{profile}",
@@ -102,9 +102,7 @@ def docx_to_pdf(source: Path, out_dir: Path) -> Path:
                 str(out_dir),
                 str(source),
             ],
-            capture_output=True,
             timeout=CONVERT_TIMEOUT_SECONDS,
-            check=False,
         )
     except (subprocess.TimeoutExpired, FileNotFoundError) as error:
         raise files.FileRejected(
@@ -131,14 +129,15 @@ def accept_draft_file(upload: FileStorage) -> tuple[files.CheckedFile, str]:
             raise files.FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
         docx_sha, _size = files.store_path(source)
         pdf = docx_to_pdf(source, Path(directory))
-        pages, _report = files.check_pdf(pdf, validate_signatures=False)
+        check = files.check_pdf(pdf, validate_signatures=False)
         sha256, size = files.store_path(pdf)
     checked = files.CheckedFile(
-        filename=Path(upload.filename or "du-thao").stem + ".pdf",
+        filename=files.clean_filename(Path(upload.filename or "du-thao").stem)[:250] + ".pdf",
         content_type="application/pdf",
         sha256=sha256,
         size=size,
-        page_count=pages,
+        page_count=check.page_count,
+        active_content=check.active_content,
     )
     return checked, docx_sha
 

@@ -179,12 +179,12 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
     return indexed
 
 
-def _read(store: BlobStore, sha256: str) -> ExtractedText | ExtractionError:
+def _read(store: BlobStore, sha256: str, memory_limit_mb: int) -> ExtractedText | ExtractionError:
     """The slow, database-free part (read the blob, extract, OCR): safe to run in threads."""
     with store.open(sha256) as stream:
         data = stream.read()
     try:
-        return extract_pdf_text(data)
+        return extract_pdf_text(data, memory_limit_mb=memory_limit_mb)
     except ExtractionError as exc:
         return exc
 
@@ -220,14 +220,16 @@ def extract(sha256: str, *, queue: bool = True) -> TextExtract:
     if existing is not None:
         return existing
     store = blob_store()
-    return _save(store, sha256, _read(store, sha256), queue)
+    memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
+    return _save(store, sha256, _read(store, sha256, memory_limit_mb), queue)
 
 
 def extract_many(sha256s: Sequence[str]) -> None:
     """Read several blobs at once, one per core: OCR is one single-threaded Tesseract each."""
     store = blob_store()
+    memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
-        results = list(pool.map(lambda sha: _read(store, sha), sha256s))
+        results = list(pool.map(lambda sha: _read(store, sha, memory_limit_mb), sha256s))
     for sha256, result in zip(sha256s, results, strict=True):
         _save(store, sha256, result, queue=False)
 

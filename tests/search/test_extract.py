@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import time
+from pathlib import Path
 
 import pikepdf
 import pytest
 
-from search.extract import ExtractionError, extract_pdf_text
+from search.extract import DEFAULT_MEMORY_LIMIT_MB, ExtractionError, extract_pdf_text, run_bounded
+from tests.hostile_pdfs import text_bomb_pdf
 from tests.search_app.pdfs import scan_pdf, text_pdf
 
 
@@ -54,3 +58,32 @@ def test_unreadable_files_raise_a_precise_error(data: bytes, code: str) -> None:
     with pytest.raises(ExtractionError) as raised:
         extract_pdf_text(data)
     assert raised.value.code == code
+
+
+def test_a_decompression_bomb_is_stopped_on_memory_quickly() -> None:
+    """5 kB that inflate to a 2 GB text string (pdftotext reached 2.1 GB resident on it)."""
+    started = time.monotonic()
+    with pytest.raises(ExtractionError) as raised:
+        extract_pdf_text(text_bomb_pdf(), with_ocr=False, memory_limit_mb=256)
+    assert raised.value.code == "too_large"
+    assert "pdftotext: stopped by SIGABRT (memory limit 256 MB)" in str(raised.value)
+    assert time.monotonic() - started < 20
+
+
+def test_the_memory_limit_leaves_ocr_working() -> None:
+    result = extract_pdf_text(scan_pdf("Kỳ Lộ ven sông"), memory_limit_mb=DEFAULT_MEMORY_LIMIT_MB)
+    assert "Kỳ Lộ" in result.text
+
+
+def test_a_timeout_kills_the_whole_process_tree(tmp_path: Path) -> None:
+    """A tool's own children die with it (OCRmyPDF's Ghostscript and Tesseract would not)."""
+    marker = tmp_path / "grandchild.pid"
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_bounded(
+            ["/bin/sh", "-c", f"sleep 30 & echo $! > {marker}; wait"],
+            timeout=1,
+            memory_limit_mb=256,
+        )
+    stat = Path(f"/proc/{int(marker.read_text())}/stat")
+    time.sleep(0.2)
+    assert not stat.exists() or stat.read_text().split(")")[1].split()[0] == "Z"  # gone or dead

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +16,15 @@ from signing.report_vi import format_report_vi
 from signing.validation import validate_pdf
 
 AT = datetime(2020, 11, 1, tzinfo=UTC)
-CORPUS_SIGNED = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "signed"
+# the same place tests/conftest.py's corpus_dir looks (a worktree sets EDOC_TEST_CORPUS)
+CORPUS_SIGNED = (
+    Path(
+        os.environ.get(
+            "EDOC_TEST_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"
+        )
+    )
+    / "signed"
+)
 
 # file -> (verdict, modification level of the first signature, text a problem must mention)
 EXPECTED: dict[str, tuple[str, str | None, str]] = {
