@@ -11,6 +11,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from edoc.auth import api_roles, api_user
+from edoc.core.params import bounded_date, id_field, page_field, per_page_field
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response
 from edoc.incoming import intake, reports, services
@@ -23,13 +24,13 @@ blp = Blueprint("incoming_api", __name__, url_prefix="/api/v1", description="Vă
 class IncomingForm(Schema):
     sender_org = fields.String(required=True, validate=validate.Length(min=1, max=255))
     number_notation = fields.String(load_default="", validate=validate.Length(max=128))
-    issued_date = fields.Date(load_default=None)
+    issued_date = bounded_date(load_default=None)
     doc_type = fields.String(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1))
     signer_name = fields.String(load_default="")
     urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
     secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    page_count = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    page_count = fields.Integer(load_default=None, validate=validate.Range(1, 100_000))
     received_via = fields.String(
         required=True, validate=validate.OneOf([v.value for v in ReceivedVia])
     )
@@ -99,11 +100,11 @@ class IncomingSchema(Schema):
 
 class IncomingListArgs(Schema):
     status = fields.String(load_default=None)
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = bounded_date(data_key="from", load_default=None)
+    date_to = bounded_date(data_key="to", load_default=None)
     q = fields.String(load_default="")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class IncomingPage(Schema):
@@ -122,15 +123,15 @@ class ReturnArgs(Schema):
 
 
 class PresentArgs(Schema):
-    leader_id = fields.Integer(required=True)
+    leader_id = id_field(required=True)
 
 
 class RouteArgs(Schema):
     direction = fields.String(required=True)
-    lead_unit_id = fields.Integer(load_default=None)
-    lead_user_id = fields.Integer(load_default=None)
-    cooperating_unit_ids = fields.List(fields.Integer(), load_default=list)
-    deadline = fields.Date(load_default=None)
+    lead_unit_id = id_field(load_default=None)
+    lead_user_id = id_field(load_default=None)
+    cooperating_unit_ids = fields.List(id_field(), load_default=list)
+    deadline = bounded_date(load_default=None)
 
 
 class ProgressArgs(Schema):
@@ -150,8 +151,8 @@ class TaskSchema(Schema):
 
 
 class RegisterReportArgs(Schema):
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+    date_from = bounded_date(data_key="from", required=True)
+    date_to = bounded_date(data_key="to", required=True)
     format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx"]))
 
 

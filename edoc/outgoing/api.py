@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from edoc.auth import api_roles, api_user
+from edoc.core.params import id_field, page_field, per_page_field
 from edoc.errors import AppError
 from edoc.outgoing import services, signing
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
@@ -25,11 +26,11 @@ class DraftForm(Schema):
     doc_type = fields.String(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1))
     recipients = fields.String(load_default="")
-    signer_id = fields.Integer(load_default=None)
+    signer_id = id_field(load_default=None)
     authority_prefix = fields.String(load_default="", validate=validate.OneOf(AUTHORITY_PREFIXES))
     urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
     secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    copies = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    copies = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     legal_normative = fields.Boolean(load_default=False)
 
 
@@ -52,18 +53,16 @@ class ListArgs(Schema):
         load_default=None, validate=validate.OneOf([s.value for s in OutgoingStatus])
     )
     q = fields.String(load_default="")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class SubmitArgs(Schema):
-    signer_id = fields.Integer(load_default=None)
+    signer_id = id_field(load_default=None)
 
 
 class PrepareArgs(Schema):
-    document_ids = fields.List(
-        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
-    )
+    document_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
     certificate = fields.String(
         required=True, metadata={"description": "base64 DER from the agent"}
     )
@@ -132,9 +131,7 @@ class SignFinish(MethodView):
 
 
 class IssueArgs(Schema):
-    document_ids = fields.List(
-        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
-    )
+    document_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
 
 
 @blp.route("/outgoing/issue")
@@ -149,7 +146,9 @@ class Issue(MethodView):
 
 
 class SendArgs(Schema):
-    organization_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    organization_ids = fields.List(
+        id_field(), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class CopyArgs(Schema):

@@ -7,11 +7,12 @@ from typing import Any
 from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from edoc.auth import api_roles, api_user
 from edoc.search import services
 from edoc.users.models import Role
+from search.base import MAX_PAGE, MAX_PER_PAGE
 
 blp = Blueprint("search_api", __name__, url_prefix="/api/v1", description="Tìm kiếm văn bản")
 
@@ -34,8 +35,8 @@ class SearchArgs(Schema):
     date_from = fields.String(data_key="from", load_default="")
     date_to = fields.String(data_key="to", load_default="")
     sort = fields.String(load_default="relevance")
-    page = fields.String(load_default="1")
-    per_page = fields.String(load_default="20")
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
 
 
 class ResultSchema(Schema):
@@ -65,7 +66,7 @@ class SearchResponse(Schema):
 
 class NumberArgs(Schema):
     prefix = fields.String(required=True)
-    limit = fields.Integer(load_default=8)
+    limit = fields.Integer(load_default=8, validate=validate.Range(1, 20))
 
 
 class NumberSchema(Schema):
@@ -95,7 +96,7 @@ class NumberSuggestions(MethodView):
     @api_roles()
     def get(self, prefix: str, limit: int) -> Any:
         """Search-as-you-type on "số ký hiệu"."""
-        return services.suggest_numbers(api_user(), prefix[:100], max(1, min(limit, 20)))
+        return services.suggest_numbers(api_user(), prefix[:100], limit)
 
 
 @blp.route("/search/status")
