@@ -17,13 +17,14 @@ from typing import Any
 import flask_smorest
 from flask import Flask, current_app, request
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from edoc.auth import require_api_roles
 from edoc.core.params import IdConverter, id_parameter_schema
 from edoc.extensions import csrf
+from edoc.timeutil import MAX_DATE, MIN_DATE
 
 
 class ErrorBody(Schema):
@@ -36,19 +37,48 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBody, required=True)
 
 
-class AwareDateTime(fields.DateTime):
-    """An instant with its offset: the database keeps naive UTC, callers get ``…+00:00``."""
+class UtcDateTime(fields.AwareDateTime):
+    """An instant with its offset (OpenAPI ``date-time``); the database keeps naive UTC.
+
+    Sent out as ``…+00:00``; read in only with an offset (a bare local time is ambiguous) and
+    within the years the app accepts, then turned into naive UTC for the database.
+    """
 
     def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_DATE.year <= moment.year <= MAX_DATE.year:
+            raise ValidationError("Thời điểm phải trong khoảng năm 1900 – 2999.")
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class SignatureReportSchema(Schema):
+    """What the signature check found (see signing.validation.ValidationReport.to_dict)."""
+
+    verdict = fields.String(
+        required=True,
+        metadata={"description": "ok, invalid, no_signatures, not_checked or no_file"},
+    )
+    validated_at = fields.String()
+    signatures = fields.List(fields.Dict(keys=fields.String()))
+
 
 BINARY = {"type": "string", "format": "binary"}
 PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP = "application/zip"
+
+
+def file_responses() -> dict[str, Any]:
+    """The content types a stored file is served with (drafts may be DOCX)."""
+    return {
+        "content": {kind: {"schema": BINARY} for kind in (PDF, DOCX, "image/jpeg", "image/png")}
+    }
 
 
 class EdocParser(FlaskParser):

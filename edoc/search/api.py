@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from edoc.api import Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
 from edoc.search import services
 from edoc.users.models import Role
@@ -75,6 +75,15 @@ class NumberSchema(Schema):
     subject = fields.String()
 
 
+class SearchStatusSchema(Schema):
+    backend = fields.String(required=True)
+    ok = fields.Boolean(required=True)
+    documents = fields.Integer(allow_none=True)
+    waiting = fields.Integer(required=True)
+    oldest_waiting = UtcDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
 @blp.route("/search")
 class Search(MethodView):
     @blp.arguments(SearchArgs, location="query", as_kwargs=True)
@@ -101,6 +110,7 @@ class NumberSuggestions(MethodView):
 
 @blp.route("/search/status")
 class SearchStatus(MethodView):
+    @blp.response(200, SearchStatusSchema)
     @api_roles(Role.ADMIN)
     def get(self) -> Any:
         """Whether the index answers and how many changes wait to be indexed."""

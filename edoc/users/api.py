@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from edoc.api import Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
 from edoc.users import services
 from edoc.users.models import Role
@@ -23,7 +23,7 @@ class TokenRequest(Schema):
 
 class TokenResponse(Schema):
     token = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
 
 
 class UnitSchema(Schema):
