@@ -12,7 +12,7 @@ request body (OpenAPI 3 has no ``formData`` parameters).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import flask_smorest
 from flask import Flask, current_app, request
@@ -86,6 +86,12 @@ class EdocParser(FlaskParser):
 
     def load_multipart(self, req: Any, schema: Schema) -> Any:
         return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+    def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
+        # Clients read multipart field errors under "form", as before the two were merged.
+        if isinstance(error.messages, dict) and "multipart" in error.messages:
+            error.messages = {"form": error.messages.pop("multipart"), **error.messages}
+        super().handle_error(error, *args, **kwargs)
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -35,8 +35,15 @@ class SearchArgs(Schema):
     date_from = fields.String(data_key="from", load_default="")
     date_to = fields.String(data_key="to", load_default="")
     sort = fields.String(load_default="relevance")
-    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(1, MAX_PER_PAGE))
+    # Read as text and checked by services.parse_params (its precise ``invalid_paging``).
+    page = fields.String(
+        load_default="1",
+        metadata={"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_PAGE},
+    )
+    per_page = fields.String(
+        load_default="20",
+        metadata={"type": "integer", "default": 20, "minimum": 1, "maximum": MAX_PER_PAGE},
+    )
 
 
 class ResultSchema(Schema):
