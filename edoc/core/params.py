@@ -19,14 +19,16 @@ from edoc.errors import AppError
 from edoc.timeutil import MAX_DATE, MIN_DATE
 
 MIN_ID = 1
-MAX_ID = 2**63 - 1  # the largest BIGINT on PostgreSQL and the largest SQLite INTEGER
-MAX_FORM_INT = 2**31 - 1  # a number typed in a form is stored in an INTEGER column at most
+# Ids are INTEGER columns: on PostgreSQL that is 32 bits, and a larger literal is an error
+# there, not an empty result. The narrower database sets the bound for both.
+MAX_ID = 2**31 - 1
+MAX_FORM_INT = MAX_ID  # a number typed in a form is stored in an INTEGER column at most
 MAX_PAGE = 100_000  # with per_page ≤ 500 the offset stays far below 2**63
 MAX_PER_PAGE = 500
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in every route: only ids a row can have (1..2**63-1), else the route is a 404.
+    """``<int:…>`` in every route: only ids a row can have (1..2**31-1), else the route is a 404.
 
     Registered as the app's ``int`` converter, so no route can forget it.
     """
@@ -39,7 +41,7 @@ class IdConverter(IntegerConverter):
 
 def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
     """How the OpenAPI document describes an id in a path."""
-    return {"type": "integer", "format": "int64", "minimum": MIN_ID, "maximum": MAX_ID}
+    return {"type": "integer", "format": "int32", "minimum": MIN_ID, "maximum": MAX_ID}
 
 
 def bounded_date(**kwargs: Any) -> fields.Date:

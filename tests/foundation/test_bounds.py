@@ -16,13 +16,21 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
+from edoc.core.params import MAX_ID
 from edoc.extensions import db
 from edoc.users.models import Clearance, Role
 from edoc.users.services import create_user
 from tests.app_fixtures import DEMO_PASSWORD, api_token, csrf_token_from, login
 
-OUT_OF_RANGE_IDS = ["99999999999999999999", "9223372036854775808", "0", "-1", "00"]
-LARGEST_ID = str(2**63 - 1)
+OUT_OF_RANGE_IDS = [
+    "99999999999999999999",
+    "9223372036854775808",
+    str(MAX_ID + 1),
+    "0",
+    "-1",
+    "00",
+]
+LARGEST_ID = str(MAX_ID)
 HUGE = "9223372036854775807"
 
 
