@@ -12,6 +12,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.config import Settings
+from edoc.core.params import IdConverter
 from edoc.db import configure_sqlite
 from edoc.extensions import babel, csrf, db, limiter, login_manager
 
@@ -26,6 +27,8 @@ def create_app(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
     app = Flask(__name__)
+    # Every <int:…> in a route is an id: bounded, so an id no row can have is a 404, not a 500.
+    app.url_map.converters["int"] = IdConverter
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Vietnamese stays readable
     app.config.update(settings.flask_config())
     if overrides:

@@ -73,15 +73,25 @@ def api_user() -> User:
     return user
 
 
+def require_api_roles(*roles: Role) -> User:
+    """The API caller, if signed in (else 401) and holding one of ``roles`` (else 403)."""
+    user = api_user()
+    if roles and not user.has_role(*roles):
+        raise _deny(user, roles)
+    return user
+
+
 def api_roles(*roles: Role) -> Callable[[F], F]:
+    """Guard an API method; the roles are also kept on the method (``api_roles``) so that
+    :mod:`edoc.api` checks them before the request's input is parsed."""
+
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = api_user()
-            if roles and not user.has_role(*roles):
-                raise _deny(user, roles)
+            require_api_roles(*roles)
             return view(*args, **kwargs)
 
+        wrapped.api_roles = roles  # type: ignore[attr-defined]
         return wrapped  # type: ignore[return-value]
 
     return decorator

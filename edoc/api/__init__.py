@@ -1,34 +1,145 @@
 """``/api/v1``: flask-smorest for request validation and the generated OpenAPI document.
 
 Errors from every endpoint use one envelope, ``{"error": {"code", "message"}}``, rendered by
-:mod:`edoc.errors`; flask-smorest's own error handler is therefore not installed.
+:mod:`edoc.errors`; flask-smorest's own error handler is therefore not installed, and the
+document declares that envelope (:class:`ErrorSchema`) as every operation's error body.
+
+Areas build their endpoints with :class:`Blueprint`, which adds the ``multipart`` argument
+location: form fields and files read together, documented as one ``multipart/form-data``
+request body (OpenAPI 3 has no ``formData`` parameters).
 """
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_smorest import Api
+from datetime import UTC, datetime
+from typing import Any, NoReturn
 
+import flask_smorest
+from flask import Flask, current_app, request
+from flask_smorest import Api
+from marshmallow import Schema, ValidationError, fields
+from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
+
+from edoc.auth import require_api_roles
+from edoc.core.params import IdConverter, id_parameter_schema
 from edoc.extensions import csrf
+from edoc.timeutil import MAX_DATE, MIN_DATE
+
+
+class ErrorBody(Schema):
+    code = fields.String(required=True, metadata={"description": "stable machine code"})
+    message = fields.String(required=True, metadata={"description": "Vietnamese, for people"})
+    details = fields.Raw(metadata={"description": "per-field messages of a validation error"})
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBody, required=True)
+
+
+class UtcDateTime(fields.AwareDateTime):
+    """An instant with its offset (OpenAPI ``date-time``); the database keeps naive UTC.
+
+    Sent out as ``…+00:00``; read in only with an offset (a bare local time is ambiguous) and
+    within the years the app accepts, then turned into naive UTC for the database.
+    """
+
+    def _serialize(self, value: datetime | None, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_DATE.year <= moment.year <= MAX_DATE.year:
+            raise ValidationError("Thời điểm phải trong khoảng năm 1900 – 2999.")
+        return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+class SignatureReportSchema(Schema):
+    """What the signature check found (see signing.validation.ValidationReport.to_dict)."""
+
+    verdict = fields.String(
+        required=True,
+        metadata={"description": "ok, invalid, no_signatures, not_checked or no_file"},
+    )
+    validated_at = fields.String()
+    signatures = fields.List(fields.Dict(keys=fields.String()))
+
+
+BINARY = {"type": "string", "format": "binary"}
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP = "application/zip"
+
+
+def file_responses() -> dict[str, Any]:
+    """The content types a stored file is served with (drafts may be DOCX)."""
+    return {
+        "content": {kind: {"schema": BINARY} for kind in (PDF, DOCX, "image/jpeg", "image/png")}
+    }
+
+
+class EdocParser(FlaskParser):
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req: Any, schema: Schema) -> Any:
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
+    def handle_error(self, error: ValidationError, *args: Any, **kwargs: Any) -> NoReturn:
+        # Clients read multipart field errors under "form", as before the two were merged.
+        if isinstance(error.messages, dict) and "multipart" in error.messages:
+            error.messages = {"form": error.messages.pop("multipart"), **error.messages}
+        super().handle_error(error, *args, **kwargs)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = EdocParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
 
 
 class EdocApi(Api):
+    ERROR_SCHEMA = ErrorSchema
+
     def _register_error_handlers(self) -> None:  # our envelope, see edoc.errors
         pass
 
 
 api = EdocApi()
+api.register_converter(IdConverter, id_parameter_schema)
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
+
+
+def authenticate_before_input() -> None:
+    """Settle who calls, and with which role, before the request's input is read.
+
+    An anonymous or unauthorised caller learns nothing from validation messages (which fields
+    exist, which values pass) and cannot make the server parse a body it will refuse anyway:
+    401/403 come first, 422 only for callers allowed to use the endpoint.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return
+    method_name = "get" if request.method == "HEAD" else request.method.lower()
+    roles = getattr(getattr(view_class, method_name, None), "api_roles", None)
+    if roles is not None:
+        require_api_roles(*roles)
 
 
 def init_api(app: Flask) -> None:
     api.init_app(app, spec_kwargs={"servers": [{"url": "/"}]})
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.spec.options["security"] = [{"bearerAuth": []}]
+    app.before_request(authenticate_before_input)
 
 
-def register_api_blueprint(blueprint) -> None:
+def register_api_blueprint(blueprint: flask_smorest.Blueprint) -> None:
     # Bearer-token calls carry no cookie, so no CSRF risk; session-cookie calls are checked
     # explicitly in edoc.auth.api_user.
     csrf.exempt(blueprint)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from edoc.audit.models import AuditEvent
 from edoc.audit.queries import events_for
 from edoc.auth import roles_required
+from edoc.core.params import PageArgs, load_query
 from edoc.extensions import db
 from edoc.timeutil import local_day_end_utc, local_day_start_utc, parse_user_date
 from edoc.users.models import Role
@@ -36,7 +37,7 @@ def audit_list() -> Any:
     if until := parse_user_date(args.get("to")):
         query = query.where(AuditEvent.at < local_day_end_utc(until))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = max(1, args.get("page", 1, type=int))
+    page = load_query(PageArgs(), args)["page"]
     events = db.session.execute(
         query.order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     ).all()

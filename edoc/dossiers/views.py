@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from edoc.audit.services import record, record_security_event
 from edoc.auth import login_required, roles_required
+from edoc.core.params import YearArgs, load_query
 from edoc.db import utcnow
 from edoc.documents.access import can_see
 from edoc.dossiers import services
@@ -45,7 +46,7 @@ def _try(action: Any, success: str) -> bool:
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def dossier_list() -> Any:
-    year = request.args.get("year", _this_year(), type=int)
+    year = load_query(YearArgs(), request.args)["year"] or _this_year()
     if request.method == "POST":
         if not current_user.has_role(Role.ARCHIVIST):
             return redirect(url_for("dossiers.dossier_list"))
@@ -87,7 +88,7 @@ def dossier_list() -> Any:
 @bp.route("/copy", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_copy() -> Any:
-    year = request.form.get("year", _this_year(), type=int)
+    year = load_query(YearArgs(), request.form)["year"] or _this_year()
     count = services.copy_list(year - 1, year, current_user)
     flash(_("Đã sao chép %(n)s hồ sơ từ danh mục năm trước.", n=count), "success")
     return redirect(url_for("dossiers.dossier_list", year=year))

@@ -6,11 +6,20 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from edoc.api import (
+    BINARY,
+    PDF,
+    XLSX,
+    Blueprint,
+    SignatureReportSchema,
+    UtcDateTime,
+    file_responses,
+)
 from edoc.auth import api_roles, api_user
+from edoc.core.params import bounded_date, id_field, page_field, per_page_field
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response
 from edoc.incoming import intake, reports, services
@@ -23,31 +32,42 @@ blp = Blueprint("incoming_api", __name__, url_prefix="/api/v1", description="Vă
 class IncomingForm(Schema):
     sender_org = fields.String(required=True, validate=validate.Length(min=1, max=255))
     number_notation = fields.String(load_default="", validate=validate.Length(max=128))
-    issued_date = fields.Date(load_default=None)
+    issued_date = bounded_date(load_default=None)
     doc_type = fields.String(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1))
     signer_name = fields.String(load_default="")
     urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
     secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    page_count = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    page_count = fields.Integer(load_default=None, validate=validate.Range(1, 100_000))
     received_via = fields.String(
         required=True, validate=validate.OneOf([v.value for v in ReceivedVia])
     )
-    received_at = fields.DateTime(load_default=None)
+    received_at = UtcDateTime(load_default=None)
     recipient = fields.String(load_default="")
     note = fields.String(load_default="")
     upload_token = fields.String(load_default="", load_only=True)
 
 
-class IncomingFiles(Schema):
+class IncomingUpload(IncomingForm):
+    """One multipart body: the fields above plus the files."""
+
     file = fields.List(Upload(), load_default=list)
     attachments = fields.List(Upload(), load_default=list)
 
 
-class AnalyseForm(Schema):
+class AnalyseUpload(Schema):
     received_via = fields.String(
         required=True, validate=validate.OneOf([v.value for v in ReceivedVia])
     )
+    file = fields.List(Upload(), load_default=list)
+
+
+class AnalyseSchema(Schema):
+    upload_token = fields.String(required=True)
+    filename = fields.String()
+    page_count = fields.Integer(allow_none=True)
+    prefill = fields.Dict(keys=fields.String())
+    signature_report = fields.Nested(SignatureReportSchema, allow_none=True)
 
 
 class FileSchema(Schema):
@@ -85,7 +105,7 @@ class IncomingSchema(Schema):
     arrival_number = fields.Integer(allow_none=True)
     arrival_year = fields.Integer(allow_none=True)
     register = fields.String(attribute="register.code")
-    received_at = fields.DateTime()
+    received_at = UtcDateTime()
     received_via = fields.String()
     recipient = fields.String()
     return_reason = fields.String()
@@ -99,11 +119,11 @@ class IncomingSchema(Schema):
 
 class IncomingListArgs(Schema):
     status = fields.String(load_default=None)
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = bounded_date(data_key="from", load_default=None)
+    date_to = bounded_date(data_key="to", load_default=None)
     q = fields.String(load_default="")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    page = page_field()
+    per_page = per_page_field()
 
 
 class IncomingPage(Schema):
@@ -122,15 +142,15 @@ class ReturnArgs(Schema):
 
 
 class PresentArgs(Schema):
-    leader_id = fields.Integer(required=True)
+    leader_id = id_field(required=True)
 
 
 class RouteArgs(Schema):
     direction = fields.String(required=True)
-    lead_unit_id = fields.Integer(load_default=None)
-    lead_user_id = fields.Integer(load_default=None)
-    cooperating_unit_ids = fields.List(fields.Integer(), load_default=list)
-    deadline = fields.Date(load_default=None)
+    lead_unit_id = id_field(load_default=None)
+    lead_user_id = id_field(load_default=None)
+    cooperating_unit_ids = fields.List(id_field(), load_default=list)
+    deadline = bounded_date(load_default=None)
 
 
 class ProgressArgs(Schema):
@@ -150,8 +170,8 @@ class TaskSchema(Schema):
 
 
 class RegisterReportArgs(Schema):
-    date_from = fields.Date(data_key="from", required=True)
-    date_to = fields.Date(data_key="to", required=True)
+    date_from = bounded_date(data_key="from", required=True)
+    date_to = bounded_date(data_key="to", required=True)
     format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx"]))
 
 
@@ -166,31 +186,30 @@ class IncomingCollection(MethodView):
         total, items = services.list_incoming(api_user(), flt)
         return {"total": total, "page": flt.page, "per_page": flt.per_page, "items": items}
 
-    @blp.arguments(IncomingForm, location="form")
-    @blp.arguments(IncomingFiles, location="files")
+    @blp.arguments(IncomingUpload, location="multipart")
     @blp.response(201, IncomingSchema)
     @api_roles(Role.CLERK)
-    def post(self, form: dict[str, Any], uploads: dict[str, Any]) -> IncomingDocument:
+    def post(self, form: dict[str, Any]) -> IncomingDocument:
         """Receive a document: multipart ``file`` (one signed PDF, or scan pages) plus fields.
 
         An electronic document whose signatures do not all validate is held with status
         ``received`` and no arrival number, for the clerk to return or register.
         """
-        token = form.pop("upload_token")
-        return intake.receive(api_user(), form, uploads["file"], uploads["attachments"], token)
+        token, files, attachments = (form.pop(k) for k in ("upload_token", "file", "attachments"))
+        return intake.receive(api_user(), form, files, attachments, token)
 
 
 @blp.route("/incoming/analyse")
 class AnalyseIncoming(MethodView):
-    @blp.arguments(AnalyseForm, location="form")
-    @blp.arguments(IncomingFiles, location="files")
+    @blp.arguments(AnalyseUpload, location="multipart")
+    @blp.response(200, AnalyseSchema)
     @api_roles(Role.CLERK)
-    def post(self, form: dict[str, Any], uploads: dict[str, Any]) -> dict[str, Any]:
+    def post(self, form: dict[str, Any]) -> dict[str, Any]:
         """Check and store a file; return what was read from it and an ``upload_token``.
 
         Send the token back as ``upload_token`` with ``POST /incoming`` instead of the file.
         """
-        return intake.analyse(api_user(), form["received_via"], uploads["file"])
+        return intake.analyse(api_user(), form["received_via"], form["file"])
 
 
 @blp.route("/incoming/<int:document_id>/register")
@@ -264,6 +283,13 @@ class TaskProgress(MethodView):
 @blp.route("/incoming/register")
 class IncomingRegisterReport(MethodView):
     @blp.arguments(RegisterReportArgs, location="query")
+    @blp.response(
+        200,
+        BINARY,
+        content_type=PDF,
+        description="The register as PDF (``format=pdf``) or XLSX (``format=xlsx``).",
+    )
+    @blp.doc(responses={200: {"content": {XLSX: {"schema": BINARY}}}})
     @api_roles(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
     def get(self, args: dict[str, Any]) -> Response:
         """The incoming register for a date range, as PDF or XLSX."""
@@ -283,6 +309,8 @@ class DocumentItem(MethodView):
 
 @blp.route("/documents/<int:document_id>/file")
 class DocumentFileDownload(MethodView):
+    @blp.response(200, BINARY, content_type=PDF, description="The main file as stored.")
+    @blp.doc(responses={200: file_responses()})
     @api_roles()
     def get(self, document_id: int) -> Response:
         """The document's main file, byte for byte as stored (integrity checked on read)."""
@@ -291,6 +319,7 @@ class DocumentFileDownload(MethodView):
 
 @blp.route("/documents/<int:document_id>/signatures")
 class DocumentSignatures(MethodView):
+    @blp.response(200, SignatureReportSchema)
     @api_roles()
     def get(self, document_id: int) -> dict[str, Any]:
         """The signature validation report of the document's main file."""

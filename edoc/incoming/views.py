@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
 from edoc.auth import login_required, roles_required
+from edoc.core.params import PageArgs, check_form_int, load_query
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
@@ -29,9 +30,10 @@ bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
 def _int(value: str | None, default: int | None = None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else default
+        number = int(value) if value not in (None, "") else default
     except ValueError:
         return default
+    return check_form_int(number)
 
 
 def _form_fields(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -75,7 +77,7 @@ def incoming_list() -> Any:
         date_from=parse_user_date(args.get("from")),
         date_to=parse_user_date(args.get("to")),
         q=args.get("q", ""),
-        page=max(1, _int(args.get("page"), 1) or 1),
+        page=load_query(PageArgs(), args)["page"],
     )
     total, items = services.list_incoming(current_user, flt)
     return render_template(

@@ -7,9 +7,9 @@ from typing import Any
 from flask import Response, send_file
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from edoc.api import BINARY, ZIP, Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
 from edoc.errors import AppError
 from edoc.jobs.services import get_job
@@ -25,8 +25,8 @@ class JobSchema(Schema):
     done = fields.Integer()
     percent = fields.Integer()
     message = fields.String()
-    created_at = fields.DateTime()
-    finished_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    finished_at = UtcDateTime(allow_none=True)
 
 
 @blp.route("/jobs/<job_id>")
@@ -40,6 +40,8 @@ class JobItem(MethodView):
 
 @blp.route("/jobs/<job_id>/download")
 class JobDownload(MethodView):
+    @blp.response(200, BINARY, content_type=ZIP, description="The archive package.")
+    @blp.alt_response(409, description="The job has not finished.")
     @api_roles()
     def get(self, job_id: str) -> Response:
         """The file a finished job produced (an archive package as ZIP)."""

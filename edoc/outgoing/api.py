@@ -6,13 +6,14 @@ import base64
 import binascii
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from edoc.api import Blueprint
 from edoc.auth import api_roles, api_user
+from edoc.core.params import id_field, page_field, per_page_field
 from edoc.errors import AppError
 from edoc.outgoing import services, signing
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
@@ -25,12 +26,13 @@ class DraftForm(Schema):
     doc_type = fields.String(required=True)
     subject = fields.String(required=True, validate=validate.Length(min=1))
     recipients = fields.String(load_default="")
-    signer_id = fields.Integer(load_default=None)
+    signer_id = id_field(load_default=None)
     authority_prefix = fields.String(load_default="", validate=validate.OneOf(AUTHORITY_PREFIXES))
     urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
     secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    copies = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    copies = fields.Integer(load_default=1, validate=validate.Range(1, 10_000))
     legal_normative = fields.Boolean(load_default=False)
+    file = Upload(load_default=None, metadata={"description": "the draft, PDF or DOCX"})
 
 
 class OutgoingSchema(Schema):
@@ -52,21 +54,40 @@ class ListArgs(Schema):
         load_default=None, validate=validate.OneOf([s.value for s in OutgoingStatus])
     )
     q = fields.String(load_default="")
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(1, 500))
+    page = page_field()
+    per_page = per_page_field()
+
+
+class OutgoingPage(Schema):
+    total = fields.Integer(required=True)
+    items = fields.List(fields.Nested(OutgoingSchema), required=True)
 
 
 class SubmitArgs(Schema):
-    signer_id = fields.Integer(load_default=None)
+    signer_id = id_field(load_default=None)
 
 
 class PrepareArgs(Schema):
-    document_ids = fields.List(
-        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
-    )
+    document_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
     certificate = fields.String(
         required=True, metadata={"description": "base64 DER from the agent"}
     )
+
+
+class SigningDigest(Schema):
+    id = fields.String(required=True, metadata={"description": "signing request, for finish"})
+    document_id = fields.Integer(required=True)
+    digest = fields.String(required=True, metadata={"description": "base64"})
+    digest_algorithm = fields.String(required=True)
+
+
+class PrepareResponse(Schema):
+    items = fields.List(fields.Nested(SigningDigest), required=True)
+
+
+class FinishResponse(Schema):
+    signed = fields.List(fields.Integer(), required=True)
+    failed = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 class FinishArgs(Schema):
@@ -80,19 +101,20 @@ class RecallArgs(Schema):
 @blp.route("/outgoing")
 class OutgoingCollection(MethodView):
     @blp.arguments(ListArgs, location="query")
+    @blp.response(200, OutgoingPage)
     @api_roles()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Outgoing documents visible to the caller (``status=issued`` for the issued ones)."""
         flt = services.OutgoingFilter(**args)
         total, items = services.list_outgoing(api_user(), flt)
-        return {"total": total, "items": OutgoingSchema(many=True).dump(items)}
+        return {"total": total, "items": items}
 
-    @blp.arguments(DraftForm, location="form")
+    @blp.arguments(DraftForm, location="multipart")
     @blp.response(201, OutgoingSchema)
     @api_roles(Role.SPECIALIST, Role.CLERK, Role.LEADER)
     def post(self, form: dict[str, Any]) -> Any:
         """Create a draft from a PDF or DOCX (multipart ``file``)."""
-        upload = request.files.get("file")
+        upload = form.pop("file")
         if upload is None or not upload.filename:
             raise AppError("file_required", _("Cần đính kèm tệp dự thảo."), 422)
         return services.create_draft(services.DraftFields(**form), upload, api_user())
@@ -111,6 +133,7 @@ class Submit(MethodView):
 @blp.route("/outgoing/sign/prepare")
 class SignPrepare(MethodView):
     @blp.arguments(PrepareArgs)
+    @blp.response(200, PrepareResponse)
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Prepare drafts for the leader's certificate; returns the digests for the agent."""
@@ -125,6 +148,7 @@ class SignPrepare(MethodView):
 @blp.route("/outgoing/sign/finish")
 class SignFinish(MethodView):
     @blp.arguments(FinishArgs)
+    @blp.response(200, FinishResponse)
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Embed the signatures the agent returned; each result is validated before it counts."""
@@ -132,14 +156,23 @@ class SignFinish(MethodView):
 
 
 class IssueArgs(Schema):
-    document_ids = fields.List(
-        fields.Integer(), required=True, validate=validate.Length(min=1, max=200)
-    )
+    document_ids = fields.List(id_field(), required=True, validate=validate.Length(min=1, max=200))
+
+
+class IssuedSchema(Schema):
+    id = fields.Integer(required=True)
+    number_notation = fields.String(required=True)
+
+
+class IssueResponse(Schema):
+    issued = fields.List(fields.Nested(IssuedSchema), required=True)
+    failed = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 @blp.route("/outgoing/issue")
 class Issue(MethodView):
     @blp.arguments(IssueArgs)
+    @blp.response(200, IssueResponse)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Number, date and agency signature for leader-signed documents (server-side token)."""
@@ -149,11 +182,32 @@ class Issue(MethodView):
 
 
 class SendArgs(Schema):
-    organization_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1))
+    organization_ids = fields.List(
+        id_field(), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class CopyArgs(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["SY", "SL", "TS", "PL"]))
+    file = Upload(load_default=None, metadata={"description": "PL: the appendix PDF"})
+
+
+class CopySchema(Schema):
+    id = fields.Integer(required=True)
+    filename = fields.String(required=True)
+    sha256 = fields.String(required=True)
+    signature_verdict = fields.String(allow_none=True)
+
+
+class DispatchSchema(Schema):
+    recipient = fields.String(required=True)
+    channel = fields.String(required=True)
+    status = fields.String(required=True)
+    incoming_document_id = fields.Integer(allow_none=True)
+
+
+class SendResponse(Schema):
+    dispatches = fields.List(fields.Nested(DispatchSchema), required=True)
 
 
 class OrganizationSchema(Schema):
@@ -189,6 +243,7 @@ class Organizations(MethodView):
 @blp.route("/outgoing/<int:document_id>/send")
 class Send(MethodView):
     @blp.arguments(SendArgs)
+    @blp.response(200, SendResponse)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
         """Send an issued document; each recipient's sending is recorded."""
@@ -213,13 +268,14 @@ class Send(MethodView):
 
 @blp.route("/outgoing/<int:document_id>/copies")
 class Copies(MethodView):
-    @blp.arguments(CopyArgs, location="form")
+    @blp.arguments(CopyArgs, location="multipart")
+    @blp.response(200, CopySchema)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
         """An electronic copy (SY, SL, TS) or appendix (PL) with the agency's text stamp."""
         from edoc.outgoing.issuing import sign_copy
 
-        upload = request.files.get("file")
+        upload = args["file"]
         stored = sign_copy(document_id, args["kind"], api_user(), upload.read() if upload else None)
         return {
             "id": stored.id,

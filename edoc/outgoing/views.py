@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
 from edoc.auth import login_required, roles_required
+from edoc.core.params import PageArgs, check_form_int, load_query
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
@@ -28,9 +29,10 @@ bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
 def _int(value: str | None, default: int | None = None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else default
+        number = int(value) if value not in (None, "") else default
     except ValueError:
         return default
+    return check_form_int(number)
 
 
 def draft_fields(form: Any) -> services.DraftFields:
@@ -86,7 +88,7 @@ def outgoing_list() -> Any:
     flt = services.OutgoingFilter(
         status=request.args.get("status") or None,
         q=request.args.get("q", ""),
-        page=max(1, _int(request.args.get("page"), 1) or 1),
+        page=load_query(PageArgs(), request.args)["page"],
     )
     total, items = services.list_outgoing(current_user, flt)
     return render_template(

@@ -6,12 +6,13 @@ from typing import Any
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from edoc.api import Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
 from edoc.search import services
 from edoc.users.models import Role
+from search.base import MAX_PAGE, MAX_PER_PAGE
 
 blp = Blueprint("search_api", __name__, url_prefix="/api/v1", description="Tìm kiếm văn bản")
 
@@ -34,8 +35,15 @@ class SearchArgs(Schema):
     date_from = fields.String(data_key="from", load_default="")
     date_to = fields.String(data_key="to", load_default="")
     sort = fields.String(load_default="relevance")
-    page = fields.String(load_default="1")
-    per_page = fields.String(load_default="20")
+    # Read as text and checked by services.parse_params (its precise ``invalid_paging``).
+    page = fields.String(
+        load_default="1",
+        metadata={"type": "integer", "default": 1, "minimum": 1, "maximum": MAX_PAGE},
+    )
+    per_page = fields.String(
+        load_default="20",
+        metadata={"type": "integer", "default": 20, "minimum": 1, "maximum": MAX_PER_PAGE},
+    )
 
 
 class ResultSchema(Schema):
@@ -65,13 +73,22 @@ class SearchResponse(Schema):
 
 class NumberArgs(Schema):
     prefix = fields.String(required=True)
-    limit = fields.Integer(load_default=8)
+    limit = fields.Integer(load_default=8, validate=validate.Range(1, 20))
 
 
 class NumberSchema(Schema):
     id = fields.String()
     number_notation = fields.String()
     subject = fields.String()
+
+
+class SearchStatusSchema(Schema):
+    backend = fields.String(required=True)
+    ok = fields.Boolean(required=True)
+    documents = fields.Integer(allow_none=True)
+    waiting = fields.Integer(required=True)
+    oldest_waiting = UtcDateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
 
 
 @blp.route("/search")
@@ -95,11 +112,12 @@ class NumberSuggestions(MethodView):
     @api_roles()
     def get(self, prefix: str, limit: int) -> Any:
         """Search-as-you-type on "số ký hiệu"."""
-        return services.suggest_numbers(api_user(), prefix[:100], max(1, min(limit, 20)))
+        return services.suggest_numbers(api_user(), prefix[:100], limit)
 
 
 @blp.route("/search/status")
 class SearchStatus(MethodView):
+    @blp.response(200, SearchStatusSchema)
     @api_roles(Role.ADMIN)
     def get(self) -> Any:
         """Whether the index answers and how many changes wait to be indexed."""

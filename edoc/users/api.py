@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from edoc.api import Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
 from edoc.extensions import limiter
 from edoc.users import services
@@ -24,7 +24,7 @@ class TokenRequest(Schema):
 
 class TokenResponse(Schema):
     token = fields.String(required=True)
-    expires_at = fields.DateTime(required=True)
+    expires_at = UtcDateTime(required=True)
 
 
 class UnitSchema(Schema):
