@@ -12,10 +12,11 @@ from flask_babel import gettext as _
 
 from edoc.dossiers.models import Dossier
 from edoc.dossiers.package import export_dossiers
-from edoc.dossiers.services import check_may_export
+from edoc.dossiers.services import check_may_export, get
 from edoc.errors import AppError
 from edoc.extensions import db
 from edoc.jobs import services as jobs
+from edoc.jobs.models import Job
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
 from edoc.outgoing.services import agency_name
@@ -76,3 +77,10 @@ def _clean(target: Path, partial: Path) -> None:
 def export_task(job_id: str, dossier_ids: list[int], user_id: int) -> None:
     with app_context():
         run_export(job_id, dossier_ids, user_id)
+
+
+def _check_export_download(job: Job, user: User) -> None:
+    check_may_export([get(i) for i in job.params["dossier_ids"]], user)
+
+
+jobs.register_download_check("export", _check_export_download)

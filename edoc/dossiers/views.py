@@ -17,7 +17,7 @@ from edoc.documents.access import can_see
 from edoc.dossiers import services
 from edoc.dossiers.models import Dossier, DossierStatus
 from edoc.dossiers.tasks import export_task
-from edoc.errors import AppError, Conflict, NotFound
+from edoc.errors import AppError
 from edoc.extensions import db
 from edoc.jobs import services as jobs
 from edoc.search.services import SearchParams, search_documents
@@ -238,15 +238,8 @@ def job_page(job_id: str) -> Any:
 @roles_required(Role.ARCHIVIST)
 def job_download(job_id: str) -> Any:
     """The finished package, to the archivist who asked for it, if they may still see all of it."""
-    job = jobs.get_job(job_id, current_user.id)
-    if job.kind != "export" or job.created_by_id != current_user.id:
-        raise NotFound("job_not_found", _("Không tìm thấy tác vụ."))
-    if job.status != "done" or not job.result or "path" not in job.result:
-        raise Conflict("job_not_done", _("Tác vụ chưa hoàn thành."))
-    services.check_may_export([services.get(i) for i in job.params["dossier_ids"]], current_user)
-    return send_file(
-        job.result["path"], as_attachment=True, download_name=f"goi-luu-tru-{job.id[:8]}.zip"
-    )
+    path = jobs.download_path(job_id, current_user._get_current_object())
+    return send_file(path, as_attachment=True, download_name=f"goi-luu-tru-{job_id[:8]}.zip")
 
 
 def dashboard_items(user: User) -> list[Any]:

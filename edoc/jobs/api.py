@@ -6,13 +6,11 @@ from typing import Any
 
 from flask import Response, send_file
 from flask.views import MethodView
-from flask_babel import gettext as _
 from marshmallow import Schema, fields
 
 from edoc.api import BINARY, ZIP, Blueprint, UtcDateTime
 from edoc.auth import api_roles, api_user
-from edoc.errors import AppError
-from edoc.jobs.services import get_job
+from edoc.jobs.services import download_path, get_job
 
 blp = Blueprint("jobs_api", __name__, url_prefix="/api/v1", description="Tác vụ nền")
 
@@ -45,9 +43,5 @@ class JobDownload(MethodView):
     @api_roles()
     def get(self, job_id: str) -> Response:
         """The file a finished job produced (an archive package as ZIP)."""
-        job = get_job(job_id, api_user().id)
-        if job.status != "done" or not job.result or "path" not in job.result:
-            raise AppError("job_not_done", _("Tác vụ chưa hoàn thành."), 409)
-        return send_file(
-            job.result["path"], as_attachment=True, download_name=f"goi-luu-tru-{job.id[:8]}.zip"
-        )
+        path = download_path(job_id, api_user())
+        return send_file(path, as_attachment=True, download_name=f"goi-luu-tru-{job_id[:8]}.zip")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from edoc.db import utcnow
-from edoc.errors import NotFound
+from edoc.errors import Conflict, NotFound
 from edoc.extensions import db
 from edoc.jobs.models import Job, OutboxEntry
+from edoc.users.models import User
+
+#: Raises (Forbidden, NotFound …) when the user may not take the job's file any more.
+DownloadCheck = Callable[[Job, User], None]
+
+_download_checks: dict[str, DownloadCheck] = {}
 
 
 def create_job(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
@@ -21,10 +29,29 @@ def create_job(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
 
 
 def get_job(job_id: str, user_id: int | None = None) -> Job:
+    """A job by id; given a user, only a job that user started (jobs of commands have none)."""
     job = db.session.get(Job, job_id)
-    if job is None or (user_id is not None and job.created_by_id not in (None, user_id)):
+    if job is None or (user_id is not None and job.created_by_id != user_id):
         raise NotFound("job_not_found", _("Không tìm thấy tác vụ."))
     return job
+
+
+def register_download_check(kind: str, check: DownloadCheck) -> None:
+    """The area whose jobs produce a file says who may still take it (a clearance or role can
+    be withdrawn after the job was started); files of kinds with no check are never served."""
+    _download_checks[kind] = check
+
+
+def download_path(job_id: str, user: User) -> Path:
+    """The file a finished job of ``user`` produced, after its area's check."""
+    job = get_job(job_id, user.id)
+    check = _download_checks.get(job.kind)
+    if check is None:
+        raise NotFound("job_not_found", _("Không tìm thấy tác vụ."))
+    if job.status != "done" or not job.result or "path" not in job.result:
+        raise Conflict("job_not_done", _("Tác vụ chưa hoàn thành."))
+    check(job, user)
+    return Path(job.result["path"])
 
 
 def progress(job_id: str, *, done: int, total: int | None = None, message: str = "") -> None:

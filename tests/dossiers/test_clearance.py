@@ -123,10 +123,20 @@ def test_export_is_checked_again_when_it_runs_and_at_download(
     (tmp_path / "goi.zip").write_bytes(download.data)
     assert "goi-luu-tru/manifest-sha256.txt" in zipfile.ZipFile(tmp_path / "goi.zip").namelist()
 
+    api = app.test_client()
+    bearer = {"Authorization": f"Bearer {api_token(api, 'luutru')}"}
+    assert api.get(f"/api/v1/jobs/{job_id}/download", headers=bearer).status_code == 200
+    someone_else = {"Authorization": f"Bearer {api_token(api, 'vanthu')}"}
+    other = api.get(f"/api/v1/jobs/{job_id}/download", headers=someone_else)
+    assert other.status_code == 404
+
     _lower_clearance(app, "luutru")
     again = client.get(f"/dossiers/jobs/{job_id}/download")
     assert again.status_code == 403
     assert REFUSAL in again.get_data(as_text=True)
+    through_api = api.get(f"/api/v1/jobs/{job_id}/download", headers=bearer)
+    assert through_api.status_code == 403
+    assert through_api.get_json()["error"]["code"] == "above_clearance"
 
     with app.app_context():  # queued while cleared, run after the clearance was withdrawn
         user_id = _user("luutru").id
