@@ -2,7 +2,8 @@
 
 Every check that can fail runs before the blob is stored, and the blob is stored before the
 caller opens its transaction, so a refused upload leaves nothing behind and an accepted one is
-never referenced before its bytes are safe.
+never referenced before its bytes are safe. The checkers run with no transaction open
+(``slow_work``): a hostile file must not hold the database while it is read.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
 from edoc.errors import AppError, ServiceUnavailable
 
@@ -97,6 +99,7 @@ def _safe_name(name: str | None, fallback: str) -> str:
     return cleaned[:255] or fallback
 
 
+@slow_work
 def check_pdf(path: Path, *, validate_signatures: bool) -> tuple[int | None, dict[str, Any] | None]:
     """Refuse what is not a readable, unencrypted PDF; return page count and signature report."""
     if path.stat().st_size == 0:
@@ -173,6 +176,7 @@ def store_path(path: Path) -> tuple[str, int]:
     return info.sha256, info.size
 
 
+@slow_work
 def accept_pdf(
     upload: FileStorage, *, validate_signatures: bool, fallback_name: str = "van-ban.pdf"
 ) -> CheckedFile:
@@ -191,6 +195,7 @@ def accept_pdf(
     )
 
 
+@slow_work
 def accept_scan(uploads: list[FileStorage]) -> CheckedFile:
     """A paper original: one PDF, or page images combined into one PDF in upload order."""
     if len(uploads) == 1 and (uploads[0].mimetype or "") not in IMAGE_TYPES:
@@ -215,6 +220,7 @@ def accept_scan(uploads: list[FileStorage]) -> CheckedFile:
     )
 
 
+@slow_work
 def accept_attachment(upload: FileStorage) -> CheckedFile:
     with spooled(upload) as path:
         if path.stat().st_size == 0:
