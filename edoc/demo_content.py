@@ -758,6 +758,7 @@ def steps(
             page_count=1,
         )
         document = incoming.receive(fields, main, cast.clerk)
+        db.session.commit()
         if kind == "broken":
             incoming.return_to_sender(
                 document.document_id,
@@ -873,7 +874,7 @@ def steps(
             names["Sở Tài chính tỉnh Demo"],
             names["UBND huyện Bình An"],
         ]
-        sending.send(outgoing.get_outgoing(document_id, cast.clerk), targets)
+        sending.send(outgoing.get_outgoing(document_id, cast.clerk), targets, cast.clerk)
         db.session.commit()
         if position == RECALLED_INDEX:
             outgoing.recall(document_id, cast.clerk, RECALL_REASON)

@@ -196,7 +196,7 @@ class Send(MethodView):
         from edoc.outgoing.sending import send
 
         outgoing = services.get_outgoing(document_id, api_user())
-        dispatches = send(outgoing, args["organization_ids"])
+        dispatches = send(outgoing, args["organization_ids"], api_user())
         db.session.commit()
         return {
             "dispatches": [
