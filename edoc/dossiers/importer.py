@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -190,6 +191,10 @@ def _receive_arrival(
             _("Văn bản đến %(n)s trong gói không có tệp chính.", n=described["number_notation"]),
             422,
         )
+    if _same_finding(main_file.signature_report, main.signature_report):
+        # The archived report, byte for byte (export → import → export stays identical); any
+        # other claim gives way to what this installation found.
+        main = replace(main, signature_report=main_file.signature_report)
     fields = IncomingFields(
         sender_org=described["issuer_org"],
         number_notation=described["number_notation"],
@@ -221,3 +226,15 @@ def _receive_arrival(
         recorded_arrival=RecordedArrival(number=_int(_text(element, "ArrivalNumber"))),
     )
     return incoming.document
+
+
+def _same_finding(claimed: dict[str, Any] | None, found: dict[str, Any] | None) -> bool:
+    """Whether the package's report says what this installation's check says (the time of
+    the check aside)."""
+    if claimed is None or found is None:
+        return claimed is found
+
+    def finding(report: dict[str, Any]) -> Any:
+        return json.loads(json.dumps({k: v for k, v in report.items() if k != "validated_at"}))
+
+    return finding(claimed) == finding(found)

@@ -1,5 +1,5 @@
 """From an HTTP request, or a file already in the blob store, to checked files (shared by the
-web form, the API, dispatch between agencies and package import).
+web form, the API and dispatch between agencies of this installation).
 
 The checks run with no database transaction open (``files`` marks them ``slow_work``); the
 document is then created in one short transaction by :func:`services.receive`.
@@ -87,8 +87,8 @@ def check_stored_pdf(
     sha256: str, filename: str, *, validate_signatures: bool, size: int | None = None
 ) -> CheckedFile:
     """Check a PDF already in the blob store as an upload is checked (readable, unencrypted,
-    signatures validated when asked): the receiving side of a dispatch or an import trusts no
-    report that came with the file. Runs outside any transaction, like every check."""
+    signatures validated when asked): the receiving side of a dispatch trusts no report that
+    came with the file. Runs outside any transaction, like every check."""
     with tempfile.TemporaryDirectory(dir=tmp_root()) as directory:
         path = Path(directory) / "stored.pdf"
         with storage_errors(), blob_store().open(sha256) as stream, path.open("wb") as out:

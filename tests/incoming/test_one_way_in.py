@@ -5,6 +5,7 @@ goes through ``incoming.services.receive``, with its checks, its signature rule 
 from __future__ import annotations
 
 import ast
+import json
 import shutil
 from pathlib import Path
 
@@ -144,4 +145,18 @@ def test_an_imported_arrival_is_checked_here_and_audited(
     [event] = _received_events(other, document_id)
     assert event.details["source"] == "package"
     assert event.details["signatures"] == report["verdict"]
-    assert event.details["arrival_number"] == 1
+    assert event.details["arrival_number"] == arrival[1]
+
+    # An installation that trusts the signer finds what the package says: the archived report
+    # is kept byte for byte (export → import → export stays identical).
+    trusting_db = f"sqlite:///{tmp_path / 'tin.db'}"
+    _migrate(trusting_db, tmp_path / "tin-migrate")
+    trusting = create_app(_settings(tmp_path / "tin", trusting_db))
+    (tmp_path / "tin" / "trust").mkdir(parents=True)
+    shutil.copy(root, tmp_path / "tin" / "trust" / "root.pem")
+    result = trusting.test_cli_runner().invoke(cli, ["import-package", str(package)])
+    assert result.exit_code == 0, result.output
+    [claimed] = [json.loads(p.read_text()) for p in package.rglob("chu-ky.json")]
+    with trusting.app_context():
+        [incoming] = db.session.scalars(select(IncomingDocument)).all()
+        assert incoming.document.main_file.signature_report == claimed
