@@ -18,12 +18,15 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from flask import Flask
 from sqlalchemy import func, select
 
+from edoc.core.transactions import TransactionDuringSlowWork, outside_transaction
 from edoc.extensions import db
 from edoc.outgoing.models import Organization
+from edoc.users.models import User
 from tests.app_fixtures import DEMO_PASSWORD
 from tests.incoming.test_receive_api import FIELDS
 
@@ -186,3 +189,20 @@ def test_a_decompression_bomb_does_not_stall_other_users(app: Flask, live_server
     assert rounds >= 2, "the bomb was read too fast to test anything"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organization)) == writes
+
+
+def test_slow_work_refuses_pending_writes_and_database_use(app: Flask, demo: None) -> None:
+    """The rule is enforced, not only followed: uncommitted writes before slow work, or a
+    query during it, are programming errors that fail loudly."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "vanthu"))
+        user.title = "Văn thư chính"
+        with pytest.raises(TransactionDuringSlowWork), outside_transaction():
+            pass
+        db.session.rollback()
+        with outside_transaction():
+            with pytest.raises(TransactionDuringSlowWork):
+                db.session.scalar(select(func.count()).select_from(User))
+            db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(User)) == 5
+        assert user.title == "Văn thư"
