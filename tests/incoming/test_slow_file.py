@@ -126,9 +126,23 @@ def token(base: str, username: str) -> str:
     return response.json()["token"]
 
 
-def test_a_decompression_bomb_does_not_stall_other_users(app: Flask, live_server: str) -> None:
+UPLOADS = {  # where a user sends a file: (who, endpoint, form fields)
+    "incoming scan": ("vanthu", "/api/v1/incoming", FIELDS),
+    "outgoing draft": (
+        "chuyenvien",
+        "/api/v1/outgoing",
+        {"doc_type": "CV", "subject": "Về việc góp ý dự thảo"},
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(UPLOADS))
+def test_a_decompression_bomb_does_not_stall_other_users(
+    app: Flask, live_server: str, kind: str
+) -> None:
     base = live_server
-    clerk_token, admin_token = token(base, "vanthu"), token(base, "quantri")
+    uploader_name, endpoint, fields = UPLOADS[kind]
+    uploader_token, admin_token = token(base, uploader_name), token(base, "quantri")
     specialist = web_login(base, "chuyenvien")
     codes = itertools.count(1)
     with app.app_context():
@@ -139,9 +153,9 @@ def test_a_decompression_bomb_does_not_stall_other_users(app: Flask, live_server
     def upload() -> None:
         try:
             outcome["response"] = requests.post(
-                f"{base}/api/v1/incoming",
-                headers={"Authorization": f"Bearer {clerk_token}"},
-                data=FIELDS,
+                f"{base}{endpoint}",
+                headers={"Authorization": f"Bearer {uploader_token}"},
+                data=fields,
                 files={"file": ("bom.pdf", bomb_pdf(BOMB_INFLATED_MB), "application/pdf")},
                 timeout=300,
             )
