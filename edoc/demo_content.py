@@ -759,6 +759,7 @@ def steps(
             page_count=1,
         )
         document = incoming.receive(fields, main, cast.clerk)
+        db.session.commit()
         if kind == "broken":
             incoming.return_to_sender(
                 document.document_id,

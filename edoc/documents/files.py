@@ -2,7 +2,8 @@
 
 Every check that can fail runs before the blob is stored, and the blob is stored before the
 caller opens its transaction, so a refused upload leaves nothing behind and an accepted one is
-never referenced before its bytes are safe.
+never referenced before its bytes are safe. The checkers run with no transaction open
+(``slow_work``): a hostile file must not hold the database while it is read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
 from edoc.errors import AppError, ServiceUnavailable
 from search.extract import run_bounded
@@ -127,6 +129,7 @@ class PdfCheck:
     active_content: list[str]
 
 
+@slow_work
 def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
     """Refuse what is not a readable, unencrypted PDF; say its pages, signatures and whether it
     carries JavaScript or automatic actions (found by the validator's bounded child)."""
@@ -211,6 +214,7 @@ def store_path(path: Path) -> tuple[str, int]:
     return info.sha256, info.size
 
 
+@slow_work
 def accept_pdf(
     upload: FileStorage, *, validate_signatures: bool, fallback_name: str = "van-ban.pdf"
 ) -> CheckedFile:
@@ -230,6 +234,7 @@ def accept_pdf(
     )
 
 
+@slow_work
 def accept_scan(uploads: list[FileStorage]) -> CheckedFile:
     """A paper original: one PDF, or page images combined into one PDF in upload order."""
     if len(uploads) == 1 and (uploads[0].mimetype or "") not in IMAGE_TYPES:
@@ -254,6 +259,7 @@ def accept_scan(uploads: list[FileStorage]) -> CheckedFile:
     )
 
 
+@slow_work
 def accept_attachment(upload: FileStorage) -> CheckedFile:
     with spooled(upload) as path:
         if path.stat().st_size == 0:

@@ -14,22 +14,25 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import Actor, record
+from edoc.documents import files
+from edoc.documents.files import CheckedFile
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.dossiers.package import NOT_CHECKED, open_member, read_xml, verify_package
 from edoc.errors import AppError, Conflict
 from edoc.extensions import db
-from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
-from edoc.incoming.services import register_for
+from edoc.incoming.models import IncomingDocument, ReceivedVia
+from edoc.incoming.services import IncomingFields, RecordedArrival, Source, receive, register_for
 from edoc.storage_service import blob_store, storage_errors
 from edoc.timeutil import to_local
 from edoc.users.models import Clearance
@@ -61,10 +64,11 @@ def import_package(root: Path, actor: Actor) -> list[Dossier]:
         )
     types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
     _check_metadata(root, types_by_name)
+    arrivals = _check_arrivals(root)  # slow file checks before any write
     dossiers = []
     try:
         for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
-            dossiers.append(_import_dossier(root, dossier_xml, types_by_name))
+            dossiers.append(_import_dossier(root, dossier_xml, types_by_name, arrivals, actor))
     except IntegrityError as error:  # a row written by someone else since the checks
         db.session.rollback()
         raise Conflict(
@@ -186,7 +190,13 @@ def _check_document(
     arrivals_seen.add(key)
 
 
-def _import_dossier(root: Path, path: Path, types_by_name: dict[str, str]) -> Dossier:
+def _import_dossier(
+    root: Path,
+    path: Path,
+    types_by_name: dict[str, str],
+    arrivals: dict[str, CheckedFile],
+    actor: Actor,
+) -> Dossier:
     element = read_xml(path)
     year, code = int(_text(element, "FileCatalog")), _text(element, "FileNotation")
     if db.session.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.code == code)):
@@ -207,13 +217,19 @@ def _import_dossier(root: Path, path: Path, types_by_name: dict[str, str]) -> Do
     )
     db.session.add(dossier)
     for metadata in sorted(path.parent.glob("*/van-ban.xml")):
-        document, ordinal = _import_document(root, metadata, types_by_name)
+        document, ordinal = _import_document(root, metadata, types_by_name, arrivals, actor)
         dossier.entries.append(DossierDocument(document=document, ordinal=ordinal))
     db.session.flush()
     return dossier
 
 
-def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> tuple[Document, int]:
+def _import_document(
+    root: Path,
+    path: Path,
+    types_by_name: dict[str, str],
+    arrivals: dict[str, CheckedFile],
+    actor: Actor,
+) -> tuple[Document, int]:
     element = read_xml(path)
     type_name = _text(element, "TypeName")
     if type_name not in types_by_name:
@@ -223,20 +239,19 @@ def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> t
     number, notation = _text(element, "CodeNumber"), _text(element, "CodeNotation")
     signer = element.find("SignerInfo")
     arrival = _text(element, "ArrivalDate")
-    document = Document(
-        direction=Direction.INCOMING if arrival else Direction.OUTGOING,
-        status=IncomingStatus.DONE if arrival else "issued",
-        number_notation=f"{number}/{notation}" if notation else number,
-        doc_type_code=types_by_name[type_name],
-        subject=_text(element, "Subject"),
-        issued_date=_date(_text(element, "IssuedDate")),
-        issuer_org=_text(element, "OrganName"),
-        signer_name=_text(signer, "FullName") if signer is not None else "",
-        signer_title=_text(signer, "Position") if signer is not None else "",
-        urgency=_int(_text(element, "Priority")) or 0,
-        secrecy=_int(_text(element, "ConfidenceLevel")) or 0,
-        page_count=_int(_text(element, "PageAmount")),
-    )
+    described = {
+        "number_notation": f"{number}/{notation}" if notation else number,
+        "doc_type_code": types_by_name[type_name],
+        "subject": _text(element, "Subject"),
+        "issued_date": _date(_text(element, "IssuedDate")),
+        "issuer_org": _text(element, "OrganName"),
+        "signer_name": _text(signer, "FullName") if signer is not None else "",
+        "signer_title": _text(signer, "Position") if signer is not None else "",
+        "urgency": _int(_text(element, "Priority")) or 0,
+        "secrecy": _int(_text(element, "ConfidenceLevel")) or 0,
+        "page_count": _int(_text(element, "PageAmount")),
+    }
+    stored_files: list[DocumentFile] = []
     report_path = path.parent / "chu-ky.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     if report == NOT_CHECKED:
@@ -249,7 +264,7 @@ def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> t
             raise AppError("package_changed", _("Tệp trong gói bị thay đổi khi đang nhập."), 422)
         role = item.get("role", "main")
         is_pdf = _text(item, "Path").endswith(".pdf")
-        document.files.append(
+        stored_files.append(
             DocumentFile(
                 role=role,
                 filename=_text(item, "OriginalName"),
@@ -260,22 +275,103 @@ def _import_document(root: Path, path: Path, types_by_name: dict[str, str]) -> t
             )
         )
     if arrival:
-        received_at = datetime.fromisoformat(arrival)
-        db.session.add(
-            IncomingDocument(
-                document=document,
-                register_id=register_for(document.secrecy).id,
-                arrival_year=to_local(received_at).year,
-                arrival_number=_int(_text(element, "ArrivalNumber")),
-                received_at=received_at,
-                received_via=(
-                    ReceivedVia.ELECTRONIC
-                    if _text(element, "Mode") == "Điện tử"
-                    else ReceivedVia.PAPER
-                ),
-                recipient=_text(element, "ToPlaces"),
-            )
-        )
+        document = _receive_arrival(element, described, stored_files, arrival, arrivals, actor)
     else:
+        document = Document(
+            direction=Direction.OUTGOING, status="issued", files=stored_files, **described
+        )
         db.session.add(document)
     return document, int(_text(element, "DocOrdinal"))
+
+
+def _check_arrivals(root: Path) -> dict[str, CheckedFile]:
+    """Check each arrival's main file as an upload is checked (readable PDF; signatures of an
+    electronic one validated by this installation, whatever ``chu-ky.json`` claims), before
+    the import writes anything: no transaction stays open while files are read."""
+    checked: dict[str, CheckedFile] = {}
+    for metadata in sorted((root / "data").glob("*/*/van-ban.xml")):
+        element = read_xml(metadata)
+        if not _text(element, "ArrivalDate"):
+            continue
+        electronic = _text(element, "Mode") == "Điện tử"
+        for item in element.iter("File"):
+            if item.get("role", "main") != "main":
+                continue
+            path = root / "data" / _text(item, "Path")  # confined by verify_package
+            check = files.check_pdf(path, validate_signatures=electronic)
+            checked[_text(item, "SHA256")] = CheckedFile(
+                filename=_text(item, "OriginalName"),
+                content_type="application/pdf",
+                sha256=_text(item, "SHA256"),
+                size=path.stat().st_size,
+                page_count=check.page_count,
+                signature_report=check.signature_report,
+                active_content=check.active_content,
+            )
+    return checked
+
+
+def _receive_arrival(
+    element: ET.Element,
+    described: dict[str, Any],
+    stored_files: list[DocumentFile],
+    arrival: str,
+    arrivals: dict[str, CheckedFile],
+    actor: Actor,
+) -> Document:
+    """An arrival goes through ``incoming``'s one way in, keeping its recorded number."""
+    main_file = next((f for f in stored_files if f.role == "main"), None)
+    main = arrivals.get(main_file.sha256) if main_file is not None else None
+    if main is None:
+        raise AppError(
+            "main_file_missing",
+            _("Văn bản đến %(n)s trong gói không có tệp chính.", n=described["number_notation"]),
+            422,
+        )
+    if _same_finding(main_file.signature_report, main.signature_report):
+        # The archived report, byte for byte (export → import → export stays identical); any
+        # other claim gives way to what this installation found.
+        main = replace(main, signature_report=main_file.signature_report)
+    fields = IncomingFields(
+        sender_org=described["issuer_org"],
+        number_notation=described["number_notation"],
+        doc_type=described["doc_type_code"],
+        subject=described["subject"],
+        received_via=(
+            ReceivedVia.ELECTRONIC if _text(element, "Mode") == "Điện tử" else ReceivedVia.PAPER
+        ),
+        issued_date=described["issued_date"],
+        signer_name=described["signer_name"],
+        signer_title=described["signer_title"],
+        urgency=described["urgency"],
+        secrecy=described["secrecy"],
+        page_count=described["page_count"],
+        received_at=datetime.fromisoformat(arrival),
+        recipient=_text(element, "ToPlaces"),
+    )
+    attachments = [
+        CheckedFile(filename=f.filename, content_type=f.content_type, sha256=f.sha256, size=f.size)
+        for f in stored_files
+        if f is not main_file
+    ]
+    incoming = receive(
+        fields,
+        main,
+        actor,
+        attachments,
+        source=Source.PACKAGE,
+        recorded_arrival=RecordedArrival(number=_int(_text(element, "ArrivalNumber"))),
+    )
+    return incoming.document
+
+
+def _same_finding(claimed: dict[str, Any] | None, found: dict[str, Any] | None) -> bool:
+    """Whether the package's report says what this installation's check says (the time of
+    the check aside)."""
+    if claimed is None or found is None:
+        return claimed is found
+
+    def finding(report: dict[str, Any]) -> Any:
+        return json.loads(json.dumps({k: v for k, v in report.items() if k != "validated_at"}))
+
+    return finding(claimed) == finding(found)

@@ -1,18 +1,36 @@
-"""From an HTTP request to checked, stored files (shared by the web form and the API)."""
+"""From an HTTP request, or a file already in the blob store, to checked files (shared by the
+web form, the API and dispatch between agencies of this installation).
+
+The checks run with no database transaction open (``files`` marks them ``slow_work``); the
+document is then created in one short transaction by :func:`services.receive`.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from edoc.core.transactions import slow_work
 from edoc.documents import upload_tokens
-from edoc.documents.files import CheckedFile, accept_attachment, accept_pdf, accept_scan
+from edoc.documents.files import (
+    CheckedFile,
+    accept_attachment,
+    accept_pdf,
+    accept_scan,
+    check_pdf,
+    tmp_root,
+)
 from edoc.errors import AppError
+from edoc.extensions import db
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument, ReceivedVia
 from edoc.incoming.prefill import guess_fields
+from edoc.storage_service import blob_store, storage_errors
 from edoc.users.models import User
 
 
@@ -59,4 +77,29 @@ def receive(
     else:
         main = check_main_file(form["received_via"], _present(uploads))
     extra = [accept_attachment(u) for u in _present(attachments)]
-    return services.receive(services.IncomingFields(**form), main, user, extra)
+    incoming = services.receive(services.IncomingFields(**form), main, user, extra)
+    db.session.commit()
+    return incoming
+
+
+@slow_work
+def check_stored_pdf(
+    sha256: str, filename: str, *, validate_signatures: bool, size: int | None = None
+) -> CheckedFile:
+    """Check a PDF already in the blob store as an upload is checked (readable, unencrypted,
+    signatures validated when asked): the receiving side of a dispatch trusts no report that
+    came with the file. Runs outside any transaction, like every check."""
+    with tempfile.TemporaryDirectory(dir=tmp_root()) as directory:
+        path = Path(directory) / "stored.pdf"
+        with storage_errors(), blob_store().open(sha256) as stream, path.open("wb") as out:
+            shutil.copyfileobj(stream, out, length=1024 * 1024)
+        check = check_pdf(path, validate_signatures=validate_signatures)
+        return CheckedFile(
+            filename=filename,
+            content_type="application/pdf",
+            sha256=sha256,
+            size=size if size is not None else path.stat().st_size,
+            page_count=check.page_count,
+            signature_report=check.signature_report,
+            active_content=check.active_content,
+        )

@@ -8,6 +8,7 @@ A failure before the commit leaves at most an unreferenced blob, which ``edoc fs
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 
-from edoc.audit.services import record
+from edoc.audit.services import Actor, Operator, record
 from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
@@ -56,6 +57,7 @@ class IncomingFields:
     received_at: datetime | None = None
     recipient: str = ""
     note: str = ""
+    signer_title: str = ""
     errors: dict[str, str] = field(default_factory=dict)
 
     def validate(self) -> None:
@@ -96,24 +98,55 @@ def register_for(secrecy: int) -> Register:
     return register
 
 
+class Source(enum.StrEnum):
+    """How a document reached this installation (recorded in its audit entry)."""
+
+    UPLOAD = "upload"  # the clerk's upload (web page, API, the demo)
+    DISPATCH = "dispatch"  # sent by an agency served by this installation
+    PACKAGE = "package"  # an archive package (``edoc import-package``)
+
+
+@dataclass(frozen=True)
+class RecordedArrival:
+    """An arrival numbered before it reached this installation (an archive package): the
+    number and status are kept as they were, and the register's counter is left alone."""
+
+    number: int | None
+    status: IncomingStatus = IncomingStatus.DONE
+
+
 def receive(
     fields: IncomingFields,
     main: files.CheckedFile,
-    actor: User,
+    actor: Actor,
     attachments: list[files.CheckedFile] | None = None,
     register_now: bool = True,
+    *,
+    source: Source = Source.UPLOAD,
+    recorded_arrival: RecordedArrival | None = None,
 ) -> IncomingDocument:
-    """Create the incoming document from checked, stored files.
+    """Create an incoming document from checked, stored files: the only way one is created.
 
-    Electronic documents whose signatures do not all check out are held unnumbered
-    (status ``received``) so the clerk can return them to the sender; everything else is
-    registered at once when ``register_now``.
+    Whoever brings a document in (the clerk's upload, a dispatch between agencies of this
+    installation, a package import, the demo) comes through here, so each gets the same field
+    checks, the same signature rule and the same audit entry. Electronic documents must come
+    with the report of this installation's own signature check (``files.check_pdf``); those
+    whose signatures do not all check out are held unnumbered (status ``received``) so the
+    clerk can return them to the sender; everything else is registered at once when
+    ``register_now``. ``actor`` is the clerk, or the Operator of a command (a package import).
+    Flushes; the caller commits (a dispatch to several agencies, a package of many documents
+    are each one transaction).
     """
     fields.validate()
-    if fields.secrecy > actor.clearance:
+    user = actor.on_behalf_of if isinstance(actor, Operator) else actor
+    if not isinstance(user, User | None):
+        raise TypeError("an incoming document is received by a user or a command's Operator")
+    if user is not None and fields.secrecy > user.clearance:
         raise Forbidden(
             "clearance_too_low", _("Bạn không được phép tiếp nhận văn bản có độ mật này.")
         )
+    if fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict is None:
+        raise RuntimeError("an electronic document needs the report of its signature check")
     document = Document(
         direction=Direction.INCOMING,
         status=IncomingStatus.RECEIVED,
@@ -123,10 +156,11 @@ def receive(
         issued_date=fields.issued_date,
         issuer_org=fields.sender_org.strip(),
         signer_name=fields.signer_name.strip() or main.signer_name(),
+        signer_title=fields.signer_title.strip(),
         urgency=fields.urgency,
         secrecy=fields.secrecy,
         page_count=fields.page_count or main.page_count,
-        created_by_id=actor.id,
+        created_by_id=user.id if user is not None else None,
     )
     document.files.append(main.as_document_file("main"))
     for attachment in attachments or []:
@@ -139,6 +173,8 @@ def receive(
         recipient=fields.recipient.strip(),
         note=fields.note.strip(),
     )
+    if recorded_arrival is not None:
+        _keep_recorded_arrival(incoming, recorded_arrival)
     db.session.add(incoming)
     db.session.flush()
     record(
@@ -149,18 +185,39 @@ def receive(
         details={
             "sha256": main.sha256,
             "via": fields.received_via,
+            "source": source.value,
             "signatures": main.signature_verdict,
             "secrecy": fields.secrecy,
+            "arrival_number": incoming.arrival_number,
         },
     )
     hold = fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
-    if register_now and not hold:
+    if recorded_arrival is None and register_now and not hold:
         _assign_arrival_number(incoming, actor)
-    db.session.commit()
     return incoming
 
 
-def _assign_arrival_number(incoming: IncomingDocument, actor: User) -> None:
+def _keep_recorded_arrival(incoming: IncomingDocument, arrival: RecordedArrival) -> None:
+    year = to_local(incoming.received_at).year
+    if arrival.number is not None:
+        taken = db.session.scalar(
+            select(IncomingDocument.document_id).where(
+                IncomingDocument.register_id == incoming.register_id,
+                IncomingDocument.arrival_year == year,
+                IncomingDocument.arrival_number == arrival.number,
+            )
+        )
+        if taken is not None:
+            raise Conflict(
+                "arrival_number_taken",
+                _("Số đến %(n)s năm %(y)s đã có trong sổ.", n=arrival.number, y=year),
+            )
+    incoming.arrival_year = year
+    incoming.arrival_number = arrival.number
+    incoming.document.status = arrival.status
+
+
+def _assign_arrival_number(incoming: IncomingDocument, actor: Actor) -> None:
     year = to_local(incoming.received_at).year
     incoming.arrival_year = year
     incoming.arrival_number = next_number(incoming.register_id, year)

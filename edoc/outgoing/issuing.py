@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
+from edoc.core.transactions import outside_transaction
 from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.models import DocumentFile
@@ -36,6 +37,7 @@ from signing.appearance import AgencySealAppearance, draw_seal_image, seal_box_o
 from signing.formfields import fill_number_and_date
 from signing.remote import SignatureFieldSpec
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
+from signing.validation import validate_pdf
 
 AGENCY_FIELD = "ChuKyCoQuan"
 #: Agency token settings kept in the data directory (written by ``edoc demo``); the
@@ -76,12 +78,12 @@ def agency_signer() -> ServerSideSigner:
         ) from error
 
 
-def _sign_as_agency(signer: ServerSideSigner, pdf: bytes) -> bytes:
+def _sign_as_agency(signer: ServerSideSigner, pdf: bytes, agency: str) -> bytes:
     settings = current_app.config["EDOC"]
     [result] = signer.sign_pdfs(
         [pdf],
         field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
-        appearance=AgencySealAppearance(draw_seal_image(services.agency_name())),
+        appearance=AgencySealAppearance(draw_seal_image(agency)),
         chain=_chain(),
         level="B-T" if settings.tsa_url else "B-B",
         tsa_url=settings.tsa_url or None,
@@ -94,8 +96,6 @@ def _sign_as_agency(signer: ServerSideSigner, pdf: bytes) -> bytes:
 
 def _check(pdf: bytes) -> dict[str, Any]:
     """Both signatures intact, valid, trusted; the leader's followed only by form filling."""
-    from signing.validation import validate_pdf
-
     report = validate_pdf(pdf, trust_roots=current_app.config["EDOC"].trust_roots())
     leader = report.signatures[0] if report.signatures else None
     if report.verdict != "ok" or len(report.signatures) != 2:
@@ -129,18 +129,23 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
         try:
             notation = services.format_notation(allocation.number, outgoing)
             today = issued_on or to_local(utcnow()).date()
-            filled = fill_number_and_date(
-                leader_signed, notation, today, place=current_app.config["EDOC"].place_name
-            )
-            final = _sign_as_agency(signer, filled)
-            report = _check(final)
-            with storage_errors():
-                sha256 = blob_store().put(io.BytesIO(final)).sha256
+            agency = services.agency_name()
+            # Filling, sealing and validating are slow: no transaction (and no lock) meanwhile.
+            with outside_transaction():
+                filled = fill_number_and_date(
+                    leader_signed, notation, today, place=current_app.config["EDOC"].place_name
+                )
+                final = _sign_as_agency(signer, filled, agency)
+                report = _check(final)
+                with storage_errors():
+                    sha256 = blob_store().put(io.BytesIO(final)).sha256
+            outgoing = db.session.get(OutgoingDocument, document_id)
+            if outgoing.status != OutgoingStatus.SIGNED:  # issued by someone else meanwhile
+                raise ValueError(_("văn bản đã được phát hành hoặc thay đổi trong lúc ký"))
         except Exception as error:  # every failure after the number was taken voids it
             services.void_number(allocation_id, str(error), clerk)
             failed[str(document_id)] = _("Không phát hành được: %(e)s", e=error)
             continue
-        outgoing = db.session.get(OutgoingDocument, document_id)
         document = outgoing.document
         document.files.append(
             DocumentFile(
@@ -191,24 +196,25 @@ def sign_copy(
     stamp = TextStampAppearance(services.agency_name(), outgoing.document.number_notation)
     signer = agency_signer()
     settings = current_app.config["EDOC"]
-    [result] = signer.sign_pdfs(
-        [source],
-        field=SignatureFieldSpec(f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0),
-        appearance=stamp,
-        chain=_chain(),
-        level="B-T" if settings.tsa_url else "B-B",
-        tsa_url=settings.tsa_url or None,
-        trust_roots=_chain(),
-    )
-    if isinstance(result, Exception):
-        raise AppError("copy_signing_failed", _("Không ký được bản sao: %(e)s", e=result), 503)
-    from signing.validation import validate_pdf
-
-    report = validate_pdf(result, trust_roots=settings.trust_roots())
-    if report.signatures[-1].ok is False:
-        raise AppError("copy_signing_failed", _("Bản sao sau khi ký không hợp lệ."), 500)
-    with storage_errors():
-        sha256 = blob_store().put(io.BytesIO(result)).sha256
+    with outside_transaction():  # signing and validating are slow: no lock held meanwhile
+        [result] = signer.sign_pdfs(
+            [source],
+            field=SignatureFieldSpec(f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0),
+            appearance=stamp,
+            chain=_chain(),
+            level="B-T" if settings.tsa_url else "B-B",
+            tsa_url=settings.tsa_url or None,
+            trust_roots=_chain(),
+        )
+        if isinstance(result, Exception):
+            raise AppError("copy_signing_failed", _("Không ký được bản sao: %(e)s", e=result), 503)
+        report = validate_pdf(result, trust_roots=settings.trust_roots())
+        if report.signatures[-1].ok is False:
+            raise AppError("copy_signing_failed", _("Bản sao sau khi ký không hợp lệ."), 500)
+        with storage_errors():
+            sha256 = blob_store().put(io.BytesIO(result)).sha256
+    if outgoing.status != OutgoingStatus.ISSUED:  # recalled meanwhile
+        raise AppError("not_issued", _("Chỉ sao hoặc ký phụ lục cho văn bản đã phát hành."), 409)
     stored = DocumentFile(
         role="appendix" if kind == "PL" else "copy",
         filename=_copy_name(kind, outgoing.document.number_notation, source_name),

@@ -10,10 +10,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from edoc.audit.services import record
-from edoc.db import utcnow
-from edoc.documents.models import Direction, Document, DocumentFile
+from edoc.documents.files import CheckedFile
+from edoc.documents.models import Document
 from edoc.errors import AppError, Conflict, Forbidden
 from edoc.extensions import db
+from edoc.incoming.intake import check_stored_pdf
+from edoc.incoming.models import ReceivedVia
+from edoc.incoming.services import IncomingFields, Source, receive
 from edoc.outgoing.models import Dispatch, Organization, OutgoingDocument, OutgoingStatus
 from edoc.users.models import Role, User
 
@@ -88,6 +91,9 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
     wanted = sorted(set(organization_ids))
     if not wanted:
         raise AppError("recipients_required", _("Cần chọn ít nhất một nơi nhận."), 422)
+    # The slow signature check first, with no transaction open: the checks below then see the
+    # state as it is when the dispatches are written (a double click cannot send twice).
+    receipt = _receipt_check(outgoing) if _any_internal(wanted) else None
     found = {
         o.id: o
         for o in db.session.scalars(
@@ -107,7 +113,7 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
             _("Văn bản đã được gửi đến: %(names)s.", names=", ".join(already)),
         )
     try:
-        dispatches = send(outgoing, wanted, clerk)
+        dispatches = send(outgoing, wanted, clerk, receipt)
     except Exception:
         db.session.rollback()
         raise
@@ -115,15 +121,23 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
     return dispatches
 
 
-def send(outgoing: OutgoingDocument, organization_ids: list[int], actor: User) -> list[Dispatch]:
-    """Record one dispatch per recipient; internal recipients receive it as incoming mail."""
-    from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
-    from edoc.incoming.services import register_for
+def send(
+    outgoing: OutgoingDocument,
+    organization_ids: list[int],
+    actor: User,
+    receipt: CheckedFile | None = None,
+) -> list[Dispatch]:
+    """Record one dispatch per recipient; internal recipients receive it as incoming mail,
+    through ``incoming``'s one way in (its checks, its signature rule, its audit entry).
 
+    ``receipt``: the main file as the receiving side checked it; checked here (outside any
+    transaction, so the caller must not have written yet) when not given.
+    """
+    if receipt is None and _any_internal(organization_ids):
+        receipt = _receipt_check(outgoing)
     if outgoing.status != OutgoingStatus.ISSUED:
         raise AppError("not_issued", _("Chỉ gửi được văn bản đã phát hành."), 409)
     document = outgoing.document
-    main = document.main_file
     dispatches = []
     for organization in db.session.scalars(
         select(Organization).where(Organization.id.in_(organization_ids))
@@ -132,40 +146,23 @@ def send(outgoing: OutgoingDocument, organization_ids: list[int], actor: User) -
             recipient=organization.name, channel="internal" if organization.internal else "edxml"
         )
         if organization.internal:
-            received = Document(
-                direction=Direction.INCOMING,
-                status=IncomingStatus.RECEIVED,
+            assert receipt is not None
+            fields = IncomingFields(
+                sender_org=document.issuer_org,
                 number_notation=document.number_notation,
-                doc_type_code=document.doc_type_code,
+                doc_type=document.doc_type_code,
                 subject=document.subject,
+                received_via=ReceivedVia.ELECTRONIC,
                 issued_date=document.issued_date,
-                issuer_org=document.issuer_org,
                 signer_name=document.signer_name,
+                signer_title=document.signer_title,
                 urgency=document.urgency,
                 secrecy=document.secrecy,
                 page_count=document.page_count,
+                recipient=organization.name,
             )
-            received.files.append(
-                DocumentFile(
-                    role="main",
-                    filename=main.filename,
-                    content_type=main.content_type,
-                    sha256=main.sha256,
-                    size=main.size,
-                    signature_report=_check_on_receipt(main.sha256),
-                )
-            )
-            db.session.add(
-                IncomingDocument(
-                    document=received,
-                    register_id=register_for(document.secrecy).id,
-                    received_at=utcnow(),
-                    received_via=ReceivedVia.ELECTRONIC,
-                    recipient=organization.name,
-                )
-            )
-            db.session.flush()
-            dispatch.incoming_document_id = received.id
+            received = receive(fields, receipt, actor, register_now=False, source=Source.DISPATCH)
+            dispatch.incoming_document_id = received.document_id
             dispatch.status = "delivered"
         outgoing.dispatches.append(dispatch)
         dispatches.append(dispatch)
@@ -179,16 +176,23 @@ def send(outgoing: OutgoingDocument, organization_ids: list[int], actor: User) -
     return dispatches
 
 
-def _check_on_receipt(sha256: str) -> dict:
-    """The receiving side checks the signatures itself, as for any electronic receipt."""
-    from flask import current_app
+def _any_internal(organization_ids: list[int]) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count()).where(
+                Organization.id.in_(organization_ids), Organization.internal.is_(True)
+            )
+        )
+    )
 
-    from edoc.storage_service import blob_store, storage_errors
-    from signing.validation import validate_pdf
 
-    with storage_errors(), blob_store().open(sha256) as stream:
-        data = stream.read()
-    return validate_pdf(data, trust_roots=current_app.config["EDOC"].trust_roots()).to_dict()
+def _receipt_check(outgoing: OutgoingDocument) -> CheckedFile:
+    """The receiving side checks the file and its signatures itself, as for any electronic
+    receipt (slow: runs with no transaction open)."""
+    main = outgoing.document.main_file
+    if main is None:
+        raise AppError("file_missing", _("Văn bản chưa có tệp để gửi."), 409)
+    return check_stored_pdf(main.sha256, main.filename, validate_signatures=True, size=main.size)
 
 
 @dataclass

@@ -20,6 +20,7 @@ from sqlalchemy import Select, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
+from edoc.core.transactions import slow_work
 from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
@@ -116,8 +117,12 @@ def docx_to_pdf(source: Path, out_dir: Path) -> Path:
     return produced
 
 
+@slow_work
 def accept_draft_file(upload: FileStorage) -> tuple[files.CheckedFile, str]:
-    """A draft as PDF, or DOCX converted to PDF; returns the PDF and the DOCX's hash if any."""
+    """A draft as PDF, or DOCX converted to PDF; returns the PDF and the DOCX's hash if any.
+
+    Runs with no transaction open (LibreOffice may take minutes on a hostile file); callers
+    check again what may have changed meanwhile before they write."""
     name = (upload.filename or "").lower()
     if not name.endswith(".docx") and upload.mimetype != DOCX_TYPE:
         return files.accept_pdf(upload, validate_signatures=False, fallback_name="du-thao.pdf"), ""
@@ -228,6 +233,7 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
     _require_author(outgoing, actor, _("Chỉ người soạn thảo được cập nhật dự thảo."))
     checked, docx_sha = accept_draft_file(upload)
+    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
     version = _version(len(outgoing.versions) + 1, checked, docx_sha, actor, note.strip())
     outgoing.versions.append(version)
     outgoing.document.page_count = checked.page_count
@@ -255,6 +261,7 @@ def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> D
     if upload is None or not upload.filename:
         raise ValidationError("file_required", _("Cần chọn tệp phụ lục (PDF hoặc DOCX)."))
     checked, docx_sha = accept_draft_file(upload)
+    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
     stored = checked.as_document_file(DRAFT_APPENDIX)
     outgoing.document.files.append(stored)
     db.session.flush()

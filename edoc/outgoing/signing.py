@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import record
+from edoc.core.transactions import outside_transaction
 from edoc.db import utcnow
 from edoc.documents.models import Document, DocumentFile
 from edoc.errors import AppError, Forbidden
@@ -31,6 +33,7 @@ from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
 from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare
+from signing.validation import validate_pdf
 
 # Where ND30 puts things on an A4 page (PDF points, origin bottom-left); one layout for now.
 NUMBER_BOX = Box(60, 730, 280, 750)
@@ -107,51 +110,65 @@ def waiting_for(leader: User) -> list[OutgoingDocument]:
 def prepare_batch(
     document_ids: list[int], certificate_der: bytes, leader: User
 ) -> list[DigestToSign]:
-    """Prepare every draft for this certificate; nothing is signed yet."""
+    """Prepare every draft for this certificate; nothing is signed yet.
+
+    Preparing reads and rewrites each PDF (slow on a large or hostile file), so it runs with
+    no transaction open; the signing requests are then written together, after the state of
+    each draft is read again.
+    """
     if not leader.has_role(Role.LEADER):
         raise Forbidden("not_leader", _("Chỉ lãnh đạo được ký văn bản."))
     settings = current_app.config["EDOC"]
     tsa_url = settings.tsa_url or None
-    digests = []
+    prepared_drafts: list[tuple[int, int, PreparedSignature, str]] = []
     for document_id in document_ids:
-        outgoing = get_outgoing(document_id, leader)
-        if outgoing.status != OutgoingStatus.SUBMITTED or outgoing.signer_id != leader.id:
-            raise SigningFailed(
-                "not_waiting_for_you", _("Văn bản %(id)s không chờ bạn ký.", id=document_id)
-            )
+        outgoing = _waiting_for_signature(document_id, leader)
         version = outgoing.current_version
+        version_sha256, version_number = version.sha256, version.number
         appearance = PersonalAppearance(
             title=_title_line(outgoing, leader),
             full_name=leader.full_name,
             signature_image=draw_signature_image(leader.full_name),
         )
+        reason = f"{leader.full_name} ký ban hành"
+        chain = _chain()
         try:
-            prepared = prepare(
-                _read_blob(version.sha256),
-                signer_cert=certificate_der,
-                chain=_chain(),
-                field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
-                appearance=appearance,
-                level="B-T" if tsa_url else "B-B",
-                tsa_url=tsa_url,
-                text_fields=(
-                    TextFieldSpec(NUMBER_FIELD, NUMBER_BOX, font_size=12),
-                    TextFieldSpec(DATE_FIELD, DATE_BOX, font_size=12),
-                ),
-                reason=f"{leader.full_name} ký ban hành",
-            )
+            with outside_transaction():
+                prepared = prepare(
+                    _read_blob(version_sha256),
+                    signer_cert=certificate_der,
+                    chain=chain,
+                    field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
+                    appearance=appearance,
+                    level="B-T" if tsa_url else "B-B",
+                    tsa_url=tsa_url,
+                    text_fields=(
+                        TextFieldSpec(NUMBER_FIELD, NUMBER_BOX, font_size=12),
+                        TextFieldSpec(DATE_FIELD, DATE_BOX, font_size=12),
+                    ),
+                    reason=reason,
+                )
+                prepared_sha256 = _store(prepared.prepared_pdf)
         except ValueError as error:
             raise SigningFailed(
                 "prepare_failed", _("Không chuẩn bị được văn bản để ký: %(e)s", e=error)
             ) from error
+        prepared_drafts.append((document_id, version_number, prepared, prepared_sha256))
+    digests = []
+    for document_id, version_number, prepared, prepared_sha256 in prepared_drafts:
+        outgoing = _waiting_for_signature(document_id, leader)
+        if outgoing.current_version.number != version_number:
+            raise SigningFailed(
+                "draft_changed", _("Dự thảo %(id)s vừa được cập nhật; hãy ký lại.", id=document_id)
+            )
         request = SigningRequest(
             document_id=document_id,
             kind="personal",
             user_id=leader.id,
             prepared={
                 "state": prepared.to_dict(include_pdf=False),
-                "prepared_pdf_sha256": _store(prepared.prepared_pdf),
-                "version": version.number,
+                "prepared_pdf_sha256": prepared_sha256,
+                "version": version_number,
             },
         )
         db.session.add(request)
@@ -166,36 +183,56 @@ def prepare_batch(
     return digests
 
 
+def _waiting_for_signature(document_id: int, leader: User) -> OutgoingDocument:
+    outgoing = get_outgoing(document_id, leader)
+    if outgoing.status != OutgoingStatus.SUBMITTED or outgoing.signer_id != leader.id:
+        raise SigningFailed(
+            "not_waiting_for_you", _("Văn bản %(id)s không chờ bạn ký.", id=document_id)
+        )
+    return outgoing
+
+
 def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
-    """Embed each returned signature; a document is signed only if its result validates."""
-    import json
+    """Embed each returned signature; a document is signed only if its result validates.
 
-    from signing.validation import validate_pdf
-
+    Embedding and validating are slow, so they run with no transaction open; each document is
+    then written in a short transaction of its own, after its request is read again.
+    """
     done, failed = [], {}
     trust = current_app.config["EDOC"].trust_roots()
     for item_id, signature_b64 in signatures.items():
-        request = db.session.get(SigningRequest, int(item_id.removeprefix("sr-")))
+        request_id = int(item_id.removeprefix("sr-"))
+        request = db.session.get(SigningRequest, request_id)
         if request is None or request.user_id != leader.id or request.status != "pending":
             failed[item_id] = _("Yêu cầu ký không tồn tại hoặc đã xử lý.")
             continue
-        outgoing = db.session.get(OutgoingDocument, request.document_id)
-        try:
-            prepared = PreparedSignature.from_json(
-                json.dumps(request.prepared["state"]),
-                prepared_pdf=_read_blob(request.prepared["prepared_pdf_sha256"]),
-            )
-            signed = finish(
-                prepared, signature=base64.b64decode(signature_b64), trust_roots=_chain()
-            )
-            report = validate_pdf(signed, trust_roots=trust)
-            if report.verdict != "ok":
-                raise ValueError(_("chữ ký sau khi nhúng không hợp lệ"))
-        except Exception as error:  # a bad signature must never become the document's file
+        state, prepared_sha256 = request.prepared["state"], request.prepared["prepared_pdf_sha256"]
+        error: Exception | None = None
+        with outside_transaction():
+            try:
+                prepared = PreparedSignature.from_json(
+                    json.dumps(state), prepared_pdf=_read_blob(prepared_sha256)
+                )
+                signed = finish(
+                    prepared, signature=base64.b64decode(signature_b64), trust_roots=_chain()
+                )
+                report = validate_pdf(signed, trust_roots=trust)
+                if report.verdict != "ok":
+                    raise ValueError(_("chữ ký sau khi nhúng không hợp lệ"))
+            except Exception as exc:  # a bad signature must never become the document's file
+                error = exc
+            else:
+                sha256 = _store(signed)
+        request = db.session.get(SigningRequest, request_id)
+        if request.status != "pending":  # finished by another request meanwhile
+            failed[item_id] = _("Yêu cầu ký không tồn tại hoặc đã xử lý.")
+            continue
+        if error is not None:
             request.status, request.error = "failed", str(error)[:2000]
+            db.session.commit()
             failed[item_id] = str(error)
             continue
-        sha256 = _store(signed)
+        outgoing = db.session.get(OutgoingDocument, request.document_id)
         document = outgoing.document
         document.files.append(
             DocumentFile(
@@ -217,6 +254,6 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
             object_id=document.id,
             details={"sha256": sha256, "signer": report.signatures[-1].signer_name},
         )
+        db.session.commit()
         done.append(document.id)
-    db.session.commit()
     return {"signed": done, "failed": failed}

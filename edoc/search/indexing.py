@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
+from edoc.core.transactions import outside_transaction
 from edoc.documents.models import Direction, Document, DocumentFile, Urgency
 from edoc.dossiers.models import DossierDocument
 from edoc.extensions import db
@@ -221,14 +222,16 @@ def extract(sha256: str, *, queue: bool = True) -> TextExtract:
         return existing
     store = blob_store()
     memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
-    return _save(store, sha256, _read(store, sha256, memory_limit_mb), queue)
+    with outside_transaction():  # pdftotext and OCR may take minutes on a hostile file
+        result = _read(store, sha256, memory_limit_mb)
+    return _save(store, sha256, result, queue)
 
 
 def extract_many(sha256s: Sequence[str]) -> None:
     """Read several blobs at once, one per core: OCR is one single-threaded Tesseract each."""
     store = blob_store()
     memory_limit_mb = current_app.config["EDOC"].file_tool_memory_mb
-    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+    with outside_transaction(), ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         results = list(pool.map(lambda sha: _read(store, sha, memory_limit_mb), sha256s))
     for sha256, result in zip(sha256s, results, strict=True):
         _save(store, sha256, result, queue=False)

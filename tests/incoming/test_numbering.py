@@ -41,6 +41,7 @@ def _register_many(app: Flask, count: int, results: list[int], errors: list[Base
             clerk = _clerk()
             for _ in range(count):
                 incoming = services.receive(_fields(), SCAN, clerk)
+                db.session.commit()
                 results.append(incoming.arrival_number)
     except BaseException as error:  # surfaced by the assertion below
         errors.append(error)
