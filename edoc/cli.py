@@ -35,12 +35,15 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head), then rebuild the search index if it
     was built by another version of edoc."""
+    from edoc.audit.checkpoints import legacy_row_count
     from edoc.migrate import upgrade
     from edoc.search.cli import reindex_with_progress
     from edoc.search.indexing import index_outdated
 
     upgrade(revision)
     click.echo(f"database at {revision}")
+    if legacy_row_count():  # an audit log begun before the audit key: checked, then re-sealed
+        _rekey_legacy_chain("edoc db upgrade")
     if not index_outdated():
         return
     count = reindex_with_progress("Lập lại chỉ mục tìm kiếm")
@@ -114,7 +117,11 @@ def audit_checkpoint() -> None:
 @with_appcontext
 def audit_rekey() -> None:
     """Once, after upgrading: check the pre-key chain, re-seal it with the audit key and anchor
-    its old head in a signed checkpoint."""
+    its old head in a signed checkpoint (``edoc db upgrade`` does it by itself)."""
+    _rekey_legacy_chain("edoc audit rekey")
+
+
+def _rekey_legacy_chain(command: str) -> None:
     from edoc.audit.checkpoints import agency_checkpoint_signer, write_checkpoint
     from edoc.audit.services import Operator, rekey
     from edoc.errors import AppError
@@ -126,7 +133,7 @@ def audit_rekey() -> None:
         signer = None
         click.echo(f"warning: {error.message} The old head is kept in the audit log only.")
     try:
-        done = rekey(Operator.cli("edoc audit rekey"))
+        done = rekey(Operator.cli(command))
     except ValueError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
@@ -134,7 +141,8 @@ def audit_rekey() -> None:
     legacy = {"seq": done.legacy_seq, "sha256_head": done.legacy_head}
     path = write_checkpoint(signer, legacy=legacy) if signer else None
     click.echo(
-        f"re-sealed {done.rows} rows (old chain: {done.legacy_seq} rows, head {done.legacy_head})"
+        f"audit log re-sealed with the audit key: {done.rows} rows "
+        f"(old chain: {done.legacy_seq} rows, head {done.legacy_head})"
         + (f"; checkpoint {path}" if path else "")
     )
 

@@ -135,10 +135,13 @@ def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = N
     return path
 
 
+def legacy_row_count() -> int:
+    """Rows sealed before the audit key existed (plain SHA-256), waiting for ``rekey``."""
+    return db.session.scalar(select(func.count()).where(AuditEvent.hash_version != KEYED_HMAC))
+
+
 def _refuse_legacy_rows() -> None:
-    legacy_rows = db.session.scalar(
-        select(func.count()).where(AuditEvent.hash_version != KEYED_HMAC)
-    )
+    legacy_rows = legacy_row_count()
     if legacy_rows:
         raise LegacyRowsPresent(
             f"{legacy_rows} audit rows predate the audit key: run `edoc audit rekey` first"

@@ -183,7 +183,8 @@ def test_the_worker_writes_checkpoints_naming_its_task(
         assert (event.command, event.operator) == ("task audit.checkpoint", "edoc-svc")
 
 
-def test_rekey_reseals_a_chain_made_before_the_key(agency_app: Flask) -> None:
+@pytest.mark.parametrize("command", [["audit", "rekey"], ["db", "upgrade"]])
+def test_rekey_reseals_a_chain_made_before_the_key(agency_app: Flask, command: list[str]) -> None:
     with agency_app.app_context():  # rows as an older edoc wrote them: plain SHA-256
         head = db.session.get(AuditHead, 1)
         previous = head.last_hash
@@ -210,8 +211,9 @@ def test_rekey_reseals_a_chain_made_before_the_key(agency_app: Flask) -> None:
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1 and "edoc audit rekey" in result.output
     assert runner.invoke(cli, ["audit", "checkpoint"]).exit_code == 1  # would go stale
-    result = runner.invoke(cli, ["audit", "rekey"])
+    result = runner.invoke(cli, command)
     assert result.exit_code == 0, result.output
+    assert "audit log re-sealed with the audit key: 3 rows" in result.output
     [path] = _checkpoints(agency_app)
     assert json.loads(path.read_text())["legacy"] == {"seq": 3, "sha256_head": legacy_head}
     result = runner.invoke(cli, ["audit", "verify"])
