@@ -246,13 +246,11 @@ class Send(MethodView):
     @blp.response(200, SendResponse)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
-        """Send an issued document; each recipient's sending is recorded."""
-        from edoc.extensions import db
-        from edoc.outgoing.sending import send
+        """Send an issued document; each recipient's sending is recorded (all or none; a
+        recipient it was already sent to is refused with 409, as on the page)."""
+        from edoc.outgoing.sending import send_document
 
-        outgoing = services.get_outgoing(document_id, api_user())
-        dispatches = send(outgoing, args["organization_ids"], api_user())
-        db.session.commit()
+        dispatches = send_document(document_id, args["organization_ids"], api_user())
         return {
             "dispatches": [
                 {

@@ -59,6 +59,14 @@ def test_send_to_an_internal_agency_and_recall(
     assert [item["id"] for item in arrived] == [dispatch["incoming_document_id"]]
     assert arrived[0]["document"]["signature_verdict"] == "ok"  # checked on receipt
     assert arrived[0]["number_notation"] == "01/QĐ-UBND"
+    again = client.post(  # the API goes through the page's checks: no second copy delivered
+        f"/api/v1/outgoing/{document_id}/send",
+        json={"organization_ids": [org["id"]]},
+        headers=clerk,
+    )
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_sent"
+    still = client.get("/api/v1/incoming?status=received", headers=clerk).get_json()["items"]
+    assert len(still) == 1
 
     recalled = client.post(
         f"/api/v1/outgoing/{document_id}/recall",
