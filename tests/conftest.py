@@ -16,6 +16,8 @@ from edoc.jobs.queue import huey
 from tests.storage.seaweed import SeaweedServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: The shared read-only PDF corpus (a fresh clone has none: tests using it skip).
+CORPUS_DIR = Path(os.environ.get("EDOC_TEST_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 
 # Background tasks run inline in tests: the same task code, executed by Huey immediately.
 huey.immediate = True
@@ -26,10 +28,9 @@ pytest_plugins = ["tests.app_fixtures", "tests.signing.pki_fixtures"]
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     """The shared read-only PDF corpus; tests using it skip when a fresh clone lacks it."""
-    path = Path(os.environ.get("EDOC_TEST_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
-    if not (path / "README.md").is_file():
-        pytest.skip(f"test corpus not found at {path} (set EDOC_TEST_CORPUS)")
-    return path
+    if not (CORPUS_DIR / "README.md").is_file():
+        pytest.skip(f"test corpus not found at {CORPUS_DIR} (set EDOC_TEST_CORPUS)")
+    return CORPUS_DIR
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from edoc.documents.models import Document
 from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from tests.app_fixtures import api_token
+from tests.conftest import CORPUS_DIR
 from tests.signing.selfsigned import blank_pdf, make_signed_pdf
 
 FIELDS = {
@@ -137,7 +138,7 @@ def test_broken_signature_is_held_then_returned(
 
 
 def _malformed() -> list[str]:
-    folder = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "malformed"
+    folder = CORPUS_DIR / "malformed"
     return sorted(p.name for p in folder.glob("*.pdf")) if folder.is_dir() else []
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,17 +13,10 @@ from signing.cli_verify import verify_pdf_command
 from signing.errors import PdfInputError, ValidationTimeout
 from signing.report_vi import format_report_vi
 from signing.validation import validate_pdf
+from tests.conftest import CORPUS_DIR
 
 AT = datetime(2020, 11, 1, tzinfo=UTC)
-# the same place tests/conftest.py's corpus_dir looks (a worktree sets EDOC_TEST_CORPUS)
-CORPUS_SIGNED = (
-    Path(
-        os.environ.get(
-            "EDOC_TEST_CORPUS", Path(__file__).resolve().parents[3] / "shared" / "corpus"
-        )
-    )
-    / "signed"
-)
+CORPUS_SIGNED = CORPUS_DIR / "signed"
 
 # file -> (verdict, modification level of the first signature, text a problem must mention)
 EXPECTED: dict[str, tuple[str, str | None, str]] = {
