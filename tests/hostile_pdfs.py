@@ -38,7 +38,8 @@ def _bomb_stream(prefix: bytes, block: bytes, total: int) -> bytes:
     return head + body * repeats + tail
 
 
-def _pdf(objects: list[bytes], *, root: int = 1) -> bytes:
+def pdf_from_objects(objects: list[bytes], *, root: int = 1) -> bytes:
+    """A PDF of these objects, numbered from 1, with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -78,7 +79,7 @@ def text_bomb_pdf(inflated_mb: int = 2048) -> bytes:
     2.1 GB resident on this file)."""
     once = _bomb_stream(b"BT /F1 12 Tf 72 720 Td (", b"A" * MB, inflated_mb * MB)
     twice = zlib.compress(once, 9)
-    return _pdf(_page_objects(_stream(twice, b"/Filter [/FlateDecode /FlateDecode]")))
+    return pdf_from_objects(_page_objects(_stream(twice, b"/Filter [/FlateDecode /FlateDecode]")))
 
 
 def object_stream_bomb_pdf(inflated_mb: int = 4096, *, layers: int = 2) -> bytes:
@@ -112,7 +113,7 @@ def object_stream_bomb_pdf(inflated_mb: int = 4096, *, layers: int = 2) -> bytes
 
 def plain_pdf(text: str = "Van ban thu nghiem") -> bytes:
     content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1")
-    return _pdf(_page_objects(_stream(content)))
+    return pdf_from_objects(_page_objects(_stream(content)))
 
 
 ALERT = b"<< /S /JavaScript /JS (app.alert\\('edoc'\\)) >>"
@@ -144,10 +145,10 @@ def active_content_pdf(kind: str) -> bytes:
     """A one-page PDF carrying the active content named by ``kind`` (a key of ACTIVE_CONTENT)."""
     parts, _expected = ACTIVE_CONTENT[kind]
     content = _stream(b"BT /F1 12 Tf 72 720 Td (Van ban co ma) Tj ET")
-    return _pdf(_page_objects(content, **parts))
+    return pdf_from_objects(_page_objects(content, **parts))
 
 
 def open_at_first_page_pdf() -> bytes:
     """A harmless /OpenAction: a destination (show page 1 whole), not an action."""
     content = _stream(b"BT /F1 12 Tf 72 720 Td (Van ban) Tj ET")
-    return _pdf(_page_objects(content, catalog_extra=b"/OpenAction [3 0 R /Fit]"))
+    return pdf_from_objects(_page_objects(content, catalog_extra=b"/OpenAction [3 0 R /Fit]"))

@@ -28,6 +28,7 @@ from edoc.extensions import db
 from edoc.outgoing.models import Organization
 from edoc.users.models import User
 from tests.app_fixtures import DEMO_PASSWORD
+from tests.hostile_pdfs import pdf_from_objects
 from tests.incoming.test_receive_api import FIELDS
 
 BOMB_INFLATED_MB = 300  # ~2-3 s of pdftotext on these machines, ~10 MB of memory
@@ -51,19 +52,7 @@ def bomb_pdf(inflated_mb: int) -> bytes:
         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def _children(pid: int) -> list[int]:
