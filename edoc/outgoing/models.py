@@ -105,12 +105,18 @@ class DraftVersion(db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     source_sha256: Mapped[str] = mapped_column(String(64), default="")  # the DOCX it came from
     note: Mapped[str] = mapped_column(Text, default="")
+    # As DocumentFile.active_content: JavaScript or automatic actions found at check time.
+    active_content: Mapped[list[str] | None] = mapped_column(JSON)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     created_by: Mapped[User] = relationship()
 
     content_type = "application/pdf"
+
+    @property
+    def active_content_found(self) -> list[str]:
+        return self.active_content or []
 
 
 class ReviewComment(db.Model):

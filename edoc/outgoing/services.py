@@ -194,6 +194,7 @@ def _version(
         size=checked.size,
         source_sha256=docx_sha,
         note=note,
+        active_content=checked.active_content,
         created_by_id=actor.id,
     )
 

@@ -4,6 +4,7 @@ memory limit, active content is flagged and never rendered inline, file names lo
 from __future__ import annotations
 
 import dataclasses
+import io
 import time
 from urllib.parse import unquote
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from edoc.documents.models import DocumentFile
 from edoc.extensions import db
-from tests.app_fixtures import login
+from tests.app_fixtures import api_token, login
 from tests.hostile_pdfs import (
     ACTIVE_CONTENT,
     active_content_pdf,
@@ -115,3 +116,30 @@ def test_bidi_and_control_characters_leave_file_names(
     served = unquote(download.headers["Content-Disposition"].split("UTF-8''", 1)[1])
     assert served == "Công văn hoa-donfdp.exe"
     assert not set(served) & set(BIDI_AND_CONTROLS)
+
+
+def test_a_draft_with_javascript_is_flagged_and_only_downloaded(
+    app: Flask, client: FlaskClient, demo: None
+) -> None:
+    """A draft is served from its version, not a document file: the same rule holds."""
+    specialist = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    created = client.post(
+        "/api/v1/outgoing",
+        data={
+            "doc_type": "TTr",
+            "subject": "Tờ trình có mã JavaScript",
+            "file": (io.BytesIO(active_content_pdf("javascript")), "du-thao.pdf"),
+        },
+        headers=specialist,
+        content_type="multipart/form-data",
+    )
+    assert created.status_code == 201, created.get_json()
+    document_id = created.get_json()["id"]
+    login(client, "chuyenvien")
+    served = client.get(f"/outgoing/{document_id}/file?inline=1")
+    assert served.status_code == 200
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    assert served.headers["Content-Security-Policy"] == "sandbox"
+    page = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
+    assert 'data-testid="active-content-alert"' in page
+    assert "mã JavaScript" in page
