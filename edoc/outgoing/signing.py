@@ -223,16 +223,36 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
                 error = exc
             else:
                 sha256 = _store(signed)
-        request = db.session.get(SigningRequest, request_id)
+        # Read again, locked: another finish of the same request, a new version of the draft
+        # or its withdrawal may have happened while no transaction was open.
+        request = db.session.scalars(
+            select(SigningRequest)
+            .where(SigningRequest.id == request_id)
+            .with_for_update(of=SigningRequest)
+        ).one()
         if request.status != "pending":  # finished by another request meanwhile
             failed[item_id] = _("Yêu cầu ký không tồn tại hoặc đã xử lý.")
             continue
+        outgoing = db.session.scalars(
+            select(OutgoingDocument)
+            .where(OutgoingDocument.document_id == request.document_id)
+            .with_for_update(of=OutgoingDocument)  # its eager joins cannot be locked
+        ).one()
+        still_waiting = (
+            outgoing.status == OutgoingStatus.SUBMITTED
+            and outgoing.signer_id == leader.id
+            and outgoing.current_version.number == request.prepared["version"]
+        )
+        if error is None and not still_waiting:
+            error = SigningFailed(
+                "draft_changed",
+                _("Dự thảo %(id)s vừa được cập nhật; hãy ký lại.", id=request.document_id),
+            )
         if error is not None:
             request.status, request.error = "failed", str(error)[:2000]
             db.session.commit()
             failed[item_id] = str(error)
             continue
-        outgoing = db.session.get(OutgoingDocument, request.document_id)
         document = outgoing.document
         document.files.append(
             DocumentFile(

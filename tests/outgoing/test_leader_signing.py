@@ -8,10 +8,15 @@ import io
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
+from edoc.extensions import db
+from edoc.outgoing.services import add_version
+from edoc.users.models import User
 from signing import pki as labels
 from signing.batch import DigestItem, sign_digests
-from signing.tokens import CertificateSelector
+from signing.tokens import CertificateSelector, select_certificate
 from tests.app_fixtures import api_token
 from tests.signing.documents import draft_pdf
 from tests.signing.pki_fixtures import Tokens
@@ -49,8 +54,6 @@ def test_two_drafts_signed_in_one_batch(
     ids = [_draft(client, drafter, f"Quyết định số {n}", leader_id) for n in (1, 2)]
 
     selector = CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER)
-    from signing.tokens import select_certificate
-
     _token, found = select_certificate(softhsm_tokens.module, selector)
     certificate = found.der
     prepared = client.post(
@@ -92,8 +95,6 @@ def test_a_bad_signature_never_becomes_the_file(
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
     leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
     document_id = _draft(client, drafter, "Quyết định thử chữ ký giả", leader_id)
-    from signing.tokens import select_certificate
-
     _token, found = select_certificate(
         softhsm_tokens.module,
         CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER),
@@ -125,3 +126,41 @@ def test_only_the_designated_leader_prepares(
         headers=drafter,
     )
     assert response.status_code == 403
+
+
+def test_a_draft_revised_between_prepare_and_finish_is_not_signed(
+    trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
+) -> None:
+    """Embedding and validating run with no transaction open: what was prepared must still be
+    the text waiting for this leader when the signature is written."""
+    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
+    document_id = _draft(client, drafter, "Quyết định sửa giữa chừng", leader_id)
+    selector = CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER)
+    _token, found = select_certificate(softhsm_tokens.module, selector)
+    items = client.post(
+        "/api/v1/outgoing/sign/prepare",
+        json={"document_ids": [document_id], "certificate": base64.b64encode(found.der).decode()},
+        headers=leader,
+    ).get_json()["items"]
+    with trusted_app.app_context():
+        drafter_user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
+        upload = FileStorage(io.BytesIO(draft_pdf("QUYET DINH SUA")), "du-thao-2.pdf")
+        add_version(document_id, upload, drafter_user, note="Sửa Điều 2")
+    batch = sign_digests(
+        softhsm_tokens.module,
+        selector,
+        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
+        softhsm_tokens.leader_pin,
+    )
+    finished = client.post(
+        "/api/v1/outgoing/sign/finish",
+        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
+        headers=leader,
+    ).get_json()
+    assert finished["signed"] == []
+    assert "vừa được cập nhật" in finished["failed"][items[0]["id"]]
+    document = client.get(f"/api/v1/documents/{document_id}", headers=drafter).get_json()
+    assert document["status"] == "draft"
+    assert document["files"] == []
