@@ -48,8 +48,16 @@ def _date(value: str) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _number(value: str) -> int:
+    """A whole number in ASCII digits only: ``int()`` also takes "+3", " 3" or other scripts'
+    digits, which :func:`_int` on the writing side would read as nothing."""
+    if not (value.isascii() and value.isdigit()):
+        raise ValueError(value)
+    return int(value)
+
+
 def _int(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def import_package(root: Path, actor: Actor) -> list[Dossier]:
@@ -118,7 +126,7 @@ def _check_metadata(root: Path, types_by_name: dict[str, str]) -> None:
     arrivals_seen: set[tuple[int, int, int]] = set()
     for path in sorted((root / "data").glob("*/ho-so.xml")):
         element = read_xml(path)
-        year = _checked(int, element, "FileCatalog", path, root)
+        year = _checked(_number, element, "FileCatalog", path, root)
         code = _required(element, "FileNotation", path, root)
         _required(element, "Title", path, root)
         for tag in ("StartDate", "EndDate"):
@@ -142,7 +150,7 @@ def _check_document(
     arrivals_seen: set[tuple[int, int, int]],
 ) -> None:
     element = read_xml(path)
-    _checked(int, element, "DocOrdinal", path, root)
+    _checked(_number, element, "DocOrdinal", path, root)
     type_name = _required(element, "TypeName", path, root)
     if type_name not in types_by_name:
         raise AppError(
@@ -151,7 +159,7 @@ def _check_document(
     _required(element, "CodeNumber", path, root)
     _required(element, "Subject", path, root)
     _checked(_date, element, "IssuedDate", path, root)
-    secrecy = _checked(lambda v: int(v or 0), element, "ConfidenceLevel", path, root)
+    secrecy = _checked(lambda v: _number(v or "0"), element, "ConfidenceLevel", path, root)
     if not 0 <= secrecy <= max(Clearance):
         raise _field_error(path, root, "ConfidenceLevel", str(secrecy))
     report_path = path.parent / "chu-ky.json"
@@ -168,7 +176,7 @@ def _check_document(
     if not _text(element, "ArrivalDate"):
         return
     received_at = _checked(datetime.fromisoformat, element, "ArrivalDate", path, root)
-    number = _checked(int, element, "ArrivalNumber", path, root)
+    number = _checked(_number, element, "ArrivalNumber", path, root)
     key = (register_for(secrecy).id, to_local(received_at).year, number)
     taken = db.session.scalar(
         select(IncomingDocument.document_id).where(

@@ -215,11 +215,22 @@ def test_unusable_metadata_is_refused_in_one_line(app: Flask, tmp_path: Path) ->
         renamed(root)
         _edit(root, METADATA, lambda text: text[: len(text) // 2])
 
+    def signed_number(root: Path) -> None:  # int() reads "+3"; the writing side would not
+        renamed(root)
+        _edit(
+            root,
+            METADATA,
+            lambda text: re.sub(r"<ConfidenceLevel>[^<]*<", "<ConfidenceLevel>+3<", text).replace(
+                "<ConfidenceLevel/>", "<ConfidenceLevel>+3</ConfidenceLevel>"
+            ),
+        )
+
     cases: dict[str, tuple[Callable[[Path], None], str]] = {
         "same-dossier": (lambda root: None, "05.TH năm 2026 đã có trong hệ thống"),
         "arrival-clash": (renamed, "001/van-ban.xml: số đến 1 năm"),
         "missing-field": (without_subject, "thiếu trường bắt buộc <Subject>"),
         "bad-date": (bad_date, "giá trị <IssuedDate> không hợp lệ"),
+        "signed-number": (signed_number, "giá trị <ConfidenceLevel> không hợp lệ: +3"),
         "malformed": (malformed, f"{METADATA}: metadata is not valid XML"),
         "report-not-object": (
             lambda root: (renamed(root), (root / REPORT).write_text("[]")),
