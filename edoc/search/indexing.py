@@ -8,8 +8,8 @@ long scan never holds back the indexing of everything else.
 
 Outgoing documents enter the index only once issued: a draft's readers are a few named people
 (:mod:`edoc.outgoing.access`), which the index's secrecy filter cannot express, and its totals
-and facets would count drafts for everyone. Issuing a draft indexes it; a draft indexed by an
-earlier version leaves the index at its next change or at ``edoc reindex``.
+and facets would count drafts for everyone. Issuing a draft indexes it; drafts indexed by an
+earlier version are queued for removal by the migration ``b3d81c4e6f02``.
 """
 
 from __future__ import annotations
