@@ -8,7 +8,7 @@ so a bad value is always a 404 (ids) or a 422 (query and form values), never a s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -114,3 +114,18 @@ def check_form_int(number: int | None) -> int | None:
             "validation_error", _("Số %(number)s vượt quá giới hạn cho phép.", number=number), 422
         )
     return number
+
+
+def form_int(value: str | None, default: int | None = None) -> int | None:
+    """A whole number typed in a web form (blank or unreadable: ``default``), bounded."""
+    try:
+        number = int(value) if value not in (None, "") else default
+    except ValueError:
+        return default
+    return check_form_int(number)
+
+
+def form_ids(values: Iterable[str]) -> list[int]:
+    """Record ids ticked in a web form; a value no record could have is dropped (pages never
+    offer one), so the action meets it as a record that does not exist."""
+    return [int(v) for v in values if v.isascii() and v.isdigit() and MIN_ID <= int(v) <= MAX_ID]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from edoc.audit.services import record, record_security_event
 from edoc.auth import login_required, roles_required
-from edoc.core.params import YearArgs, load_query
+from edoc.core.params import YearArgs, form_ids, form_int, load_query
 from edoc.db import utcnow
 from edoc.documents.access import can_see
 from edoc.dossiers import services
@@ -58,7 +58,7 @@ def dossier_list() -> Any:
                     year=year,
                     code=form.get("code", ""),
                     title=form.get("title", ""),
-                    retention_years=int(retention) if retention.isdigit() else None,
+                    retention_years=form_int(retention),
                     keeper_id=form.get("keeper_id", type=int) or None,
                 ),
                 current_user,
@@ -134,7 +134,7 @@ def dossier_add(dossier_id: int | None = None) -> Any:
     one document from its own page (the dossier chosen in the form, ``next`` back to the page)."""
     dossier_id = dossier_id or request.form.get("dossier_id", type=int)
     back = _safe_next(request.form.get("next"))
-    ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
+    ids = form_ids(request.form.getlist("document_ids"))
     if dossier_id is None:
         flash(_("Chưa chọn hồ sơ để lưu văn bản."), "error")
     elif not ids:
@@ -189,7 +189,7 @@ def dossier_transfer() -> Any:
     """Hand the selected closed dossiers to the archive; the transfer list prints as PDF."""
     from edoc.dossiers.reports import transfer_response
 
-    ids = [int(v) for v in request.form.getlist("dossier_ids") if v.isdigit()]
+    ids = form_ids(request.form.getlist("dossier_ids"))
     try:
         dossiers = services.transfer(ids, current_user)
     except AppError as error:
@@ -202,7 +202,7 @@ def dossier_transfer() -> Any:
 @bp.route("/export", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_export() -> Any:
-    ids = [int(v) for v in request.form.getlist("dossier_ids") if v.isdigit()]
+    ids = form_ids(request.form.getlist("dossier_ids"))
     try:
         dossiers = [services.get(i) for i in ids]
         services.check_may_export(dossiers, current_user)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
 from edoc.auth import login_required, roles_required
-from edoc.core.params import PageArgs, check_form_int, load_query
+from edoc.core.params import PageArgs, form_ids, form_int, load_query
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
@@ -26,14 +26,6 @@ from edoc.timeutil import parse_user_date, to_local
 from edoc.users.models import CLEARANCE_LABELS, Role, Unit, User
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
-
-
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        number = int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-    return check_form_int(number)
 
 
 def _form_fields(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
@@ -50,9 +42,9 @@ def _form_fields(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
         "doc_type": form.get("doc_type", ""),
         "subject": form.get("subject", ""),
         "signer_name": form.get("signer_name", ""),
-        "urgency": _int(form.get("urgency"), 0),
-        "secrecy": _int(form.get("secrecy"), 0),
-        "page_count": _int(form.get("page_count")),
+        "urgency": form_int(form.get("urgency"), 0),
+        "secrecy": form_int(form.get("secrecy"), 0),
+        "page_count": form_int(form.get("page_count")),
         "received_via": form.get("received_via", ""),
         "recipient": form.get("recipient", ""),
         "note": form.get("note", ""),
@@ -209,7 +201,7 @@ def incoming_present(document_id: int) -> Any:
     return _act(
         document_id,
         lambda: services.present(
-            document_id, _int(request.form.get("leader_id"), 0) or 0, current_user
+            document_id, form_int(request.form.get("leader_id"), 0) or 0, current_user
         ),
         _("Đã trình lãnh đạo."),
     )
@@ -229,11 +221,9 @@ def incoming_route(document_id: int) -> Any:
             document_id,
             current_user,
             direction_text=form.get("direction", ""),
-            lead_unit_id=_int(form.get("lead_unit_id")),
-            lead_user_id=_int(form.get("lead_user_id")),
-            cooperating_unit_ids=[
-                int(v) for v in form.getlist("cooperating_unit_ids") if v.isdigit()
-            ],
+            lead_unit_id=form_int(form.get("lead_unit_id")),
+            lead_user_id=form_int(form.get("lead_user_id")),
+            cooperating_unit_ids=form_ids(form.getlist("cooperating_unit_ids")),
             deadline=deadline,
         )
 
@@ -243,7 +233,7 @@ def incoming_route(document_id: int) -> Any:
 @bp.route("/tasks/<int:task_id>/progress", methods=["POST"])
 @login_required
 def task_progress(task_id: int) -> Any:
-    document_id = _int(request.form.get("document_id"), 0) or 0
+    document_id = form_int(request.form.get("document_id"), 0) or 0
     done = request.form.get("done") == "y"
     return _act(
         document_id,

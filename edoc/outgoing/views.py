@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
 from edoc.auth import login_required, roles_required
-from edoc.core.params import PageArgs, check_form_int, load_query
+from edoc.core.params import PageArgs, form_ids, form_int, load_query
 from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
@@ -27,24 +27,16 @@ from edoc.users.models import CLEARANCE_LABELS, Role
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
 
-def _int(value: str | None, default: int | None = None) -> int | None:
-    try:
-        number = int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-    return check_form_int(number)
-
-
 def draft_fields(form: Any) -> services.DraftFields:
     return services.DraftFields(
         doc_type=form.get("doc_type", ""),
         subject=form.get("subject", ""),
         recipients=form.get("recipients", ""),
-        signer_id=_int(form.get("signer_id")),
+        signer_id=form_int(form.get("signer_id")),
         authority_prefix=form.get("authority_prefix", ""),
-        urgency=_int(form.get("urgency"), 0) or 0,
-        secrecy=_int(form.get("secrecy"), 0) or 0,
-        copies=_int(form.get("copies"), 1) or 1,
+        urgency=form_int(form.get("urgency"), 0) or 0,
+        secrecy=form_int(form.get("secrecy"), 0) or 0,
+        copies=form_int(form.get("copies"), 1) or 1,
         legal_normative=form.get("legal_normative") == "y",
     )
 
@@ -187,7 +179,7 @@ def outgoing_appendix_seal(document_id: int, file_id: int) -> Any:
 @bp.route("/<int:document_id>/send", methods=["POST"])
 @roles_required(Role.CLERK)
 def outgoing_send(document_id: int) -> Any:
-    ids = [int(v) for v in request.form.getlist("organization_ids") if v.isdigit()]
+    ids = form_ids(request.form.getlist("organization_ids"))
     return _act(
         document_id,
         lambda: sending.send_document(document_id, ids, current_user),
@@ -252,7 +244,7 @@ def outgoing_comment(document_id: int) -> Any:
 def outgoing_submit(document_id: int) -> Any:
     return _act(
         document_id,
-        lambda: services.submit(document_id, current_user, _int(request.form.get("signer_id"))),
+        lambda: services.submit(document_id, current_user, form_int(request.form.get("signer_id"))),
         _("Đã trình lãnh đạo ký."),
     )
 
@@ -263,7 +255,7 @@ def outgoing_issue() -> Any:
     """Number, date and agency seal for the selected leader-signed documents."""
     from edoc.outgoing.issuing import issue
 
-    ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
+    ids = form_ids(request.form.getlist("document_ids"))
     try:
         result = issue(ids, current_user)
     except AppError as error:

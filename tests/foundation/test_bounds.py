@@ -216,6 +216,25 @@ def test_web_form_numbers_out_of_range_are_422(caller: Caller) -> None:
     assert response.status_code < 500
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/dossiers/transfer", "dossier_ids"),
+        ("/dossiers/export", "dossier_ids"),
+        ("/dossiers/documents", "document_ids"),
+        ("/outgoing/issue", "document_ids"),
+        ("/outgoing/1/send", "organization_ids"),
+        ("/incoming/1/route", "cooperating_unit_ids"),
+    ],
+)
+def test_web_form_id_lists_out_of_range_never_reach_the_database(
+    caller: Caller, path: str, field: str
+) -> None:
+    for value in (HUGE, HUGE + "0", "99999999999999999999"):
+        response = caller.web.post(path, data={"csrf_token": caller.csrf, field: [value, "1"]})
+        assert response.status_code < 500, (path, value, response.status_code)
+
+
 def _api_operations(app: Flask) -> list[tuple[str, str]]:
     operations = []
     for rule in app.url_map.iter_rules():
