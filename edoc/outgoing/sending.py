@@ -88,6 +88,8 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
     if not clerk.has_role(Role.CLERK):
         raise Forbidden("not_clerk", _("Chỉ văn thư được gửi văn bản."))
     outgoing = get_outgoing(document_id, clerk)
+    if outgoing.status != OutgoingStatus.ISSUED:  # before the slow check below
+        raise AppError("not_issued", _("Chỉ gửi được văn bản đã phát hành."), 409)
     wanted = sorted(set(organization_ids))
     if not wanted:
         raise AppError("recipients_required", _("Cần chọn ít nhất một nơi nhận."), 422)
