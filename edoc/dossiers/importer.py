@@ -72,11 +72,11 @@ def import_package(root: Path, actor: Actor) -> list[Dossier]:
         )
     types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
     _check_metadata(root, types_by_name)
-    arrivals = _check_arrivals(root)  # slow file checks before any write
+    main_checks = _check_main_files(root)  # slow file checks before any write
     dossiers = []
     try:
         for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
-            dossiers.append(_import_dossier(root, dossier_xml, types_by_name, arrivals, actor))
+            dossiers.append(_import_dossier(root, dossier_xml, types_by_name, main_checks, actor))
     except IntegrityError as error:  # a row written by someone else since the checks
         db.session.rollback()
         raise Conflict(
@@ -202,7 +202,7 @@ def _import_dossier(
     root: Path,
     path: Path,
     types_by_name: dict[str, str],
-    arrivals: dict[str, CheckedFile],
+    main_checks: dict[str, CheckedFile],
     actor: Actor,
 ) -> Dossier:
     element = read_xml(path)
@@ -225,7 +225,7 @@ def _import_dossier(
     )
     db.session.add(dossier)
     for metadata in sorted(path.parent.glob("*/van-ban.xml")):
-        document, ordinal = _import_document(root, metadata, types_by_name, arrivals, actor)
+        document, ordinal = _import_document(root, metadata, types_by_name, main_checks, actor)
         dossier.entries.append(DossierDocument(document=document, ordinal=ordinal))
     db.session.flush()
     return dossier
@@ -235,7 +235,7 @@ def _import_document(
     root: Path,
     path: Path,
     types_by_name: dict[str, str],
-    arrivals: dict[str, CheckedFile],
+    main_checks: dict[str, CheckedFile],
     actor: Actor,
 ) -> tuple[Document, int]:
     element = read_xml(path)
@@ -283,8 +283,9 @@ def _import_document(
             )
         )
     if arrival:
-        document = _receive_arrival(element, described, stored_files, arrival, arrivals, actor)
+        document = _receive_arrival(element, described, stored_files, arrival, main_checks, actor)
     else:
+        _keep_own_finding(stored_files, main_checks)
         document = Document(
             direction=Direction.OUTGOING, status="issued", files=stored_files, **described
         )
@@ -292,16 +293,15 @@ def _import_document(
     return document, int(_text(element, "DocOrdinal"))
 
 
-def _check_arrivals(root: Path) -> dict[str, CheckedFile]:
-    """Check each arrival's main file as an upload is checked (readable PDF; signatures of an
-    electronic one validated by this installation, whatever ``chu-ky.json`` claims), before
-    the import writes anything: no transaction stays open while files are read."""
+def _check_main_files(root: Path) -> dict[str, CheckedFile]:
+    """Check each document's main file as an upload is checked (a readable PDF; the signatures
+    of an issued document or of an electronic arrival validated by this installation, whatever
+    ``chu-ky.json`` claims), before the import writes anything: no transaction stays open
+    while files are read."""
     checked: dict[str, CheckedFile] = {}
     for metadata in sorted((root / "data").glob("*/*/van-ban.xml")):
         element = read_xml(metadata)
-        if not _text(element, "ArrivalDate"):
-            continue
-        electronic = _text(element, "Mode") == "Điện tử"
+        electronic = not _text(element, "ArrivalDate") or _text(element, "Mode") == "Điện tử"
         for item in element.iter("File"):
             if item.get("role", "main") != "main":
                 continue
@@ -324,12 +324,12 @@ def _receive_arrival(
     described: dict[str, Any],
     stored_files: list[DocumentFile],
     arrival: str,
-    arrivals: dict[str, CheckedFile],
+    main_checks: dict[str, CheckedFile],
     actor: Actor,
 ) -> Document:
     """An arrival goes through ``incoming``'s one way in, keeping its recorded number."""
     main_file = next((f for f in stored_files if f.role == "main"), None)
-    main = arrivals.get(main_file.sha256) if main_file is not None else None
+    main = main_checks.get(main_file.sha256) if main_file is not None else None
     if main is None:
         raise AppError(
             "main_file_missing",
@@ -371,6 +371,20 @@ def _receive_arrival(
         recorded_arrival=RecordedArrival(number=_int(_text(element, "ArrivalNumber"))),
     )
     return incoming.document
+
+
+def _keep_own_finding(
+    stored_files: list[DocumentFile], main_checks: dict[str, CheckedFile]
+) -> None:
+    """An issued document's main file carries the package's signature report only when this
+    installation's own check finds the same (see :func:`_same_finding`)."""
+    for stored in stored_files:
+        found = main_checks.get(stored.sha256) if stored.role == "main" else None
+        if found is None:
+            continue
+        if not _same_finding(stored.signature_report, found.signature_report):
+            stored.signature_report = found.signature_report
+        stored.active_content = found.active_content
 
 
 def _same_finding(claimed: dict[str, Any] | None, found: dict[str, Any] | None) -> bool:

@@ -10,8 +10,15 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 
-from tests.app_fixtures import api_token, login
+from edoc.app import create_app
+from edoc.cli import cli
+from edoc.documents.models import Document
+from edoc.dossiers import services as dossiers
+from edoc.extensions import db
+from edoc.users.models import User
+from tests.app_fixtures import _migrate, _settings, api_token, login
 from tests.outgoing.test_issue import _signed_drafts
 from tests.signing.pki_fixtures import Tokens
 
@@ -160,3 +167,36 @@ def test_docx_draft_is_converted(client: FlaskClient, demo: None, tmp_path: Path
     )
     assert broken.status_code == 422
     assert broken.get_json()["error"]["code"] == "conversion_failed"
+
+
+def test_an_imported_issued_document_carries_this_installations_own_check(
+    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens, tmp_path: Path
+) -> None:
+    """The package says the signatures were good (this installation trusted the demo PKI); the
+    importing one does not trust it, so its own check is what the imported file carries."""
+    document_id, _clerk = _issued(client, agency_token)
+    with trusted_app.app_context():
+        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
+        dossier = dossiers.create(
+            dossiers.DossierFields(year=2026, code="08.QD", title="Hồ sơ quyết định"), archivist
+        )
+        dossiers.add_documents(dossier.id, [document_id], archivist)
+        dossiers.close(dossier.id, archivist)
+        claimed = db.session.get(Document, document_id).main_file
+        assert claimed.signature_report["verdict"] == "ok"
+    package = tmp_path / "goi"
+    exported = trusted_app.test_cli_runner().invoke(
+        cli, ["export", "--dossier", "08.QD", "--as", "luutru", "--out", str(package)]
+    )
+    assert exported.exit_code == 0, exported.output
+
+    target_db = f"sqlite:///{tmp_path / 'khac.db'}"
+    _migrate(target_db, tmp_path / "khac-migrate")
+    other = create_app(_settings(tmp_path / "khac", target_db))
+    result = other.test_cli_runner().invoke(cli, ["import-package", str(package)])
+    assert result.exit_code == 0, result.output
+    with other.app_context():
+        [document] = db.session.scalars(select(Document)).all()
+        main = document.main_file
+        assert main.sha256 == claimed.sha256  # the same bytes …
+        assert main.signature_report["verdict"] != "ok"  # … judged by this installation
