@@ -61,7 +61,8 @@ def _int(value: str) -> int | None:
 
 
 def import_package(root: Path, actor: Actor) -> list[Dossier]:
-    """Verify, check every field and clash, then write: a refusal leaves no blob and no row."""
+    """Verify, check every field, clash and main file, then write: a refusal found by the checks
+    leaves no blob and no row (one during the writing leaves only blobs, for `edoc gc`)."""
     problems = verify_package(root, revalidate=False)
     if problems:
         raise AppError(
