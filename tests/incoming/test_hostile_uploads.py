@@ -128,7 +128,7 @@ def test_a_draft_with_javascript_is_flagged_and_only_downloaded(
         data={
             "doc_type": "TTr",
             "subject": "Tờ trình có mã JavaScript",
-            "file": (io.BytesIO(active_content_pdf("javascript")), "du-thao.pdf"),
+            "file": (io.BytesIO(active_content_pdf("open-action-javascript")), "du-thao.pdf"),
         },
         headers=specialist,
         content_type="multipart/form-data",
