@@ -22,7 +22,7 @@ from edoc.users.models import User
 from tests.app_fixtures import api_token
 from tests.incoming.test_receive_api import post
 from tests.outgoing.conftest import agency_token, trusted_app  # noqa: F401 - fixtures
-from tests.outgoing.test_after_issue import _issued
+from tests.outgoing.test_after_issue import _issued, internal_agency
 from tests.signing.pki_fixtures import Tokens
 from tests.signing.selfsigned import make_signed_pdf
 
@@ -70,12 +70,7 @@ def test_a_dispatched_document_is_checked_and_audited_on_receipt(
     agency_token: Tokens,  # noqa: F811 - fixture
 ) -> None:
     document_id, clerk = _issued(client, agency_token)
-    admin = {"Authorization": f"Bearer {api_token(client, 'quantri')}"}
-    organization = client.post(
-        "/api/v1/organizations",
-        json={"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": True},
-        headers=admin,
-    ).get_json()
+    organization = internal_agency(client)
     sent = client.post(
         f"/api/v1/outgoing/{document_id}/send",
         json={"organization_ids": [organization["id"]]},

@@ -6,6 +6,7 @@ import io
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -33,6 +34,16 @@ def _issued(client: FlaskClient, tokens: Tokens) -> tuple[int, dict[str, str]]:
     return document_id, clerk
 
 
+def internal_agency(client: FlaskClient) -> dict[str, Any]:
+    """An agency served by this installation, added to the directory by the admin."""
+    admin = {"Authorization": f"Bearer {api_token(client, 'quantri')}"}
+    return client.post(
+        "/api/v1/organizations",
+        json={"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": True},
+        headers=admin,
+    ).get_json()
+
+
 def test_copy_with_text_stamp(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens, tmp_path: Path
 ) -> None:
@@ -48,12 +59,7 @@ def test_send_to_an_internal_agency_and_recall(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
 ) -> None:
     document_id, clerk = _issued(client, agency_token)
-    admin = {"Authorization": f"Bearer {api_token(client, 'quantri')}"}
-    org = client.post(
-        "/api/v1/organizations",
-        json={"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": True},
-        headers=admin,
-    ).get_json()
+    org = internal_agency(client)
     sent = client.post(
         f"/api/v1/outgoing/{document_id}/send",
         json={"organization_ids": [org["id"]]},
