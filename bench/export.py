@@ -51,15 +51,15 @@ def main() -> None:
         root = Path(directory)
         os.environ["EDOC_DATA_DIR"] = str(root / "var")
         from edoc.app import create_app
+        from edoc.blobs.service import blob_store
         from edoc.config import Settings
-        from edoc.demo import create_demo_agency
+        from edoc.core.extensions import db
+        from edoc.core.migrate import upgrade
+        from edoc.demo.command import create_demo_agency
         from edoc.documents.files import CheckedFile
         from edoc.dossiers import services as dossiers
         from edoc.dossiers.package import export_dossiers
-        from edoc.extensions import db
         from edoc.incoming import services as incoming
-        from edoc.migrate import upgrade
-        from edoc.storage_service import blob_store
         from edoc.users.services import find_user
 
         app = create_app(Settings.from_env())

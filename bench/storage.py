@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storage import open_store
-from tests.storage.seaweed import SeaweedServer
+from tests.fixtures.seaweed import SeaweedServer
 
 MB = 1024 * 1024
 

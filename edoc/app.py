@@ -12,9 +12,9 @@ from flask_babel import format_date, format_datetime, format_decimal
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.config import Settings
+from edoc.core.db import configure_sqlite, init_request_transactions
+from edoc.core.extensions import babel, csrf, db, limiter, login_manager
 from edoc.core.params import IdConverter
-from edoc.db import configure_sqlite
-from edoc.extensions import babel, csrf, db, limiter, login_manager
 
 
 def create_app(
@@ -44,6 +44,7 @@ def create_app(
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
+    init_request_transactions(app)
     limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
@@ -51,7 +52,7 @@ def create_app(
     _register_blueprints(app)
     _register_template_helpers(app)
 
-    from edoc.errors import register_error_handlers
+    from edoc.core.errors import register_error_handlers
 
     register_error_handlers(app)
 
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from edoc.api import init_api, register_api_blueprint
     from edoc.audit.views import bp as audit_bp
+    from edoc.blobs.service import init_storage
     from edoc.core.dashboard import register_dashboard_provider, register_nav_link
     from edoc.core.health import check_database, register_health_check
     from edoc.core.views import admin_dashboard_items
@@ -108,7 +110,6 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
     from edoc.search.api import blp as search_api
     from edoc.search.views import init_search
-    from edoc.storage_service import init_storage
     from edoc.users.api import blp as users_api
     from edoc.users.views import bp as users_bp
 

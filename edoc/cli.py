@@ -36,7 +36,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head), then rebuild the search index if it
     was built by another version of edoc."""
     from edoc.audit.checkpoints import legacy_row_count
-    from edoc.migrate import upgrade
+    from edoc.core.migrate import upgrade
     from edoc.search.cli import reindex_with_progress
     from edoc.search.indexing import index_outdated
 
@@ -57,7 +57,7 @@ def db_revision(message: str) -> None:
     """Autogenerate a migration from the models."""
     from alembic import command
 
-    from edoc.migrate import alembic_config
+    from edoc.core.migrate import alembic_config
 
     command.revision(alembic_config(), message=message, autogenerate=True)
 
@@ -104,7 +104,7 @@ def audit_checkpoint() -> None:
         take_checkpoint,
     )
     from edoc.audit.services import Operator
-    from edoc.errors import AppError
+    from edoc.core.errors import AppError
 
     try:
         path = take_checkpoint(agency_checkpoint_signer(), Operator.cli("edoc audit checkpoint"))
@@ -124,8 +124,8 @@ def audit_rekey() -> None:
 def _rekey_legacy_chain(command: str) -> None:
     from edoc.audit.checkpoints import agency_checkpoint_signer, write_checkpoint
     from edoc.audit.services import Operator, rekey
-    from edoc.errors import AppError
-    from edoc.extensions import db
+    from edoc.core.errors import AppError
+    from edoc.core.extensions import db
 
     try:
         signer = agency_checkpoint_signer()
@@ -187,7 +187,7 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
     host = host or settings.host
     port = port or settings.port
     consumer = subprocess.Popen([sys.executable, "-m", "edoc.cli", "worker"]) if worker else None
-    from edoc.demo_keys import start_leader_agent
+    from edoc.demo.keys import start_leader_agent
 
     agent = None
     if signer:  # the demo leader's "USB token" (SoftHSM), so the Ký số page works out of the box
@@ -206,11 +206,11 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
 
 
 def _register_area_commands() -> None:
-    from edoc.demo import demo_command
+    from edoc.blobs.cli import fsck_command, gc_command, storage_group
+    from edoc.demo.command import demo_command
     from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
     from edoc.jobs.cli import worker_command
     from edoc.search.cli import reindex_command, search_status_command
-    from edoc.storage_cli import fsck_command, gc_command, storage_group
     from edoc.users.cli import user_group
 
     cli.add_command(demo_command)

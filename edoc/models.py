@@ -1,6 +1,7 @@
 """Imports every model module so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from edoc.audit.models import AuditEvent, AuditHead
+from edoc.core.extensions import Base
 from edoc.documents.models import (
     Document,
     DocumentFile,
@@ -9,7 +10,6 @@ from edoc.documents.models import (
     RegisterCounter,
 )
 from edoc.dossiers.models import Dossier, DossierDocument
-from edoc.extensions import Base
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.jobs.models import Job, OutboxEntry
 from edoc.outgoing.models import (

@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from the edoc configuration (see edoc.migrate)."""
+"""Alembic environment: the URL comes from the edoc configuration (see edoc.core.migrate)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from edoc.db import configure_sqlite
+from edoc.core.db import configure_sqlite
 from edoc.models import metadata, owned_by_migrations
 
 config = context.config

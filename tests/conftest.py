@@ -1,7 +1,6 @@
-"""Fixtures shared by every test area.
-
-Library suites (tests/storage, tests/signing, tests/search) use only what is here; the
-application fixtures live in tests/app_fixtures.py and are loaded as a plugin.
+"""Fixtures shared by every test area, the library suites included: nothing here imports
+``edoc`` (tests/lib/test_layers.py checks it). The application fixtures live in
+tests/fixtures/app.py and are loaded by tests/app/conftest.py and tests/browser/conftest.py.
 """
 
 from __future__ import annotations
@@ -12,17 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from edoc.jobs.queue import huey
-from tests.storage.seaweed import SeaweedServer
+from tests.fixtures.seaweed import SeaweedServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 #: The shared read-only PDF corpus (a fresh clone has none: tests using it skip).
 CORPUS_DIR = Path(os.environ.get("EDOC_TEST_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 
-# Background tasks run inline in tests: the same task code, executed by Huey immediately.
-huey.immediate = True
-
-pytest_plugins = ["tests.app_fixtures", "tests.signing.pki_fixtures"]
+pytest_plugins = ["tests.fixtures.pki"]
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +30,7 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
-    """A real SeaweedFS S3 server for the whole session (see tests/storage/seaweed.py)."""
+    """A real SeaweedFS S3 server for the whole session (see tests/fixtures/seaweed.py)."""
     server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
     server.start()
     yield server

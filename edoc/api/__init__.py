@@ -1,7 +1,7 @@
 """``/api/v1``: flask-smorest for request validation and the generated OpenAPI document.
 
 Errors from every endpoint use one envelope, ``{"error": {"code", "message"}}``, rendered by
-:mod:`edoc.errors`; flask-smorest's own error handler is therefore not installed, and the
+:mod:`edoc.core.errors`; flask-smorest's own error handler is therefore not installed, and the
 document declares that envelope (:class:`ErrorSchema`) as every operation's error body.
 
 Areas build their endpoints with :class:`Blueprint`, which adds the ``multipart`` argument
@@ -21,10 +21,10 @@ from marshmallow import Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
-from edoc.auth import require_api_roles
+from edoc.core.auth import require_api_roles
+from edoc.core.clock import MAX_DATE, MIN_DATE
+from edoc.core.extensions import csrf
 from edoc.core.params import IdConverter, id_parameter_schema
-from edoc.extensions import csrf
-from edoc.timeutil import MAX_DATE, MIN_DATE
 
 
 class ErrorBody(Schema):
@@ -105,7 +105,7 @@ class Blueprint(flask_smorest.Blueprint):
 class EdocApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
-    def _register_error_handlers(self) -> None:  # our envelope, see edoc.errors
+    def _register_error_handlers(self) -> None:  # our envelope, see edoc.core.errors
         pass
 
 
@@ -141,6 +141,6 @@ def init_api(app: Flask) -> None:
 
 def register_api_blueprint(blueprint: flask_smorest.Blueprint) -> None:
     # Bearer-token calls carry no cookie, so no CSRF risk; session-cookie calls are checked
-    # explicitly in edoc.auth.api_user.
+    # explicitly in edoc.core.auth.api_user.
     csrf.exempt(blueprint)
     api.register_blueprint(blueprint)

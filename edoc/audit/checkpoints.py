@@ -31,8 +31,8 @@ from sqlalchemy import func, select
 
 from edoc.audit.models import KEYED_HMAC, AuditEvent, AuditHead
 from edoc.audit.services import Actor, ChainProblem, record
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 from edoc.outgoing.issuing import agency_signer
 from signing.batch import DigestItem
 from signing.detached import DigestSigner, sign_detached, verify_detached

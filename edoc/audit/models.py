@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 
 GENESIS_HASH = "0" * 64
 LEGACY_SHA256 = 1

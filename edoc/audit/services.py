@@ -26,8 +26,8 @@ from flask import current_app, has_request_context, request
 from sqlalchemy import select, text, update
 
 from edoc.audit.models import GENESIS_HASH, KEYED_HMAC, LEGACY_SHA256, AuditEvent, AuditHead
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 from edoc.users.models import User
 
 SECRET_KEYS = {"password", "pin", "token", "secret"}

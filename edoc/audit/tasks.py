@@ -14,7 +14,7 @@ from edoc.audit.checkpoints import (
     take_checkpoint,
 )
 from edoc.audit.services import Operator
-from edoc.errors import AppError
+from edoc.core.errors import AppError
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from flask import Flask, current_app
 from sqlalchemy import text
 
-from edoc.extensions import db
+from edoc.core.extensions import db
 
 HealthCheck = Callable[[], None]  # raises when the part is down
 

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.routing import IntegerConverter
 
-from edoc.errors import AppError
-from edoc.timeutil import MAX_DATE, MIN_DATE
+from edoc.core.clock import MAX_DATE, MIN_DATE
+from edoc.core.errors import AppError
 
 MIN_ID = 1
 # Ids are INTEGER columns: on PostgreSQL that is 32 bits, and a larger literal is an error

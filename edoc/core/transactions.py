@@ -2,9 +2,9 @@
 
 A transaction left open while a file is checked, its text extracted, its pages OCR'd or its
 signatures validated makes every other user wait for a hostile file: SQLite takes its single
-writer lock at BEGIN (``BEGIN IMMEDIATE``, see :mod:`edoc.db`), so one decompression-bomb PDF in
-``pdftotext`` held it for a minute and other requests failed with "database is locked"; on
-PostgreSQL the transaction pins a pooled connection and every row lock it took (the audit
+writer lock at BEGIN (``BEGIN IMMEDIATE``, see :mod:`edoc.core.db`), so one decompression-bomb
+PDF in ``pdftotext`` held it for a minute and other requests failed with "database is locked";
+on PostgreSQL the transaction pins a pooled connection and every row lock it took (the audit
 chain's head among them). So: read what is needed, end the transaction, do the slow work in
 :func:`outside_transaction`, then write in a short transaction that re-checks what may have
 changed meanwhile. The slow work writes nothing, so a failure leaves nothing half-registered.
@@ -21,7 +21,7 @@ from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 
-from edoc.extensions import db
+from edoc.core.extensions import db
 
 P = ParamSpec("P")
 R = TypeVar("R")

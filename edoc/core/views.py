@@ -9,11 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from edoc.audit.models import AuditEvent
-from edoc.auth import login_required
+from edoc.core.auth import login_required
+from edoc.core.clock import utcnow
 from edoc.core.dashboard import DashboardItem, items_for
+from edoc.core.extensions import db
 from edoc.core.health import run_health_checks
-from edoc.db import utcnow
-from edoc.extensions import db
 from edoc.users.models import Role, User
 
 bp = Blueprint("core", __name__)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from sqlalchemy import Select
 
+from edoc.core.errors import NotFound
+from edoc.core.extensions import db
 from edoc.documents.models import Document
-from edoc.errors import NotFound
-from edoc.extensions import db
 from edoc.outgoing.access import may_read, readable_condition
 from edoc.users.models import User
 

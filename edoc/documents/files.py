@@ -22,9 +22,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from edoc.core.errors import AppError, ServiceUnavailable
 from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
-from edoc.errors import AppError, ServiceUnavailable
 from search.extract import run_bounded
 
 PDF_MAGIC = b"%PDF-"
@@ -207,7 +207,7 @@ def images_to_pdf(paths: list[Path], out: Path) -> None:
 
 def store_path(path: Path) -> tuple[str, int]:
     """Put a file into the blob store; a storage outage becomes a clear 503."""
-    from edoc.storage_service import blob_store, storage_errors
+    from edoc.blobs.service import blob_store, storage_errors
 
     with storage_errors(), path.open("rb") as stream:
         info = blob_store().put(stream)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from edoc.core.extensions import db
 from edoc.documents.models import RegisterCounter
-from edoc.extensions import db
 
 
 def next_number(register_id: int, year: int) -> int:

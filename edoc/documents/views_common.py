@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from flask import Response, current_app
 
+from edoc.blobs.service import blob_store, storage_errors
 from edoc.documents.files import clean_filename
-from edoc.storage_service import blob_store, storage_errors
 
 MEMORY_LIMIT = 8 * 1024 * 1024
 

@@ -24,17 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import Actor, record
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.clock import to_local
+from edoc.core.errors import AppError, Conflict
+from edoc.core.extensions import db
 from edoc.documents import files
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.dossiers.package import NOT_CHECKED, open_member, read_xml, verify_package
-from edoc.errors import AppError, Conflict
-from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument, ReceivedVia
 from edoc.incoming.services import IncomingFields, RecordedArrival, Source, receive, register_for
-from edoc.storage_service import blob_store, storage_errors
-from edoc.timeutil import to_local
 from edoc.users.models import Clearance
 
 Parsed = TypeVar("Parsed")

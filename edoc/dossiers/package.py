@@ -30,12 +30,12 @@ from typing import IO
 
 import defusedxml.ElementTree as SafeET
 
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.extensions import db
 from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers.models import Dossier
-from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.reports.signature import render_report_pdf
-from edoc.storage_service import blob_store, storage_errors
 
 ALGORITHMS = ("sha256", "sha512")
 CHUNK = 1024 * 1024

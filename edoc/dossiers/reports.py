@@ -8,12 +8,11 @@ from flask import Response
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from edoc.db import utcnow
+from edoc.core.clock import to_local, utcnow
 from edoc.dossiers.models import Dossier
 from edoc.outgoing.services import agency_name
 from edoc.reports.http import table_response
 from edoc.reports.tables import Column, Table
-from edoc.timeutil import to_local
 from edoc.users.models import User
 
 COLUMNS = [

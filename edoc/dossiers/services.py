@@ -9,21 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from edoc.audit.services import record
-from edoc.db import utcnow
+from edoc.core.clock import to_local, utcnow
+from edoc.core.errors import Conflict, Forbidden, NotFound, ValidationError
+from edoc.core.extensions import db
 from edoc.documents.access import can_see, get_visible_document, visible
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
-from edoc.errors import AppError, Conflict, Forbidden, NotFound
-from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
-from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 
 FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)  # who may file documents into dossiers
-
-
-class ValidationError(AppError):
-    status = 422
 
 
 @dataclass

@@ -10,11 +10,11 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 
+from edoc.core.errors import AppError
+from edoc.core.extensions import db
 from edoc.dossiers.models import Dossier
 from edoc.dossiers.package import export_dossiers
 from edoc.dossiers.services import check_may_export, get
-from edoc.errors import AppError
-from edoc.extensions import db
 from edoc.jobs import services as jobs
 from edoc.jobs.models import Job
 from edoc.jobs.queue import huey

@@ -10,18 +10,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from edoc.audit.services import record, record_security_event
-from edoc.auth import login_required, roles_required
+from edoc.core.auth import login_required, roles_required
+from edoc.core.clock import to_local, utcnow
+from edoc.core.errors import AppError
+from edoc.core.extensions import db
 from edoc.core.params import YearArgs, form_ids, form_int, load_query
-from edoc.db import utcnow
 from edoc.documents.access import can_see
 from edoc.dossiers import services
 from edoc.dossiers.models import Dossier, DossierStatus
 from edoc.dossiers.tasks import export_task
-from edoc.errors import AppError
-from edoc.extensions import db
 from edoc.jobs import services as jobs
 from edoc.search.services import SearchParams, search_documents
-from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")

@@ -18,7 +18,7 @@ from edoc.api import (
     UtcDateTime,
     file_responses,
 )
-from edoc.auth import api_roles, api_user
+from edoc.core.auth import api_roles, api_user
 from edoc.core.params import bounded_date, id_field, page_field, per_page_field
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response

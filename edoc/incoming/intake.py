@@ -15,6 +15,9 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.errors import AppError
+from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import upload_tokens
 from edoc.documents.files import (
@@ -25,12 +28,9 @@ from edoc.documents.files import (
     check_pdf,
     tmp_root,
 )
-from edoc.errors import AppError
-from edoc.extensions import db
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument, ReceivedVia
 from edoc.incoming.prefill import guess_fields
-from edoc.storage_service import blob_store, storage_errors
 from edoc.users.models import User
 
 

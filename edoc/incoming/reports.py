@@ -10,14 +10,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import record
+from edoc.core.clock import local_day_end_utc, local_day_start_utc, to_local
+from edoc.core.errors import NotFound
+from edoc.core.extensions import db
 from edoc.documents.access import visible
 from edoc.documents.models import Document, Register
-from edoc.errors import NotFound
-from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.reports.http import table_response
 from edoc.reports.tables import Column, Table
-from edoc.timeutil import local_day_end_utc, local_day_start_utc, to_local
 from edoc.users.models import User
 
 COLUMNS = [

@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 
 from edoc.audit.services import Actor, Operator, record
-from edoc.db import utcnow
+from edoc.core.clock import to_local, utcnow
+from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
+from edoc.core.extensions import db
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
-from edoc.errors import AppError, Conflict, Forbidden, NotFound
-from edoc.extensions import db
 from edoc.incoming.models import (
     HandlingNote,
     HandlingTask,
@@ -32,12 +32,7 @@ from edoc.incoming.models import (
     ReceivedVia,
     Routing,
 )
-from edoc.timeutil import to_local
 from edoc.users.models import Clearance, Role, Unit, User
-
-
-class ValidationError(AppError):
-    status = 422
 
 
 @dataclass
@@ -473,7 +468,7 @@ class IncomingFilter:
 
 
 def list_query(user: User, flt: IncomingFilter) -> Select:
-    from edoc.timeutil import local_day_end_utc, local_day_start_utc
+    from edoc.core.clock import local_day_end_utc, local_day_start_utc
 
     query = visible(
         select(IncomingDocument).join(Document, Document.id == IncomingDocument.document_id),

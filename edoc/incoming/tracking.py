@@ -9,14 +9,13 @@ from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from edoc.core.clock import to_local, utcnow
 from edoc.core.dashboard import DashboardItem
-from edoc.db import utcnow
+from edoc.core.extensions import db
 from edoc.documents.access import visible
 from edoc.documents.models import Document
-from edoc.extensions import db
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument, IncomingStatus
-from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 
 

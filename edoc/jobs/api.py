@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from edoc.api import BINARY, ZIP, Blueprint, UtcDateTime
-from edoc.auth import api_roles, api_user
+from edoc.core.auth import api_roles, api_user
 from edoc.jobs.services import download_path, get_job
 
 blp = Blueprint("jobs_api", __name__, url_prefix="/api/v1", description="Tác vụ nền")

@@ -9,7 +9,7 @@ def worker_command(workers: int) -> None:
     """Run the background worker (Huey consumer): indexing, OCR, exports, reminders."""
     from huey.consumer import Consumer
 
-    import edoc.tasks  # noqa: F401 - registers every task with the queue
+    import edoc.jobs.registry  # noqa: F401 - registers every task with the queue
     from edoc.jobs.queue import huey
 
     click.echo(f"edoc worker: {workers} threads on {type(huey).__name__}")

@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 
 
 class Job(db.Model):

@@ -9,9 +9,9 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
-from edoc.db import utcnow
-from edoc.errors import Conflict, NotFound
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.errors import Conflict, NotFound
+from edoc.core.extensions import db
 from edoc.jobs.models import Job, OutboxEntry
 from edoc.users.models import User
 

@@ -22,8 +22,8 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
+from edoc.core.extensions import db
 from edoc.documents.models import Direction, Document
-from edoc.extensions import db
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus
 from edoc.users.models import Role, User
 

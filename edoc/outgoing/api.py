@@ -12,9 +12,9 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from edoc.api import Blueprint
-from edoc.auth import api_roles, api_user
+from edoc.core.auth import api_roles, api_user
+from edoc.core.errors import AppError
 from edoc.core.params import id_field, page_field, per_page_field
-from edoc.errors import AppError
 from edoc.outgoing import services, signing
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
 from edoc.users.models import Role
@@ -225,7 +225,7 @@ class Organizations(MethodView):
         """The directory of agencies documents are sent to."""
         from sqlalchemy import select
 
-        from edoc.extensions import db
+        from edoc.core.extensions import db
         from edoc.outgoing.models import Organization
 
         return db.session.scalars(select(Organization).order_by(Organization.name)).all()

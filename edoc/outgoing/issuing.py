@@ -21,17 +21,16 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.clock import to_local, utcnow
+from edoc.core.errors import AppError, NotFound, ServiceUnavailable
+from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
-from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.models import DocumentFile
-from edoc.errors import AppError, NotFound, ServiceUnavailable
-from edoc.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
 from edoc.outgoing.signing import LEADER_BOX, _chain, _read_blob
-from edoc.storage_service import blob_store, storage_errors
-from edoc.timeutil import to_local
 from edoc.users.models import Role, User
 from signing.appearance import AgencySealAppearance, draw_seal_image, seal_box_over
 from signing.formfields import fill_number_and_date

@@ -9,12 +9,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from edoc.audit.services import record
-from edoc.extensions import db
+from edoc.core.clock import to_local
+from edoc.core.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import OutgoingDocument
 from edoc.reports.http import table_response
 from edoc.reports.tables import Column, Table
-from edoc.timeutil import to_local
 from edoc.users.models import User
 
 COLUMNS = [

@@ -10,10 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from edoc.audit.services import record
+from edoc.core.errors import AppError, Conflict, Forbidden
+from edoc.core.extensions import db
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Document
-from edoc.errors import AppError, Conflict, Forbidden
-from edoc.extensions import db
 from edoc.incoming.intake import check_stored_pdf
 from edoc.incoming.models import ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, receive

@@ -20,14 +20,14 @@ from sqlalchemy import Select, func, or_, select
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
+from edoc.core.clock import to_local, utcnow
+from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
+from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
-from edoc.db import utcnow
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
-from edoc.errors import AppError, Conflict, Forbidden, NotFound
-from edoc.extensions import db
 from edoc.outgoing.models import (
     AUTHORITY_PREFIXES,
     DraftVersion,
@@ -36,15 +36,10 @@ from edoc.outgoing.models import (
     OutgoingStatus,
     ReviewComment,
 )
-from edoc.timeutil import to_local
 from edoc.users.models import Role, Unit, User
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONVERT_TIMEOUT_SECONDS = 120
-
-
-class ValidationError(AppError):
-    status = 422
 
 
 @dataclass

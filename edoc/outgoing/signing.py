@@ -21,14 +21,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import record
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.clock import utcnow
+from edoc.core.errors import AppError, Forbidden
+from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
-from edoc.db import utcnow
 from edoc.documents.models import Document, DocumentFile
-from edoc.errors import AppError, Forbidden
-from edoc.extensions import db
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
 from edoc.outgoing.services import get_outgoing
-from edoc.storage_service import blob_store, storage_errors
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec

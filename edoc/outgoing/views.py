@@ -11,17 +11,16 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.auth import login_required, roles_required
+from edoc.core.auth import login_required, roles_required
+from edoc.core.clock import parse_user_date, to_local, utcnow
+from edoc.core.errors import AppError
+from edoc.core.extensions import db
 from edoc.core.params import PageArgs, form_ids, form_int, load_query
-from edoc.db import utcnow
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
 from edoc.dossiers import services as dossier_services
-from edoc.errors import AppError
-from edoc.extensions import db
 from edoc.outgoing import reports, sending, services
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
-from edoc.timeutil import parse_user_date, to_local
 from edoc.users.models import CLEARANCE_LABELS, Role
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")

@@ -20,8 +20,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
+from edoc.core.clock import local_zone
 from edoc.reports.tables import register_fonts
-from edoc.timeutil import local_zone
 from signing.report_vi import format_report_vi
 from signing.validation import ValidationReport
 

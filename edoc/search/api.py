@@ -9,7 +9,7 @@ from flask.views import MethodView
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from edoc.api import Blueprint, UtcDateTime
-from edoc.auth import api_roles, api_user
+from edoc.core.auth import api_roles, api_user
 from edoc.search import services
 from edoc.users.models import Role
 from search.base import MAX_PAGE, MAX_PER_PAGE

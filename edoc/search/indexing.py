@@ -25,17 +25,17 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import selectinload
 
+from edoc.blobs.service import blob_store
+from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents.models import Direction, Document, DocumentFile, Urgency
 from edoc.dossiers.models import DossierDocument
-from edoc.extensions import db
 from edoc.incoming.models import IncomingDocument
 from edoc.jobs.models import OutboxEntry
 from edoc.outgoing.access import is_unissued, unissued_condition
 from edoc.outgoing.models import OutgoingDocument
 from edoc.search.models import TextExtract
 from edoc.search.services import search_backend
-from edoc.storage_service import blob_store
 from search import IndexDocument, SearchError
 from search.base import SchemaMismatch
 from search.extract import ExtractedText, ExtractionError, extract_pdf_text

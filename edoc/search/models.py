@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 
 
 class TextExtract(db.Model):

@@ -16,9 +16,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Engine, create_engine, event, func, or_, select
 
+from edoc.core.extensions import db
 from edoc.documents.access import visible
 from edoc.documents.models import Document, DocumentType
-from edoc.extensions import db
 from edoc.users.models import User
 from search import (
     FACET_FIELDS,
@@ -121,8 +121,8 @@ class SearchPage:
 def parse_params(args: Any, *, per_page: int = 20) -> SearchParams:
     """Read a query string (``MultiDict``): filters repeat (``doc_type=A&doc_type=B``), dates
     are dd/mm/yyyy or ISO. A wrong value is the caller's mistake and gets a precise 422."""
-    from edoc.errors import AppError
-    from edoc.timeutil import parse_user_date
+    from edoc.core.clock import parse_user_date
+    from edoc.core.errors import AppError
 
     dates: dict[str, date | None] = {}
     for name in ("from", "to"):
@@ -278,7 +278,7 @@ def ocr_copy(document: Document) -> OcrCopy | None:
     extract = db.session.get(TextExtract, main.sha256) if main is not None else None
     if main is None or extract is None or not extract.ocr_sha256:
         return None
-    from edoc.storage_service import blob_store
+    from edoc.blobs.service import blob_store
 
     size = blob_store().stat(extract.ocr_sha256).size
     stem = main.filename.rsplit(".", 1)[0]

@@ -9,9 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from edoc.auth import login_required, roles_required
-from edoc.errors import AppError, NotFound
-from edoc.extensions import db
+from edoc.core.auth import login_required, roles_required
+from edoc.core.errors import AppError, NotFound
+from edoc.core.extensions import db
 from edoc.search import outbox, services
 from edoc.users.models import Role
 

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from marshmallow import Schema, fields
 
 from edoc.api import Blueprint, UtcDateTime
-from edoc.auth import api_roles, api_user
-from edoc.extensions import limiter
+from edoc.core.auth import api_roles, api_user
+from edoc.core.extensions import limiter
 from edoc.users import services
 from edoc.users.models import Role
 

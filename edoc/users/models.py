@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from edoc.db import utcnow
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
 
 
 class Role(enum.StrEnum):

@@ -17,9 +17,9 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 
 from edoc.audit.services import Actor, Anonymous, record, record_security_event
-from edoc.db import utcnow
-from edoc.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
-from edoc.extensions import db
+from edoc.core.clock import utcnow
+from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
+from edoc.core.extensions import db
 from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
 

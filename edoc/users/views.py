@@ -18,9 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from edoc.auth import login_required, roles_required
-from edoc.errors import AppError
-from edoc.extensions import db, limiter
+from edoc.core.auth import login_required, roles_required
+from edoc.core.errors import AppError
+from edoc.core.extensions import db, limiter
 from edoc.users import services
 from edoc.users.forms import ChangePasswordForm, LoginForm, UnitForm, UserForm
 from edoc.users.models import Clearance, Role

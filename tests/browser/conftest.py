@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.app_fixtures import DEMO_PASSWORD
+from tests.fixtures.app import *  # noqa: F403
+from tests.fixtures.app import DEMO_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 

@@ -11,10 +11,10 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from edoc.cli import cli
-from tests.app_fixtures import api_token
+from tests.app.incoming.test_receive_api import post
 from tests.browser.conftest import sign_in, snapshot
-from tests.incoming.test_receive_api import post
-from tests.signing.selfsigned import blank_pdf
+from tests.fixtures.app import api_token
+from tests.fixtures.selfsigned import blank_pdf
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from edoc.cli import cli
-from edoc.demo_keys import start_leader_agent
+from edoc.demo.keys import start_leader_agent
 from tests.browser.conftest import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import sign_in, snapshot
-from tests.signing.selfsigned import blank_pdf, make_signed_pdf
+from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
 
 pytestmark = pytest.mark.browser
 

@@ -20,10 +20,10 @@ from signing import pki as labels
 from signing import tokens as tokens_module
 from signing.agent.server import AgentConfig, AgentServer
 from signing.pki import DemoPKI
-from tests.app_fixtures import api_token
 from tests.browser.conftest import sign_in, snapshot
-from tests.signing.documents import draft_pdf
-from tests.signing.pki_fixtures import Tokens
+from tests.fixtures.app import api_token
+from tests.fixtures.drafts import draft_pdf
+from tests.fixtures.pki import Tokens
 
 pytestmark = pytest.mark.browser
 

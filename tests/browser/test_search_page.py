@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.app_fixtures import api_token
+from tests.app.search.test_search_app import receive
 from tests.browser.conftest import sign_in, snapshot
-from tests.search_app.pdfs import text_pdf
-from tests.search_app.test_search_app import receive
+from tests.fixtures.app import api_token
+from tests.fixtures.pdfs import text_pdf
 
 pytestmark = pytest.mark.browser
 

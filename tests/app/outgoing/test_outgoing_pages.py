@@ -1,0 +1,426 @@
+"""The clerk's pages after issue: sending, recall, certified copies, and the draft's appendices.
+
+Every form is posted as the browser posts it (session login, CSRF token from the page); each
+one is tried with success, with a role that must be refused, and with bad input that must leave
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from edoc.audit.models import AuditEvent
+from edoc.core.extensions import db
+from edoc.documents.models import Direction, Document, DocumentFile
+from edoc.outgoing.models import Dispatch, Organization
+from signing import pki as labels
+from signing.batch import DigestItem, sign_digests
+from signing.tokens import CertificateSelector, select_certificate
+from tests.app.outgoing.test_after_issue import _issued
+from tests.app.outgoing.test_leader_signing import _draft
+from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.drafts import draft_pdf
+from tests.fixtures.pki import Tokens
+
+
+def _as(app: Flask, username: str) -> FlaskClient:
+    client = app.test_client()
+    assert login(client, username).status_code == 302
+    return client
+
+
+def _post(
+    client: FlaskClient, document_id: int, path: str, data: dict[str, Any] | None = None
+) -> Any:
+    """Post a form from the document's page, with the page's CSRF token, following redirects."""
+    page = client.get(f"/outgoing/{document_id}")
+    assert page.status_code == 200
+    form = dict(data or {})
+    form["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
+    return client.post(
+        f"/outgoing/{document_id}{path}",
+        data=form,
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+
+
+def _count(app: Flask, query: Any) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _events(app: Flask, action: str) -> int:
+    return _count(app, select(AuditEvent).where(AuditEvent.action == action))
+
+
+def _files(app: Flask, document_id: int, role: str) -> list[str]:
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                select(DocumentFile.filename)
+                .where(DocumentFile.document_id == document_id, DocumentFile.role == role)
+                .order_by(DocumentFile.id)
+            )
+        )
+
+
+def _org_id(app: Flask, code: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(Organization.id).where(Organization.code == code))
+
+
+def _today(app: Flask) -> str:
+    from edoc.core.clock import to_local, utcnow
+
+    with app.app_context():
+        return to_local(utcnow()).strftime("%d/%m/%Y")
+
+
+def _flashes(response: Any) -> list[str]:
+    html = response.get_data(as_text=True)
+    return re.findall(r'<p class="flash flash-\w+" role="\w+">([^<]*)</p>', html)
+
+
+def test_send_form(
+    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
+) -> None:
+    app = trusted_app
+    document_id, _clerk = _issued(client, agency_token)
+    clerk = _as(app, "vanthu")
+    page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
+    assert 'data-testid="send-form"' in page and "Danh bạ cơ quan, tổ chức còn trống" in page
+
+    # The clerk adds two agencies from the page; bad input is refused in Vietnamese.
+    added = _post(
+        clerk,
+        document_id,
+        "/organizations",
+        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
+    )
+    assert "Đã thêm cơ quan, tổ chức vào danh bạ." in _flashes(added)
+    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
+    duplicate = _post(
+        clerk, document_id, "/organizations", {"code": "000.00.12.H30", "name": "Trùng mã"}
+    )
+    assert "Mã định danh 000.00.12.H30 đã có trong danh bạ." in _flashes(duplicate)
+    unnamed = _post(clerk, document_id, "/organizations", {"code": "000.00.99.H30", "name": " "})
+    assert "Cần nhập tên cơ quan, tổ chức." in _flashes(unnamed)
+    assert _count(app, select(Organization)) == 2
+    assert _events(app, "organization.created") == 2
+
+    internal, external = _org_id(app, "000.00.12.H30"), _org_id(app, "000.00.00.G01")
+    page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
+    assert "Cơ quan trong hệ thống" in page and "Cơ quan, tổ chức bên ngoài" in page
+
+    # Refusals: other roles get 403 and nothing is sent or added.
+    for username in ("chuyenvien", "lanhdao"):
+        other = _as(app, username)
+        token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
+        refused = other.post(
+            f"/outgoing/{document_id}/send",
+            data={"organization_ids": [internal], "csrf_token": token},
+        )
+        assert refused.status_code == 403
+        refused = other.post(
+            f"/outgoing/{document_id}/organizations",
+            data={"code": "X", "name": "Y", "csrf_token": token},
+        )
+        assert refused.status_code == 403
+        assert 'data-testid="send-form"' not in other.get(f"/outgoing/{document_id}").get_data(
+            as_text=True
+        )
+    no_csrf = clerk.post(f"/outgoing/{document_id}/send", data={"organization_ids": [internal]})
+    assert no_csrf.status_code == 400
+
+    # Bad input: nothing chosen, or an agency not in the directory alongside a good one.
+    nothing = _post(clerk, document_id, "/send", {})
+    assert "Cần chọn ít nhất một nơi nhận." in _flashes(nothing)
+    unknown = _post(clerk, document_id, "/send", {"organization_ids": [internal, 99999]})
+    assert "Nơi nhận không có trong danh bạ." in _flashes(unknown)
+    assert _count(app, select(Dispatch)) == 0
+    assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 0
+
+    # Success: the internal agency receives it at once, the external one is sent.
+    sent = _post(clerk, document_id, "/send", {"organization_ids": [internal, external]})
+    assert "Đã gửi văn bản." in _flashes(sent)
+    html = sent.get_data(as_text=True)
+    rows = re.findall(r'<tr data-testid="dispatch-row">(.*?)</tr>', html, re.S)
+    assert len(rows) == 2
+    by_name = {("Sở Nội vụ" in row): row for row in rows}
+    assert "Đã nhận" in by_name[True] and "Nội bộ hệ thống" in by_name[True]
+    assert "Đã gửi" in by_name[False] and "Liên thông (edXML)" in by_name[False]
+    assert all(_today(app) in row for row in rows)
+    assert _events(app, "outgoing.sent") == 2
+    assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 1
+
+    again = _post(clerk, document_id, "/send", {"organization_ids": [internal]})
+    assert "Văn bản đã được gửi đến: Sở Nội vụ tỉnh Demo." in _flashes(again)
+    assert _count(app, select(Dispatch)) == 2
+
+
+def test_send_failing_midway_leaves_nothing(
+    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
+) -> None:
+    """The internal delivery reads and checks the file; a corrupt blob stops the whole send."""
+    from edoc.blobs.service import blob_store
+
+    app = trusted_app
+    document_id, _clerk = _issued(client, agency_token)
+    clerk = _as(app, "vanthu")
+    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
+    _post(
+        clerk,
+        document_id,
+        "/organizations",
+        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
+    )
+    with app.app_context():
+        main = db.session.get(Document, document_id).main_file.sha256
+        path = blob_store()._path(main)  # type: ignore[attr-defined]
+        path.chmod(0o644)
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0x01
+        path.write_bytes(bytes(data))
+    ids = [_org_id(app, "000.00.00.G01"), _org_id(app, "000.00.12.H30")]
+    failed = _post(clerk, document_id, "/send", {"organization_ids": ids})
+    assert any("mã băm không khớp" in message for message in _flashes(failed))
+    assert _count(app, select(Dispatch)) == 0
+    assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 0
+    assert _events(app, "outgoing.sent") == 0
+
+
+def test_recall_form_and_the_recipient_sees_it(
+    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
+) -> None:
+    app = trusted_app
+    document_id, _clerk = _issued(client, agency_token)
+    clerk = _as(app, "vanthu")
+    _post(
+        clerk,
+        document_id,
+        "/organizations",
+        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
+    )
+    _post(clerk, document_id, "/send", {"organization_ids": [_org_id(app, "000.00.12.H30")]})
+    with app.app_context():
+        received_id = db.session.scalar(select(Dispatch.incoming_document_id))
+    assert "sender-recalled" not in clerk.get(f"/incoming/{received_id}").get_data(as_text=True)
+
+    specialist = _as(app, "chuyenvien")
+    token = csrf_token_from(specialist.get(f"/outgoing/{document_id}").get_data(as_text=True))
+    refused = specialist.post(
+        f"/outgoing/{document_id}/recall", data={"reason": "Không được", "csrf_token": token}
+    )
+    assert refused.status_code == 403
+
+    blank = _post(clerk, document_id, "/recall", {"reason": "   "})
+    assert "Cần nêu lý do thu hồi." in _flashes(blank)
+    assert 'data-testid="status">Đã phát hành<' in blank.get_data(as_text=True)
+    assert _events(app, "outgoing.recalled") == 0
+
+    recalled = _post(clerk, document_id, "/recall", {"reason": "Sai sót nội dung Điều 2"})
+    assert "Đã thu hồi văn bản và thông báo nơi nhận." in _flashes(recalled)
+    html = recalled.get_data(as_text=True)
+    assert 'data-testid="status">Đã thu hồi<' in html
+    assert "01/QĐ-UBND" in html  # keeps its number
+    [row] = re.findall(r'<tr data-testid="dispatch-row">(.*?)</tr>', html, re.S)
+    assert "Đã thu hồi" in row and "Sai sót nội dung Điều 2" in row and _today(app) in row
+    assert 'data-testid="recall-form"' not in html and 'data-testid="send-form"' not in html
+    assert _events(app, "outgoing.recalled") == 1
+    assert _events(app, "incoming.sender_recalled") == 1
+
+    # The receiving side sees the recall on its incoming document, with the reason and date.
+    received = clerk.get(f"/incoming/{received_id}").get_data(as_text=True)
+    notice = re.search(r'data-testid="sender-recalled">(.*?)</article>', received, re.S)
+    assert notice, received
+    text = " ".join(notice.group(1).split())
+    assert "Nơi gửi đã thu hồi văn bản này" in text
+    assert "01/QĐ-UBND" in text and _today(app) in text
+    assert "Lý do: Sai sót nội dung Điều 2" in text
+    assert "Nơi gửi thu hồi văn bản" in received  # the history entry
+
+
+def _sign(client: FlaskClient, tokens: Tokens, ids: list[int]) -> None:
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    selector = CertificateSelector(token_label=tokens.leader_label, label=labels.LEADER)
+    _token, cert = select_certificate(tokens.module, selector)
+    items = client.post(
+        "/api/v1/outgoing/sign/prepare",
+        json={"document_ids": ids, "certificate": base64.b64encode(cert.der).decode()},
+        headers=leader,
+    ).get_json()["items"]
+    batch = sign_digests(
+        tokens.module,
+        selector,
+        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
+        tokens.leader_pin,
+    )
+    finished = client.post(
+        "/api/v1/outgoing/sign/finish",
+        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
+        headers=leader,
+    ).get_json()
+    assert finished["signed"] == ids
+
+
+def _new_draft(client: FlaskClient) -> int:
+    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
+    return _draft(client, drafter, "Quyết định có phụ lục", leader_id)
+
+
+def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> None:
+    document_id = _new_draft(client)
+    drafter = _as(app, "chuyenvien")
+    page = drafter.get(f"/outgoing/{document_id}").get_data(as_text=True)
+    assert "Chưa có phụ lục." in page
+
+    added = _post(
+        drafter,
+        document_id,
+        "/appendices",
+        {"file": (io.BytesIO(draft_pdf("PHU LUC", pages=2)), "Phụ lục I.pdf")},
+    )
+    assert "Đã thêm phụ lục." in _flashes(added)
+    assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
+    assert _events(app, "outgoing.appendix_added") == 1
+    link = re.search(
+        rf'href="(/outgoing/{document_id}/files/\d+)">Phụ lục I.pdf</a>',
+        added.get_data(as_text=True),
+    )
+    assert link
+    download = drafter.get(link.group(1))
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    assert download.headers["X-Content-SHA256"]
+
+    # Bad files are refused in Vietnamese and leave nothing.
+    not_pdf = _post(
+        drafter, document_id, "/appendices", {"file": (io.BytesIO(b"hello"), "phu-luc.pdf")}
+    )
+    assert "Tệp không phải là PDF." in _flashes(not_pdf)
+    empty = _post(drafter, document_id, "/appendices", {"file": (io.BytesIO(b""), "rong.pdf")})
+    assert "Tệp rỗng (0 byte)." in _flashes(empty)
+    missing = _post(drafter, document_id, "/appendices", {})
+    assert "Cần chọn tệp phụ lục (PDF hoặc DOCX)." in _flashes(missing)
+    assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
+    assert _events(app, "outgoing.appendix_added") == 1
+
+    # Someone who did not draft it (the clerk, before it is signed: not one of its readers)
+    # is answered as if it did not exist.
+    clerk = _as(app, "vanthu")
+    token = csrf_token_from(clerk.get("/outgoing/").get_data(as_text=True))
+    refused = clerk.post(
+        f"/outgoing/{document_id}/appendices",
+        data={"file": (io.BytesIO(draft_pdf("PL")), "pl.pdf"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 404
+    assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
+    # A file of another document is not served through this one.
+    other = _new_draft(client)
+    assert (
+        drafter.get(f"{link.group(1).replace(str(document_id), str(other), 1)}").status_code == 404
+    )
+
+
+def test_copies_form_and_sealed_appendix(
+    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
+) -> None:
+    app = trusted_app
+    document_id = _new_draft(client)
+    drafter = _as(app, "chuyenvien")
+    _post(
+        drafter,
+        document_id,
+        "/appendices",
+        {"file": (io.BytesIO(draft_pdf("PHU LUC")), "Phụ lục I.pdf")},
+    )
+    _sign(client, agency_token, [document_id])
+    clerk_api = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+    issued = client.post(
+        "/api/v1/outgoing/issue", json={"document_ids": [document_id]}, headers=clerk_api
+    ).get_json()
+    assert issued["failed"] == {}
+
+    clerk = _as(app, "vanthu")
+    page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
+    for kind in ("Bản sao y (SY)", "Bản sao lục (SL)", "Bản trích sao (TS)"):
+        assert kind in page
+    assert "Chưa có bản sao." in page
+
+    made = _post(clerk, document_id, "/copies", {"kind": "SY"})
+    assert "Đã tạo bản sao y có ký số cơ quan." in _flashes(made)
+    assert _files(app, document_id, "copy") == ["SY-01-QĐ-UBND.pdf"]
+    link = re.search(
+        rf'href="(/outgoing/{document_id}/files/\d+)" data-testid="copy-link">SY-01-QĐ-UBND.pdf',
+        made.get_data(as_text=True),
+    )
+    assert link
+    copy = clerk.get(link.group(1))
+    assert copy.status_code == 200 and copy.data.startswith(b"%PDF")
+    with app.app_context():
+        from signing.validation import validate_pdf
+
+        report = validate_pdf(copy.data, trust_roots=app.config["EDOC"].trust_roots())
+    assert report.verdict == "ok"
+
+    extract = _post(
+        clerk,
+        document_id,
+        "/copies",
+        {"kind": "TS", "file": (io.BytesIO(draft_pdf("TRICH")), "Điều 2.pdf")},
+    )
+    assert "Đã tạo bản trích sao có ký số cơ quan." in _flashes(extract)
+    assert _files(app, document_id, "copy")[-1] == "TS-01-QĐ-UBND-Điều 2.pdf"
+    assert _events(app, "outgoing.copy_signed") == 2
+
+    # Bad input: unknown kind, an upload for a full copy, an extract that is not a PDF.
+    bad_kind = _post(clerk, document_id, "/copies", {"kind": "XX"})
+    assert "Loại bản sao không hợp lệ." in _flashes(bad_kind)
+    sy_upload = _post(
+        clerk, document_id, "/copies", {"kind": "SY", "file": (io.BytesIO(b"%PDF-"), "x.pdf")}
+    )
+    assert any("Chỉ bản trích sao mới dùng tệp tải lên" in m for m in _flashes(sy_upload))
+    not_pdf = _post(
+        clerk, document_id, "/copies", {"kind": "TS", "file": (io.BytesIO(b"abc"), "x.pdf")}
+    )
+    assert "Tệp không phải là PDF." in _flashes(not_pdf)
+    assert len(_files(app, document_id, "copy")) == 2
+    assert _events(app, "outgoing.copy_signed") == 2
+
+    # Other roles are refused.
+    for username in ("chuyenvien", "lanhdao"):
+        other = _as(app, username)
+        token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
+        refused = other.post(
+            f"/outgoing/{document_id}/copies", data={"kind": "SL", "csrf_token": token}
+        )
+        assert refused.status_code == 403
+        page = other.get(f"/outgoing/{document_id}").get_data(as_text=True)
+        assert f'action="/outgoing/{document_id}/copies"' not in page
+        assert "SY-01-QĐ-UBND.pdf" in page  # they still see and download the copies
+    assert len(_files(app, document_id, "copy")) == 2
+
+    # The draft's appendix, sealed by the agency as a separate file (PL).
+    with app.app_context():
+        appendix_id = db.session.scalar(
+            select(DocumentFile.id).where(
+                DocumentFile.document_id == document_id, DocumentFile.role == "appendix_draft"
+            )
+        )
+    sealed = _post(clerk, document_id, f"/appendices/{appendix_id}/seal")
+    assert "Đã ký số cơ quan cho phụ lục." in _flashes(sealed)
+    assert _files(app, document_id, "appendix") == ["PL-01-QĐ-UBND-Phụ lục I.pdf"]
+    assert "PL-01-QĐ-UBND-Phụ lục I.pdf" in sealed.get_data(as_text=True)
+    missing = _post(clerk, document_id, "/appendices/99999/seal")
+    assert "Không tìm thấy phụ lục." in _flashes(missing)
+    assert _events(app, "outgoing.copy_signed") == 3

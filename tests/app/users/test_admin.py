@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.test import TestResponse
+
+from edoc.audit.models import AuditEvent
+from edoc.audit.services import Operator
+from edoc.core.extensions import db
+from edoc.users.models import Clearance, Role, Unit, User
+from edoc.users.services import create_user
+from tests.fixtures.app import csrf_token_from, login
+
+
+def _form(client: FlaskClient, path: str, **data: object) -> TestResponse:
+    token = csrf_token_from(client.get(path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})
+
+
+def test_admin_creates_a_user_who_can_log_in(app: Flask, client: FlaskClient, demo: None) -> None:
+    login(client, "quantri")
+    with app.app_context():
+        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "KT"))
+    response = _form(
+        client,
+        "/admin/users/new",
+        username="nguyenb",
+        full_name="Nguyễn Thị Bình",
+        title="Phó Trưởng phòng",
+        unit_id=unit_id,
+        roles=["specialist", "leader"],
+        clearance=int(Clearance.MAT),
+        password="mat-khau-dai",
+        active="y",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "nguyenb"))
+        assert user.roles == {Role.SPECIALIST, Role.LEADER}
+        assert user.clearance_level is Clearance.MAT
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event.action == "user.created" and event.actor_name == "quantri"
+        assert "mat-khau-dai" not in str(event.details)
+    other = app.test_client()
+    assert login(other, "nguyenb", "mat-khau-dai").status_code == 302
+
+
+def test_duplicate_username_is_refused(client: FlaskClient, demo: None) -> None:
+    login(client, "quantri")
+    response = _form(
+        client,
+        "/admin/users/new",
+        username="vanthu",
+        full_name="Trùng",
+        unit_id=0,
+        roles=["clerk"],
+        clearance=0,
+        password="mat-khau-dai",
+    )
+    assert response.status_code == 409
+    assert "Tên đăng nhập vanthu đã tồn tại." in response.get_data(as_text=True)
+
+
+def test_admin_edits_roles_and_unlocks(app: Flask, client: FlaskClient, demo: None) -> None:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
+        user_id = user.id
+    for _ in range(3):
+        login(app.test_client(), "chuyenvien", "wrong-password")
+    login(client, "quantri")
+    response = _form(
+        client,
+        f"/admin/users/{user_id}",
+        username="chuyenvien",
+        full_name="Lê Hoàng Dũng",
+        unit_id=0,
+        roles=["specialist", "archivist"],
+        clearance=int(Clearance.TOI_MAT),
+        active="y",
+        unlock="y",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        assert user.roles == {Role.SPECIALIST, Role.ARCHIVIST}
+        assert not user.is_locked()
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event.action == "user.updated"
+        assert event.details["changes"]["roles"] == [["specialist"], ["archivist", "specialist"]]
+    assert login(app.test_client(), "chuyenvien").status_code == 302
+
+
+def test_admin_creates_a_unit(app: Flask, client: FlaskClient, demo: None) -> None:
+    login(client, "quantri")
+    assert (
+        _form(
+            client, "/admin/units", code="vhxh", name="Phòng Văn hóa - Xã hội", parent_id=0
+        ).status_code
+        == 302
+    )
+    duplicate = _form(client, "/admin/units", code="VHXH", name="Trùng", parent_id=0)
+    assert duplicate.status_code == 409
+    with app.app_context():
+        assert (
+            db.session.scalar(select(Unit.name).where(Unit.code == "VHXH"))
+            == "Phòng Văn hóa - Xã hội"
+        )
+
+
+def test_audit_page_filters(client: FlaskClient, demo: None) -> None:
+    login(client, "quantri")
+    page = client.get("/admin/audit/?action=user.created").get_data(as_text=True)
+    assert page.count("<code>user.created</code>") == 5
+    assert "<code>unit.created</code>" not in page
+    by_actor = client.get("/admin/audit/?actor=quantri").get_data(as_text=True)
+    assert "<code>auth.login</code>" in by_actor
+
+
+def _own_form(app: Flask, username: str, **changes: object) -> dict[str, object]:
+    """The edit form of ``username`` as it stands, with ``changes`` applied."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        form: dict[str, object] = {
+            "username": user.username,
+            "full_name": user.full_name,
+            "unit_id": user.unit_id or 0,
+            "roles": sorted(r.value for r in user.roles),
+            "clearance": user.clearance,
+            "active": "y",
+        }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v is not None}
+
+
+def _user_id(app: Flask, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_admin_cannot_change_their_own_role_clearance_or_active_flag(
+    app: Flask, client: FlaskClient, demo: None
+) -> None:
+    login(client, "quantri")
+    own_page = f"/admin/users/{_user_id(app, 'quantri')}"
+    assert 'data-testid="self-edit-note"' in client.get(own_page).get_data(as_text=True)
+    for changes in [
+        {"clearance": int(Clearance.TUYET_MAT)},
+        {"roles": ["admin", "leader"]},
+        {"roles": ["clerk"]},
+        {"active": None},  # an unticked box is not sent
+    ]:
+        response = _form(client, own_page, **_own_form(app, "quantri", **changes))
+        assert response.status_code == 403, changes
+        assert "Một quản trị viên khác phải thực hiện việc này." in response.get_data(as_text=True)
+    password = _form(client, own_page, **_own_form(app, "quantri", password="mat-khau-moi-1"))
+    assert password.status_code == 403
+    assert "hãy dùng trang Đổi mật khẩu" in password.get_data(as_text=True)
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "quantri"))
+        assert admin.clearance_level is Clearance.NONE
+        assert admin.roles == {Role.ADMIN} and admin.active
+        refusals = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "security.self_change_refused")
+        ).all()
+        assert [e.details["fields"] for e in refusals] == [
+            ["clearance"],
+            ["roles"],
+            ["roles"],
+            ["active"],
+            ["password"],
+        ]
+        assert {e.actor_name for e in refusals} == {"quantri"}
+    assert login(app.test_client(), "quantri").status_code == 302  # old password unchanged
+    # Editing the rest of one's own record is allowed.
+    renamed = _form(client, own_page, **_own_form(app, "quantri", title="Quản trị hệ thống"))
+    assert renamed.status_code == 302
+
+
+def test_another_admin_changes_an_admins_clearance_and_it_is_audited(
+    app: Flask, client: FlaskClient, demo: None
+) -> None:
+    with app.app_context():
+        create_user(
+            username="quantri2",
+            full_name="Quản trị thứ hai",
+            password="mat-khau-dai",
+            roles=[Role.ADMIN],
+            actor=Operator.cli("edoc user create"),
+        )
+    signed_in = login(client, "quantri2", "mat-khau-dai")
+    assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
+    response = _form(
+        client,
+        f"/admin/users/{_user_id(app, 'quantri')}",
+        **_own_form(app, "quantri", clearance=int(Clearance.MAT)),
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.username == "quantri"))
+        assert admin.clearance_level is Clearance.MAT
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event.action == "user.updated" and event.actor_name == "quantri2"
+        assert event.details["changes"]["clearance"] == [0, 1]
