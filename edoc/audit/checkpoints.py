@@ -160,7 +160,7 @@ def take_checkpoint(signer: CheckpointSigner, actor: Actor) -> Path | None:
         return None
     if head.seq == 0:
         return None
-    record("audit.checkpoint", actor=actor, details={"directory": str(directory)})
+    record("audit.checkpoint", actor=actor, directory=str(directory))
     db.session.commit()
     return write_checkpoint(signer)
 

@@ -159,9 +159,10 @@ def record(
     actor: Actor,
     object_type: str = "",
     object_id: str | int = "",
-    details: dict[str, Any] | None = None,
+    **details: Any,
 ) -> AuditEvent:
-    """Append one event in the caller's transaction (the caller commits).
+    """Append one event in the caller's transaction (the caller commits); keyword arguments
+    beyond the object are the event's details (scrubbed of secrets).
 
     ``actor`` is required: the signed-in ``User`` in a web request, an :class:`Operator` for a
     command or task, :class:`Anonymous` for a request by nobody signed in.
@@ -186,7 +187,7 @@ def record(
         object_type=object_type,
         object_id=str(object_id),
         ip=ip,
-        details=_scrub(details or {}),
+        details=_scrub(details),
         prev_hash=head.last_hash,
         hash_version=KEYED_HMAC,
     )
@@ -309,7 +310,9 @@ def rekey(actor: Actor) -> Rekeyed:
     record(
         "audit.rekeyed",
         actor=actor,
-        details={"rows": rows, "legacy_seq": legacy_seq, "legacy_sha256_head": legacy_head},
+        rows=rows,
+        legacy_seq=legacy_seq,
+        legacy_sha256_head=legacy_head,
     )
     return Rekeyed(rows, legacy_seq, legacy_head)
 

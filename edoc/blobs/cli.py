@@ -118,7 +118,7 @@ def gc_command(grace_hours: int, dry_run: bool) -> None:
             store.delete(sha256, unreferenced=True)
         removed += 1
     if not dry_run and removed:
-        record("storage.gc", actor=Operator.cli("edoc gc"), details={"removed": removed})
+        record("storage.gc", actor=Operator.cli("edoc gc"), removed=removed)
         db.session.commit()
     click.echo(f"{'would remove' if dry_run else 'removed'} {removed} orphaned blobs")
 

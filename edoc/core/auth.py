@@ -26,7 +26,8 @@ def _deny(user: User, roles: tuple[Role, ...]) -> Forbidden:
     record_security_event(
         "security.access_denied",
         actor=user,
-        details={"path": request.path, "needs": [r.value for r in roles]},
+        path=request.path,
+        needs=[r.value for r in roles],
     )
     return Forbidden("forbidden", _("Bạn không có quyền truy cập chức năng này."))
 

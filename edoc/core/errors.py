@@ -113,7 +113,7 @@ def register_error_handlers(app: Flask) -> None:
 
         signed_in = current_user and current_user.is_authenticated
         actor = current_user._get_current_object() if signed_in else Anonymous()
-        record_security_event("security.csrf_rejected", actor=actor, details={"path": request.path})
+        record_security_event("security.csrf_rejected", actor=actor, path=request.path)
         return render_error(
             "csrf_failed",
             _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang."),

@@ -70,7 +70,8 @@ def export_command(codes: tuple[str, ...], year: int | None, out: Path, username
     except AppError as error:
         record_security_event(
             "archive.export_refused",
-            details={"dossiers": [d.code for d in dossiers], "reason": error.code},
+            dossiers=[d.code for d in dossiers],
+            reason=error.code,
             actor=Operator.cli("edoc export", on_behalf_of=user),
         )
         raise click.ClickException(f"export refused: {error.message}") from None
@@ -91,7 +92,8 @@ def export_command(codes: tuple[str, ...], year: int | None, out: Path, username
     record(
         "archive.exported",
         actor=Operator.cli("edoc export", on_behalf_of=user),
-        details={"dossiers": [d.code for d in dossiers], "files": len(bag.payload)},
+        dossiers=[d.code for d in dossiers],
+        files=len(bag.payload),
     )
     db.session.commit()
     click.echo(

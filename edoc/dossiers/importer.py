@@ -83,7 +83,7 @@ def import_package(root: Path, actor: Actor) -> list[Dossier]:
         raise Conflict(
             "package_clash", _("Gói lưu trữ trùng với dữ liệu đã có; không nhập gì.")
         ) from error
-    record("archive.imported", actor=actor, details={"dossiers": [d.code for d in dossiers]})
+    record("archive.imported", actor=actor, dossiers=[d.code for d in dossiers])
     db.session.commit()
     return dossiers
 

@@ -63,7 +63,7 @@ def create(fields: DossierFields, actor: User) -> Dossier:
         actor=actor,
         object_type="dossier",
         object_id=dossier.id,
-        details={"code": code},
+        code=code,
     )
     db.session.commit()
     return dossier
@@ -95,7 +95,7 @@ def copy_list(from_year: int, to_year: int, actor: User) -> int:
     record(
         "dossier.list_copied",
         actor=actor,
-        details={"from": from_year, "to": to_year, "count": copied},
+        **{"from": from_year, "to": to_year, "count": copied},
     )
     db.session.commit()
     return copied
@@ -176,7 +176,8 @@ def add_documents(dossier_id: int, document_ids: list[int], actor: User) -> int:
         actor=actor,
         object_type="dossier",
         object_id=dossier.id,
-        details={"document_ids": list(document_ids), "added": added},
+        document_ids=list(document_ids),
+        added=added,
     )
     db.session.commit()
     return added
@@ -203,7 +204,8 @@ def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossie
         actor=actor,
         object_type="dossier",
         object_id=dossier.id,
-        details={"pages": dossier.page_count, "documents": len(dossier.entries)},
+        pages=dossier.page_count,
+        documents=len(dossier.entries),
     )
     db.session.commit()
     return dossier
@@ -304,7 +306,7 @@ def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dos
         actor=actor,
         object_type="dossier",
         object_id=dossier.id,
-        details={"reason": reason.strip()},
+        reason=reason.strip(),
     )
     db.session.commit()
     return dossier
@@ -346,10 +348,8 @@ def dispose(dossier_id: int, decision: str, actor: User, today: date) -> Dossier
         actor=actor,
         object_type="dossier",
         object_id=dossier.id,
-        details={
-            "decision": decision.strip(),
-            "documents": [entry.document_id for entry in dossier.entries],
-        },
+        decision=decision.strip(),
+        documents=[entry.document_id for entry in dossier.entries],
     )
     db.session.commit()
     return dossier

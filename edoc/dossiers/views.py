@@ -209,7 +209,8 @@ def dossier_export() -> Any:
         if error.code == "above_clearance":
             record_security_event(
                 "archive.export_refused",
-                details={"dossier_ids": ids, "reason": error.code},
+                dossier_ids=ids,
+                reason=error.code,
                 actor=current_user._get_current_object(),
             )
         flash(error.message, "error")
@@ -220,7 +221,7 @@ def dossier_export() -> Any:
         actor=current_user._get_current_object(),
         object_type="job",
         object_id=job.id,
-        details={"dossier_ids": ids},
+        dossier_ids=ids,
     )
     db.session.commit()
     export_task(job.id, ids, current_user.id)

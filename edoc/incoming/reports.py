@@ -101,7 +101,7 @@ def register_response(user: User, date_from: date, date_to: date, fmt: str) -> R
     record(
         "incoming.register_exported",
         actor=user,
-        details={"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
+        **{"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
     )
     db.session.commit()
     basename = f"so-van-ban-den_{date_from:%Y%m%d}-{date_to:%Y%m%d}"

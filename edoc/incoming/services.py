@@ -177,14 +177,12 @@ def receive(
         actor=actor,
         object_type="document",
         object_id=document.id,
-        details={
-            "sha256": main.sha256,
-            "via": fields.received_via,
-            "source": source.value,
-            "signatures": main.signature_verdict,
-            "secrecy": fields.secrecy,
-            "arrival_number": incoming.arrival_number,
-        },
+        sha256=main.sha256,
+        via=fields.received_via,
+        source=source.value,
+        signatures=main.signature_verdict,
+        secrecy=fields.secrecy,
+        arrival_number=incoming.arrival_number,
     )
     hold = fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
     if recorded_arrival is None and register_now and not hold:
@@ -223,11 +221,9 @@ def _assign_arrival_number(incoming: IncomingDocument, actor: Actor) -> None:
         actor=actor,
         object_type="document",
         object_id=incoming.document_id,
-        details={
-            "register_id": incoming.register_id,
-            "year": year,
-            "number": incoming.arrival_number,
-        },
+        register_id=incoming.register_id,
+        year=year,
+        number=incoming.arrival_number,
     )
 
 
@@ -267,7 +263,8 @@ def register(document_id: int, actor: User, override_reason: str = "") -> Incomi
             actor=actor,
             object_type="document",
             object_id=document_id,
-            details={"reason": override_reason.strip(), "verdict": verdict},
+            reason=override_reason.strip(),
+            verdict=verdict,
         )
     _assign_arrival_number(incoming, actor)
     db.session.commit()
@@ -288,7 +285,8 @@ def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocu
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={"reason": incoming.return_reason, "sender": incoming.document.issuer_org},
+        reason=incoming.return_reason,
+        sender=incoming.document.issuer_org,
     )
     db.session.commit()
     return incoming
@@ -313,7 +311,7 @@ def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={"leader": leader.username},
+        leader=leader.username,
     )
     db.session.commit()
     return incoming
@@ -391,13 +389,11 @@ def route(
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={
-            "direction": routing.direction_text,
-            "lead_unit_id": lead_unit_id,
-            "lead_user_id": lead_user_id,
-            "cooperating_unit_ids": cooperating,
-            "deadline": deadline.isoformat() if deadline else None,
-        },
+        direction=routing.direction_text,
+        lead_unit_id=lead_unit_id,
+        lead_user_id=lead_user_id,
+        cooperating_unit_ids=cooperating,
+        deadline=deadline.isoformat() if deadline else None,
     )
     db.session.commit()
     return routing
@@ -449,7 +445,8 @@ def report_progress(task_id: int, actor: User, text: str, done: bool = False) ->
         actor=actor,
         object_type="document",
         object_id=task.document_id,
-        details={"task_id": task.id, "text": text.strip()},
+        task_id=task.id,
+        text=text.strip(),
     )
     db.session.commit()
     return task
@@ -518,7 +515,7 @@ def document_file_for(user: User, document_id: int) -> DocumentFile:
         actor=user,
         object_type="document",
         object_id=document_id,
-        details={"sha256": main.sha256},
+        sha256=main.sha256,
     )
     db.session.commit()
     return main

@@ -167,7 +167,8 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
             actor=clerk,
             object_type="document",
             object_id=document_id,
-            details={"number": notation, "sha256": sha256},
+            number=notation,
+            sha256=sha256,
         )
         db.session.commit()
         issued.append({"id": document_id, "number_notation": notation})
@@ -228,7 +229,9 @@ def sign_copy(
         actor=clerk,
         object_type="document",
         object_id=document_id,
-        details={"kind": kind, "sha256": sha256, "source": source_name or None},
+        kind=kind,
+        sha256=sha256,
+        source=source_name or None,
     )
     db.session.commit()
     return stored

@@ -75,7 +75,9 @@ def create_organization(code: str, name: str, internal: bool, actor: User) -> Or
         actor=actor,
         object_type="organization",
         object_id=organization.id,
-        details={"code": code, "name": name, "internal": internal},
+        code=code,
+        name=name,
+        internal=internal,
     )
     db.session.commit()
     return organization
@@ -173,7 +175,8 @@ def send(
             actor=actor,
             object_type="document",
             object_id=document.id,
-            details={"recipient": organization.name, "channel": dispatch.channel},
+            recipient=organization.name,
+            channel=dispatch.channel,
         )
     return dispatches
 
@@ -244,5 +247,5 @@ def notify_recall(outgoing: OutgoingDocument, actor: User) -> None:
                     actor=actor,
                     object_type="document",
                     object_id=copy.id,
-                    details={"reason": outgoing.recall_reason},
+                    reason=outgoing.recall_reason,
                 )

@@ -173,7 +173,8 @@ def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> Outgo
         actor=actor,
         object_type="document",
         object_id=document.id,
-        details={"sha256": checked.sha256, "docx_sha256": docx_sha or None},
+        sha256=checked.sha256,
+        docx_sha256=docx_sha or None,
     )
     db.session.commit()
     return outgoing
@@ -239,7 +240,8 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={"version": version.number, "sha256": checked.sha256},
+        version=version.number,
+        sha256=checked.sha256,
     )
     db.session.commit()
     return version
@@ -266,12 +268,10 @@ def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> D
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={
-            "file_id": stored.id,
-            "filename": stored.filename,
-            "sha256": checked.sha256,
-            "docx_sha256": docx_sha or None,
-        },
+        file_id=stored.id,
+        filename=stored.filename,
+        sha256=checked.sha256,
+        docx_sha256=docx_sha or None,
     )
     db.session.commit()
     return stored
@@ -293,7 +293,9 @@ def document_file(document_id: int, file_id: int, user: User) -> DocumentFile:
         actor=user,
         object_type="document",
         object_id=document_id,
-        details={"sha256": stored.sha256, "file_id": stored.id, "role": stored.role},
+        sha256=stored.sha256,
+        file_id=stored.id,
+        role=stored.role,
     )
     db.session.commit()
     return stored
@@ -337,7 +339,8 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={"signer": signer.username, "version": outgoing.current_version.number},
+        signer=signer.username,
+        version=outgoing.current_version.number,
     )
     db.session.commit()
     return outgoing
@@ -404,7 +407,9 @@ def allocate_number(outgoing: OutgoingDocument, actor: User) -> NumberAllocation
         actor=actor,
         object_type="document",
         object_id=outgoing.document_id,
-        details={"register": register.code, "year": year, "number": number},
+        register=register.code,
+        year=year,
+        number=number,
     )
     db.session.commit()
     return allocation
@@ -421,7 +426,9 @@ def void_number(allocation_id: int, reason: str, actor: User) -> None:
         actor=actor,
         object_type="document",
         object_id=allocation.document_id,
-        details={"number": allocation.number, "year": allocation.year, "reason": reason[:500]},
+        number=allocation.number,
+        year=allocation.year,
+        reason=reason[:500],
     )
     db.session.commit()
 
@@ -448,7 +455,8 @@ def recall(
         actor=actor,
         object_type="document",
         object_id=document_id,
-        details={"reason": outgoing.recall_reason, "replaced_by": replaced_by_id},
+        reason=outgoing.recall_reason,
+        replaced_by=replaced_by_id,
     )
     db.session.commit()
     return outgoing

@@ -177,7 +177,8 @@ def prepare_batch(
     record(
         "outgoing.signing_prepared",
         actor=leader,
-        details={"document_ids": document_ids, "requests": [d.request_id for d in digests]},
+        document_ids=document_ids,
+        requests=[d.request_id for d in digests],
     )
     db.session.commit()
     return digests
@@ -272,7 +273,8 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
             actor=leader,
             object_type="document",
             object_id=document.id,
-            details={"sha256": sha256, "signer": report.signatures[-1].signer_name},
+            sha256=sha256,
+            signer=report.signatures[-1].signer_name,
         )
         db.session.commit()
         done.append(document.id)

@@ -55,7 +55,7 @@ def authenticate(username: str, password: str) -> User:
         record_security_event(
             "auth.login_failed",
             actor=Anonymous(claimed_name=username[:64]),
-            details={"reason": "unknown_user"},
+            reason="unknown_user",
         )
         raise refused
     if locked:
@@ -74,7 +74,7 @@ def authenticate(username: str, password: str) -> User:
             object_type="user",
             object_id=user.id,
             actor=user,
-            details={"reason": "inactive" if not user.active else "bad_password"},
+            reason="inactive" if not user.active else "bad_password",
         )
         db.session.commit()
         raise refused
@@ -150,9 +150,7 @@ def change_password(user: User, current_password: str, new_password: str, *, ip:
     _check_password_policy(new_password)
     user.password_hash = hash_password(new_password)
     ended = _end_sessions_and_tokens(user)
-    record(
-        "auth.password_changed", object_type="user", object_id=user.id, actor=user, details=ended
-    )
+    record("auth.password_changed", object_type="user", object_id=user.id, actor=user, **ended)
     return start_session(user, ip)
 
 
@@ -179,9 +177,7 @@ def user_for_token(token: str) -> User:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
     now = utcnow()
     if row is None:
-        record_security_event(
-            "auth.token_rejected", actor=Anonymous(), details={"reason": "unknown"}
-        )
+        record_security_event("auth.token_rejected", actor=Anonymous(), reason="unknown")
         raise Unauthorized("invalid_token", _("Mã truy cập (token) không hợp lệ."))
     if row.revoked_at is not None or row.expires_at <= now or not row.user.active:
         reason = "revoked" if row.revoked_at else "expired" if row.expires_at <= now else "inactive"
@@ -190,7 +186,7 @@ def user_for_token(token: str) -> User:
             object_type="api_token",
             object_id=row.id,
             actor=row.user,
-            details={"reason": reason},
+            reason=reason,
         )
         raise Unauthorized("token_expired", _("Mã truy cập đã hết hạn hoặc bị thu hồi."))
     row.last_used_at = now
@@ -261,12 +257,10 @@ def create_user(
         actor=actor,
         object_type="user",
         object_id=user.id,
-        details={
-            "username": user.username,
-            "roles": sorted(r.value for r in user.roles),
-            "clearance": int(clearance),
-            "unit_id": unit_id,
-        },
+        username=user.username,
+        roles=sorted(r.value for r in user.roles),
+        clearance=int(clearance),
+        unit_id=unit_id,
     )
     db.session.commit()
     return user
@@ -321,7 +315,7 @@ def update_user(
         object_type="user",
         object_id=user.id,
         actor=actor,
-        details={"changes": changes},
+        changes=changes,
     )
     db.session.commit()
     return user
@@ -351,7 +345,7 @@ def _refuse_self_change(
         object_type="user",
         object_id=user.id,
         actor=user,
-        details={"fields": changed},
+        fields=changed,
     )
     if changed == ["password"]:
         raise Forbidden(
@@ -404,9 +398,7 @@ def create_unit(*, code: str, name: str, parent_id: int | None = None, actor: Ac
     unit = Unit(code=code, name=name.strip(), parent_id=parent_id)
     db.session.add(unit)
     db.session.flush()
-    record(
-        "unit.created", actor=actor, object_type="unit", object_id=unit.id, details={"code": code}
-    )
+    record("unit.created", actor=actor, object_type="unit", object_id=unit.id, code=code)
     db.session.commit()
     return unit
 
@@ -425,7 +417,7 @@ def update_unit(unit_id: int, *, name: str, parent_id: int | None, actor: Actor)
         actor=actor,
         object_type="unit",
         object_id=unit.id,
-        details={"changes": changes},
+        changes=changes,
     )
     db.session.commit()
     return unit

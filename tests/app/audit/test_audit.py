@@ -23,7 +23,7 @@ def _append(app: Flask, count: int) -> None:
                 actor=TEST_OPERATOR,
                 object_type="document",
                 object_id=index,
-                details={"n": index},
+                n=index,
             )
             db.session.commit()
 
@@ -110,7 +110,9 @@ def test_secrets_never_reach_the_log(app: Flask) -> None:
         event = record(
             "test.secret",
             actor=TEST_OPERATOR,
-            details={"password": "hunter2", "pin_code": "1234", "ok": 1},
+            password="hunter2",
+            pin_code="1234",
+            ok=1,
         )
         db.session.commit()
         assert event.details == {"password": "***", "pin_code": "***", "ok": 1}

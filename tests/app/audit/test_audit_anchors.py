@@ -54,7 +54,7 @@ def agency_app(
 def _append(app: Flask, count: int) -> None:
     with app.app_context():
         for index in range(count):
-            record("test.event", actor=OPERATOR, object_id=index, details={"n": index})
+            record("test.event", actor=OPERATOR, object_id=index, n=index)
             db.session.commit()
 
 

@@ -32,14 +32,15 @@ def _document_with_activity(secrecy: int, direction: str, sha256: str) -> int:
         actor=leader,
         object_type="document",
         object_id=document.id,
-        details={"direction": direction, "deadline": "2026-12-31"},
+        direction=direction,
+        deadline="2026-12-31",
     )
     record(
         "document.file_downloaded",
         actor=leader,
         object_type="document",
         object_id=document.id,
-        details={"sha256": sha256},
+        sha256=sha256,
     )
     db.session.commit()
     return document.id
