@@ -35,14 +35,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, analyse, number_tokens
-from search.base import (
-    IndexDocument,
-    NumberSuggestion,
-    SchemaMismatch,
-    SearchQuery,
-    SearchUnavailable,
-)
+from search.analysis import ParsedQuery, Phrase, Term, analyse, number_tokens
+from search.base import IndexDocument, NumberSuggestion, SearchQuery
 from search.ranking import (
     FOUND_ACCENTED,
     FOUND_ANY,
@@ -58,6 +52,7 @@ from search.sqlcommon import (
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
+    date_clauses,
     filter_token,
     filter_tokens,
     latest_rows,
@@ -65,7 +60,6 @@ from search.sqlcommon import (
     order_range,
 )
 
-SCHEMA_VERSION = "5"
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
 HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
@@ -242,49 +236,22 @@ class PostgresBackend(SqlBackendBase):
     """Search in PostgreSQL over the application's engine (or one connection it lends)."""
 
     name = "postgresql"
+    label = "PostgreSQL"
+    schema_version = "5"
     probe_rows = PROBE_ROWS
     walk_rows = WALK_ROWS
 
     def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
-        if not table_prefix.isidentifier():
-            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
-        self._bind = bind
-        self.docs = f"{table_prefix}_docs"
-        self.text = f"{table_prefix}_text"
-        self.meta = f"{table_prefix}_meta"
+        super().__init__(bind, table_prefix=table_prefix)
         self._bounds_cache: tuple[float, tuple[int | None, float, int | None]] | None = None
-
-    @contextmanager
-    def _conn(self, write: bool = False) -> Iterator[Connection]:
-        try:
-            if isinstance(self._bind, Engine):
-                if write:
-                    with self._bind.begin() as conn:
-                        yield conn
-                else:
-                    with self._bind.connect() as conn:
-                        yield conn
-                        conn.rollback()
-            else:
-                yield self._bind
-        except DBAPIError as exc:
-            raise SearchUnavailable(f"PostgreSQL search failed: {exc.orig}") from exc
 
     # ---- schema ---------------------------------------------------------------------------
     def _create(self, conn: Connection) -> None:
+        # two workers starting at once must not both create the tables
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('edoc-search-schema'))")
-        # Versions first: tables of another schema version must be reported, not half-altered.
-        conn.exec_driver_sql(
-            f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value text NOT NULL)"
-        )
-        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
-        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
-        for key, value in wanted.items():
-            if key in stored and stored[key] != value:
-                raise SchemaMismatch(
-                    f"search index {key} is {stored[key]}, this code needs {value}: "
-                    "reset and reindex"
-                )
+        super()._create(conn)
+
+    def _create_tables(self, conn: Connection) -> None:
         columns = ", ".join(
             f"{c} smallint NOT NULL" if c == "secrecy" else f"{c} text" for c in DOC_COLUMNS[1:]
         )
@@ -310,22 +277,10 @@ class PostgresBackend(SqlBackendBase):
             f"CREATE TABLE IF NOT EXISTS {self.text} (ord bigint PRIMARY KEY, "
             f"{', '.join(f'{c} text' for c in TEXT_COLUMNS)})"
         )
-        for key, value in wanted.items():
-            if key not in stored:
-                conn.exec_driver_sql(
-                    f"INSERT INTO {self.meta} (key, value) VALUES (%s, %s)", (key, value)
-                )
-
-    def ensure_schema(self) -> None:
-        with self._conn(write=True) as conn:
-            self._create(conn)
 
     def reset(self) -> None:
         self._bounds_cache = None
-        with self._conn(write=True) as conn:
-            for table in (self.docs, self.text, self.meta):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-            self._create(conn)
+        super().reset()
 
     # ---- writes ---------------------------------------------------------------------------
     def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
@@ -376,13 +331,6 @@ class PostgresBackend(SqlBackendBase):
                 conn.exec_driver_sql(insert_text, [tuple(r[n] for n in text_names) for r in chunk])
         return len(rows)
 
-    def delete(self, ids: Iterable[str]) -> int:
-        wanted = list(dict.fromkeys(str(i) for i in ids))
-        if not wanted:
-            return 0
-        with self._conn(write=True) as conn:
-            return self._remove(conn, wanted)
-
     # ---- reads ----------------------------------------------------------------------------
     def _where(
         self, query: SearchQuery, tsquery: str | None, column: str = "tsv"
@@ -395,14 +343,8 @@ class PostgresBackend(SqlBackendBase):
         if terms:
             parts.insert(0, f"{column} @@ %s::tsquery")
             params.insert(0, " & ".join(terms))
-        lo, hi = order_range(query.date_from, query.date_to)
-        if lo is not None:
-            parts.append("ord >= %s")
-            params.append(lo)
-        if hi is not None:
-            parts.append("ord <= %s")
-            params.append(hi)
-        return " AND ".join(parts), params
+        dates, bounds = date_clauses(query, "ord", "%s")
+        return " AND ".join(parts + dates), params + bounds
 
     def _lookup(self, parsed: ParsedQuery, kind: str, query: SearchQuery) -> _Lookup:
         match, verify = tsquery_parts(parsed, kind) if not parsed.empty else (None, None)
@@ -681,10 +623,6 @@ class PostgresBackend(SqlBackendBase):
         rows = {r["order"]: r for r in self._load(orders, with_body=False)}
         return self._suggestions(rows[o] for o in orders if o in rows)
 
-    def count(self) -> int:
-        with self._conn() as conn:
-            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
-
     def optimize(self) -> None:
         """Move the GIN pending lists into the indexes and refresh the planner's statistics:
         what autovacuum would do some minutes after a bulk load, done before the first query."""
@@ -695,6 +633,3 @@ class PostgresBackend(SqlBackendBase):
                 )
             conn.exec_driver_sql(f"ANALYZE {self.docs}")
             conn.exec_driver_sql(f"ANALYZE {self.text}")
-
-    def close(self) -> None:
-        """The engine belongs to the application: nothing to release."""
