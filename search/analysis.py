@@ -110,16 +110,6 @@ def analyse(text: str | None) -> tuple[list[str], list[str]]:
     return [f[0] for f in forms], [f[1] for f in forms]
 
 
-def folded_text(text: str | None) -> str:
-    """Space-joined folded tokens: what a backend feeds to its full-text column."""
-    return " ".join(analyse(text)[0])
-
-
-def accented_text(text: str | None) -> str:
-    """Space-joined accented tokens: the ranking column, aligned with folded_text."""
-    return " ".join(analyse(text)[1])
-
-
 def number_tokens(notation: str | None) -> list[str]:
     """Tokens of a document number (số ký hiệu), order kept: '125/QĐ-UBND' → 125 qd ubnd.
 

@@ -40,7 +40,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, number_tokens, parse_query
+from search.analysis import (
+    ANALYSIS_VERSION,
+    ParsedQuery,
+    Phrase,
+    Term,
+    number_key,
+    number_tokens,
+    parse_query,
+)
 from search.base import (
     KEYWORD_FILTERS,
     MAX_PAGE,
@@ -235,8 +243,8 @@ def document_source(doc: IndexDocument, seq: int) -> dict[str, Any]:
         "body": _clean(doc.body) or "",
         "meta": meta,
         "number_notation": _clean(doc.number_notation),
-        "number": " ".join(number_tokens(doc.number_notation)),
-        "number_key": " ".join(number_tokens(doc.number_notation)),
+        "number": number_key(doc.number_notation),
+        "number_key": number_key(doc.number_notation),
         "secrecy": int(doc.secrecy),
         "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
         "arrival_date": doc.arrival_date.isoformat() if doc.arrival_date else None,
@@ -487,6 +495,7 @@ class ElasticsearchBackend:
         self._schema_checked = False
         self._seq = itertools.count()
         if client is None:
+            # optional package: only installations that search with Elasticsearch need it
             from elasticsearch import Elasticsearch
 
             client_kwargs.setdefault("request_timeout", 10)
@@ -500,8 +509,9 @@ class ElasticsearchBackend:
     # ---- plumbing -------------------------------------------------------------------------
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
+        # optional packages (elasticsearch and its transport): only this backend needs them
         from elastic_transport import TransportError
-        from elasticsearch import ApiError
+        from elasticsearch import ApiError  # as above
 
         try:
             yield
@@ -546,7 +556,7 @@ class ElasticsearchBackend:
         self.client.indices.put_index_template(name=self.template, **body)
 
     def _create_index(self, name: str, *, exist_ok: bool = False) -> None:
-        from elasticsearch import BadRequestError
+        from elasticsearch import BadRequestError  # optional package, as above
 
         try:
             self.client.indices.create(
