@@ -28,8 +28,11 @@ from typing import Any
 import yaml
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ARCH = "edoc-demo"
 DAY = timedelta(days=1)
@@ -284,8 +287,6 @@ class DemoPKI:
     @classmethod
     def load(cls, directory: Path) -> DemoPKI:
         """Load a PKI created earlier (same certificates; service URLs as recorded then)."""
-        from certomancer.registry import ArchLabel, CertomancerConfig
-
         directory = Path(directory)
         text = (directory / cls.CONFIG_NAME).read_text(encoding="utf-8")
         config = CertomancerConfig.from_yaml(text, key_search_dir=str(directory))
@@ -299,16 +300,12 @@ class DemoPKI:
         return self._arch
 
     def cert(self, label: str) -> asn1_x509.Certificate:
-        from certomancer.registry import CertLabel
-
         return self._arch.get_cert(CertLabel(label))
 
     def cert_der(self, label: str) -> bytes:
         return self.cert(label).dump()
 
     def private_key(self, label: str) -> asn1_keys.PrivateKeyInfo:
-        from certomancer.registry import KeyLabel
-
         return self._arch.key_set.get_private_key(KeyLabel(label))
 
     def key_path(self, label: str) -> Path:
@@ -317,8 +314,6 @@ class DemoPKI:
 
     def chain(self, label: str) -> list[asn1_x509.Certificate]:
         """The issuing certificates above ``label``, nearest first, root included."""
-        from certomancer.registry import CertLabel
-
         return [self._arch.get_cert(lbl) for lbl in self._arch.get_chain(CertLabel(label))]
 
     @property
@@ -339,9 +334,6 @@ class DemoPKI:
 
     def wsgi_app(self) -> Any:
         """Certomancer's Animator serving OCSP, CRLs, the TSA and the certificates."""
-        from certomancer.integrations.animator import Animator, AnimatorArchStore
-        from certomancer.registry import ArchLabel
-
         return Animator(AnimatorArchStore({ArchLabel(ARCH): self._arch}), with_web_ui=False)
 
 
@@ -362,8 +354,6 @@ class PkiServer:
     """Serves a :class:`DemoPKI` over HTTP (werkzeug, threaded) in a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
         class _Quiet(WSGIRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 pass

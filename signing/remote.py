@@ -46,6 +46,20 @@ from typing import Any, TypeVar
 
 from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import load_der_x509_certificate
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
+from pyhanko.sign.validation.dss import async_add_validation_info
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing import errors
 from signing.appearance import Appearance, Box, stamp_style, vn_time
@@ -223,10 +237,6 @@ async def _prepare(
     location: str | None,
     md_algorithm: str,
 ) -> PreparedSignature:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
     if level != "B-B" and not tsa_url:
@@ -287,11 +297,6 @@ async def _prepare(
 
 def _verify_raw(prepared: PreparedSignature, signature: bytes) -> None:
     """Check the token's signature over the signed attributes before building anything."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from cryptography.x509 import load_der_x509_certificate
-
     public_key = load_der_x509_certificate(prepared.signer_certificate).public_key()
     md = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[
         prepared.md_algorithm
@@ -334,10 +339,6 @@ def _check_cms(prepared: PreparedSignature, content: cms.ContentInfo) -> None:
 
 
 async def _build_cms(prepared: PreparedSignature, signature: bytes) -> cms.ContentInfo:
-    from pyhanko.sign import signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
     signer = signers.ExternalSigner(
         signing_cert=asn1_x509.Certificate.load(prepared.signer_certificate),
         cert_registry=SimpleCertificateStore.from_certs(
@@ -358,9 +359,7 @@ async def _build_cms(prepared: PreparedSignature, signature: bytes) -> cms.Conte
 
 def _validation_context(
     trust_roots: Sequence[Any], allow_fetching: bool, other_certs: Sequence[bytes] = ()
-) -> Any:
-    from pyhanko_certvalidator import ValidationContext
-
+) -> ValidationContext:
     roots = [_cert(r) for r in trust_roots]
     # B-LT must really carry the revocation data: with fetching on, a missing OCSP/CRL is an
     # error (hard-fail) rather than a silently thinner DSS
@@ -419,9 +418,6 @@ async def _finish(
     cms_bytes: bytes | None,
     trust_roots: list[Any],
 ) -> tuple[bytes, FinishCheck]:
-    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
-
     if signature is not None:
         _verify_raw(prepared, signature)
         content = await _build_cms(prepared, signature)
@@ -449,15 +445,17 @@ async def _finish(
     return signed, check
 
 
+def _embedded(pdf: bytes, field_name: str) -> EmbeddedPdfSignature:
+    """The signature in ``field_name`` of a signed PDF."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    return next(s for s in reader.embedded_signatures if s.field_name == field_name)
+
+
 async def _add_revocation_info(
     pdf: bytes, prepared: PreparedSignature, trust_roots: list[Any]
 ) -> bytes:
     """PAdES B-LT: fetch OCSP/CRLs for the signer's chain (and the TSA's) into the DSS."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.dss import async_add_validation_info
-
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    embedded = next(s for s in reader.embedded_signatures if s.field_name == prepared.field_name)
+    embedded = _embedded(pdf, prepared.field_name)
     context = _validation_context(trust_roots, True, prepared.certificates)
     out = io.BytesIO()
     try:
@@ -472,11 +470,7 @@ async def _add_revocation_info(
 async def _check_result(
     pdf: bytes, prepared: PreparedSignature, trust_roots: list[Any]
 ) -> FinishCheck:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_signature
-
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    embedded = next(s for s in reader.embedded_signatures if s.field_name == prepared.field_name)
+    embedded = _embedded(pdf, prepared.field_name)
     context = _validation_context(trust_roots, False, prepared.certificates)
     status = await async_validate_pdf_signature(
         embedded, signer_validation_context=context, skip_diff=True

@@ -86,6 +86,7 @@ class SoftHSM:
         SoftHSM reads its config only at ``C_Initialize``; a module already loaded under another
         config is unloaded so the next ``pkcs11.lib()`` call starts afresh.
         """
+        # python-pkcs11 loads only in a process that talks to a token (not the web server)
         import pkcs11
 
         if os.environ.get("SOFTHSM2_CONF") != str(self.conf_path):
