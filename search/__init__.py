@@ -5,6 +5,8 @@ to a backend chosen by URL and gets ids, highlights and counts back::
 
     backend = open_backend("db", engine=engine)          # SQLite FTS5 or PostgreSQL, by dialect
     backend = open_backend("http://es:9200?index=edoc")   # Elasticsearch
+
+Design and measurements: docs/search.md.
 """
 
 from __future__ import annotations

@@ -1,32 +1,8 @@
 """Elasticsearch backend: the production search engine, through the official client.
 
-No plugin is needed. Text is normalised to NFC here (the ``icu`` plugin is not assumed) and
-the index analyses it with two custom analysers built from stock parts:
-
-* ``vi_folded`` — a mapping char filter đ/Đ→d/D, a pattern tokenizer splitting on anything
-  that is not a letter or a digit, ``lowercase``, ``asciifolding`` and a filter dropping the
-  leading zeros of numbers: the tokens of search.analysis' folded form, used to match;
-* ``vi_accented`` — the same without folding, on ``.accented`` sub-fields, used to rank exact
-  diacritics first.
-
-The tokenizer is a pattern, not ``standard``: the standard tokenizer keeps ``a_b``, ``1.5``
-and ``3,5`` as one token where search.analysis splits them, and the contract suite holds
-every backend to the same tokens. The document number is also indexed as the tokens of
-search.analysis.number_tokens (``number``, with index prefixes for search-as-you-type).
-
-User text never reaches a query parser: search.analysis.parse_query reduces it to
-alphanumeric terms and phrases, which go into ``match``/``match_phrase``/``multi_match``
-clauses. Secrecy, filters and dates are ``filter`` clauses of the same bool query, so totals,
-hits and facet counts only ever see what the clearance allows. Relevance is a sum of
-constant-score signals mirroring search.ranking (number ≫ subject ≫ metadata ≫ body, exact
-diacritics first), ties going to the newer document as in the database backends.
-
-The application writes through the alias ``{index}-docs``; ``reset`` creates a new concrete
-index ``{index}-docs-v{n}`` and swaps the alias in one atomic request, and ``rebuild`` fills
-the new index before the swap, so a full reindex never shows users an empty index.
-
-Every request body comes from a pure function (``index_settings``, ``index_mappings``,
-``query_body``, ``suggest_body``) so it can be unit-tested without a cluster.
+Two analysers built from stock parts give the tokens of search.analysis; user text reaches only
+``match`` clauses; a new index is filled before its alias is swapped. Every request body comes
+from a pure function, tested without a cluster. Design: docs/search.md ("Elasticsearch").
 """
 
 from __future__ import annotations

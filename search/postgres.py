@@ -1,22 +1,8 @@
 """PostgreSQL full-text backend: tsvector/GIN in the application's own database.
 
-Why no text-search configuration or ``unaccent``: the extension may not be installable, and
-no built-in configuration folds Vietnamese (đ above all). search.analysis produces the
-lexemes and this module writes the tsvector literally, so PostgreSQL only stores and
-intersects them. One tsvector per document holds, at the same positions, the folded lexeme
-of every word and its accented lexeme when different — so ``'con' <-> 'bão'`` phrases work
-in either form — with weights marking the field: A number, B subject, C type/sender/signer/
-unit, D body. Without positions it also holds each field's adjacent-word pairs
-(``'con_bao'``): GIN cannot check positions, so a phrase's pairs narrow its look-up to the
-documents that hold the phrase, and positions are checked in those only (``_read``). Filter
-values are opaque lexemes of the same tsvector (as in the SQLite backend), so a filter
-narrows the GIN look-up; the clearance is a column in the same WHERE. Matches are read
-newest first by walking the order key or through the GIN bitmap, whichever the density of
-the words makes cheaper (PostgresBackend._newest); rows up to 8 KB are kept whole in the
-table (``toast_tuple_target``), so a walk checks a tsvector without a TOAST look-up.
-
-Tables (prefix configurable), in the connection's current schema: ``search_docs`` (order key,
-filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``search_meta``.
+search.analysis makes the lexemes and this module writes the tsvectors literally (no text-search
+configuration, no ``unaccent``); adjacent-word pairs, filter and month lexemes narrow the GIN
+look-ups. Why each of these, and the measurements: docs/search.md ("PostgreSQL").
 """
 
 from __future__ import annotations

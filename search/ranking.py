@@ -1,13 +1,8 @@
 """Relevance for the database backends: score a bounded candidate set in Python.
 
-Why not bm25/ts_rank: both look at every match. FTS5's bm25 even walks each term's whole
-doclist to compute its IDF, so over a million documents with common words it costs ~1 s per
-query whatever LIMIT says. Instead the backends fetch a few small candidate sets, each the
-newest K matches of a cheap, index-ordered query (exact number; exact accented phrase in the
-subject; every word in the subject/number/sender; every word with its exact diacritics
-anywhere; the words as a phrase anywhere; every word anywhere), and this module scores that
-union on the short fields a clerk actually judges by. Ties go to the newer document, which is
-what a clerk expects of official correspondence.
+bm25/ts_rank look at every match (about 1 s per common query at a million documents); instead a
+few newest-K candidate sets are scored on the short fields. The candidate queries and the
+measurements: docs/search.md ("Ranking a bounded candidate set").
 """
 
 from __future__ import annotations

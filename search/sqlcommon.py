@@ -1,11 +1,8 @@
 """What the two database backends (SQLite FTS5, PostgreSQL) share.
 
-Both keep one row per document in a table they own inside the application's database, keyed
-by an integer *order key* that encodes the sort date (``date.toordinal() << 24 | sequence``).
-Because the full-text index returns matches in key order, "newest matches first" is an index
-walk that stops after K rows, date ranges are key ranges, and sort-by-date is free. On top of
-that this module runs the search algorithm once for both: candidate sets → Python ranking
-(search.ranking) → page → highlights → capped totals and facets.
+Rows are keyed by an *order key* that encodes the sort date (``date.toordinal() << 24 |
+sequence``), so the newest matches are an index walk; SqlBackendBase runs the search algorithm
+and the shared chores once for both. Why: docs/search.md ("The database backends").
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """SQLite FTS5 backend: full-text search inside the application's own SQLite database.
 
-Tables (the prefix is configurable, ``search`` by default), all owned by this module:
-
-* ``search_docs`` — one row per document, ``ord`` (the order key, see search.sqlcommon) as
-  INTEGER PRIMARY KEY, the application's ``doc_id`` unique, the filter columns and the text
-  (kept for highlights and to delete exactly what was indexed);
-* ``search_fts`` — contentless FTS5 table (no second copy of the text) fed by search.analysis:
-  folded columns to match (``num subj meta body``), accented columns to rank (``subj_a meta_a
-  body_a``) and ``flt``, opaque tokens for exact filters and secrecy, so every filter and the
-  clearance check are part of the MATCH itself and counted by the engine;
-* ``search_num`` — small contentless FTS5 table of number tokens with prefix indexes, for
-  search-as-you-type on "số ký hiệu";
-* ``search_meta`` — analysis and schema versions.
-
-User text never reaches FTS5 syntax: every token is alphanumeric and double-quoted.
+Contentless FTS5 tables fed by search.analysis, with filters and clearance as tokens of the
+MATCH; user text never reaches FTS5 syntax. The tables and why each exists: docs/search.md
+("SQLite: FTS5").
 """
 
 from __future__ import annotations

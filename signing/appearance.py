@@ -1,14 +1,8 @@
 """Signature appearances as ND30 Appendix I draws them, with every Vietnamese glyph.
 
-Why our own stamp class: pyHanko's ``TextStampStyle`` draws one text block over a background,
-but ND30 wants the signer's title line, then the handwritten-signature image, then the full name
-(personal signature); the red seal alone, overlapping the left third of the personal signature
-(agency signature); or a small blue text block at the top right (appendices and copies).
-
-Why an embedded TrueType font: pyHanko's default font is a non-embedded Courier whose encoding
-silently drops letters like ở, ễ, ờ. We embed a subset of DejaVu (Debian ``fonts-dejavu-core``)
-through pyHanko's HarfBuzz-based ``GlyphAccumulatorFactory`` and always pass NFC text, so each
-letter is one shaped glyph with normal spacing.
+Our own stamp class draws the three ND30 layouts (personal, agency seal, text block); text is set
+in an embedded, rescaled DejaVu subset because pyHanko's default font drops letters such as ở.
+Why: docs/signing.md ("Appearance").
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """A demo/test PKI (root, issuing CA, leader and agency certificates, TSA, OCSP, CRL).
 
-Why certomancer: it builds a complete, internally consistent PKI from one declarative config and
-serves the matching OCSP responder, CRL repository and RFC 3161 time-stamping service as a WSGI
-app, so tests and ``edoc demo`` exercise the same revocation and time-stamp code paths that a real
-Vietnamese CA (VNPT-CA, Viettel-CA, Ban Cơ yếu) would.
-
-Keys are generated on first use into the chosen directory (never shipped in the repository); the
-config is written next to them as ``demo_pki.yml`` so a human can read what was built. Validity
-dates are relative to the moment the PKI is created, so the "expired" and "not yet valid"
-certificates stay that way and the good ones stay good for five years.
-
-The service URLs (OCSP in AIA, CRL distribution points) are baked into the certificates, so the
-URL prefix must be known before the certificates exist: :func:`start_demo_pki` binds the HTTP
-server to a free loopback port first and then builds the PKI against that address.
+Built with certomancer, keys generated on first use, dates relative to the moment of creation,
+served on a loopback port bound before the certificates are made (their URLs name it). Why:
+docs/signing.md ("The demo PKI and test tokens").
 """
 
 from __future__ import annotations

@@ -1,34 +1,9 @@
 """Two-step (interrupted) PAdES signing: the server prepares, a token elsewhere signs a digest.
 
-Why: the leader's key never leaves the USB token on their own PC and the server never sees the
-PIN. ``prepare`` reserves the signature field, draws the ND30 appearance, fixes the byte range and
-builds the CMS signed attributes; only their digest goes to the signing agent. ``finish`` embeds
-the signature (building the CMS here from the raw signature, or accepting a complete CMS), adds
-the signature time-stamp (B-T) and revocation data (B-LT), and validates the result before
-handing it back.
-
-Everything ``finish`` needs is in :class:`PreparedSignature`, which is plain bytes and JSON, so
-the second step works after a server restart, on another worker, days later.
-
-JSON state (``PreparedSignature.to_json()``; binary values base64)::
-
-    {
-      "version": 1,
-      "field_name": "ChuKyLanhDao",
-      "level": "B-T",                       # B-B | B-T | B-LT
-      "md_algorithm": "sha256",
-      "signature_algorithm": "sha256_rsa",  # the CMS signatureAlgorithm
-      "document_digest": "…",               # digest over the /ByteRange
-      "reserved_region": [start, end],      # the /Contents placeholder in prepared_pdf
-      "signed_attributes": "…",             # DER SET OF Attribute, what the token signs
-      "digest_to_sign": "…",                # md(signed_attributes): what the agent receives
-      "signer_certificate": "…",            # DER
-      "certificates": ["…"],                # chain, DER, nearest first
-      "tsa_url": "http://…" | null,
-      "prepared_at": "2026-03-05T09:12:44+07:00",
-      "prepared_pdf_sha256": "hex",
-      "prepared_pdf": "…"                   # omitted by to_json(include_pdf=False)
-    }
+``prepare`` reserves the field, draws the appearance and builds the signed attributes, whose
+digest goes to the token; ``finish`` embeds the signature, adds B-T/B-LT data and validates the
+result. :class:`PreparedSignature` carries the state between them as plain JSON. Why, and the
+JSON: docs/signing.md ("Two-step signing").
 """
 
 from __future__ import annotations
@@ -101,7 +76,7 @@ class SignatureFieldSpec:
 
 @dataclass
 class PreparedSignature:
-    """The state between ``prepare`` and ``finish``; see the module docstring for the JSON."""
+    """The state between ``prepare`` and ``finish``; its JSON is in docs/signing.md."""
 
     prepared_pdf: bytes
     field_name: str
