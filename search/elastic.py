@@ -290,7 +290,7 @@ def scoring_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
     if n > 1:
         out.append(_const(_phrase("subject", " ".join(folded)), 5.0))
         out.append(_const(_phrase("subject.accented", " ".join(accented)), 3.0))
-        # the words as a phrase anywhere, body included (search.ranking.FOUND_PHRASE)
+        # the words as a phrase anywhere, body included (search.ranking.Found.PHRASE)
         out.append(_const(_any_field(" ".join(folded), MATCH_FIELDS, phrase=True), 10.0))
     for clause in parsed.clauses:
         if isinstance(clause, Phrase):

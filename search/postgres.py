@@ -23,14 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from search.analysis import ParsedQuery, Phrase, Term, analyse, number_tokens
 from search.base import IndexDocument, NumberSuggestion, SearchQuery
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-)
+from search.ranking import Found
 from search.sqlcommon import (
     DOC_COLUMNS,
     PHRASE_KINDS,
@@ -47,7 +40,7 @@ from search.sqlcommon import (
 )
 
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
-HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
+HEAD_KINDS = frozenset({Found.NUMBER, Found.EXACT_PHRASE, Found.HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
 _CHUNK = 500
 _INDEX_CHUNK = 100
@@ -167,22 +160,22 @@ def _narrow(terms: Sequence[Term], accented: bool = False) -> list[str]:
     return words + ([f"({' & '.join(pairs)} | {_lex(PARTIAL_PAIRS)})"] if pairs else [])
 
 
-def tsquery_parts(parsed: ParsedQuery, kind: str) -> tuple[str, str | None]:
+def tsquery_parts(parsed: ParsedQuery, kind: Found) -> tuple[str, str | None]:
     """The tsquery of one candidate query (kinds as in search.ranking) in two parts: what the
     GIN index answers alone (words, pairs, filters), and the positions and weights still to
     check in the documents it finds (None when there is nothing to check)."""
     terms = parsed.terms()
-    if kind == FOUND_NUMBER:
+    if kind == Found.NUMBER:
         return " & ".join(_lex(t.folded) for t in terms), " & ".join(
             _lex(t.folded, "A") for t in terms
         )
-    if kind in (FOUND_EXACT_PHRASE, FOUND_PHRASE):
-        accented = kind == FOUND_EXACT_PHRASE and any(t.folded != t.accented for t in terms)
+    if kind in (Found.EXACT_PHRASE, Found.PHRASE):
+        accented = kind == Found.EXACT_PHRASE and any(t.folded != t.accented for t in terms)
         words = [t.accented if accented else t.folded for t in terms]
-        weights = "BC" if kind == FOUND_EXACT_PHRASE else ""
+        weights = "BC" if kind == Found.EXACT_PHRASE else ""
         verify = _phrase(words, weights) if len(words) > 1 or weights else None
         return " & ".join(_narrow(terms, accented)), verify
-    accented = kind == FOUND_ACCENTED
+    accented = kind == Found.ACCENTED
     match: list[str] = []
     verify: list[str] = []
     for clause in parsed.clauses:
@@ -332,7 +325,7 @@ class PostgresBackend(SqlBackendBase):
         dates, bounds = date_clauses(query, "ord", "%s")
         return " AND ".join(parts + dates), params + bounds
 
-    def _lookup(self, parsed: ParsedQuery, kind: str, query: SearchQuery) -> _Lookup:
+    def _lookup(self, parsed: ParsedQuery, kind: Found, query: SearchQuery) -> _Lookup:
         match, verify = tsquery_parts(parsed, kind) if not parsed.empty else (None, None)
         column = "tsv"
         if kind in HEAD_KINDS:
@@ -344,20 +337,20 @@ class PostgresBackend(SqlBackendBase):
         budget = PHRASE_BUDGET_MS if kind in PHRASE_KINDS else None
         return _Lookup(column, where, tuple(params), verify, budget, above, below)
 
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
         lookup = self._lookup(parsed, kind, query)
         with self._conn() as conn:
             return [r[0] for r in self._newest(conn, lookup, "ord", limit)]
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
-        return self._match(ParsedQuery(), FOUND_ANY, query, limit)
+        return self._match(ParsedQuery(), Found.ANY, query, limit)
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
     ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """The newest ``cap + 1`` matches, read once, give the count and (their first ``cap``)
         the facet groups."""
-        lookup = self._lookup(parsed, FOUND_ANY, query)
+        lookup = self._lookup(parsed, Found.ANY, query)
         with self._conn() as conn:
             rows = self._newest(conn, lookup, ", ".join(("ord", *columns)), cap + 1)
         counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows[:cap])

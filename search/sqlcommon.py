@@ -35,23 +35,13 @@ from search.base import (
     SearchUnavailable,
 )
 from search.highlight import highlight, snippet
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-    Candidate,
-    rank,
-    rank_text,
-)
+from search.ranking import Candidate, Found, rank, rank_text
 
 SEQ_BITS = 24
 MAX_SECRECY_LEVEL = 3
 # Candidate queries that match word positions: over common words they can cost far more than
 # the others, so each backend holds them to a time budget.
-PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
+PHRASE_KINDS = frozenset({Found.PHRASE, Found.EXACT_PHRASE})
 # Newest matches fetched per candidate query before ranking.
 CANDIDATES_PER_KIND = 200
 # Totals and facets are exact up to this many matches, then a lower bound and the facets of the
@@ -149,17 +139,17 @@ def doc_row(doc: IndexDocument) -> dict[str, Any]:
     return row
 
 
-def candidate_kinds(parsed: ParsedQuery) -> list[str]:
+def candidate_kinds(parsed: ParsedQuery) -> list[Found]:
     """Which candidate queries are worth running for this query."""
     terms = parsed.terms()
-    kinds = [FOUND_EXACT_PHRASE, FOUND_HEAD]
+    kinds = [Found.EXACT_PHRASE, Found.HEAD]
     if any(any(ch.isdigit() for ch in t.folded) for t in terms):
-        kinds.insert(0, FOUND_NUMBER)
+        kinds.insert(0, Found.NUMBER)
     if any(t.folded != t.accented for t in terms):
-        kinds.append(FOUND_ACCENTED)
+        kinds.append(Found.ACCENTED)
     if len(terms) > 1 and not parsed.is_number:  # a number's words are matched as a set
-        kinds.append(FOUND_PHRASE)
-    kinds.append(FOUND_ANY)
+        kinds.append(Found.PHRASE)
+    kinds.append(Found.ANY)
     return kinds
 
 
@@ -294,7 +284,7 @@ class SqlBackendBase(ABC):
 
     # ---- primitives each dialect provides -------------------------------------------------
     @abstractmethod
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
         """Order keys of the newest ``limit`` visible matches of one candidate query."""
 
     @abstractmethod
@@ -336,7 +326,7 @@ class SqlBackendBase(ABC):
                 return counted[:limit]
             if parsed.empty:
                 return self._list(query, limit)
-            return self._match(parsed, FOUND_ANY, query, limit)
+            return self._match(parsed, Found.ANY, query, limit)
 
         if parsed.empty or query.sort == "date":
             page_orders = newest(need)[offset:need]
@@ -360,10 +350,10 @@ class SqlBackendBase(ABC):
         scores: dict[int, float],
         newest: Callable[[int], list[int]],
     ) -> list[int]:
-        found: dict[int, set[str]] = {}
+        found: dict[int, set[Found]] = {}
         for kind in candidate_kinds(parsed):
             limit = self.candidates_per_kind
-            orders = newest(limit) if kind == FOUND_ANY else self._match(parsed, kind, query, limit)
+            orders = newest(limit) if kind == Found.ANY else self._match(parsed, kind, query, limit)
             for order in orders:
                 found.setdefault(order, set()).add(kind)
         candidates = [

@@ -17,14 +17,7 @@ from sqlalchemy import Connection, Engine
 
 from search.analysis import ParsedQuery, Phrase, Term, analyse, number_key, number_tokens
 from search.base import IndexDocument, NumberSuggestion, SearchQuery, SearchUnavailable
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-)
+from search.ranking import Found
 from search.sqlcommon import (
     DOC_COLUMNS,
     MAX_SECRECY_LEVEL,
@@ -47,7 +40,7 @@ FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt
 # 1M documents). In a table that only holds the short fields the doclists are the answer.
 HEAD_COLUMNS = ("num", "subj", "meta", "subj_a", "meta_a", "flt")
 _HEAD_VALUES = tuple(FTS_COLUMNS.index(c) for c in HEAD_COLUMNS)
-HEAD_KINDS = frozenset({FOUND_EXACT_PHRASE, FOUND_HEAD})
+HEAD_KINDS = frozenset({Found.EXACT_PHRASE, Found.HEAD})
 PHRASE_BUDGET_MS = 20  # see _newest_within
 FOLD_ALL = "{num subj meta body}"
 FOLD_HEAD = "{num subj meta}"
@@ -82,19 +75,19 @@ def fts_values(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def match_expression(parsed: ParsedQuery, kind: str) -> str:
+def match_expression(parsed: ParsedQuery, kind: Found) -> str:
     """The FTS5 expression of one candidate query (see search.ranking for the kinds)."""
     clauses = parsed.clauses
-    if kind == FOUND_NUMBER:
+    if kind == Found.NUMBER:
         return " AND ".join(f"{{num}}: {_q([t.folded])}" for t in parsed.terms())
-    if kind == FOUND_EXACT_PHRASE:
+    if kind == Found.EXACT_PHRASE:
         terms = parsed.terms()
         if any(t.folded != t.accented for t in terms):
             return f"{ACC_HEAD}: {_q(t.accented for t in terms)}"
         return f"{{subj meta}}: {_q(t.folded for t in terms)}"
-    if kind == FOUND_PHRASE:
+    if kind == Found.PHRASE:
         return f"{FOLD_ALL}: {_q(t.folded for t in parsed.terms())}"
-    if kind == FOUND_ACCENTED:
+    if kind == Found.ACCENTED:
         parts = []
         for clause in clauses:
             terms = _clause_terms(clause)
@@ -103,7 +96,7 @@ def match_expression(parsed: ParsedQuery, kind: str) -> str:
             else:
                 parts.append(f"{FOLD_ALL}: {_q(t.folded for t in terms)}")
         return " AND ".join(parts)
-    columns = FOLD_HEAD if kind == FOUND_HEAD else FOLD_ALL
+    columns = FOLD_HEAD if kind == Found.HEAD else FOLD_ALL
     return " AND ".join(f"{columns}: {_q(t.folded for t in _clause_terms(c))}" for c in clauses)
 
 
@@ -304,12 +297,12 @@ class SQLiteBackend(SqlBackendBase):
             where, params = self._docs_where(query)
             table, key = self.docs, "ord"
         else:
-            where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
+            where, params = self._fts_where(match_expression(parsed, Found.ANY), query)
             table, key = self.fts, "rowid"
         return f"SELECT {key} AS r FROM {table} WHERE {where} ORDER BY {key} DESC LIMIT ?", params
 
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
-        table = self.num if kind == FOUND_NUMBER else self.head if kind in HEAD_KINDS else self.fts
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
+        table = self.num if kind == Found.NUMBER else self.head if kind in HEAD_KINDS else self.fts
         where, params = self._fts_where(match_expression(parsed, kind), query, table)
         sql = f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?"
         with self._conn() as conn:

@@ -21,7 +21,7 @@ from search.base import (
     UnsupportedBackend,
 )
 from search.postgres import PostgresBackend, _Lookup
-from search.ranking import FOUND_PHRASE
+from search.ranking import Found
 from search.sqlcommon import SqlBackendBase, filter_token
 from search.sqlite import SQLiteBackend, _newest_within, match_expression
 from tests.lib.search.conftest import _postgres
@@ -99,7 +99,7 @@ def test_a_phrase_query_cut_by_its_time_budget_keeps_the_newest_matches(
     backend.index(
         _dated(3000, subject="Báo cáo", body="báo cáo tình hình cơn bão số 3 tại địa phương")
     )
-    expression = match_expression(parse_query("cơn bão số 3"), FOUND_PHRASE)
+    expression = match_expression(parse_query("cơn bão số 3"), Found.PHRASE)
     where, params = backend._fts_where(expression, SearchQuery())
     sql = f"SELECT rowid FROM {backend.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?"
     with engine.connect() as conn:
