@@ -599,8 +599,7 @@ class PostgresBackend(SqlBackendBase):
                     (tsquery, max(0, int(max_secrecy)), max(1, min(limit, 100))),
                 ).scalars()
             )
-        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
-        return self._suggestions(rows[o] for o in orders if o in rows)
+        return self._suggestions(orders)
 
     def optimize(self) -> None:
         """Move the GIN pending lists into the indexes and refresh the planner's statistics:

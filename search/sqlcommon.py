@@ -393,13 +393,14 @@ class SqlBackendBase(ABC):
         return out
 
     # ---- helpers for subclasses ---------------------------------------------------------
-    @staticmethod
-    def _suggestions(rows: Iterable[dict[str, Any]]) -> list[NumberSuggestion]:
+    def _suggestions(self, orders: Sequence[int]) -> list[NumberSuggestion]:
+        """The number suggestions of these order keys, in their order."""
+        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
         return [
             NumberSuggestion(
                 id=r["doc_id"], number_notation=r["number_notation"] or "", subject=r["subject"]
             )
-            for r in rows
+            for r in (rows[o] for o in orders if o in rows)
         ]
 
     def optimize(self) -> None:  # noqa: B027 - a hook with nothing to do by default

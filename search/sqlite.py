@@ -394,8 +394,7 @@ class SQLiteBackend(SqlBackendBase):
                     (expression, max(1, min(limit, 100))),
                 ).scalars()
             )
-        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
-        return self._suggestions(rows[o] for o in orders if o in rows)
+        return self._suggestions(orders)
 
     def optimize(self) -> None:
         """Merge each FTS5 table into one segment: a bulk load leaves a dozen, and every
