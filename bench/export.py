@@ -11,8 +11,6 @@ Prints both times, the ratio, and the peak RSS of the export.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
 import os
 import resource
 import subprocess
@@ -23,22 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-MB = 1024 * 1024
-
-
-class Generated(io.RawIOBase):
-    def __init__(self, size: int, seed: bytes) -> None:
-        self.remaining = size
-        self.block = hashlib.sha512(seed).digest() * (MB // 64)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        count = min(len(buffer), self.remaining, len(self.block))
-        buffer[:count] = self.block[:count]
-        self.remaining -= count
-        return count
+from bench.common import MB, Generated
 
 
 def main() -> None:

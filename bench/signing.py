@@ -25,17 +25,23 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+from reportlab.pdfgen import canvas
+
 from signing import pki as demo
+from signing.batch import sign_digests
 from signing.pki import DemoPKI, start_demo_pki
+from signing.remote import SignatureFieldSpec, finish, prepare
 from signing.softhsm import SoftHSM
+from signing.tokens import LOGINS, CertificateSelector
+from tests.fixtures.pki import pyhanko_signer
 
 PIN = "123456"
 TOKEN = "bench"
 
 
 def one_page_pdf(index: int) -> bytes:
-    from reportlab.pdfgen import canvas
-
     buffer = io.BytesIO()
     drawing = canvas.Canvas(buffer)
     drawing.drawString(72, 720, f"Van ban so {index}")
@@ -44,10 +50,6 @@ def one_page_pdf(index: int) -> bytes:
 
 
 def edoc_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int]:
-    from signing.batch import sign_digests
-    from signing.remote import SignatureFieldSpec, finish, prepare
-    from signing.tokens import LOGINS, CertificateSelector
-
     logins = LOGINS.count
     start = time.perf_counter()
     cert, chain = pki.cert(demo.LEADER), pki.chain(demo.LEADER)
@@ -66,21 +68,8 @@ def edoc_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int
 
 
 def bare_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int]:
-    from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-
     start = time.perf_counter()
-    session = open_pkcs11_session(module, token_criteria=TokenCriteria(label=TOKEN), user_pin=PIN)
-    logins = 1
-    try:
-        signer = PKCS11Signer(
-            session,
-            cert_label=demo.LEADER,
-            key_label=demo.LEADER,
-            ca_chain=pki.chain(demo.LEADER),
-        )
+    with pyhanko_signer(module, TOKEN, PIN, pki, demo.LEADER) as signer:  # one login
         meta = signers.PdfSignatureMetadata(
             field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES
         )
@@ -89,9 +78,7 @@ def bare_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int
             signers.sign_pdf(
                 IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer, output=out
             )
-    finally:
-        session.close()
-    return time.perf_counter() - start, logins
+    return time.perf_counter() - start, 1
 
 
 def main() -> int:

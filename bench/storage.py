@@ -10,8 +10,6 @@ growth during the 1 GB put (the stream is generated, so any growth is the store'
 from __future__ import annotations
 
 import argparse
-import hashlib
-import io
 import os
 import sys
 import tempfile
@@ -23,27 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.common import MB, Generated
 from storage import open_store
 from tests.fixtures.seaweed import SeaweedServer
-
-MB = 1024 * 1024
-
-
-class Generated(io.RawIOBase):
-    """``size`` pseudo-random bytes made on the fly (never held in memory)."""
-
-    def __init__(self, size: int, seed: bytes) -> None:
-        self.remaining = size
-        self.block = hashlib.sha512(seed).digest() * (MB // 64)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        count = min(len(buffer), self.remaining, len(self.block))
-        buffer[:count] = self.block[:count]
-        self.remaining -= count
-        return count
 
 
 def rss_mb() -> float:

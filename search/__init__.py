@@ -5,6 +5,8 @@ to a backend chosen by URL and gets ids, highlights and counts back::
 
     backend = open_backend("db", engine=engine)          # SQLite FTS5 or PostgreSQL, by dialect
     backend = open_backend("http://es:9200?index=edoc")   # Elasticsearch
+
+Design and measurements: docs/search.md.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from search.base import (
     SearchUnavailable,
     UnsupportedBackend,
 )
+from search.elastic import ElasticsearchBackend
+from search.postgres import PostgresBackend
+from search.sqlite import SQLiteBackend
 
 __all__ = [
     "FACET_FIELDS",
@@ -69,8 +74,6 @@ def open_backend(url: str, **kw: Any) -> SearchBackend:
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme in {"http", "https"}:
-        from search.elastic import ElasticsearchBackend
-
         options = dict(parse_qsl(parsed.query))
         base_url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}".rstrip("/")
         return ElasticsearchBackend(base_url, index=options.get("index", "edoc"), **kw)
@@ -83,12 +86,8 @@ def open_backend(url: str, **kw: Any) -> SearchBackend:
         if kind != "db" and not dialect.startswith(kind[:6]):
             raise UnsupportedBackend(f"search URL {url!r} but the engine is {dialect}")
         if dialect == "sqlite":
-            from search.sqlite import SQLiteBackend
-
             return SQLiteBackend(bind, **kw)
         if dialect == "postgresql":
-            from search.postgres import PostgresBackend
-
             return PostgresBackend(bind, **kw)
         raise UnsupportedBackend(f"no database search backend for dialect {dialect!r}")
     raise UnsupportedBackend(

@@ -1,19 +1,8 @@
-"""Vietnamese text analysis shared by every backend.
+"""Vietnamese text analysis shared by every backend, so all index and query the same tokens.
 
-Why our own analysis instead of the engines': SQLite FTS5's ``remove_diacritics`` leaves đ
-alone, PostgreSQL's ``unaccent`` is an extension we cannot count on, and Elasticsearch has no
-Vietnamese analyser without ICU. Doing it here in one place means every backend indexes and
-queries the very same tokens, so one contract suite can hold them all to the same answers.
-
-Every piece of text becomes two token streams of equal length (so phrase positions agree):
-
-* the *folded* form — NFC, case-folded, diacritics removed, đ→d — used to match, so "bao"
-  finds "bão", "báo" and "bảo";
-* the *accented* form — NFC and case-folded only — used to rank, so that for the query "bão"
-  the documents that really say "bão" come before those saying "báo".
-
-Numbers are normalised inside tokens (``05`` → ``5``) so the ND30 rule "numbers below 10
-get a leading zero" does not split one document into two spellings.
+Each text becomes two aligned token streams: *folded* (NFC, case-folded, no diacritics, đ→d) to
+match, *accented* (NFC, case-folded) to rank exact diacritics first. Why not the engines' own
+analysers: docs/search.md ("Vietnamese analysis").
 """
 
 from __future__ import annotations
@@ -108,16 +97,6 @@ def analyse(text: str | None) -> tuple[list[str], list[str]]:
         return [], []
     forms = [f for f in map(_FORMS.__getitem__, _TOKEN_RE.findall(accented(text))) if f]
     return [f[0] for f in forms], [f[1] for f in forms]
-
-
-def folded_text(text: str | None) -> str:
-    """Space-joined folded tokens: what a backend feeds to its full-text column."""
-    return " ".join(analyse(text)[0])
-
-
-def accented_text(text: str | None) -> str:
-    """Space-joined accented tokens: the ranking column, aligned with folded_text."""
-    return " ".join(analyse(text)[1])
 
 
 def number_tokens(notation: str | None) -> list[str]:

@@ -1,32 +1,8 @@
 """Elasticsearch backend: the production search engine, through the official client.
 
-No plugin is needed. Text is normalised to NFC here (the ``icu`` plugin is not assumed) and
-the index analyses it with two custom analysers built from stock parts:
-
-* ``vi_folded`` — a mapping char filter đ/Đ→d/D, a pattern tokenizer splitting on anything
-  that is not a letter or a digit, ``lowercase``, ``asciifolding`` and a filter dropping the
-  leading zeros of numbers: the tokens of search.analysis' folded form, used to match;
-* ``vi_accented`` — the same without folding, on ``.accented`` sub-fields, used to rank exact
-  diacritics first.
-
-The tokenizer is a pattern, not ``standard``: the standard tokenizer keeps ``a_b``, ``1.5``
-and ``3,5`` as one token where search.analysis splits them, and the contract suite holds
-every backend to the same tokens. The document number is also indexed as the tokens of
-search.analysis.number_tokens (``number``, with index prefixes for search-as-you-type).
-
-User text never reaches a query parser: search.analysis.parse_query reduces it to
-alphanumeric terms and phrases, which go into ``match``/``match_phrase``/``multi_match``
-clauses. Secrecy, filters and dates are ``filter`` clauses of the same bool query, so totals,
-hits and facet counts only ever see what the clearance allows. Relevance is a sum of
-constant-score signals mirroring search.ranking (number ≫ subject ≫ metadata ≫ body, exact
-diacritics first), ties going to the newer document as in the database backends.
-
-The application writes through the alias ``{index}-docs``; ``reset`` creates a new concrete
-index ``{index}-docs-v{n}`` and swaps the alias in one atomic request, and ``rebuild`` fills
-the new index before the swap, so a full reindex never shows users an empty index.
-
-Every request body comes from a pure function (``index_settings``, ``index_mappings``,
-``query_body``, ``suggest_body``) so it can be unit-tested without a cluster.
+Two analysers built from stock parts give the tokens of search.analysis; user text reaches only
+``match`` clauses; a new index is filled before its alias is swapped. Every request body comes
+from a pure function, tested without a cluster. Design: docs/search.md ("Elasticsearch").
 """
 
 from __future__ import annotations
@@ -40,7 +16,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, number_tokens, parse_query
+from search.analysis import (
+    ANALYSIS_VERSION,
+    ParsedQuery,
+    Phrase,
+    Term,
+    number_key,
+    number_tokens,
+    parse_query,
+)
 from search.base import (
     KEYWORD_FILTERS,
     MAX_PAGE,
@@ -235,8 +219,8 @@ def document_source(doc: IndexDocument, seq: int) -> dict[str, Any]:
         "body": _clean(doc.body) or "",
         "meta": meta,
         "number_notation": _clean(doc.number_notation),
-        "number": " ".join(number_tokens(doc.number_notation)),
-        "number_key": " ".join(number_tokens(doc.number_notation)),
+        "number": number_key(doc.number_notation),
+        "number_key": number_key(doc.number_notation),
         "secrecy": int(doc.secrecy),
         "issued_date": doc.issued_date.isoformat() if doc.issued_date else None,
         "arrival_date": doc.arrival_date.isoformat() if doc.arrival_date else None,
@@ -306,7 +290,7 @@ def scoring_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
     if n > 1:
         out.append(_const(_phrase("subject", " ".join(folded)), 5.0))
         out.append(_const(_phrase("subject.accented", " ".join(accented)), 3.0))
-        # the words as a phrase anywhere, body included (search.ranking.FOUND_PHRASE)
+        # the words as a phrase anywhere, body included (search.ranking.Found.PHRASE)
         out.append(_const(_any_field(" ".join(folded), MATCH_FIELDS, phrase=True), 10.0))
     for clause in parsed.clauses:
         if isinstance(clause, Phrase):
@@ -487,6 +471,7 @@ class ElasticsearchBackend:
         self._schema_checked = False
         self._seq = itertools.count()
         if client is None:
+            # optional package: only installations that search with Elasticsearch need it
             from elasticsearch import Elasticsearch
 
             client_kwargs.setdefault("request_timeout", 10)
@@ -500,8 +485,9 @@ class ElasticsearchBackend:
     # ---- plumbing -------------------------------------------------------------------------
     @contextmanager
     def _errors(self, what: str) -> Iterator[None]:
+        # optional packages (elasticsearch and its transport): only this backend needs them
         from elastic_transport import TransportError
-        from elasticsearch import ApiError
+        from elasticsearch import ApiError  # as above
 
         try:
             yield
@@ -546,7 +532,7 @@ class ElasticsearchBackend:
         self.client.indices.put_index_template(name=self.template, **body)
 
     def _create_index(self, name: str, *, exist_ok: bool = False) -> None:
-        from elasticsearch import BadRequestError
+        from elasticsearch import BadRequestError  # optional package, as above
 
         try:
             self.client.indices.create(

@@ -46,23 +46,23 @@ def _render(text: str, spans: list[tuple[int, int]], start: int, end: int) -> st
     return "".join(out)
 
 
+def _matched(text: str | None, query: ParsedQuery) -> tuple[str, list[tuple[int, int]]]:
+    """The text in NFC and the spans of its words that the query matches (none for no text)."""
+    if not text:
+        return "", []
+    text = unicodedata.normalize("NFC", text)
+    return text, _spans(text, set(query.folded_words()))
+
+
 def highlight(text: str | None, query: ParsedQuery) -> str | None:
     """The whole (short) text with matched words marked, or None when nothing matched."""
-    if not text:
-        return None
-    text = unicodedata.normalize("NFC", text)
-    spans = _spans(text, set(query.folded_words()))
-    if not spans:
-        return None
-    return _render(text, spans, 0, len(text))
+    text, spans = _matched(text, query)
+    return _render(text, spans, 0, len(text)) if spans else None
 
 
 def snippet(text: str | None, query: ParsedQuery, width: int = 220) -> str | None:
     """About ``width`` characters of a long text around its densest cluster of matches."""
-    if not text:
-        return None
-    text = unicodedata.normalize("NFC", text)
-    spans = _spans(text, set(query.folded_words()))
+    text, spans = _matched(text, query)
     if not spans:
         return None
     best_start, best_count = spans[0][0], 0

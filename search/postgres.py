@@ -1,22 +1,8 @@
 """PostgreSQL full-text backend: tsvector/GIN in the application's own database.
 
-Why no text-search configuration or ``unaccent``: the extension may not be installable, and
-no built-in configuration folds Vietnamese (đ above all). search.analysis produces the
-lexemes and this module writes the tsvector literally, so PostgreSQL only stores and
-intersects them. One tsvector per document holds, at the same positions, the folded lexeme
-of every word and its accented lexeme when different — so ``'con' <-> 'bão'`` phrases work
-in either form — with weights marking the field: A number, B subject, C type/sender/signer/
-unit, D body. Without positions it also holds each field's adjacent-word pairs
-(``'con_bao'``): GIN cannot check positions, so a phrase's pairs narrow its look-up to the
-documents that hold the phrase, and positions are checked in those only (``_read``). Filter
-values are opaque lexemes of the same tsvector (as in the SQLite backend), so a filter
-narrows the GIN look-up; the clearance is a column in the same WHERE. Matches are read
-newest first by walking the order key or through the GIN bitmap, whichever the density of
-the words makes cheaper (PostgresBackend._newest); rows up to 8 KB are kept whole in the
-table (``toast_tuple_target``), so a walk checks a tsvector without a TOAST look-up.
-
-Tables (prefix configurable), in the connection's current schema: ``search_docs`` (order key,
-filters, tsvector; GIN), ``search_text`` (text for highlights and ranking), ``search_meta``.
+search.analysis makes the lexemes and this module writes the tsvectors literally (no text-search
+configuration, no ``unaccent``); adjacent-word pairs, filter and month lexemes narrow the GIN
+look-ups. Why each of these, and the measurements: docs/search.md ("PostgreSQL").
 """
 
 from __future__ import annotations
@@ -35,22 +21,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, analyse, number_tokens
-from search.base import (
-    IndexDocument,
-    NumberSuggestion,
-    SchemaMismatch,
-    SearchQuery,
-    SearchUnavailable,
-)
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-)
+from search.analysis import ParsedQuery, Phrase, Term, analyse, number_tokens
+from search.base import IndexDocument, NumberSuggestion, SearchQuery
+from search.ranking import Found
 from search.sqlcommon import (
     DOC_COLUMNS,
     PHRASE_KINDS,
@@ -58,6 +31,7 @@ from search.sqlcommon import (
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
+    date_clauses,
     filter_token,
     filter_tokens,
     latest_rows,
@@ -65,9 +39,8 @@ from search.sqlcommon import (
     order_range,
 )
 
-SCHEMA_VERSION = "5"
 # Candidate kinds that only look at the number, subject and type/sender/signer/unit.
-HEAD_KINDS = frozenset({FOUND_NUMBER, FOUND_EXACT_PHRASE, FOUND_HEAD})
+HEAD_KINDS = frozenset({Found.NUMBER, Found.EXACT_PHRASE, Found.HEAD})
 MAX_POSITION = 16383  # PostgreSQL clamps larger positions to this
 _CHUNK = 500
 _INDEX_CHUNK = 100
@@ -187,22 +160,22 @@ def _narrow(terms: Sequence[Term], accented: bool = False) -> list[str]:
     return words + ([f"({' & '.join(pairs)} | {_lex(PARTIAL_PAIRS)})"] if pairs else [])
 
 
-def tsquery_parts(parsed: ParsedQuery, kind: str) -> tuple[str, str | None]:
+def tsquery_parts(parsed: ParsedQuery, kind: Found) -> tuple[str, str | None]:
     """The tsquery of one candidate query (kinds as in search.ranking) in two parts: what the
     GIN index answers alone (words, pairs, filters), and the positions and weights still to
     check in the documents it finds (None when there is nothing to check)."""
     terms = parsed.terms()
-    if kind == FOUND_NUMBER:
+    if kind == Found.NUMBER:
         return " & ".join(_lex(t.folded) for t in terms), " & ".join(
             _lex(t.folded, "A") for t in terms
         )
-    if kind in (FOUND_EXACT_PHRASE, FOUND_PHRASE):
-        accented = kind == FOUND_EXACT_PHRASE and any(t.folded != t.accented for t in terms)
+    if kind in (Found.EXACT_PHRASE, Found.PHRASE):
+        accented = kind == Found.EXACT_PHRASE and any(t.folded != t.accented for t in terms)
         words = [t.accented if accented else t.folded for t in terms]
-        weights = "BC" if kind == FOUND_EXACT_PHRASE else ""
+        weights = "BC" if kind == Found.EXACT_PHRASE else ""
         verify = _phrase(words, weights) if len(words) > 1 or weights else None
         return " & ".join(_narrow(terms, accented)), verify
-    accented = kind == FOUND_ACCENTED
+    accented = kind == Found.ACCENTED
     match: list[str] = []
     verify: list[str] = []
     for clause in parsed.clauses:
@@ -242,49 +215,22 @@ class PostgresBackend(SqlBackendBase):
     """Search in PostgreSQL over the application's engine (or one connection it lends)."""
 
     name = "postgresql"
+    label = "PostgreSQL"
+    schema_version = "5"
     probe_rows = PROBE_ROWS
     walk_rows = WALK_ROWS
 
     def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
-        if not table_prefix.isidentifier():
-            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
-        self._bind = bind
-        self.docs = f"{table_prefix}_docs"
-        self.text = f"{table_prefix}_text"
-        self.meta = f"{table_prefix}_meta"
+        super().__init__(bind, table_prefix=table_prefix)
         self._bounds_cache: tuple[float, tuple[int | None, float, int | None]] | None = None
-
-    @contextmanager
-    def _conn(self, write: bool = False) -> Iterator[Connection]:
-        try:
-            if isinstance(self._bind, Engine):
-                if write:
-                    with self._bind.begin() as conn:
-                        yield conn
-                else:
-                    with self._bind.connect() as conn:
-                        yield conn
-                        conn.rollback()
-            else:
-                yield self._bind
-        except DBAPIError as exc:
-            raise SearchUnavailable(f"PostgreSQL search failed: {exc.orig}") from exc
 
     # ---- schema ---------------------------------------------------------------------------
     def _create(self, conn: Connection) -> None:
+        # two workers starting at once must not both create the tables
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('edoc-search-schema'))")
-        # Versions first: tables of another schema version must be reported, not half-altered.
-        conn.exec_driver_sql(
-            f"CREATE TABLE IF NOT EXISTS {self.meta} (key text PRIMARY KEY, value text NOT NULL)"
-        )
-        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
-        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
-        for key, value in wanted.items():
-            if key in stored and stored[key] != value:
-                raise SchemaMismatch(
-                    f"search index {key} is {stored[key]}, this code needs {value}: "
-                    "reset and reindex"
-                )
+        super()._create(conn)
+
+    def _create_tables(self, conn: Connection) -> None:
         columns = ", ".join(
             f"{c} smallint NOT NULL" if c == "secrecy" else f"{c} text" for c in DOC_COLUMNS[1:]
         )
@@ -310,22 +256,10 @@ class PostgresBackend(SqlBackendBase):
             f"CREATE TABLE IF NOT EXISTS {self.text} (ord bigint PRIMARY KEY, "
             f"{', '.join(f'{c} text' for c in TEXT_COLUMNS)})"
         )
-        for key, value in wanted.items():
-            if key not in stored:
-                conn.exec_driver_sql(
-                    f"INSERT INTO {self.meta} (key, value) VALUES (%s, %s)", (key, value)
-                )
-
-    def ensure_schema(self) -> None:
-        with self._conn(write=True) as conn:
-            self._create(conn)
 
     def reset(self) -> None:
         self._bounds_cache = None
-        with self._conn(write=True) as conn:
-            for table in (self.docs, self.text, self.meta):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-            self._create(conn)
+        super().reset()
 
     # ---- writes ---------------------------------------------------------------------------
     def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
@@ -376,13 +310,6 @@ class PostgresBackend(SqlBackendBase):
                 conn.exec_driver_sql(insert_text, [tuple(r[n] for n in text_names) for r in chunk])
         return len(rows)
 
-    def delete(self, ids: Iterable[str]) -> int:
-        wanted = list(dict.fromkeys(str(i) for i in ids))
-        if not wanted:
-            return 0
-        with self._conn(write=True) as conn:
-            return self._remove(conn, wanted)
-
     # ---- reads ----------------------------------------------------------------------------
     def _where(
         self, query: SearchQuery, tsquery: str | None, column: str = "tsv"
@@ -395,16 +322,10 @@ class PostgresBackend(SqlBackendBase):
         if terms:
             parts.insert(0, f"{column} @@ %s::tsquery")
             params.insert(0, " & ".join(terms))
-        lo, hi = order_range(query.date_from, query.date_to)
-        if lo is not None:
-            parts.append("ord >= %s")
-            params.append(lo)
-        if hi is not None:
-            parts.append("ord <= %s")
-            params.append(hi)
-        return " AND ".join(parts), params
+        dates, bounds = date_clauses(query, "ord", "%s")
+        return " AND ".join(parts + dates), params + bounds
 
-    def _lookup(self, parsed: ParsedQuery, kind: str, query: SearchQuery) -> _Lookup:
+    def _lookup(self, parsed: ParsedQuery, kind: Found, query: SearchQuery) -> _Lookup:
         match, verify = tsquery_parts(parsed, kind) if not parsed.empty else (None, None)
         column = "tsv"
         if kind in HEAD_KINDS:
@@ -416,20 +337,20 @@ class PostgresBackend(SqlBackendBase):
         budget = PHRASE_BUDGET_MS if kind in PHRASE_KINDS else None
         return _Lookup(column, where, tuple(params), verify, budget, above, below)
 
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
         lookup = self._lookup(parsed, kind, query)
         with self._conn() as conn:
             return [r[0] for r in self._newest(conn, lookup, "ord", limit)]
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
-        return self._match(ParsedQuery(), FOUND_ANY, query, limit)
+        return self._match(ParsedQuery(), Found.ANY, query, limit)
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
     ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """The newest ``cap + 1`` matches, read once, give the count and (their first ``cap``)
         the facet groups."""
-        lookup = self._lookup(parsed, FOUND_ANY, query)
+        lookup = self._lookup(parsed, Found.ANY, query)
         with self._conn() as conn:
             rows = self._newest(conn, lookup, ", ".join(("ord", *columns)), cap + 1)
         counts: Counter[tuple[Any, ...]] = Counter(tuple(r[1:]) for r in rows[:cap])
@@ -678,12 +599,7 @@ class PostgresBackend(SqlBackendBase):
                     (tsquery, max(0, int(max_secrecy)), max(1, min(limit, 100))),
                 ).scalars()
             )
-        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
-        return self._suggestions(rows[o] for o in orders if o in rows)
-
-    def count(self) -> int:
-        with self._conn() as conn:
-            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+        return self._suggestions(orders)
 
     def optimize(self) -> None:
         """Move the GIN pending lists into the indexes and refresh the planner's statistics:
@@ -695,6 +611,3 @@ class PostgresBackend(SqlBackendBase):
                 )
             conn.exec_driver_sql(f"ANALYZE {self.docs}")
             conn.exec_driver_sql(f"ANALYZE {self.text}")
-
-    def close(self) -> None:
-        """The engine belongs to the application: nothing to release."""

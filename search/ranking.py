@@ -1,28 +1,27 @@
 """Relevance for the database backends: score a bounded candidate set in Python.
 
-Why not bm25/ts_rank: both look at every match. FTS5's bm25 even walks each term's whole
-doclist to compute its IDF, so over a million documents with common words it costs ~1 s per
-query whatever LIMIT says. Instead the backends fetch a few small candidate sets, each the
-newest K matches of a cheap, index-ordered query (exact number; exact accented phrase in the
-subject; every word in the subject/number/sender; every word with its exact diacritics
-anywhere; the words as a phrase anywhere; every word anywhere), and this module scores that
-union on the short fields a clerk actually judges by. Ties go to the newer document, which is
-what a clerk expects of official correspondence.
+bm25/ts_rank look at every match (about 1 s per common query at a million documents); instead a
+few newest-K candidate sets are scored on the short fields. The candidate queries and the
+measurements: docs/search.md ("Ranking a bounded candidate set").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from search.analysis import ParsedQuery, Phrase, analyse, number_tokens
 
-# Which candidate query found a row: used as ranking signals.
-FOUND_NUMBER = "number"
-FOUND_EXACT_PHRASE = "exact_phrase"
-FOUND_HEAD = "head"
-FOUND_ACCENTED = "accented"
-FOUND_PHRASE = "phrase"  # every word, next to each other and in order, anywhere (body included)
-FOUND_ANY = "any"
+
+class Found(StrEnum):
+    """Which candidate query found a row: the backends' candidate sets, and ranking signals."""
+
+    NUMBER = "number"  # the document number's tokens
+    EXACT_PHRASE = "exact_phrase"  # the words, exact diacritics, as a phrase in the short fields
+    HEAD = "head"  # every word in the number, subject or type/sender/signer/unit
+    ACCENTED = "accented"  # every word with its exact diacritics, anywhere
+    PHRASE = "phrase"  # every word, next to each other and in order, anywhere (body included)
+    ANY = "any"  # every word, anywhere
 
 
 def rank_text(subject: str | None, number_notation: str | None, meta: str | None) -> str:
@@ -49,11 +48,11 @@ class Candidate:
     subj_a: list[str]
     meta_f: list[str]
     num: list[str]
-    found: set[str]
+    found: set[Found]
     score: float = 0.0
 
     @classmethod
-    def from_rank_text(cls, order: int, text: str, found: set[str]) -> Candidate:
+    def from_rank_text(cls, order: int, text: str, found: set[Found]) -> Candidate:
         parts = (text or "").split("\t")
         parts += [""] * (4 - len(parts))
         return cls(
@@ -108,11 +107,11 @@ def score(query: ParsedQuery, cand: Candidate) -> float:
     meta_f = set(cand.meta_f)
     total += 3.0 * sum(1 for t in terms if t.folded in meta_f) / n
 
-    if FOUND_ACCENTED in cand.found or FOUND_EXACT_PHRASE in cand.found:
+    if Found.ACCENTED in cand.found or Found.EXACT_PHRASE in cand.found:
         total += 4.0  # every word with its exact diacritics somewhere (body included)
-    if n > 1 and FOUND_PHRASE in cand.found:
+    if n > 1 and Found.PHRASE in cand.found:
         total += 10.0  # "Lý Sơn" as written in a body beats "lý" and "Sơn" strewn over the head
-    if FOUND_NUMBER in cand.found and total < 50.0:
+    if Found.NUMBER in cand.found and total < 50.0:
         total += 10.0
     return total
 

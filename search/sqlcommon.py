@@ -1,11 +1,8 @@
 """What the two database backends (SQLite FTS5, PostgreSQL) share.
 
-Both keep one row per document in a table they own inside the application's database, keyed
-by an integer *order key* that encodes the sort date (``date.toordinal() << 24 | sequence``).
-Because the full-text index returns matches in key order, "newest matches first" is an index
-walk that stops after K rows, date ranges are key ranges, and sort-by-date is free. On top of
-that this module runs the search algorithm once for both: candidate sets → Python ranking
-(search.ranking) → page → highlights → capped totals and facets.
+Rows are keyed by an *order key* that encodes the sort date (``date.toordinal() << 24 |
+sequence``), so the newest matches are an index walk; SqlBackendBase runs the search algorithm
+and the shared chores once for both. Why: docs/search.md ("The database backends").
 """
 
 from __future__ import annotations
@@ -15,11 +12,15 @@ import hashlib
 import json
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from search.analysis import ParsedQuery, parse_query
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from search.analysis import ANALYSIS_VERSION, ParsedQuery, parse_query
 from search.base import (
     FACET_FIELDS,
     KEYWORD_FILTERS,
@@ -27,28 +28,20 @@ from search.base import (
     Hit,
     IndexDocument,
     NumberSuggestion,
+    SchemaMismatch,
     SearchError,
     SearchQuery,
     SearchResult,
+    SearchUnavailable,
 )
 from search.highlight import highlight, snippet
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-    Candidate,
-    rank,
-    rank_text,
-)
+from search.ranking import Candidate, Found, rank, rank_text
 
 SEQ_BITS = 24
 MAX_SECRECY_LEVEL = 3
 # Candidate queries that match word positions: over common words they can cost far more than
 # the others, so each backend holds them to a time budget.
-PHRASE_KINDS = frozenset({FOUND_PHRASE, FOUND_EXACT_PHRASE})
+PHRASE_KINDS = frozenset({Found.PHRASE, Found.EXACT_PHRASE})
 # Newest matches fetched per candidate query before ranking.
 CANDIDATES_PER_KIND = 200
 # Totals and facets are exact up to this many matches, then a lower bound and the facets of the
@@ -58,21 +51,7 @@ CANDIDATES_PER_KIND = 200
 COUNT_LIMIT = 1_000
 
 # The narrow per-document table (filters, facets) …
-DOC_COLUMNS = (
-    "doc_id",
-    "direction",
-    "doc_type",
-    "sender",
-    "signer",
-    "unit",
-    "urgency",
-    "secrecy",
-    "status",
-    "dossier",
-    "issued_date",
-    "arrival_date",
-    "created_at",
-)
+DOC_COLUMNS = ("doc_id", *KEYWORD_FILTERS, "secrecy", "issued_date", "arrival_date", "created_at")
 # … and the text table beside it, read only for candidates and the page's hits. Keeping the
 # text out of the first keeps facet counting (thousands of row look-ups) cache-friendly.
 TEXT_COLUMNS = ("number_notation", "subject", "body", "rank_text")
@@ -87,6 +66,14 @@ def order_range(
     lo = date_from.toordinal() << SEQ_BITS if date_from else None
     hi = ((date_to.toordinal() + 1) << SEQ_BITS) - 1 if date_to else None
     return lo, hi
+
+
+def date_clauses(query: SearchQuery, column: str, mark: str) -> tuple[list[str], list[Any]]:
+    """SQL conditions holding the order key ``column`` to the query's dates, and their
+    parameters (``mark`` is the driver's placeholder)."""
+    lo, hi = order_range(query.date_from, query.date_to)
+    bounds = [(op, value) for op, value in ((">=", lo), ("<=", hi)) if value is not None]
+    return [f"{column} {op} {mark}" for op, _ in bounds], [value for _, value in bounds]
 
 
 def filter_token(field: str, value: str) -> str:
@@ -152,27 +139,18 @@ def doc_row(doc: IndexDocument) -> dict[str, Any]:
     return row
 
 
-def candidate_kinds(parsed: ParsedQuery) -> list[str]:
+def candidate_kinds(parsed: ParsedQuery) -> list[Found]:
     """Which candidate queries are worth running for this query."""
     terms = parsed.terms()
-    kinds = [FOUND_EXACT_PHRASE, FOUND_HEAD]
+    kinds = [Found.EXACT_PHRASE, Found.HEAD]
     if any(any(ch.isdigit() for ch in t.folded) for t in terms):
-        kinds.insert(0, FOUND_NUMBER)
+        kinds.insert(0, Found.NUMBER)
     if any(t.folded != t.accented for t in terms):
-        kinds.append(FOUND_ACCENTED)
+        kinds.append(Found.ACCENTED)
     if len(terms) > 1 and not parsed.is_number:  # a number's words are matched as a set
-        kinds.append(FOUND_PHRASE)
-    kinds.append(FOUND_ANY)
+        kinds.append(Found.PHRASE)
+    kinds.append(Found.ANY)
     return kinds
-
-
-@dataclass
-class PageRow:
-    order: int
-    doc_id: str
-    subject: str
-    number_notation: str | None
-    body: str
 
 
 def latest_rows(docs: Iterable[IndexDocument]) -> list[dict[str, Any]]:
@@ -210,15 +188,103 @@ def assign_orders(conn: Any, table: str, rows: list[dict[str, Any]], dialect: st
 
 
 class SqlBackendBase(ABC):
-    """Search orchestration over the per-dialect primitives below."""
+    """Search orchestration over the per-dialect primitives below, and what both database
+    backends do alike: connections, the version check, reset, delete, count."""
 
     name = "sql"
+    label = "SQL"  # in error messages
+    schema_version: str  # of the tables a subclass creates: a change needs reset + reindex
     count_limit = COUNT_LIMIT
     candidates_per_kind = CANDIDATES_PER_KIND
 
+    def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
+        if not table_prefix.isidentifier():
+            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
+        self._bind = bind
+        self.docs = f"{table_prefix}_docs"
+        self.text = f"{table_prefix}_text"
+        self.meta = f"{table_prefix}_meta"
+
+    # ---- connections and schema -----------------------------------------------------------
+    @contextmanager
+    def _conn(self, write: bool = False) -> Iterator[Connection]:
+        """A connection of our own (a transaction committed on success when ``write``), or
+        the one the caller lent, whose transaction stays the caller's."""
+        try:
+            if isinstance(self._bind, Engine):
+                if write:
+                    with self._bind.begin() as conn:
+                        yield conn
+                else:
+                    with self._bind.connect() as conn:
+                        yield conn
+                        conn.rollback()
+            else:
+                yield self._bind
+        except DBAPIError as exc:
+            raise SearchUnavailable(f"{self.label} search failed: {exc.orig}") from exc
+
+    @abstractmethod
+    def _create_tables(self, conn: Connection) -> None:
+        """Create the backend's tables and indexes if missing."""
+
+    def _tables(self) -> tuple[str, ...]:
+        """Every table the backend owns, in the order ``reset`` drops them."""
+        return (self.docs, self.text, self.meta)
+
+    def _create(self, conn: Connection) -> None:
+        """Check the versions first (tables of another version are reported, not
+        half-altered), create what is missing, then record the versions."""
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {self.meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+        )
+        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": self.schema_version}
+        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
+        for key, value in wanted.items():
+            if key in stored and stored[key] != value:
+                raise SchemaMismatch(
+                    f"search index {key} is {stored[key]}, this code needs {value}: "
+                    "reset and reindex"
+                )
+        self._create_tables(conn)
+        for key, value in wanted.items():
+            if key not in stored:
+                conn.execute(
+                    sa.text(f"INSERT INTO {self.meta} (key, value) VALUES (:key, :value)"),
+                    {"key": key, "value": value},
+                )
+
+    def ensure_schema(self) -> None:
+        with self._conn(write=True) as conn:
+            self._create(conn)
+
+    def reset(self) -> None:
+        with self._conn(write=True) as conn:
+            for table in self._tables():
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
+            self._create(conn)
+
+    @abstractmethod
+    def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
+        """Remove the documents with these ids; returns how many existed."""
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(str(i) for i in ids))
+        if not wanted:
+            return 0
+        with self._conn(write=True) as conn:
+            return self._remove(conn, wanted)
+
+    def count(self) -> int:
+        with self._conn() as conn:
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+
+    def close(self) -> None:  # noqa: B027 - nothing to release, by design
+        """The engine belongs to the application: nothing to release."""
+
     # ---- primitives each dialect provides -------------------------------------------------
     @abstractmethod
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
         """Order keys of the newest ``limit`` visible matches of one candidate query."""
 
     @abstractmethod
@@ -260,7 +326,7 @@ class SqlBackendBase(ABC):
                 return counted[:limit]
             if parsed.empty:
                 return self._list(query, limit)
-            return self._match(parsed, FOUND_ANY, query, limit)
+            return self._match(parsed, Found.ANY, query, limit)
 
         if parsed.empty or query.sort == "date":
             page_orders = newest(need)[offset:need]
@@ -284,10 +350,10 @@ class SqlBackendBase(ABC):
         scores: dict[int, float],
         newest: Callable[[int], list[int]],
     ) -> list[int]:
-        found: dict[int, set[str]] = {}
+        found: dict[int, set[Found]] = {}
         for kind in candidate_kinds(parsed):
             limit = self.candidates_per_kind
-            orders = newest(limit) if kind == FOUND_ANY else self._match(parsed, kind, query, limit)
+            orders = newest(limit) if kind == Found.ANY else self._match(parsed, kind, query, limit)
             for order in orders:
                 found.setdefault(order, set()).add(kind)
         candidates = [
@@ -327,13 +393,14 @@ class SqlBackendBase(ABC):
         return out
 
     # ---- helpers for subclasses ---------------------------------------------------------
-    @staticmethod
-    def _suggestions(rows: Iterable[dict[str, Any]]) -> list[NumberSuggestion]:
+    def _suggestions(self, orders: Sequence[int]) -> list[NumberSuggestion]:
+        """The number suggestions of these order keys, in their order."""
+        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
         return [
             NumberSuggestion(
                 id=r["doc_id"], number_notation=r["number_notation"] or "", subject=r["subject"]
             )
-            for r in rows
+            for r in (rows[o] for o in orders if o in rows)
         ]
 
     def optimize(self) -> None:  # noqa: B027 - a hook with nothing to do by default
@@ -345,6 +412,3 @@ class SqlBackendBase(ABC):
         except Exception as exc:  # health never raises: it reports
             return Health(ok=False, backend=self.name, detail=f"{type(exc).__name__}: {exc}")
         return Health(ok=True, backend=self.name, documents=documents)
-
-    @abstractmethod
-    def count(self) -> int: ...

@@ -1,19 +1,8 @@
 """SQLite FTS5 backend: full-text search inside the application's own SQLite database.
 
-Tables (the prefix is configurable, ``search`` by default), all owned by this module:
-
-* ``search_docs`` — one row per document, ``ord`` (the order key, see search.sqlcommon) as
-  INTEGER PRIMARY KEY, the application's ``doc_id`` unique, the filter columns and the text
-  (kept for highlights and to delete exactly what was indexed);
-* ``search_fts`` — contentless FTS5 table (no second copy of the text) fed by search.analysis:
-  folded columns to match (``num subj meta body``), accented columns to rank (``subj_a meta_a
-  body_a``) and ``flt``, opaque tokens for exact filters and secrecy, so every filter and the
-  clearance check are part of the MATCH itself and counted by the engine;
-* ``search_num`` — small contentless FTS5 table of number tokens with prefix indexes, for
-  search-as-you-type on "số ký hiệu";
-* ``search_meta`` — analysis and schema versions.
-
-User text never reaches FTS5 syntax: every token is alphanumeric and double-quoted.
+Contentless FTS5 tables fed by search.analysis, with filters and clearance as tokens of the
+MATCH; user text never reaches FTS5 syntax. The tables and why each exists: docs/search.md
+("SQLite: FTS5").
 """
 
 from __future__ import annotations
@@ -21,29 +10,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 
-from search.analysis import ANALYSIS_VERSION, ParsedQuery, Phrase, Term, analyse, number_tokens
-from search.base import (
-    IndexDocument,
-    NumberSuggestion,
-    SchemaMismatch,
-    SearchQuery,
-    SearchUnavailable,
-)
-from search.ranking import (
-    FOUND_ACCENTED,
-    FOUND_ANY,
-    FOUND_EXACT_PHRASE,
-    FOUND_HEAD,
-    FOUND_NUMBER,
-    FOUND_PHRASE,
-)
+from search.analysis import ParsedQuery, Phrase, Term, analyse, number_key, number_tokens
+from search.base import IndexDocument, NumberSuggestion, SearchQuery, SearchUnavailable
+from search.ranking import Found
 from search.sqlcommon import (
     DOC_COLUMNS,
     MAX_SECRECY_LEVEL,
@@ -51,15 +25,14 @@ from search.sqlcommon import (
     TEXT_COLUMNS,
     SqlBackendBase,
     assign_orders,
+    date_clauses,
     filter_token,
     filter_tokens,
     latest_rows,
     meta_text,
-    order_range,
     secrecy_token,
 )
 
-SCHEMA_VERSION = "2"
 FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt")
 # The same columns without the body, in a table of their own (``search_head``): FTS5 column
 # filters do not shorten doclists, so "every word in the subject" over the main table walks
@@ -67,7 +40,7 @@ FTS_COLUMNS = ("num", "subj", "meta", "body", "subj_a", "meta_a", "body_a", "flt
 # 1M documents). In a table that only holds the short fields the doclists are the answer.
 HEAD_COLUMNS = ("num", "subj", "meta", "subj_a", "meta_a", "flt")
 _HEAD_VALUES = tuple(FTS_COLUMNS.index(c) for c in HEAD_COLUMNS)
-HEAD_KINDS = frozenset({FOUND_EXACT_PHRASE, FOUND_HEAD})
+HEAD_KINDS = frozenset({Found.EXACT_PHRASE, Found.HEAD})
 PHRASE_BUDGET_MS = 20  # see _newest_within
 FOLD_ALL = "{num subj meta body}"
 FOLD_HEAD = "{num subj meta}"
@@ -91,7 +64,7 @@ def fts_values(row: dict[str, Any]) -> tuple[str, ...]:
     mf, ma = analyse(meta_text(row))
     bf, ba = analyse(row["body"])
     return (
-        " ".join(number_tokens(row["number_notation"])),
+        number_key(row["number_notation"]),
         " ".join(sf),
         " ".join(mf),
         " ".join(bf),
@@ -102,19 +75,19 @@ def fts_values(row: dict[str, Any]) -> tuple[str, ...]:
     )
 
 
-def match_expression(parsed: ParsedQuery, kind: str) -> str:
+def match_expression(parsed: ParsedQuery, kind: Found) -> str:
     """The FTS5 expression of one candidate query (see search.ranking for the kinds)."""
     clauses = parsed.clauses
-    if kind == FOUND_NUMBER:
+    if kind == Found.NUMBER:
         return " AND ".join(f"{{num}}: {_q([t.folded])}" for t in parsed.terms())
-    if kind == FOUND_EXACT_PHRASE:
+    if kind == Found.EXACT_PHRASE:
         terms = parsed.terms()
         if any(t.folded != t.accented for t in terms):
             return f"{ACC_HEAD}: {_q(t.accented for t in terms)}"
         return f"{{subj meta}}: {_q(t.folded for t in terms)}"
-    if kind == FOUND_PHRASE:
+    if kind == Found.PHRASE:
         return f"{FOLD_ALL}: {_q(t.folded for t in parsed.terms())}"
-    if kind == FOUND_ACCENTED:
+    if kind == Found.ACCENTED:
         parts = []
         for clause in clauses:
             terms = _clause_terms(clause)
@@ -123,7 +96,7 @@ def match_expression(parsed: ParsedQuery, kind: str) -> str:
             else:
                 parts.append(f"{FOLD_ALL}: {_q(t.folded for t in terms)}")
         return " AND ".join(parts)
-    columns = FOLD_HEAD if kind == FOUND_HEAD else FOLD_ALL
+    columns = FOLD_HEAD if kind == Found.HEAD else FOLD_ALL
     return " AND ".join(f"{columns}: {_q(t.folded for t in _clause_terms(c))}" for c in clauses)
 
 
@@ -169,36 +142,20 @@ class SQLiteBackend(SqlBackendBase):
     """Search in SQLite FTS5 over the application's engine (or one connection it lends)."""
 
     name = "sqlite"
+    label = "SQLite"
+    schema_version = "2"
 
     def __init__(self, bind: Engine | Connection, *, table_prefix: str = "search") -> None:
-        if not table_prefix.isidentifier():
-            raise ValueError(f"table_prefix must be an identifier, got {table_prefix!r}")
-        self._bind = bind
-        self.docs = f"{table_prefix}_docs"
-        self.text = f"{table_prefix}_text"
+        super().__init__(bind, table_prefix=table_prefix)
         self.fts = f"{table_prefix}_fts"
         self.num = f"{table_prefix}_num"
         self.head = f"{table_prefix}_head"
-        self.meta = f"{table_prefix}_meta"
-
-    # ---- connections ----------------------------------------------------------------------
-    @contextmanager
-    def _conn(self, write: bool = False) -> Iterator[Connection]:
-        try:
-            if isinstance(self._bind, Engine):
-                if write:
-                    with self._bind.begin() as conn:
-                        yield conn
-                else:
-                    with self._bind.connect() as conn:
-                        yield conn
-            else:
-                yield self._bind
-        except DBAPIError as exc:
-            raise SearchUnavailable(f"SQLite search failed: {exc.orig}") from exc
 
     # ---- schema ---------------------------------------------------------------------------
-    def _create(self, conn: Connection) -> None:
+    def _tables(self) -> tuple[str, ...]:
+        return (self.fts, self.head, self.num, self.docs, self.text, self.meta)
+
+    def _create_tables(self, conn: Connection) -> None:
         columns = ", ".join(
             f"{c} INTEGER NOT NULL" if c == "secrecy" else f"{c} TEXT" for c in DOC_COLUMNS[1:]
         )
@@ -224,31 +181,6 @@ class SQLiteBackend(SqlBackendBase):
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {self.num} USING fts5("
             f"num, flt, content = '', columnsize = 0, prefix = '1 2 3', {tokenizer})"
         )
-        conn.exec_driver_sql(
-            f"CREATE TABLE IF NOT EXISTS {self.meta} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
-        )
-        wanted = {"analysis_version": str(ANALYSIS_VERSION), "schema_version": SCHEMA_VERSION}
-        stored = dict(conn.exec_driver_sql(f"SELECT key, value FROM {self.meta}").all())
-        for key, value in wanted.items():
-            if key in stored and stored[key] != value:
-                raise SchemaMismatch(
-                    f"search index {key} is {stored[key]}, this code needs {value}: "
-                    "reset and reindex"
-                )
-            if key not in stored:
-                conn.exec_driver_sql(
-                    f"INSERT INTO {self.meta} (key, value) VALUES (?, ?)", (key, value)
-                )
-
-    def ensure_schema(self) -> None:
-        with self._conn(write=True) as conn:
-            self._create(conn)
-
-    def reset(self) -> None:
-        with self._conn(write=True) as conn:
-            for table in (self.fts, self.head, self.num, self.docs, self.text, self.meta):
-                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
-            self._create(conn)
 
     # ---- writes ---------------------------------------------------------------------------
     def _remove(self, conn: Connection, doc_ids: Sequence[str]) -> int:
@@ -289,7 +221,7 @@ class SQLiteBackend(SqlBackendBase):
                 [
                     (
                         r["ord"],
-                        " ".join(number_tokens(r["number_notation"])),
+                        number_key(r["number_notation"]),
                         " ".join(filter_tokens(r)),
                     )
                     for r in rows
@@ -335,16 +267,9 @@ class SQLiteBackend(SqlBackendBase):
             )
         return len(rows)
 
-    def delete(self, ids: Iterable[str]) -> int:
-        wanted = list(dict.fromkeys(str(i) for i in ids))
-        if not wanted:
-            return 0
-        with self._conn(write=True) as conn:
-            return self._remove(conn, wanted)
-
     # ---- reads ----------------------------------------------------------------------------
     def _fts_where(
-        self, expression: str, query: SearchQuery, alias: str = ""
+        self, expression: str, query: SearchQuery, table: str = ""
     ) -> tuple[str, list[Any]]:
         required, excluded = filter_expression(query)
         full = f"({expression})"
@@ -352,17 +277,8 @@ class SQLiteBackend(SqlBackendBase):
             full += f" AND ({required})"
         if excluded:
             full += f" NOT {excluded}"
-        table = alias or self.fts
-        sql = f"{table} MATCH ?"
-        params: list[Any] = [full]
-        lo, hi = order_range(query.date_from, query.date_to)
-        if lo is not None:
-            sql += " AND rowid >= ?"
-            params.append(lo)
-        if hi is not None:
-            sql += " AND rowid <= ?"
-            params.append(hi)
-        return sql, params
+        dates, params = date_clauses(query, "rowid", "?")
+        return " AND ".join([f"{table or self.fts} MATCH ?", *dates]), [full, *params]
 
     def _docs_where(self, query: SearchQuery) -> tuple[str, list[Any]]:
         parts = ["secrecy <= ?"]
@@ -370,17 +286,23 @@ class SQLiteBackend(SqlBackendBase):
         for name, values in query.filter_values().items():
             parts.append(f"{name} IN ({', '.join('?' * len(values))})")
             params.extend(values)
-        lo, hi = order_range(query.date_from, query.date_to)
-        if lo is not None:
-            parts.append("ord >= ?")
-            params.append(lo)
-        if hi is not None:
-            parts.append("ord <= ?")
-            params.append(hi)
-        return " AND ".join(parts), params
+        dates, bounds = date_clauses(query, "ord", "?")
+        return " AND ".join(parts + dates), params + bounds
 
-    def _match(self, parsed: ParsedQuery, kind: str, query: SearchQuery, limit: int) -> list[int]:
-        table = self.num if kind == FOUND_NUMBER else self.head if kind in HEAD_KINDS else self.fts
+    def _newest_matches(self, parsed: ParsedQuery, query: SearchQuery) -> tuple[str, list[Any]]:
+        """A SELECT of the order keys (``r``) of the visible matches, newest first, ending in
+        ``LIMIT ?`` for the caller to fill; and its parameters. Without text, a walk of the
+        document table; with text, of FTS5's doclists."""
+        if parsed.empty:
+            where, params = self._docs_where(query)
+            table, key = self.docs, "ord"
+        else:
+            where, params = self._fts_where(match_expression(parsed, Found.ANY), query)
+            table, key = self.fts, "rowid"
+        return f"SELECT {key} AS r FROM {table} WHERE {where} ORDER BY {key} DESC LIMIT ?", params
+
+    def _match(self, parsed: ParsedQuery, kind: Found, query: SearchQuery, limit: int) -> list[int]:
+        table = self.num if kind == Found.NUMBER else self.head if kind in HEAD_KINDS else self.fts
         where, params = self._fts_where(match_expression(parsed, kind), query, table)
         sql = f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?"
         with self._conn() as conn:
@@ -389,69 +311,39 @@ class SQLiteBackend(SqlBackendBase):
             return list(conn.exec_driver_sql(sql, (*params, limit)).scalars())
 
     def _list(self, query: SearchQuery, limit: int) -> list[int]:
-        where, params = self._docs_where(query)
+        sql, params = self._newest_matches(ParsedQuery(), query)
         with self._conn() as conn:
-            return list(
-                conn.exec_driver_sql(
-                    f"SELECT ord FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT ?",
-                    (*params, limit),
-                ).scalars()
-            )
-
-    def _count(self, parsed: ParsedQuery, query: SearchQuery, cap: int) -> int:
-        if parsed.empty:
-            where, params = self._docs_where(query)
-            inner = f"SELECT 1 FROM {self.docs} WHERE {where} LIMIT ?"
-        else:
-            where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
-            inner = f"SELECT 1 FROM {self.fts} WHERE {where} LIMIT ?"
-        with self._conn() as conn:
-            return int(
-                conn.exec_driver_sql(f"SELECT count(*) FROM ({inner})", (*params, cap)).scalar()
-                or 0
-            )
+            return list(conn.exec_driver_sql(sql, (*params, limit)).scalars())
 
     def _count_and_groups(
         self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
     ) -> tuple[int, list[tuple[Any, ...]], list[int]]:
         """One pass over the newest ``cap + 1`` matches gives the count, and their first
-        ``cap`` give the facets: FTS5 walks a common word's doclist once instead of twice."""
-        if not columns or parsed.empty:
-            total = self._count(parsed, query, cap + 1)
-            groups = self._facet_groups(parsed, query, columns, cap) if columns else []
-            return total, groups, []
-        where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
-        cols = ", ".join(columns)
+        ``cap`` give the facets: FTS5 walks a common word's doclist once instead of twice.
+        Without text, the count and the groups are a walk of the document table each."""
+        matches, params = self._newest_matches(parsed, query)
         with self._conn() as conn:
-            orders = list(
-                conn.exec_driver_sql(
-                    f"SELECT rowid FROM {self.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?",
-                    (*params, cap + 1),
-                ).scalars()
-            )
+            if not columns or parsed.empty:
+                total = conn.exec_driver_sql(
+                    f"SELECT count(*) FROM ({matches})", (*params, cap + 1)
+                ).scalar()
+                groups = []
+                if columns:
+                    cols = ", ".join(f"d.{c}" for c in columns)
+                    groups = conn.exec_driver_sql(
+                        f"SELECT {cols}, count(*) FROM ({matches}) m "
+                        f"JOIN {self.docs} d ON d.ord = m.r GROUP BY {cols}",
+                        (*params, cap),
+                    ).all()
+                return int(total or 0), [tuple(r) for r in groups], []
+            orders = list(conn.exec_driver_sql(matches, (*params, cap + 1)).scalars())
+            cols = ", ".join(columns)
             groups = conn.exec_driver_sql(
                 f"SELECT {cols}, count(*) FROM {self.docs} "
                 f"WHERE ord IN (SELECT value FROM json_each(?)) GROUP BY {cols}",
                 (json.dumps(orders[:cap]),),
-            )
+            ).all()
             return len(orders), [tuple(r) for r in groups], orders
-
-    def _facet_groups(
-        self, parsed: ParsedQuery, query: SearchQuery, columns: Sequence[str], cap: int
-    ) -> list[tuple[Any, ...]]:
-        cols = ", ".join(f"d.{c}" for c in columns)
-        if parsed.empty:
-            where, params = self._docs_where(query)
-            matches = f"SELECT ord AS r FROM {self.docs} WHERE {where} ORDER BY ord DESC LIMIT ?"
-        else:
-            where, params = self._fts_where(match_expression(parsed, FOUND_ANY), query)
-            matches = f"SELECT rowid AS r FROM {self.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?"
-        sql = (
-            f"SELECT {cols}, count(*) FROM ({matches}) m JOIN {self.docs} d ON d.ord = m.r "
-            f"GROUP BY {cols}"
-        )
-        with self._conn() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(sql, (*params, cap))]
 
     def _rank_rows(self, orders: Sequence[int]) -> list[tuple[int, str]]:
         out: list[tuple[int, str]] = []
@@ -502,12 +394,7 @@ class SQLiteBackend(SqlBackendBase):
                     (expression, max(1, min(limit, 100))),
                 ).scalars()
             )
-        rows = {r["order"]: r for r in self._load(orders, with_body=False)}
-        return self._suggestions(rows[o] for o in orders if o in rows)
-
-    def count(self) -> int:
-        with self._conn() as conn:
-            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {self.docs}").scalar() or 0)
+        return self._suggestions(orders)
 
     def optimize(self) -> None:
         """Merge each FTS5 table into one segment: a bulk load leaves a dozen, and every
@@ -515,6 +402,3 @@ class SQLiteBackend(SqlBackendBase):
         with self._conn(write=True) as conn:
             for table in (self.fts, self.head, self.num):
                 conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-
-    def close(self) -> None:
-        """The engine belongs to the application: nothing to release."""

@@ -1,14 +1,8 @@
 """Signature appearances as ND30 Appendix I draws them, with every Vietnamese glyph.
 
-Why our own stamp class: pyHanko's ``TextStampStyle`` draws one text block over a background,
-but ND30 wants the signer's title line, then the handwritten-signature image, then the full name
-(personal signature); the red seal alone, overlapping the left third of the personal signature
-(agency signature); or a small blue text block at the top right (appendices and copies).
-
-Why an embedded TrueType font: pyHanko's default font is a non-embedded Courier whose encoding
-silently drops letters like ở, ễ, ờ. We embed a subset of DejaVu (Debian ``fonts-dejavu-core``)
-through pyHanko's HarfBuzz-based ``GlyphAccumulatorFactory`` and always pass NFC text, so each
-letter is one shaped glyph with normal spacing.
+Our own stamp class draws the three ND30 layouts (personal, agency seal, text block); text is set
+in an embedded, rescaled DejaVu subset because pyHanko's default font drops letters such as ở.
+Why: docs/signing.md ("Appearance").
 """
 
 from __future__ import annotations
@@ -25,7 +19,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
+from fontTools.ttLib.scaleUpem import scale_upem
+from PIL import Image, ImageDraw, ImageFont
 from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
@@ -63,9 +62,6 @@ def embeddable_font(path: str) -> str:
     would get twice its advance (the "wide spacing" pitfall). Scaling the font's units to 1000 with
     fontTools makes the widths right without touching pyHanko.
     """
-    from fontTools.ttLib import TTFont
-    from fontTools.ttLib.scaleUpem import scale_upem
-
     source = Path(path)
     cache = Path(os.environ.get("EDOC_FONT_CACHE", Path(tempfile.gettempdir()) / "edoc-fonts"))
     stamp = int(source.stat().st_mtime)
@@ -86,8 +82,6 @@ def embeddable_font(path: str) -> str:
 
 def pdf_font(*, bold: bool = False) -> Any:
     """pyHanko font factory embedding a subset of the (scaled) Vietnamese-capable font."""
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-
     return GlyphAccumulatorFactory(embeddable_font(font_path(bold=bold)))
 
 
@@ -153,8 +147,6 @@ def text_stamp_lines(appearance: TextStampAppearance, moment: datetime | None = 
 
 
 def _png(data: bytes) -> Any:
-    from PIL import Image
-
     image = Image.open(io.BytesIO(data))
     image.load()
     return image.convert("RGBA")
@@ -218,8 +210,6 @@ class Nd30Stamp(BaseStamp):
         return out, y
 
     def _render_inner_content(self) -> list[bytes]:
-        from pyhanko.pdf_utils.images import PdfImage
-
         style: Nd30StampStyle = self.style
         width, height = float(self.box.width), float(self.box.height)
         commands, below_title = self._place_lines(style.top_lines, height, 1)
@@ -309,8 +299,6 @@ def text_stamp_box(page_width: float, page_height: float, appearance: TextStampA
 
 
 def _font(size: int, *, italic: bool = False, bold: bool = False) -> Any:
-    from PIL import ImageFont
-
     name = (
         "DejaVuSerif-BoldItalic.ttf"
         if italic
@@ -324,8 +312,6 @@ def draw_signature_image(name: str) -> bytes:
 
     Made with Pillow only: the signer's given name in a slanted face with an underline flourish.
     """
-    from PIL import Image, ImageDraw
-
     given = nfc(name).split()[-1] if name.strip() else "Ký"
     width, height = 420, 160
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
@@ -345,8 +331,6 @@ def draw_signature_image(name: str) -> bytes:
 def _text_on_circle(
     image: Any, text: str, centre: float, radius: float, font: Any, fill: tuple[int, ...]
 ) -> None:
-    from PIL import Image, ImageDraw
-
     text = nfc(text)
     span = min(300.0, 12.0 * len(text))  # degrees the text covers, centred at the top
     step = span / max(len(text) - 1, 1)
@@ -362,8 +346,6 @@ def _text_on_circle(
 
 def draw_seal_image(agency: str) -> bytes:
     """A demo round red seal (two rings, agency name around, a star in the middle), PNG."""
-    from PIL import Image, ImageDraw
-
     size = 400
     centre = size / 2
     red = (210, 20, 20, 235)

@@ -89,8 +89,9 @@ def key_algorithm(cert: CertificateInfo) -> str:
 
 def sign_digest_with_key(key: Any, algorithm: str, item: DigestItem) -> bytes:
     """A raw signature over a precomputed digest (PKCS#1 v1.5 DigestInfo, or DER ECDSA)."""
+    # python-pkcs11 loads only in a process that talks to a token (not the web server)
     from pkcs11 import Mechanism
-    from pkcs11.util.ec import encode_ecdsa_signature
+    from pkcs11.util.ec import encode_ecdsa_signature  # as above
 
     if algorithm == "rsa":
         info = algos.DigestInfo(
@@ -123,7 +124,7 @@ def sign_digests(
     :class:`~signing.errors.PinIncorrect` (no signature made, no retry). ``on_signed(id, index)``
     is called after each signature (progress reporting).
     """
-    from pkcs11 import PKCS11Error
+    from pkcs11 import PKCS11Error  # optional at run time, as above
 
     token, cert = select_certificate(module_path, selector, at)
     algorithm = key_algorithm(cert)

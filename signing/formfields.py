@@ -20,6 +20,7 @@ from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.content import PdfResources, RawContent
 from pyhanko.pdf_utils.generic import pdf_name, pdf_string
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 
 from signing.appearance import Box, nfc, pdf_font
@@ -170,8 +171,6 @@ def fill_number_and_date(
 
 def field_values(pdf: bytes) -> dict[str, Any]:
     """Current values of the text fields (for checks and display)."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
     if "/AcroForm" not in reader.root:
         return {}

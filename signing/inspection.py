@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyhanko.pdf_utils.generic import ArrayObject, DictionaryObject, IndirectObject
+from pyhanko.pdf_utils.misc import PdfError
+
 JAVASCRIPT = "javascript"  # a /JavaScript action, a /JS entry or the /JavaScript name tree
 LAUNCH = "launch"  # a /Launch action: open another file or program
 OPEN_ACTION = "open_action"  # an action (not a mere destination) run when the file is opened
@@ -21,9 +24,6 @@ MAX_OBJECTS = 200_000
 
 def active_content(reader: Any) -> list[str]:
     """What active content the document holds, as sorted codes (empty when none)."""
-    from pyhanko.pdf_utils.generic import ArrayObject, DictionaryObject, IndirectObject
-    from pyhanko.pdf_utils.misc import PdfError
-
     found: set[str] = set()
     root = reader.root
     open_action = root.get("/OpenAction")

@@ -1,18 +1,8 @@
 """A demo/test PKI (root, issuing CA, leader and agency certificates, TSA, OCSP, CRL).
 
-Why certomancer: it builds a complete, internally consistent PKI from one declarative config and
-serves the matching OCSP responder, CRL repository and RFC 3161 time-stamping service as a WSGI
-app, so tests and ``edoc demo`` exercise the same revocation and time-stamp code paths that a real
-Vietnamese CA (VNPT-CA, Viettel-CA, Ban Cơ yếu) would.
-
-Keys are generated on first use into the chosen directory (never shipped in the repository); the
-config is written next to them as ``demo_pki.yml`` so a human can read what was built. Validity
-dates are relative to the moment the PKI is created, so the "expired" and "not yet valid"
-certificates stay that way and the good ones stay good for five years.
-
-The service URLs (OCSP in AIA, CRL distribution points) are baked into the certificates, so the
-URL prefix must be known before the certificates exist: :func:`start_demo_pki` binds the HTTP
-server to a free loopback port first and then builds the PKI against that address.
+Built with certomancer, keys generated on first use, dates relative to the moment of creation,
+served on a loopback port bound before the certificates are made (their URLs name it). Why:
+docs/signing.md ("The demo PKI and test tokens").
 """
 
 from __future__ import annotations
@@ -28,8 +18,11 @@ from typing import Any
 import yaml
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
+from certomancer.integrations.animator import Animator, AnimatorArchStore
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, KeyLabel
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 ARCH = "edoc-demo"
 DAY = timedelta(days=1)
@@ -284,8 +277,6 @@ class DemoPKI:
     @classmethod
     def load(cls, directory: Path) -> DemoPKI:
         """Load a PKI created earlier (same certificates; service URLs as recorded then)."""
-        from certomancer.registry import ArchLabel, CertomancerConfig
-
         directory = Path(directory)
         text = (directory / cls.CONFIG_NAME).read_text(encoding="utf-8")
         config = CertomancerConfig.from_yaml(text, key_search_dir=str(directory))
@@ -299,16 +290,12 @@ class DemoPKI:
         return self._arch
 
     def cert(self, label: str) -> asn1_x509.Certificate:
-        from certomancer.registry import CertLabel
-
         return self._arch.get_cert(CertLabel(label))
 
     def cert_der(self, label: str) -> bytes:
         return self.cert(label).dump()
 
     def private_key(self, label: str) -> asn1_keys.PrivateKeyInfo:
-        from certomancer.registry import KeyLabel
-
         return self._arch.key_set.get_private_key(KeyLabel(label))
 
     def key_path(self, label: str) -> Path:
@@ -317,8 +304,6 @@ class DemoPKI:
 
     def chain(self, label: str) -> list[asn1_x509.Certificate]:
         """The issuing certificates above ``label``, nearest first, root included."""
-        from certomancer.registry import CertLabel
-
         return [self._arch.get_cert(lbl) for lbl in self._arch.get_chain(CertLabel(label))]
 
     @property
@@ -339,9 +324,6 @@ class DemoPKI:
 
     def wsgi_app(self) -> Any:
         """Certomancer's Animator serving OCSP, CRLs, the TSA and the certificates."""
-        from certomancer.integrations.animator import Animator, AnimatorArchStore
-        from certomancer.registry import ArchLabel
-
         return Animator(AnimatorArchStore({ArchLabel(ARCH): self._arch}), with_web_ui=False)
 
 
@@ -362,8 +344,6 @@ class PkiServer:
     """Serves a :class:`DemoPKI` over HTTP (werkzeug, threaded) in a daemon thread."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        from werkzeug.serving import WSGIRequestHandler, make_server
-
         class _Quiet(WSGIRequestHandler):
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 pass

@@ -1,34 +1,9 @@
 """Two-step (interrupted) PAdES signing: the server prepares, a token elsewhere signs a digest.
 
-Why: the leader's key never leaves the USB token on their own PC and the server never sees the
-PIN. ``prepare`` reserves the signature field, draws the ND30 appearance, fixes the byte range and
-builds the CMS signed attributes; only their digest goes to the signing agent. ``finish`` embeds
-the signature (building the CMS here from the raw signature, or accepting a complete CMS), adds
-the signature time-stamp (B-T) and revocation data (B-LT), and validates the result before
-handing it back.
-
-Everything ``finish`` needs is in :class:`PreparedSignature`, which is plain bytes and JSON, so
-the second step works after a server restart, on another worker, days later.
-
-JSON state (``PreparedSignature.to_json()``; binary values base64)::
-
-    {
-      "version": 1,
-      "field_name": "ChuKyLanhDao",
-      "level": "B-T",                       # B-B | B-T | B-LT
-      "md_algorithm": "sha256",
-      "signature_algorithm": "sha256_rsa",  # the CMS signatureAlgorithm
-      "document_digest": "…",               # digest over the /ByteRange
-      "reserved_region": [start, end],      # the /Contents placeholder in prepared_pdf
-      "signed_attributes": "…",             # DER SET OF Attribute, what the token signs
-      "digest_to_sign": "…",                # md(signed_attributes): what the agent receives
-      "signer_certificate": "…",            # DER
-      "certificates": ["…"],                # chain, DER, nearest first
-      "tsa_url": "http://…" | null,
-      "prepared_at": "2026-03-05T09:12:44+07:00",
-      "prepared_pdf_sha256": "hex",
-      "prepared_pdf": "…"                   # omitted by to_json(include_pdf=False)
-    }
+``prepare`` reserves the field, draws the appearance and builds the signed attributes, whose
+digest goes to the token; ``finish`` embeds the signature, adds B-T/B-LT data and validates the
+result. :class:`PreparedSignature` carries the state between them as plain JSON. Why, and the
+JSON: docs/signing.md ("Two-step signing").
 """
 
 from __future__ import annotations
@@ -46,6 +21,20 @@ from typing import Any, TypeVar
 
 from asn1crypto import algos, cms
 from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509 import load_der_x509_certificate
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
+from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import EmbeddedPdfSignature, async_validate_pdf_signature
+from pyhanko.sign.validation.dss import async_add_validation_info
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing import errors
 from signing.appearance import Appearance, Box, stamp_style, vn_time
@@ -87,7 +76,7 @@ class SignatureFieldSpec:
 
 @dataclass
 class PreparedSignature:
-    """The state between ``prepare`` and ``finish``; see the module docstring for the JSON."""
+    """The state between ``prepare`` and ``finish``; its JSON is in docs/signing.md."""
 
     prepared_pdf: bytes
     field_name: str
@@ -223,10 +212,6 @@ async def _prepare(
     location: str | None,
     md_algorithm: str,
 ) -> PreparedSignature:
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
     if level != "B-B" and not tsa_url:
@@ -287,11 +272,6 @@ async def _prepare(
 
 def _verify_raw(prepared: PreparedSignature, signature: bytes) -> None:
     """Check the token's signature over the signed attributes before building anything."""
-    from cryptography.exceptions import InvalidSignature
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from cryptography.x509 import load_der_x509_certificate
-
     public_key = load_der_x509_certificate(prepared.signer_certificate).public_key()
     md = {"sha256": hashes.SHA256(), "sha384": hashes.SHA384(), "sha512": hashes.SHA512()}[
         prepared.md_algorithm
@@ -334,10 +314,6 @@ def _check_cms(prepared: PreparedSignature, content: cms.ContentInfo) -> None:
 
 
 async def _build_cms(prepared: PreparedSignature, signature: bytes) -> cms.ContentInfo:
-    from pyhanko.sign import signers
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
     signer = signers.ExternalSigner(
         signing_cert=asn1_x509.Certificate.load(prepared.signer_certificate),
         cert_registry=SimpleCertificateStore.from_certs(
@@ -358,9 +334,7 @@ async def _build_cms(prepared: PreparedSignature, signature: bytes) -> cms.Conte
 
 def _validation_context(
     trust_roots: Sequence[Any], allow_fetching: bool, other_certs: Sequence[bytes] = ()
-) -> Any:
-    from pyhanko_certvalidator import ValidationContext
-
+) -> ValidationContext:
     roots = [_cert(r) for r in trust_roots]
     # B-LT must really carry the revocation data: with fetching on, a missing OCSP/CRL is an
     # error (hard-fail) rather than a silently thinner DSS
@@ -419,9 +393,6 @@ async def _finish(
     cms_bytes: bytes | None,
     trust_roots: list[Any],
 ) -> tuple[bytes, FinishCheck]:
-    from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
-    from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
-
     if signature is not None:
         _verify_raw(prepared, signature)
         content = await _build_cms(prepared, signature)
@@ -449,15 +420,17 @@ async def _finish(
     return signed, check
 
 
+def _embedded(pdf: bytes, field_name: str) -> EmbeddedPdfSignature:
+    """The signature in ``field_name`` of a signed PDF."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    return next(s for s in reader.embedded_signatures if s.field_name == field_name)
+
+
 async def _add_revocation_info(
     pdf: bytes, prepared: PreparedSignature, trust_roots: list[Any]
 ) -> bytes:
     """PAdES B-LT: fetch OCSP/CRLs for the signer's chain (and the TSA's) into the DSS."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation.dss import async_add_validation_info
-
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    embedded = next(s for s in reader.embedded_signatures if s.field_name == prepared.field_name)
+    embedded = _embedded(pdf, prepared.field_name)
     context = _validation_context(trust_roots, True, prepared.certificates)
     out = io.BytesIO()
     try:
@@ -472,11 +445,7 @@ async def _add_revocation_info(
 async def _check_result(
     pdf: bytes, prepared: PreparedSignature, trust_roots: list[Any]
 ) -> FinishCheck:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_signature
-
-    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
-    embedded = next(s for s in reader.embedded_signatures if s.field_name == prepared.field_name)
+    embedded = _embedded(pdf, prepared.field_name)
     context = _validation_context(trust_roots, False, prepared.certificates)
     status = await async_validate_pdf_signature(
         embedded, signer_validation_context=context, skip_diff=True

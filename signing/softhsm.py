@@ -1,14 +1,8 @@
 """SoftHSM2 tokens in a directory of their own, for tests and ``edoc demo``.
 
-Why a directory with its own ``softhsm2.conf``: SoftHSM reads ``SOFTHSM2_CONF`` when the PKCS#11
-library is initialised, so each test session (or demo install) gets an isolated token store
-instead of touching ``/var/lib/softhsm``. Token creation and key/certificate import go through the
-Debian command-line tools (``softhsm2-util``, ``pkcs11-tool``) in child processes with that
-environment, so building tokens never initialises the library inside the caller's process with
-the wrong configuration.
-
-To use the tokens in-process call :meth:`SoftHSM.activate` before the library is first loaded
-(it sets ``SOFTHSM2_CONF`` and unloads a library loaded under another configuration).
+Each store has its own ``softhsm2.conf``; tokens are built by the Debian tools in child
+processes; call :meth:`SoftHSM.activate` before the library is first loaded. Why:
+docs/signing.md ("The demo PKI and test tokens").
 """
 
 from __future__ import annotations
@@ -86,6 +80,7 @@ class SoftHSM:
         SoftHSM reads its config only at ``C_Initialize``; a module already loaded under another
         config is unloaded so the next ``pkcs11.lib()`` call starts afresh.
         """
+        # python-pkcs11 loads only in a process that talks to a token (not the web server)
         import pkcs11
 
         if os.environ.get("SOFTHSM2_CONF") != str(self.conf_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,6 +61,24 @@ def _name_attr(name: asn1_x509.Name, attr: str) -> str | None:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return value
+
+
+# What the agent tells the page about a certificate, in this order (dates and DER as text).
+_CERTIFICATE_KEYS = (
+    "label",
+    "key_id",
+    "subject",
+    "common_name",
+    "title",
+    "organization",
+    "serial",
+    "issuer",
+    "not_before",
+    "not_after",
+    "key_usage",
+    "has_key",
+    "der",
+)
 
 
 @dataclass(frozen=True)
@@ -115,21 +133,14 @@ class CertificateInfo:
         return sorted(value.native) if value is not None else []
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "key_id": self.key_id,
-            "subject": self.subject,
-            "common_name": self.common_name,
-            "title": self.title,
-            "organization": self.organization,
-            "serial": self.serial,
-            "issuer": self.issuer,
-            "not_before": self.not_before.isoformat(),
-            "not_after": self.not_after.isoformat(),
-            "key_usage": self.key_usage,
-            "has_key": self.has_key,
-            "der": base64.b64encode(self.der).decode("ascii"),
-        }
+        """The agent's JSON for this certificate (``GET /v1/tokens``, signing/AGENT.md)."""
+        data: dict[str, Any] = {name: getattr(self, name) for name in _CERTIFICATE_KEYS}
+        data.update(
+            not_before=self.not_before.isoformat(),
+            not_after=self.not_after.isoformat(),
+            der=base64.b64encode(self.der).decode("ascii"),
+        )
+        return data
 
 
 @dataclass(frozen=True)
@@ -146,16 +157,8 @@ class TokenInfo:
     pin_final_try: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "slot_id": self.slot_id,
-            "label": self.label,
-            "serial": self.serial,
-            "manufacturer": self.manufacturer,
-            "model": self.model,
-            "pin_locked": self.pin_locked,
-            "pin_final_try": self.pin_final_try,
-            "certificates": [c.to_dict() for c in self.certificates],
-        }
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "certificates"}
+        return {**data, "certificates": [c.to_dict() for c in self.certificates]}
 
 
 def _text(value: Any) -> str:
@@ -166,6 +169,7 @@ def _text(value: Any) -> str:
 
 def load_library(module_path: str) -> Any:
     """The PKCS#11 module, loaded once per process (python-pkcs11 caches it)."""
+    # python-pkcs11 loads only in a process that talks to a token (not the web server)
     import pkcs11
 
     try:
@@ -175,7 +179,7 @@ def load_library(module_path: str) -> Any:
 
 
 def _certs_on_token(token: Any) -> tuple[CertificateInfo, ...]:
-    from pkcs11 import Attribute, ObjectClass
+    from pkcs11 import Attribute, ObjectClass  # optional at run time: see load_library
 
     found = []
     with token.open() as session:
@@ -198,7 +202,7 @@ def _certs_on_token(token: Any) -> tuple[CertificateInfo, ...]:
 
 def list_tokens(module_path: str) -> list[TokenInfo]:
     """Every present, initialised token with its certificates (no login needed)."""
-    from pkcs11 import PKCS11Error, TokenFlag
+    from pkcs11 import PKCS11Error, TokenFlag  # optional at run time: see load_library
 
     lib = load_library(module_path)
     tokens = []
@@ -364,7 +368,7 @@ LOGINS = LoginCounter()
 @contextmanager
 def open_session(module_path: str, token: TokenInfo, pin: PinSource) -> Iterator[Any]:
     """One logged-in session on ``token``: the PIN is asked (once) and used (once)."""
-    from pkcs11 import PKCS11Error
+    from pkcs11 import PKCS11Error  # optional at run time: see load_library
 
     lib = load_library(module_path)
     try:
@@ -392,7 +396,7 @@ def open_session(module_path: str, token: TokenInfo, pin: PinSource) -> Iterator
 
 def find_private_key(session: Any, cert: CertificateInfo) -> Any:
     """The private key paired with ``cert`` (same CKA_ID, as on commercial tokens)."""
-    from pkcs11 import Attribute, ObjectClass, PKCS11Error
+    from pkcs11 import Attribute, ObjectClass, PKCS11Error  # optional at run time: see load_library
 
     try:
         keys = list(

@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import multiprocessing
 import resource
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from asn1crypto import pem, x509
+from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError, PdfReadError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko_certvalidator import ValidationContext
 
 from signing.errors import PdfInputError, ValidationTimeout
 from signing.inspection import active_content
@@ -103,8 +111,6 @@ class ValidationReport:
 
 
 def _load_certs(sources: list[Any]) -> list[Any]:
-    from asn1crypto import pem, x509
-
     certs = []
     for source in sources:
         if isinstance(source, bytes):
@@ -144,11 +150,6 @@ def validate_pdf_in_process(
     allow_fetching: bool = False,
 ) -> ValidationReport:
     """Validate in this process (callers should prefer :func:`validate_pdf`)."""
-    from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
     if not data.lstrip()[:1024].startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise PdfInputError("not_pdf", "the file does not start with a PDF header")
     try:
@@ -219,8 +220,6 @@ def validate_pdf_in_process(
 
 
 def _timestamp_report(report: SignatureReport, embedded: Any, context: Any) -> SignatureReport:
-    from pyhanko.sign.validation import validate_pdf_timestamp
-
     report.kind = "timestamp"
     try:
         status = validate_pdf_timestamp(embedded, context)
@@ -240,8 +239,6 @@ def _timestamp_report(report: SignatureReport, embedded: Any, context: Any) -> S
 
 def _walk_pages(reader: Any) -> None:
     """Walk the page tree once: circular or broken trees fail here, not later."""
-    from pyhanko.pdf_utils.misc import PdfReadError
-
     seen: set[Any] = set()
     stack = [reader.root.raw_get("/Pages")]
     count = 0
@@ -275,8 +272,6 @@ def _describe_cert(report: SignatureReport, cert: Any) -> None:
 
 def _policy_and_commitment(embedded: Any) -> tuple[str, str]:
     """The signed signature-policy OID and commitment type, as plain strings ("" if absent)."""
-    from pyhanko.sign.general import NonexistentAttributeError, find_unique_cms_attribute
-
     signed_attrs = embedded.signer_info["signed_attrs"]
     found: list[str] = []
     for attribute in ("signature_policy_identifier", "commitment_type"):
@@ -313,8 +308,6 @@ def _child(
     conn: Any, data: bytes, roots: list[Any], at: datetime | None, fetch: bool, limit_mb: int
 ) -> None:
     """Validate and send back JSON text: only plain data can cross, never a pyHanko object."""
-    import logging
-
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings go in the report
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     limit = limit_mb * 1024 * 1024

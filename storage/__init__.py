@@ -1,4 +1,4 @@
-"""Content-addressed blob storage (local disk or S3). Never imports edoc."""
+"""Content-addressed blob storage (local disk or S3). Never imports edoc; see docs/storage.md."""
 
 from storage.base import BlobInfo, BlobStat, BlobStore
 from storage.copy import CopyResult, copy_all

@@ -16,14 +16,16 @@ SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 @dataclass(frozen=True)
 class BlobInfo:
+    """What ``put`` stored: the blob's address and its size in bytes."""
+
     sha256: str
     size: int
 
 
 @dataclass(frozen=True)
-class BlobStat:
-    sha256: str
-    size: int
+class BlobStat(BlobInfo):
+    """A stored blob as the store lists it: also when it was written (for the gc's grace)."""
+
     modified: datetime
 
 

@@ -1,10 +1,7 @@
 """Blobs in an S3 bucket (MinIO, SeaweedFS, AWS …) through the ``minio`` client.
 
-The address of an upload is only known once it has been read. A blob smaller than one part is
-hashed in memory and written once to ``blobs/ab/<sha256>``; a larger one streams to a private
-temporary key (hashing on the way, in parts), is copied server-side to its address, and the
-temporary version is removed. Either way a reader never sees a partial blob under a content
-address: a PUT and a server-side copy are atomic.
+A small blob is written once to its address; a large one streams to a temporary key and is
+copied server-side, so no partial blob is ever visible under an address. Why: docs/storage.md.
 """
 
 from __future__ import annotations
@@ -161,7 +158,8 @@ class S3Store(BlobStore):
         return BlobInfo(sha256, len(data))
 
     def _remove_quietly(self, key: str, version_id: str | None) -> None:
-        # A leftover temporary object is never addressed; the garbage collector removes it.
+        # A leftover temporary object is never addressed; ``edoc gc`` walks blobs/ only, so it
+        # stays until removed by hand (docs/storage.md).
         with contextlib.suppress(*NETWORK_ERRORS):
             self.client.remove_object(self.bucket, key, version_id=version_id)
 

@@ -1,21 +1,10 @@
-"""document files and draft versions: active content found at check time
-
-Revision ID: a7c3e5d91b20
-Revises: 4f7f40100345
-Create Date: 2026-12-01 11:20:00.000000
-"""
-
-from __future__ import annotations
-
-from collections.abc import Sequence
+"""document files and draft versions: active content found at check time"""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a7c3e5d91b20"
-down_revision: str | None = "4f7f40100345"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "a7c3e5d91b20"
+down_revision = "4f7f40100345"
 
 
 def upgrade() -> None:

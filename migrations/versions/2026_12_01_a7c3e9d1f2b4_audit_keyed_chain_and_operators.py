@@ -1,9 +1,5 @@
 """audit: keyed chain (hash_version) and the command/operator of entries made outside a request
 
-Revision ID: a7c3e9d1f2b4
-Revises: cd6d0ee94668
-Create Date: 2026-12-01 10:40:00
-
 Existing rows keep their plain SHA-256 seal and are marked ``hash_version`` 1; rows written
 from now on are HMAC-sealed (2). ``edoc audit verify`` refuses version-1 rows until the
 operator runs ``edoc audit rekey`` once: it checks the old chain, anchors its head in a
@@ -12,17 +8,11 @@ migration must not need the agency token, and a broken old chain must be reporte
 silently re-sealed.
 """
 
-from __future__ import annotations
-
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "a7c3e9d1f2b4"
-down_revision: str | None = "cd6d0ee94668"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "a7c3e9d1f2b4"
+down_revision = "cd6d0ee94668"
 
 
 def upgrade() -> None:

@@ -3,22 +3,12 @@
 Outgoing documents are indexed only once issued (edoc.search.indexing); an index built before
 holds the drafts of the time. One outbox row per unissued outgoing document makes the worker's
 next drain remove each from the index, whatever engine holds it.
-
-Revision ID: b3d81c4e6f02
-Revises: a7c3e5d91b20
-Create Date: 2026-12-01 12:30:00.000000
 """
-
-from __future__ import annotations
-
-from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "b3d81c4e6f02"
-down_revision: str | None = "a7c3e5d91b20"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "b3d81c4e6f02"
+down_revision = "a7c3e5d91b20"
 
 
 def upgrade() -> None:

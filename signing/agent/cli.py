@@ -17,6 +17,7 @@ import os
 import sys
 
 from signing.agent.server import AgentConfig, AgentServer
+from signing.tokens import list_tokens
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,8 +57,6 @@ def main(argv: list[str] | None = None) -> int:
         print("edoc-signer: --module (or EDOC_SIGNER_MODULE) is required", file=sys.stderr)
         return 2
     if args.list:
-        from signing.tokens import list_tokens
-
         for token in list_tokens(args.module):
             print(f"token {token.label} (serial {token.serial}, slot {token.slot_id})")
             for cert in token.certificates:

@@ -1,21 +1,8 @@
 """The agent's HTTP server: 127.0.0.1 only, CORS locked to the edoc server's origin.
 
-Why these checks, each of them:
-
-* bound to 127.0.0.1 — nothing on the network can reach the token;
-* ``Origin`` must be one of the configured edoc origins on every request, not just preflights —
-  another web page the leader has open cannot make the agent sign (a browser always sends
-  ``Origin`` on cross-origin requests and scripts cannot forge it);
-* ``Host`` must be ``127.0.0.1:<port>`` or ``localhost:<port>`` — defeats DNS rebinding, where a
-  hostile name resolves to 127.0.0.1 and the request looks same-origin;
-* Chromium's Private Network Access preflight (``Access-Control-Request-Private-Network``) is
-  answered with ``Access-Control-Allow-Private-Network: true`` for allowed origins only;
-* one signing batch at a time (a token has one login state).
-
-The PIN is taken from the request (``pin_mode="request"``, the default: the leader types it into
-the edoc page, which sends it only to 127.0.0.1) or asked for on the agent's own console
-(``pin_mode="console"``: the PIN never touches the browser). Either way it is used for one login
-and dropped, never logged, never retried.
+Every request is checked for its ``Origin`` and ``Host``; Chromium's Private Network Access
+preflight is answered for allowed origins; one batch at a time; the PIN is used for one login and
+dropped. Why each check: docs/signing.md ("The local signing agent"); protocol: signing/AGENT.md.
 """
 
 from __future__ import annotations

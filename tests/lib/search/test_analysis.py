@@ -14,7 +14,6 @@ from search.analysis import (
     accented,
     analyse,
     fold,
-    folded_text,
     looks_like_number,
     number_key,
     number_tokens,
@@ -69,7 +68,6 @@ def test_analyse_streams_always_align(text: str) -> None:
     folded, acc = analyse(text)
     assert len(folded) == len(acc)
     assert all(fold(a) == f or f.isdigit() for f, a in zip(folded, acc, strict=True))
-    assert folded_text(text) == " ".join(folded)
 
 
 def test_number_tokens_ignore_accents_case_spacing_separators_and_zeros() -> None:

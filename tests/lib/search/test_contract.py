@@ -7,6 +7,7 @@ Elasticsearch; see conftest.py.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 
 import pytest
@@ -36,6 +37,7 @@ from tests.lib.search.corpus import (
     SECRET_PLAN,
     STORM,
     TOP_SECRET,
+    incoming,
 )
 
 TOP = SECRECY_TUYET_MAT
@@ -58,7 +60,7 @@ def hit(result: SearchResult, doc_id: str):
 
 
 def test_upsert_replaces(empty: SearchBackend) -> None:
-    first = IndexDocument(id="x:1", direction="incoming", subject="Tờ trình cũ về lương")
+    first = incoming("x:1", subject="Tờ trình cũ về lương")
     assert empty.index([first]) == 1
     assert ids(run(empty, "lương")) == ["x:1"]
     second = IndexDocument(id="x:1", direction="outgoing", subject="Quyết định mới về thưởng")
@@ -72,8 +74,8 @@ def test_upsert_replaces(empty: SearchBackend) -> None:
 
 def test_same_id_twice_in_one_batch_keeps_the_last(empty: SearchBackend) -> None:
     docs = [
-        IndexDocument(id="x:1", direction="incoming", subject="bản nháp"),
-        IndexDocument(id="x:1", direction="incoming", subject="bản chính thức"),
+        incoming("x:1", subject="bản nháp"),
+        incoming("x:1", subject="bản chính thức"),
     ]
     empty.index(docs)
     assert empty.count() == 1
@@ -96,9 +98,8 @@ def test_delete(empty: SearchBackend) -> None:
 
 def test_nul_and_control_characters_in_documents_and_filters(empty: SearchBackend) -> None:
     # text extracted from PDFs can hold NUL, which PostgreSQL cannot store in text
-    doc = IndexDocument(
-        id="x:1",
-        direction="incoming",
+    doc = incoming(
+        "x:1",
         subject="Tờ trình\x00 về bão\x07",
         body="trang 1\x00\x00trang 2 bão\x1b",
         sender="Sở\x00 Nội vụ",
@@ -120,7 +121,7 @@ def test_long_bodies_and_words_repeated_hundreds_of_times(empty: SearchBackend) 
     # past PostgreSQL's limits of a tsvector (256 positions per word, positions up to 16 383,
     # beyond which phrases are not promised): every word is still found
     body = "bão " * 400 + "lũ lụt " * 9_000 + "sạt lở đất cuối văn bản"
-    doc = IndexDocument(id="x:long", direction="incoming", subject="Báo cáo dài", body=body)
+    doc = incoming("x:long", subject="Báo cáo dài", body=body)
     assert empty.index([doc]) == 1
     for text in ("bão", "lũ lụt", "sạt lở", '"báo cáo dài"', '"bão bão"', "cuối văn bản"):
         assert ids(run(empty, text)) == ["x:long"], text
@@ -165,8 +166,6 @@ def test_d_with_stroke_folds_to_d(loaded: SearchBackend) -> None:
 
 
 def test_case_and_unicode_normal_form_do_not_matter(loaded: SearchBackend) -> None:
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFD", "bão")
     assert ids(run(loaded, decomposed)) == ids(run(loaded, "bão"))
     assert ids(run(loaded, "BÃO")) == ids(run(loaded, "bão"))
@@ -212,15 +211,12 @@ def test_phrase_in_quotes_needs_adjacent_words(loaded: SearchBackend) -> None:
 
 
 def test_a_phrase_needs_its_words_in_one_run_not_only_each_pair(empty: SearchBackend) -> None:
-    pairs_apart = IndexDocument(
-        id="x:apart",
-        direction="incoming",
+    pairs_apart = incoming(
+        "x:apart",
         subject="Báo cáo",
         body="Sau cơn bão, thông báo số liệu. Bão số 3 đã qua.",
     )
-    phrase = IndexDocument(
-        id="x:phrase", direction="incoming", subject="Báo cáo", body="Ứng phó cơn bão số 3."
-    )
+    phrase = incoming("x:phrase", subject="Báo cáo", body="Ứng phó cơn bão số 3.")
     empty.index([pairs_apart, phrase])
     assert ids(run(empty, '"cơn bão số 3"')) == ["x:phrase"]
     assert ids(run(empty, '"con bao so 3"')) == ["x:phrase"]

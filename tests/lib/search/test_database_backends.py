@@ -21,12 +21,13 @@ from search.base import (
     UnsupportedBackend,
 )
 from search.postgres import PostgresBackend, _Lookup
-from search.ranking import FOUND_PHRASE
+from search.ranking import Found
 from search.sqlcommon import SqlBackendBase, filter_token
 from search.sqlite import SQLiteBackend, _newest_within, match_expression
 from tests.lib.search.conftest import _postgres
+from tests.lib.search.corpus import incoming
 
-DOC = IndexDocument(id="in:1", direction="incoming", subject="Phòng chống bão")
+DOC = incoming("in:1", subject="Phòng chống bão")
 
 
 @pytest.fixture
@@ -98,7 +99,7 @@ def test_a_phrase_query_cut_by_its_time_budget_keeps_the_newest_matches(
     backend.index(
         _dated(3000, subject="Báo cáo", body="báo cáo tình hình cơn bão số 3 tại địa phương")
     )
-    expression = match_expression(parse_query("cơn bão số 3"), FOUND_PHRASE)
+    expression = match_expression(parse_query("cơn bão số 3"), Found.PHRASE)
     where, params = backend._fts_where(expression, SearchQuery())
     sql = f"SELECT rowid FROM {backend.fts} WHERE {where} ORDER BY rowid DESC LIMIT ?"
     with engine.connect() as conn:
@@ -160,9 +161,9 @@ def test_invalid_documents_are_rejected(engine: sa.Engine) -> None:
     from search.base import SearchError
 
     with pytest.raises(SearchError):
-        backend.index([IndexDocument(id="", direction="incoming", subject="x")])
+        backend.index([incoming("", subject="x")])
     with pytest.raises(SearchError):
-        backend.index([IndexDocument(id="x", direction="incoming", subject="x", secrecy=4)])
+        backend.index([incoming("x", subject="x", secrecy=4)])
     assert backend.count() == 0
 
 
@@ -257,9 +258,8 @@ def test_postgresql_puts_back_the_settings_of_a_lent_connection(
 def test_postgresql_stores_positions_weights_and_filters_in_its_tsvectors(
     pg_backend: PostgresBackend,
 ) -> None:
-    doc = IndexDocument(
-        id="t:1",
-        direction="incoming",
+    doc = incoming(
+        "t:1",
         number_notation="05/QĐ",
         subject="Bão bão",
         body="bão lũ " * 300,
@@ -296,10 +296,8 @@ def test_postgresql_phrases_past_the_pairs_kept_are_found_by_their_positions(
     pg_backend: PostgresBackend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(postgres, "MAX_PAIRS", 3)
-    long = IndexDocument(
-        id="t:long", direction="incoming", subject="Báo cáo", body="một hai ba bốn năm sáu bảy"
-    )
-    short = IndexDocument(id="t:short", direction="incoming", subject="Báo cáo", body="sáu bảy")
+    long = incoming("t:long", subject="Báo cáo", body="một hai ba bốn năm sáu bảy")
+    short = incoming("t:short", subject="Báo cáo", body="sáu bảy")
     pg_backend.index([long, short])
     with _engine(pg_backend).connect() as conn:
         marked = conn.exec_driver_sql(

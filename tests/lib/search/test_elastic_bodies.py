@@ -19,7 +19,6 @@ from search import open_backend
 from search.base import (
     FACET_FIELDS,
     SECRECY_MAT,
-    IndexDocument,
     InvalidQuery,
     SearchQuery,
     SearchUnavailable,
@@ -37,6 +36,7 @@ from search.elastic import (
     suggest_body,
     template_body,
 )
+from tests.lib.search.corpus import incoming
 
 # Query types that take no query syntax: user text can only be matched, never parsed.
 SAFE_LEAVES = {"match", "match_phrase", "multi_match", "match_bool_prefix", "terms", "range"}
@@ -109,9 +109,8 @@ def test_template_applies_to_the_versioned_indices() -> None:
 def test_document_source_is_nfc_with_number_tokens() -> None:
     import unicodedata
 
-    doc = IndexDocument(
-        id="in:1",
-        direction="incoming",
+    doc = incoming(
+        "in:1",
         subject=unicodedata.normalize("NFD", "Phòng chống bão") + MARK_START,
         number_notation="05/QĐ-UBND",
         sender="UBND tỉnh",
@@ -298,7 +297,7 @@ def test_unreachable_cluster_is_unavailable_and_health_reports_it(dead_url: str)
     with pytest.raises(SearchUnavailable):
         backend.search(SearchQuery(text="bão"))
     with pytest.raises(SearchUnavailable):
-        backend.index([IndexDocument(id="x", direction="incoming", subject="x")])
+        backend.index([incoming("x", subject="x")])
     with pytest.raises(SearchUnavailable):
         backend.count()
     with pytest.raises(SearchUnavailable):

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 import pytest
+from asn1crypto import cms
 
 from signing import errors
 from signing import pki as demo
@@ -19,11 +20,11 @@ from signing.appearance import (
 from signing.batch import sign_digests
 from signing.formfields import field_values, fill_number_and_date
 from signing.pki import DemoPKI
-from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare
+from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare, run_async
 from signing.tokens import LOGINS, CertificateSelector
 from signing.validation import validate_pdf_in_process
 from tests.fixtures.drafts import LEADER_BOX, TEXT_FIELDS, draft_pdf
-from tests.fixtures.pki import Tokens
+from tests.fixtures.pki import Tokens, pyhanko_signer
 
 LEADER_APPEARANCE = PersonalAppearance(
     title="KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
@@ -101,32 +102,16 @@ def test_signature_from_wrong_key_is_rejected(demo_pki: DemoPKI, softhsm_tokens:
 
 def test_finish_accepts_a_complete_cms(demo_pki: DemoPKI, softhsm_tokens: Tokens) -> None:
     """An agent may return a full CMS (here built by pyHanko's own PKCS#11 signer)."""
-    from asn1crypto import cms
-    from pyhanko.config.pkcs11 import TokenCriteria
-    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
-
-    from signing.remote import run_async
-
     prepared = prepare_leader(demo_pki, draft_pdf())
-    session = open_pkcs11_session(
-        softhsm_tokens.module,
-        token_criteria=TokenCriteria(label=softhsm_tokens.leader_label),
-        user_pin=softhsm_tokens.leader_pin,
-    )
-    try:
-        signer = PKCS11Signer(
-            session,
-            cert_label=demo.LEADER,
-            key_label=demo.LEADER,
-            ca_chain=demo_pki.chain(demo.LEADER),
-        )
+    tokens = softhsm_tokens
+    with pyhanko_signer(
+        tokens.module, tokens.leader_label, tokens.leader_pin, demo_pki, demo.LEADER
+    ) as signer:
         content = run_async(
             signer.async_sign_prescribed_attributes(
                 "sha256", signed_attrs=cms.CMSAttributes.load(prepared.signed_attributes)
             )
         )
-    finally:
-        session.close()
     signed = finish(prepared, cms_bytes=content.dump(), trust_roots=[demo_pki.root])
     assert report(signed, demo_pki)["ChuKyLanhDao"].ok
     with pytest.raises(errors.SignatureRejected):
