@@ -63,15 +63,8 @@ def create_organization(code: str, name: str, internal: bool, actor: User) -> Or
     organization = Organization(code=code, name=name, internal=internal)
     db.session.add(organization)
     db.session.flush()
-    record(
-        "organization.created",
-        actor=actor,
-        object_type="organization",
-        object_id=organization.id,
-        code=code,
-        name=name,
-        internal=internal,
-    )
+    about = {"object_type": "organization", "object_id": organization.id}
+    record("organization.created", actor=actor, **about, code=code, name=name, internal=internal)
     return organization
 
 

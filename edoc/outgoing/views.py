@@ -315,31 +315,20 @@ def sign_page() -> Any:
 
 
 def dashboard_items(user: User) -> list[DashboardItem]:
+    """What waits for the leader (drafts to sign) and for the clerk (signed, to issue)."""
     items = []
     if user.has_role(Role.LEADER):
         count = len(signing.waiting_for(user))
+        url = url_for("outgoing.sign_page")
         items.append(
-            DashboardItem(
-                Role.LEADER.label,
-                _("Dự thảo chờ ký số"),
-                count,
-                url_for("outgoing.sign_page"),
-                count > 0,
-            )
+            DashboardItem(Role.LEADER.label, _("Dự thảo chờ ký số"), count, url, count > 0)
         )
     if user.has_role(Role.CLERK):
-        total, _rows = services.list_outgoing(
-            user, services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
-        )
-        items.append(
-            DashboardItem(
-                Role.CLERK.label,
-                _("Văn bản đã ký chờ cấp số, phát hành"),
-                total,
-                url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value),
-                total > 0,
-            )
-        )
+        signed = services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
+        total, _rows = services.list_outgoing(user, signed)
+        url = url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value)
+        title = _("Văn bản đã ký chờ cấp số, phát hành")
+        items.append(DashboardItem(Role.CLERK.label, title, total, url, total > 0))
     return items
 
 
