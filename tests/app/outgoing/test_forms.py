@@ -5,6 +5,7 @@ nothing written."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,23 +26,25 @@ def _documents(app: Flask) -> int:
         return db.session.scalar(select(func.count()).select_from(Document)) or 0
 
 
+def _new_draft(client: FlaskClient, token: str, **fields: str) -> Any:
+    data: dict[str, Any] = {"csrf_token": token, **fields}
+    data["file"] = (io.BytesIO(draft_pdf("DU THAO")), "du-thao.pdf")
+    return client.post("/outgoing/new", data=data, content_type="multipart/form-data")
+
+
 def test_a_refused_draft_form_keeps_what_was_typed(app: Flask, demo: None) -> None:
     drafter = _as(app, "chuyenvien")
     token = csrf_token_from(drafter.get("/outgoing/new").get_data(as_text=True))
-    refused = drafter.post(
-        "/outgoing/new",
-        data={
-            "csrf_token": token,
-            "doc_type": "QĐ",
-            "subject": "   ",
-            "recipients": "Sở Tài chính\nLưu: VT",
-            "authority_prefix": "KT.",
-            "urgency": "2",
-            "copies": "0",
-            "legal_normative": "y",
-            "file": (io.BytesIO(draft_pdf("DU THAO")), "du-thao.pdf"),
-        },
-        content_type="multipart/form-data",
+    refused = _new_draft(
+        drafter,
+        token,
+        doc_type="QĐ",
+        subject="   ",
+        recipients="Sở Tài chính\nLưu: VT",
+        authority_prefix="KT.",
+        urgency="2",
+        copies="0",
+        legal_normative="y",
     )
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
@@ -55,16 +58,7 @@ def test_a_refused_draft_form_keeps_what_was_typed(app: Flask, demo: None) -> No
     assert _documents(app) == 0
 
     # A rule the schema cannot check (a document type that does not exist) is shown alike.
-    unknown = drafter.post(
-        "/outgoing/new",
-        data={
-            "csrf_token": token,
-            "doc_type": "XX",
-            "subject": "Công văn",
-            "file": (io.BytesIO(draft_pdf("DU THAO")), "du-thao.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
+    unknown = _new_draft(drafter, token, doc_type="XX", subject="Công văn")
     assert unknown.status_code == 422
     assert "Loại văn bản không hợp lệ: XX." in unknown.get_data(as_text=True)
     assert _documents(app) == 0
@@ -103,29 +97,23 @@ def test_a_refused_form_on_the_document_page_keeps_what_was_typed(
     document_id, _clerk = _issued(client, agency_token)
     clerk = _as(app, "vanthu")
     _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
-    page = clerk.get(f"/outgoing/{document_id}")
-    token = csrf_token_from(page.get_data(as_text=True))
-
-    duplicate = clerk.post(
-        f"/outgoing/{document_id}/organizations",
-        data={"csrf_token": token, "code": "000.00.00.G01", "name": "Tên gõ lại", "internal": "y"},
+    duplicate = _post(
+        clerk,
+        document_id,
+        "/organizations",
+        {"code": "000.00.00.G01", "name": "Tên gõ lại", "internal": "y"},
     )
     assert duplicate.status_code == 409
     html = duplicate.get_data(as_text=True)
     assert "Mã định danh 000.00.00.G01 đã có trong danh bạ." in _flashes(duplicate)
     assert 'value="Tên gõ lại"' in html and "<details open>" in html
-    too_long = clerk.post(
-        f"/outgoing/{document_id}/organizations",
-        data={"csrf_token": token, "code": "X" * 33, "name": "Sở Y tế"},
-    )
+    too_long = _post(clerk, document_id, "/organizations", {"code": "X" * 33, "name": "Sở Y tế"})
     assert too_long.status_code == 422
     assert "Mã định danh dài quá 32 ký tự." in _flashes(too_long)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organization)) == 1
 
-    blank = clerk.post(
-        f"/outgoing/{document_id}/recall", data={"csrf_token": token, "reason": "  "}
-    )
+    blank = _post(clerk, document_id, "/recall", {"reason": "  "})
     assert blank.status_code == 422
     assert "Cần nêu lý do thu hồi." in _flashes(blank)
     assert 'data-testid="status">Đã phát hành<' in blank.get_data(as_text=True)
