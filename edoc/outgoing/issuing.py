@@ -20,7 +20,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from edoc.audit.services import record
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.clock import to_local, utcnow
 from edoc.core.errors import AppError, NotFound, ServiceUnavailable
@@ -28,11 +27,19 @@ from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents import files
 from edoc.documents.models import DocumentFile
+from edoc.documents.records import add_file
 from edoc.outgoing import services
-from edoc.outgoing.models import NumberAllocation, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.signing import LEADER_BOX, _chain, _read_blob
+from edoc.outgoing.models import COPY_KINDS, NumberAllocation, OutgoingDocument, OutgoingStatus
+from edoc.outgoing.services import audit
+from edoc.outgoing.signing import LEADER_BOX, ca_chain, read_blob
 from edoc.users.models import Role, User
-from signing.appearance import AgencySealAppearance, draw_seal_image, seal_box_over
+from signing.appearance import (
+    AgencySealAppearance,
+    TextStampAppearance,
+    draw_seal_image,
+    seal_box_over,
+    text_stamp_box,
+)
 from signing.formfields import fill_number_and_date
 from signing.remote import SignatureFieldSpec
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
@@ -83,10 +90,10 @@ def _sign_as_agency(signer: ServerSideSigner, pdf: bytes, agency: str) -> bytes:
         [pdf],
         field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
         appearance=AgencySealAppearance(draw_seal_image(agency)),
-        chain=_chain(),
+        chain=ca_chain(),
         level="B-T" if settings.tsa_url else "B-B",
         tsa_url=settings.tsa_url or None,
-        trust_roots=_chain(),
+        trust_roots=ca_chain(),
     )
     if isinstance(result, Exception):
         raise result
@@ -122,7 +129,7 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
         if outgoing.status != OutgoingStatus.SIGNED:
             failed[str(document_id)] = _("Văn bản chưa được lãnh đạo ký.")
             continue
-        leader_signed = _read_blob(outgoing.document.main_file.sha256)
+        leader_signed = read_blob(outgoing.document.main_file.sha256)
         allocation = services.allocate_number(outgoing, clerk)
         allocation_id = allocation.id
         try:
@@ -146,15 +153,14 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
             failed[str(document_id)] = _("Không phát hành được: %(e)s", e=error)
             continue
         document = outgoing.document
-        document.files.append(
-            DocumentFile(
-                role="main",
-                filename=f"{notation.replace('/', '-')}.pdf",
-                content_type="application/pdf",
-                sha256=sha256,
-                size=len(final),
-                signature_report=report,
-            )
+        add_file(
+            document,
+            role="main",
+            filename=f"{notation.replace('/', '-')}.pdf",
+            content_type="application/pdf",
+            sha256=sha256,
+            size=len(final),
+            signature_report=report,
         )
         document.number_notation = notation
         document.issued_date = today
@@ -162,20 +168,11 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
         outgoing.issued_year, outgoing.issued_number = allocation.year, allocation.number
         outgoing.issued_at = utcnow()
         db.session.get(NumberAllocation, allocation_id).status = "issued"
-        record(
-            "outgoing.issued",
-            actor=clerk,
-            object_type="document",
-            object_id=document_id,
-            number=notation,
-            sha256=sha256,
-        )
-        db.session.commit()
+        db.session.flush()
+        audit("outgoing.issued", clerk, document_id, number=notation, sha256=sha256)
+        db.session.commit()  # issued for good: a later document's failure must not undo it
         issued.append({"id": document_id, "number_notation": notation})
     return {"issued": issued, "failed": failed}
-
-
-COPY_KINDS = {"SY": "Bản sao y", "SL": "Bản sao lục", "TS": "Bản trích sao", "PL": "Phụ lục"}
 
 
 def sign_copy(
@@ -183,8 +180,6 @@ def sign_copy(
 ) -> DocumentFile:
     """An electronic copy (SY/SL/TS) of an issued document, or an appendix in a separate file,
     signed by the agency with the ND30 text stamp at the top right of page 1 (no image)."""
-    from signing.appearance import TextStampAppearance, text_stamp_box
-
     if not clerk.has_role(Role.CLERK):
         raise AppError("not_clerk", _("Chỉ văn thư được ký số bản sao, phụ lục."), 403)
     if kind not in COPY_KINDS:
@@ -192,7 +187,7 @@ def sign_copy(
     outgoing = services.get_outgoing(document_id, clerk)
     if outgoing.status != OutgoingStatus.ISSUED:
         raise AppError("not_issued", _("Chỉ sao hoặc ký phụ lục cho văn bản đã phát hành."), 409)
-    source = pdf if pdf is not None else _read_blob(outgoing.document.main_file.sha256)
+    source = pdf if pdf is not None else read_blob(outgoing.document.main_file.sha256)
     stamp = TextStampAppearance(services.agency_name(), outgoing.document.number_notation)
     signer = agency_signer()
     settings = current_app.config["EDOC"]
@@ -201,10 +196,10 @@ def sign_copy(
             [source],
             field=SignatureFieldSpec(f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0),
             appearance=stamp,
-            chain=_chain(),
+            chain=ca_chain(),
             level="B-T" if settings.tsa_url else "B-B",
             tsa_url=settings.tsa_url or None,
-            trust_roots=_chain(),
+            trust_roots=ca_chain(),
         )
         if isinstance(result, Exception):
             raise AppError("copy_signing_failed", _("Không ký được bản sao: %(e)s", e=result), 503)
@@ -215,7 +210,8 @@ def sign_copy(
             sha256 = blob_store().put(io.BytesIO(result)).sha256
     if outgoing.status != OutgoingStatus.ISSUED:  # recalled meanwhile
         raise AppError("not_issued", _("Chỉ sao hoặc ký phụ lục cho văn bản đã phát hành."), 409)
-    stored = DocumentFile(
+    stored = add_file(
+        outgoing.document,
         role="appendix" if kind == "PL" else "copy",
         filename=_copy_name(kind, outgoing.document.number_notation, source_name),
         content_type="application/pdf",
@@ -223,17 +219,15 @@ def sign_copy(
         size=len(result),
         signature_report=report.to_dict(),
     )
-    outgoing.document.files.append(stored)
-    record(
+    db.session.flush()
+    audit(
         "outgoing.copy_signed",
-        actor=clerk,
-        object_type="document",
-        object_id=document_id,
+        clerk,
+        document_id,
         kind=kind,
         sha256=sha256,
         source=source_name or None,
     )
-    db.session.commit()
     return stored
 
 
@@ -284,5 +278,5 @@ def seal_appendix(document_id: int, file_id: int, clerk: User) -> DocumentFile:
     if source is None:
         raise AppError("file_not_found", _("Không tìm thấy phụ lục."), 404)
     return sign_copy(
-        document_id, "PL", clerk, _read_blob(source.sha256), source_name=source.filename
+        document_id, "PL", clerk, read_blob(source.sha256), source_name=source.filename
     )

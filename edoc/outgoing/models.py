@@ -40,6 +40,9 @@ OUTGOING_STATUS_LABELS = {
 
 AUTHORITY_PREFIXES = ["", "TM.", "KT.", "Q.", "TL.", "TUQ."]
 
+#: What the agency may seal after issue: certified copies (ND30 art. 25) and appendices (PL).
+COPY_KINDS = {"SY": "Bản sao y", "SL": "Bản sao lục", "TS": "Bản trích sao", "PL": "Phụ lục"}
+
 
 class OutgoingDocument(db.Model):
     __tablename__ = "outgoing_documents"

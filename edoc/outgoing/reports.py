@@ -85,5 +85,4 @@ def register_response(user: User, date_from: date, date_to: date, fmt: str) -> R
         actor=user,
         **{"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
     )
-    db.session.commit()
     return table_response(table, f"so-van-ban-di_{date_from:%Y%m%d}-{date_to:%Y%m%d}", fmt)

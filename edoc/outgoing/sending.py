@@ -1,4 +1,9 @@
-"""Sending issued documents to their recipients, and telling them of a recall."""
+"""Sending issued documents to their recipients, and what a recipient here sees of a recall.
+
+Above :mod:`edoc.outgoing.services` (it reads documents through it; the recall itself, which
+marks the dispatches, lives there) and above ``incoming``, whose one way in receives what is
+sent to an agency served by this installation.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +18,11 @@ from edoc.audit.services import record
 from edoc.core.errors import AppError, Conflict, Forbidden
 from edoc.core.extensions import db
 from edoc.documents.files import CheckedFile
-from edoc.documents.models import Document
 from edoc.incoming.intake import check_stored_pdf
 from edoc.incoming.models import ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, receive
 from edoc.outgoing.models import Dispatch, Organization, OutgoingDocument, OutgoingStatus
+from edoc.outgoing.services import audit, get_outgoing
 from edoc.users.models import Role, User
 
 DISPATCH_STATUS_LABELS = {
@@ -48,45 +53,23 @@ def organizations(active_only: bool = True) -> list[Organization]:
 
 
 def create_organization(code: str, name: str, internal: bool, actor: User) -> Organization:
-    """Add an agency to the directory; its code (mã định danh) is unique."""
+    """Add an agency to the directory; its code (mã định danh) is unique.
+
+    ``code`` and ``name`` as :class:`edoc.outgoing.schemas.OrganizationSchema` loads them."""
     if not actor.has_role(Role.CLERK, Role.ADMIN):
         raise Forbidden("forbidden", _("Chỉ văn thư hoặc quản trị được thêm cơ quan, tổ chức."))
-    code, name = code.strip(), name.strip()
-    errors: dict[str, str] = {}
-    if not code:
-        errors["code"] = _("Cần nhập mã định danh cơ quan.")
-    elif len(code) > 32:
-        errors["code"] = _("Mã định danh dài quá 32 ký tự.")
-    if not name:
-        errors["name"] = _("Cần nhập tên cơ quan, tổ chức.")
-    elif len(name) > 255:
-        errors["name"] = _("Tên cơ quan, tổ chức dài quá 255 ký tự.")
-    if errors:
-        raise AppError(
-            "invalid_organization", _("Thông tin cơ quan chưa hợp lệ."), 422, details=errors
-        )
     if db.session.scalar(select(func.count()).where(Organization.code == code)):
         raise Conflict("organization_exists", _("Mã định danh %(c)s đã có trong danh bạ.", c=code))
     organization = Organization(code=code, name=name, internal=internal)
     db.session.add(organization)
     db.session.flush()
-    record(
-        "organization.created",
-        actor=actor,
-        object_type="organization",
-        object_id=organization.id,
-        code=code,
-        name=name,
-        internal=internal,
-    )
-    db.session.commit()
+    about = {"object_type": "organization", "object_id": organization.id}
+    record("organization.created", actor=actor, **about, code=code, name=name, internal=internal)
     return organization
 
 
 def send_document(document_id: int, organization_ids: list[int], clerk: User) -> list[Dispatch]:
-    """The clerk sends an issued document: all recipients in one transaction, or none."""
-    from edoc.outgoing.services import get_outgoing
-
+    """The clerk sends an issued document: to all recipients, or to none."""
     if not clerk.has_role(Role.CLERK):
         raise Forbidden("not_clerk", _("Chỉ văn thư được gửi văn bản."))
     outgoing = get_outgoing(document_id, clerk)
@@ -116,13 +99,10 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
             "already_sent",
             _("Văn bản đã được gửi đến: %(names)s.", names=", ".join(already)),
         )
-    try:
-        dispatches = send(outgoing, wanted, clerk, receipt)
-    except Exception:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return dispatches
+    # A savepoint, so that a delivery refused midway takes the earlier ones with it even for a
+    # caller that goes on reading (the page shown with the refusal).
+    with db.session.begin_nested():
+        return send(outgoing, wanted, clerk, receipt)
 
 
 def send(
@@ -170,11 +150,10 @@ def send(
             dispatch.status = "delivered"
         outgoing.dispatches.append(dispatch)
         dispatches.append(dispatch)
-        record(
+        audit(
             "outgoing.sent",
-            actor=actor,
-            object_type="document",
-            object_id=document.id,
+            actor,
+            document.id,
             recipient=organization.name,
             channel=dispatch.channel,
         )
@@ -232,20 +211,3 @@ def recall_notice(incoming_document_id: int) -> RecallNotice | None:
         recalled_at=outgoing.recalled_at,
         replaced=outgoing.status == OutgoingStatus.REPLACED,
     )
-
-
-def notify_recall(outgoing: OutgoingDocument, actor: User) -> None:
-    """Mark every delivery recalled; internal recipients see it on their copy."""
-    for dispatch in outgoing.dispatches:
-        dispatch.status = "recalled"
-        dispatch.note = outgoing.recall_reason
-        if dispatch.incoming_document_id:
-            copy = db.session.get(Document, dispatch.incoming_document_id)
-            if copy is not None:
-                record(
-                    "incoming.sender_recalled",
-                    actor=actor,
-                    object_type="document",
-                    object_id=copy.id,
-                    reason=outgoing.recall_reason,
-                )

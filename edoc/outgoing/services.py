@@ -1,9 +1,10 @@
 """Outgoing documents: drafting, review, numbering, recall.
 
-Signing lives in :mod:`edoc.outgoing.signing`; this module owns the document's life before and
-after it. Numbers are given by :func:`allocate_number` in a transaction of their own and
-recorded in ``number_allocations``, so a number is never given twice and one whose issue failed
-stays in the register as void with its reason.
+Signing lives in :mod:`edoc.outgoing.signing`, sending in :mod:`edoc.outgoing.sending`; this
+module owns the document's life before and after them. Its functions flush; the request (or
+command) that called them commits. Numbers are the exception: :func:`allocate_number` commits
+its own transaction and records the number in ``number_allocations``, so a number is never
+given twice and one whose issue failed stays in the register as void with its reason.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
@@ -28,8 +30,8 @@ from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
+from edoc.documents.records import new_document, new_register
 from edoc.outgoing.models import (
-    AUTHORITY_PREFIXES,
     DraftVersion,
     NumberAllocation,
     OutgoingDocument,
@@ -42,8 +44,15 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 CONVERT_TIMEOUT_SECONDS = 120
 
 
+def audit(action: str, actor: User, document_id: int, **details: Any) -> None:
+    """An audit entry about one outgoing document (the shape every step of its life uses)."""
+    record(action, actor=actor, object_type="document", object_id=document_id, **details)
+
+
 @dataclass
 class DraftFields:
+    """A draft's particulars, as :class:`edoc.outgoing.schemas.DraftForm` loads them."""
+
     doc_type: str
     subject: str
     recipients: str = ""
@@ -55,22 +64,15 @@ class DraftFields:
     legal_normative: bool = False
 
     def validate(self, actor: User) -> None:
+        """The rules the schema cannot check: they need the database or the drafter."""
         errors: dict[str, str] = {}
         doc_type = db.session.get(DocumentType, self.doc_type)
         if doc_type is None:
             errors["doc_type"] = _("Loại văn bản không hợp lệ: %(t)s.", t=self.doc_type)
         elif self.legal_normative and not doc_type.legal_normative:
             errors["legal_normative"] = _("Loại văn bản này không phải văn bản QPPL.")
-        if not self.subject.strip():
-            errors["subject"] = _("Cần nhập trích yếu nội dung.")
-        if self.authority_prefix not in AUTHORITY_PREFIXES:
-            errors["authority_prefix"] = _("Thẩm quyền ký không hợp lệ.")
-        if self.urgency not in range(4):
-            errors["urgency"] = _("Độ khẩn không hợp lệ.")
-        if self.secrecy not in range(4) or self.secrecy > actor.clearance:
+        if self.secrecy > actor.clearance:
             errors["secrecy"] = _("Độ mật không hợp lệ.")
-        if self.copies < 1:
-            errors["copies"] = _("Số bản phải lớn hơn 0.")
         if self.signer_id is not None:
             signer = db.session.get(User, self.signer_id)
             if signer is None or not signer.has_role(Role.LEADER) or not signer.active:
@@ -145,9 +147,9 @@ def accept_draft_file(upload: FileStorage) -> tuple[files.CheckedFile, str]:
 def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> OutgoingDocument:
     fields.validate(actor)
     checked, docx_sha = accept_draft_file(upload)
-    document = Document(
-        direction=Direction.OUTGOING,
-        status=OutgoingStatus.DRAFT,
+    document = new_document(
+        Direction.OUTGOING,
+        OutgoingStatus.DRAFT,
         doc_type_code=fields.doc_type,
         subject=fields.subject.strip(),
         issuer_org=agency_name(),
@@ -168,15 +170,13 @@ def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> Outgo
     outgoing.versions.append(_version(1, checked, docx_sha, actor, ""))
     db.session.add(outgoing)
     db.session.flush()
-    record(
+    audit(
         "outgoing.draft_created",
-        actor=actor,
-        object_type="document",
-        object_id=document.id,
+        actor,
+        document.id,
         sha256=checked.sha256,
         docx_sha256=docx_sha or None,
     )
-    db.session.commit()
     return outgoing
 
 
@@ -235,45 +235,36 @@ def add_version(document_id: int, upload: FileStorage, actor: User, note: str = 
     outgoing.versions.append(version)
     outgoing.document.page_count = checked.page_count
     outgoing.document.status = OutgoingStatus.DRAFT  # a new text needs a new review/signature
-    record(
-        "outgoing.version_added",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
-        version=version.number,
-        sha256=checked.sha256,
+    db.session.flush()
+    audit(
+        "outgoing.version_added", actor, document_id, version=version.number, sha256=checked.sha256
     )
-    db.session.commit()
     return version
 
 
 DRAFT_APPENDIX = "appendix_draft"  # a draft's appendix; sealed ones after issue are "appendix"
 
 
-def add_appendix(document_id: int, upload: FileStorage | None, actor: User) -> DocumentFile:
+def add_appendix(document_id: int, upload: FileStorage, actor: User) -> DocumentFile:
     """An appendix (phụ lục) in a separate file, checked like the draft itself (PDF, or DOCX
     converted to PDF), stored before the row that points to it."""
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
     _require_author(outgoing, actor, _("Chỉ người soạn thảo được thêm phụ lục."))
-    if upload is None or not upload.filename:
-        raise ValidationError("file_required", _("Cần chọn tệp phụ lục (PDF hoặc DOCX)."))
     checked, docx_sha = accept_draft_file(upload)
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
     stored = checked.as_document_file(DRAFT_APPENDIX)
     outgoing.document.files.append(stored)
     db.session.flush()
-    record(
+    audit(
         "outgoing.appendix_added",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
+        actor,
+        document_id,
         file_id=stored.id,
         filename=stored.filename,
         sha256=checked.sha256,
         docx_sha256=docx_sha or None,
     )
-    db.session.commit()
     return stored
 
 
@@ -288,32 +279,28 @@ def document_file(document_id: int, file_id: int, user: User) -> DocumentFile:
     stored = next((f for f in outgoing.document.files if f.id == file_id), None)
     if stored is None:
         raise NotFound("file_not_found", _("Không tìm thấy tệp."))
-    record(
+    audit(
         "document.file_downloaded",
-        actor=user,
-        object_type="document",
-        object_id=document_id,
+        user,
+        document_id,
         sha256=stored.sha256,
         file_id=stored.id,
         role=stored.role,
     )
-    db.session.commit()
     return stored
 
 
 def comment(document_id: int, actor: User, text: str) -> ReviewComment:
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
-    if not text.strip():
-        raise ValidationError("text_required", _("Cần nhập nội dung góp ý."))
     note = ReviewComment(
         version_number=outgoing.current_version.number if outgoing.current_version else 0,
         author_id=actor.id,
         text=text.strip(),
     )
     outgoing.comments.append(note)
-    record("outgoing.commented", actor=actor, object_type="document", object_id=document_id)
-    db.session.commit()
+    db.session.flush()
+    audit("outgoing.commented", actor, document_id)
     return note
 
 
@@ -334,15 +321,14 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
     outgoing.document.signer_name = signer.full_name
     outgoing.document.signer_title = signer.title
     outgoing.document.status = OutgoingStatus.SUBMITTED
-    record(
+    db.session.flush()
+    audit(
         "outgoing.submitted",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
+        actor,
+        document_id,
         signer=signer.username,
         version=outgoing.current_version.number,
     )
-    db.session.commit()
     return outgoing
 
 
@@ -370,13 +356,12 @@ def register_for(outgoing: OutgoingDocument) -> Register:
         select(Register).where(Register.direction == Direction.OUTGOING, Register.code == code)
     )
     if register is None and outgoing.legal_normative:
-        register = Register(
-            direction=Direction.OUTGOING,
-            code=code,
-            name=f"Sổ văn bản quy phạm pháp luật — {document.doc_type.name}",
+        register = new_register(
+            Direction.OUTGOING,
+            code,
+            f"Sổ văn bản quy phạm pháp luật — {document.doc_type.name}",
             doc_type_code=document.doc_type_code,
         )
-        db.session.add(register)
         db.session.flush()
     if register is None:
         raise AppError("register_missing", _("Chưa cấu hình sổ văn bản đi."), status=500)
@@ -402,35 +387,36 @@ def allocate_number(outgoing: OutgoingDocument, actor: User) -> NumberAllocation
         register_id=register.id, year=year, number=number, document_id=outgoing.document_id
     )
     db.session.add(allocation)
-    record(
+    audit(
         "outgoing.number_allocated",
-        actor=actor,
-        object_type="document",
-        object_id=outgoing.document_id,
+        actor,
+        outgoing.document_id,
         register=register.code,
         year=year,
         number=number,
     )
-    db.session.commit()
+    db.session.commit()  # the number must outlive a failed issue: voided then, never reused
     return allocation
 
 
 def void_number(allocation_id: int, reason: str, actor: User) -> None:
-    """An issue that failed after its number was taken: the number stays accounted for."""
+    """An issue that failed after its number was taken: the number stays accounted for.
+
+    The failed issue's own writes are dropped; the void is committed at once, like the
+    allocation, so no later refusal of the request can bring the number back."""
     db.session.rollback()
     allocation = db.session.get(NumberAllocation, allocation_id)
     allocation.status = "void"
     allocation.reason = reason[:2000]
-    record(
+    audit(
         "outgoing.number_voided",
-        actor=actor,
-        object_type="document",
-        object_id=allocation.document_id,
+        actor,
+        allocation.document_id,
         number=allocation.number,
         year=allocation.year,
         reason=reason[:500],
     )
-    db.session.commit()
+    db.session.commit()  # as allocate_number: the register accounts for every number given
 
 
 def recall(
@@ -439,27 +425,39 @@ def recall(
     """Recall (or replace) an issued document: it keeps its number; recipients are told."""
     outgoing = get_outgoing(document_id, actor)
     _require(outgoing, OutgoingStatus.ISSUED)
-    if not reason.strip():
-        raise ValidationError("reason_required", _("Cần nêu lý do thu hồi."))
     outgoing.recall_reason = reason.strip()
     outgoing.recalled_at = utcnow()
     outgoing.replaced_by_id = replaced_by_id
     outgoing.document.status = (
         OutgoingStatus.REPLACED if replaced_by_id else OutgoingStatus.RECALLED
     )
-    from edoc.outgoing.sending import notify_recall
-
-    notify_recall(outgoing, actor)
-    record(
+    _tell_recipients(outgoing, actor)
+    db.session.flush()
+    audit(
         "outgoing.recalled",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
+        actor,
+        document_id,
         reason=outgoing.recall_reason,
         replaced_by=replaced_by_id,
     )
-    db.session.commit()
     return outgoing
+
+
+def _tell_recipients(outgoing: OutgoingDocument, actor: User) -> None:
+    """Mark every delivery recalled; recipients served here see it on their incoming copy
+    (:func:`edoc.outgoing.sending.recall_notice`) and in its history."""
+    for dispatch in outgoing.dispatches:
+        dispatch.status = "recalled"
+        dispatch.note = outgoing.recall_reason
+        if dispatch.incoming_document_id and db.session.get(
+            Document, dispatch.incoming_document_id
+        ):
+            audit(
+                "incoming.sender_recalled",
+                actor,
+                dispatch.incoming_document_id,
+                reason=outgoing.recall_reason,
+            )
 
 
 @dataclass

@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from asn1crypto import pem
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -26,9 +27,10 @@ from edoc.core.clock import utcnow
 from edoc.core.errors import AppError, Forbidden
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
-from edoc.documents.models import Document, DocumentFile
+from edoc.documents.models import Document
+from edoc.documents.records import add_file
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
-from edoc.outgoing.services import get_outgoing
+from edoc.outgoing.services import audit, get_outgoing
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
@@ -46,7 +48,7 @@ class SigningFailed(AppError):
     status = 422
 
 
-def _read_blob(sha256: str) -> bytes:
+def read_blob(sha256: str) -> bytes:
     with storage_errors(), blob_store().open(sha256) as stream:
         return stream.read()
 
@@ -56,10 +58,8 @@ def _store(data: bytes) -> str:
         return blob_store().put(io.BytesIO(data)).sha256
 
 
-def _chain() -> list[bytes]:
+def ca_chain() -> list[bytes]:
     """CA certificates to embed next to the signer's (the configured trust directory)."""
-    from asn1crypto import pem
-
     chain = []
     for path in current_app.config["EDOC"].trust_roots():
         data = path.read_bytes()
@@ -96,7 +96,7 @@ def waiting_for(leader: User) -> list[OutgoingDocument]:
     return list(
         db.session.scalars(
             select(OutgoingDocument)
-            .join(Document, Document.id == OutgoingDocument.document_id)
+            .join(OutgoingDocument.document)
             .where(
                 OutgoingDocument.signer_id == leader.id,
                 Document.status == OutgoingStatus.SUBMITTED,
@@ -114,7 +114,7 @@ def prepare_batch(
 
     Preparing reads and rewrites each PDF (slow on a large or hostile file), so it runs with
     no transaction open; the signing requests are then written together, after the state of
-    each draft is read again.
+    each draft is read again (flushed; the caller commits before :func:`finish_batch`).
     """
     if not leader.has_role(Role.LEADER):
         raise Forbidden("not_leader", _("Chỉ lãnh đạo được ký văn bản."))
@@ -131,11 +131,11 @@ def prepare_batch(
             signature_image=draw_signature_image(leader.full_name),
         )
         reason = f"{leader.full_name} ký ban hành"
-        chain = _chain()
+        chain = ca_chain()
         try:
             with outside_transaction():
                 prepared = prepare(
-                    _read_blob(version_sha256),
+                    read_blob(version_sha256),
                     signer_cert=certificate_der,
                     chain=chain,
                     field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
@@ -180,7 +180,6 @@ def prepare_batch(
         document_ids=document_ids,
         requests=[d.request_id for d in digests],
     )
-    db.session.commit()
     return digests
 
 
@@ -197,7 +196,9 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
     """Embed each returned signature; a document is signed only if its result validates.
 
     Embedding and validating are slow, so they run with no transaction open; each document is
-    then written in a short transaction of its own, after its request is read again.
+    then written in a short transaction of its own, after its request is read again. That
+    commit is the slow-work boundary of :mod:`edoc.core.transactions`: the next document's
+    embedding may not start with writes pending.
     """
     done, failed = [], {}
     trust = current_app.config["EDOC"].trust_roots()
@@ -212,10 +213,10 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
         with outside_transaction():
             try:
                 prepared = PreparedSignature.from_json(
-                    json.dumps(state), prepared_pdf=_read_blob(prepared_sha256)
+                    json.dumps(state), prepared_pdf=read_blob(prepared_sha256)
                 )
                 signed = finish(
-                    prepared, signature=base64.b64decode(signature_b64), trust_roots=_chain()
+                    prepared, signature=base64.b64decode(signature_b64), trust_roots=ca_chain()
                 )
                 report = validate_pdf(signed, trust_roots=trust)
                 if report.verdict != "ok":
@@ -251,31 +252,30 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
             )
         if error is not None:
             request.status, request.error = "failed", str(error)[:2000]
-            db.session.commit()
+            db.session.commit()  # slow-work boundary: the next embedding runs with none open
             failed[item_id] = str(error)
             continue
         document = outgoing.document
-        document.files.append(
-            DocumentFile(
-                role="main",
-                filename=outgoing.current_version.filename,
-                content_type="application/pdf",
-                sha256=sha256,
-                size=len(signed),
-                signature_report=report.to_dict(),
-            )
+        add_file(
+            document,
+            role="main",
+            filename=outgoing.current_version.filename,
+            content_type="application/pdf",
+            sha256=sha256,
+            size=len(signed),
+            signature_report=report.to_dict(),
         )
         document.status = OutgoingStatus.SIGNED
         outgoing.signed_at = utcnow()
         request.status, request.completed_at = "signed", utcnow()
-        record(
+        db.session.flush()
+        audit(
             "outgoing.signed",
-            actor=leader,
-            object_type="document",
-            object_id=document.id,
+            leader,
+            document.id,
             sha256=sha256,
             signer=report.signatures[-1].signer_name,
         )
-        db.session.commit()
+        db.session.commit()  # slow-work boundary: the next embedding runs with none open
         done.append(document.id)
     return {"signed": done, "failed": failed}

@@ -1,48 +1,59 @@
-"""Outgoing documents in the browser: drafts, review, the leader's signature, issue, recall."""
+"""Outgoing documents in the browser: drafts, review, the leader's signature, issue, recall.
+
+Each form is loaded with the schema its API operation uses (:mod:`edoc.outgoing.schemas`). A
+refused action shows the page again with the messages and what was typed, under the refusal's
+status, so the request rolls back whatever the action had written (:mod:`edoc.core.db`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import parse_user_date, to_local, utcnow
+from edoc.core.dashboard import DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.core.params import PageArgs, form_ids, form_int, load_query
+from edoc.core.forms import load_form
+from edoc.core.params import PageArgs, load_query
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
 from edoc.dossiers import services as dossier_services
-from edoc.outgoing import reports, sending, services
-from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
-from edoc.users.models import CLEARANCE_LABELS, Role
+from edoc.incoming.services import leaders
+from edoc.outgoing import issuing, reports, sending, services, signing
+from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
+from edoc.outgoing.schemas import (
+    AppendixForm,
+    CommentForm,
+    CopyForm,
+    DraftForm,
+    IssueForm,
+    OrganizationSchema,
+    RecallForm,
+    SendForm,
+    SubmitForm,
+    VersionForm,
+)
+from edoc.users.models import CLEARANCE_LABELS, Role, User
 
 bp = Blueprint("outgoing", __name__, url_prefix="/outgoing")
 
 
-def draft_fields(form: Any) -> services.DraftFields:
-    return services.DraftFields(
-        doc_type=form.get("doc_type", ""),
-        subject=form.get("subject", ""),
-        recipients=form.get("recipients", ""),
-        signer_id=form_int(form.get("signer_id")),
-        authority_prefix=form.get("authority_prefix", ""),
-        urgency=form_int(form.get("urgency"), 0) or 0,
-        secrecy=form_int(form.get("secrecy"), 0) or 0,
-        copies=form_int(form.get("copies"), 1) or 1,
-        legal_normative=form.get("legal_normative") == "y",
-    )
+def _submitted() -> CombinedMultiDict:
+    """The form's fields and files together, as the API reads a multipart body."""
+    return CombinedMultiDict([request.form, request.files])
 
 
 def _choices() -> dict[str, Any]:
-    from edoc.incoming.services import leaders
-
     return {
         "doc_types": db.session.scalars(select(DocumentType).order_by(DocumentType.name)).all(),
         "urgencies": URGENCY_LABELS,
@@ -56,19 +67,26 @@ def _back(document_id: int) -> Any:
     return redirect(url_for("outgoing.outgoing_detail", document_id=document_id))
 
 
-def _act(document_id: int, action: Any, success: str) -> Any:
+def _field_messages(error: AppError) -> dict[str, str]:
+    return {k: str(v) for k, v in error.details.items()} if isinstance(error.details, dict) else {}
+
+
+def _act(document_id: int, action: Callable[[], object], success: str = "") -> Any:
+    """Run one form of the document's page: back to the page when it is done (saying
+    ``success``); when it is refused, the page again with the messages, what was typed, and
+    the refusal's status."""
     try:
         action()
     except AppError as error:
-        db.session.rollback()
         # A refusal is a 403 page; a document the user may not see is the 404 page of one that
         # does not exist (never a message on a page that would then be refused).
         if error.status == 403 or error.code == "document_not_found":
             raise
         flash(error.message, "error")
-        for message in (error.details or {}).values() if isinstance(error.details, dict) else []:
-            flash(str(message), "error")
-    else:
+        for message in _field_messages(error).values():
+            flash(message, "error")
+        return _detail_page(document_id, values=request.form, status=error.status)
+    if success:
         flash(success, "success")
     return _back(document_id)
 
@@ -95,44 +113,44 @@ def outgoing_list() -> Any:
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required(Role.SPECIALIST, Role.CLERK, Role.LEADER)
 def outgoing_new() -> Any:
-    values: dict[str, Any] = {"copies": 1}
-    status = 200
-    if request.method == "POST":
-        values = dict(request.form)
-        try:
-            outgoing = services.create_draft(
-                draft_fields(request.form), request.files.get("file"), current_user
-            )
-        except AppError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            for message in (
-                (error.details or {}).values() if isinstance(error.details, dict) else []
-            ):
-                flash(str(message), "error")
-            status = error.status
-        else:
-            flash(_("Đã tạo dự thảo."), "success")
-            return _back(outgoing.document_id)
-    return render_template("outgoing/new.html", values=values, **_choices()), status
+    if request.method == "GET":
+        return _new_page({"copies": "1"})
+    try:
+        form = load_form(DraftForm(), _submitted())
+        upload = form.pop("file")
+        outgoing = services.create_draft(services.DraftFields(**form), upload, current_user)
+    except AppError as error:
+        flash(error.message, "error")
+        return _new_page(request.form, _field_messages(error), error.status)
+    flash(_("Đã tạo dự thảo."), "success")
+    return _back(outgoing.document_id)
+
+
+def _new_page(values: Any, errors: dict[str, str] | None = None, status: int = 200) -> Any:
+    page = render_template("outgoing/new.html", values=values, errors=errors or {}, **_choices())
+    return page, status
 
 
 @bp.route("/<int:document_id>")
 @login_required
 def outgoing_detail(document_id: int) -> Any:
+    return _detail_page(document_id)
+
+
+def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any:
+    """The document's page; ``values``: what was typed in a form refused a moment ago."""
     outgoing = services.get_outgoing(document_id, current_user)
     history = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
         .order_by(AuditEvent.seq)
     ).all()
-    from edoc.outgoing.issuing import COPY_KINDS
-
-    return render_template(
+    page = render_template(
         "outgoing/detail.html",
         outgoing=outgoing,
         document=outgoing.document,
         history=history,
+        values=values or MultiDict(),
         organizations=sending.organizations(),
         appendices=services.files_by_role(outgoing, services.DRAFT_APPENDIX),
         copies=services.files_by_role(outgoing, "copy", "appendix"),
@@ -143,6 +161,7 @@ def outgoing_detail(document_id: int) -> Any:
         Status=OutgoingStatus,
         **_choices(),
     )
+    return page, status
 
 
 @bp.route("/<int:document_id>/files/<int:file_id>")
@@ -156,21 +175,19 @@ def outgoing_document_file(document_id: int, file_id: int) -> Any:
 @bp.route("/<int:document_id>/appendices", methods=["POST"])
 @login_required
 def outgoing_appendix(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.add_appendix(document_id, request.files.get("file"), current_user),
-        _("Đã thêm phụ lục."),
-    )
+    def add() -> object:
+        form = load_form(AppendixForm(), _submitted())
+        return services.add_appendix(document_id, form["file"], current_user)
+
+    return _act(document_id, add, _("Đã thêm phụ lục."))
 
 
 @bp.route("/<int:document_id>/appendices/<int:file_id>/seal", methods=["POST"])
 @roles_required(Role.CLERK)
 def outgoing_appendix_seal(document_id: int, file_id: int) -> Any:
-    from edoc.outgoing.issuing import seal_appendix
-
     return _act(
         document_id,
-        lambda: seal_appendix(document_id, file_id, current_user),
+        lambda: issuing.seal_appendix(document_id, file_id, current_user),
         _("Đã ký số cơ quan cho phụ lục."),
     )
 
@@ -178,12 +195,11 @@ def outgoing_appendix_seal(document_id: int, file_id: int) -> Any:
 @bp.route("/<int:document_id>/send", methods=["POST"])
 @roles_required(Role.CLERK)
 def outgoing_send(document_id: int) -> Any:
-    ids = form_ids(request.form.getlist("organization_ids"))
-    return _act(
-        document_id,
-        lambda: sending.send_document(document_id, ids, current_user),
-        _("Đã gửi văn bản."),
-    )
+    def send() -> object:
+        form = load_form(SendForm(), request.form, lists=("organization_ids",))
+        return sending.send_document(document_id, form["organization_ids"], current_user)
+
+    return _act(document_id, send, _("Đã gửi văn bản."))
 
 
 @bp.route("/<int:document_id>/organizations", methods=["POST"])
@@ -191,153 +207,128 @@ def outgoing_send(document_id: int) -> Any:
 def outgoing_organization_new(document_id: int) -> Any:
     """Add an agency to the directory from the sending form, then come back to it."""
     services.get_outgoing(document_id, current_user)
-    return _act(
-        document_id,
-        lambda: sending.create_organization(
-            request.form.get("code", ""),
-            request.form.get("name", ""),
-            request.form.get("internal") == "y",
-            current_user,
-        ),
-        _("Đã thêm cơ quan, tổ chức vào danh bạ."),
-    )
+
+    def add() -> object:
+        form = load_form(OrganizationSchema(), request.form)
+        return sending.create_organization(
+            form["code"], form["name"], form["internal"], current_user
+        )
+
+    return _act(document_id, add, _("Đã thêm cơ quan, tổ chức vào danh bạ."))
 
 
 @bp.route("/<int:document_id>/copies", methods=["POST"])
 @roles_required(Role.CLERK)
 def outgoing_copy(document_id: int) -> Any:
-    from edoc.outgoing.issuing import COPY_KINDS, make_copy
+    def copy() -> None:
+        form = load_form(CopyForm(), _submitted())
+        issuing.make_copy(document_id, form["kind"], current_user, form["file"])
+        flash(_("Đã tạo %(k)s có ký số cơ quan.", k=COPY_KINDS[form["kind"]].lower()), "success")
 
-    kind = request.form.get("kind", "")
-    return _act(
-        document_id,
-        lambda: make_copy(document_id, kind, current_user, request.files.get("file")),
-        _("Đã tạo %(k)s có ký số cơ quan.", k=str(COPY_KINDS.get(kind, "")).lower()),
-    )
+    return _act(document_id, copy)
 
 
 @bp.route("/<int:document_id>/versions", methods=["POST"])
 @login_required
 def outgoing_version(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.add_version(
-            document_id, request.files.get("file"), current_user, request.form.get("note", "")
-        ),
-        _("Đã lưu phiên bản mới của dự thảo."),
-    )
+    def revise() -> object:
+        form = load_form(VersionForm(), _submitted())
+        return services.add_version(document_id, form["file"], current_user, form["note"])
+
+    return _act(document_id, revise, _("Đã lưu phiên bản mới của dự thảo."))
 
 
 @bp.route("/<int:document_id>/comments", methods=["POST"])
 @login_required
 def outgoing_comment(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.comment(document_id, current_user, request.form.get("text", "")),
-        _("Đã ghi góp ý."),
-    )
+    def comment() -> object:
+        form = load_form(CommentForm(), request.form)
+        return services.comment(document_id, current_user, form["text"])
+
+    return _act(document_id, comment, _("Đã ghi góp ý."))
 
 
 @bp.route("/<int:document_id>/submit", methods=["POST"])
 @login_required
 def outgoing_submit(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.submit(document_id, current_user, form_int(request.form.get("signer_id"))),
-        _("Đã trình lãnh đạo ký."),
-    )
+    def submit() -> object:
+        form = load_form(SubmitForm(), request.form)
+        return services.submit(document_id, current_user, form["signer_id"])
+
+    return _act(document_id, submit, _("Đã trình lãnh đạo ký."))
 
 
 @bp.route("/issue", methods=["POST"])
 @roles_required(Role.CLERK)
 def outgoing_issue() -> Any:
-    """Number, date and agency seal for the selected leader-signed documents."""
-    from edoc.outgoing.issuing import issue
+    """Number, date and agency seal for the selected leader-signed documents.
 
-    ids = form_ids(request.form.getlist("document_ids"))
-    try:
-        result = issue(ids, current_user)
-    except AppError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        for item in result["issued"]:
-            flash(_("Đã phát hành văn bản số %(n)s.", n=item["number_notation"]), "success")
-        for message in result["failed"].values():
-            flash(message, "error")
+    Issuing several at once goes on past a document that fails (each is told apart); a refusal
+    of the whole batch (no agency token) is the error page, or the document's page for one."""
+    ids = load_form(IssueForm(), request.form, lists=("document_ids",))["document_ids"]
     if len(ids) == 1:
-        return _back(ids[0])
+        return _act(ids[0], lambda: _flash_issued(issuing.issue(ids, current_user)))
+    _flash_issued(issuing.issue(ids, current_user))
     return redirect(url_for("outgoing.outgoing_list", status=OutgoingStatus.ISSUED.value))
+
+
+def _flash_issued(result: dict[str, Any]) -> None:
+    for item in result["issued"]:
+        flash(_("Đã phát hành văn bản số %(n)s.", n=item["number_notation"]), "success")
+    for message in result["failed"].values():
+        flash(message, "error")
 
 
 @bp.route("/<int:document_id>/recall", methods=["POST"])
 @roles_required(Role.CLERK, Role.LEADER)
 def outgoing_recall(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.recall(document_id, current_user, request.form.get("reason", "")),
-        _("Đã thu hồi văn bản và thông báo nơi nhận."),
-    )
+    def recall() -> object:
+        form = load_form(RecallForm(), request.form)
+        return services.recall(document_id, current_user, form["reason"])
+
+    return _act(document_id, recall, _("Đã thu hồi văn bản và thông báo nơi nhận."))
 
 
 @bp.route("/<int:document_id>/file")
 @login_required
 def outgoing_file(document_id: int) -> Any:
-    from edoc.incoming.services import document_file_for
-
+    """The document's file: the current version of a draft, else its signed main file (the
+    download of a signed file is audited)."""
     outgoing = services.get_outgoing(document_id, current_user)
     inline = request.args.get("inline") == "1"
-    if outgoing.document.main_file is None:  # a draft: its current version
+    main = outgoing.document.main_file
+    if main is None:  # a draft: its current version
         return file_response(outgoing.current_version, inline=inline)
-    return file_response(document_file_for(current_user, document_id), inline=inline)
+    return file_response(services.document_file(document_id, main.id, current_user), inline=inline)
 
 
 @bp.route("/sign")
 @roles_required(Role.LEADER)
 def sign_page() -> Any:
     """The leader's drafts waiting for a signature, signed through the local agent."""
-    from flask import current_app
-    from flask import request as flask_request
-
-    from edoc.outgoing.signing import waiting_for
-
     return render_template(
         "outgoing/sign.html",
-        drafts=waiting_for(current_user),
+        drafts=signing.waiting_for(current_user),
         signer_url=current_app.config["EDOC"].signer_url,
-        origin=flask_request.host_url.rstrip("/"),
+        origin=request.host_url.rstrip("/"),
     )
 
 
-def dashboard_items(user: Any) -> list[Any]:
-    from edoc.core.dashboard import DashboardItem
-    from edoc.outgoing.signing import waiting_for
-
+def dashboard_items(user: User) -> list[DashboardItem]:
+    """What waits for the leader (drafts to sign) and for the clerk (signed, to issue)."""
     items = []
     if user.has_role(Role.LEADER):
-        count = len(waiting_for(user))
+        count = len(signing.waiting_for(user))
+        url = url_for("outgoing.sign_page")
         items.append(
-            DashboardItem(
-                Role.LEADER.label,
-                _("Dự thảo chờ ký số"),
-                count,
-                url_for("outgoing.sign_page"),
-                count > 0,
-            )
+            DashboardItem(Role.LEADER.label, _("Dự thảo chờ ký số"), count, url, count > 0)
         )
     if user.has_role(Role.CLERK):
-        total, _rows = services.list_outgoing(
-            user, services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
-        )
-        items.append(
-            DashboardItem(
-                Role.CLERK.label,
-                _("Văn bản đã ký chờ cấp số, phát hành"),
-                total,
-                url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value),
-                total > 0,
-            )
-        )
+        signed = services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
+        total, _rows = services.list_outgoing(user, signed)
+        url = url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value)
+        title = _("Văn bản đã ký chờ cấp số, phát hành")
+        items.append(DashboardItem(Role.CLERK.label, title, total, url, total > 0))
     return items
 
 

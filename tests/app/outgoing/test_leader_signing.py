@@ -148,6 +148,7 @@ def test_a_draft_revised_between_prepare_and_finish_is_not_signed(
         drafter_user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
         upload = FileStorage(io.BytesIO(draft_pdf("QUYET DINH SUA")), "du-thao-2.pdf")
         add_version(document_id, upload, drafter_user, note="Sửa Điều 2")
+        db.session.commit()  # services flush; their caller commits
     batch = sign_digests(
         softhsm_tokens.module,
         selector,

@@ -31,6 +31,8 @@ def _drafts(app: Flask, count: int) -> list[int]:
                     drafter,
                 ).document_id
             )
+            db.session.commit()  # services flush; the caller commits (the next draft's check
+            # of its file runs with no transaction open)
         return ids
 
 
