@@ -254,17 +254,18 @@ def create_user(
     _set_roles(user, roles)
     db.session.add(user)
     db.session.flush()
-    record(
-        "user.created",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        username=user.username,
-        roles=sorted(r.value for r in user.roles),
-        clearance=int(clearance),
-        unit_id=unit_id,
-    )
+    record("user.created", actor=actor, object_type="user", object_id=user.id, **_created(user))
     return user
+
+
+def _created(user: User) -> dict[str, object]:
+    """What the audit log keeps of a new account (never its password)."""
+    return {
+        "username": user.username,
+        "roles": sorted(r.value for r in user.roles),
+        "clearance": user.clearance,
+        "unit_id": user.unit_id,
+    }
 
 
 def update_user(
