@@ -1,4 +1,4 @@
-"""The application factory."""
+"""The application factory: the one place that knows every area and plugs it in."""
 
 from __future__ import annotations
 
@@ -7,14 +7,40 @@ from collections.abc import Mapping
 from typing import Any
 
 from dotenv import load_dotenv
-from flask import Flask, request, session
+from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from edoc.api import init_api, register_api_blueprint
+from edoc.audit.labels import action_label
+from edoc.audit.services import init_audit
+from edoc.audit.views import bp as audit_bp
+from edoc.blobs.service import init_storage
 from edoc.config import Settings
+from edoc.core.auth import Role
+from edoc.core.dashboard import nav_links_for, register_dashboard_provider, register_nav_link
 from edoc.core.db import configure_sqlite, init_request_transactions
-from edoc.core.extensions import babel, csrf, db, limiter, login_manager
+from edoc.core.errors import register_error_handlers
+from edoc.core.extensions import babel, csrf, db, limiter
+from edoc.core.health import check_database, register_health_check
 from edoc.core.params import IdConverter
+from edoc.core.views import bp as core_bp
+from edoc.documents.views_common import stored_file_state
+from edoc.dossiers.views import bp as dossiers_bp
+from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
+from edoc.incoming.api import blp as incoming_api
+from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
+from edoc.incoming.views import bp as incoming_bp
+from edoc.jobs.api import blp as jobs_api
+from edoc.outgoing.api import blp as outgoing_api
+from edoc.outgoing.views import bp as outgoing_bp
+from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
+from edoc.search.api import blp as search_api
+from edoc.search.views import init_search
+from edoc.users.api import blp as users_api
+from edoc.users.views import bp as users_bp
+from edoc.users.views import init_users
 
 
 def create_app(
@@ -48,71 +74,29 @@ def create_app(
     limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
-    _init_login(app)
+    init_users(app)
+    init_audit(app)
     _register_blueprints(app)
     _register_template_helpers(app)
-
-    from edoc.core.errors import register_error_handlers
-
     register_error_handlers(app)
-
-    @app.after_request
-    def _security_headers(response: Any) -> Any:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.path.startswith("/api/v1/openapi"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                "connect-src 'self' http://127.0.0.1:* http://localhost:*",
-            )
-        return response
-
+    app.after_request(_security_headers)
     return app
 
 
-def _init_login(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from edoc.users.models import User
-    from edoc.users.services import SESSION_ID_KEY, user_for_session
-
-    login_manager.init_app(app)
-    login_manager.login_view = "users.login"
-    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
-    login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
-
-    @login_manager.user_loader
-    def _load_user(user_id: str) -> User | None:
-        return user_for_session(int(user_id), session.get(SESSION_ID_KEY))
+def _security_headers(response: Any) -> Any:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if not request.path.startswith("/api/v1/openapi"):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "connect-src 'self' http://127.0.0.1:* http://localhost:*",
+        )
+    return response
 
 
 def _register_blueprints(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-
-    from edoc.api import init_api, register_api_blueprint
-    from edoc.audit.views import bp as audit_bp
-    from edoc.blobs.service import init_storage
-    from edoc.core.dashboard import register_dashboard_provider, register_nav_link
-    from edoc.core.health import check_database, register_health_check
-    from edoc.core.views import admin_dashboard_items
-    from edoc.core.views import bp as core_bp
-    from edoc.dossiers.views import bp as dossiers_bp
-    from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
-    from edoc.incoming.api import blp as incoming_api
-    from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
-    from edoc.incoming.views import bp as incoming_bp
-    from edoc.jobs.api import blp as jobs_api
-    from edoc.outgoing.api import blp as outgoing_api
-    from edoc.outgoing.views import bp as outgoing_bp
-    from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
-    from edoc.search.api import blp as search_api
-    from edoc.search.views import init_search
-    from edoc.users.api import blp as users_api
-    from edoc.users.views import bp as users_bp
-
     app.register_blueprint(core_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(audit_bp)
@@ -132,7 +116,6 @@ def _register_blueprints(app: Flask) -> None:
     register_dashboard_provider(app, incoming_dashboard_items)
     register_dashboard_provider(app, outgoing_dashboard_items)
     register_dashboard_provider(app, dossier_dashboard_items)
-    register_dashboard_provider(app, admin_dashboard_items)
     register_nav_link(app, _l("Văn bản đến"), "incoming.incoming_list")
     register_nav_link(app, _l("Văn bản đi"), "outgoing.outgoing_list")
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
@@ -141,24 +124,22 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_template_helpers(app: Flask) -> None:
-    from edoc.audit.labels import action_label
-    from edoc.core.dashboard import nav_links_for
-    from edoc.documents.views_common import stored_file_state
-    from edoc.users.models import Role
-
     app.jinja_env.globals.update(
         Role=Role, area_links=nav_links_for, stored_file_state=stored_file_state
     )
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["date_vn"] = _date_vn
+    app.jinja_env.filters["number_vn"] = _number_vn
+    app.jinja_env.filters["datetime_vn"] = _datetime_vn
 
-    @app.template_filter("date_vn")
-    def _date_vn(value: Any) -> str:
-        return format_date(value, "dd/MM/yyyy") if value else ""
 
-    @app.template_filter("number_vn")
-    def _number_vn(value: Any) -> str:
-        return format_decimal(value) if value is not None else ""
+def _date_vn(value: Any) -> str:
+    return format_date(value, "dd/MM/yyyy") if value else ""
 
-    @app.template_filter("datetime_vn")
-    def _datetime_vn(value: Any) -> str:
-        return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+
+def _number_vn(value: Any) -> str:
+    return format_decimal(value) if value is not None else ""
+
+
+def _datetime_vn(value: Any) -> str:
+    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""

@@ -2,20 +2,43 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
-from flask import current_app
+from alembic import command
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
+from edoc.app import create_app
+from edoc.audit.checkpoints import (
+    LegacyRowsPresent,
+    agency_checkpoint_signer,
+    legacy_row_count,
+    take_checkpoint,
+    verify_checkpoints,
+    write_checkpoint,
+)
+from edoc.audit.services import Operator, rekey, verify_chain
+from edoc.blobs.cli import fsck_command, gc_command, storage_group
 from edoc.config import ConfigError
+from edoc.core.errors import AppError
+from edoc.core.extensions import db
+from edoc.core.migrate import alembic_config, upgrade
+from edoc.demo.command import demo_command
+from edoc.demo.keys import start_leader_agent
+from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
+from edoc.jobs.cli import worker_command
+from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
+from edoc.search.indexing import index_outdated
+from edoc.users.cli import user_group
+from signing.cli_verify import parse_moment, run_verify
 
 
-def _create_app() -> Any:
-    from edoc.app import create_app
-
+def _create_app() -> Flask:
     return create_app()
 
 
@@ -24,22 +47,17 @@ def cli() -> None:
     """edoc — quản lý văn bản và điều hành."""
 
 
-@cli.group()
-def db() -> None:
+@cli.group("db")
+def database() -> None:
     """Database schema."""
 
 
-@db.command("upgrade")
+@database.command("upgrade")
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head), then rebuild the search index if it
     was built by another version of edoc."""
-    from edoc.audit.checkpoints import legacy_row_count
-    from edoc.core.migrate import upgrade
-    from edoc.search.cli import reindex_with_progress
-    from edoc.search.indexing import index_outdated
-
     upgrade(revision)
     click.echo(f"database at {revision}")
     if legacy_row_count():  # an audit log begun before the audit key: checked, then re-sealed
@@ -50,15 +68,11 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"search index rebuilt for this version: {count} documents")
 
 
-@db.command("revision")
+@database.command("revision")
 @click.option("-m", "--message", required=True)
 @with_appcontext
 def db_revision(message: str) -> None:
     """Autogenerate a migration from the models."""
-    from alembic import command
-
-    from edoc.core.migrate import alembic_config
-
     command.revision(alembic_config(), message=message, autogenerate=True)
 
 
@@ -71,9 +85,6 @@ def audit() -> None:
 @with_appcontext
 def audit_verify() -> None:
     """Check every row's keyed hash and every signed checkpoint; exit 1 naming what broke."""
-    from edoc.audit.checkpoints import verify_checkpoints
-    from edoc.audit.services import verify_chain
-
     checked, problem = verify_chain()
     anchors = verify_checkpoints()
     if problem is None and not anchors.problems:
@@ -98,14 +109,6 @@ def audit_verify() -> None:
 @with_appcontext
 def audit_checkpoint() -> None:
     """Sign the chain's head with the agency key and write it outside the database."""
-    from edoc.audit.checkpoints import (
-        LegacyRowsPresent,
-        agency_checkpoint_signer,
-        take_checkpoint,
-    )
-    from edoc.audit.services import Operator
-    from edoc.core.errors import AppError
-
     try:
         path = take_checkpoint(agency_checkpoint_signer(), Operator.cli("edoc audit checkpoint"))
     except (AppError, LegacyRowsPresent) as error:
@@ -121,23 +124,18 @@ def audit_rekey() -> None:
     _rekey_legacy_chain("edoc audit rekey")
 
 
-def _rekey_legacy_chain(command: str) -> None:
-    from edoc.audit.checkpoints import agency_checkpoint_signer, write_checkpoint
-    from edoc.audit.services import Operator, rekey
-    from edoc.core.errors import AppError
-    from edoc.core.extensions import db
-
+def _rekey_legacy_chain(command_line: str) -> None:
     try:
         signer = agency_checkpoint_signer()
     except AppError as error:
         signer = None
         click.echo(f"warning: {error.message} The old head is kept in the audit log only.")
     try:
-        done = rekey(Operator.cli(command))
+        done = rekey(Operator.cli(command_line))
     except ValueError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
-    db.session.commit()
+    db.session.commit()  # re-sealed for good before the slow signing of the checkpoint
     legacy = {"seq": done.legacy_seq, "sha256_head": done.legacy_head}
     path = write_checkpoint(signer, legacy=legacy) if signer else None
     click.echo(
@@ -161,8 +159,6 @@ def verify_pdf(
 
     Exit 0: all intact, valid, trusted, only allowed changes; 1: not so; 2: not a readable PDF.
     """
-    from signing.cli_verify import parse_moment, run_verify
-
     roots = list(trust) or current_app.config["EDOC"].trust_roots()
     sys.exit(run_verify(file, as_json, parse_moment(at), roots, timeout))
 
@@ -179,22 +175,14 @@ def verify_pdf(
 @with_appcontext
 def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> None:
     """Serve the app with Flask's server (production: gunicorn wsgi:app + edoc worker)."""
-    import subprocess
-
-    from werkzeug.serving import run_simple
-
     settings = current_app.config["EDOC"]
     host = host or settings.host
     port = port or settings.port
     consumer = subprocess.Popen([sys.executable, "-m", "edoc.cli", "worker"]) if worker else None
-    from edoc.demo.keys import start_leader_agent
-
     agent = None
     if signer:  # the demo leader's "USB token" (SoftHSM), so the Ký số page works out of the box
         agent = start_leader_agent(settings.data_dir, host, port, settings.signer_url)
     click.echo(f"edoc: serving on http://{host}:{port}/")
-    import signal
-
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the children are stopped too
     try:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
@@ -205,28 +193,20 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
                 child.wait(timeout=10)
 
 
-def _register_area_commands() -> None:
-    from edoc.blobs.cli import fsck_command, gc_command, storage_group
-    from edoc.demo.command import demo_command
-    from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
-    from edoc.jobs.cli import worker_command
-    from edoc.search.cli import reindex_command, search_status_command
-    from edoc.users.cli import user_group
-
-    cli.add_command(demo_command)
-    cli.add_command(user_group)
-    cli.add_command(worker_command)
-    cli.add_command(fsck_command)
-    cli.add_command(gc_command)
-    cli.add_command(storage_group)
-    cli.add_command(export_command)
-    cli.add_command(verify_package_command)
-    cli.add_command(import_package_command)
-    cli.add_command(reindex_command)
-    cli.add_command(search_status_command)
-
-
-_register_area_commands()
+for area_command in (
+    demo_command,
+    user_group,
+    worker_command,
+    fsck_command,
+    gc_command,
+    storage_group,
+    export_command,
+    verify_package_command,
+    import_package_command,
+    reindex_command,
+    search_status_command,
+):
+    cli.add_command(area_command)
 
 
 def main() -> None:

@@ -33,6 +33,11 @@ def _as_int(name: str, raw: str, low: int, high: int) -> int:
     return value
 
 
+def _between(low: int, high: int) -> Callable[[str, str], int]:
+    """A converter for a whole number from ``low`` to ``high``."""
+    return lambda name, raw: _as_int(name, raw, low, high)
+
+
 def _as_bool(name: str, raw: str) -> bool:
     lowered = raw.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -169,14 +174,12 @@ class Settings:
             search_url=get("EDOC_SEARCH_URL", "db", _as_search_url),
             secret_key=env.get("EDOC_SECRET_KEY") or _persistent_secret(data_dir),
             host=get("EDOC_HOST", "127.0.0.1"),
-            port=get("EDOC_PORT", "5000", lambda n, r: _as_int(n, r, 1, 65535)),
+            port=get("EDOC_PORT", "5000", _between(1, 65535)),
             demo_password=get("EDOC_DEMO_PASSWORD", "edoc-demo"),
-            max_upload_mb=get("EDOC_MAX_UPLOAD_MB", "50", lambda n, r: _as_int(n, r, 1, 10240)),
-            lockout_threshold=get(
-                "EDOC_LOCKOUT_THRESHOLD", "5", lambda n, r: _as_int(n, r, 1, 100)
-            ),
-            lockout_minutes=get("EDOC_LOCKOUT_MINUTES", "15", lambda n, r: _as_int(n, r, 1, 10080)),
-            api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", lambda n, r: _as_int(n, r, 1, 8760)),
+            max_upload_mb=get("EDOC_MAX_UPLOAD_MB", "50", _between(1, 10240)),
+            lockout_threshold=get("EDOC_LOCKOUT_THRESHOLD", "5", _between(1, 100)),
+            lockout_minutes=get("EDOC_LOCKOUT_MINUTES", "15", _between(1, 10080)),
+            api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", _between(1, 8760)),
             session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
@@ -189,9 +192,7 @@ class Settings:
             audit_checkpoint_dir=Path(
                 env.get("EDOC_AUDIT_CHECKPOINT_DIR", data_dir / "audit-checkpoints")
             ).resolve(),
-            audit_checkpoint_minutes=get(
-                "EDOC_AUDIT_CHECKPOINT_MINUTES", "60", lambda n, r: _as_int(n, r, 1, 1440)
-            ),
+            audit_checkpoint_minutes=get("EDOC_AUDIT_CHECKPOINT_MINUTES", "60", _between(1, 1440)),
             ratelimit_login=get(
                 "EDOC_RATELIMIT_LOGIN", "30 per minute; 300 per hour", _as_rate_limit
             ),
@@ -199,10 +200,8 @@ class Settings:
                 "EDOC_RATELIMIT_TOKEN", "30 per minute; 300 per hour", _as_rate_limit
             ),
             ratelimit_storage_url=_ratelimit_storage(env),
-            trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", lambda n, r: _as_int(n, r, 0, 5)),
-            file_tool_memory_mb=get(
-                "EDOC_FILE_TOOL_MEMORY_MB", "1536", lambda n, r: _as_int(n, r, 256, 65536)
-            ),
+            trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", _between(0, 5)),
+            file_tool_memory_mb=get("EDOC_FILE_TOOL_MEMORY_MB", "1536", _between(256, 65536)),
         )
 
     def audit_hmac_key(self) -> bytes:

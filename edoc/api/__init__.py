@@ -11,8 +11,11 @@ request body (OpenAPI 3 has no ``formData`` parameters).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, NoReturn
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from types import UnionType
+from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
 from flask import Flask, current_app, request
@@ -65,6 +68,50 @@ class SignatureReportSchema(Schema):
     )
     validated_at = fields.String()
     signatures = fields.List(fields.Dict(keys=fields.String()))
+
+
+_FIELDS: dict[type, type[fields.Field]] = {
+    int: fields.Integer,
+    str: fields.String,
+    bool: fields.Boolean,
+    date: fields.Date,
+    datetime: UtcDateTime,
+}
+
+
+def response_schema(name: str, /, **attributes: type | UnionType | fields.Field) -> type[Schema]:
+    """A schema for what an endpoint answers, one keyword per attribute of the object sent out.
+
+    ``id=int``, ``subject=str``, ``deadline=date``, ``created_at=datetime`` (sent with its
+    offset), ``unit_id=int | None`` (may be null); any other marshmallow field as it is.
+    ``name`` ends in ``Schema``: the OpenAPI document calls it by the rest (``UnitSchema`` is
+    ``Unit``).
+    """
+
+    def field(kind: type | UnionType | fields.Field) -> fields.Field:
+        if isinstance(kind, fields.Field):
+            return kind
+        if isinstance(kind, UnionType):
+            [present] = [part for part in kind.__args__ if part is not type(None)]
+            return _FIELDS[present](allow_none=True)
+        return _FIELDS[kind]()
+
+    return Schema.from_dict({key: field(kind) for key, kind in attributes.items()}, name=name)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def refusals(blueprint: flask_smorest.Blueprint, *statuses: int) -> Callable[[F], F]:
+    """``@refusals(blp, 401, 403)``: the error answers an operation gives, each with the one
+    error body (:class:`ErrorSchema`), so the OpenAPI document lists them."""
+
+    def declare(view: F) -> F:
+        for status in statuses:
+            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        return view
+
+    return declare
 
 
 BINARY = {"type": "string", "format": "binary"}

@@ -161,6 +161,7 @@ def take_checkpoint(signer: CheckpointSigner, actor: Actor) -> Path | None:
     if head.seq == 0:
         return None
     record("audit.checkpoint", actor=actor, directory=str(directory))
+    # Committed before the slow signing: the entry is in the chain, the head's lock is free.
     db.session.commit()
     return write_checkpoint(signer)
 

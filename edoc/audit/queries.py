@@ -12,17 +12,20 @@ never matches a redacted entry, so the filters cannot be used to probe for a sec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, select
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, exists, func, select
 
 from edoc.audit.models import AuditEvent
+from edoc.core.auth import Person
+from edoc.core.extensions import db
 from edoc.documents.access import visible
 from edoc.documents.models import Document
-from edoc.users.models import User
 
 
-def hidden_from(user: User) -> ColumnElement[bool]:
+def hidden_from(user: Person) -> ColumnElement[bool]:
     """True for the entries about a document ``user`` may not see (or one that is gone)."""
     document_id = case(
         (AuditEvent.object_type == "document", cast(AuditEvent.object_id, BigInteger)),
@@ -32,10 +35,16 @@ def hidden_from(user: User) -> ColumnElement[bool]:
     return and_(AuditEvent.object_type == "document", ~seen)
 
 
-def events_for(user: User, object_id: str = "") -> Select[Any]:
+def events_for(user: Person, object_id: str = "") -> Select[Any]:
     """``(AuditEvent, hidden)`` rows; filter further on AuditEvent columns."""
     hidden = hidden_from(user)
     query = select(AuditEvent, hidden.label("hidden"))
     if object_id:
         query = query.where(AuditEvent.object_id == object_id, ~hidden)
     return query
+
+
+def count_events(actions: Iterable[str], since: datetime) -> int:
+    """How many entries with one of ``actions`` were written since ``since`` (naive UTC)."""
+    query = select(func.count()).where(AuditEvent.action.in_(list(actions)), AuditEvent.at >= since)
+    return db.session.scalar(query) or 0

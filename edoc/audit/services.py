@@ -22,13 +22,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import select, text, update
 
 from edoc.audit.models import GENESIS_HASH, KEYED_HMAC, LEGACY_SHA256, AuditEvent, AuditHead
+from edoc.core.auth import Person
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
-from edoc.users.models import User
+from edoc.core.signals import security_refused
 
 SECRET_KEYS = {"password", "pin", "token", "secret"}
 
@@ -58,24 +59,24 @@ class Operator:
       who asked for the work, when one did (look them up by the id the task was given);
     - anything else: ``Operator(command="…", operator="…", on_behalf_of=…)``.
 
-    Inside a web request pass the signed-in ``User`` itself, never an Operator. The entry shows
+    Inside a web request pass the signed-in user itself, never an Operator. The entry shows
     the user ``on_behalf_of`` (or else the operator) as the actor, with the command beside it.
     """
 
     command: str
     operator: str = ""
-    on_behalf_of: User | None = None
+    on_behalf_of: Person | None = None
 
     def __post_init__(self) -> None:
         if not self.command.strip():
             raise ValueError("an Operator must name its command or task")
 
     @classmethod
-    def cli(cls, command: str, on_behalf_of: User | None = None) -> Operator:
+    def cli(cls, command: str, on_behalf_of: Person | None = None) -> Operator:
         return cls(command=command, operator=os_login(), on_behalf_of=on_behalf_of)
 
     @classmethod
-    def task(cls, name: str, on_behalf_of: User | None = None) -> Operator:
+    def task(cls, name: str, on_behalf_of: Person | None = None) -> Operator:
         return cls(command=f"task {name}", operator=os_login(), on_behalf_of=on_behalf_of)
 
 
@@ -87,8 +88,9 @@ class Anonymous:
     claimed_name: str = ""
 
 
-#: The one argument every audit entry must be given.
-Actor = User | Operator | Anonymous
+#: The one argument every audit entry must be given: a signed-in user (any
+#: :class:`~edoc.core.auth.Person`), an :class:`Operator` or :class:`Anonymous`.
+Actor = Person | Operator | Anonymous
 
 
 def _canonical(value: dict[str, Any]) -> str:
@@ -139,8 +141,6 @@ def _scrub(details: dict[str, Any]) -> dict[str, Any]:
 
 def _describe(actor: Actor) -> tuple[int | None, str, str, str]:
     """``(actor_id, actor_name, command, operator)`` for the row."""
-    if isinstance(actor, User):
-        return actor.id, actor.username, "", ""
     if isinstance(actor, Operator):
         user = actor.on_behalf_of
         if user is not None:
@@ -148,6 +148,8 @@ def _describe(actor: Actor) -> tuple[int | None, str, str, str]:
         return None, actor.operator, actor.command, actor.operator
     if isinstance(actor, Anonymous):
         return None, actor.claimed_name, "", ""
+    if isinstance(actor, Person):
+        return actor.id, actor.username, "", ""
     raise TypeError(
         f"audit actor must be a User, an Operator or Anonymous, not {type(actor).__name__}"
     )
@@ -164,7 +166,7 @@ def record(
     """Append one event in the caller's transaction (the caller commits); keyword arguments
     beyond the object are the event's details (scrubbed of secrets).
 
-    ``actor`` is required: the signed-in ``User`` in a web request, an :class:`Operator` for a
+    ``actor`` is required: the signed-in user in a web request, an :class:`Operator` for a
     command or task, :class:`Anonymous` for a request by nobody signed in.
     """
     actor_id, actor_name, command, operator = _describe(actor)
@@ -201,7 +203,16 @@ def record_security_event(action: str, *, actor: Actor, **kwargs: Any) -> None:
     """Record a refusal in its own transaction, so it is kept even though the request fails."""
     db.session.rollback()
     record(action, actor=actor, **kwargs)
-    db.session.commit()
+    db.session.commit()  # the request rolls back on its refusal; this entry must stay
+
+
+def _record_refusal(_sender: Flask, *, action: str, user: Person | None, **details: Any) -> None:
+    record_security_event(action, actor=user if user is not None else Anonymous(), **details)
+
+
+def init_audit(app: Flask) -> None:
+    """Audit the refusals core announces (:data:`edoc.core.signals.security_refused`)."""
+    security_refused.connect(_record_refusal, sender=app)
 
 
 @dataclass(frozen=True)
@@ -270,6 +281,8 @@ def _iter_events(batch_size: int) -> Iterator[AuditEvent]:
 
 @dataclass(frozen=True)
 class Rekeyed:
+    """What :func:`rekey` did: the rows re-sealed, and the old chain's length and head."""
+
     rows: int
     legacy_seq: int
     legacy_head: str

@@ -10,11 +10,10 @@ from sqlalchemy import func, select
 
 from edoc.audit.models import AuditEvent
 from edoc.audit.queries import events_for
-from edoc.core.auth import roles_required
+from edoc.core.auth import Role, roles_required
 from edoc.core.clock import local_day_end_utc, local_day_start_utc, parse_user_date
 from edoc.core.extensions import db
 from edoc.core.params import PageArgs, load_query
-from edoc.users.models import Role
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

@@ -8,24 +8,61 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
-from flask import g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from edoc.audit.services import record_security_event
+from edoc.core.enums import LabelledStrEnum, labels
 from edoc.core.errors import Forbidden, Unauthorized
 from edoc.core.extensions import csrf
-from edoc.users.models import Role, User
+from edoc.core.signals import security_refused
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _deny(user: User, roles: tuple[Role, ...]) -> Forbidden:
-    record_security_event(
-        "security.access_denied",
-        actor=user,
+class Role(LabelledStrEnum):
+    """What a person does in the agency; every access check is phrased in these."""
+
+    CLERK = "clerk", _l("Văn thư")
+    LEADER = "leader", _l("Lãnh đạo")
+    SPECIALIST = "specialist", _l("Chuyên viên")
+    ARCHIVIST = "archivist", _l("Lưu trữ")
+    ADMIN = "admin", _l("Quản trị")
+
+
+ROLE_LABELS = labels(Role)
+
+
+@runtime_checkable
+class Person(Protocol):
+    """A signed-in account as core and audit see it (:class:`edoc.users.models.User` is one),
+    so that neither needs to import the users area."""
+
+    id: int
+    username: str
+
+    @property
+    def roles(self) -> set[Role]: ...
+
+    def has_role(self, *roles: Role) -> bool: ...
+
+
+TokenLoader = Callable[[str], Person]
+
+
+def register_token_loader(app: Flask, loader: TokenLoader) -> None:
+    """Who a bearer token belongs to (raises Unauthorized when nobody); the users area knows."""
+    app.extensions["edoc.token_loader"] = loader
+
+
+def _deny(user: Person, roles: tuple[Role, ...]) -> Forbidden:
+    security_refused.send(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        action="security.access_denied",
+        user=user,
         path=request.path,
         needs=[r.value for r in roles],
     )
@@ -52,16 +89,14 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 login_required = roles_required()
 
 
-def api_user() -> User:
+def api_user() -> Person:
     """The caller of the current API request, resolved from a bearer token or the session."""
     user = getattr(g, "api_user", None)
     if user is not None:
         return user
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        from edoc.users.services import user_for_token
-
-        user = user_for_token(header[len("Bearer ") :].strip())
+        user = current_app.extensions["edoc.token_loader"](header[len("Bearer ") :].strip())
     elif current_user.is_authenticated:
         if request.method not in {"GET", "HEAD", "OPTIONS"}:
             csrf.protect()
@@ -74,7 +109,7 @@ def api_user() -> User:
     return user
 
 
-def require_api_roles(*roles: Role) -> User:
+def require_api_roles(*roles: Role) -> Person:
     """The API caller, if signed in (else 401) and holding one of ``roles`` (else 403)."""
     user = api_user()
     if roles and not user.has_role(*roles):

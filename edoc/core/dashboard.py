@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
 
-from edoc.users.models import User
+from edoc.core.auth import Person
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,14 @@ class DashboardItem:
     urgent: bool = False
 
 
-Provider = Callable[[User], list[DashboardItem]]
+Provider = Callable[[Person], list[DashboardItem]]
 
 
 def register_dashboard_provider(app: Flask, provider: Provider) -> None:
     app.extensions.setdefault("edoc.dashboard", []).append(provider)
 
 
-def items_for(user: User) -> list[DashboardItem]:
+def items_for(user: Person) -> list[DashboardItem]:
     items: list[DashboardItem] = []
     for provider in current_app.extensions.get("edoc.dashboard", []):
         items.extend(provider(user))
@@ -45,8 +45,6 @@ class NavLink:
 
     @property
     def url(self) -> str:
-        from flask import url_for
-
         return url_for(self.endpoint)
 
 
@@ -55,7 +53,7 @@ def register_nav_link(app: Flask, title: str, endpoint: str, *roles: str) -> Non
     app.extensions.setdefault("edoc.nav", []).append(NavLink(title, endpoint, frozenset(roles)))
 
 
-def nav_links_for(user: User) -> list[NavLink]:
+def nav_links_for(user: Person) -> list[NavLink]:
     held = {role.value for role in user.roles}
     return [
         link

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from edoc.core.signals import security_refused
 
 
 class AppError(Exception):
@@ -95,8 +97,6 @@ def handle_http_exception(error: HTTPException) -> Any:
     if isinstance(data, dict) and data.get("messages"):
         details = data["messages"]
     if status == 413:
-        from flask import current_app
-
         limit = current_app.config["EDOC"].max_upload_mb
         message = _("Tệp tải lên vượt quá %(mb)s MB.", mb=limit)
     return render_error(code, _(message), status, details)
@@ -109,11 +109,13 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:
-        from edoc.audit.services import Anonymous, record_security_event
-
         signed_in = current_user and current_user.is_authenticated
-        actor = current_user._get_current_object() if signed_in else Anonymous()
-        record_security_event("security.csrf_rejected", actor=actor, path=request.path)
+        security_refused.send(
+            app,
+            action="security.csrf_rejected",
+            user=current_user._get_current_object() if signed_in else None,
+            path=request.path,
+        )
         return render_error(
             "csrf_failed",
             _("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Vui lòng tải lại trang."),

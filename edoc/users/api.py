@@ -6,47 +6,15 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
-from marshmallow import Schema, fields
 
-from edoc.api import Blueprint, UtcDateTime
-from edoc.core.auth import api_roles, api_user
+from edoc.api import Blueprint, refusals
+from edoc.core.auth import Person, Role, api_roles, api_user
 from edoc.core.extensions import limiter
 from edoc.users import services
-from edoc.users.models import Role
+from edoc.users.models import Unit, User
+from edoc.users.schemas import Credentials, TokenResponse, UnitSchema, UserSchema
 
 blp = Blueprint("users_api", __name__, url_prefix="/api/v1", description="Tài khoản và token")
-
-
-class TokenRequest(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
-
-
-class TokenResponse(Schema):
-    token = fields.String(required=True)
-    expires_at = UtcDateTime(required=True)
-
-
-class UnitSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-    parent_id = fields.Integer(allow_none=True)
-
-
-class UserSchema(Schema):
-    id = fields.Integer()
-    username = fields.String()
-    full_name = fields.String()
-    title = fields.String()
-    email = fields.String()
-    unit_id = fields.Integer(allow_none=True)
-    roles = fields.Method("_roles")
-    clearance = fields.Integer()
-    active = fields.Boolean()
-
-    def _roles(self, user: Any) -> list[str]:
-        return sorted(r.value for r in user.roles)
 
 
 def token_limit() -> str:
@@ -56,8 +24,9 @@ def token_limit() -> str:
 @blp.route("/auth/token")
 class Token(MethodView):
     @limiter.limit(token_limit)
-    @blp.arguments(TokenRequest)
+    @blp.arguments(Credentials)
     @blp.response(201, TokenResponse)
+    @refusals(blp, 401, 422)
     @blp.alt_response(429, description="Too many attempts from this address; see Retry-After.")
     def post(self, payload: dict[str, str]) -> dict[str, Any]:
         """Exchange a username and password for a bearer token."""
@@ -66,6 +35,7 @@ class Token(MethodView):
         return {"token": token, "expires_at": row.expires_at}
 
     @blp.response(204)
+    @refusals(blp, 401)
     def delete(self) -> None:
         """Revoke the bearer token used for this call."""
         api_user()
@@ -77,8 +47,9 @@ class Token(MethodView):
 @blp.route("/me")
 class Me(MethodView):
     @blp.response(200, UserSchema)
+    @refusals(blp, 401)
     @api_roles()
-    def get(self) -> Any:
+    def get(self) -> Person:
         """The calling user."""
         return api_user()
 
@@ -86,8 +57,9 @@ class Me(MethodView):
 @blp.route("/users")
 class Users(MethodView):
     @blp.response(200, UserSchema(many=True))
+    @refusals(blp, 401, 403)
     @api_roles(Role.ADMIN)
-    def get(self) -> Any:
+    def get(self) -> list[User]:
         """All users (admin only)."""
         return services.list_users()
 
@@ -95,7 +67,8 @@ class Users(MethodView):
 @blp.route("/units")
 class Units(MethodView):
     @blp.response(200, UnitSchema(many=True))
+    @refusals(blp, 401)
     @api_roles()
-    def get(self) -> Any:
+    def get(self) -> list[Unit]:
         """Organisational units."""
         return services.list_units()

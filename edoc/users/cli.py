@@ -1,10 +1,14 @@
+"""``edoc user``: accounts from the command line (each command commits what it did)."""
+
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
 from edoc.audit.services import Operator
+from edoc.core.extensions import db
 from edoc.users.models import Clearance, Role
+from edoc.users.services import create_user, find_user, update_user
 
 
 @click.group("user")
@@ -23,8 +27,6 @@ def create(
     username: str, full_name: str, roles: tuple[str, ...], clearance: int, password: str
 ) -> None:
     """Create a user (the password is prompted, never an argument in shell history)."""
-    from edoc.users.services import create_user
-
     user = create_user(
         username=username,
         full_name=full_name,
@@ -33,6 +35,7 @@ def create(
         clearance=Clearance(clearance),
         actor=Operator.cli("edoc user create"),
     )
+    db.session.commit()
     click.echo(f"created user {user.username} (id {user.id})")
 
 
@@ -41,8 +44,6 @@ def create(
 @with_appcontext
 def unlock(username: str) -> None:
     """Lift a lock-out after repeated failed logins."""
-    from edoc.users.services import find_user, update_user
-
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
@@ -58,4 +59,5 @@ def unlock(username: str) -> None:
         unlock=True,
         actor=Operator.cli("edoc user unlock"),
     )
+    db.session.commit()
     click.echo(f"unlocked {user.username}")

@@ -1,58 +1,40 @@
-"""Accounts, organisational units, roles and security clearance."""
+"""Accounts, organisational units, the roles people hold and their security clearance."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from edoc.core.auth import Role
 from edoc.core.clock import utcnow
+from edoc.core.enums import LabelledIntEnum, labels
 from edoc.core.extensions import db
 
-
-class Role(enum.StrEnum):
-    CLERK = "clerk"
-    LEADER = "leader"
-    SPECIALIST = "specialist"
-    ARCHIVIST = "archivist"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.CLERK: _l("Văn thư"),
-    Role.LEADER: _l("Lãnh đạo"),
-    Role.SPECIALIST: _l("Chuyên viên"),
-    Role.ARCHIVIST: _l("Lưu trữ"),
-    Role.ADMIN: _l("Quản trị"),
-}
+__all__ = [
+    "CLEARANCE_LABELS",
+    "ApiToken",
+    "Clearance",
+    "Role",  # defined in core.auth, which checks roles; still imported from here by the areas
+    "Unit",
+    "User",
+    "UserRole",
+    "UserSession",
+]
 
 
-class Clearance(enum.IntEnum):
+class Clearance(LabelledIntEnum):
     """Security clearance, ordered: a user sees documents whose secrecy is at most this."""
 
-    NONE = 0
-    MAT = 1  # Mật
-    TOI_MAT = 2  # Tối mật
-    TUYET_MAT = 3  # Tuyệt mật
-
-    @property
-    def label(self) -> str:
-        return str(CLEARANCE_LABELS[self])
+    NONE = 0, _l("Không")
+    MAT = 1, _l("Mật")
+    TOI_MAT = 2, _l("Tối mật")
+    TUYET_MAT = 3, _l("Tuyệt mật")
 
 
-CLEARANCE_LABELS = {
-    Clearance.NONE: _l("Không"),
-    Clearance.MAT: _l("Mật"),
-    Clearance.TOI_MAT: _l("Tối mật"),
-    Clearance.TUYET_MAT: _l("Tuyệt mật"),
-}
+CLEARANCE_LABELS = labels(Clearance)
 
 
 class Unit(db.Model):

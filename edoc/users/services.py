@@ -1,8 +1,8 @@
 """Account operations: authentication with lock-out, sessions, API tokens, users and units.
 
-Authentication, token and user/unit functions commit their own transaction and write the audit
-row inside it (a refused login must keep its failure count although the request fails); the
-session functions flush and the request commits.
+Like every service these only flush: the request (or the command) commits. A refusal that must
+outlive its failed request (a failed login's count, a rejected token) is written in its own
+transaction, through :func:`edoc.audit.services.record_security_event` or said where it is.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,12 +18,12 @@ from sqlalchemy import delete, func, select, update
 
 from edoc.audit.services import Actor, Anonymous, record, record_security_event
 from edoc.core.clock import utcnow
-from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, Unauthorized
+from edoc.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from edoc.core.extensions import db
 from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
+from edoc.users.schemas import MIN_PASSWORD_LENGTH
 
-MIN_PASSWORD_LENGTH = 8
 #: Key of the server-side session id in Flask's signed session cookie (see :class:`UserSession`).
 SESSION_ID_KEY = "sid"
 
@@ -76,7 +76,7 @@ def authenticate(username: str, password: str) -> User:
             actor=user,
             reason="inactive" if not user.active else "bad_password",
         )
-        db.session.commit()
+        db.session.commit()  # kept though the request fails: this count is what locks the account
         raise refused
     user.failed_logins = 0
     user.locked_until = None
@@ -84,7 +84,7 @@ def authenticate(username: str, password: str) -> User:
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     record("auth.login", object_type="user", object_id=user.id, actor=user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -146,7 +146,7 @@ def change_password(user: User, current_password: str, new_password: str, *, ip:
         record_security_event(
             "auth.password_change_refused", object_type="user", object_id=user.id, actor=user
         )
-        raise AppError("wrong_password", _("Mật khẩu hiện tại không đúng."), 422)
+        raise ValidationError("wrong_password", _("Mật khẩu hiện tại không đúng."))
     _check_password_policy(new_password)
     user.password_hash = hash_password(new_password)
     ended = _end_sessions_and_tokens(user)
@@ -168,7 +168,6 @@ def issue_api_token(user: User) -> tuple[str, ApiToken]:
     db.session.add(row)
     db.session.flush()
     record("auth.token_issued", object_type="api_token", object_id=row.id, actor=user)
-    db.session.commit()
     return token, row
 
 
@@ -190,6 +189,8 @@ def user_for_token(token: str) -> User:
         )
         raise Unauthorized("token_expired", _("Mã truy cập đã hết hạn hoặc bị thu hồi."))
     row.last_used_at = now
+    # Settled before the call's own work, which may begin outside any transaction (an upload's
+    # slow checks, edoc.core.transactions): the bookkeeping must not stay pending.
     db.session.commit()
     return row.user
 
@@ -199,16 +200,18 @@ def revoke_api_token(token: str) -> None:
     if row is not None and row.revoked_at is None:
         row.revoked_at = utcnow()
         record("auth.token_revoked", object_type="api_token", object_id=row.id, actor=row.user)
-        db.session.commit()
 
 
 def _check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AppError(
-            "weak_password",
-            _("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH),
-            422,
+        raise ValidationError(
+            "weak_password", _("Mật khẩu phải có ít nhất %(n)s ký tự.", n=MIN_PASSWORD_LENGTH)
         )
+
+
+def _check_unit(unit_id: int | None) -> None:
+    if unit_id is not None and db.session.get(Unit, unit_id) is None:
+        raise ValidationError("unit_not_found", _("Không tìm thấy đơn vị."))
 
 
 def _set_roles(user: User, roles: Iterable[Role | str]) -> None:
@@ -232,14 +235,13 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or not username.replace(".", "").replace("_", "").isalnum():
-        raise AppError(
-            "invalid_username",
-            _("Tên đăng nhập chỉ gồm chữ, số, dấu chấm và gạch dưới."),
-            422,
+        raise ValidationError(
+            "invalid_username", _("Tên đăng nhập chỉ gồm chữ, số, dấu chấm và gạch dưới.")
         )
     if find_user(username) is not None:
         raise Conflict("username_taken", _("Tên đăng nhập %(u)s đã tồn tại.", u=username))
     _check_password_policy(password)
+    _check_unit(unit_id)
     user = User(
         username=username,
         full_name=full_name.strip(),
@@ -252,18 +254,18 @@ def create_user(
     _set_roles(user, roles)
     db.session.add(user)
     db.session.flush()
-    record(
-        "user.created",
-        actor=actor,
-        object_type="user",
-        object_id=user.id,
-        username=user.username,
-        roles=sorted(r.value for r in user.roles),
-        clearance=int(clearance),
-        unit_id=unit_id,
-    )
-    db.session.commit()
+    record("user.created", actor=actor, object_type="user", object_id=user.id, **_created(user))
     return user
+
+
+def _created(user: User) -> dict[str, object]:
+    """What the audit log keeps of a new account (never its password)."""
+    return {
+        "username": user.username,
+        "roles": sorted(r.value for r in user.roles),
+        "clearance": user.clearance,
+        "unit_id": user.unit_id,
+    }
 
 
 def update_user(
@@ -292,6 +294,9 @@ def update_user(
     roles = [Role(r) for r in roles]
     if isinstance(actor, User) and actor.id == user.id:
         _refuse_self_change(user, roles, clearance, active, new_password)
+    if new_password:
+        _check_password_policy(new_password)
+    _check_unit(unit_id)
     before = _user_snapshot(user)
     user.full_name = full_name.strip()
     user.title = title.strip()
@@ -301,7 +306,6 @@ def update_user(
     user.active = active
     _set_roles(user, roles)
     if new_password:
-        _check_password_policy(new_password)
         user.password_hash = hash_password(new_password)
     if unlock:
         user.locked_until = None
@@ -310,14 +314,7 @@ def update_user(
     changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
         changes["password_reset"] = _end_sessions_and_tokens(user)
-    record(
-        "user.updated",
-        object_type="user",
-        object_id=user.id,
-        actor=actor,
-        changes=changes,
-    )
-    db.session.commit()
+    record("user.updated", actor=actor, object_type="user", object_id=user.id, changes=changes)
     return user
 
 
@@ -385,6 +382,14 @@ def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 
 
+def count_users() -> int:
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def count_locked_users(now: datetime) -> int:
+    return db.session.scalar(select(func.count()).where(User.locked_until > now)) or 0
+
+
 def list_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.code)))
 
@@ -392,32 +397,12 @@ def list_units() -> list[Unit]:
 def create_unit(*, code: str, name: str, parent_id: int | None = None, actor: Actor) -> Unit:
     code = code.strip().upper()
     if not code or not name.strip():
-        raise AppError("invalid_unit", _("Mã và tên đơn vị là bắt buộc."), 422)
+        raise ValidationError("invalid_unit", _("Mã và tên đơn vị là bắt buộc."))
     if db.session.scalar(select(Unit).where(Unit.code == code)) is not None:
         raise Conflict("unit_code_taken", _("Mã đơn vị %(c)s đã tồn tại.", c=code))
+    _check_unit(parent_id)
     unit = Unit(code=code, name=name.strip(), parent_id=parent_id)
     db.session.add(unit)
     db.session.flush()
     record("unit.created", actor=actor, object_type="unit", object_id=unit.id, code=code)
-    db.session.commit()
-    return unit
-
-
-def update_unit(unit_id: int, *, name: str, parent_id: int | None, actor: Actor) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("unit_not_found", _("Không tìm thấy đơn vị."))
-    if parent_id == unit.id:
-        raise AppError("invalid_unit", _("Một đơn vị không thể là đơn vị cha của chính nó."), 422)
-    changes = {"name": [unit.name, name.strip()], "parent_id": [unit.parent_id, parent_id]}
-    unit.name = name.strip()
-    unit.parent_id = parent_id
-    record(
-        "unit.updated",
-        actor=actor,
-        object_type="unit",
-        object_id=unit.id,
-        changes=changes,
-    )
-    db.session.commit()
     return unit

@@ -1,12 +1,20 @@
-"""Login, logout and the admin pages for users and units."""
+"""Login, logout and the admin pages for users and units.
+
+Each form is loaded through its schema in :mod:`edoc.users.schemas`; a refusal (a field that
+does not pass, or the service saying no) re-renders the form with what was typed (never the
+passwords) and answers its status, so the request rolls back whatever was begun.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     current_app,
     flash,
     redirect,
@@ -16,16 +24,63 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from werkzeug.datastructures import MultiDict
 
-from edoc.core.auth import login_required, roles_required
-from edoc.core.errors import AppError
-from edoc.core.extensions import db, limiter
+from edoc.audit.queries import count_events
+from edoc.core.auth import (
+    ROLE_LABELS,
+    Person,
+    Role,
+    login_required,
+    register_token_loader,
+    roles_required,
+)
+from edoc.core.clock import utcnow
+from edoc.core.dashboard import DashboardItem, register_dashboard_provider
+from edoc.core.errors import AppError, ValidationError
+from edoc.core.extensions import limiter, login_manager
+from edoc.core.forms import FormInvalid, load_form
 from edoc.users import services
-from edoc.users.forms import ChangePasswordForm, LoginForm, UnitForm, UserForm
-from edoc.users.models import Clearance, Role
+from edoc.users.models import CLEARANCE_LABELS, User
+from edoc.users.schemas import Credentials, PasswordChange, UnitFields, UserFields
 
 bp = Blueprint("users", __name__)
+
+
+def init_users(app: Flask) -> None:
+    """Sign-in by session cookie and by bearer token, and the admin's dashboard cards."""
+    login_manager.init_app(app)
+    login_manager.login_view = "users.login"
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    register_token_loader(app, services.user_for_token)
+    register_dashboard_provider(app, dashboard_items)
+
+
+def _load_user(user_id: str) -> User | None:
+    return services.user_for_session(int(user_id), session.get(services.SESSION_ID_KEY))
+
+
+def dashboard_items(user: Person) -> list[DashboardItem]:
+    if not user.has_role(Role.ADMIN):
+        return []
+    section = Role.ADMIN.label
+    now = utcnow()
+    locked = services.count_locked_users(now)
+    failed = count_events(["auth.login_failed", "auth.account_locked"], now - timedelta(days=1))
+    users_url = url_for("users.user_list")
+    failures_url = url_for("audit.audit_list", action="auth.")
+    return [
+        DashboardItem(section, _("Tài khoản đang bị khóa"), locked, users_url, locked > 0),
+        DashboardItem(
+            section, _("Đăng nhập sai trong 24 giờ qua"), failed, failures_url, failed > 0
+        ),
+        DashboardItem(section, _("Người dùng"), services.count_users(), users_url),
+    ]
 
 
 def _safe_next(target: str | None) -> str:
@@ -39,38 +94,49 @@ def login_limit() -> str:
     return current_app.config["EDOC"].ratelimit_login
 
 
+def _refused(error: AppError) -> tuple[dict[str, str], int]:
+    """The per-field messages of a form that did not pass; any other refusal is flashed."""
+    if isinstance(error, FormInvalid):
+        return error.fields, error.status
+    flash(error.message, "error")
+    return {}, error.status
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.dashboard"))
-    form = LoginForm()
+    errors: dict[str, str] = {}
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            user = services.authenticate(form.username.data, form.password.data)
+            credentials = load_form(Credentials(), request.form)
+            user = services.authenticate(credentials["username"], credentials["password"])
         except AppError as error:
-            flash(error.message, "error")
-            status = error.status
+            errors, status = _refused(error)
         else:
             session_id = services.start_session(user, request.remote_addr or "")
-            db.session.commit()
             login_user(user)
             session[services.SESSION_ID_KEY] = session_id
             return redirect(_safe_next(request.args.get("next")))
-    elif request.method == "POST":
-        status = 422
-    settings = current_app.config["EDOC"]
-    return render_template("users/login.html", form=form, settings=settings), status
+    page = render_template(
+        "users/login.html",
+        values=request.form,
+        errors=errors,
+        settings=current_app.config["EDOC"],
+    )
+    return page, status
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     if current_user.is_authenticated:  # loaded from the session id, so read it first
-        services.end_session(
-            current_user._get_current_object(), session.get(services.SESSION_ID_KEY)
-        )
-        db.session.commit()
+        services.end_session(_me(), session.get(services.SESSION_ID_KEY))
     session.pop(services.SESSION_ID_KEY, None)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -80,35 +146,49 @@ def logout() -> Any:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password() -> Any:
-    form = ChangePasswordForm()
+    errors: dict[str, str] = {}
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
+            change = load_form(PasswordChange(), request.form)
             session_id = services.change_password(
-                current_user._get_current_object(),
-                form.current_password.data,
-                form.new_password.data,
+                _me(),
+                change["current_password"],
+                change["new_password"],
                 ip=request.remote_addr or "",
             )
-            db.session.commit()
-            session[services.SESSION_ID_KEY] = session_id
         except AppError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status
+            errors, status = _refused(error)
         else:
+            session[services.SESSION_ID_KEY] = session_id
             flash(
                 _("Đã đổi mật khẩu. Các phiên đăng nhập khác và mã truy cập API đã bị hủy."),
                 "success",
             )
             return redirect(url_for("core.dashboard"))
-    elif request.method == "POST":
-        status = 422
-    return render_template("users/password.html", form=form), status
+    return render_template("users/password.html", errors=errors), status
 
 
 def _unit_choices(blank: str) -> list[tuple[int, str]]:
     return [(0, blank)] + [(u.id, f"{u.code} — {u.name}") for u in services.list_units()]
+
+
+def _values_of(user: User | None) -> Mapping[str, Any]:
+    """The edit form of ``user`` as it stands (a new account starts active)."""
+    if user is None:
+        return MultiDict({"active": "y"})
+    return MultiDict(
+        [
+            ("username", user.username),
+            ("full_name", user.full_name),
+            ("title", user.title),
+            ("email", user.email),
+            ("unit_id", user.unit_id or 0),
+            ("clearance", user.clearance),
+            *[("roles", role.value) for role in sorted(user.roles)],
+            *([("active", "y")] if user.active else []),
+        ]
+    )
 
 
 @bp.route("/admin/users")
@@ -122,72 +202,61 @@ def user_list() -> Any:
 @roles_required(Role.ADMIN)
 def user_edit(user_id: int | None = None) -> Any:
     user = services.get_user(user_id) if user_id else None
-    form = UserForm(obj=user)
-    form.unit_id.choices = _unit_choices(_("— Không —"))
-    if request.method == "GET" and user is not None:
-        form.roles.data = sorted(r.value for r in user.roles)
-        form.unit_id.data = user.unit_id or 0
+    errors: dict[str, str] = {}
     status = 200
-    if form.validate_on_submit():
-        fields = {
-            "full_name": form.full_name.data,
-            "title": form.title.data or "",
-            "email": form.email.data or "",
-            "roles": form.roles.data,
-            "unit_id": form.unit_id.data or None,
-            "clearance": Clearance(form.clearance.data),
-        }
+    if request.method == "POST":
         try:
-            if user is None:
-                if not form.password.data:
-                    raise AppError("password_required", _("Cần đặt mật khẩu ban đầu."), 422)
-                user = services.create_user(
-                    username=form.username.data,
-                    password=form.password.data,
-                    actor=current_user._get_current_object(),
-                    **fields,
-                )
-                flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
-            else:
-                services.update_user(
-                    user.id,
-                    active=form.active.data,
-                    new_password=form.password.data or None,
-                    unlock=form.unlock.data,
-                    actor=current_user._get_current_object(),
-                    **fields,
-                )
-                flash(_("Đã lưu thay đổi."), "success")
-            return redirect(url_for("users.user_list"))
+            _save_user(user, load_form(UserFields(), request.form, lists=("roles",)))
         except AppError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status
-    elif request.method == "POST":
-        status = 422
-    return render_template("users/user_edit.html", form=form, user=user), status
+            errors, status = _refused(error)
+        else:
+            return redirect(url_for("users.user_list"))
+    page = render_template(
+        "users/user_edit.html",
+        user=user,
+        values=request.form if request.method == "POST" else _values_of(user),
+        errors=errors,
+        units=_unit_choices(_("— Không —")),
+        roles=ROLE_LABELS,
+        clearances=CLEARANCE_LABELS,
+    )
+    return page, status
+
+
+def _save_user(user: User | None, fields: dict[str, Any]) -> None:
+    password = fields.pop("password")
+    active, unlock = fields.pop("active"), fields.pop("unlock")
+    username = fields.pop("username")
+    if user is None:
+        if not password:
+            raise ValidationError("password_required", _("Cần đặt mật khẩu ban đầu."))
+        user = services.create_user(username=username, password=password, actor=_me(), **fields)
+        flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
+        return
+    services.update_user(
+        user.id, active=active, new_password=password, unlock=unlock, actor=_me(), **fields
+    )
+    flash(_("Đã lưu thay đổi."), "success")
 
 
 @bp.route("/admin/units", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def unit_list() -> Any:
-    form = UnitForm()
-    form.parent_id.choices = _unit_choices(_("— Cấp cao nhất —"))
+    errors: dict[str, str] = {}
     status = 200
-    if form.validate_on_submit():
+    if request.method == "POST":
         try:
-            services.create_unit(
-                code=form.code.data,
-                name=form.name.data,
-                parent_id=form.parent_id.data or None,
-                actor=current_user._get_current_object(),
-            )
+            services.create_unit(**load_form(UnitFields(), request.form), actor=_me())
+        except AppError as error:
+            errors, status = _refused(error)
+        else:
             flash(_("Đã thêm đơn vị."), "success")
             return redirect(url_for("users.unit_list"))
-        except AppError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-            status = error.status
-    elif request.method == "POST":
-        status = 422
-    return render_template("users/unit_list.html", form=form, units=services.list_units()), status
+    page = render_template(
+        "users/unit_list.html",
+        units=services.list_units(),
+        values=request.form,
+        errors=errors,
+        parents=_unit_choices(_("— Cấp cao nhất —")),
+    )
+    return page, status

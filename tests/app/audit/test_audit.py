@@ -8,45 +8,21 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Operator, record, verify_chain
+from edoc.audit.services import record, verify_chain
 from edoc.cli import cli
 from edoc.core.extensions import db
-
-TEST_OPERATOR = Operator(command="pytest", operator="tester")
-
-
-def _append(app: Flask, count: int) -> None:
-    with app.app_context():
-        for index in range(count):
-            record(
-                "test.event",
-                actor=TEST_OPERATOR,
-                object_type="document",
-                object_id=index,
-                n=index,
-            )
-            db.session.commit()
-
-
-def _drop_append_only_triggers() -> None:
-    """What a DBA with full rights could do; the hash chain must still catch the edit."""
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-    else:
-        db.session.execute(text("DROP TRIGGER audit_events_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
-    db.session.commit()
+from tests.app.audit.chain import TEST_OPERATOR, append, drop_append_only_triggers
 
 
 def test_chain_verifies(app: Flask) -> None:
-    _append(app, 5)
+    append(app, 5)
     result = app.test_cli_runner().invoke(cli, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert "5 rows verified" in result.output
 
 
 def test_update_is_refused_by_the_database(app: Flask) -> None:
-    _append(app, 2)
+    append(app, 2)
     with app.app_context():
         with pytest.raises(DBAPIError, match="append-only"):
             db.session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = 1"))
@@ -57,9 +33,9 @@ def test_update_is_refused_by_the_database(app: Flask) -> None:
 
 
 def test_tampered_row_is_named_by_verify(app: Flask) -> None:
-    _append(app, 5)
+    append(app, 5)
     with app.app_context():
-        _drop_append_only_triggers()
+        drop_append_only_triggers()
         db.session.execute(
             text("UPDATE audit_events SET details = :d WHERE seq = 3"), {"d": '{"n": 99}'}
         )
@@ -70,29 +46,22 @@ def test_tampered_row_is_named_by_verify(app: Flask) -> None:
     assert "content does not match its keyed hash" in result.output
 
 
-def test_deleted_row_is_detected(app: Flask) -> None:
-    _append(app, 4)
+@pytest.mark.parametrize(
+    ("deleted", "intact", "reason"), [(2, 1, "is missing"), (4, 3, "end of the log")]
+)
+def test_a_deleted_row_is_detected(app: Flask, deleted: int, intact: int, reason: str) -> None:
+    append(app, 4)
     with app.app_context():
-        _drop_append_only_triggers()
-        db.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
-        db.session.commit()
-        _, problem = verify_chain()
-    assert problem is not None and problem.seq == 2 and "missing" in problem.reason
-
-
-def test_deleted_tail_is_detected(app: Flask) -> None:
-    _append(app, 4)
-    with app.app_context():
-        _drop_append_only_triggers()
-        db.session.execute(text("DELETE FROM audit_events WHERE seq = 4"))
+        drop_append_only_triggers()
+        db.session.execute(text("DELETE FROM audit_events WHERE seq = :s"), {"s": deleted})
         db.session.commit()
         checked, problem = verify_chain()
-    assert checked == 3
-    assert problem is not None and "end of the log" in problem.reason
+    assert checked == intact
+    assert problem is not None and problem.seq == deleted and reason in problem.reason
 
 
 def test_concurrent_appends_keep_one_chain(app: Flask) -> None:
-    threads = [threading.Thread(target=_append, args=(app, 10)) for _ in range(4)]
+    threads = [threading.Thread(target=append, args=(app, 10)) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:

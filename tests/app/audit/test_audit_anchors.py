@@ -17,11 +17,9 @@ from sqlalchemy import select, text
 
 from edoc.audit.models import LEGACY_SHA256, AuditEvent, AuditHead
 from edoc.audit.services import (
-    Operator,
     _canonical,
     _payload,
     compute_hash,
-    record,
     verify_chain,
 )
 from edoc.cli import cli
@@ -29,9 +27,8 @@ from edoc.core.clock import utcnow
 from edoc.core.extensions import db
 from signing import pki as labels
 from signing.pki import DemoPKI
+from tests.app.audit.chain import append, drop_append_only_triggers
 from tests.fixtures.pki import Tokens
-
-OPERATOR = Operator(command="pytest", operator="tester")
 
 
 @pytest.fixture
@@ -51,22 +48,6 @@ def agency_app(
     return app
 
 
-def _append(app: Flask, count: int) -> None:
-    with app.app_context():
-        for index in range(count):
-            record("test.event", actor=OPERATOR, object_id=index, n=index)
-            db.session.commit()
-
-
-def _drop_append_only_triggers() -> None:
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
-    else:
-        db.session.execute(text("DROP TRIGGER audit_events_no_update"))
-        db.session.execute(text("DROP TRIGGER audit_events_no_delete"))
-    db.session.commit()
-
-
 def _plain_hash(event: AuditEvent) -> str:
     """What an attacker who read the source but lacks the key computes: the published
     canonical form of the row, hashed with SHA-256."""
@@ -75,7 +56,7 @@ def _plain_hash(event: AuditEvent) -> str:
 
 def _rewrite_from(seq: int, hash_version: int) -> None:
     """Edit row ``seq`` and recompute every later link with plain SQL, head included."""
-    _drop_append_only_triggers()
+    drop_append_only_triggers()
     db.session.execute(
         text("UPDATE audit_events SET details = :d WHERE seq = :s"), {"d": '{"n": 99}', "s": seq}
     )
@@ -100,7 +81,7 @@ def _rewrite_from(seq: int, hash_version: int) -> None:
 
 @pytest.mark.parametrize("hash_version", [2, LEGACY_SHA256])
 def test_a_recomputed_chain_is_caught(app: Flask, hash_version: int) -> None:
-    _append(app, 5)
+    append(app, 5)
     with app.app_context():
         _rewrite_from(3, hash_version)
     result = app.test_cli_runner().invoke(cli, ["audit", "verify"])
@@ -109,7 +90,7 @@ def test_a_recomputed_chain_is_caught(app: Flask, hash_version: int) -> None:
 
 
 def test_the_key_lives_outside_the_database(app: Flask) -> None:
-    _append(app, 1)
+    append(app, 1)
     key_file = app.config["EDOC"].data_dir / "audit_key"
     assert key_file.stat().st_mode & 0o777 == 0o600
     with app.app_context():
@@ -126,7 +107,7 @@ def _checkpoints(app: Flask) -> list[Path]:
 
 
 def test_checkpoint_is_signed_time_stamped_and_verified(agency_app: Flask) -> None:
-    _append(agency_app, 3)
+    append(agency_app, 3)
     runner = agency_app.test_cli_runner()
     result = runner.invoke(cli, ["audit", "checkpoint"])
     assert result.exit_code == 0, result.output
@@ -153,10 +134,10 @@ def test_checkpoint_is_signed_time_stamped_and_verified(agency_app: Flask) -> No
 
 
 def test_a_removed_tail_is_caught_by_the_last_checkpoint(agency_app: Flask) -> None:
-    _append(agency_app, 5)
+    append(agency_app, 5)
     assert agency_app.test_cli_runner().invoke(cli, ["audit", "checkpoint"]).exit_code == 0
     with agency_app.app_context():
-        _drop_append_only_triggers()
+        drop_append_only_triggers()
         db.session.execute(text("DELETE FROM audit_events WHERE seq > 3"))
         third = db.session.scalar(text("SELECT hash FROM audit_events WHERE seq = 3"))
         db.session.execute(text("UPDATE audit_head SET seq = 3, last_hash = :h"), {"h": third})
@@ -173,7 +154,7 @@ def test_the_worker_writes_checkpoints_naming_its_task(
     from edoc.audit.tasks import checkpoint_task
 
     monkeypatch.setenv("SUDO_USER", "edoc-svc")
-    _append(agency_app, 2)
+    append(agency_app, 2)
     with agency_app.app_context():
         assert checkpoint_task.call_local() is not None
         assert checkpoint_task.call_local() is None  # nothing new, and not yet due

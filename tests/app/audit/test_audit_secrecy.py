@@ -27,21 +27,12 @@ def _document_with_activity(secrecy: int, direction: str, sha256: str) -> int:
     )
     db.session.add(document)
     db.session.flush()
-    record(
-        "incoming.routed",
-        actor=leader,
-        object_type="document",
-        object_id=document.id,
-        direction=direction,
-        deadline="2026-12-31",
-    )
-    record(
-        "document.file_downloaded",
-        actor=leader,
-        object_type="document",
-        object_id=document.id,
-        sha256=sha256,
-    )
+    activity = {
+        "incoming.routed": {"direction": direction, "deadline": "2026-12-31"},
+        "document.file_downloaded": {"sha256": sha256},
+    }
+    for action, details in activity.items():
+        record(action, actor=leader, object_type="document", object_id=document.id, **details)
     db.session.commit()
     return document.id
 

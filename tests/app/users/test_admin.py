@@ -46,6 +46,36 @@ def test_admin_creates_a_user_who_can_log_in(app: Flask, client: FlaskClient, de
     assert login(other, "nguyenb", "mat-khau-dai").status_code == 302
 
 
+def test_a_refused_form_keeps_what_was_typed_and_names_each_field(
+    app: Flask, client: FlaskClient, demo: None
+) -> None:
+    login(client, "quantri")
+    response = _form(
+        client,
+        "/admin/users/new",
+        username="nguyenc",
+        full_name="Nguyễn Văn C",
+        email="khong-phai-thu",
+        roles=["leader"],
+        clearance=int(Clearance.MAT),
+        password="ngan",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Địa chỉ thư điện tử không hợp lệ." in page
+    assert "Mật khẩu phải có ít nhất 8 ký tự." in page
+    assert 'value="nguyenc"' in page and 'value="Nguyễn Văn C"' in page
+    assert 'value="leader" checked' in page
+    assert f'value="{int(Clearance.MAT)}" selected' in page
+    assert "ngan" not in page  # a password is never sent back
+    missing = _form(client, "/admin/units", code="", name="Phòng Y", parent_id=0)
+    assert missing.status_code == 422
+    assert "Trường này là bắt buộc." in missing.get_data(as_text=True)
+    assert 'value="Phòng Y"' in missing.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "nguyenc")) is None
+
+
 def test_duplicate_username_is_refused(client: FlaskClient, demo: None) -> None:
     login(client, "quantri")
     response = _form(
@@ -69,18 +99,9 @@ def test_admin_edits_roles_and_unlocks(app: Flask, client: FlaskClient, demo: No
     for _ in range(3):
         login(app.test_client(), "chuyenvien", "wrong-password")
     login(client, "quantri")
-    response = _form(
-        client,
-        f"/admin/users/{user_id}",
-        username="chuyenvien",
-        full_name="Lê Hoàng Dũng",
-        unit_id=0,
-        roles=["specialist", "archivist"],
-        clearance=int(Clearance.TOI_MAT),
-        active="y",
-        unlock="y",
-    )
-    assert response.status_code == 302
+    changes = {"roles": ["specialist", "archivist"], "clearance": int(Clearance.TOI_MAT)}
+    form = _edit_form(app, "chuyenvien", **changes, unlock="y")
+    assert _form(client, f"/admin/users/{user_id}", **form).status_code == 302
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user.roles == {Role.SPECIALIST, Role.ARCHIVIST}
@@ -117,13 +138,15 @@ def test_audit_page_filters(client: FlaskClient, demo: None) -> None:
     assert "<code>auth.login</code>" in by_actor
 
 
-def _own_form(app: Flask, username: str, **changes: object) -> dict[str, object]:
-    """The edit form of ``username`` as it stands, with ``changes`` applied."""
+def _edit_form(app: Flask, username: str, **changes: object) -> dict[str, object]:
+    """The edit form of ``username`` as it stands, with ``changes`` applied (None: not sent)."""
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         form: dict[str, object] = {
             "username": user.username,
             "full_name": user.full_name,
+            "title": user.title,
+            "email": user.email,
             "unit_id": user.unit_id or 0,
             "roles": sorted(r.value for r in user.roles),
             "clearance": user.clearance,
@@ -150,10 +173,10 @@ def test_admin_cannot_change_their_own_role_clearance_or_active_flag(
         {"roles": ["clerk"]},
         {"active": None},  # an unticked box is not sent
     ]:
-        response = _form(client, own_page, **_own_form(app, "quantri", **changes))
+        response = _form(client, own_page, **_edit_form(app, "quantri", **changes))
         assert response.status_code == 403, changes
         assert "Một quản trị viên khác phải thực hiện việc này." in response.get_data(as_text=True)
-    password = _form(client, own_page, **_own_form(app, "quantri", password="mat-khau-moi-1"))
+    password = _form(client, own_page, **_edit_form(app, "quantri", password="mat-khau-moi-1"))
     assert password.status_code == 403
     assert "hãy dùng trang Đổi mật khẩu" in password.get_data(as_text=True)
     with app.app_context():
@@ -173,7 +196,7 @@ def test_admin_cannot_change_their_own_role_clearance_or_active_flag(
         assert {e.actor_name for e in refusals} == {"quantri"}
     assert login(app.test_client(), "quantri").status_code == 302  # old password unchanged
     # Editing the rest of one's own record is allowed.
-    renamed = _form(client, own_page, **_own_form(app, "quantri", title="Quản trị hệ thống"))
+    renamed = _form(client, own_page, **_edit_form(app, "quantri", title="Quản trị hệ thống"))
     assert renamed.status_code == 302
 
 
@@ -188,12 +211,13 @@ def test_another_admin_changes_an_admins_clearance_and_it_is_audited(
             roles=[Role.ADMIN],
             actor=Operator.cli("edoc user create"),
         )
+        db.session.commit()
     signed_in = login(client, "quantri2", "mat-khau-dai")
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
     response = _form(
         client,
         f"/admin/users/{_user_id(app, 'quantri')}",
-        **_own_form(app, "quantri", clearance=int(Clearance.MAT)),
+        **_edit_form(app, "quantri", clearance=int(Clearance.MAT)),
     )
     assert response.status_code == 302
     with app.app_context():

@@ -31,6 +31,14 @@ def _signed_in(client: FlaskClient) -> bool:
     return client.get("/dashboard").status_code == 200
 
 
+def _second_browser(app: Flask, client: FlaskClient, username: str) -> FlaskClient:
+    """Sign ``username`` in on ``client`` and on another browser, which is returned."""
+    other_pc = app.test_client()
+    login(client, username)
+    login(other_pc, username)
+    return other_pc
+
+
 def _post(client: FlaskClient, path: str, **data: object):
     token = csrf_token_from(client.get("/dashboard").get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data})
@@ -77,9 +85,7 @@ def test_a_copied_cookie_is_refused_after_logout(
 def test_logging_out_one_browser_keeps_the_others(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
-    other_pc = app.test_client()
-    login(client, "vanthu")
-    login(other_pc, "vanthu")
+    other_pc = _second_browser(app, client, "vanthu")
     _post(client, "/logout")
     assert _signed_in(other_pc)
 
@@ -87,9 +93,7 @@ def test_logging_out_one_browser_keeps_the_others(
 def test_password_change_ends_other_sessions_and_tokens_but_keeps_this_browser(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
-    other_pc = app.test_client()
-    login(client, "lanhdao")
-    login(other_pc, "lanhdao")
+    other_pc = _second_browser(app, client, "lanhdao")
     token = api_token(app.test_client(), "lanhdao")
     copy_before_change = _copy_of_cookie(app, client)
 
@@ -115,9 +119,7 @@ def test_password_change_ends_other_sessions_and_tokens_but_keeps_this_browser(
 def test_password_change_needs_the_current_password(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
-    login(client, "lanhdao")
-    other_pc = app.test_client()
-    login(other_pc, "lanhdao")
+    other_pc = _second_browser(app, client, "lanhdao")
     response = _change_password(client, "not-my-password", NEW_PASSWORD)
     assert response.status_code == 422
     assert "Mật khẩu hiện tại không đúng." in response.get_data(as_text=True)
