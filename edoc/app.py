@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
     from edoc.incoming.views import bp as incoming_bp
     from edoc.jobs.api import blp as jobs_api
+    from edoc.outgoing.access import init_draft_readers
     from edoc.outgoing.api import blp as outgoing_api
     from edoc.outgoing.views import bp as outgoing_bp
     from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
@@ -127,6 +128,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(outgoing_api)
     register_api_blueprint(search_api)
 
+    init_draft_readers(app)
     register_health_check(app, "database", check_database)
     init_storage(app)
     register_dashboard_provider(app, incoming_dashboard_items)

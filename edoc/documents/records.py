@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from edoc.audit.services import Actor, record
 from edoc.core.extensions import db
 from edoc.documents.models import Direction, Document, DocumentFile, Register
 
@@ -52,3 +53,8 @@ def new_register(
     register = Register(direction=direction, code=code, name=name, doc_type_code=doc_type_code)
     db.session.add(register)
     return register
+
+
+def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
+    """An audit entry about one document (what the history on its page lists)."""
+    record(action, actor=actor, object_type="document", object_id=document_id, **details)
