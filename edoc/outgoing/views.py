@@ -15,9 +15,11 @@ from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import parse_user_date, to_local, utcnow
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.core.params import PageArgs, form_ids, form_int, load_query
+from edoc.core.params import form_ids, form_int
+from edoc.documents.access import document_file_for
+from edoc.documents.listing import ListArgs
 from edoc.documents.models import URGENCY_LABELS, DocumentType
-from edoc.documents.views_common import file_response
+from edoc.documents.views_common import file_response, render_list
 from edoc.dossiers import services as dossier_services
 from edoc.outgoing import reports, sending, services
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
@@ -76,20 +78,10 @@ def _act(document_id: int, action: Any, success: str) -> Any:
 @bp.route("/")
 @login_required
 def outgoing_list() -> Any:
-    flt = services.OutgoingFilter(
-        status=request.args.get("status") or None,
-        q=request.args.get("q", ""),
-        page=load_query(PageArgs(), request.args)["page"],
-    )
-    total, items = services.list_outgoing(current_user, flt)
-    return render_template(
-        "outgoing/list.html",
-        items=items,
-        total=total,
-        page=flt.page,
-        pages=max(1, -(-total // flt.per_page)),
-        statuses=list(OutgoingStatus),
-    )
+    def lister(args: dict[str, Any]) -> tuple[int, list[Any]]:
+        return services.list_outgoing(current_user, services.OutgoingFilter(**args))
+
+    return render_list("outgoing/list.html", ListArgs(), lister, statuses=list(OutgoingStatus))
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -283,8 +275,6 @@ def outgoing_recall(document_id: int) -> Any:
 @bp.route("/<int:document_id>/file")
 @login_required
 def outgoing_file(document_id: int) -> Any:
-    from edoc.incoming.services import document_file_for
-
     outgoing = services.get_outgoing(document_id, current_user)
     inline = request.args.get("inline") == "1"
     if outgoing.document.main_file is None:  # a draft: its current version
