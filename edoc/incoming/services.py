@@ -234,21 +234,10 @@ def get_incoming(document_id: int, user: User) -> IncomingDocument:
     return incoming
 
 
-def _require_status(incoming: IncomingDocument, *allowed: IncomingStatus) -> None:
-    if incoming.status not in allowed:
-        raise Conflict(
-            "invalid_state",
-            _(
-                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
-                s=incoming.status.label,
-            ),
-        )
-
-
 def register(document_id: int, actor: User, override_reason: str = "") -> IncomingDocument:
     """Number a held document; registering one whose signature failed needs a recorded reason."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.RECEIVED)
+    records.require_status(incoming, IncomingStatus.RECEIVED)
     main = incoming.document.main_file
     verdict = (main.signature_report or {}).get("verdict") if main else None
     if incoming.received_via == ReceivedVia.ELECTRONIC and verdict != "ok":
@@ -272,7 +261,7 @@ def register(document_id: int, actor: User, override_reason: str = "") -> Incomi
 def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocument:
     """Send back a document that failed the checks; it never gets an arrival number."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.RECEIVED)
+    records.require_status(incoming, IncomingStatus.RECEIVED)
     if not reason.strip():
         raise ValidationError("reason_required", _("Cần nêu lý do trả lại."))
     incoming.return_reason = reason.strip()
@@ -292,7 +281,7 @@ def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocu
 def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
     """The clerk puts the document before a leader for direction."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED)
+    records.require_status(incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED)
     leader = db.session.get(User, leader_id)
     if leader is None or not leader.has_role(Role.LEADER) or not leader.active:
         raise ValidationError("invalid_leader", _("Người nhận trình phải là lãnh đạo."))
@@ -324,7 +313,7 @@ def route(
     ``today`` is only for loading historical records (the demo); pages never pass it.
     """
     incoming = get_incoming(document_id, actor)
-    _require_status(
+    records.require_status(
         incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED, IncomingStatus.ROUTED
     )
     errors: dict[str, str] = {}

@@ -28,12 +28,12 @@ from marshmallow import Schema, fields
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import local_today
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import FormInvalid, load_form
+from edoc.documents import records
 from edoc.documents.access import document_file_for
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
@@ -131,18 +131,13 @@ def _detail_page(
 ) -> str:
     """The document's page; after a refusal, with the form that was sent and its messages."""
     incoming = services.get_incoming(document_id, current_user)
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
-        .order_by(AuditEvent.seq)
-    ).all()
     my_tasks = [t for t in services.tasks_for(current_user) if t.document_id == document_id]
     return render_template(
         "incoming/detail.html",
         incoming=incoming,
         recall=_sender_notice(document_id),
         document=incoming.document,
-        history=history,
+        history=records.history(document_id),
         my_tasks=my_tasks,
         leaders=services.leaders(incoming.document.secrecy),
         units=db.session.scalars(select(Unit).order_by(Unit.code)).all(),

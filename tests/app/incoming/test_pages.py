@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import ColumnElement, false, func, select
+from werkzeug.test import TestResponse
 
 from edoc.core.errors import NotFound
 from edoc.core.extensions import db
@@ -23,16 +24,9 @@ from edoc.documents.access import (
 from edoc.documents.models import Direction, Document
 from edoc.incoming.models import IncomingDocument, Routing
 from edoc.users.models import User
+from tests.app.incoming.test_receive_api import FIELDS
 from tests.fixtures.app import api_token, csrf_token_from, login
 from tests.fixtures.selfsigned import blank_pdf
-
-FIELDS = {
-    "sender_org": "Sở Tài chính tỉnh Demo",
-    "number_notation": "15/STC-NS",
-    "doc_type": "CV",
-    "subject": "Về việc báo cáo quyết toán ngân sách năm 2025",
-    "received_via": "paper",
-}
 
 
 def _received(client: FlaskClient) -> int:
@@ -53,6 +47,20 @@ def _signed_in(client: FlaskClient, username: str) -> str:
     return csrf_token_from(client.get("/incoming/").get_data(as_text=True))
 
 
+def _receive_page(client: FlaskClient, csrf: str, **fields: str) -> TestResponse:
+    """The clerk's receive form, sent with a scan."""
+    return client.post(
+        "/incoming/new",
+        data={
+            **FIELDS,
+            **fields,
+            "csrf_token": csrf,
+            "file": (io.BytesIO(blank_pdf("x")), "a.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+
+
 def _count(app: Flask, model: type) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(model)) or 0
@@ -66,17 +74,8 @@ def clerk_csrf(client: FlaskClient, demo: None) -> str:
 def test_a_refused_receive_form_keeps_what_was_typed(
     app: Flask, client: FlaskClient, clerk_csrf: str
 ) -> None:
-    response = client.post(
-        "/incoming/new",
-        data={
-            **FIELDS,
-            "subject": "",
-            "issued_date": "31/02/2026",
-            "page_count": "ba",
-            "csrf_token": clerk_csrf,
-            "file": (io.BytesIO(blank_pdf("x")), "vb.pdf"),
-        },
-        content_type="multipart/form-data",
+    response = _receive_page(
+        client, clerk_csrf, subject="", issued_date="31/02/2026", page_count="ba"
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -91,20 +90,11 @@ def test_a_refused_receive_form_keeps_what_was_typed(
 def test_the_receive_form_takes_dates_as_people_type_them(
     app: Flask, client: FlaskClient, clerk_csrf: str
 ) -> None:
-    response = client.post(
-        "/incoming/new",
-        data={
-            **FIELDS,
-            "issued_date": "10/01/2026",
-            "csrf_token": clerk_csrf,
-            "file": (io.BytesIO(blank_pdf("x")), "vb.pdf"),
-        },
-        content_type="multipart/form-data",
-    )
+    response = _receive_page(client, clerk_csrf, issued_date="11/01/2026")
     assert response.status_code == 302
     with app.app_context():
         document = db.session.scalars(select(Document)).one()
-        assert document.issued_date.isoformat() == "2026-01-10"
+        assert document.issued_date.isoformat() == "2026-01-11"
 
 
 def test_a_refused_direction_shows_the_form_again_and_writes_nothing(
