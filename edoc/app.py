@@ -32,8 +32,11 @@ from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
 from edoc.incoming.api import blp as incoming_api
 from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
 from edoc.incoming.views import bp as incoming_bp
+from edoc.incoming.views import register_sender_notice
 from edoc.jobs.api import blp as jobs_api
+from edoc.outgoing.access import init_draft_readers
 from edoc.outgoing.api import blp as outgoing_api
+from edoc.outgoing.sending import recall_notice
 from edoc.outgoing.views import bp as outgoing_bp
 from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
 from edoc.search.api import blp as search_api
@@ -111,6 +114,8 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(outgoing_api)
     register_api_blueprint(search_api)
 
+    init_draft_readers(app)
+    register_sender_notice(app, recall_notice)
     register_health_check(app, "database", check_database)
     init_storage(app)
     register_dashboard_provider(app, incoming_dashboard_items)

@@ -22,10 +22,12 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
-from edoc.core.errors import AppError, ServiceUnavailable
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.errors import AppError
 from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
 from search.extract import run_bounded
+from signing.validation import validate_pdf
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/tiff"}
@@ -82,16 +84,21 @@ class CheckedFile:
         signatures = (self.signature_report or {}).get("signatures") or []
         return signatures[0].get("signer_organization", "") if signatures else ""
 
+    def row_fields(self) -> dict[str, Any]:
+        """What a document's file row keeps of this check (see ``records.add_file``)."""
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "sha256": self.sha256,
+            "size": self.size,
+            "signature_report": self.signature_report,
+            "active_content": self.active_content,
+        }
+
     def as_document_file(self, role: str) -> DocumentFile:
-        return DocumentFile(
-            role=role,
-            filename=self.filename,
-            content_type=self.content_type,
-            sha256=self.sha256,
-            size=self.size,
-            signature_report=self.signature_report,
-            active_content=self.active_content,
-        )
+        """A row not attached to any document yet (a draft's appendix); a document's own files
+        are added with ``records.add_file(document, role=…, **checked.row_fields())``."""
+        return DocumentFile(role=role, **self.row_fields())
 
 
 @contextmanager
@@ -147,8 +154,6 @@ def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
 
 
 def _validate(path: Path) -> dict[str, Any]:
-    from signing.validation import validate_pdf
-
     settings = current_app.config["EDOC"]
     try:
         report = validate_pdf(
@@ -195,7 +200,7 @@ def first_page_text(path: Path) -> str:
 
 def images_to_pdf(paths: list[Path], out: Path) -> None:
     """Combine scanned page images into one PDF without re-encoding them (img2pdf)."""
-    import img2pdf
+    import img2pdf  # img2pdf loads Pillow: only scans of paper originals need it
 
     try:
         out.write_bytes(img2pdf.convert([str(p) for p in paths]))
@@ -207,8 +212,6 @@ def images_to_pdf(paths: list[Path], out: Path) -> None:
 
 def store_path(path: Path) -> tuple[str, int]:
     """Put a file into the blob store; a storage outage becomes a clear 503."""
-    from edoc.blobs.service import blob_store, storage_errors
-
     with storage_errors(), path.open("rb") as stream:
         info = blob_store().put(stream)
     return info.sha256, info.size
@@ -277,11 +280,3 @@ def tmp_root() -> Path:
     root = current_app.config["EDOC"].data_dir / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     return root
-
-
-def storage_down(error: Exception) -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "storage_unavailable",
-        _("Kho lưu trữ tệp tạm thời không truy cập được; chưa có gì được lưu. Vui lòng thử lại."),
-        details={"reason": str(error)},
-    )

@@ -7,8 +7,14 @@ functions rather than constructing another area's models, so the rules live in o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from edoc.audit.models import AuditEvent
+from edoc.audit.services import Actor, record
+from edoc.core.errors import Conflict
 from edoc.core.extensions import db
 from edoc.documents.models import Direction, Document, DocumentFile, Register
 
@@ -52,3 +58,41 @@ def new_register(
     register = Register(direction=direction, code=code, name=name, doc_type_code=doc_type_code)
     db.session.add(register)
     return register
+
+
+def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
+    """An audit entry about one document (what the history on its page lists)."""
+    record(action, actor=actor, object_type="document", object_id=document_id, **details)
+
+
+def history(document_id: int) -> list[AuditEvent]:
+    """The audit entries about one document, oldest first (its page's "history")."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
+            .order_by(AuditEvent.seq)
+        )
+    )
+
+
+class Labelled(Protocol):
+    @property
+    def label(self) -> str: ...
+
+
+class HasStatus(Protocol):
+    @property
+    def status(self) -> Labelled: ...
+
+
+def require_status(item: HasStatus, *allowed: object) -> None:
+    """Refuse (409) an action the record's current status does not allow."""
+    if item.status not in allowed:
+        raise Conflict(
+            "invalid_state",
+            _(
+                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
+                s=item.status.label,
+            ),
+        )

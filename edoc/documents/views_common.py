@@ -1,16 +1,21 @@
-"""Serving stored files."""
+"""What the areas' pages share: serving stored files, list pages."""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 from urllib.parse import quote
 
-from flask import Response, current_app
+from flask import Response, current_app, render_template, request
+from marshmallow import Schema
 
 from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.forms import FormInvalid, load_form
 from edoc.documents.files import clean_filename
+from edoc.documents.listing import page_count
+from storage import BlobNotFound, IntegrityError, StorageUnavailable
 
 MEMORY_LIMIT = 8 * 1024 * 1024
 
@@ -52,8 +57,6 @@ def stored_file_state(sha256: str) -> str:
     """Re-read a stored file against its address: ``ok``, ``corrupt``, ``missing`` or
     ``unavailable`` (storage down). Pages call it so that a byte changed in storage after
     signing is flagged where people look, not only when someone downloads the file."""
-    from storage import BlobNotFound, IntegrityError, StorageUnavailable
-
     try:
         blob_store().verify(sha256)
     except IntegrityError:
@@ -65,3 +68,30 @@ def stored_file_state(sha256: str) -> str:
     except StorageUnavailable:
         return "unavailable"
     return "ok"
+
+
+Lister = Callable[[dict[str, Any]], tuple[int, list[Any]]]
+
+
+def render_list(template: str, schema: Schema, lister: Lister, **context: Any) -> tuple[str, int]:
+    """A list page: its filters read from the query string through the area's schema, one page
+    of rows from ``lister`` and the pager (``page``, ``pages``). Filters that do not load show
+    the page again, empty, with what was typed and a message for each field (422)."""
+    try:
+        args = load_form(schema, request.args)
+    except FormInvalid as error:
+        page = render_template(
+            template, items=[], total=0, page=1, pages=1, errors=error.fields, **context
+        )
+        return page, error.status
+    total, items = lister(args)
+    page = render_template(
+        template,
+        items=items,
+        total=total,
+        page=args["page"],
+        pages=page_count(total, args["per_page"]),
+        errors={},
+        **context,
+    )
+    return page, 200

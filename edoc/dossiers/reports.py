@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from edoc.core.clock import to_local, utcnow
+from edoc.documents.agency import agency_name
 from edoc.dossiers.models import Dossier
-from edoc.outgoing.services import agency_name
 from edoc.reports.http import table_response
-from edoc.reports.tables import Column, Table
+from edoc.reports.tables import Column, Table, dmy
 from edoc.users.models import User
 
 COLUMNS = [
@@ -27,16 +24,12 @@ COLUMNS = [
 ]
 
 
-def _dmy(value: date) -> str:
-    return format_date(value, "dd/MM/yyyy")
-
-
 def transfer_table(dossiers: list[Dossier], archivist: User) -> Table:
     rows = []
     for index, dossier in enumerate(dossiers, start=1):
         period = ""
         if dossier.start_date and dossier.end_date:
-            period = f"{_dmy(dossier.start_date)} – {_dmy(dossier.end_date)}"
+            period = f"{dmy(dossier.start_date)} – {dmy(dossier.end_date)}"
         rows.append(
             [
                 str(index),
@@ -51,7 +44,7 @@ def transfer_table(dossiers: list[Dossier], archivist: User) -> Table:
                 "",
             ]
         )
-    today = _dmy(to_local(utcnow()).date())
+    today = dmy(to_local(utcnow()).date())
     return Table(
         title=_("MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU"),
         subtitle=_(

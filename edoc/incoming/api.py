@@ -1,184 +1,61 @@
-"""``/api/v1/incoming`` and ``/api/v1/documents``: the same services as the web pages."""
+"""``/api/v1/incoming`` and ``/api/v1/documents``: the same services and schemas as the pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, TypeVar
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, validate
 
-from edoc.api import (
-    BINARY,
-    PDF,
-    XLSX,
-    Blueprint,
-    SignatureReportSchema,
-    UtcDateTime,
-    file_responses,
-)
+from edoc.api import BINARY, PDF, XLSX, Blueprint, SignatureReportSchema, file_responses
 from edoc.core.auth import api_roles, api_user
-from edoc.core.params import bounded_date, id_field, page_field, per_page_field
-from edoc.documents.access import get_visible_document
+from edoc.documents.access import document_file_for, get_visible_document
 from edoc.documents.views_common import file_response
 from edoc.incoming import intake, reports, services
-from edoc.incoming.models import IncomingDocument, ReceivedVia
+from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
+from edoc.incoming.models import IncomingDocument
+from edoc.incoming.schemas import (
+    AnalyseSchema,
+    AnalyseUpload,
+    DocumentSchema,
+    IncomingListArgs,
+    IncomingPage,
+    IncomingSchema,
+    ProgressArgs,
+    ReceiveUpload,
+    RegisterReportArgs,
+    TaskSchema,
+)
 from edoc.users.models import Role
 
 blp = Blueprint("incoming_api", __name__, url_prefix="/api/v1", description="Văn bản đến")
 
-
-class IncomingForm(Schema):
-    sender_org = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    number_notation = fields.String(load_default="", validate=validate.Length(max=128))
-    issued_date = bounded_date(load_default=None)
-    doc_type = fields.String(required=True)
-    subject = fields.String(required=True, validate=validate.Length(min=1))
-    signer_name = fields.String(load_default="")
-    urgency = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    secrecy = fields.Integer(load_default=0, validate=validate.Range(0, 3))
-    page_count = fields.Integer(load_default=None, validate=validate.Range(1, 100_000))
-    received_via = fields.String(
-        required=True, validate=validate.OneOf([v.value for v in ReceivedVia])
-    )
-    received_at = UtcDateTime(load_default=None)
-    recipient = fields.String(load_default="")
-    note = fields.String(load_default="")
-    upload_token = fields.String(load_default="", load_only=True)
+F = TypeVar("F", bound=Callable[..., Any])
+S = HTTPStatus
+# Answers of every action on one held or registered document.
+ON_A_DOCUMENT = (S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND, S.CONFLICT)
 
 
-class IncomingUpload(IncomingForm):
-    """One multipart body: the fields above plus the files."""
+def errors(*statuses: HTTPStatus) -> Callable[[F], F]:
+    """Declare an operation's error answers (``@blp.alt_response``), each with the error body.
 
-    file = fields.List(Upload(), load_default=list)
-    attachments = fields.List(Upload(), load_default=list)
+    A 422 is declared by ``@blp.arguments`` already."""
 
+    def decorate(view: F) -> F:
+        for status in statuses:
+            view = blp.alt_response(status.value, response=status.name)(view)
+        return view
 
-class AnalyseUpload(Schema):
-    received_via = fields.String(
-        required=True, validate=validate.OneOf([v.value for v in ReceivedVia])
-    )
-    file = fields.List(Upload(), load_default=list)
-
-
-class AnalyseSchema(Schema):
-    upload_token = fields.String(required=True)
-    filename = fields.String()
-    page_count = fields.Integer(allow_none=True)
-    prefill = fields.Dict(keys=fields.String())
-    signature_report = fields.Nested(SignatureReportSchema, allow_none=True)
-
-
-class FileSchema(Schema):
-    id = fields.Integer()
-    role = fields.String()
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-
-
-class DocumentSchema(Schema):
-    id = fields.Integer()
-    direction = fields.String()
-    status = fields.String()
-    number_notation = fields.String()
-    doc_type = fields.String(attribute="doc_type_code")
-    subject = fields.String()
-    issued_date = fields.Date(allow_none=True)
-    sender_org = fields.String(attribute="issuer_org")
-    signer_name = fields.String()
-    urgency = fields.Integer()
-    secrecy = fields.Integer()
-    page_count = fields.Integer(allow_none=True)
-    files = fields.List(fields.Nested(FileSchema))
-    signature_verdict = fields.Method("_verdict")
-
-    def _verdict(self, document: Any) -> str | None:
-        main = document.main_file
-        return (main.signature_report or {}).get("verdict") if main else None
-
-
-class IncomingSchema(Schema):
-    id = fields.Integer(attribute="document_id")
-    arrival_number = fields.Integer(allow_none=True)
-    arrival_year = fields.Integer(allow_none=True)
-    register = fields.String(attribute="register.code")
-    received_at = UtcDateTime()
-    received_via = fields.String()
-    recipient = fields.String()
-    return_reason = fields.String()
-    deadline = fields.Date(allow_none=True)
-    presented_to = fields.String(attribute="presented_to.username", allow_none=True)
-    document = fields.Nested(DocumentSchema)
-    status = fields.String(attribute="document.status")
-    number_notation = fields.String(attribute="document.number_notation")
-    subject = fields.String(attribute="document.subject")
-
-
-class IncomingListArgs(Schema):
-    status = fields.String(load_default=None)
-    date_from = bounded_date(data_key="from", load_default=None)
-    date_to = bounded_date(data_key="to", load_default=None)
-    q = fields.String(load_default="")
-    page = page_field()
-    per_page = per_page_field()
-
-
-class IncomingPage(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
-    items = fields.List(fields.Nested(IncomingSchema))
-
-
-class RegisterArgs(Schema):
-    override_reason = fields.String(load_default="")
-
-
-class ReturnArgs(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1))
-
-
-class PresentArgs(Schema):
-    leader_id = id_field(required=True)
-
-
-class RouteArgs(Schema):
-    direction = fields.String(required=True)
-    lead_unit_id = id_field(load_default=None)
-    lead_user_id = id_field(load_default=None)
-    cooperating_unit_ids = fields.List(id_field(), load_default=list)
-    deadline = bounded_date(load_default=None)
-
-
-class ProgressArgs(Schema):
-    text = fields.String(required=True)
-    done = fields.Boolean(load_default=False)
-
-
-class TaskSchema(Schema):
-    id = fields.Integer()
-    document_id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    unit_id = fields.Integer(allow_none=True)
-    user_id = fields.Integer(allow_none=True)
-    deadline = fields.Date(attribute="routing.deadline", allow_none=True)
-    direction = fields.String(attribute="routing.direction_text")
-
-
-class RegisterReportArgs(Schema):
-    date_from = bounded_date(data_key="from", required=True)
-    date_to = bounded_date(data_key="to", required=True)
-    format = fields.String(load_default="pdf", validate=validate.OneOf(["pdf", "xlsx"]))
+    return decorate
 
 
 @blp.route("/incoming")
 class IncomingCollection(MethodView):
     @blp.arguments(IncomingListArgs, location="query")
     @blp.response(200, IncomingPage)
+    @errors(S.UNAUTHORIZED)
     @api_roles()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Incoming documents visible to the caller, newest first."""
@@ -186,8 +63,9 @@ class IncomingCollection(MethodView):
         total, items = services.list_incoming(api_user(), flt)
         return {"total": total, "page": flt.page, "per_page": flt.per_page, "items": items}
 
-    @blp.arguments(IncomingUpload, location="multipart")
+    @blp.arguments(ReceiveUpload, location="multipart")
     @blp.response(201, IncomingSchema)
+    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
     @api_roles(Role.CLERK)
     def post(self, form: dict[str, Any]) -> IncomingDocument:
         """Receive a document: multipart ``file`` (one signed PDF, or scan pages) plus fields.
@@ -195,14 +73,15 @@ class IncomingCollection(MethodView):
         An electronic document whose signatures do not all validate is held with status
         ``received`` and no arrival number, for the clerk to return or register.
         """
-        token, files, attachments = (form.pop(k) for k in ("upload_token", "file", "attachments"))
-        return intake.receive(api_user(), form, files, attachments, token)
+        files, attachments = form.pop("file"), form.pop("attachments")
+        return intake.receive(api_user(), form, files, attachments)
 
 
 @blp.route("/incoming/analyse")
 class AnalyseIncoming(MethodView):
     @blp.arguments(AnalyseUpload, location="multipart")
     @blp.response(200, AnalyseSchema)
+    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
     @api_roles(Role.CLERK)
     def post(self, form: dict[str, Any]) -> dict[str, Any]:
         """Check and store a file; return what was read from it and an ``upload_token``.
@@ -212,58 +91,40 @@ class AnalyseIncoming(MethodView):
         return intake.analyse(api_user(), form["received_via"], form["file"])
 
 
-@blp.route("/incoming/<int:document_id>/register")
-class RegisterIncoming(MethodView):
-    @blp.arguments(RegisterArgs)
-    @blp.response(200, IncomingSchema)
-    @api_roles(Role.CLERK)
-    def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
-        """Give a held document its arrival number."""
-        return services.register(document_id, api_user(), args["override_reason"])
+SUMMARIES = {
+    "register": "Give a held document its arrival number.",
+    "return": "Return a held document to its sender with a reason.",
+    "present": "Present a registered document to a leader.",
+    "route": "The leader's direction: lead unit or person, cooperating units, deadline.",
+}
 
 
-@blp.route("/incoming/<int:document_id>/return")
-class ReturnIncoming(MethodView):
-    @blp.arguments(ReturnArgs)
-    @blp.response(200, IncomingSchema)
-    @api_roles(Role.CLERK)
-    def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
-        """Return a held document to its sender with a reason."""
-        return services.return_to_sender(document_id, args["reason"], api_user())
+def _document_endpoint(action: DocumentAction) -> None:
+    """``POST /incoming/<id>/<name>``: the action on the body, answered with the document as
+    it now is (its page's twin is in ``views``)."""
+
+    class Action(MethodView):
+        @blp.arguments(action.schema)
+        @blp.response(200, IncomingSchema)
+        @errors(*ON_A_DOCUMENT)
+        @api_roles(action.role)
+        def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
+            action.service(document_id, actor=api_user(), **args)
+            return services.get_incoming(document_id, api_user())
+
+    Action.post.__doc__ = SUMMARIES[action.name]
+    Action.__name__ = Action.__qualname__ = f"{action.name.capitalize()}Incoming"
+    blp.route(f"/incoming/<int:document_id>/{action.name}")(Action)
 
 
-@blp.route("/incoming/<int:document_id>/present")
-class PresentIncoming(MethodView):
-    @blp.arguments(PresentArgs)
-    @blp.response(200, IncomingSchema)
-    @api_roles(Role.CLERK)
-    def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
-        """Present a registered document to a leader."""
-        return services.present(document_id, args["leader_id"], api_user())
-
-
-@blp.route("/incoming/<int:document_id>/route")
-class RouteIncoming(MethodView):
-    @blp.arguments(RouteArgs)
-    @blp.response(200, IncomingSchema)
-    @api_roles(Role.LEADER)
-    def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
-        """The leader's direction: lead unit or person, cooperating units, deadline."""
-        services.route(
-            document_id,
-            api_user(),
-            direction_text=args["direction"],
-            lead_unit_id=args["lead_unit_id"],
-            lead_user_id=args["lead_user_id"],
-            cooperating_unit_ids=args["cooperating_unit_ids"],
-            deadline=args["deadline"],
-        )
-        return services.get_incoming(document_id, api_user())
+for _action in DOCUMENT_ACTIONS:
+    _document_endpoint(_action)
 
 
 @blp.route("/tasks")
 class Tasks(MethodView):
     @blp.response(200, TaskSchema(many=True))
+    @errors(S.UNAUTHORIZED)
     @api_roles()
     def get(self) -> Any:
         """Handling tasks assigned to the caller or the caller's unit."""
@@ -274,10 +135,11 @@ class Tasks(MethodView):
 class TaskProgress(MethodView):
     @blp.arguments(ProgressArgs)
     @blp.response(200, TaskSchema)
+    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND, S.CONFLICT)
     @api_roles()
     def post(self, args: dict[str, Any], task_id: int) -> Any:
         """Record progress on a task; ``done`` completes it."""
-        return services.report_progress(task_id, api_user(), args["text"], args["done"])
+        return services.report_progress(task_id, api_user(), **args)
 
 
 @blp.route("/incoming/register")
@@ -290,17 +152,17 @@ class IncomingRegisterReport(MethodView):
         description="The register as PDF (``format=pdf``) or XLSX (``format=xlsx``).",
     )
     @blp.doc(responses={200: {"content": {XLSX: {"schema": BINARY}}}})
+    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND)
     @api_roles(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
     def get(self, args: dict[str, Any]) -> Response:
         """The incoming register for a date range, as PDF or XLSX."""
-        return reports.register_response(
-            api_user(), args["date_from"], args["date_to"], args["format"]
-        )
+        return reports.register_response(api_user(), **args)
 
 
 @blp.route("/documents/<int:document_id>")
 class DocumentItem(MethodView):
     @blp.response(200, DocumentSchema)
+    @errors(S.UNAUTHORIZED, S.NOT_FOUND)
     @api_roles()
     def get(self, document_id: int) -> Any:
         """A document the caller is cleared to see (404 otherwise)."""
@@ -311,15 +173,17 @@ class DocumentItem(MethodView):
 class DocumentFileDownload(MethodView):
     @blp.response(200, BINARY, content_type=PDF, description="The main file as stored.")
     @blp.doc(responses={200: file_responses()})
+    @errors(S.UNAUTHORIZED, S.NOT_FOUND, S.SERVICE_UNAVAILABLE)
     @api_roles()
     def get(self, document_id: int) -> Response:
         """The document's main file, byte for byte as stored (integrity checked on read)."""
-        return file_response(services.document_file_for(api_user(), document_id))
+        return file_response(document_file_for(api_user(), document_id))
 
 
 @blp.route("/documents/<int:document_id>/signatures")
 class DocumentSignatures(MethodView):
     @blp.response(200, SignatureReportSchema)
+    @errors(S.UNAUTHORIZED, S.NOT_FOUND)
     @api_roles()
     def get(self, document_id: int) -> dict[str, Any]:
         """The signature validation report of the document's main file."""

@@ -17,7 +17,6 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.errors import AppError
-from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import upload_tokens
 from edoc.documents.files import (
@@ -70,16 +69,17 @@ def receive(
     form: dict[str, Any],
     uploads: list[FileStorage] | None,
     attachments: list[FileStorage] | None,
-    upload_token: str = "",
 ) -> IncomingDocument:
+    """Receive what the page or the API sent: ``form`` as ``schemas.ReceiveForm`` loads it, the
+    main file either uploaded now or named by the ``upload_token`` of an earlier analysis."""
+    form = dict(form)
+    upload_token = form.pop("upload_token", "")
     if upload_token:
         main = upload_tokens.redeem(upload_token, user.id)
     else:
         main = check_main_file(form["received_via"], _present(uploads))
     extra = [accept_attachment(u) for u in _present(attachments)]
-    incoming = services.receive(services.IncomingFields(**form), main, user, extra)
-    db.session.commit()
-    return incoming
+    return services.receive(services.IncomingFields(**form), main, user, extra)
 
 
 @slow_work

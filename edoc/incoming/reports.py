@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response
-from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from edoc.audit.services import record
 from edoc.core.clock import local_day_end_utc, local_day_start_utc, to_local
 from edoc.core.errors import NotFound
 from edoc.core.extensions import db
 from edoc.documents.access import visible
+from edoc.documents.agency import agency_name
 from edoc.documents.models import Document, Register
 from edoc.incoming.models import IncomingDocument
-from edoc.reports.http import table_response
-from edoc.reports.tables import Column, Table
+from edoc.reports.http import register_download
+from edoc.reports.tables import Column, Table, dmy
 from edoc.users.models import User
 
 COLUMNS = [
@@ -32,10 +31,6 @@ COLUMNS = [
     Column("Ký nhận", 16),
     Column("Ghi chú", 20),
 ]
-
-
-def _dmy(value: date | None) -> str:
-    return format_date(value, "dd/MM/yyyy") if value else ""
 
 
 def build_register(user: User, date_from: date, date_to: date, register_code: str = "DEN") -> Table:
@@ -73,23 +68,21 @@ def build_register(user: User, date_from: date, date_to: date, register_code: st
             notes.append(_("Mật"))
         rows.append(
             [
-                _dmy(to_local(incoming.received_at).date()),
+                dmy(to_local(incoming.received_at).date()),
                 str(incoming.arrival_number),
                 document.issuer_org,
                 document.number_notation,
-                _dmy(document.issued_date),
+                dmy(document.issued_date),
                 f"{document.doc_type.name}: {document.subject}",
                 recipient,
-                _dmy(to_local(handed_over).date()) if handed_over else "",
+                dmy(to_local(handed_over).date()) if handed_over else "",
                 "",
                 "; ".join(notes),
             ]
         )
-    from edoc.outgoing.services import agency_name
-
     return Table(
         title=register.name.upper(),
-        subtitle=_("Từ ngày %(a)s đến ngày %(b)s", a=_dmy(date_from), b=_dmy(date_to)),
+        subtitle=_("Từ ngày %(a)s đến ngày %(b)s", a=dmy(date_from), b=dmy(date_to)),
         columns=COLUMNS,
         rows=rows,
         agency=agency_name(),
@@ -98,11 +91,6 @@ def build_register(user: User, date_from: date, date_to: date, register_code: st
 
 def register_response(user: User, date_from: date, date_to: date, fmt: str) -> Response:
     table = build_register(user, date_from, date_to)
-    record(
-        "incoming.register_exported",
-        actor=user,
-        **{"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
+    return register_download(
+        table, "so-van-ban-den", "incoming.register_exported", user, date_from, date_to, fmt
     )
-    db.session.commit()
-    basename = f"so-van-ban-den_{date_from:%Y%m%d}-{date_to:%Y%m%d}"
-    return table_response(table, basename, fmt)

@@ -16,13 +16,14 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 
-from edoc.audit.services import Actor, Operator, record
-from edoc.core.clock import to_local, utcnow
+from edoc.audit.services import Actor, Operator
+from edoc.core.clock import local_day_end_utc, local_day_start_utc, to_local, utcnow
 from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
-from edoc.documents import files
+from edoc.documents import files, records
 from edoc.documents.access import get_visible_document, visible
-from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
+from edoc.documents.listing import ListFilter, filtered, one_page
+from edoc.documents.models import Direction, Document, DocumentType, Register
 from edoc.documents.numbering import next_number
 from edoc.incoming.models import (
     HandlingNote,
@@ -142,9 +143,9 @@ def receive(
         )
     if fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict is None:
         raise RuntimeError("an electronic document needs the report of its signature check")
-    document = Document(
-        direction=Direction.INCOMING,
-        status=IncomingStatus.RECEIVED,
+    document = records.new_document(
+        Direction.INCOMING,
+        IncomingStatus.RECEIVED,
         number_notation=fields.number_notation.strip(),
         doc_type_code=fields.doc_type,
         subject=fields.subject.strip(),
@@ -157,9 +158,9 @@ def receive(
         page_count=fields.page_count or main.page_count,
         created_by_id=user.id if user is not None else None,
     )
-    document.files.append(main.as_document_file("main"))
+    records.add_file(document, role="main", **main.row_fields())
     for attachment in attachments or []:
-        document.files.append(attachment.as_document_file("attachment"))
+        records.add_file(document, role="attachment", **attachment.row_fields())
     incoming = IncomingDocument(
         document=document,
         register_id=register_for(fields.secrecy).id,
@@ -172,11 +173,10 @@ def receive(
         _keep_recorded_arrival(incoming, recorded_arrival)
     db.session.add(incoming)
     db.session.flush()
-    record(
+    records.audit(
         "incoming.received",
-        actor=actor,
-        object_type="document",
-        object_id=document.id,
+        actor,
+        document.id,
         sha256=main.sha256,
         via=fields.received_via,
         source=source.value,
@@ -216,11 +216,10 @@ def _assign_arrival_number(incoming: IncomingDocument, actor: Actor) -> None:
     incoming.arrival_number = next_number(incoming.register_id, year)
     incoming.registered_at = utcnow()
     incoming.document.status = IncomingStatus.REGISTERED
-    record(
+    records.audit(
         "incoming.registered",
-        actor=actor,
-        object_type="document",
-        object_id=incoming.document_id,
+        actor,
+        incoming.document_id,
         register_id=incoming.register_id,
         year=year,
         number=incoming.arrival_number,
@@ -235,21 +234,10 @@ def get_incoming(document_id: int, user: User) -> IncomingDocument:
     return incoming
 
 
-def _require_status(incoming: IncomingDocument, *allowed: IncomingStatus) -> None:
-    if incoming.status not in allowed:
-        raise Conflict(
-            "invalid_state",
-            _(
-                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
-                s=incoming.status.label,
-            ),
-        )
-
-
 def register(document_id: int, actor: User, override_reason: str = "") -> IncomingDocument:
     """Number a held document; registering one whose signature failed needs a recorded reason."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.RECEIVED)
+    records.require_status(incoming, IncomingStatus.RECEIVED)
     main = incoming.document.main_file
     verdict = (main.signature_report or {}).get("verdict") if main else None
     if incoming.received_via == ReceivedVia.ELECTRONIC and verdict != "ok":
@@ -258,44 +246,42 @@ def register(document_id: int, actor: User, override_reason: str = "") -> Incomi
                 "signature_not_valid",
                 _("Chữ ký số không hợp lệ: cần trả lại nơi gửi hoặc ghi rõ lý do vẫn vào sổ."),
             )
-        record(
+        records.audit(
             "incoming.signature_override",
-            actor=actor,
-            object_type="document",
-            object_id=document_id,
+            actor,
+            document_id,
             reason=override_reason.strip(),
             verdict=verdict,
         )
     _assign_arrival_number(incoming, actor)
-    db.session.commit()
+    db.session.flush()
     return incoming
 
 
 def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocument:
     """Send back a document that failed the checks; it never gets an arrival number."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.RECEIVED)
+    records.require_status(incoming, IncomingStatus.RECEIVED)
     if not reason.strip():
         raise ValidationError("reason_required", _("Cần nêu lý do trả lại."))
     incoming.return_reason = reason.strip()
     incoming.returned_at = utcnow()
     incoming.document.status = IncomingStatus.RETURNED
-    record(
+    records.audit(
         "incoming.returned",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
+        actor,
+        document_id,
         reason=incoming.return_reason,
         sender=incoming.document.issuer_org,
     )
-    db.session.commit()
+    db.session.flush()
     return incoming
 
 
 def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
     """The clerk puts the document before a leader for direction."""
     incoming = get_incoming(document_id, actor)
-    _require_status(incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED)
+    records.require_status(incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED)
     leader = db.session.get(User, leader_id)
     if leader is None or not leader.has_role(Role.LEADER) or not leader.active:
         raise ValidationError("invalid_leader", _("Người nhận trình phải là lãnh đạo."))
@@ -306,14 +292,8 @@ def present(document_id: int, leader_id: int, actor: User) -> IncomingDocument:
     incoming.presented_to_id = leader.id
     incoming.presented_at = utcnow()
     incoming.document.status = IncomingStatus.PRESENTED
-    record(
-        "incoming.presented",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
-        leader=leader.username,
-    )
-    db.session.commit()
+    records.audit("incoming.presented", actor, document_id, leader=leader.username)
+    db.session.flush()
     return incoming
 
 
@@ -333,7 +313,7 @@ def route(
     ``today`` is only for loading historical records (the demo); pages never pass it.
     """
     incoming = get_incoming(document_id, actor)
-    _require_status(
+    records.require_status(
         incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED, IncomingStatus.ROUTED
     )
     errors: dict[str, str] = {}
@@ -384,18 +364,16 @@ def route(
     incoming.document.status = IncomingStatus.ROUTED
     db.session.add(routing)
     db.session.flush()
-    record(
+    records.audit(
         "incoming.routed",
-        actor=actor,
-        object_type="document",
-        object_id=document_id,
+        actor,
+        document_id,
         direction=routing.direction_text,
         lead_unit_id=lead_unit_id,
         lead_user_id=lead_user_id,
         cooperating_unit_ids=cooperating,
         deadline=deadline.isoformat() if deadline else None,
     )
-    db.session.commit()
     return routing
 
 
@@ -419,12 +397,18 @@ def tasks_for(user: User, include_done: bool = False) -> list[HandlingTask]:
     return list(db.session.scalars(query.where(HandlingTask.status.in_(statuses))))
 
 
-def report_progress(task_id: int, actor: User, text: str, done: bool = False) -> HandlingTask:
-    """The assignee records progress; finishing the lead task completes the document."""
+def get_task(task_id: int, user: User) -> HandlingTask:
+    """A handling task on a document ``user`` may see (404 otherwise, as for the document)."""
     task = db.session.get(HandlingTask, task_id)
     if task is None:
         raise NotFound("task_not_found", _("Không tìm thấy nhiệm vụ."))
-    get_visible_document(task.document_id, actor)
+    get_visible_document(task.document_id, user)
+    return task
+
+
+def report_progress(task_id: int, actor: User, text: str, done: bool = False) -> HandlingTask:
+    """The assignee records progress; finishing the lead task completes the document."""
+    task = get_task(task_id, actor)
     mine = task.user_id == actor.id or (task.user_id is None and task.unit_id == actor.unit_id)
     if not mine:
         raise Forbidden("not_assignee", _("Nhiệm vụ này không được giao cho bạn."))
@@ -440,39 +424,30 @@ def report_progress(task_id: int, actor: User, text: str, done: bool = False) ->
             incoming = db.session.get(IncomingDocument, task.document_id)
             incoming.completed_at = task.completed_at
             incoming.document.status = IncomingStatus.DONE
-    record(
+    records.audit(
         "incoming.task_done" if done else "incoming.task_progress",
-        actor=actor,
-        object_type="document",
-        object_id=task.document_id,
+        actor,
+        task.document_id,
         task_id=task.id,
         text=text.strip(),
     )
-    db.session.commit()
+    db.session.flush()
     return task
 
 
 @dataclass
-class IncomingFilter:
-    status: str | None = None
+class IncomingFilter(ListFilter):
     date_from: date | None = None
     date_to: date | None = None
-    q: str = ""
     register_id: int | None = None
     presented_to_id: int | None = None
-    page: int = 1
-    per_page: int = 50
 
 
 def list_query(user: User, flt: IncomingFilter) -> Select:
-    from edoc.core.clock import local_day_end_utc, local_day_start_utc
-
     query = visible(
         select(IncomingDocument).join(Document, Document.id == IncomingDocument.document_id),
         user,
     )
-    if flt.status:
-        query = query.where(Document.status == flt.status)
     if flt.date_from:
         query = query.where(IncomingDocument.received_at >= local_day_start_utc(flt.date_from))
     if flt.date_to:
@@ -481,41 +456,15 @@ def list_query(user: User, flt: IncomingFilter) -> Select:
         query = query.where(IncomingDocument.register_id == flt.register_id)
     if flt.presented_to_id:
         query = query.where(IncomingDocument.presented_to_id == flt.presented_to_id)
-    if flt.q.strip():
-        like = f"%{flt.q.strip()}%"
-        query = query.where(or_(Document.subject.ilike(like), Document.number_notation.ilike(like)))
-    return query
+    return filtered(query, flt)
 
 
 def list_incoming(user: User, flt: IncomingFilter) -> tuple[int, list[IncomingDocument]]:
-    from sqlalchemy import func
-
-    query = list_query(user, flt)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(IncomingDocument.received_at.desc(), IncomingDocument.document_id.desc())
-        .limit(flt.per_page)
-        .offset((max(flt.page, 1) - 1) * flt.per_page)
-    ).all()
-    return total, list(rows)
+    """One page of the incoming documents ``user`` may see, latest arrival first."""
+    order = (IncomingDocument.received_at.desc(), IncomingDocument.document_id.desc())
+    return one_page(list_query(user, flt), flt, *order)
 
 
 def leaders(min_clearance: int = Clearance.NONE) -> list[User]:
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.full_name))
     return [u for u in users if u.has_role(Role.LEADER) and u.clearance >= min_clearance]
-
-
-def document_file_for(user: User, document_id: int) -> DocumentFile:
-    document = get_visible_document(document_id, user)
-    main = document.main_file
-    if main is None:
-        raise NotFound("file_not_found", _("Văn bản chưa có tệp."))
-    record(
-        "document.file_downloaded",
-        actor=user,
-        object_type="document",
-        object_id=document_id,
-        sha256=main.sha256,
-    )
-    db.session.commit()
-    return main

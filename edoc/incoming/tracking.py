@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from edoc.core.clock import to_local, utcnow
+from edoc.core.clock import local_today, to_local
 from edoc.core.dashboard import DashboardItem
 from edoc.core.extensions import db
 from edoc.documents.access import visible
@@ -26,10 +25,6 @@ class TrackingRow:
     days_left: int | None
 
 
-def _today() -> date:
-    return to_local(utcnow()).date()
-
-
 def tracking_rows(user: User, include_done: bool = False) -> list[TrackingRow]:
     statuses = [IncomingStatus.ROUTED] + ([IncomingStatus.DONE] if include_done else [])
     query = visible(
@@ -39,7 +34,7 @@ def tracking_rows(user: User, include_done: bool = False) -> list[TrackingRow]:
         .order_by(IncomingDocument.deadline, IncomingDocument.document_id),
         user,
     )
-    today = _today()
+    today = local_today()
     rows = []
     for incoming in db.session.scalars(query):
         finished = incoming.completed_at is not None
@@ -65,53 +60,51 @@ def _count(user: User, *conditions: object) -> int:
     return db.session.scalar(query) or 0
 
 
+def _waiting(
+    user: User, role: Role, title: str, status: IncomingStatus, *also: object, urgent: bool = False
+) -> DashboardItem:
+    """The documents ``user`` may see waiting in ``status``, linked to that list."""
+    count = _count(user, Document.status == status, *also)
+    link = url_for("incoming.incoming_list", status=status.value)
+    return DashboardItem(role.label, title, count, link, urgent and count > 0)
+
+
 def dashboard_items(user: User) -> list[DashboardItem]:
     items: list[DashboardItem] = []
-    overdue_condition = (
-        Document.status == IncomingStatus.ROUTED,
-        IncomingDocument.deadline < _today(),
-    )
+    today = local_today()
     if user.has_role(Role.CLERK):
-        section = Role.CLERK.label
-        held = _count(user, Document.status == IncomingStatus.RECEIVED)
-        registered = _count(user, Document.status == IncomingStatus.REGISTERED)
         items += [
-            DashboardItem(
-                section,
+            _waiting(
+                user,
+                Role.CLERK,
                 _("Văn bản đến chờ vào sổ / trả lại"),
-                held,
-                url_for("incoming.incoming_list", status=IncomingStatus.RECEIVED.value),
-                held > 0,
+                IncomingStatus.RECEIVED,
+                urgent=True,
             ),
-            DashboardItem(
-                section,
-                _("Đã vào sổ, chưa trình lãnh đạo"),
-                registered,
-                url_for("incoming.incoming_list", status=IncomingStatus.REGISTERED.value),
+            _waiting(
+                user, Role.CLERK, _("Đã vào sổ, chưa trình lãnh đạo"), IncomingStatus.REGISTERED
             ),
         ]
     if user.has_role(Role.LEADER):
-        section = Role.LEADER.label
-        waiting = _count(
-            user,
-            Document.status == IncomingStatus.PRESENTED,
-            IncomingDocument.presented_to_id == user.id,
+        mine = IncomingDocument.presented_to_id == user.id
+        late = _count(
+            user, Document.status == IncomingStatus.ROUTED, IncomingDocument.deadline < today
         )
-        overdue = _count(user, *overdue_condition)
         items += [
-            DashboardItem(
-                section,
+            _waiting(
+                user,
+                Role.LEADER,
                 _("Văn bản chờ ý kiến chỉ đạo"),
-                waiting,
-                url_for("incoming.incoming_list", status=IncomingStatus.PRESENTED.value),
-                waiting > 0,
+                IncomingStatus.PRESENTED,
+                mine,
+                urgent=True,
             ),
             DashboardItem(
-                section,
+                Role.LEADER.label,
                 _("Văn bản quá hạn giải quyết"),
-                overdue,
+                late,
                 url_for("incoming.tracking"),
-                overdue > 0,
+                late > 0,
             ),
         ]
     tasks = services.tasks_for(user)
@@ -119,13 +112,10 @@ def dashboard_items(user: User) -> list[DashboardItem]:
         section = (
             Role.SPECIALIST if user.has_role(Role.SPECIALIST) else next(iter(user.roles))
         ).label
-        late = [t for t in tasks if t.routing.deadline and t.routing.deadline < _today()]
+        overdue = [t for t in tasks if t.routing.deadline and t.routing.deadline < today]
+        link = url_for("incoming.my_tasks")
         items += [
-            DashboardItem(
-                section, _("Văn bản được giao xử lý"), len(tasks), url_for("incoming.my_tasks")
-            ),
-            DashboardItem(
-                section, _("Việc quá hạn"), len(late), url_for("incoming.my_tasks"), bool(late)
-            ),
+            DashboardItem(section, _("Văn bản được giao xử lý"), len(tasks), link),
+            DashboardItem(section, _("Việc quá hạn"), len(overdue), link, bool(overdue)),
         ]
     return items

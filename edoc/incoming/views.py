@@ -1,54 +1,70 @@
-"""Incoming documents in the browser: receive, the document page with its actions, tracking."""
+"""Incoming documents in the browser: receive, the document page with its actions, tracking.
+
+Every form is loaded through the schema its API twin uses (``incoming.schemas``). A refused
+action shows its page again with what was typed and the reasons, answered with the refusal's
+status, so the request's transaction rolls back (see ``edoc.core.db``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from marshmallow import Schema, fields
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
-from edoc.core.clock import parse_user_date, to_local, utcnow
+from edoc.core.clock import local_today
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.core.params import PageArgs, form_ids, form_int, load_query
+from edoc.core.forms import FormInvalid, load_form
+from edoc.documents import records
+from edoc.documents.access import document_file_for
 from edoc.documents.models import URGENCY_LABELS, DocumentType
-from edoc.documents.views_common import file_response
+from edoc.documents.views_common import file_response, render_list
 from edoc.dossiers import services as dossier_services
-from edoc.incoming import intake, reports, services
+from edoc.incoming import intake, reports, schemas, services
+from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
 from edoc.incoming.models import IncomingStatus, ReceivedVia
 from edoc.incoming.tracking import tracking_rows
 from edoc.users.models import CLEARANCE_LABELS, Role, Unit, User
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 
+SENDER_NOTICE = "edoc.incoming.sender_notice"
 
-def _form_fields(form: Any) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read the receive form; dates are typed as dd/mm/yyyy."""
-    errors: dict[str, str] = {}
-    issued_raw = form.get("issued_date", "").strip()
-    issued = parse_user_date(issued_raw)
-    if issued_raw and issued is None:
-        errors["issued_date"] = _("Ngày không hợp lệ (dd/mm/yyyy).")
-    fields = {
-        "sender_org": form.get("sender_org", ""),
-        "number_notation": form.get("number_notation", ""),
-        "issued_date": issued,
-        "doc_type": form.get("doc_type", ""),
-        "subject": form.get("subject", ""),
-        "signer_name": form.get("signer_name", ""),
-        "urgency": form_int(form.get("urgency"), 0),
-        "secrecy": form_int(form.get("secrecy"), 0),
-        "page_count": form_int(form.get("page_count")),
-        "received_via": form.get("received_via", ""),
-        "recipient": form.get("recipient", ""),
-        "note": form.get("note", ""),
-    }
-    return fields, errors
+
+def register_sender_notice(app: Flask, lookup: Callable[[int], Any]) -> None:
+    """Let the area that delivers documents here say, on a received document's page, that its
+    sender recalled or replaced it (outgoing's dispatch: it sits above incoming, so it hands
+    the look-up down instead of incoming importing it)."""
+    app.extensions[SENDER_NOTICE] = lookup
+
+
+def _sender_notice(document_id: int) -> Any:
+    lookup = current_app.extensions.get(SENDER_NOTICE)
+    return lookup(document_id) if lookup else None
+
+
+def _refusal(error: AppError) -> dict[str, str]:
+    """Flash a refusal; its per-field messages, if any, for the form that was sent."""
+    flash(error.message, "error")
+    return error.details if isinstance(error.details, dict) else {}
 
 
 def _choices() -> dict[str, Any]:
@@ -62,21 +78,13 @@ def _choices() -> dict[str, Any]:
 @bp.route("/")
 @login_required
 def incoming_list() -> Any:
-    args = request.args
-    flt = services.IncomingFilter(
-        status=args.get("status") or None,
-        date_from=parse_user_date(args.get("from")),
-        date_to=parse_user_date(args.get("to")),
-        q=args.get("q", ""),
-        page=load_query(PageArgs(), args)["page"],
-    )
-    total, items = services.list_incoming(current_user, flt)
-    return render_template(
+    def lister(args: dict[str, Any]) -> tuple[int, list[Any]]:
+        return services.list_incoming(current_user, services.IncomingFilter(**args))
+
+    return render_list(
         "incoming/list.html",
-        items=items,
-        total=total,
-        page=flt.page,
-        pages=max(1, -(-total // flt.per_page)),
+        schemas.IncomingListArgs(),
+        lister,
         statuses=list(IncomingStatus),
     )
 
@@ -88,62 +96,48 @@ def incoming_new() -> Any:
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        fields, errors = _form_fields(request.form)
-        values = dict(request.form)
-        if not errors:
-            try:
-                incoming = intake.receive(
-                    current_user,
-                    fields,
-                    request.files.getlist("file"),
-                    request.files.getlist("attachments"),
-                    request.form.get("upload_token", ""),
-                )
-            except AppError as error:
-                db.session.rollback()
-                flash(error.message, "error")
-                errors = error.details if isinstance(error.details, dict) else {}
-                status = error.status
-            else:
-                if incoming.arrival_number:
-                    flash(
-                        _("Đã vào sổ văn bản đến, số đến %(n)s.", n=incoming.arrival_number),
-                        "success",
-                    )
-                else:
-                    flash(
-                        _("Chữ ký số chưa hợp lệ: văn bản được giữ lại, chưa cấp số đến."),
-                        "error",
-                    )
-                return redirect(
-                    url_for("incoming.incoming_detail", document_id=incoming.document_id)
-                )
+        values = request.form.to_dict()
+        try:
+            incoming = intake.receive(
+                current_user,
+                load_form(schemas.ReceiveForm(), request.form),
+                request.files.getlist("file"),
+                request.files.getlist("attachments"),
+            )
+        except AppError as error:
+            errors, status = _refusal(error), error.status
         else:
-            status = 422
+            if incoming.arrival_number:
+                flash(
+                    _("Đã vào sổ văn bản đến, số đến %(n)s.", n=incoming.arrival_number),
+                    "success",
+                )
+            else:
+                flash(
+                    _("Chữ ký số chưa hợp lệ: văn bản được giữ lại, chưa cấp số đến."),
+                    "error",
+                )
+            return redirect(url_for("incoming.incoming_detail", document_id=incoming.document_id))
     return (
         render_template("incoming/new.html", values=values, errors=errors, **_choices()),
         status,
     )
 
 
-@bp.route("/<int:document_id>")
-@login_required
-def incoming_detail(document_id: int) -> Any:
+def _detail_page(
+    document_id: int,
+    values: MultiDict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+) -> str:
+    """The document's page; after a refusal, with the form that was sent and its messages."""
     incoming = services.get_incoming(document_id, current_user)
-    history = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
-        .order_by(AuditEvent.seq)
-    ).all()
     my_tasks = [t for t in services.tasks_for(current_user) if t.document_id == document_id]
-    from edoc.outgoing.sending import recall_notice
-
     return render_template(
         "incoming/detail.html",
         incoming=incoming,
-        recall=recall_notice(document_id),
+        recall=_sender_notice(document_id),
         document=incoming.document,
-        history=history,
+        history=records.history(document_id),
         my_tasks=my_tasks,
         leaders=services.leaders(incoming.document.secrecy),
         units=db.session.scalars(select(Unit).order_by(Unit.code)).all(),
@@ -152,92 +146,79 @@ def incoming_detail(document_id: int) -> Any:
             .where(User.active.is_(True), User.clearance >= incoming.document.secrecy)
             .order_by(User.full_name)
         ).all(),
-        today=to_local(utcnow()).date(),
+        today=local_today(),
         filing=dossier_services.filing_for(incoming.document, current_user),
         Status=IncomingStatus,
+        values=values if values is not None else MultiDict(),
+        errors=errors or {},
     )
 
 
-def _act(document_id: int, action: Any, success: str) -> Any:
+@bp.route("/<int:document_id>")
+@login_required
+def incoming_detail(document_id: int) -> Any:
+    return _detail_page(document_id)
+
+
+def _act(
+    document_id: int,
+    schema: Schema,
+    action: Callable[..., object],
+    success: str | Callable[[], str],
+) -> Any:
+    """Load the form through ``schema``, run ``action(**form)`` and go back to the document;
+    a refusal shows the document's page again with the form as typed (a document the user
+    may not see stays the 404 of one that does not exist)."""
+    lists = tuple(f.data_key or n for n, f in schema.fields.items() if isinstance(f, fields.List))
     try:
-        action()
+        action(**load_form(schema, request.form, lists=lists))
     except AppError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        details = error.details if isinstance(error.details, dict) else {}
-        for message in details.values():
-            flash(str(message), "error")
-    else:
-        flash(success, "success")
+        if error.status == 404:
+            raise
+        return _detail_page(document_id, request.form, _refusal(error)), error.status
+    flash(success if isinstance(success, str) else success(), "success")
     return redirect(url_for("incoming.incoming_detail", document_id=document_id))
 
 
-@bp.route("/<int:document_id>/register", methods=["POST"])
-@roles_required(Role.CLERK)
-def incoming_register(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.register(document_id, current_user, request.form.get("reason", "")),
-        _("Đã vào sổ văn bản đến."),
+DONE = {
+    "register": _l("Đã vào sổ văn bản đến."),
+    "return": _l("Đã trả lại văn bản cho nơi gửi."),
+    "present": _l("Đã trình lãnh đạo."),
+    "route": _l("Đã ghi ý kiến chỉ đạo và giao xử lý."),
+}
+
+
+def _document_view(action: DocumentAction) -> Callable[[int], Any]:
+    """``POST /incoming/<id>/<name>``: the action on the page's form (its API twin is in
+    ``api``)."""
+
+    def view(document_id: int) -> Any:
+        def act(**form: Any) -> object:
+            return action.service(document_id, actor=current_user, **form)
+
+        return _act(document_id, action.schema(), act, str(DONE[action.name]))
+
+    return roles_required(action.role)(view)
+
+
+for _action in DOCUMENT_ACTIONS:
+    bp.add_url_rule(
+        f"/<int:document_id>/{_action.name}",
+        f"incoming_{_action.name}",
+        _document_view(_action),
+        methods=["POST"],
     )
-
-
-@bp.route("/<int:document_id>/return", methods=["POST"])
-@roles_required(Role.CLERK)
-def incoming_return(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.return_to_sender(
-            document_id, request.form.get("reason", ""), current_user
-        ),
-        _("Đã trả lại văn bản cho nơi gửi."),
-    )
-
-
-@bp.route("/<int:document_id>/present", methods=["POST"])
-@roles_required(Role.CLERK)
-def incoming_present(document_id: int) -> Any:
-    return _act(
-        document_id,
-        lambda: services.present(
-            document_id, form_int(request.form.get("leader_id"), 0) or 0, current_user
-        ),
-        _("Đã trình lãnh đạo."),
-    )
-
-
-@bp.route("/<int:document_id>/route", methods=["POST"])
-@roles_required(Role.LEADER)
-def incoming_route(document_id: int) -> Any:
-    form = request.form
-    deadline_raw = form.get("deadline", "").strip()
-    deadline = parse_user_date(deadline_raw)
-
-    def action() -> None:
-        if deadline_raw and deadline is None:
-            raise AppError("invalid_deadline", _("Hạn giải quyết không hợp lệ (dd/mm/yyyy)."), 422)
-        services.route(
-            document_id,
-            current_user,
-            direction_text=form.get("direction", ""),
-            lead_unit_id=form_int(form.get("lead_unit_id")),
-            lead_user_id=form_int(form.get("lead_user_id")),
-            cooperating_unit_ids=form_ids(form.getlist("cooperating_unit_ids")),
-            deadline=deadline,
-        )
-
-    return _act(document_id, action, _("Đã ghi ý kiến chỉ đạo và giao xử lý."))
 
 
 @bp.route("/tasks/<int:task_id>/progress", methods=["POST"])
 @login_required
 def task_progress(task_id: int) -> Any:
-    document_id = form_int(request.form.get("document_id"), 0) or 0
-    done = request.form.get("done") == "y"
+    task = services.get_task(task_id, current_user)
     return _act(
-        document_id,
-        lambda: services.report_progress(task_id, current_user, request.form.get("text", ""), done),
-        _("Đã hoàn thành xử lý.") if done else _("Đã cập nhật tiến độ."),
+        task.document_id,
+        schemas.ProgressArgs(),
+        lambda **form: services.report_progress(task_id, current_user, **form),
+        lambda: _("Đã hoàn thành xử lý.") if task.status == "done" else _("Đã cập nhật tiến độ."),
     )
 
 
@@ -245,7 +226,7 @@ def task_progress(task_id: int) -> Any:
 @login_required
 def incoming_file(document_id: int) -> Any:
     inline = request.args.get("inline") == "1"
-    return file_response(services.document_file_for(current_user, document_id), inline=inline)
+    return file_response(document_file_for(current_user, document_id), inline=inline)
 
 
 @bp.route("/tasks")
@@ -254,7 +235,7 @@ def my_tasks() -> Any:
     return render_template(
         "incoming/tasks.html",
         tasks=services.tasks_for(current_user),
-        today=to_local(utcnow()).date(),
+        today=local_today(),
     )
 
 
@@ -264,25 +245,28 @@ def tracking() -> Any:
     return render_template(
         "incoming/tracking.html",
         rows=tracking_rows(current_user, include_done=request.args.get("all") == "1"),
-        today=to_local(utcnow()).date(),
+        today=local_today(),
     )
 
 
 @bp.route("/register")
 @roles_required(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
 def register_export() -> Any:
-    date_from = parse_user_date(request.args.get("from"))
-    date_to = parse_user_date(request.args.get("to"))
-    if request.args.get("format") and (date_from is None or date_to is None):
-        flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
-    elif date_from and date_to:
-        if date_from > date_to:
-            flash(_("Ngày bắt đầu phải trước ngày kết thúc."), "error")
+    """The form to print the register; with ``format`` chosen, the register itself."""
+    errors: dict[str, str] = {}
+    if "format" in request.args:
+        try:
+            args = load_form(schemas.RegisterReportArgs(), request.args)
+        except FormInvalid as error:
+            errors = _refusal(error)
         else:
-            return reports.register_response(
-                current_user, date_from, date_to, request.args.get("format", "pdf")
-            )
-    today = to_local(utcnow()).date()
-    return render_template(
-        "incoming/register.html", default_from=date(today.year, 1, 1), default_to=today
+            return reports.register_response(current_user, **args)
+    today = local_today()
+    page = render_template(
+        "incoming/register.html",
+        values=request.args,
+        errors=errors,
+        default_from=date(today.year, 1, 1),
+        default_to=today,
     )
+    return page, 422 if errors else 200

@@ -14,15 +14,18 @@ are:
 - clerks, once it is signed and waits for its number and issue.
 
 Everyone else gets the same 404 as for a document that does not exist, so a draft's existence
-is not revealed. Secrecy clearance applies on top (see :mod:`edoc.documents.access`).
+is not revealed. Secrecy clearance applies on top (see :mod:`edoc.documents.access`, to which
+:func:`init_draft_readers` hands this rule when the app starts).
 """
 
 from __future__ import annotations
 
+from flask import Flask
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from edoc.core.extensions import db
+from edoc.documents.access import VisibilityRule, register_visibility_rule
 from edoc.documents.models import Direction, Document
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus
 from edoc.users.models import Role, User
@@ -84,3 +87,8 @@ def readable_condition(user: User) -> ColumnElement[bool]:
     if user.has_role(Role.CLERK):
         shown.append(Document.status == OutgoingStatus.SIGNED)
     return or_(*shown)
+
+
+def init_draft_readers(app: Flask) -> None:
+    """Keep drafts to their readers on every generic path (lists, search, dossiers, the API)."""
+    register_visibility_rule(app, Direction.OUTGOING, VisibilityRule(may_read, readable_condition))

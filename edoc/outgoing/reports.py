@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response
-from flask_babel import format_date
 from flask_babel import gettext as _
 
-from edoc.audit.services import record
 from edoc.core.clock import to_local
 from edoc.core.extensions import db
 from edoc.outgoing import services
 from edoc.outgoing.models import OutgoingDocument
-from edoc.reports.http import table_response
-from edoc.reports.tables import Column, Table
+from edoc.reports.http import register_download
+from edoc.reports.tables import Column, Table, dmy
 from edoc.users.models import User
 
 COLUMNS = [
@@ -29,10 +27,6 @@ COLUMNS = [
     Column("Ký nhận", 16),
     Column("Ghi chú", 23),
 ]
-
-
-def _dmy(value: date | None) -> str:
-    return format_date(value, "dd/MM/yyyy") if value else ""
 
 
 def build_register(user: User, date_from: date, date_to: date, code: str = "DI") -> Table:
@@ -57,20 +51,20 @@ def build_register(user: User, date_from: date, date_to: date, code: str = "DI")
                 document.number_notation
                 if allocation.status == "issued"
                 else f"{allocation.number:02d}",
-                _dmy(document.issued_date),
+                dmy(document.issued_date),
                 f"{document.doc_type.name}: {document.subject}",
                 f"{outgoing.authority_prefix} {signer.full_name}".strip() if signer else "",
                 "; ".join(outgoing.recipient_list),
                 outgoing.drafter.unit.name if outgoing.drafter.unit else "",
                 str(outgoing.copies),
-                _dmy(issued),
+                dmy(issued),
                 "",
                 note,
             ]
         )
     return Table(
         title=_("SỔ ĐĂNG KÝ VĂN BẢN ĐI"),
-        subtitle=_("Từ ngày %(a)s đến ngày %(b)s", a=_dmy(date_from), b=_dmy(date_to)),
+        subtitle=_("Từ ngày %(a)s đến ngày %(b)s", a=dmy(date_from), b=dmy(date_to)),
         columns=COLUMNS,
         rows=rows,
         agency=services.agency_name(),
@@ -80,9 +74,6 @@ def build_register(user: User, date_from: date, date_to: date, code: str = "DI")
 
 def register_response(user: User, date_from: date, date_to: date, fmt: str) -> Response:
     table = build_register(user, date_from, date_to)
-    record(
-        "outgoing.register_exported",
-        actor=user,
-        **{"from": date_from.isoformat(), "to": date_to.isoformat(), "format": fmt},
+    return register_download(
+        table, "so-van-ban-di", "outgoing.register_exported", user, date_from, date_to, fmt
     )
-    return table_response(table, f"so-van-ban-di_{date_from:%Y%m%d}-{date_to:%Y%m%d}", fmt)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, select
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
@@ -28,6 +28,8 @@ from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
+from edoc.documents.agency import agency_code, agency_name
+from edoc.documents.listing import ListFilter, filtered, one_page
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
 from edoc.documents.records import new_document, new_register
@@ -38,7 +40,7 @@ from edoc.outgoing.models import (
     OutgoingStatus,
     ReviewComment,
 )
-from edoc.users.models import Role, Unit, User
+from edoc.users.models import Role, User
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONVERT_TIMEOUT_SECONDS = 120
@@ -332,17 +334,6 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
     return outgoing
 
 
-def agency_name() -> str:
-    """The issuing body: the top organisational unit."""
-    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
-    return root.name if root else ""
-
-
-def agency_code() -> str:
-    root = db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
-    return root.code if root else ""
-
-
 def register_for(outgoing: OutgoingDocument) -> Register:
     """The number series: secret documents, each legal-normative type, or the common one."""
     document = outgoing.document
@@ -460,35 +451,18 @@ def _tell_recipients(outgoing: OutgoingDocument, actor: User) -> None:
             )
 
 
-@dataclass
-class OutgoingFilter:
-    status: str | None = None
-    q: str = ""
-    page: int = 1
-    per_page: int = 50
+class OutgoingFilter(ListFilter):
+    """The outgoing list's filters: those every document list has."""
 
 
 def list_query(user: User, flt: OutgoingFilter) -> Select:
-    query = visible(
-        select(OutgoingDocument).join(Document, Document.id == OutgoingDocument.document_id), user
-    )
-    if flt.status:
-        query = query.where(Document.status == flt.status)
-    if flt.q.strip():
-        like = f"%{flt.q.strip()}%"
-        query = query.where(or_(Document.subject.ilike(like), Document.number_notation.ilike(like)))
-    return query
+    query = select(OutgoingDocument).join(Document, Document.id == OutgoingDocument.document_id)
+    return filtered(visible(query, user), flt)
 
 
 def list_outgoing(user: User, flt: OutgoingFilter) -> tuple[int, list[OutgoingDocument]]:
-    query = list_query(user, flt)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Document.updated_at.desc(), Document.id.desc())
-        .limit(flt.per_page)
-        .offset((max(flt.page, 1) - 1) * flt.per_page)
-    ).all()
-    return total, list(rows)
+    """One page of the outgoing documents ``user`` may see, latest change first."""
+    return one_page(list_query(user, flt), flt, Document.updated_at.desc(), Document.id.desc())
 
 
 def register_rows(

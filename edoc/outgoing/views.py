@@ -24,9 +24,9 @@ from edoc.core.dashboard import DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
-from edoc.core.params import PageArgs, load_query
+from edoc.documents.listing import ListArgs
 from edoc.documents.models import URGENCY_LABELS, DocumentType
-from edoc.documents.views_common import file_response
+from edoc.documents.views_common import file_response, render_list
 from edoc.dossiers import services as dossier_services
 from edoc.incoming.services import leaders
 from edoc.outgoing import issuing, reports, sending, services, signing
@@ -94,20 +94,10 @@ def _act(document_id: int, action: Callable[[], object], success: str = "") -> A
 @bp.route("/")
 @login_required
 def outgoing_list() -> Any:
-    flt = services.OutgoingFilter(
-        status=request.args.get("status") or None,
-        q=request.args.get("q", ""),
-        page=load_query(PageArgs(), request.args)["page"],
-    )
-    total, items = services.list_outgoing(current_user, flt)
-    return render_template(
-        "outgoing/list.html",
-        items=items,
-        total=total,
-        page=flt.page,
-        pages=max(1, -(-total // flt.per_page)),
-        statuses=list(OutgoingStatus),
-    )
+    def lister(args: dict[str, Any]) -> tuple[int, list[Any]]:
+        return services.list_outgoing(current_user, services.OutgoingFilter(**args))
+
+    return render_list("outgoing/list.html", ListArgs(), lister, statuses=list(OutgoingStatus))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from flask_babel import format_date
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
@@ -38,6 +40,11 @@ class Table:
     rows: list[list[str]] = field(default_factory=list)
     agency: str = ""
     highlight_rows: set[int] = field(default_factory=set)  # printed in red (overdue)
+
+
+def dmy(value: date | None) -> str:
+    """A date as registers print it (dd/mm/yyyy); an empty cell for none."""
+    return format_date(value, "dd/MM/yyyy") if value else ""
 
 
 def register_fonts() -> tuple[str, str]:
