@@ -15,6 +15,7 @@ from edoc.config import Settings
 from edoc.core.db import configure_sqlite, init_request_transactions
 from edoc.core.extensions import babel, csrf, db, limiter, login_manager
 from edoc.core.params import IdConverter
+from edoc.jobs.runtime import init_jobs
 
 
 def create_app(
@@ -45,6 +46,7 @@ def create_app(
     with app.app_context():
         configure_sqlite(db.engine)
     init_request_transactions(app)
+    init_jobs(app)
     limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
@@ -101,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     from edoc.core.views import bp as core_bp
     from edoc.dossiers.views import bp as dossiers_bp
     from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
+    from edoc.dossiers.views import init_dossiers
     from edoc.incoming.api import blp as incoming_api
     from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
     from edoc.incoming.views import bp as incoming_bp
@@ -138,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     init_search(app)
+    init_dossiers(app)
 
 
 def _register_template_helpers(app: Flask) -> None:
