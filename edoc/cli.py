@@ -37,8 +37,8 @@ def db_upgrade(revision: str) -> None:
     was built by another version of edoc."""
     from edoc.audit.checkpoints import legacy_row_count
     from edoc.core.migrate import upgrade
+    from edoc.search.backend import index_outdated
     from edoc.search.cli import reindex_with_progress
-    from edoc.search.indexing import index_outdated
 
     upgrade(revision)
     click.echo(f"database at {revision}")
