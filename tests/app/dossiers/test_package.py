@@ -14,45 +14,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.cli import cli
+from edoc.core.clock import local_day_start_utc, set_clock
 from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierStatus
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import post
-from tests.fixtures.app import api_token
-from tests.fixtures.selfsigned import blank_pdf
-
-
-@pytest.fixture
-def closed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    ids = [
-        post(
-            client, clerk, blank_pdf("Bao cao"), subject="Về việc báo cáo tình hình bão lũ"
-        ).get_json()["id"],
-        post(
-            client,
-            clerk,
-            blank_pdf("Ke hoach"),
-            subject="Kế hoạch phòng chống thiên tai",
-            doc_type="KH",
-        ).get_json()["id"],
-    ]
-    with app.app_context():
-        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
-        dossier = services.create(
-            services.DossierFields(
-                year=2026,
-                code="05.TH",
-                title="Hồ sơ phòng chống thiên tai năm 2026",
-                retention_years=10,
-                keeper_id=archivist.id,
-            ),
-            archivist,
-        )
-        assert services.add_documents(dossier.id, ids + ids[:1], archivist) == 2
-        services.close(dossier.id, archivist)
-        return dossier.id
 
 
 def _export(app: Flask, out: Path) -> None:
@@ -249,19 +215,21 @@ def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -
         ends = dossier.retention_ends
         assert ends == dossier.end_date.replace(year=dossier.end_date.year + 10)
         before, after = ends - timedelta(days=1), ends + timedelta(days=1)
-        assert services.due_for_appraisal(before) == []
-        assert [d.id for d in services.due_for_appraisal(after)] == [closed_dossier]
-        with pytest.raises(services.Conflict, match="chưa hết thời hạn"):
-            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, before)
-        services.set_legal_hold(
-            closed_dossier, True, "Phục vụ thanh tra theo QĐ 45/QĐ-TTr", archivist
-        )
-        with pytest.raises(services.Conflict, match="phong tỏa"):
-            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, after)
-        services.set_legal_hold(closed_dossier, False, "", archivist)
-        disposed = services.dispose(
-            closed_dossier, "QĐ số 12/QĐ-UBND ngày 01/02/2037", archivist, after
-        )
+        with set_clock(local_day_start_utc(before)):
+            assert services.due_for_appraisal() == []
+            with pytest.raises(services.Conflict, match="chưa hết thời hạn"):
+                services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist)
+        with set_clock(local_day_start_utc(after)):
+            assert [d.id for d in services.due_for_appraisal()] == [closed_dossier]
+            services.set_legal_hold(
+                closed_dossier, True, "Phục vụ thanh tra theo QĐ 45/QĐ-TTr", archivist
+            )
+            with pytest.raises(services.Conflict, match="phong tỏa"):
+                services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist)
+            services.set_legal_hold(closed_dossier, False, "", archivist)
+            disposed = services.dispose(
+                closed_dossier, "QĐ số 12/QĐ-UBND ngày 01/02/2037", archivist
+            )
         assert disposed.status == DossierStatus.DISPOSED
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
         assert event.action == "dossier.disposed"
