@@ -18,7 +18,6 @@ from edoc.core.extensions import db
 from edoc.core.params import PageArgs, form_ids, form_int, load_query
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
-from edoc.dossiers import services as dossier_services
 from edoc.incoming import intake, reports, services
 from edoc.incoming.models import IncomingStatus, ReceivedVia
 from edoc.incoming.tracking import tracking_rows
@@ -153,7 +152,6 @@ def incoming_detail(document_id: int) -> Any:
             .order_by(User.full_name)
         ).all(),
         today=to_local(utcnow()).date(),
-        filing=dossier_services.filing_for(incoming.document, current_user),
         Status=IncomingStatus,
     )
 

@@ -18,7 +18,6 @@ from edoc.core.extensions import db
 from edoc.core.params import PageArgs, form_ids, form_int, load_query
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response
-from edoc.dossiers import services as dossier_services
 from edoc.outgoing import reports, sending, services
 from edoc.outgoing.models import AUTHORITY_PREFIXES, OutgoingStatus
 from edoc.users.models import CLEARANCE_LABELS, Role
@@ -139,7 +138,6 @@ def outgoing_detail(document_id: int) -> Any:
         copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
         dispatch_status=sending.dispatch_status_label,
         channel_label=sending.channel_label,
-        filing=dossier_services.filing_for(outgoing.document, current_user),
         Status=OutgoingStatus,
         **_choices(),
     )
