@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from edoc.api import Blueprint
+from edoc.api import Blueprint, ErrorSchema
 from edoc.core.auth import api_roles, api_user
 from edoc.search import services
 from edoc.search.schemas import (
@@ -27,7 +27,7 @@ class Search(MethodView):
     @blp.arguments(SearchArgs, location="query")
     @blp.response(200, SearchResponse)
     @blp.alt_response(
-        422, "UNPROCESSABLE_ENTITY", description="invalid_date, invalid_paging or invalid_sort."
+        422, schema=ErrorSchema, description="invalid_date, invalid_paging or invalid_sort."
     )
     @api_roles()
     def get(self, params: SearchParams) -> Any:
@@ -43,6 +43,7 @@ class Search(MethodView):
 class NumberSuggestions(MethodView):
     @blp.arguments(NumberArgs, location="query", as_kwargs=True)
     @blp.response(200, NumberSchema(many=True))
+    @blp.alt_response(422, schema=ErrorSchema, description="No prefix, or a limit out of 1..20.")
     @api_roles()
     def get(self, prefix: str, limit: int) -> Any:
         """Search-as-you-type on "số ký hiệu"."""
@@ -52,7 +53,9 @@ class NumberSuggestions(MethodView):
 @blp.route("/search/status")
 class SearchStatus(MethodView):
     @blp.response(200, SearchStatusSchema)
-    @blp.alt_response(403, "FORBIDDEN", description="Only administrators see the index's state.")
+    @blp.alt_response(
+        403, schema=ErrorSchema, description="Only administrators see the index's state."
+    )
     @api_roles(Role.ADMIN)
     def get(self) -> Any:
         """Whether the index answers and how many changes wait to be indexed."""
