@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -75,10 +75,11 @@ def import_package(root: Path, actor: Actor) -> list[Dossier]:
     types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
     _check_metadata(root, types_by_name)
     main_checks = _check_main_files(root)  # slow file checks before any write
+    run = _Import(root, types_by_name, main_checks, actor)
     dossiers = []
     try:
         for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
-            dossiers.append(_import_dossier(root, dossier_xml, types_by_name, main_checks, actor))
+            dossiers.append(_import_dossier(run, dossier_xml))
     except IntegrityError as error:  # a row written by someone else since the checks
         raise Conflict(
             "package_clash", _("Gói lưu trữ trùng với dữ liệu đã có; không nhập gì.")
@@ -199,13 +200,17 @@ def _check_document(
     arrivals_seen.add(key)
 
 
-def _import_dossier(
-    root: Path,
-    path: Path,
-    types_by_name: dict[str, str],
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
-) -> Dossier:
+@dataclass(frozen=True)
+class _Import:
+    """What every writing step of one import needs, found by the checks before it."""
+
+    root: Path
+    types_by_name: dict[str, str]
+    main_checks: dict[str, CheckedFile]  # this installation's check of each main file
+    actor: Actor
+
+
+def _import_dossier(run: _Import, path: Path) -> Dossier:
     element = read_xml(path)
     year, code = int(_text(element, "FileCatalog")), _text(element, "FileNotation")
     if db.session.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.code == code)):
@@ -226,19 +231,13 @@ def _import_dossier(
     )
     db.session.add(dossier)
     for metadata in sorted(path.parent.glob("*/van-ban.xml")):
-        document, ordinal = _import_document(root, metadata, types_by_name, main_checks, actor)
+        document, ordinal = _import_document(run, metadata)
         dossier.entries.append(DossierDocument(document=document, ordinal=ordinal))
     db.session.flush()
     return dossier
 
 
-def _import_document(
-    root: Path,
-    path: Path,
-    types_by_name: dict[str, str],
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
-) -> tuple[Document, int]:
+def _import_document(run: _Import, path: Path) -> tuple[Document, int]:
     """Store the document's files and record it through its area's one way in (its type,
     fields and numbers were checked by :func:`_check_document` before any write)."""
     element = read_xml(path)
@@ -247,7 +246,7 @@ def _import_document(
     arrival = _text(element, "ArrivalDate")
     described = {
         "number_notation": f"{number}/{notation}" if notation else number,
-        "doc_type_code": types_by_name[_text(element, "TypeName")],
+        "doc_type_code": run.types_by_name[_text(element, "TypeName")],
         "subject": _text(element, "Subject"),
         "issued_date": _date(_text(element, "IssuedDate")),
         "issuer_org": _text(element, "OrganName"),
@@ -264,7 +263,7 @@ def _import_document(
     store = blob_store()
     stored_files: list[tuple[str, CheckedFile]] = []
     for item in element.iter("File"):
-        with storage_errors(), open_member(root, f"data/{_text(item, 'Path')}") as stream:
+        with storage_errors(), open_member(run.root, f"data/{_text(item, 'Path')}") as stream:
             info = store.put(stream)
         if info.sha256 != _text(item, "SHA256"):  # the file changed after it was verified
             raise AppError("package_changed", _("Tệp trong gói bị thay đổi khi đang nhập."), 422)
@@ -280,9 +279,9 @@ def _import_document(
         )
         stored_files.append((role, stored))
     if arrival:
-        document = _receive_arrival(element, described, stored_files, arrival, main_checks, actor)
+        document = _receive_arrival(run, element, described, stored_files, arrival)
     else:
-        own = [(role, _own_finding(role, f, main_checks)) for role, f in stored_files]
+        own = [(role, _own_finding(role, f, run.main_checks)) for role, f in stored_files]
         document = record_issued(described, own)
     return document, int(_text(element, "DocOrdinal"))
 
@@ -314,16 +313,15 @@ def _check_main_files(root: Path) -> dict[str, CheckedFile]:
 
 
 def _receive_arrival(
+    run: _Import,
     element: ET.Element,
     described: dict[str, Any],
     stored_files: list[tuple[str, CheckedFile]],
     arrival: str,
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
 ) -> Document:
     """An arrival goes through ``incoming``'s one way in, keeping its recorded number."""
     main_file = next((f for role, f in stored_files if role == "main"), None)
-    main = main_checks.get(main_file.sha256) if main_file is not None else None
+    main = run.main_checks.get(main_file.sha256) if main_file is not None else None
     if main is None:
         raise AppError(
             "main_file_missing",
@@ -357,7 +355,7 @@ def _receive_arrival(
     incoming = receive(
         fields,
         main,
-        actor,
+        run.actor,
         attachments,
         source=Source.PACKAGE,
         recorded_arrival=RecordedArrival(number=_int(_text(element, "ArrivalNumber"))),

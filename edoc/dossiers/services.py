@@ -20,6 +20,8 @@ from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.users.models import Role, User
 
 FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)  # who may file documents into dossiers
+# What a new year's list takes from last year's dossier of the same code.
+COPIED_COLUMNS = ("code", "title", "retention_years", "keeper_id", "keeper_name", "unit_id")
 
 
 @dataclass
@@ -78,17 +80,7 @@ def copy_list(from_year: int, to_year: int, actor: User) -> int:
     for source in db.session.scalars(select(Dossier).where(Dossier.year == from_year)):
         if source.code in existing:
             continue
-        db.session.add(
-            Dossier(
-                year=to_year,
-                code=source.code,
-                title=source.title,
-                retention_years=source.retention_years,
-                keeper_id=source.keeper_id,
-                keeper_name=source.keeper_name,
-                unit_id=source.unit_id,
-            )
-        )
+        db.session.add(Dossier(year=to_year, **{c: getattr(source, c) for c in COPIED_COLUMNS}))
         copied += 1
     record(
         "dossier.list_copied",

@@ -7,7 +7,7 @@ at once); the blob store is the app's real one, down for its first calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,45 +45,51 @@ class StoreDownFirst:
 
 
 @pytest.fixture
-def retried() -> Iterator[list[str]]:
-    """Ids of the tasks Huey re-queued."""
-    seen: list[str] = []
+def retried() -> Iterator[list[tuple[str, int, str]]]:
+    """Each time Huey re-queues the export: the job's status, progress and message then."""
+    seen: list[tuple[str, int, str]] = []
 
     def on_retry(signal: str, task: Any, *_args: Any) -> None:
-        seen.append(task.id)
+        db.session.expire_all()  # immediate mode: the caller's app context is active
+        job = db.session.get(Job, task.args[0])
+        seen.append((job.status, job.done, job.message))
 
     huey.signal(signals.SIGNAL_RETRYING)(on_retry)
     yield seen
     huey.disconnect_signal(on_retry, signals.SIGNAL_RETRYING)
 
 
-def _store_down_for(app: Flask, outage: int) -> StoreDownFirst:
-    with app.app_context():
-        store = StoreDownFirst(blob_store(), outage)
-    app.extensions["edoc.blobstore"] = store
-    return store
+Exporter = Callable[[int], tuple[Job, StoreDownFirst]]
 
 
-def _export(app: Flask, dossier_id: int) -> Job:
-    with app.app_context():
-        user_id = db.session.scalar(select(User.id).where(User.username == "luutru"))
-        job = jobs.create_job("export", {"dossier_ids": [dossier_id]}, user_id)
-        db.session.commit()
-        huey.enqueue(export_task.s(job.id, [dossier_id], user_id, retry_delay=0))
-        db.session.expire_all()
-        finished = db.session.get(Job, job.id)
-        db.session.expunge(finished)
-        return finished
+@pytest.fixture
+def export(app: Flask, closed_dossier: int) -> Exporter:
+    """Export ``closed_dossier`` for luutru with the store down for its first reads."""
+
+    def run(outage: int) -> tuple[Job, StoreDownFirst]:
+        with app.app_context():
+            store = StoreDownFirst(blob_store(), outage)
+        app.extensions["edoc.blobstore"] = store
+        with app.app_context():
+            user_id = db.session.scalar(select(User.id).where(User.username == "luutru"))
+            job = jobs.create_job("export", {"dossier_ids": [closed_dossier]}, user_id)
+            db.session.commit()
+            huey.enqueue(export_task.s(job.id, [closed_dossier], user_id, retry_delay=0))
+            db.session.expire_all()
+            finished = db.session.get(Job, job.id)
+            db.session.expunge(finished)
+            return finished, store
+
+    return run
 
 
 def test_a_store_outage_is_retried_and_the_job_finishes(
-    app: Flask,
-    closed_dossier: int,
-    retried: list[str],
+    export: Exporter, retried: list[tuple[str, int, str]]
 ) -> None:
-    store = _store_down_for(app, outage=1)
-    job = _export(app, closed_dossier)
-    assert store.refused == 1 and len(retried) == 1
+    job, store = export(1)
+    assert store.refused == 1
+    [(status, done, message)] = retried
+    assert status == "queued" and done == 0 and "sẽ thử lại" in message
     assert job.status == "done" and job.percent == 100
     assert job.done == job.total == 2  # the retry started over from 0, not from 2 + …
     assert Path(job.result["path"]).is_file()
@@ -91,12 +97,9 @@ def test_a_store_outage_is_retried_and_the_job_finishes(
 
 
 def test_an_outage_longer_than_the_retries_fails_the_job_with_its_reason(
-    app: Flask,
-    closed_dossier: int,
-    retried: list[str],
+    app: Flask, export: Exporter, retried: list[tuple[str, int, str]]
 ) -> None:
-    store = _store_down_for(app, outage=100)
-    job = _export(app, closed_dossier)
+    job, store = export(100)
     assert store.refused == RETRIES + 1 and len(retried) == RETRIES
     assert job.status == "failed"
     assert "tạm thời không truy cập được" in job.message
@@ -106,16 +109,13 @@ def test_an_outage_longer_than_the_retries_fails_the_job_with_its_reason(
 
 
 def test_a_refusal_fails_the_job_at_once_without_retrying(
-    app: Flask,
-    closed_dossier: int,
-    retried: list[str],
+    app: Flask, export: Exporter, retried: list[tuple[str, int, str]]
 ) -> None:
-    store = _store_down_for(app, outage=0)
     with app.app_context():
         archivist = db.session.scalar(select(User).where(User.username == "luutru"))
         archivist.active = False  # the account was closed after the job was asked for
         db.session.commit()
-    job = _export(app, closed_dossier)
+    job, store = export(0)
     assert retried == [] and store.refused == 0
     assert job.status == "failed"
     assert "Chỉ cán bộ lưu trữ được xuất gói lưu trữ." in job.message
