@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import bagit
@@ -34,8 +35,6 @@ def _verify(app: Flask, path: Path) -> tuple[int, str]:
 
 
 def _pdftotext(path: Path) -> str:
-    import subprocess
-
     result = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     )
@@ -241,7 +240,6 @@ def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -
 def test_transfer_prints_the_list(
     app: Flask, client: FlaskClient, closed_dossier: int, tmp_path: Path
 ) -> None:
-    import subprocess
 
     from tests.fixtures.app import csrf_token_from, login
 
@@ -253,9 +251,7 @@ def test_transfer_prints_the_list(
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     (tmp_path / "muc-luc.pdf").write_bytes(response.data)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "muc-luc.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = _pdftotext(tmp_path / "muc-luc.pdf")
     assert "MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU" in text
     assert "Hồ sơ phòng chống thiên tai năm 2026" in text
     with app.app_context():
@@ -270,8 +266,6 @@ def test_signature_report_pdf_reads_in_vietnamese_and_is_deterministic(
     app: Flask, tmp_path: Path
 ) -> None:
     """chu-ky.pdf for a signed document: the wording of edoc verify-pdf, the dates of the report."""
-    import subprocess
-
     from edoc.reports.signature import render_report_pdf
     from signing.validation import SignatureReport, ValidationReport
 
