@@ -29,11 +29,13 @@ from edoc.core.views import bp as core_bp
 from edoc.documents.views_common import stored_file_state
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
+from edoc.dossiers.views import init_dossiers
 from edoc.incoming.api import blp as incoming_api
 from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
 from edoc.incoming.views import bp as incoming_bp
 from edoc.incoming.views import register_sender_notice
 from edoc.jobs.api import blp as jobs_api
+from edoc.jobs.runtime import init_jobs
 from edoc.outgoing.access import init_draft_readers
 from edoc.outgoing.api import blp as outgoing_api
 from edoc.outgoing.sending import recall_notice
@@ -74,6 +76,7 @@ def create_app(
     with app.app_context():
         configure_sqlite(db.engine)
     init_request_transactions(app)
+    init_jobs(app)
     limiter.init_app(app)  # before CSRF, so that requests failing CSRF count against the limit
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "vi")
@@ -126,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     init_search(app)
+    init_dossiers(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

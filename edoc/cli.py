@@ -32,8 +32,8 @@ from edoc.demo.command import demo_command
 from edoc.demo.keys import start_leader_agent
 from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
 from edoc.jobs.cli import worker_command
+from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
-from edoc.search.indexing import index_outdated
 from edoc.users.cli import user_group
 from signing.cli_verify import parse_moment, run_verify
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -11,17 +12,17 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from edoc.audit.services import Operator, record
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.documents.models import DocumentFile
+from edoc.outgoing.models import DraftVersion
+from edoc.search.models import TextExtract
 from storage import BlobNotFound, IntegrityError, copy_all, open_store
 
 
 def referenced_blobs() -> set[str]:
     """Every blob address a database row points to."""
-    from edoc.documents.models import DocumentFile
-    from edoc.outgoing.models import DraftVersion
-    from edoc.search.models import TextExtract
-
     columns = [
         DocumentFile.sha256,
         DraftVersion.sha256,
@@ -105,8 +106,6 @@ def fsck_command(as_json: bool, grace_hours: int) -> None:
 @with_appcontext
 def gc_command(grace_hours: int, dry_run: bool) -> None:
     """Delete orphaned blobs (no row refers to them and they are older than the grace period)."""
-    from edoc.audit.services import Operator, record
-
     report = fsck(timedelta(hours=grace_hours))
     store = blob_store()
     referenced = referenced_blobs()  # read again just before deleting
@@ -133,8 +132,6 @@ def storage_group() -> None:
 @with_appcontext
 def storage_copy(target_url: str) -> None:
     """Copy every blob to another backend, verified; run again to resume."""
-    import os
-
     target = open_store(
         target_url,
         access_key=os.environ.get("EDOC_S3_ACCESS_KEY", ""),

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from edoc.core.errors import AppError, ServiceUnavailable
-
-if TYPE_CHECKING:
-    from storage import BlobStore
+from edoc.core.health import register_health_check
+from storage import BlobStore, open_store
 
 
 def init_storage(app: Flask) -> None:
-    from edoc.core.health import register_health_check
-
     app.extensions["edoc.blobstore"] = None  # opened on first use: start-up never waits on S3
     register_health_check(app, "storage", lambda: blob_store().check())
 
@@ -25,10 +22,6 @@ def init_storage(app: Flask) -> None:
 def blob_store() -> BlobStore:
     store = current_app.extensions.get("edoc.blobstore")
     if store is None:
-        import os
-
-        from storage import open_store
-
         store = open_store(
             current_app.config["EDOC"].storage_url,
             access_key=os.environ.get("EDOC_S3_ACCESS_KEY", ""),

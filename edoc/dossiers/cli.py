@@ -123,15 +123,14 @@ def import_package_command(path: Path) -> None:
 
     try:
         dossiers = import_package(path, Operator.cli("edoc import-package"))
-    except AppError as error:
-        db.session.rollback()
+    except AppError as error:  # nothing is committed: the session ends with the command
         click.echo(f"import refused: {error.message}", err=True)
         for detail in error.details or []:
             click.echo(f"  {detail}", err=True)
         sys.exit(1)
     except (PackageError, OSError) as error:  # the package changed while it was being read
-        db.session.rollback()
         click.echo(f"import refused: {error}", err=True)
         sys.exit(1)
+    db.session.commit()
     documents = sum(len(d.entries) for d in dossiers)
     click.echo(f"imported {len(dossiers)} dossiers, {documents} documents")

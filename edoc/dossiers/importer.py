@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,11 +30,12 @@ from edoc.core.errors import AppError, Conflict
 from edoc.core.extensions import db
 from edoc.documents import files
 from edoc.documents.files import CheckedFile
-from edoc.documents.models import Direction, Document, DocumentFile, DocumentType
+from edoc.documents.models import Document, DocumentType
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
 from edoc.dossiers.package import NOT_CHECKED, open_member, read_xml, verify_package
 from edoc.incoming.models import IncomingDocument, ReceivedVia
 from edoc.incoming.services import IncomingFields, RecordedArrival, Source, receive, register_for
+from edoc.outgoing.archived import record_issued
 from edoc.users.models import Clearance
 
 Parsed = TypeVar("Parsed")
@@ -74,17 +75,17 @@ def import_package(root: Path, actor: Actor) -> list[Dossier]:
     types_by_name = {t.name: t.code for t in db.session.scalars(select(DocumentType))}
     _check_metadata(root, types_by_name)
     main_checks = _check_main_files(root)  # slow file checks before any write
+    run = _Import(root, types_by_name, main_checks, actor)
     dossiers = []
     try:
         for dossier_xml in sorted((root / "data").glob("*/ho-so.xml")):
-            dossiers.append(_import_dossier(root, dossier_xml, types_by_name, main_checks, actor))
+            dossiers.append(_import_dossier(run, dossier_xml))
     except IntegrityError as error:  # a row written by someone else since the checks
-        db.session.rollback()
         raise Conflict(
             "package_clash", _("Gói lưu trữ trùng với dữ liệu đã có; không nhập gì.")
         ) from error
     record("archive.imported", actor=actor, dossiers=[d.code for d in dossiers])
-    db.session.commit()
+    db.session.flush()
     return dossiers
 
 
@@ -199,13 +200,17 @@ def _check_document(
     arrivals_seen.add(key)
 
 
-def _import_dossier(
-    root: Path,
-    path: Path,
-    types_by_name: dict[str, str],
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
-) -> Dossier:
+@dataclass(frozen=True)
+class _Import:
+    """What every writing step of one import needs, found by the checks before it."""
+
+    root: Path
+    types_by_name: dict[str, str]
+    main_checks: dict[str, CheckedFile]  # this installation's check of each main file
+    actor: Actor
+
+
+def _import_dossier(run: _Import, path: Path) -> Dossier:
     element = read_xml(path)
     year, code = int(_text(element, "FileCatalog")), _text(element, "FileNotation")
     if db.session.scalar(select(Dossier.id).where(Dossier.year == year, Dossier.code == code)):
@@ -226,31 +231,22 @@ def _import_dossier(
     )
     db.session.add(dossier)
     for metadata in sorted(path.parent.glob("*/van-ban.xml")):
-        document, ordinal = _import_document(root, metadata, types_by_name, main_checks, actor)
+        document, ordinal = _import_document(run, metadata)
         dossier.entries.append(DossierDocument(document=document, ordinal=ordinal))
     db.session.flush()
     return dossier
 
 
-def _import_document(
-    root: Path,
-    path: Path,
-    types_by_name: dict[str, str],
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
-) -> tuple[Document, int]:
+def _import_document(run: _Import, path: Path) -> tuple[Document, int]:
+    """Store the document's files and record it through its area's one way in (its type,
+    fields and numbers were checked by :func:`_check_document` before any write)."""
     element = read_xml(path)
-    type_name = _text(element, "TypeName")
-    if type_name not in types_by_name:
-        raise AppError(
-            "unknown_type", _("Loại văn bản không có trong hệ thống: %(t)s.", t=type_name), 422
-        )
     number, notation = _text(element, "CodeNumber"), _text(element, "CodeNotation")
     signer = element.find("SignerInfo")
     arrival = _text(element, "ArrivalDate")
     described = {
         "number_notation": f"{number}/{notation}" if notation else number,
-        "doc_type_code": types_by_name[type_name],
+        "doc_type_code": run.types_by_name[_text(element, "TypeName")],
         "subject": _text(element, "Subject"),
         "issued_date": _date(_text(element, "IssuedDate")),
         "issuer_org": _text(element, "OrganName"),
@@ -260,37 +256,33 @@ def _import_document(
         "secrecy": _int(_text(element, "ConfidenceLevel")) or 0,
         "page_count": _int(_text(element, "PageAmount")),
     }
-    stored_files: list[DocumentFile] = []
     report_path = path.parent / "chu-ky.json"
     report = json.loads(report_path.read_text(encoding="utf-8")) if report_path.is_file() else None
     if report == NOT_CHECKED:
         report = None
     store = blob_store()
+    stored_files: list[tuple[str, CheckedFile]] = []
     for item in element.iter("File"):
-        with storage_errors(), open_member(root, f"data/{_text(item, 'Path')}") as stream:
+        with storage_errors(), open_member(run.root, f"data/{_text(item, 'Path')}") as stream:
             info = store.put(stream)
         if info.sha256 != _text(item, "SHA256"):  # the file changed after it was verified
             raise AppError("package_changed", _("Tệp trong gói bị thay đổi khi đang nhập."), 422)
         role = item.get("role", "main")
-        is_pdf = _text(item, "Path").endswith(".pdf")
-        stored_files.append(
-            DocumentFile(
-                role=role,
-                filename=_text(item, "OriginalName"),
-                content_type="application/pdf" if is_pdf else "application/octet-stream",
-                sha256=info.sha256,
-                size=info.size,
-                signature_report=report if role == "main" else None,
-            )
+        stored = CheckedFile(
+            filename=_text(item, "OriginalName"),
+            content_type="application/pdf"
+            if _text(item, "Path").endswith(".pdf")
+            else "application/octet-stream",
+            sha256=info.sha256,
+            size=info.size,
+            signature_report=report if role == "main" else None,
         )
+        stored_files.append((role, stored))
     if arrival:
-        document = _receive_arrival(element, described, stored_files, arrival, main_checks, actor)
+        document = _receive_arrival(run, element, described, stored_files, arrival)
     else:
-        _keep_own_finding(stored_files, main_checks)
-        document = Document(
-            direction=Direction.OUTGOING, status="issued", files=stored_files, **described
-        )
-        db.session.add(document)
+        own = [(role, _own_finding(role, f, run.main_checks)) for role, f in stored_files]
+        document = record_issued(described, own)
     return document, int(_text(element, "DocOrdinal"))
 
 
@@ -321,16 +313,15 @@ def _check_main_files(root: Path) -> dict[str, CheckedFile]:
 
 
 def _receive_arrival(
+    run: _Import,
     element: ET.Element,
     described: dict[str, Any],
-    stored_files: list[DocumentFile],
+    stored_files: list[tuple[str, CheckedFile]],
     arrival: str,
-    main_checks: dict[str, CheckedFile],
-    actor: Actor,
 ) -> Document:
     """An arrival goes through ``incoming``'s one way in, keeping its recorded number."""
-    main_file = next((f for f in stored_files if f.role == "main"), None)
-    main = main_checks.get(main_file.sha256) if main_file is not None else None
+    main_file = next((f for role, f in stored_files if role == "main"), None)
+    main = run.main_checks.get(main_file.sha256) if main_file is not None else None
     if main is None:
         raise AppError(
             "main_file_missing",
@@ -359,14 +350,12 @@ def _receive_arrival(
         recipient=_text(element, "ToPlaces"),
     )
     attachments = [
-        CheckedFile(filename=f.filename, content_type=f.content_type, sha256=f.sha256, size=f.size)
-        for f in stored_files
-        if f is not main_file
+        replace(f, signature_report=None) for _role, f in stored_files if f is not main_file
     ]
     incoming = receive(
         fields,
         main,
-        actor,
+        run.actor,
         attachments,
         source=Source.PACKAGE,
         recorded_arrival=RecordedArrival(number=_int(_text(element, "ArrivalNumber"))),
@@ -374,18 +363,18 @@ def _receive_arrival(
     return incoming.document
 
 
-def _keep_own_finding(
-    stored_files: list[DocumentFile], main_checks: dict[str, CheckedFile]
-) -> None:
+def _own_finding(
+    role: str, stored: CheckedFile, main_checks: dict[str, CheckedFile]
+) -> CheckedFile:
     """An issued document's main file carries the package's signature report only when this
     installation's own check finds the same (see :func:`_same_finding`)."""
-    for stored in stored_files:
-        found = main_checks.get(stored.sha256) if stored.role == "main" else None
-        if found is None:
-            continue
-        if not _same_finding(stored.signature_report, found.signature_report):
-            stored.signature_report = found.signature_report
-        stored.active_content = found.active_content
+    found = main_checks.get(stored.sha256) if role == "main" else None
+    if found is None:
+        return stored
+    report = stored.signature_report
+    if not _same_finding(report, found.signature_report):
+        report = found.signature_report
+    return replace(stored, signature_report=report, active_content=found.active_content)
 
 
 def _same_finding(claimed: dict[str, Any] | None, found: dict[str, Any] | None) -> bool:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO
 
 import defusedxml.ElementTree as SafeET
+from flask import current_app
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.extensions import db
@@ -36,6 +37,8 @@ from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers.models import Dossier
 from edoc.incoming.models import IncomingDocument
 from edoc.reports.signature import render_report_pdf
+from signing.errors import PdfInputError, ValidationTimeout
+from signing.validation import validate_pdf
 
 ALGORITHMS = ("sha256", "sha512")
 CHUNK = 1024 * 1024
@@ -637,11 +640,6 @@ def _check_document(
 
 
 def _revalidate(pdf: Path, path: str, exported_verdict: str | None) -> list[PackageProblem]:
-    from flask import current_app
-
-    from signing.errors import PdfInputError, ValidationTimeout
-    from signing.validation import validate_pdf
-
     try:
         report = validate_pdf(pdf, trust_roots=current_app.config["EDOC"].trust_roots())
     except (PdfInputError, ValidationTimeout) as error:

@@ -1,24 +1,27 @@
-"""The yearly dossier list, filing documents, closing and transferring dossiers."""
+"""The yearly dossier list, filing documents, closing and transferring dossiers.
+
+Each function checks, changes and flushes; the request or command that called it commits.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from edoc.audit.services import record
-from edoc.core.clock import to_local, utcnow
+from edoc.core.clock import local_today, to_local, utcnow
 from edoc.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.documents.access import can_see, get_visible_document, visible
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
-from edoc.incoming.models import IncomingDocument
 from edoc.users.models import Role, User
 
 FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)  # who may file documents into dossiers
+# What a new year's list takes from last year's dossier of the same code.
+COPIED_COLUMNS = ("code", "title", "retention_years", "keeper_id", "keeper_name", "unit_id")
 
 
 @dataclass
@@ -30,6 +33,10 @@ class DossierFields:
     keeper_id: int | None = None
     unit_id: int | None = None
     note: str = ""
+
+
+def _record(action: str, dossier: Dossier, actor: User, **details: object) -> None:
+    record(action, actor=actor, object_type="dossier", object_id=dossier.id, **details)
 
 
 def create(fields: DossierFields, actor: User) -> Dossier:
@@ -58,14 +65,7 @@ def create(fields: DossierFields, actor: User) -> Dossier:
     )
     db.session.add(dossier)
     db.session.flush()
-    record(
-        "dossier.created",
-        actor=actor,
-        object_type="dossier",
-        object_id=dossier.id,
-        code=code,
-    )
-    db.session.commit()
+    _record("dossier.created", dossier, actor, code=code)
     return dossier
 
 
@@ -80,24 +80,14 @@ def copy_list(from_year: int, to_year: int, actor: User) -> int:
     for source in db.session.scalars(select(Dossier).where(Dossier.year == from_year)):
         if source.code in existing:
             continue
-        db.session.add(
-            Dossier(
-                year=to_year,
-                code=source.code,
-                title=source.title,
-                retention_years=source.retention_years,
-                keeper_id=source.keeper_id,
-                keeper_name=source.keeper_name,
-                unit_id=source.unit_id,
-            )
-        )
+        db.session.add(Dossier(year=to_year, **{c: getattr(source, c) for c in COPIED_COLUMNS}))
         copied += 1
     record(
         "dossier.list_copied",
         actor=actor,
         **{"from": from_year, "to": to_year, "count": copied},
     )
-    db.session.commit()
+    db.session.flush()
     return copied
 
 
@@ -159,28 +149,20 @@ def add_documents(dossier_id: int, document_ids: list[int], actor: User) -> int:
     dossier = get(dossier_id)
     if dossier.status != DossierStatus.OPEN:
         raise Conflict("dossier_not_open", _("Hồ sơ đã đóng, không thể thêm văn bản."))
-    present = {entry.document_id for entry in dossier.entries}
-    ordinal = max((entry.ordinal for entry in dossier.entries), default=0)
-    added = 0
-    for document_id in dict.fromkeys(document_ids):
+    for document_id in document_ids:  # all checked before any is filed
         get_visible_document(document_id, actor)
-        if document_id in present:
-            continue
-        ordinal += 1
+    present = {entry.document_id for entry in dossier.entries}
+    new = [i for i in dict.fromkeys(document_ids) if i not in present]
+    ordinal = max((entry.ordinal for entry in dossier.entries), default=0)
+    for offset, document_id in enumerate(new, start=1):
         dossier.entries.append(
-            DossierDocument(document_id=document_id, ordinal=ordinal, added_by_id=actor.id)
+            DossierDocument(document_id=document_id, ordinal=ordinal + offset, added_by_id=actor.id)
         )
-        added += 1
-    record(
-        "dossier.documents_added",
-        actor=actor,
-        object_type="dossier",
-        object_id=dossier.id,
-        document_ids=list(document_ids),
-        added=added,
+    _record(
+        "dossier.documents_added", dossier, actor, document_ids=list(document_ids), added=len(new)
     )
-    db.session.commit()
-    return added
+    db.session.flush()
+    return len(new)
 
 
 def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossier:
@@ -199,15 +181,10 @@ def close(dossier_id: int, actor: User, page_count: int | None = None) -> Dossie
     dossier.page_count = page_count or pages
     dossier.status = DossierStatus.CLOSED
     dossier.closed_at = utcnow()
-    record(
-        "dossier.closed",
-        actor=actor,
-        object_type="dossier",
-        object_id=dossier.id,
-        pages=dossier.page_count,
-        documents=len(dossier.entries),
+    _record(
+        "dossier.closed", dossier, actor, pages=dossier.page_count, documents=len(dossier.entries)
     )
-    db.session.commit()
+    db.session.flush()
     return dossier
 
 
@@ -274,24 +251,20 @@ def transfer(dossier_ids: list[int], actor: User) -> list[Dossier]:
     for dossier in dossiers:
         dossier.status = DossierStatus.TRANSFERRED
         dossier.transferred_at = utcnow()
-        record("dossier.transferred", actor=actor, object_type="dossier", object_id=dossier.id)
-    db.session.commit()
+        _record("dossier.transferred", dossier, actor)
+    db.session.flush()
     return dossiers
 
 
-def due_for_transfer(today_year: int) -> list[Dossier]:
+def due_for_transfer() -> list[Dossier]:
     """Closed dossiers of earlier years (ND30: transfer within a year of closing)."""
     return list(
         db.session.scalars(
             select(Dossier)
-            .where(Dossier.status == DossierStatus.CLOSED, Dossier.year < today_year)
+            .where(Dossier.status == DossierStatus.CLOSED, Dossier.year < local_today().year)
             .order_by(Dossier.year, Dossier.code)
         )
     )
-
-
-def arrival_info(document: Document) -> IncomingDocument | None:
-    return db.session.get(IncomingDocument, document.id)
 
 
 def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dossier:
@@ -301,19 +274,15 @@ def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dos
         raise ValidationError("reason_required", _("Cần nêu căn cứ phong tỏa hồ sơ."))
     dossier.legal_hold = hold
     dossier.legal_hold_reason = reason.strip() if hold else ""
-    record(
-        "dossier.legal_hold_set" if hold else "dossier.legal_hold_lifted",
-        actor=actor,
-        object_type="dossier",
-        object_id=dossier.id,
-        reason=reason.strip(),
-    )
-    db.session.commit()
+    action = "dossier.legal_hold_set" if hold else "dossier.legal_hold_lifted"
+    _record(action, dossier, actor, reason=reason.strip())
+    db.session.flush()
     return dossier
 
 
-def due_for_appraisal(today: date) -> list[Dossier]:
-    """Closed or transferred dossiers whose retention period has ended."""
+def due_for_appraisal() -> list[Dossier]:
+    """Closed or transferred dossiers whose retention period has ended (by the clock)."""
+    today = local_today()
     candidates = db.session.scalars(
         select(Dossier)
         .where(
@@ -325,7 +294,7 @@ def due_for_appraisal(today: date) -> list[Dossier]:
     return [d for d in candidates if d.retention_ends is not None and d.retention_ends <= today]
 
 
-def dispose(dossier_id: int, decision: str, actor: User, today: date) -> Dossier:
+def dispose(dossier_id: int, decision: str, actor: User) -> Dossier:
     """Record the disposal decision for an expired dossier; never for one under legal hold.
 
     The decision and the list of documents are kept in the audit log and on the dossier; the
@@ -336,20 +305,14 @@ def dispose(dossier_id: int, decision: str, actor: User, today: date) -> Dossier
         raise Conflict(
             "legal_hold", _("Hồ sơ đang bị phong tỏa: %(r)s", r=dossier.legal_hold_reason)
         )
-    if dossier.retention_ends is None or dossier.retention_ends > today:
+    if dossier.retention_ends is None or dossier.retention_ends > local_today():
         raise Conflict("retention_not_over", _("Hồ sơ chưa hết thời hạn bảo quản."))
     if not decision.strip():
         raise ValidationError("decision_required", _("Cần ghi số, ngày quyết định hủy tài liệu."))
     dossier.status = DossierStatus.DISPOSED
     dossier.disposed_at = utcnow()
     dossier.disposal_decision = decision.strip()
-    record(
-        "dossier.disposed",
-        actor=actor,
-        object_type="dossier",
-        object_id=dossier.id,
-        decision=decision.strip(),
-        documents=[entry.document_id for entry in dossier.entries],
-    )
-    db.session.commit()
+    documents = [entry.document_id for entry in dossier.entries]
+    _record("dossier.disposed", dossier, actor, decision=decision.strip(), documents=documents)
+    db.session.flush()
     return dossier

@@ -1,4 +1,13 @@
-"""Export packages in the background, with progress the UI and CLI can show."""
+"""Export packages in the background, with progress the UI and CLI can show.
+
+An attempt ends one of three ways. Done: the ZIP is in place and the job says so. Refused for
+good (the archivist lost the role or clearance, a dossier is gone or still open, a file is
+corrupt): the job fails with the reason and is not tried again, since nothing would change.
+Failed for now (the blob store or the database did not answer): the job goes back to
+"queued" with the reason, the exception reaches Huey and the task is retried after
+``retry_delay``, starting over (a half-written package is removed first); after the last retry
+the job fails with that reason.
+"""
 
 from __future__ import annotations
 
@@ -9,63 +18,93 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from huey.api import Task
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from edoc.core.errors import AppError
+from edoc.core.errors import AppError, NotFound, ServiceUnavailable
 from edoc.core.extensions import db
 from edoc.dossiers.models import Dossier
 from edoc.dossiers.package import export_dossiers
-from edoc.dossiers.services import check_may_export, get
+from edoc.dossiers.services import check_may_export
 from edoc.jobs import services as jobs
-from edoc.jobs.models import Job
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
 from edoc.outgoing.services import agency_name
 from edoc.users.models import User
+from storage import StorageUnavailable
+
+#: Failures that may pass: the store or the database did not answer this time.
+TRANSIENT = (ServiceUnavailable, StorageUnavailable, OperationalError, InterfaceError)
+RETRIES = 2
+
+
+class RetryExport(Exception):
+    """Raised to Huey so it retries the attempt (the job already says it will)."""
 
 
 def export_dir() -> Path:
     return current_app.config["EDOC"].data_dir / "exports"
 
 
-def run_export(job_id: str, dossier_ids: list[int], user_id: int) -> None:
+def run_export(job_id: str, dossier_ids: list[int], user_id: int, *, retries_left: int = 0) -> None:
     """Build the package for ``user_id``, who asked for it: their role and clearance are checked
-    again here, as they may have changed since the request was queued."""
-    settings = current_app.config["EDOC"]
+    again here, as they may have changed since the request was queued.
+
+    Raises :class:`RetryExport` on a transient failure while ``retries_left``; every other
+    outcome is written on the job.
+    """
     target = export_dir() / job_id
-    archive = target.with_suffix(".zip")
     partial = target.with_suffix(".zip.partial")
     try:
-        dossiers = [d for i in dossier_ids if (d := db.session.get(Dossier, i)) is not None]
-        if len(dossiers) != len(dossier_ids):
-            raise AppError("dossier_not_found", _("Không tìm thấy hồ sơ."), 404)
-        check_may_export(dossiers, db.session.get(User, user_id))
-        total = sum(len(d.entries) for d in dossiers)
-        jobs.progress(job_id, done=0, total=total, message=_("Đang xuất hồ sơ"))
-        if target.exists():  # a retried job starts over: the package is rebuilt whole
-            shutil.rmtree(target)
-        bag = export_dossiers(
-            dossiers,
-            target / "goi-luu-tru",
-            settings.organ_id,
-            agency_name(),
-            progress=lambda done, _total: jobs.progress(job_id, done=done),
-        )
-        with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
-            for path in sorted((target / "goi-luu-tru").rglob("*")):
-                if path.is_file():
-                    out.write(path, path.relative_to(target))
-        os.replace(partial, archive)  # only a complete ZIP ever carries the name served
-        shutil.rmtree(target)
-        jobs.finish(
-            job_id, result={"path": str(archive), "files": len(bag.payload), "bytes": bag.octets}
-        )
+        result = _build(job_id, dossier_ids, user_id, target, partial)
+    except TRANSIENT as error:
+        db.session.rollback()  # the attempt is over: its transaction may be broken
+        _clean(target, partial)
+        reason = error.message if isinstance(error, AppError) else str(error)
+        current_app.logger.warning("export job %s failed for now: %s", job_id, reason)
+        if retries_left:
+            jobs.retry_later(job_id, _("Lỗi tạm thời, sẽ thử lại: %(e)s", e=reason))
+            raise RetryExport(reason) from error
+        jobs.finish(job_id, error=_("Xuất gói thất bại: %(e)s", e=reason))
     except AppError as error:
+        db.session.rollback()  # the attempt is over: nothing of it is kept
         _clean(target, partial)
         jobs.finish(job_id, error=_("Xuất gói thất bại: %(e)s", e=error.message))
-    except Exception as error:
+    except Exception as error:  # a fault here will not pass by retrying: fail for good
         current_app.logger.exception("export job %s failed", job_id)
+        db.session.rollback()  # the attempt is over: its transaction may be broken
         _clean(target, partial)
         jobs.finish(job_id, error=_("Xuất gói thất bại: %(e)s", e=str(error)))
+    else:
+        jobs.finish(job_id, result=result)
+
+
+def _build(
+    job_id: str, dossier_ids: list[int], user_id: int, target: Path, partial: Path
+) -> dict[str, object]:
+    dossiers = [d for i in dossier_ids if (d := db.session.get(Dossier, i)) is not None]
+    if len(dossiers) != len(dossier_ids):
+        raise NotFound("dossier_not_found", _("Không tìm thấy hồ sơ."))
+    check_may_export(dossiers, db.session.get(User, user_id))
+    total = sum(len(d.entries) for d in dossiers)
+    jobs.progress(job_id, done=0, total=total, message=_("Đang xuất hồ sơ"))
+    _clean(target, partial)  # an attempt starts over: the package is rebuilt whole
+    settings = current_app.config["EDOC"]
+    bag = export_dossiers(
+        dossiers,
+        target / "goi-luu-tru",
+        settings.organ_id,
+        agency_name(),
+        progress=lambda done, _total: jobs.progress(job_id, done=done),
+    )
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_STORED, allowZip64=True) as out:
+        for path in sorted((target / "goi-luu-tru").rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(target))
+    archive = target.with_suffix(".zip")
+    os.replace(partial, archive)  # only a complete ZIP ever carries the name served
+    shutil.rmtree(target)
+    return {"path": str(archive), "files": len(bag.payload), "bytes": bag.octets}
 
 
 def _clean(target: Path, partial: Path) -> None:
@@ -73,14 +112,7 @@ def _clean(target: Path, partial: Path) -> None:
     partial.unlink(missing_ok=True)
 
 
-@huey.task(retries=2, retry_delay=10)
-def export_task(job_id: str, dossier_ids: list[int], user_id: int) -> None:
+@huey.task(retries=RETRIES, retry_delay=10, context=True)
+def export_task(job_id: str, dossier_ids: list[int], user_id: int, task: Task) -> None:
     with app_context():
-        run_export(job_id, dossier_ids, user_id)
-
-
-def _check_export_download(job: Job, user: User) -> None:
-    check_may_export([get(i) for i in job.params["dossier_ids"]], user)
-
-
-jobs.register_download_check("export", _check_export_download)
+        run_export(job_id, dossier_ids, user_id, retries_left=task.retries)

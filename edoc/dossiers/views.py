@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from edoc.audit.services import record, record_security_event
 from edoc.core.auth import login_required, roles_required
-from edoc.core.clock import to_local, utcnow
+from edoc.core.clock import local_today
+from edoc.core.dashboard import DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.core.params import YearArgs, form_ids, form_int, load_query
+from edoc.core.forms import FormInvalid, load_form
+from edoc.core.params import YearArgs, load_query
 from edoc.documents.access import can_see
-from edoc.dossiers import services
-from edoc.dossiers.models import Dossier, DossierStatus
+from edoc.documents.models import Document
+from edoc.dossiers import schemas, services
+from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
+from edoc.dossiers.reports import transfer_response
 from edoc.dossiers.tasks import export_task
 from edoc.jobs import services as jobs
-from edoc.search.services import SearchParams, search_documents
+from edoc.jobs.models import Job
+from edoc.search import indexing as search_indexing
+from edoc.search import outbox as search_outbox
+from edoc.search import services as search
 from edoc.users.models import Role, User
 
 bp = Blueprint("dossiers", __name__, url_prefix="/dossiers")
@@ -28,17 +36,30 @@ FILERS = services.FILERS
 
 
 def _this_year() -> int:
-    return to_local(utcnow()).year
+    return local_today().year
 
 
-def _try(action: Any, success: str) -> bool:
+def _refusal(error: AppError) -> str:
+    """What the next page says: a form's field messages, or the service's refusal."""
+    if isinstance(error, FormInvalid):
+        return " ".join(dict.fromkeys(error.fields.values()))
+    return error.message
+
+
+def _try(action: Callable[[], object], success: str | None) -> bool:
+    """Run an action whose outcome the next page reports (the answer is a redirect).
+
+    A redirect is a success for the request's transaction, so a refusal must undo the
+    action's own writes here: it runs in a savepoint, which the refusal rolls back.
+    """
     try:
-        action()
+        with db.session.begin_nested():
+            action()
     except AppError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        flash(_refusal(error), "error")
         return False
-    flash(success, "success")
+    if success:
+        flash(success, "success")
     return True
 
 
@@ -49,21 +70,12 @@ def dossier_list() -> Any:
     if request.method == "POST":
         if not current_user.has_role(Role.ARCHIVIST):
             return redirect(url_for("dossiers.dossier_list"))
-        form = request.form
-        retention = form.get("retention_years", "").strip()
-        _try(
-            lambda: services.create(
-                services.DossierFields(
-                    year=year,
-                    code=form.get("code", ""),
-                    title=form.get("title", ""),
-                    retention_years=form_int(retention),
-                    keeper_id=form.get("keeper_id", type=int) or None,
-                ),
-                current_user,
-            ),
-            _("Đã thêm hồ sơ vào danh mục."),
-        )
+
+        def create() -> None:
+            form = load_form(schemas.DossierCreate(), request.form)
+            services.create(services.DossierFields(year=year, **form), current_user)
+
+        _try(create, _("Đã thêm hồ sơ vào danh mục."))
         return redirect(url_for("dossiers.dossier_list", year=year))
     dossiers = db.session.scalars(
         select(Dossier).where(Dossier.year == year).order_by(Dossier.code)
@@ -79,8 +91,8 @@ def dossier_list() -> Any:
         counts=services.visible_counts([d.id for d in dossiers], current_user),
         year=year,
         keepers=archivists,
-        due=services.due_for_transfer(_this_year()),
-        appraisal=services.due_for_appraisal(to_local(utcnow()).date()),
+        due=services.due_for_transfer(),
+        appraisal=services.due_for_appraisal(),
     )
 
 
@@ -100,7 +112,8 @@ def dossier_detail(dossier_id: int) -> Any:
     q = request.args.get("q", "")
     candidates: list[Any] = []
     if q and dossier.status == DossierStatus.OPEN:
-        found = search_documents(current_user, SearchParams(q=q, per_page=50, facets=()))
+        params = search.SearchParams(q=q, per_page=50, facets=())
+        found = search.search_documents(current_user, params)
         filed = {e.document_id for e in dossier.entries}
         candidates = [row.document for row in found.rows if row.document.id not in filed]
     visible = [e for e in dossier.entries if can_see(current_user, e.document)]
@@ -131,78 +144,87 @@ def _safe_next(value: str | None) -> str | None:
 def dossier_add(dossier_id: int | None = None) -> Any:
     """File documents into a dossier: in bulk from the dossier page (the dossier in the path), or
     one document from its own page (the dossier chosen in the form, ``next`` back to the page)."""
-    dossier_id = dossier_id or request.form.get("dossier_id", type=int)
     back = _safe_next(request.form.get("next"))
-    ids = form_ids(request.form.getlist("document_ids"))
-    if dossier_id is None:
-        flash(_("Chưa chọn hồ sơ để lưu văn bản."), "error")
-    elif not ids:
-        flash(_("Chưa chọn văn bản nào."), "error")
-    else:
-        _try(
-            lambda: services.add_documents(dossier_id, ids, current_user),
-            _("Đã thêm văn bản vào hồ sơ."),
-        )
+    target = {"id": dossier_id}
+
+    def add() -> None:
+        form = load_form(schemas.FileDocuments(), request.form, lists=("document_ids",))
+        target["id"] = target["id"] or form["dossier_id"]
+        if target["id"] is None:
+            raise AppError("no_dossier", _("Chưa chọn hồ sơ để lưu văn bản."), 422)
+        if not form["document_ids"]:
+            raise AppError("no_documents", _("Chưa chọn văn bản nào."), 422)
+        services.add_documents(target["id"], form["document_ids"], current_user)
+
+    _try(add, _("Đã thêm văn bản vào hồ sơ."))
     if back:
         return redirect(back)
-    if dossier_id is None:
+    if target["id"] is None:
         return redirect(url_for("dossiers.dossier_list"))
-    return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+    return redirect(url_for("dossiers.dossier_detail", dossier_id=target["id"]))
 
 
 @bp.route("/<int:dossier_id>/close", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_close(dossier_id: int) -> Any:
-    pages = request.form.get("page_count", type=int)
-    _try(lambda: services.close(dossier_id, current_user, pages), _("Đã đóng hồ sơ."))
+    def close() -> None:
+        form = load_form(schemas.CloseDossier(), request.form)
+        services.close(dossier_id, current_user, form["page_count"])
+
+    _try(close, _("Đã đóng hồ sơ."))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
 
 
 @bp.route("/<int:dossier_id>/hold", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_hold(dossier_id: int) -> Any:
-    hold = request.form.get("hold") == "1"
-    _try(
-        lambda: services.set_legal_hold(
-            dossier_id, hold, request.form.get("reason", ""), current_user
-        ),
-        _("Đã phong tỏa hồ sơ.") if hold else _("Đã gỡ phong tỏa hồ sơ."),
-    )
+    hold = request.form.get("hold") == "1"  # which message the page shows, even on a refusal
+
+    def set_hold() -> None:
+        form = load_form(schemas.LegalHold(), request.form)
+        services.set_legal_hold(dossier_id, form["hold"], form["reason"], current_user)
+
+    _try(set_hold, _("Đã phong tỏa hồ sơ.") if hold else _("Đã gỡ phong tỏa hồ sơ."))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
 
 
 @bp.route("/<int:dossier_id>/dispose", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_dispose(dossier_id: int) -> Any:
-    today = to_local(utcnow()).date()
-    _try(
-        lambda: services.dispose(dossier_id, request.form.get("decision", ""), current_user, today),
-        _("Đã ghi nhận quyết định hủy hồ sơ."),
-    )
+    def dispose() -> None:
+        form = load_form(schemas.Disposal(), request.form)
+        services.dispose(dossier_id, form["decision"], current_user)
+
+    _try(dispose, _("Đã ghi nhận quyết định hủy hồ sơ."))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+
+
+def _selected() -> list[int]:
+    return load_form(schemas.SelectedDossiers(), request.form, lists=("dossier_ids",))[
+        "dossier_ids"
+    ]
 
 
 @bp.route("/transfer", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_transfer() -> Any:
     """Hand the selected closed dossiers to the archive; the transfer list prints as PDF."""
-    from edoc.dossiers.reports import transfer_response
+    transferred: list[Dossier] = []
 
-    ids = form_ids(request.form.getlist("dossier_ids"))
-    try:
-        dossiers = services.transfer(ids, current_user)
-    except AppError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    def transfer() -> None:
+        transferred.extend(services.transfer(_selected(), current_user))
+
+    if not _try(transfer, None):  # the answer is the transfer list itself
         return redirect(url_for("dossiers.dossier_list"))
-    return transfer_response(dossiers, current_user)
+    return transfer_response(transferred, current_user)
 
 
 @bp.route("/export", methods=["POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_export() -> Any:
-    ids = form_ids(request.form.getlist("dossier_ids"))
+    ids: list[int] = []
     try:
+        ids = _selected()
         dossiers = [services.get(i) for i in ids]
         services.check_may_export(dossiers, current_user)
     except AppError as error:
@@ -213,7 +235,7 @@ def dossier_export() -> Any:
                 reason=error.code,
                 actor=current_user._get_current_object(),
             )
-        flash(error.message, "error")
+        flash(_refusal(error), "error")
         return redirect(request.referrer or url_for("dossiers.dossier_list"))
     job = jobs.create_job("export", {"dossier_ids": ids}, current_user.id)
     record(
@@ -223,7 +245,7 @@ def dossier_export() -> Any:
         object_id=job.id,
         dossier_ids=ids,
     )
-    db.session.commit()
+    db.session.commit()  # the worker reads the job: it must exist before the task is queued
     export_task(job.id, ids, current_user.id)
     return redirect(url_for("dossiers.job_page", job_id=job.id))
 
@@ -243,10 +265,6 @@ def job_download(job_id: str) -> Any:
 
 
 def dashboard_items(user: User) -> list[Any]:
-    from sqlalchemy import func
-
-    from edoc.core.dashboard import DashboardItem
-
     if not user.has_role(Role.ARCHIVIST):
         return []
     section = Role.ARCHIVIST.label
@@ -258,7 +276,7 @@ def dashboard_items(user: User) -> list[Any]:
         )
         or 0
     )
-    due = len(services.due_for_transfer(_this_year()))
+    due = len(services.due_for_transfer())
     return [
         DashboardItem(
             section, _("Hồ sơ đang mở năm nay"), open_count, url_for("dossiers.dossier_list")
@@ -267,3 +285,34 @@ def dashboard_items(user: User) -> list[Any]:
             section, _("Hồ sơ đến hạn nộp lưu"), due, url_for("dossiers.dossier_list"), due > 0
         ),
     ]
+
+
+def _dossier_of(document: Document) -> dict[str, object]:
+    """The index's ``dossier`` field: the dossier that filed the document last."""
+    dossier_id = db.session.scalar(
+        select(DossierDocument.dossier_id)
+        .where(DossierDocument.document_id == document.id)
+        .order_by(DossierDocument.id.desc())
+        .limit(1)
+    )
+    return {"dossier": str(dossier_id) if dossier_id else None}
+
+
+def _dossier_labels() -> dict[str, str]:
+    rows = db.session.execute(select(Dossier.id, Dossier.code, Dossier.title))
+    return {str(i): f"{code} – {title}" for i, code, title in rows}
+
+
+def _check_export_download(job: Job, user: User) -> None:
+    services.check_may_export([services.get(i) for i in job.params["dossier_ids"]], user)
+
+
+def init_dossiers(app: Flask) -> None:
+    """Wire the area into the ones below it, which never import it: the search index follows
+    filing (a document's dossier is a field and a facet), the jobs area asks who may take an
+    export, and documents' pages show their dossiers (``dossier_filing`` in templates)."""
+    search_outbox.follow(DossierDocument)
+    search_indexing.add_index_fields("dossier", _dossier_of)
+    search.add_facet_labels("dossier", _dossier_labels)
+    jobs.register_download_check("export", _check_export_download)
+    app.jinja_env.globals["dossier_filing"] = services.filing_for

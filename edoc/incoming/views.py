@@ -37,7 +37,6 @@ from edoc.documents import records
 from edoc.documents.access import document_file_for
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
-from edoc.dossiers import services as dossier_services
 from edoc.incoming import intake, reports, schemas, services
 from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
 from edoc.incoming.models import IncomingStatus, ReceivedVia
@@ -147,7 +146,6 @@ def _detail_page(
             .order_by(User.full_name)
         ).all(),
         today=local_today(),
-        filing=dossier_services.filing_for(incoming.document, current_user),
         Status=IncomingStatus,
         values=values if values is not None else MultiDict(),
         errors=errors or {},

@@ -6,30 +6,19 @@ from typing import Any
 
 from flask import Response, send_file
 from flask.views import MethodView
-from marshmallow import Schema, fields
 
-from edoc.api import BINARY, ZIP, Blueprint, UtcDateTime
+from edoc.api import BINARY, ZIP, Blueprint, ErrorSchema
 from edoc.core.auth import api_roles, api_user
+from edoc.jobs.schemas import JobSchema
 from edoc.jobs.services import download_path, get_job
 
 blp = Blueprint("jobs_api", __name__, url_prefix="/api/v1", description="Tác vụ nền")
 
 
-class JobSchema(Schema):
-    id = fields.String()
-    kind = fields.String()
-    status = fields.String()
-    total = fields.Integer()
-    done = fields.Integer()
-    percent = fields.Integer()
-    message = fields.String()
-    created_at = UtcDateTime()
-    finished_at = UtcDateTime(allow_none=True)
-
-
 @blp.route("/jobs/<job_id>")
 class JobItem(MethodView):
     @blp.response(200, JobSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="No such job started by the caller.")
     @api_roles()
     def get(self, job_id: str) -> Any:
         """A job started by the caller: status and progress."""
@@ -39,7 +28,9 @@ class JobItem(MethodView):
 @blp.route("/jobs/<job_id>/download")
 class JobDownload(MethodView):
     @blp.response(200, BINARY, content_type=ZIP, description="The archive package.")
-    @blp.alt_response(409, description="The job has not finished.")
+    @blp.alt_response(403, schema=ErrorSchema, description="The caller may no longer take it.")
+    @blp.alt_response(404, schema=ErrorSchema, description="No such job started by the caller.")
+    @blp.alt_response(409, schema=ErrorSchema, description="The job has not finished.")
     @api_roles()
     def get(self, job_id: str) -> Response:
         """The file a finished job produced (an archive package as ZIP)."""

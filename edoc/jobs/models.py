@@ -37,7 +37,11 @@ class Job(db.Model):
 
 class OutboxEntry(db.Model):
     """A change to push to another system (the search index), written in the change's own
-    transaction so it can never be lost when that system is down."""
+    transaction so it can never be lost when that system is down.
+
+    ``claimed_by``/``claimed_until``: the drain working on it now, and until when its claim
+    holds (see :mod:`edoc.jobs.outbox`).
+    """
 
     __tablename__ = "outbox"
 
@@ -47,3 +51,5 @@ class OutboxEntry(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    claimed_until: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""Creating jobs, reporting their progress, and the outbox."""
+"""Creating jobs, reporting their progress, and handing over the files they produce."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from edoc.core.clock import utcnow
 from edoc.core.errors import Conflict, NotFound
 from edoc.core.extensions import db
-from edoc.jobs.models import Job, OutboxEntry
+from edoc.jobs.models import Job
 from edoc.users.models import User
 
 #: Raises (Forbidden, NotFound …) when the user may not take the job's file any more.
@@ -22,9 +22,10 @@ _download_checks: dict[str, DownloadCheck] = {}
 
 
 def create_job(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
+    """A queued job (flushed: the caller commits it before enqueueing the task that runs it)."""
     job = Job(kind=kind, params=params, created_by_id=user_id)
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -54,38 +55,31 @@ def download_path(job_id: str, user: User) -> Path:
     return Path(job.result["path"])
 
 
+def _update(job_id: str, **values: Any) -> None:
+    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+    db.session.commit()  # written while the job runs: the UI and the CLI read it meanwhile
+
+
 def progress(job_id: str, *, done: int, total: int | None = None, message: str = "") -> None:
+    """The job runs and has done ``done`` of ``total`` steps (committed at once)."""
     values: dict[str, Any] = {"done": done, "status": "running"}
     if total is not None:
         values["total"] = total
     if message:
         values["message"] = message
-    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
-    db.session.commit()
+    _update(job_id, **values)
+
+
+def retry_later(job_id: str, reason: str) -> None:
+    """A transient failure: the job waits for its next attempt, which starts over from 0."""
+    _update(job_id, status="queued", done=0, message=reason)
 
 
 def finish(job_id: str, result: dict[str, Any] | None = None, error: str = "") -> None:
-    db.session.rollback()
+    """The job is over: done with ``result``, or failed with ``error`` (for good)."""
     values: dict[str, Any] = {"finished_at": utcnow(), "status": "failed" if error else "done"}
     if result is not None:
         values["result"] = result
     if error:
         values["message"] = error
-    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
-    db.session.commit()
-
-
-def enqueue_outbox(topic: str, document_id: int) -> None:
-    """Called inside the caller's transaction, next to the change it describes."""
-    db.session.add(OutboxEntry(topic=topic, document_id=document_id))
-
-
-def pending_outbox(topic: str, limit: int) -> list[OutboxEntry]:
-    return list(
-        db.session.scalars(
-            select(OutboxEntry)
-            .where(OutboxEntry.topic == topic)
-            .order_by(OutboxEntry.id)
-            .limit(limit)
-        )
-    )
+    _update(job_id, **values)

@@ -27,7 +27,6 @@ from edoc.core.forms import load_form
 from edoc.documents.listing import ListArgs
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
-from edoc.dossiers import services as dossier_services
 from edoc.incoming.services import leaders
 from edoc.outgoing import issuing, reports, sending, services, signing
 from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
@@ -147,7 +146,6 @@ def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any
         copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
         dispatch_status=sending.dispatch_status_label,
         channel_label=sending.channel_label,
-        filing=dossier_services.filing_for(outgoing.document, current_user),
         Status=OutgoingStatus,
         **_choices(),
     )

@@ -7,6 +7,9 @@ import json
 import click
 from flask.cli import with_appcontext
 
+from edoc.search.indexing import reindex
+from edoc.search.services import status_report
+
 
 @click.command("reindex")
 @click.option("--skip-text", is_flag=True, help="Do not read text (or OCR) files not read yet.")
@@ -18,8 +21,6 @@ def reindex_command(skip_text: bool) -> None:
 
 
 def reindex_with_progress(label: str, *, read_missing_text: bool = True) -> int:
-    from edoc.search.indexing import reindex
-
     with click.progressbar(length=1, label=label, show_pos=True) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -33,8 +34,6 @@ def reindex_with_progress(label: str, *, read_missing_text: bool = True) -> int:
 @with_appcontext
 def search_status_command() -> None:
     """Whether the search engine answers and how many changes wait to be indexed (JSON)."""
-    from edoc.search.services import status_report
-
     report = status_report()
     click.echo(json.dumps(report, default=str, ensure_ascii=False, indent=2))
     raise SystemExit(0 if report["ok"] else 1)

@@ -19,33 +19,43 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import replace
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents.models import Direction, Document, DocumentFile, Urgency
-from edoc.dossiers.models import DossierDocument
 from edoc.incoming.models import IncomingDocument
-from edoc.jobs.models import OutboxEntry
+from edoc.jobs import outbox
 from edoc.outgoing.access import is_unissued, unissued_condition
 from edoc.outgoing.models import OutgoingDocument
+from edoc.outgoing.services import agency_name
+from edoc.search.backend import schema_current, search_backend
 from edoc.search.models import TextExtract
-from edoc.search.services import search_backend
+from edoc.search.outbox import TOPIC
 from search import IndexDocument, SearchError
-from search.base import SchemaMismatch
 from search.extract import ExtractedText, ExtractionError, extract_pdf_text
 from storage import BlobStore
 
 log = logging.getLogger(__name__)
 
-TOPIC = "search"
-BATCH = 200
+BATCH = 200  # documents per claim: one engine call each
 INDEXED_FILE_ROLES = ("main", "appendix", "attachment")
+
+#: What areas above search add to a document's index entry (the dossiers area: the dossier
+#: holding it), registered by them at start-up so search never imports them.
+IndexFields = Callable[[Document], dict[str, Any]]
+_field_providers: dict[str, IndexFields] = {}
+
+
+def add_index_fields(name: str, provider: IndexFields) -> None:
+    """``provider(document)`` gives IndexDocument fields (e.g. ``{"dossier": "12"}``)."""
+    _field_providers[name] = provider
 
 
 def index_document(document: Document, texts: dict[str, str]) -> IndexDocument:
@@ -64,20 +74,12 @@ def index_document(document: Document, texts: dict[str, str]) -> IndexDocument:
         if routings and routings[-1].lead_unit is not None:
             unit = routings[-1].lead_unit.name
     if outgoing is not None:
-        from edoc.outgoing.services import agency_name
-
         sender = sender or agency_name()
         signer = signer or (outgoing.signer.full_name if outgoing.signer else "")
         if outgoing.drafter.unit is not None:
             unit = outgoing.drafter.unit.name
-    dossier = db.session.scalar(
-        select(DossierDocument.dossier_id)
-        .where(DossierDocument.document_id == document.id)
-        .order_by(DossierDocument.id.desc())
-        .limit(1)
-    )
     urgency = Urgency(document.urgency)
-    return IndexDocument(
+    indexed = IndexDocument(
         id=str(document.id),
         direction=Direction(document.direction).value,  # type: ignore[arg-type]
         subject=document.subject,
@@ -90,11 +92,14 @@ def index_document(document: Document, texts: dict[str, str]) -> IndexDocument:
         urgency=urgency.label if urgency is not Urgency.NORMAL else None,
         secrecy=document.secrecy,
         status=document.status,
-        dossier=str(dossier) if dossier else None,
         issued_date=document.issued_date,
         arrival_date=arrival,
         created_at=document.created_at,
     )
+    extra: dict[str, Any] = {}
+    for provider in _field_providers.values():
+        extra |= provider(document)
+    return replace(indexed, **extra) if extra else indexed
 
 
 def _load(document_ids: Sequence[int]) -> list[Document]:
@@ -131,49 +136,39 @@ def _index(document_ids: Sequence[int]) -> set[str]:
     found = {d.id for d in documents}
     batch = [index_document(d, texts) for d in documents]
     gone = [str(i) for i in document_ids if i not in found]
-    db.session.commit()  # end the read: SQLite's writer lock must be free for the index
-    backend = search_backend()
-    if batch:
-        backend.index(batch)
-    if gone:
-        backend.delete(gone)
+    with outside_transaction():  # SQLite's writer lock must be free for an index in its file
+        backend = search_backend()
+        if batch:
+            backend.index(batch)
+        if gone:
+            backend.delete(gone)
     return missing
 
 
 def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None = None) -> int:
     """Index what the outbox names, oldest first; returns how many documents were indexed.
 
-    When the index fails the rows stay (their attempt count and error are recorded) and the
-    next drain retries them; a row is deleted only after its document was indexed.
+    Each batch is claimed first (:func:`edoc.jobs.outbox.claim`), so drains running at once
+    share the work and never index one document twice at a time. When the index fails the
+    rows are released with their error and the next drain retries them; a row is deleted
+    only after its document was indexed.
     """
     indexed = 0
     pending_text: set[str] = set()
     while indexed < limit:
-        entries = db.session.execute(
-            select(OutboxEntry.id, OutboxEntry.document_id)
-            .where(OutboxEntry.topic == TOPIC)
-            .order_by(OutboxEntry.id)
-            .limit(BATCH)
-        ).all()
-        if not entries:
+        taken = outbox.claim(TOPIC, BATCH)
+        if taken is None:
             break
-        entry_ids = [e.id for e in entries]
-        document_ids = sorted({e.document_id for e in entries})
         try:
-            pending_text |= _index(document_ids)
+            pending_text |= _index(taken.document_ids)
         except SearchError as exc:
-            db.session.rollback()
-            db.session.execute(
-                update(OutboxEntry)
-                .where(OutboxEntry.id.in_(entry_ids))
-                .values(attempts=OutboxEntry.attempts + 1, last_error=str(exc)[:1000])
+            outbox.release(taken, str(exc))
+            log.warning(
+                "search index unavailable, %d documents kept: %s", len(taken.document_ids), exc
             )
-            db.session.commit()
-            log.warning("search index unavailable, %d changes kept: %s", len(entry_ids), exc)
             break
-        db.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(entry_ids)))
-        db.session.commit()
-        indexed += len(document_ids)
+        outbox.complete(taken)
+        indexed += len(taken.document_ids)
     if schedule_extraction is not None:
         for sha256 in sorted(pending_text):
             schedule_extraction(sha256)
@@ -210,8 +205,8 @@ def _save(
         document_ids = db.session.scalars(
             select(DocumentFile.document_id).where(DocumentFile.sha256 == sha256).distinct()
         ).all()
-        queue_documents(document_ids)
-    db.session.commit()
+        outbox.queue(TOPIC, document_ids)
+    db.session.commit()  # one extract per commit: a long batch keeps what it has read
     return row
 
 
@@ -260,7 +255,6 @@ def _batches(
         documents = _load(ids)
         texts, missing = _texts(documents)
         if read_missing_text and missing:
-            db.session.commit()
             extract_many(sorted(missing))
             texts, _ = _texts(documents)
         prepared = [index_document(d, texts) for d in documents]
@@ -284,8 +278,8 @@ def reindex(
     read on the way (``read_missing_text``), so the rebuilt index is complete. Changes made
     during the rebuild still go through the outbox, so none is missed.
     """
-    covered = db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == TOPIC))
-    db.session.commit()
+    covered = outbox.last_entry(TOPIC)
+    db.session.commit()  # end the read before the long rebuild
     backend = search_backend(check_schema=False)
     batches = _batches(batch, read_missing_text, progress)
     rebuild = getattr(backend, "rebuild", None)
@@ -298,47 +292,8 @@ def reindex(
         if optimize is not None:
             db.session.commit()  # the last batch's read ends: SQLite allows one writer
             optimize()
-    current_app.extensions["edoc.search.schema"] = True
+    schema_current()
     if covered is not None:  # changes made before the rebuild began are in it now
-        db.session.execute(
-            delete(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.id <= covered)
-        )
-        db.session.commit()
+        outbox.forget_through(TOPIC, covered)
+        db.session.commit()  # the rebuild's one write: the rows it made unnecessary
     return count
-
-
-def index_outdated() -> bool:
-    """Whether the index was built by another version of edoc (other tokens or tables) and
-    must be rebuilt; False when it is current or the engine does not answer (the outbox
-    keeps the changes until it does)."""
-    db.session.commit()
-    try:
-        search_backend(check_schema=False).ensure_schema()
-    except SchemaMismatch as exc:
-        log.warning("the search index must be rebuilt: %s", exc)
-        return True
-    except SearchError as exc:  # down or misconfigured: search reports it, migrations go on
-        log.warning("search index not checked: %s", exc)
-        return False
-    return False
-
-
-def backlog() -> tuple[int, datetime | None, str]:
-    """How many changes wait for the index, since when, and the last error seen."""
-    count, oldest = db.session.execute(
-        select(func.count(OutboxEntry.id), func.min(OutboxEntry.created_at)).where(
-            OutboxEntry.topic == TOPIC
-        )
-    ).one()
-    error = db.session.scalar(
-        select(OutboxEntry.last_error)
-        .where(OutboxEntry.topic == TOPIC, OutboxEntry.last_error != "")
-        .order_by(OutboxEntry.id.desc())
-        .limit(1)
-    )
-    return count or 0, oldest, error or ""
-
-
-def queue_documents(document_ids: Iterable[int]) -> None:
-    """Queue documents for indexing inside the caller's transaction."""
-    db.session.add_all(OutboxEntry(topic=TOPIC, document_id=i) for i in document_ids)

@@ -2,33 +2,40 @@
 
 A flush listener rather than calls sprinkled through the services: a service added next year
 cannot forget to tell the index, and the row commits or rolls back with the change itself.
+Areas above search whose rows change what the index holds (the dossiers: which dossier holds
+a document) register their models with :func:`follow`, so search never imports them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event
 from sqlalchemy.orm import Session, UOWTransaction
 
 from edoc.documents.models import Document, DocumentFile
-from edoc.dossiers.models import DossierDocument
 from edoc.incoming.models import IncomingDocument, Routing
-from edoc.jobs.models import OutboxEntry
+from edoc.jobs import outbox
 from edoc.outgoing.models import OutgoingDocument
 
 TOPIC = "search"
 FLAG = "search_outbox_written"
-# Rows whose change alters what the index holds about their document.
-FOLLOWED = (DocumentFile, IncomingDocument, OutgoingDocument, Routing, DossierDocument)
+# Rows whose change alters what the index holds about their document (each has document_id).
+_followed: set[type] = {DocumentFile, IncomingDocument, OutgoingDocument, Routing}
+
+
+def follow(*models: type) -> None:
+    """Also follow these models (each with a ``document_id``)."""
+    _followed.update(models)
 
 
 def _document_ids(session: Session) -> set[int]:
+    followed = tuple(_followed)
     ids: set[int] = set()
     for instance in (*session.new, *session.dirty, *session.deleted):
         if isinstance(instance, Document):
             ids.add(instance.id)
-        elif isinstance(instance, FOLLOWED):
+        elif isinstance(instance, followed):
             ids.add(instance.document_id)
     ids.discard(None)  # type: ignore[arg-type]
     return ids
@@ -38,10 +45,7 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
     ids = _document_ids(session)
     if not ids:
         return
-    session.connection().execute(
-        insert(OutboxEntry.__table__),  # type: ignore[arg-type]
-        [{"topic": TOPIC, "document_id": i, "attempts": 0, "last_error": ""} for i in ids],
-    )
+    outbox.write(session.connection(), TOPIC, sorted(ids))
     session.info[FLAG] = True
 
 

@@ -8,80 +8,32 @@ is degraded, so a clerk can still find yesterday's letter while the index is rep
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import Engine, create_engine, event, func, or_, select
+from sqlalchemy import func, or_, select
 
+from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.core.transactions import outside_transaction
 from edoc.documents.access import visible
 from edoc.documents.models import Document, DocumentType
+from edoc.incoming.models import INCOMING_STATUS_LABELS
+from edoc.jobs import outbox
+from edoc.outgoing.models import OUTGOING_STATUS_LABELS
+from edoc.search.backend import search_backend
+from edoc.search.models import TextExtract
+from edoc.search.outbox import TOPIC
 from edoc.users.models import User
-from search import (
-    FACET_FIELDS,
-    KEYWORD_FILTERS,
-    NumberSuggestion,
-    SearchBackend,
-    SearchQuery,
-    SearchUnavailable,
-    open_backend,
-)
-from search.base import MAX_PAGE, MAX_PER_PAGE, SchemaMismatch
+from search import FACET_FIELDS, KEYWORD_FILTERS, NumberSuggestion, SearchQuery, SearchUnavailable
 
 log = logging.getLogger(__name__)
 
 FILTERS = KEYWORD_FILTERS
 UI_FACETS = ("direction", "doc_type", "status", "year", "urgency", "unit", "sender", "dossier")
-
-
-def search_backend(*, check_schema: bool = True) -> SearchBackend:
-    """The app's backend, opened once; its schema is made sure of once the engine answers.
-
-    An index built by another version of edoc (SchemaMismatch) is treated as an outage:
-    search answers from the database and changes wait in the outbox until ``edoc db
-    upgrade`` (or ``edoc reindex``) rebuilds it. ``check_schema=False`` is for the rebuild.
-    """
-    backend = current_app.extensions.get("edoc.search")
-    if backend is None:
-        url = current_app.config["EDOC"].search_url
-        backend = open_backend(url, engine=_search_engine()) if url == "db" else open_backend(url)
-        current_app.extensions["edoc.search"] = backend
-    if check_schema and not current_app.extensions.get("edoc.search.schema"):
-        try:
-            backend.ensure_schema()
-        except SearchUnavailable as exc:  # every later call reports the outage itself
-            log.warning("search engine unavailable, schema not checked: %s", exc)
-        except SchemaMismatch as exc:
-            log.error("search index needs a rebuild (edoc db upgrade or edoc reindex): %s", exc)
-            raise SearchUnavailable(str(exc)) from exc
-        else:
-            current_app.extensions["edoc.search.schema"] = True
-    return backend
-
-
-def _search_engine() -> Engine:
-    """The app's engine; on SQLite, a second one whose reads take no lock.
-
-    The app's SQLite engine begins every transaction IMMEDIATE (gapless numbering needs it),
-    which would make every search wait behind every write. In WAL mode a plain reader never
-    waits, and the index's own writes still queue behind the busy timeout.
-    """
-    engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return engine
-    reader = create_engine(engine.url)
-
-    @event.listens_for(reader, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    return reader
 
 
 @dataclass
@@ -118,44 +70,6 @@ class SearchPage:
         return max(1, -(-self.total // self.params.per_page))
 
 
-def parse_params(args: Any, *, per_page: int = 20) -> SearchParams:
-    """Read a query string (``MultiDict``): filters repeat (``doc_type=A&doc_type=B``), dates
-    are dd/mm/yyyy or ISO. A wrong value is the caller's mistake and gets a precise 422."""
-    from edoc.core.clock import parse_user_date
-    from edoc.core.errors import AppError
-
-    dates: dict[str, date | None] = {}
-    for name in ("from", "to"):
-        raw = (args.get(name) or "").strip()
-        dates[name] = parse_user_date(raw)
-        if raw and dates[name] is None:
-            raise AppError(
-                "invalid_date", _("Ngày không hợp lệ (dd/mm/yyyy): %(value)s", value=raw), 422
-            )
-    sort = args.get("sort") or "relevance"
-    if sort not in ("relevance", "date"):
-        raise AppError("invalid_sort", _("Cách sắp xếp không hợp lệ: %(value)s", value=sort), 422)
-    numbers: dict[str, int] = {}
-    for name, default, top in (("page", 1, MAX_PAGE), ("per_page", per_page, MAX_PER_PAGE)):
-        raw = args.get(name) or str(default)
-        if not raw.isdigit() or not 1 <= int(raw) <= top:
-            raise AppError(
-                "invalid_paging",
-                _("%(name)s phải là số từ 1 đến %(top)s.", name=name, top=top),
-                422,
-            )
-        numbers[name] = int(raw)
-    return SearchParams(
-        q=(args.get("q") or "")[:500],
-        filters={k: [v for v in args.getlist(k) if v] for k in FILTERS if args.getlist(k)},
-        date_from=dates["from"],
-        date_to=dates["to"],
-        sort=sort,
-        page=numbers["page"],
-        per_page=numbers["per_page"],
-    )
-
-
 def search_documents(user: User, params: SearchParams) -> SearchPage:
     query = SearchQuery(
         text=params.q,
@@ -169,9 +83,9 @@ def search_documents(user: User, params: SearchParams) -> SearchPage:
         facets=tuple(f for f in params.facets if f in FACET_FIELDS),
     )
     query.validate()
-    db.session.commit()  # the engine may share SQLite's single writer lock: hold nothing
     try:
-        result = search_backend().search(query)
+        with outside_transaction():  # the engine may share SQLite's single writer lock
+            result = search_backend().search(query)
     except SearchUnavailable as exc:
         log.warning("search engine unavailable, answering from the database: %s", exc)
         return _database_search(user, params)
@@ -232,31 +146,32 @@ def suggest_numbers(user: User, prefix: str, limit: int = 8) -> list[NumberSugge
     """Search-as-you-type on "số ký hiệu"; empty when the engine is down."""
     if not prefix.strip():
         return []
-    clearance = int(user.clearance)
-    db.session.commit()  # before the engine call: no attribute may be reloaded after this
+    clearance = int(user.clearance)  # read before: the block below may not touch the database
     try:
-        return search_backend().suggest_numbers(prefix, clearance, limit)
+        with outside_transaction():  # the engine may share SQLite's single writer lock
+            return search_backend().suggest_numbers(prefix, clearance, limit)
     except SearchUnavailable:
         return []
 
 
+#: Readable names for the values of facets that areas above search add to the index (the
+#: dossiers area: its dossiers' ids), registered by those areas at start-up.
+_facet_labellers: dict[str, Callable[[], dict[str, str]]] = {}
+
+
+def add_facet_labels(facet: str, labeller: Callable[[], dict[str, str]]) -> None:
+    _facet_labellers[facet] = labeller
+
+
 def facet_labels() -> dict[str, dict[str, str]]:
     """Readable names for facet values the index stores as codes or ids."""
-    from edoc.dossiers.models import Dossier
-    from edoc.incoming.models import INCOMING_STATUS_LABELS
-    from edoc.outgoing.models import OUTGOING_STATUS_LABELS
-
     statuses = {str(k.value): str(v) for k, v in INCOMING_STATUS_LABELS.items()}
     statuses |= {str(k.value): str(v) for k, v in OUTGOING_STATUS_LABELS.items()}
-    dossiers = {
-        str(i): f"{code} – {title}"
-        for i, code, title in db.session.execute(select(Dossier.id, Dossier.code, Dossier.title))
-    }
     return {
         "direction": {"incoming": _("Văn bản đến"), "outgoing": _("Văn bản đi")},
         "status": statuses,
-        "dossier": dossiers,
         "secrecy": {"0": _("Thường"), "1": _("Mật"), "2": _("Tối mật"), "3": _("Tuyệt mật")},
+        **{facet: labeller() for facet, labeller in _facet_labellers.items()},
     }
 
 
@@ -272,14 +187,10 @@ class OcrCopy:
 
 
 def ocr_copy(document: Document) -> OcrCopy | None:
-    from edoc.search.models import TextExtract
-
     main = document.main_file
     extract = db.session.get(TextExtract, main.sha256) if main is not None else None
     if main is None or extract is None or not extract.ocr_sha256:
         return None
-    from edoc.blobs.service import blob_store
-
     size = blob_store().stat(extract.ocr_sha256).size
     stem = main.filename.rsplit(".", 1)[0]
     return OcrCopy(f"{stem}-ocr.pdf", extract.ocr_sha256, size, extract.ocr_pages)
@@ -291,11 +202,9 @@ def doc_type_names() -> list[str]:
 
 def status_report() -> dict[str, Any]:
     """What an operator and the search page need to know: is the index whole and current?"""
-    from edoc.search.indexing import backlog
-
-    waiting, oldest, error = backlog()
-    db.session.commit()
-    health = search_backend().health()
+    waiting, oldest, error = outbox.backlog(TOPIC)
+    with outside_transaction():  # the engine may share SQLite's single writer lock
+        health = search_backend().health()
     return {
         "backend": health.backend,
         "ok": health.ok,

@@ -6,12 +6,11 @@ from huey import crontab
 
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
+from edoc.search.indexing import drain, extract
 
 
 @huey.task()
 def extract_text_task(sha256: str) -> None:
-    from edoc.search.indexing import extract
-
     with app_context():
         extract(sha256)
     drain_task()
@@ -19,8 +18,6 @@ def extract_text_task(sha256: str) -> None:
 
 @huey.task()
 def drain_task() -> int:
-    from edoc.search.indexing import drain
-
     with app_context():
         return drain(schedule_extraction=extract_text_task)
 

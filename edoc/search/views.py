@@ -4,15 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_sqlalchemy.session import Session
 from werkzeug.datastructures import MultiDict
 
 from edoc.core.auth import login_required, roles_required
+from edoc.core.dashboard import register_nav_link
 from edoc.core.errors import AppError, NotFound
 from edoc.core.extensions import db
+from edoc.core.forms import load_form
+from edoc.core.health import register_health_check
+from edoc.core.transactions import outside_transaction
+from edoc.documents.access import get_visible_document
+from edoc.documents.views_common import file_response
 from edoc.search import outbox, services
+from edoc.search.backend import search_backend
+from edoc.search.schemas import LIST_ARGS, SearchArgs
+from edoc.search.tasks import drain_task
 from edoc.users.models import Role
 
 bp = Blueprint("search", __name__, url_prefix="/search")
@@ -42,7 +62,7 @@ def search_url(args: MultiDict[str, str], changes: dict[str, list[str]]) -> str:
 @login_required
 def search_page() -> Any:
     try:
-        params = services.parse_params(request.args)
+        params = load_form(SearchArgs(), request.args, lists=LIST_ARGS)
     except AppError as error:
         return render_template(
             "search/index.html", page=None, error=error.message, args=request.args
@@ -81,10 +101,6 @@ def suggest() -> Any:
 @bp.route("/open/<int:document_id>")
 @login_required
 def open_document(document_id: int) -> Any:
-    from flask import redirect
-
-    from edoc.documents.access import get_visible_document
-
     return redirect(document_url(get_visible_document(document_id, current_user)))
 
 
@@ -92,9 +108,6 @@ def open_document(document_id: int) -> Any:
 @login_required
 def ocr_copy(document_id: int) -> Any:
     """The scanned original with its OCR text layer, so a reader can search and copy text."""
-    from edoc.documents.access import get_visible_document
-    from edoc.documents.views_common import file_response
-
     document = get_visible_document(document_id, current_user)
     copy = services.ocr_copy(document)
     if copy is None:
@@ -108,36 +121,32 @@ def status() -> Any:
     return jsonify(services.status_report())
 
 
-def _drain_after_request(response: Any) -> Any:
-    """A request that changed documents asks the worker to index them now."""
-    if outbox.take_flag(db.session()):
-        from edoc.search.tasks import drain_task
+def _drain_after_request(_error: BaseException | None) -> None:
+    """A request that changed documents asks the worker to index them now.
 
-        try:
-            drain_task()
-        except Exception:  # the outbox keeps the work; the periodic drain retries it
-            db.session.rollback()
-            current_app.logger.exception("indexing after the request failed; will retry")
-    return response
+    At teardown, after the request's transaction ended: the rows it wrote are committed (or
+    gone), so the worker finds them, and an inline drain (tests) commits nothing of the
+    request's own.
+    """
+    if not outbox.take_flag(db.session()) or _error is not None:
+        return
+    try:
+        drain_task()
+    except Exception:  # the outbox keeps the work; the periodic drain retries it
+        current_app.logger.exception("indexing after the request failed; will retry")
+
+
+def _check_search() -> None:
+    with outside_transaction():  # the database check's read must not hold SQLite's writer lock
+        health = search_backend().health()
+    if not health.ok:
+        raise RuntimeError(health.detail or "search engine down")
 
 
 def init_search(app: Flask) -> None:
-    from flask_babel import lazy_gettext as _l
-    from flask_sqlalchemy.session import Session
-
-    from edoc.core.dashboard import register_nav_link
-    from edoc.core.health import register_health_check
-
     outbox.install(Session)
     app.register_blueprint(bp)
-    app.after_request(_drain_after_request)
+    app.teardown_request(_drain_after_request)
     app.jinja_env.globals.update(document_url=document_url, ocr_copy=services.ocr_copy)
     register_nav_link(app, _l("Tìm kiếm"), "search.search_page")
-
-    def check_search() -> None:
-        db.session.rollback()  # the database check's read must not hold SQLite's writer lock
-        health = services.search_backend().health()
-        if not health.ok:
-            raise RuntimeError(health.detail or "search engine down")
-
-    register_health_check(app, "search", check_search)
+    register_health_check(app, "search", _check_search)

@@ -141,6 +141,7 @@ def test_export_is_checked_again_when_it_runs_and_at_download(
     with app.app_context():  # queued while cleared, run after the clearance was withdrawn
         user_id = _user("luutru").id
         queued = jobs.create_job("export", {"dossier_ids": [mixed_dossier]}, user_id)
+        db.session.commit()  # as the page does before queueing the task
         run_export(queued.id, [mixed_dossier], user_id)
         failed = jobs.get_job(queued.id)
         assert failed.status == "failed"

@@ -92,6 +92,7 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
         closed_id = _dossier(year, "02.TH", "Hồ sơ tổng hợp đã đóng")
         services.add_documents(closed_id, [secret.get_json()["id"]], _archivist())
         services.close(closed_id, _archivist())
+        db.session.commit()
     return Setup(
         year=year,
         incoming_id=incoming.get_json()["id"],
@@ -183,6 +184,7 @@ def test_a_role_that_may_not_file_sees_the_dossiers_but_gets_403(
         # a draft is filed by one of its readers (its drafter), not by the archivist
         filer = _archivist() if direction == "incoming" else _user("chuyenvien")
         services.add_documents(setup.open_id, [document_id], filer)
+        db.session.commit()
     leader = _as(app, "lanhdao")
     page = leader.get(path).get_data(as_text=True)
     assert "01.VP – Hồ sơ công tác văn phòng" in page  # which dossiers hold it: shown to all

@@ -26,7 +26,7 @@ from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers import services
 from edoc.dossiers.models import Dossier
 from edoc.incoming.models import IncomingDocument
-from tests.app.dossiers.test_package import _export, closed_dossier  # noqa: F401 (fixture)
+from tests.app.dossiers.test_package import _export
 
 pytestmark = pytest.mark.usefixtures("closed_dossier")  # 05.TH: two incoming documents
 

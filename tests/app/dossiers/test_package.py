@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import bagit
@@ -14,45 +15,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.cli import cli
+from edoc.core.clock import local_day_start_utc, set_clock
 from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierStatus
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import post
-from tests.fixtures.app import api_token
-from tests.fixtures.selfsigned import blank_pdf
-
-
-@pytest.fixture
-def closed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    ids = [
-        post(
-            client, clerk, blank_pdf("Bao cao"), subject="Về việc báo cáo tình hình bão lũ"
-        ).get_json()["id"],
-        post(
-            client,
-            clerk,
-            blank_pdf("Ke hoach"),
-            subject="Kế hoạch phòng chống thiên tai",
-            doc_type="KH",
-        ).get_json()["id"],
-    ]
-    with app.app_context():
-        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
-        dossier = services.create(
-            services.DossierFields(
-                year=2026,
-                code="05.TH",
-                title="Hồ sơ phòng chống thiên tai năm 2026",
-                retention_years=10,
-                keeper_id=archivist.id,
-            ),
-            archivist,
-        )
-        assert services.add_documents(dossier.id, ids + ids[:1], archivist) == 2
-        services.close(dossier.id, archivist)
-        return dossier.id
 
 
 def _export(app: Flask, out: Path) -> None:
@@ -68,8 +35,6 @@ def _verify(app: Flask, path: Path) -> tuple[int, str]:
 
 
 def _pdftotext(path: Path) -> str:
-    import subprocess
-
     result = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     )
@@ -249,19 +214,21 @@ def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -
         ends = dossier.retention_ends
         assert ends == dossier.end_date.replace(year=dossier.end_date.year + 10)
         before, after = ends - timedelta(days=1), ends + timedelta(days=1)
-        assert services.due_for_appraisal(before) == []
-        assert [d.id for d in services.due_for_appraisal(after)] == [closed_dossier]
-        with pytest.raises(services.Conflict, match="chưa hết thời hạn"):
-            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, before)
-        services.set_legal_hold(
-            closed_dossier, True, "Phục vụ thanh tra theo QĐ 45/QĐ-TTr", archivist
-        )
-        with pytest.raises(services.Conflict, match="phong tỏa"):
-            services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist, after)
-        services.set_legal_hold(closed_dossier, False, "", archivist)
-        disposed = services.dispose(
-            closed_dossier, "QĐ số 12/QĐ-UBND ngày 01/02/2037", archivist, after
-        )
+        with set_clock(local_day_start_utc(before)):
+            assert services.due_for_appraisal() == []
+            with pytest.raises(services.Conflict, match="chưa hết thời hạn"):
+                services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist)
+        with set_clock(local_day_start_utc(after)):
+            assert [d.id for d in services.due_for_appraisal()] == [closed_dossier]
+            services.set_legal_hold(
+                closed_dossier, True, "Phục vụ thanh tra theo QĐ 45/QĐ-TTr", archivist
+            )
+            with pytest.raises(services.Conflict, match="phong tỏa"):
+                services.dispose(closed_dossier, "QĐ số 12/QĐ-UBND", archivist)
+            services.set_legal_hold(closed_dossier, False, "", archivist)
+            disposed = services.dispose(
+                closed_dossier, "QĐ số 12/QĐ-UBND ngày 01/02/2037", archivist
+            )
         assert disposed.status == DossierStatus.DISPOSED
         event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
         assert event.action == "dossier.disposed"
@@ -273,7 +240,6 @@ def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -
 def test_transfer_prints_the_list(
     app: Flask, client: FlaskClient, closed_dossier: int, tmp_path: Path
 ) -> None:
-    import subprocess
 
     from tests.fixtures.app import csrf_token_from, login
 
@@ -285,9 +251,7 @@ def test_transfer_prints_the_list(
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     (tmp_path / "muc-luc.pdf").write_bytes(response.data)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "muc-luc.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = _pdftotext(tmp_path / "muc-luc.pdf")
     assert "MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU" in text
     assert "Hồ sơ phòng chống thiên tai năm 2026" in text
     with app.app_context():
@@ -302,8 +266,6 @@ def test_signature_report_pdf_reads_in_vietnamese_and_is_deterministic(
     app: Flask, tmp_path: Path
 ) -> None:
     """chu-ky.pdf for a signed document: the wording of edoc verify-pdf, the dates of the report."""
-    import subprocess
-
     from edoc.reports.signature import render_report_pdf
     from signing.validation import SignatureReport, ValidationReport
 

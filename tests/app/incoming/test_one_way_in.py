@@ -119,6 +119,7 @@ def test_an_imported_arrival_is_checked_here_and_audited(
         )
         dossiers.add_documents(dossier.id, [received.get_json()["id"]], archivist)
         dossiers.close(dossier.id, archivist)
+        db.session.commit()
     package = tmp_path / "goi"
     exported = app.test_cli_runner().invoke(
         cli, ["export", "--dossier", "07.TC", "--as", "luutru", "--out", str(package)]

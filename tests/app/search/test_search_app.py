@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.jobs.models import OutboxEntry
+from edoc.search.backend import search_backend
+from edoc.search.indexing import drain
 from edoc.search.models import TextExtract
 from search.sqlcommon import SqlBackendBase
 from tests.fixtures.app import api_token, login
@@ -190,8 +192,6 @@ def test_an_index_outage_loses_nothing_and_search_says_it_is_degraded(
 
     _use_search_url(app, "db")
     with app.app_context():
-        from edoc.search.indexing import drain
-
         assert drain() == 1
     assert outbox_rows(app) == []
     recovered = search(client, clerk, q="giai ngan von")
@@ -244,8 +244,6 @@ def test_reindex_rebuilds_everything_from_the_database(
         client, clerk, text_pdf("Đất đai"), subject="Về việc đo đạc đất đai", number_notation="7/X"
     )
     with app.app_context():
-        from edoc.search.services import search_backend
-
         search_backend().reset()
         db.session.add(OutboxEntry(topic="search", document_id=first))  # a change in flight
         db.session.commit()

@@ -1,0 +1,150 @@
+"""The outbox: changes another system must follow (the search index), written in the change's
+own transaction, then claimed and pushed by drains.
+
+Drains run after each request that changed a document, every minute, and in every worker
+thread and process, so several may run at once. None may push an entry twice or lose one,
+and no two may push the same document at once: a drain holding an older read of a document
+could write it after one holding a newer read. So a drain *claims* what it pushes:
+
+- A claim is one short transaction, serialised between processes: on SQLite every
+  transaction begins IMMEDIATE (one writer at a time, :mod:`edoc.core.db`); on PostgreSQL it
+  first takes a transaction-scoped advisory lock. Row locks alone (``FOR UPDATE SKIP
+  LOCKED``) would not do: two claims could take two rows of the same document.
+- It takes every row of the oldest waiting documents that no live claim holds, and stamps
+  them with the drain's id and an expiry: a lease, not a lock held during the push, because
+  the push runs with no transaction open (SQLite's writer lock must be free for an index kept
+  in the same file, and a push may be slow), and a worker that dies mid-push must not stop
+  the index for good: its lease expires and another drain takes the rows again.
+- After the push the drain deletes the rows it claimed and only those; rows written
+  meanwhile for the same document stay, and the next claim pushes the newer state. After a
+  failure it releases them with the error and an attempt more.
+
+Leases are measured on the wall clock, not :func:`edoc.core.clock.utcnow`: the demo sets that
+clock to past days, and a lease is about how long a drain has really been gone.
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
+
+from edoc.core.extensions import db
+from edoc.jobs.models import OutboxEntry
+
+LEASE = timedelta(minutes=5)
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def write(connection: Connection, topic: str, document_ids: Iterable[int]) -> None:
+    """Rows for these documents on ``connection``, inside the change's transaction (for flush
+    listeners, which may not add objects to the session being flushed)."""
+    rows = [
+        {"topic": topic, "document_id": i, "attempts": 0, "last_error": ""} for i in document_ids
+    ]
+    if rows:
+        connection.execute(insert(OutboxEntry.__table__), rows)  # type: ignore[arg-type]
+
+
+def queue(topic: str, document_ids: Iterable[int]) -> None:
+    """Rows for these documents in the caller's transaction (flushed and committed with it)."""
+    db.session.add_all(OutboxEntry(topic=topic, document_id=i) for i in document_ids)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The documents one drain pushes now, under its own id."""
+
+    topic: str
+    holder: str
+    document_ids: list[int]
+
+
+def claim(topic: str, documents: int) -> Claim | None:
+    """Claim the rows of up to ``documents`` waiting documents, oldest first; None when none
+    is free. Commits: the claim must be visible to every other drain before the push."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = zlib.crc32(f"edoc.outbox.{topic}".encode())
+        db.session.execute(select(func.pg_advisory_xact_lock(key)))
+    now = _wall_clock()
+    free = or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until <= now)
+    held = select(OutboxEntry.document_id).where(
+        OutboxEntry.topic == topic, OutboxEntry.claimed_until > now
+    )
+    document_ids = list(
+        db.session.scalars(
+            select(OutboxEntry.document_id)
+            .where(OutboxEntry.topic == topic, free, OutboxEntry.document_id.not_in(held))
+            .group_by(OutboxEntry.document_id)
+            .order_by(func.min(OutboxEntry.id))
+            .limit(documents)
+        )
+    )
+    if not document_ids:
+        db.session.commit()  # ends the claim's transaction (and its lock) with nothing taken
+        return None
+    holder = str(uuid.uuid4())
+    db.session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.topic == topic, free, OutboxEntry.document_id.in_(document_ids))
+        .values(claimed_by=holder, claimed_until=now + LEASE)
+    )
+    db.session.commit()  # the claim is visible to every other drain before the push
+    return Claim(topic, holder, sorted(document_ids))
+
+
+def complete(taken: Claim) -> None:
+    """The claimed rows were pushed: delete them (rows written since stay for the next drain).
+    Commits: the batch is over for every drain."""
+    db.session.execute(delete(OutboxEntry).where(OutboxEntry.claimed_by == taken.holder))
+    db.session.commit()  # the batch is over: its rows are gone for every drain
+
+
+def release(taken: Claim, error: str) -> None:
+    """The push failed: the rows wait again, with the error and one more attempt."""
+    db.session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.claimed_by == taken.holder)
+        .values(
+            claimed_by=None,
+            claimed_until=None,
+            attempts=OutboxEntry.attempts + 1,
+            last_error=error[:1000],
+        )
+    )
+    db.session.commit()  # the batch is over: its rows are free for the next drain
+
+
+def backlog(topic: str) -> tuple[int, datetime | None, str]:
+    """How many changes wait, since when, and the last error a drain met."""
+    count, oldest = db.session.execute(
+        select(func.count(OutboxEntry.id), func.min(OutboxEntry.created_at)).where(
+            OutboxEntry.topic == topic
+        )
+    ).one()
+    error = db.session.scalar(
+        select(OutboxEntry.last_error)
+        .where(OutboxEntry.topic == topic, OutboxEntry.last_error != "")
+        .order_by(OutboxEntry.id.desc())
+        .limit(1)
+    )
+    return count or 0, oldest, error or ""
+
+
+def last_entry(topic: str) -> int | None:
+    """The newest row's id: a rebuild covers every change written up to it."""
+    return db.session.scalar(select(func.max(OutboxEntry.id)).where(OutboxEntry.topic == topic))
+
+
+def forget_through(topic: str, last_id: int) -> None:
+    """Drop the rows up to ``last_id``: a rebuild pushed everything they name."""
+    db.session.execute(
+        delete(OutboxEntry).where(OutboxEntry.topic == topic, OutboxEntry.id <= last_id)
+    )

@@ -1,0 +1,121 @@
+"""Drains running at once (after requests, every minute, in several workers) share the outbox:
+no row is pushed twice, none is lost, and one document is never pushed by two at a time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+import pytest
+from flask import Flask
+from sqlalchemy import select, update
+
+from edoc.core.extensions import db
+from edoc.jobs import outbox
+from edoc.jobs.models import OutboxEntry
+from edoc.search import indexing
+from edoc.search.backend import search_backend
+from search import SearchBackend
+
+DOCUMENTS = list(range(1, 25))  # ids no document has: each push is a delete from the index
+
+
+class WatchedIndex:
+    """The app's real index, watched: which documents each push carried, and whether two pushes
+    of one document ever overlapped. The first push of document 1 also writes a newer change
+    for it, as a request would while a drain is busy."""
+
+    def __init__(self, app: Flask, real: SearchBackend) -> None:
+        self.app = app
+        self.real = real
+        self.pushed: Counter[int] = Counter()
+        self.in_flight: set[int] = set()
+        self.overlaps: list[int] = []
+        self.threads: set[str] = set()
+        self.lock = threading.Lock()
+        self.changed_meanwhile = False
+
+    def delete(self, ids: Sequence[str]) -> None:
+        numbers = [int(i) for i in ids]
+        with self.lock:
+            self.threads.add(threading.current_thread().name)
+            self.overlaps += [n for n in numbers if n in self.in_flight]
+            self.in_flight.update(numbers)
+        if 1 in numbers and not self.changed_meanwhile:
+            self.changed_meanwhile = True
+            with db.engine.begin() as connection:
+                outbox.write(connection, "search", [1])
+        time.sleep(0.05)  # long enough for the other drain to claim meanwhile
+        self.real.delete(ids)
+        with self.lock:
+            self.in_flight.difference_update(numbers)
+            self.pushed.update(numbers)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def _queue(app: Flask, document_ids: list[int]) -> None:
+    with app.app_context():
+        outbox.queue("search", document_ids)
+        outbox.queue("search", document_ids[::3])  # several changes to some documents
+        db.session.commit()
+
+
+def _rows(app: Flask) -> list[OutboxEntry]:
+    with app.app_context():
+        return list(db.session.scalars(select(OutboxEntry)))
+
+
+def test_two_drains_at_once_push_each_change_once_and_lose_none(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexing, "BATCH", 4)  # many small claims, so the drains interleave
+    _queue(app, DOCUMENTS)
+    with app.app_context():
+        watched = WatchedIndex(app, search_backend())
+    app.extensions["edoc.search"] = watched
+    counts: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                counts.append(indexing.drain())
+        except BaseException as error:  # reported by the assertion below
+            errors.append(error)
+
+    drains = [threading.Thread(target=run, name=f"drain-{n}") for n in (1, 2)]
+    for thread in drains:
+        thread.start()
+    for thread in drains:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert watched.overlaps == []  # one document was never pushed by both at a time
+    assert watched.threads == {"drain-1", "drain-2"}  # both drains did part of the work
+    # Each document once; document 1 again for the change written during its first push.
+    assert watched.pushed == Counter({**dict.fromkeys(DOCUMENTS, 1), 1: 2})
+    assert sum(counts) == len(DOCUMENTS) + 1
+    assert _rows(app) == []
+
+
+def test_a_claim_left_by_a_drain_that_died_is_taken_again_once_its_lease_ends(
+    app: Flask,
+) -> None:
+    _queue(app, [7, 8])
+    with app.app_context():
+        dead = outbox.claim("search", 1)  # then the worker died: never completed
+        assert dead is not None and dead.document_ids == [7]
+        assert indexing.drain() == 1  # document 8 only: 7 is still claimed
+        assert {row.document_id for row in _rows(app)} == {7}
+        db.session.execute(update(OutboxEntry).values(claimed_until=datetime(2000, 1, 1)))
+        db.session.commit()  # the lease has ended
+        assert indexing.drain() == 1
+        outbox.queue("search", [7])  # a newer change, after the second push
+        db.session.commit()
+        outbox.complete(dead)  # the late worker deletes only rows it still holds: none
+    assert [row.document_id for row in _rows(app)] == [7]
