@@ -7,11 +7,11 @@ nothing behind.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -20,20 +20,29 @@ from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
 from edoc.documents.models import Direction, Document, DocumentFile
 from edoc.outgoing.models import Dispatch, Organization
-from signing import pki as labels
-from signing.batch import DigestItem, sign_digests
-from signing.tokens import CertificateSelector, select_certificate
-from tests.app.outgoing.test_after_issue import _issued
-from tests.app.outgoing.test_leader_signing import _draft
-from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.app import bearer, csrf_token_from, signed_in
+from tests.fixtures.documents import (
+    corrupt_blob,
+    issue,
+    issued_document,
+    leader_id,
+    sign_drafts,
+    submitted_draft,
+)
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
+#: The directory entries the clerk adds from the page: an agency served by this installation
+#: (delivered at once) and one outside it (sent by edXML).
+INTERNAL_AGENCY = {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"}
+EXTERNAL_AGENCY = {"code": "000.00.00.G01", "name": "Bộ Nội vụ"}
 
-def _as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
+
+@pytest.fixture
+def issued_id(trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens) -> int:
+    """A decision signed and issued (01/QĐ-UBND) on the app trusting the demo PKI."""
+    document_id, _clerk = issued_document(client, agency_token)
+    return document_id
 
 
 def _post(
@@ -89,24 +98,16 @@ def _flashes(response: Any) -> list[str]:
     return re.findall(r'<p class="flash flash-\w+" role="\w+">([^<]*)</p>', html)
 
 
-def test_send_form(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
+def test_send_form(trusted_app: Flask, issued_id: int) -> None:
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
     page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="send-form"' in page and "Danh bạ cơ quan, tổ chức còn trống" in page
 
     # The clerk adds two agencies from the page; bad input is refused in Vietnamese.
-    added = _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
-    )
+    added = _post(clerk, document_id, "/organizations", INTERNAL_AGENCY)
     assert "Đã thêm cơ quan, tổ chức vào danh bạ." in _flashes(added)
-    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
+    _post(clerk, document_id, "/organizations", EXTERNAL_AGENCY)
     duplicate = _post(
         clerk, document_id, "/organizations", {"code": "000.00.12.H30", "name": "Trùng mã"}
     )
@@ -122,7 +123,7 @@ def test_send_form(
 
     # Refusals: other roles get 403 and nothing is sent or added.
     for username in ("chuyenvien", "lanhdao"):
-        other = _as(app, username)
+        other = signed_in(app, username)
         token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
         refused = other.post(
             f"/outgoing/{document_id}/send",
@@ -166,29 +167,15 @@ def test_send_form(
     assert _count(app, select(Dispatch)) == 2
 
 
-def test_send_failing_midway_leaves_nothing(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
+def test_send_failing_midway_leaves_nothing(trusted_app: Flask, issued_id: int) -> None:
     """The internal delivery reads and checks the file; a corrupt blob stops the whole send."""
-    from edoc.blobs.service import blob_store
-
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
-    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
-    _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
-    )
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
+    _post(clerk, document_id, "/organizations", EXTERNAL_AGENCY)
+    _post(clerk, document_id, "/organizations", INTERNAL_AGENCY)
     with app.app_context():
         main = db.session.get(Document, document_id).main_file.sha256
-        path = blob_store()._path(main)  # type: ignore[attr-defined]
-        path.chmod(0o644)
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0x01
-        path.write_bytes(bytes(data))
+    corrupt_blob(app, main)
     ids = [_org_id(app, "000.00.00.G01"), _org_id(app, "000.00.12.H30")]
     failed = _post(clerk, document_id, "/send", {"organization_ids": ids})
     assert any("mã băm không khớp" in message for message in _flashes(failed))
@@ -197,24 +184,16 @@ def test_send_failing_midway_leaves_nothing(
     assert _events(app, "outgoing.sent") == 0
 
 
-def test_recall_form_and_the_recipient_sees_it(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
-    _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
-    )
+def test_recall_form_and_the_recipient_sees_it(trusted_app: Flask, issued_id: int) -> None:
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
+    _post(clerk, document_id, "/organizations", INTERNAL_AGENCY)
     _post(clerk, document_id, "/send", {"organization_ids": [_org_id(app, "000.00.12.H30")]})
     with app.app_context():
         received_id = db.session.scalar(select(Dispatch.incoming_document_id))
     assert "sender-recalled" not in clerk.get(f"/incoming/{received_id}").get_data(as_text=True)
 
-    specialist = _as(app, "chuyenvien")
+    specialist = signed_in(app, "chuyenvien")
     token = csrf_token_from(specialist.get(f"/outgoing/{document_id}").get_data(as_text=True))
     refused = specialist.post(
         f"/outgoing/{document_id}/recall", data={"reason": "Không được", "csrf_token": token}
@@ -248,39 +227,14 @@ def test_recall_form_and_the_recipient_sees_it(
     assert "Nơi gửi thu hồi văn bản" in received  # the history entry
 
 
-def _sign(client: FlaskClient, tokens: Tokens, ids: list[int]) -> None:
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    selector = CertificateSelector(token_label=tokens.leader_label, label=labels.LEADER)
-    _token, cert = select_certificate(tokens.module, selector)
-    items = client.post(
-        "/api/v1/outgoing/sign/prepare",
-        json={"document_ids": ids, "certificate": base64.b64encode(cert.der).decode()},
-        headers=leader,
-    ).get_json()["items"]
-    batch = sign_digests(
-        tokens.module,
-        selector,
-        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
-        tokens.leader_pin,
-    )
-    finished = client.post(
-        "/api/v1/outgoing/sign/finish",
-        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
-        headers=leader,
-    ).get_json()
-    assert finished["signed"] == ids
-
-
 def _new_draft(client: FlaskClient) -> int:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    return _draft(client, drafter, "Quyết định có phụ lục", leader_id)
+    drafter = bearer(client, "chuyenvien")
+    return submitted_draft(client, drafter, "Quyết định có phụ lục", leader_id(client))
 
 
 def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> None:
     document_id = _new_draft(client)
-    drafter = _as(app, "chuyenvien")
+    drafter = signed_in(app, "chuyenvien")
     page = drafter.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert "Chưa có phụ lục." in page
 
@@ -316,7 +270,7 @@ def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> Non
 
     # Someone who did not draft it (the clerk, before it is signed: not one of its readers)
     # is answered as if it did not exist.
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     token = csrf_token_from(clerk.get("/outgoing/").get_data(as_text=True))
     refused = clerk.post(
         f"/outgoing/{document_id}/appendices",
@@ -337,21 +291,18 @@ def test_copies_form_and_sealed_appendix(
 ) -> None:
     app = trusted_app
     document_id = _new_draft(client)
-    drafter = _as(app, "chuyenvien")
+    drafter = signed_in(app, "chuyenvien")
     _post(
         drafter,
         document_id,
         "/appendices",
         {"file": (io.BytesIO(draft_pdf("PHU LUC")), "Phụ lục I.pdf")},
     )
-    _sign(client, agency_token, [document_id])
-    clerk_api = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    issued = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": [document_id]}, headers=clerk_api
-    ).get_json()
+    sign_drafts(client, agency_token, [document_id])
+    issued = issue(client, bearer(client, "vanthu"), [document_id])
     assert issued["failed"] == {}
 
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
     for kind in ("Bản sao y (SY)", "Bản sao lục (SL)", "Bản trích sao (TS)"):
         assert kind in page
@@ -399,7 +350,7 @@ def test_copies_form_and_sealed_appendix(
 
     # Other roles are refused.
     for username in ("chuyenvien", "lanhdao"):
-        other = _as(app, username)
+        other = signed_in(app, username)
         token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
         refused = other.post(
             f"/outgoing/{document_id}/copies", data={"kind": "SL", "csrf_token": token}
