@@ -1,21 +1,17 @@
 """Fixtures shared by every test area, the library suites included: nothing here imports
-``edoc`` (tests/lib/test_layers.py checks it). The application fixtures live in
+``edoc`` (tests/test_architecture.py checks it). The application fixtures live in
 tests/fixtures/app.py and are loaded by tests/app/conftest.py and tests/browser/conftest.py.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.fixtures.corpus import CORPUS_DIR
 from tests.fixtures.seaweed import SeaweedServer
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-#: The shared read-only PDF corpus (a fresh clone has none: tests using it skip).
-CORPUS_DIR = Path(os.environ.get("EDOC_TEST_CORPUS", REPO_ROOT.parent / "shared" / "corpus"))
 
 pytest_plugins = ["tests.fixtures.pki"]
 

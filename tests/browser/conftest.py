@@ -1,8 +1,8 @@
-"""Debian's chromium driven by Playwright (never a downloaded browser)."""
+"""Debian's chromium driven by Playwright (never a downloaded browser), on the app fixtures of
+tests/fixtures/app.py. Helpers (sign_in, snapshot) are in tests/fixtures/browser.py."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +11,6 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.fixtures.app import *  # noqa: F403
-from tests.fixtures.app import DEMO_PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -56,18 +55,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     report = outcome.get_result()
     if report.when == "call":
         item.rep_call = report  # type: ignore[attr-defined]
-
-
-def snapshot(page: Page, name: str) -> None:
-    """Save a screenshot when EDOC_SCREENSHOT_DIR is set (``make screenshots``)."""
-    folder = os.environ.get("EDOC_SCREENSHOT_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, base_url: str, username: str, password: str = DEMO_PASSWORD) -> None:
-    page.goto(f"{base_url}/login")
-    page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()

@@ -11,9 +11,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from edoc.cli import cli
-from tests.app.incoming.test_receive_api import post
-from tests.browser.conftest import sign_in, snapshot
 from tests.fixtures.app import api_token
+from tests.fixtures.browser import sign_in, snapshot
+from tests.fixtures.documents import post_incoming
 from tests.fixtures.selfsigned import blank_pdf
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_archivist_builds_closes_exports(
         "Về việc khắc phục hậu quả bão số 3",
         "Về việc tuyển dụng công chức",
     ):
-        assert post(client, clerk, blank_pdf(), subject=subject).status_code == 201
+        assert post_incoming(client, clerk, blank_pdf(), subject=subject).status_code == 201
 
     sign_in(page, live_server, "luutru")
     page.get_by_role("link", name="Hồ sơ", exact=True).click()

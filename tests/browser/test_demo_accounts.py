@@ -9,7 +9,6 @@ and only checks that every account sees its demo data.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from werkzeug.serving import make_server
 
 from edoc.cli import cli
 from edoc.demo.keys import start_leader_agent
-from tests.browser.conftest import sign_in
+from tests.fixtures.browser import free_port, sign_in, snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -40,9 +39,7 @@ def demo_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     assert result.exit_code == 0, result.output
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # as `edoc serve` does: edoc-signer on the demo leader's token, on a port of its own here
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        agent_url = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    agent_url = f"http://127.0.0.1:{free_port()}"
     settings = app.config["EDOC"]
     app.config["EDOC"] = replace(settings, signer_url=agent_url)
     agent = start_leader_agent(settings.data_dir, "127.0.0.1", server.server_port, agent_url)
@@ -60,10 +57,10 @@ def demo_server(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         SoftHSM(Path(previous).parent).activate()
 
 
-def shot(page: Page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
+def _shows(page: Page, shown: Locator, name: str) -> None:
+    """``shown`` is visible; then the page is saved as ``name`` for the README (viewport-sized)."""
+    expect(shown).to_be_visible()
+    snapshot(page, name, full_page=False)
 
 
 # The pages are the same on PostgreSQL (the services under them are tested on both): one run.
@@ -72,50 +69,40 @@ def test_what_each_demo_account_sees(demo_server: str, page: Page) -> None:
     base = demo_server
 
     sign_in(page, base, "vanthu")
-    expect(page.get_by_text("Trần Thị Bích Ngọc").first).to_be_visible()
-    shot(page, "vanthu-dashboard")
+    _shows(page, page.get_by_text("Trần Thị Bích Ngọc").first, "vanthu-dashboard")
     page.goto(f"{base}/incoming/")
-    expect(page.get_by_text("Sở Tài chính tỉnh Demo").first).to_be_visible()
-    shot(page, "vanthu-incoming")
+    _shows(page, page.get_by_text("Sở Tài chính tỉnh Demo").first, "vanthu-incoming")
     page.goto(f"{base}/outgoing/?status=issued")
-    expect(page.get_by_text("-UBND").first).to_be_visible()
-    shot(page, "vanthu-outgoing-issued")
+    _shows(page, page.get_by_text("-UBND").first, "vanthu-outgoing-issued")
     page.get_by_role("link", name="Cải cách hành chính tỉnh Demo").first.click()
-    expect(page.get_by_text("01/KH-UBND").first).to_be_visible()
-    shot(page, "vanthu-outgoing-detail")
+    _shows(page, page.get_by_text("01/KH-UBND").first, "vanthu-outgoing-detail")
     page.context.clear_cookies()
 
     sign_in(page, base, "lanhdao")
-    expect(page.get_by_text("Dự thảo chờ ký số")).to_be_visible()
-    shot(page, "lanhdao-dashboard")
+    _shows(page, page.get_by_text("Dự thảo chờ ký số"), "lanhdao-dashboard")
     page.goto(f"{base}/outgoing/sign")
     expect(page.get_by_text("Đã kết nối phần mềm ký số")).to_be_visible(timeout=15000)
     waiting = "Ban hành Kế hoạch phòng, chống thiên tai"
-    expect(page.get_by_text(waiting).first).to_be_visible()
-    shot(page, "lanhdao-ky-so")
+    _shows(page, page.get_by_text(waiting).first, "lanhdao-ky-so")
     page.context.clear_cookies()
 
     sign_in(page, base, "chuyenvien")
-    expect(page.get_by_text("Lê Hoàng Dũng").first).to_be_visible()
-    shot(page, "chuyenvien-dashboard")
+    _shows(page, page.get_by_text("Lê Hoàng Dũng").first, "chuyenvien-dashboard")
     page.goto(f"{base}/incoming/tracking")
-    shot(page, "chuyenvien-theo-doi")
+    snapshot(page, "chuyenvien-theo-doi", full_page=False)
     if SHOTS:
         response = page.goto(f"{base}/search/?q=Krông")
         if response is not None and response.ok:
-            shot(page, "chuyenvien-tim-kiem-ocr")
+            snapshot(page, "chuyenvien-tim-kiem-ocr", full_page=False)
     page.context.clear_cookies()
 
     sign_in(page, base, "luutru")
     expect(page.get_by_text("Phạm Thu Hà").first).to_be_visible()
     page.goto(f"{base}/dossiers/")
-    expect(page.get_by_text("Hồ sơ phòng, chống thiên tai").first).to_be_visible()
-    shot(page, "luutru-ho-so")
+    _shows(page, page.get_by_text("Hồ sơ phòng, chống thiên tai").first, "luutru-ho-so")
     page.context.clear_cookies()
 
     sign_in(page, base, "quantri")
-    expect(page.get_by_text("Đỗ Minh Quân").first).to_be_visible()
-    shot(page, "quantri-dashboard")
+    _shows(page, page.get_by_text("Đỗ Minh Quân").first, "quantri-dashboard")
     page.goto(f"{base}/admin/audit/")
-    expect(page.get_by_text("vanthu").first).to_be_visible()
-    shot(page, "quantri-nhat-ky")
+    _shows(page, page.get_by_text("vanthu").first, "quantri-nhat-ky")

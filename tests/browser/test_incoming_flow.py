@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import sign_in, snapshot
+from tests.fixtures.browser import sign_in, snapshot
 from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
 
 pytestmark = pytest.mark.browser

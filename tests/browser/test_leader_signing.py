@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import re
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,22 +14,15 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
 from edoc.cli import cli
-from signing import pki as labels
 from signing import tokens as tokens_module
 from signing.agent.server import AgentConfig, AgentServer
-from signing.pki import DemoPKI
-from tests.browser.conftest import sign_in, snapshot
-from tests.fixtures.app import api_token
+from tests.fixtures.app import bearer
+from tests.fixtures.browser import free_port, sign_in, snapshot
+from tests.fixtures.documents import leader_id, submitted_draft
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
@@ -46,50 +37,40 @@ def _use_agent(app: Flask, url: str) -> None:
     app.config["EDOC"] = dataclasses.replace(app.config["EDOC"], signer_url=url)
 
 
-def _drafts(app: Flask, demo_pki: DemoPKI, count: int) -> None:
-    trust = app.config["EDOC"].data_dir / "trust"
-    trust.mkdir(parents=True, exist_ok=True)
-    for label in (labels.ROOT, labels.ISSUING_CA):
-        (trust / f"{label}.der").write_bytes(demo_pki.cert_der(label))
+def _drafts(app: Flask, count: int) -> None:
+    """``count`` decisions drafted over the API and waiting for the leader's signature."""
     client: FlaskClient = app.test_client()
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader_id = client.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    ).get_json()["id"]
+    drafter = bearer(client, "chuyenvien")
+    signer_id = leader_id(client)
     for number in range(1, count + 1):
-        created = client.post(
-            "/api/v1/outgoing",
-            data={
-                "doc_type": "QĐ",
-                "subject": f"Quyết định thử nghiệm số {number}",
-                "file": (io.BytesIO(draft_pdf()), "du-thao.pdf"),
-            },
-            headers=drafter,
-            content_type="multipart/form-data",
-        ).get_json()
-        client.post(
-            f"/api/v1/outgoing/{created['id']}/submit",
-            json={"signer_id": leader_id},
-            headers=drafter,
-        )
+        submitted_draft(client, drafter, f"Quyết định thử nghiệm số {number}", signer_id)
+
+
+def _leader_opens_signing(page: Page, live_server: str, pin: str) -> None:
+    """The leader opens the signing page, finds the agent and their certificate (not the
+    expired one) and types the PIN; the button is left to the test."""
+    sign_in(page, live_server, "lanhdao")
+    page.goto(f"{live_server}/outgoing/sign")
+    expect(page.get_by_test_id("agent-status")).to_contain_text("Đã kết nối phần mềm ký số")
+    leader_option = page.locator("#certificate option", has_text="Nguyễn Văn An")
+    expect(leader_option).to_have_count(1)
+    expect(page.locator("#certificate option", has_text="Trần")).to_have_count(0)  # expired
+    page.locator("#certificate").select_option(leader_option.get_attribute("value"))
+    page.locator("#pin").fill(pin)
+    snapshot(page, "leader-sign")
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 def test_draft_sign_issue_journey(
     page: Page,
     live_server: str,
-    app: Flask,
+    trusted_app: Flask,
     agent: AgentServer,
-    demo_pki: DemoPKI,
-    softhsm_tokens: Tokens,
-    monkeypatch: pytest.MonkeyPatch,
+    agency_token: Tokens,
     tmp_path: Path,
 ) -> None:
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_MODULE", softhsm_tokens.module)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_LABEL", softhsm_tokens.agency_label)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_CERT_LABEL", labels.AGENCY)
-    monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", softhsm_tokens.agency_pin)
-    _drafts(app, demo_pki, 1)  # one draft made over the API, one in the browser
+    app = trusted_app
+    _drafts(app, 1)  # one draft made over the API, one in the browser
     _use_agent(app, agent.url)
     draft = tmp_path / "du-thao.pdf"
     draft.write_bytes(draft_pdf("QUYET DINH"))
@@ -111,15 +92,7 @@ def test_draft_sign_issue_journey(
     page.get_by_role("button", name="Đăng xuất").click()
 
     # The leader signs both drafts with one PIN through the agent.
-    sign_in(page, live_server, "lanhdao")
-    page.goto(f"{live_server}/outgoing/sign")
-    expect(page.get_by_test_id("agent-status")).to_contain_text("Đã kết nối phần mềm ký số")
-    leader_option = page.locator("#certificate option", has_text="Nguyễn Văn An")
-    expect(leader_option).to_have_count(1)
-    expect(page.locator("#certificate option", has_text="Trần")).to_have_count(0)  # expired
-    page.locator("#certificate").select_option(leader_option.get_attribute("value"))
-    page.locator("#pin").fill(softhsm_tokens.leader_pin)
-    snapshot(page, "leader-sign")
+    _leader_opens_signing(page, live_server, agency_token.leader_pin)
     logins_before = tokens_module.LOGINS.count
     page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
     expect(page.get_by_test_id("sign-result")).to_contain_text("Đã ký 2 văn bản.")
@@ -185,22 +158,14 @@ def test_draft_sign_issue_journey(
 def test_batch_of_two_with_one_pin(
     page: Page,
     live_server: str,
-    app: Flask,
+    trusted_app: Flask,
     agent: AgentServer,
-    demo_pki: DemoPKI,
     softhsm_tokens: Tokens,
 ) -> None:
-    _drafts(app, demo_pki, 2)
+    app = trusted_app
+    _drafts(app, 2)
     _use_agent(app, agent.url)
-    sign_in(page, live_server, "lanhdao")
-    page.goto(f"{live_server}/outgoing/sign")
-    expect(page.get_by_test_id("agent-status")).to_contain_text("Đã kết nối phần mềm ký số")
-    leader_option = page.locator("#certificate option", has_text="Nguyễn Văn An")
-    expect(leader_option).to_have_count(1)
-    expect(page.locator("#certificate option", has_text="Trần")).to_have_count(0)  # expired
-    page.locator("#certificate").select_option(leader_option.get_attribute("value"))
-    page.locator("#pin").fill(softhsm_tokens.leader_pin)
-    snapshot(page, "leader-sign")
+    _leader_opens_signing(page, live_server, softhsm_tokens.leader_pin)
     page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
     expect(page.get_by_test_id("sign-result")).to_contain_text("Đã ký 2 văn bản.")
     expect(page.get_by_test_id("drafts-to-sign")).to_contain_text(
@@ -211,10 +176,9 @@ def test_batch_of_two_with_one_pin(
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_says_how_to_start_the_agent(
-    page: Page, live_server: str, app: Flask, demo_pki: DemoPKI
-) -> None:
-    _drafts(app, demo_pki, 1)
+def test_says_how_to_start_the_agent(page: Page, live_server: str, trusted_app: Flask) -> None:
+    app = trusted_app
+    _drafts(app, 1)
     _use_agent(app, f"http://127.0.0.1:{free_port()}")
     sign_in(page, live_server, "lanhdao")
     page.goto(f"{live_server}/outgoing/sign")

@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
-from tests.app.search.test_search_app import receive
-from tests.browser.conftest import sign_in, snapshot
 from tests.fixtures.app import api_token
+from tests.fixtures.browser import sign_in, snapshot
+from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
 
 pytestmark = pytest.mark.browser
@@ -20,14 +20,14 @@ pytestmark = pytest.mark.browser
 def test_specialist_finds_a_document(page: Page, live_server: str, app: Flask) -> None:
     client = app.test_client()
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    wanted = receive(
+    wanted = receive_incoming(
         client,
         clerk,
         text_pdf("Đề nghị các xã ven biển gia cố đê điều trước mùa mưa bão."),
         number_notation="125/QĐ-UBND",
         subject="Quyết định phê duyệt phương án phòng chống bão năm 2026",
     )
-    receive(
+    receive_incoming(
         client,
         clerk,
         text_pdf("Báo cáo tiến độ giải ngân vốn đầu tư công."),
@@ -67,7 +67,7 @@ def test_specialist_pages_through_a_long_result(page: Page, live_server: str, ap
     client = app.test_client()
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     for n in range(1, 6):
-        receive(
+        receive_incoming(
             client,
             clerk,
             text_pdf(f"Nội dung kế hoạch số {n}."),

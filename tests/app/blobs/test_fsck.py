@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from edoc.blobs.service import blob_store
 from edoc.cli import cli
-from tests.app.incoming.test_receive_api import post
 from tests.fixtures.app import api_token
+from tests.fixtures.documents import post_incoming
 from tests.fixtures.selfsigned import blank_pdf
 
 
@@ -25,8 +25,10 @@ def test_fsck_finds_corrupt_missing_and_orphaned(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    first = post(client, clerk, blank_pdf("mot")).get_json()["document"]["files"][0]["sha256"]
-    second = post(client, clerk, blank_pdf("hai")).get_json()["document"]["files"][0]["sha256"]
+    first, second = (
+        post_incoming(client, clerk, blank_pdf(text)).get_json()["document"]["files"][0]["sha256"]
+        for text in ("mot", "hai")
+    )
     code, report = _fsck(app)
     assert (code, report["healthy"], report["checked"]) == (0, True, 2)
 
@@ -66,7 +68,7 @@ def test_storage_copy_to_another_backend(
 ) -> None:
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     for text in ("a", "b", "c"):
-        post(client, clerk, blank_pdf(text))
+        post_incoming(client, clerk, blank_pdf(text))
     target = tmp_path / "copy"
     result = app.test_cli_runner().invoke(cli, ["storage", "copy", "--to", f"file://{target}"])
     assert result.exit_code == 0, result.output

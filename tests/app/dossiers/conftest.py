@@ -1,4 +1,4 @@
-"""The dossier tests' shared set-up: a closed dossier of two ordinary documents."""
+"""The dossiers' tests share one closed dossier of two incoming documents (05.TH)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,21 @@ from sqlalchemy import select
 from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import post
 from tests.fixtures.app import api_token
+from tests.fixtures.documents import post_incoming
 from tests.fixtures.selfsigned import blank_pdf
 
 
 @pytest.fixture
 def closed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
+    """Dossier 05.TH of 2026, kept ten years: two incoming documents (the first added twice,
+    listed once), closed by the archivist."""
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     ids = [
-        post(
+        post_incoming(
             client, clerk, blank_pdf("Bao cao"), subject="Về việc báo cáo tình hình bão lũ"
         ).get_json()["id"],
-        post(
+        post_incoming(
             client,
             clerk,
             blank_pdf("Ke hoach"),

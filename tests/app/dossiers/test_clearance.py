@@ -24,8 +24,8 @@ from edoc.jobs import services as jobs
 from edoc.jobs.models import Job
 from edoc.users.models import Clearance, Role, User
 from edoc.users.services import create_user
-from tests.app.incoming.test_receive_api import post
-from tests.fixtures.app import DEMO_PASSWORD, api_token, csrf_token_from, login
+from tests.fixtures.app import DEMO_PASSWORD, api_token, csrf_token_from, signed_in
+from tests.fixtures.documents import post_incoming
 from tests.fixtures.selfsigned import blank_pdf
 
 REFUSAL = "Có 1 văn bản trong các hồ sơ đã chọn có độ mật cao hơn quyền tiếp cận của bạn"
@@ -41,8 +41,8 @@ def mixed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
     """A closed dossier with one ordinary and one secret (Mật) document; ``luutru`` is cleared
     for Mật, ``luutru2`` (an archivist too) is not."""
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    ordinary = post(client, clerk, blank_pdf("Thuong"), subject="Kế hoạch công tác năm")
-    secret = post(client, clerk, blank_pdf("Mat"), subject=SECRET_SUBJECT, secrecy="1")
+    ordinary = post_incoming(client, clerk, blank_pdf("Thuong"), subject="Kế hoạch công tác năm")
+    secret = post_incoming(client, clerk, blank_pdf("Mat"), subject=SECRET_SUBJECT, secrecy="1")
     assert secret.status_code == 201, secret.get_json()
     with app.app_context():
         create_user(
@@ -65,12 +65,6 @@ def mixed_dossier(app: Flask, client: FlaskClient, demo: None) -> int:
         return dossier.id
 
 
-def _as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
-
-
 def _lower_clearance(app: Flask, username: str) -> None:
     with app.app_context():
         _user(username).clearance = Clearance.NONE
@@ -78,7 +72,7 @@ def _lower_clearance(app: Flask, username: str) -> None:
 
 
 def test_pages_export_and_transfer_above_clearance(app: Flask, mixed_dossier: int) -> None:
-    client = _as(app, "luutru2")
+    client = signed_in(app, "luutru2")
     listing = client.get("/dossiers/?year=2026").get_data(as_text=True)
     row = re.search(r"<td>05\.MAT</td>.*?</tr>", listing, re.S)
     assert row and re.findall(r"<td>(\d+)</td>", row.group(0)) == ["1"]
@@ -100,7 +94,7 @@ def test_pages_export_and_transfer_above_clearance(app: Flask, mixed_dossier: in
         )
         assert event is not None and event.actor_name == "luutru2"
 
-    cleared = _as(app, "luutru")
+    cleared = signed_in(app, "luutru")
     listing = cleared.get("/dossiers/?year=2026").get_data(as_text=True)
     row = re.search(r"<td>05\.MAT</td>.*?</tr>", listing, re.S)
     assert row and re.findall(r"<td>(\d+)</td>", row.group(0)) == ["2"]
@@ -109,7 +103,7 @@ def test_pages_export_and_transfer_above_clearance(app: Flask, mixed_dossier: in
 def test_export_is_checked_again_when_it_runs_and_at_download(
     app: Flask, mixed_dossier: int, tmp_path: Path
 ) -> None:
-    client = _as(app, "luutru")
+    client = signed_in(app, "luutru")
     token = csrf_token_from(client.get("/dossiers/?year=2026").get_data(as_text=True))
     started = client.post(
         "/dossiers/export", data={"dossier_ids": [mixed_dossier], "csrf_token": token}

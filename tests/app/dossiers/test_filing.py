@@ -8,7 +8,6 @@ dossier is refused with a Vietnamese message, a missing CSRF token is refused, a
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass
 
@@ -23,8 +22,8 @@ from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierDocument
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import post
-from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.app import api_token, csrf_token_from, signed_in
+from tests.fixtures.documents import post_draft, post_incoming
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.selfsigned import blank_pdf
 
@@ -59,7 +58,7 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
     with app.app_context():
         year = to_local(utcnow()).year
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    incoming = post(
+    incoming = post_incoming(
         client,
         clerk,
         blank_pdf("Cong van"),
@@ -67,22 +66,19 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
         issued_date=f"{year - 1}-12-20",
     )
     assert incoming.status_code == 201, incoming.get_json()
-    secret = post(client, clerk, blank_pdf("Mat"), subject="Văn bản mật", secrecy="1")
+    secret = post_incoming(client, clerk, blank_pdf("Mat"), subject="Văn bản mật", secrecy="1")
     assert secret.status_code == 201, secret.get_json()
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     with app.app_context():
         signer_id = db.session.scalar(select(User.id).where(User.username == "lanhdao"))
-    draft = client.post(
-        "/api/v1/outgoing",
-        data={
-            "doc_type": "QĐ",
-            "subject": "Quyết định thành lập tổ công tác",
-            "recipients": "Các sở, ban, ngành\nLưu: VT",
-            "signer_id": str(signer_id),  # a reader of the draft besides its drafter
-            "file": (io.BytesIO(draft_pdf("QUYET DINH")), "du-thao.pdf"),
-        },
-        headers=drafter,
-        content_type="multipart/form-data",
+    draft = post_draft(
+        client,
+        drafter,
+        draft_pdf("QUYET DINH"),
+        doc_type="QĐ",
+        subject="Quyết định thành lập tổ công tác",
+        recipients="Các sở, ban, ngành\nLưu: VT",
+        signer_id=str(signer_id),  # a reader of the draft besides its drafter
     )
     assert draft.status_code == 201, draft.get_json()
     with app.app_context():
@@ -103,12 +99,6 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
         old_id=old_id,
         closed_id=closed_id,
     )
-
-
-def _as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
 
 def _options(page: str) -> list[str]:
@@ -145,7 +135,7 @@ def _filed(app: Flask, dossier_id: int, document_id: int) -> bool:
 def test_file_from_the_document_page(app: Flask, setup: Setup, direction: str) -> None:
     document_id = setup.incoming_id if direction == "incoming" else setup.outgoing_id
     path = f"/{direction}/{document_id}"
-    client = _as(app, "vanthu" if direction == "incoming" else "chuyenvien")
+    client = signed_in(app, "vanthu" if direction == "incoming" else "chuyenvien")
     page = client.get(path).get_data(as_text=True)
     assert "Văn bản chưa được lưu vào hồ sơ nào." in page
     offered = _options(page)
@@ -185,7 +175,7 @@ def test_a_role_that_may_not_file_sees_the_dossiers_but_gets_403(
         filer = _archivist() if direction == "incoming" else _user("chuyenvien")
         services.add_documents(setup.open_id, [document_id], filer)
         db.session.commit()
-    leader = _as(app, "lanhdao")
+    leader = signed_in(app, "lanhdao")
     page = leader.get(path).get_data(as_text=True)
     assert "01.VP – Hồ sơ công tác văn phòng" in page  # which dossiers hold it: shown to all
     assert 'data-testid="filing-form"' not in page
@@ -195,7 +185,7 @@ def test_a_role_that_may_not_file_sees_the_dossiers_but_gets_403(
 
 def test_a_closed_dossier_is_refused_with_a_message(app: Flask, setup: Setup) -> None:
     path = f"/incoming/{setup.incoming_id}"
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     response = _file(clerk, path, setup.closed_id, setup.incoming_id)
     assert response.status_code == 302 and response.headers["Location"] == path
     assert "Hồ sơ đã đóng, không thể thêm văn bản." in clerk.get(path).get_data(as_text=True)
@@ -204,7 +194,7 @@ def test_a_closed_dossier_is_refused_with_a_message(app: Flask, setup: Setup) ->
 
 def test_no_dossier_chosen_or_unknown_dossier(app: Flask, setup: Setup) -> None:
     path = f"/outgoing/{setup.outgoing_id}"
-    specialist = _as(app, "chuyenvien")
+    specialist = signed_in(app, "chuyenvien")
     token = csrf_token_from(specialist.get(path).get_data(as_text=True))
     response = specialist.post(
         "/dossiers/documents",
@@ -218,7 +208,7 @@ def test_no_dossier_chosen_or_unknown_dossier(app: Flask, setup: Setup) -> None:
 
 def test_missing_csrf_is_refused(app: Flask, setup: Setup) -> None:
     path = f"/incoming/{setup.incoming_id}"
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     response = clerk.post(
         "/dossiers/documents",
         data={"dossier_id": str(setup.open_id), "document_ids": str(setup.incoming_id)},
@@ -235,7 +225,7 @@ def test_missing_csrf_is_refused(app: Flask, setup: Setup) -> None:
     "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "incoming/1", ""]
 )
 def test_next_must_be_a_local_path(app: Flask, setup: Setup, target: str) -> None:
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     response = _file(
         clerk, f"/incoming/{setup.incoming_id}", setup.open_id, setup.incoming_id, next=target
     )
@@ -246,7 +236,7 @@ def test_next_must_be_a_local_path(app: Flask, setup: Setup, target: str) -> Non
 
 def test_secret_documents_stay_hidden(app: Flask, setup: Setup) -> None:
     """Above the user's clearance: no page, and filing it answers as for a missing document."""
-    specialist = _as(app, "chuyenvien")  # no clearance
+    specialist = signed_in(app, "chuyenvien")  # no clearance
     assert specialist.get(f"/incoming/{setup.secret_id}").status_code == 404
     path = f"/outgoing/{setup.outgoing_id}"
     response = _file(specialist, path, setup.open_id, setup.secret_id)

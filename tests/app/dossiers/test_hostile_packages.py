@@ -26,7 +26,7 @@ from edoc.documents.models import Document, DocumentFile
 from edoc.dossiers import services
 from edoc.dossiers.models import Dossier
 from edoc.incoming.models import IncomingDocument
-from tests.app.dossiers.test_package import _export
+from tests.fixtures.documents import export_dossier
 
 pytestmark = pytest.mark.usefixtures("closed_dossier")  # 05.TH: two incoming documents
 
@@ -147,7 +147,7 @@ def _external_entity(root: Path) -> None:
 
 def test_hostile_packages_are_named_by_verify_and_write_nothing(app: Flask, tmp_path: Path) -> None:
     exported = tmp_path / "goi"
-    _export(app, exported)
+    export_dossier(app, "05.TH", exported)
     deep = "../" * len(tmp_path.parts) + "etc/passwd"  # from the bag's root: /etc/passwd
 
     attacks: dict[str, tuple[Callable[[Path], None], str]] = {
@@ -190,7 +190,7 @@ def test_hostile_packages_are_named_by_verify_and_write_nothing(app: Flask, tmp_
 def test_unusable_metadata_is_refused_in_one_line(app: Flask, tmp_path: Path) -> None:
     """A package that verifies but cannot be loaded whole: refused before anything is written."""
     exported = tmp_path / "goi"
-    _export(app, exported)
+    export_dossier(app, "05.TH", exported)
 
     def renamed(root: Path) -> None:  # a new dossier code, so only the documents can clash
         _edit(

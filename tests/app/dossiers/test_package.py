@@ -20,25 +20,15 @@ from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierStatus
 from edoc.users.models import User
-
-
-def _export(app: Flask, out: Path) -> None:
-    result = app.test_cli_runner().invoke(
-        cli, ["export", "--dossier", "05.TH", "--out", str(out), "--as", "luutru"]
-    )
-    assert result.exit_code == 0, result.output
+from tests.fixtures.app import other_installation
+from tests.fixtures.documents import export_dossier, import_package
+from tests.fixtures.pdfs import pdf_text
+from tests.fixtures.signatures import good_report
 
 
 def _verify(app: Flask, path: Path) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(cli, ["verify-package", str(path)])
     return result.exit_code, result.output
-
-
-def _pdftotext(path: Path) -> str:
-    result = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    )
-    return result.stdout
 
 
 def test_close_records_dates_and_pages(app: Flask, closed_dossier: int) -> None:
@@ -54,7 +44,7 @@ def test_export_verifies_and_is_a_valid_bag(
     app: Flask, closed_dossier: int, tmp_path: Path
 ) -> None:
     out = tmp_path / "goi"
-    _export(app, out)
+    export_dossier(app, "05.TH", out)
     assert _verify(app, out) == (0, "package intact\n")
     bag = bagit.Bag(str(out))
     bag.validate()  # the reference implementation agrees
@@ -73,7 +63,7 @@ def test_export_verifies_and_is_a_valid_bag(
     assert 'xlink:href="000.00.00.H30.2026.05.TH/001/chu-ky.pdf"' in (
         out / "data" / "METS.xml"
     ).read_text(encoding="utf-8")
-    text = _pdftotext(out / report_pdf)
+    text = pdf_text((out / report_pdf).read_bytes(), layout=True)
     assert "BÁO CÁO KIỂM TRA CHỮ KÝ SỐ" in text
     assert "KẾT LUẬN: Không kiểm tra chữ ký số" in text
     assert "Về việc báo cáo tình hình bão lũ" in text
@@ -88,7 +78,7 @@ def test_export_verifies_and_is_a_valid_bag(
 
 def test_a_flipped_byte_is_named(app: Flask, closed_dossier: int, tmp_path: Path) -> None:
     out = tmp_path / "goi"
-    _export(app, out)
+    export_dossier(app, "05.TH", out)
     target = out / "data" / "000.00.00.H30.2026.05.TH" / "002" / "tep" / "01-main.pdf"
     data = bytearray(target.read_bytes())
     data[20] ^= 0x01
@@ -102,7 +92,7 @@ def test_a_flipped_byte_is_named(app: Flask, closed_dossier: int, tmp_path: Path
 
 def test_a_deleted_file_is_named(app: Flask, closed_dossier: int, tmp_path: Path) -> None:
     out = tmp_path / "goi"
-    _export(app, out)
+    export_dossier(app, "05.TH", out)
     (out / "data" / "000.00.00.H30.2026.05.TH" / "001" / "van-ban.xml").unlink()
     code, output = _verify(app, out)
     assert code == 1
@@ -161,26 +151,17 @@ def test_export_job_through_the_web(
 def test_export_import_export_gives_the_same_manifests(
     app: Flask, closed_dossier: int, tmp_path: Path
 ) -> None:
-    from edoc.app import create_app
-    from tests.fixtures.app import _migrate, _settings
-
     first = tmp_path / "lan-1"
-    _export(app, first)
-    target_db = f"sqlite:///{tmp_path / 'khac.db'}"
-    _migrate(target_db, tmp_path / "khac-migrate")
-    other = create_app(_settings(tmp_path / "khac", target_db))
-    result = other.test_cli_runner().invoke(cli, ["import-package", str(first)])
-    assert result.exit_code == 0, result.output
+    export_dossier(app, "05.TH", first)
+    other = other_installation(tmp_path, "khac")
+    result = import_package(other, first)
     assert "imported 1 dossiers, 2 documents" in result.output
     second = tmp_path / "lan-2"
     with other.app_context():
         from edoc.demo.command import create_demo_agency
 
         create_demo_agency("mat-khau-khac")
-    exported = other.test_cli_runner().invoke(
-        cli, ["export", "--dossier", "05.TH", "--out", str(second), "--as", "luutru"]
-    )
-    assert exported.exit_code == 0, exported.output
+    export_dossier(other, "05.TH", second)
     for name in ("manifest-sha256.txt", "manifest-sha512.txt"):
         assert (second / name).read_text() == (first / name).read_text()
         assert "/001/chu-ky.pdf" in (second / name).read_text()
@@ -196,7 +177,7 @@ def test_a_tampered_package_is_not_imported(
     app: Flask, closed_dossier: int, tmp_path: Path
 ) -> None:
     out = tmp_path / "goi"
-    _export(app, out)
+    export_dossier(app, "05.TH", out)
     (out / "data" / "muc-luc.csv").write_text("sửa đổi")
     result = app.test_cli_runner().invoke(cli, ["import-package", str(out)])
     assert result.exit_code == 1
@@ -240,7 +221,6 @@ def test_retention_hold_and_recorded_disposal(app: Flask, closed_dossier: int) -
 def test_transfer_prints_the_list(
     app: Flask, client: FlaskClient, closed_dossier: int, tmp_path: Path
 ) -> None:
-
     from tests.fixtures.app import csrf_token_from, login
 
     login(client, "luutru")
@@ -250,8 +230,7 @@ def test_transfer_prints_the_list(
     )
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
-    (tmp_path / "muc-luc.pdf").write_bytes(response.data)
-    text = _pdftotext(tmp_path / "muc-luc.pdf")
+    text = pdf_text(response.data, layout=True)
     assert "MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU" in text
     assert "Hồ sơ phòng chống thiên tai năm 2026" in text
     with app.app_context():
@@ -267,31 +246,22 @@ def test_signature_report_pdf_reads_in_vietnamese_and_is_deterministic(
 ) -> None:
     """chu-ky.pdf for a signed document: the wording of edoc verify-pdf, the dates of the report."""
     from edoc.reports.signature import render_report_pdf
-    from signing.validation import SignatureReport, ValidationReport
 
-    report = ValidationReport(
-        signatures=[
-            SignatureReport(
-                field_name="Signature1",
-                signer_name="Nguyễn Văn An",
-                signer_subject="CN=Nguyễn Văn An, O=UBND tỉnh Demo",
-                signing_time="2026-03-05T01:00:00+00:00",
-                intact=True,
-                valid=True,
-                trusted=True,
-                coverage="ENTIRE_FILE",
-                modification_level="FORM_FILLING",
-                pades_level="B-T",
-            )
-        ],
-        validated_at="2026-03-05T02:10:00+00:00",
+    report = good_report(
+        "Signature1",
+        "2026-03-05T02:10:00+00:00",
+        signer_name="Nguyễn Văn An",
+        signer_subject="CN=Nguyễn Văn An, O=UBND tỉnh Demo",
+        signing_time="2026-03-05T01:00:00+00:00",
+        modification_level="FORM_FILLING",
+        pades_level="B-T",
     ).to_dict()
     heading = [("Mã hồ sơ", "000.00.00.H30.2026.05.TH"), ("Trích yếu", "Về việc <thử> & kiểm")]
     with app.app_context():
         first, second = render_report_pdf(report, heading), render_report_pdf(report, heading)
     assert first == second
     (tmp_path / "chu-ky.pdf").write_bytes(first)
-    text = _pdftotext(tmp_path / "chu-ky.pdf")
+    text = pdf_text(first, layout=True)
     assert "KẾT LUẬN: Tất cả chữ ký số hợp lệ, toàn vẹn và tin cậy." in text
     assert "Chữ ký 1: Nguyễn Văn An" in text
     assert "Thay đổi sau khi ký: điền biểu mẫu (được phép)" in text

@@ -4,7 +4,6 @@ memory limit, active content is flagged and never rendered inline, file names lo
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
 from urllib.parse import unquote
 
@@ -15,8 +14,8 @@ from sqlalchemy import select
 
 from edoc.core.extensions import db
 from edoc.documents.models import DocumentFile
-from tests.app.incoming.test_receive_api import clerk, count_documents, post  # noqa: F401
 from tests.fixtures.app import api_token, login
+from tests.fixtures.documents import count_documents, post_draft, post_incoming
 from tests.fixtures.hostile_pdfs import (
     ACTIVE_CONTENT,
     active_content_pdf,
@@ -25,16 +24,27 @@ from tests.fixtures.hostile_pdfs import (
     text_bomb_pdf,
 )
 
+
+def _only_downloaded(client: FlaskClient, path: str) -> str:
+    """The document page at ``path`` serves its file as an attachment in a sandbox even when
+    asked to show it inline, and warns of its active content; the page's HTML."""
+    served = client.get(f"{path}/file?inline=1")
+    assert served.status_code == 200
+    assert served.headers["Content-Disposition"].startswith("attachment;")
+    assert served.headers["Content-Security-Policy"] == "sandbox"
+    page = client.get(path).get_data(as_text=True)
+    assert 'data-testid="active-content-alert"' in page
+    return page
+
+
 BIDI_AND_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c\x07"
 
 
 def test_a_decompression_bomb_is_refused_quickly(
-    app: Flask,
-    client: FlaskClient,
-    clerk: dict[str, str],  # noqa: F811
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     started = time.monotonic()
-    response = post(client, clerk, object_stream_bomb_pdf(4096), received_via="electronic")
+    response = post_incoming(client, clerk, object_stream_bomb_pdf(4096), received_via="electronic")
     assert response.status_code == 422, response.get_json()
     error = response.get_json()["error"]
     assert error["code"] == "decompression_bomb"
@@ -44,9 +54,7 @@ def test_a_decompression_bomb_is_refused_quickly(
 
 
 def test_a_text_bomb_is_accepted_and_its_text_marked_too_large(
-    app: Flask,
-    client: FlaskClient,
-    clerk: dict[str, str],  # noqa: F811
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     """pdftotext would take 2 GB on this scan; held to 256 MB it stops, and the upload and the
     text extraction each finish with a clear outcome."""
@@ -54,7 +62,7 @@ def test_a_text_bomb_is_accepted_and_its_text_marked_too_large(
 
     app.config["EDOC"] = dataclasses.replace(app.config["EDOC"], file_tool_memory_mb=256)
     started = time.monotonic()
-    response = post(client, clerk, text_bomb_pdf())
+    response = post_incoming(client, clerk, text_bomb_pdf())
     assert response.status_code == 201, response.get_json()
     with app.app_context():
         stored = db.session.scalars(select(DocumentFile)).one()
@@ -66,11 +74,9 @@ def test_a_text_bomb_is_accepted_and_its_text_marked_too_large(
 
 @pytest.mark.parametrize("kind", sorted(ACTIVE_CONTENT))
 def test_active_content_is_flagged_and_only_downloaded(
-    client: FlaskClient,
-    clerk: dict[str, str],  # noqa: F811
-    kind: str,
+    client: FlaskClient, clerk: dict[str, str], kind: str
 ) -> None:
-    response = post(client, clerk, active_content_pdf(kind), received_via="electronic")
+    response = post_incoming(client, clerk, active_content_pdf(kind), received_via="electronic")
     assert response.status_code == 201, response.get_json()
     document_id = response.get_json()["id"]
 
@@ -78,20 +84,13 @@ def test_active_content_is_flagged_and_only_downloaded(
     assert api.headers["Content-Disposition"].startswith("attachment;")
     assert api.headers["Content-Security-Policy"] == "sandbox"
     login(client, "vanthu")
-    viewed = client.get(f"/incoming/{document_id}/file?inline=1")
-    assert viewed.status_code == 200
-    assert viewed.headers["Content-Disposition"].startswith("attachment;")
-    assert viewed.headers["Content-Security-Policy"] == "sandbox"
-    page = client.get(f"/incoming/{document_id}").get_data(as_text=True)
-    assert 'data-testid="active-content-alert"' in page
+    page = _only_downloaded(client, f"/incoming/{document_id}")
     assert "Cảnh báo an toàn: tệp PDF này chứa" in page
 
 
-def test_an_ordinary_pdf_is_still_shown_inline(
-    client: FlaskClient,
-    clerk: dict[str, str],  # noqa: F811
-) -> None:
-    document_id = post(client, clerk, plain_pdf(), received_via="electronic").get_json()["id"]
+def test_an_ordinary_pdf_is_still_shown_inline(client: FlaskClient, clerk: dict[str, str]) -> None:
+    response = post_incoming(client, clerk, plain_pdf(), received_via="electronic")
+    document_id = response.get_json()["id"]
     login(client, "vanthu")
     viewed = client.get(f"/incoming/{document_id}/file?inline=1")
     assert viewed.headers["Content-Disposition"].startswith("inline;")
@@ -101,13 +100,11 @@ def test_an_ordinary_pdf_is_still_shown_inline(
 
 
 def test_bidi_and_control_characters_leave_file_names(
-    app: Flask,
-    client: FlaskClient,
-    clerk: dict[str, str],  # noqa: F811
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     """ "hoa-don\u202efdp.exe" displays as "hoa-donexe.pdf"; stored and served without them."""
     name = f"Công văn {BIDI_AND_CONTROLS}hoa-don\u202efdp.exe"
-    response = post(client, clerk, plain_pdf(), name=name, received_via="electronic")
+    response = post_incoming(client, clerk, plain_pdf(), name=name, received_via="electronic")
     assert response.status_code == 201, response.get_json()
     with app.app_context():
         stored = db.session.scalars(select(DocumentFile)).one()
@@ -123,23 +120,12 @@ def test_a_draft_with_javascript_is_flagged_and_only_downloaded(
 ) -> None:
     """A draft is served from its version, not a document file: the same rule holds."""
     specialist = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    created = client.post(
-        "/api/v1/outgoing",
-        data={
-            "doc_type": "TTr",
-            "subject": "Tờ trình có mã JavaScript",
-            "file": (io.BytesIO(active_content_pdf("open-action-javascript")), "du-thao.pdf"),
-        },
-        headers=specialist,
-        content_type="multipart/form-data",
+    script = active_content_pdf("open-action-javascript")
+    created = post_draft(
+        client, specialist, script, doc_type="TTr", subject="Tờ trình có mã JavaScript"
     )
     assert created.status_code == 201, created.get_json()
     document_id = created.get_json()["id"]
     login(client, "chuyenvien")
-    served = client.get(f"/outgoing/{document_id}/file?inline=1")
-    assert served.status_code == 200
-    assert served.headers["Content-Disposition"].startswith("attachment;")
-    assert served.headers["Content-Security-Policy"] == "sandbox"
-    page = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
-    assert 'data-testid="active-content-alert"' in page
+    page = _only_downloaded(client, f"/outgoing/{document_id}")
     assert "mã JavaScript" in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
 from flask import Flask
@@ -15,6 +14,7 @@ from edoc.documents.numbering import next_number
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument
 from edoc.users.models import User
+from tests.fixtures.threads import in_parallel
 
 SCAN = CheckedFile(filename="scan.pdf", content_type="application/pdf", sha256="a" * 64, size=10)
 
@@ -35,28 +35,18 @@ def _clerk() -> User:
     return db.session.scalar(select(User).where(User.username == "vanthu"))
 
 
-def _register_many(app: Flask, count: int, results: list[int], errors: list[BaseException]) -> None:
-    try:
-        with app.app_context():
-            clerk = _clerk()
-            for _ in range(count):
-                incoming = services.receive(_fields(), SCAN, clerk)
-                db.session.commit()
-                results.append(incoming.arrival_number)
-    except BaseException as error:  # surfaced by the assertion below
-        errors.append(error)
+def _register_many(app: Flask, count: int, results: list[int]) -> None:
+    with app.app_context():
+        clerk = _clerk()
+        for _ in range(count):
+            incoming = services.receive(_fields(), SCAN, clerk)
+            db.session.commit()
+            results.append(incoming.arrival_number)
 
 
 def test_fifty_concurrent_registrations_get_one_to_fifty(app: Flask, demo: None) -> None:
     results: list[int] = []
-    errors: list[BaseException] = []
-    threads = [
-        threading.Thread(target=_register_many, args=(app, 5, results, errors)) for _ in range(10)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_parallel(_register_many, [(app, 5, results)] * 10)
     assert errors == []
     assert sorted(results) == list(range(1, 51))
 

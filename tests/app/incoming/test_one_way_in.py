@@ -14,15 +14,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.cli import cli
 from edoc.core.extensions import db
-from edoc.dossiers import services as dossiers
 from edoc.incoming.models import IncomingDocument
-from edoc.users.models import User
-from tests.app.incoming.test_receive_api import post
-from tests.app.outgoing.conftest import agency_token, trusted_app  # noqa: F401 - fixtures
-from tests.app.outgoing.test_after_issue import _issued, internal_agency
-from tests.fixtures.app import api_token
+from tests.fixtures.app import api_token, other_installation
+from tests.fixtures.documents import (
+    archived_elsewhere,
+    import_package,
+    internal_agency,
+    issued_document,
+    post_incoming,
+    send,
+)
 from tests.fixtures.pki import Tokens
 from tests.fixtures.selfsigned import make_signed_pdf
 
@@ -64,18 +66,14 @@ def _received_events(app: Flask, document_id: int) -> list[AuditEvent]:
 
 
 def test_a_dispatched_document_is_checked_and_audited_on_receipt(
-    trusted_app: Flask,  # noqa: F811 - fixture
+    trusted_app: Flask,
     client: FlaskClient,
     demo: None,
-    agency_token: Tokens,  # noqa: F811 - fixture
+    agency_token: Tokens,
 ) -> None:
-    document_id, clerk = _issued(client, agency_token)
+    document_id, clerk = issued_document(client, agency_token)
     organization = internal_agency(client)
-    sent = client.post(
-        f"/api/v1/outgoing/{document_id}/send",
-        json={"organization_ids": [organization["id"]]},
-        headers=clerk,
-    )
+    sent = send(client, clerk, document_id, [organization["id"]])
     assert sent.status_code == 200, sent.get_json()
     received_id = sent.get_json()["dispatches"][0]["incoming_document_id"]
 
@@ -97,40 +95,21 @@ def test_an_imported_arrival_is_checked_here_and_audited(
 ) -> None:
     """The package says the signature was good; this installation does not trust its signer,
     so its own check says otherwise, and that is what the imported document carries."""
-    from edoc.app import create_app
-    from tests.fixtures.app import _migrate, _settings
-
     pdf, root = make_signed_pdf(tmp_path, "Trần Văn Bình")
     trust = app.config["EDOC"].data_dir / "trust"
     trust.mkdir(parents=True, exist_ok=True)
     shutil.copy(root, trust / "root.pem")
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    received = post(client, clerk, pdf.read_bytes(), received_via="electronic", signer_name="")
+    received = post_incoming(
+        client, clerk, pdf.read_bytes(), received_via="electronic", signer_name=""
+    )
     assert received.status_code == 201, received.get_json()
     assert received.get_json()["document"]["signature_verdict"] == "ok"
     arrival = (received.get_json()["arrival_year"], received.get_json()["arrival_number"])
-    with app.app_context():
-        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
-        dossier = dossiers.create(
-            dossiers.DossierFields(
-                year=2026, code="07.TC", title="Hồ sơ quyết toán", retention_years=10
-            ),
-            archivist,
-        )
-        dossiers.add_documents(dossier.id, [received.get_json()["id"]], archivist)
-        dossiers.close(dossier.id, archivist)
-        db.session.commit()
-    package = tmp_path / "goi"
-    exported = app.test_cli_runner().invoke(
-        cli, ["export", "--dossier", "07.TC", "--as", "luutru", "--out", str(package)]
+    ids = [received.get_json()["id"]]
+    other, package = archived_elsewhere(
+        app, tmp_path, "07.TC", "Hồ sơ quyết toán", ids, retention_years=10
     )
-    assert exported.exit_code == 0, exported.output
-
-    target_db = f"sqlite:///{tmp_path / 'khac.db'}"
-    _migrate(target_db, tmp_path / "khac-migrate")
-    other = create_app(_settings(tmp_path / "khac", target_db))
-    result = other.test_cli_runner().invoke(cli, ["import-package", str(package)])
-    assert result.exit_code == 0, result.output
 
     with other.app_context():
         [incoming] = db.session.scalars(select(IncomingDocument)).all()
@@ -145,13 +124,10 @@ def test_an_imported_arrival_is_checked_here_and_audited(
 
     # An installation that trusts the signer finds what the package says: the archived report
     # is kept byte for byte (export → import → export stays identical).
-    trusting_db = f"sqlite:///{tmp_path / 'tin.db'}"
-    _migrate(trusting_db, tmp_path / "tin-migrate")
-    trusting = create_app(_settings(tmp_path / "tin", trusting_db))
+    trusting = other_installation(tmp_path, "tin")
     (tmp_path / "tin" / "trust").mkdir(parents=True)
     shutil.copy(root, tmp_path / "tin" / "trust" / "root.pem")
-    result = trusting.test_cli_runner().invoke(cli, ["import-package", str(package)])
-    assert result.exit_code == 0, result.output
+    import_package(trusting, package)
     [claimed] = [json.loads(p.read_text()) for p in package.rglob("chu-ky.json")]
     with trusting.app_context():
         [incoming] = db.session.scalars(select(IncomingDocument)).all()

@@ -24,8 +24,8 @@ from edoc.documents.access import (
 from edoc.documents.models import Direction, Document
 from edoc.incoming.models import IncomingDocument, Routing
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import FIELDS
 from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.documents import INCOMING_FIELDS
 from tests.fixtures.selfsigned import blank_pdf
 
 
@@ -34,7 +34,7 @@ def _received(client: FlaskClient) -> int:
     bearer = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     response = client.post(
         "/api/v1/incoming",
-        data={**FIELDS, "file": (io.BytesIO(blank_pdf("15/STC-NS")), "vb.pdf")},
+        data={**INCOMING_FIELDS, "file": (io.BytesIO(blank_pdf("15/STC-NS")), "vb.pdf")},
         headers=bearer,
         content_type="multipart/form-data",
     )
@@ -52,7 +52,7 @@ def _receive_page(client: FlaskClient, csrf: str, **fields: str) -> TestResponse
     return client.post(
         "/incoming/new",
         data={
-            **FIELDS,
+            **INCOMING_FIELDS,
             **fields,
             "csrf_token": csrf,
             "file": (io.BytesIO(blank_pdf("x")), "a.pdf"),

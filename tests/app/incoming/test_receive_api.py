@@ -4,60 +4,27 @@ from __future__ import annotations
 
 import io
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
-from sqlalchemy import func, select
 
 from edoc.core.extensions import db
-from edoc.documents.models import Document
 from edoc.incoming.models import IncomingDocument
-from tests.conftest import CORPUS_DIR
 from tests.fixtures.app import api_token
+from tests.fixtures.corpus import CORPUS_DIR
+from tests.fixtures.documents import INCOMING_FIELDS, count_documents, post_incoming
+from tests.fixtures.pdfs import pdf_text
 from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
-
-FIELDS = {
-    "sender_org": "Sở Tài chính tỉnh Demo",
-    "number_notation": "15/STC-NS",
-    "doc_type": "CV",
-    "subject": "Về việc báo cáo quyết toán ngân sách năm 2025",
-    "received_via": "paper",
-    "issued_date": "2026-01-10",
-}
-
-
-@pytest.fixture
-def clerk(client: FlaskClient, demo: None) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-
-
-def post(
-    client: FlaskClient,
-    headers: dict[str, str],
-    content: bytes,
-    name: str = "vb.pdf",
-    **fields: str,
-):
-    data = {**FIELDS, **fields, "file": (io.BytesIO(content), name)}
-    return client.post(
-        "/api/v1/incoming", data=data, headers=headers, content_type="multipart/form-data"
-    )
-
-
-def count_documents(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(Document)) or 0
 
 
 def test_paper_scan_is_registered_and_served_back(
     client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     content = blank_pdf("Cong van 15/STC-NS")
-    response = post(client, clerk, content)
+    response = post_incoming(client, clerk, content)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["arrival_number"] == 1
@@ -82,7 +49,7 @@ def test_scanned_images_become_one_pdf(
         pages.append((io.BytesIO(buffer.getvalue()), f"trang-{index}.jpg"))
     response = client.post(
         "/api/v1/incoming",
-        data={**FIELDS, "file": pages},
+        data={**INCOMING_FIELDS, "file": pages},
         headers=clerk,
         content_type="multipart/form-data",
     )
@@ -101,7 +68,9 @@ def test_signed_pdf_with_trusted_signature(
     trust = app.config["EDOC"].data_dir / "trust"
     trust.mkdir(parents=True, exist_ok=True)
     shutil.copy(root, trust / "root.pem")
-    response = post(client, clerk, pdf.read_bytes(), received_via="electronic", signer_name="")
+    response = post_incoming(
+        client, clerk, pdf.read_bytes(), received_via="electronic", signer_name=""
+    )
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["arrival_number"] == 1
@@ -116,7 +85,7 @@ def test_broken_signature_is_held_then_returned(
     sneaky = (
         corpus_dir / "signed" / "form-update-override-appearance-stream-sneaky.pdf"
     ).read_bytes()
-    response = post(client, clerk, sneaky, received_via="electronic")
+    response = post_incoming(client, clerk, sneaky, received_via="electronic")
     assert response.status_code == 201
     body = response.get_json()
     assert body["status"] == "received"
@@ -134,7 +103,7 @@ def test_broken_signature_is_held_then_returned(
     assert returned.get_json()["status"] == "returned"
     assert returned.get_json()["arrival_number"] is None
     # the sequence was not touched: the next document is number 1
-    assert post(client, clerk, blank_pdf()).get_json()["arrival_number"] == 1
+    assert post_incoming(client, clerk, blank_pdf()).get_json()["arrival_number"] == 1
 
 
 def _malformed() -> list[str]:
@@ -148,7 +117,7 @@ def test_malformed_corpus_upload(
 ) -> None:
     """Refused with a precise 422 and nothing registered, or accepted as a readable unsigned PDF."""
     content = (corpus_dir / "malformed" / name).read_bytes()
-    response = post(client, clerk, content, name=name, received_via="electronic")
+    response = post_incoming(client, clerk, content, name=name, received_via="electronic")
     if response.status_code == 201:
         assert response.get_json()["document"]["signature_verdict"] == "no_signatures"
         return
@@ -169,7 +138,7 @@ def test_malformed_corpus_upload(
 def test_bad_files_are_refused(
     app: Flask, client: FlaskClient, clerk: dict[str, str], content: bytes, name: str, code: str
 ) -> None:
-    response = post(client, clerk, content, name=name, received_via="electronic")
+    response = post_incoming(client, clerk, content, name=name, received_via="electronic")
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == code
     assert count_documents(app) == 0
@@ -178,7 +147,7 @@ def test_bad_files_are_refused(
 def test_missing_field_and_unknown_type(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
-    data = {k: v for k, v in FIELDS.items() if k != "subject"}
+    data = {k: v for k, v in INCOMING_FIELDS.items() if k != "subject"}
     missing = client.post(
         "/api/v1/incoming",
         data={**data, "file": (io.BytesIO(blank_pdf()), "a.pdf")},
@@ -187,7 +156,7 @@ def test_missing_field_and_unknown_type(
     )
     assert missing.status_code == 422
     assert "subject" in missing.get_json()["error"]["details"]["form"]
-    unknown = post(client, clerk, blank_pdf(), doc_type="XYZ")
+    unknown = post_incoming(client, clerk, blank_pdf(), doc_type="XYZ")
     assert unknown.status_code == 422
     assert unknown.get_json()["error"]["details"] == {"doc_type": "Loại văn bản không hợp lệ: XYZ."}
     assert count_documents(app) == 0
@@ -195,7 +164,7 @@ def test_missing_field_and_unknown_type(
 
 def test_upload_over_the_limit(app: Flask, client: FlaskClient, clerk: dict[str, str]) -> None:
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    response = post(client, clerk, b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
+    response = post_incoming(client, clerk, b"%PDF-1.4\n" + b"0" * (2 * 1024 * 1024))
     assert response.status_code == 413
     assert response.get_json()["error"]["code"] == "file_too_large"
     assert count_documents(app) == 0
@@ -203,17 +172,17 @@ def test_upload_over_the_limit(app: Flask, client: FlaskClient, clerk: dict[str,
 
 def test_only_clerks_receive(client: FlaskClient, demo: None) -> None:
     specialist = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    response = post(client, specialist, blank_pdf())
+    response = post_incoming(client, specialist, blank_pdf())
     assert response.status_code == 403
 
 
 def test_secret_documents_are_invisible_below_clearance(
     client: FlaskClient, clerk: dict[str, str]
 ) -> None:
-    secret = post(
+    secret = post_incoming(
         client, clerk, blank_pdf(), secrecy="1", subject="Kế hoạch bảo vệ bí mật"
     ).get_json()
-    open_doc = post(client, clerk, blank_pdf()).get_json()
+    open_doc = post_incoming(client, clerk, blank_pdf()).get_json()
     specialist = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     listing = client.get("/api/v1/incoming", headers=specialist).get_json()
     assert listing["total"] == 1
@@ -228,7 +197,7 @@ def test_secret_documents_are_invisible_below_clearance(
 
 
 def test_route_and_complete(client: FlaskClient, clerk: dict[str, str], app: Flask) -> None:
-    doc = post(client, clerk, blank_pdf()).get_json()
+    doc = post_incoming(client, clerk, blank_pdf()).get_json()
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
     specialist = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     me = client.get("/api/v1/me", headers=leader).get_json()
@@ -268,17 +237,16 @@ def test_route_and_complete(client: FlaskClient, clerk: dict[str, str], app: Fla
 
 
 def test_register_pdf_and_xlsx(client: FlaskClient, clerk: dict[str, str], tmp_path: Path) -> None:
-    post(client, clerk, blank_pdf(), subject="Về việc phòng chống cơn bão số 3")
-    post(client, clerk, blank_pdf(), subject="Về việc tổng kết năm", sender_org="Sở Nội vụ")
+    post_incoming(client, clerk, blank_pdf(), subject="Về việc phòng chống cơn bão số 3")
+    post_incoming(
+        client, clerk, blank_pdf(), subject="Về việc tổng kết năm", sender_org="Sở Nội vụ"
+    )
     pdf = client.get(
         "/api/v1/incoming/register?from=2000-01-01&to=2099-12-31&format=pdf", headers=clerk
     )
     assert pdf.status_code == 200
     assert pdf.data.startswith(b"%PDF")
-    (tmp_path / "so.pdf").write_bytes(pdf.data)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "so.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf.data, layout=True)
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text
     assert "phòng chống cơn bão số 3" in text
     assert "Sở Nội vụ" in text
@@ -306,7 +274,7 @@ def test_storage_outage_gives_503_and_registers_nothing(
         blob_store().check()
     server.stop()
     try:
-        response = post(client, clerk, blank_pdf())
+        response = post_incoming(client, clerk, blank_pdf())
         assert response.status_code == 503
         assert response.get_json()["error"]["code"] == "storage_unavailable"
         assert count_documents(app) == 0
@@ -314,7 +282,7 @@ def test_storage_outage_gives_503_and_registers_nothing(
         assert health.status_code == 503
         assert health.get_json()["storage"] == "down"
         server.start()
-        assert post(client, clerk, blank_pdf()).get_json()["arrival_number"] == 1
+        assert post_incoming(client, clerk, blank_pdf()).get_json()["arrival_number"] == 1
     finally:
         server.stop()
 
@@ -328,7 +296,7 @@ def test_tracking_register_flags_overdue(
 
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
     units = client.get("/api/v1/units", headers=leader).get_json()
-    late, on_time = (post(client, clerk, blank_pdf()).get_json()["id"] for _ in range(2))
+    late, on_time = (post_incoming(client, clerk, blank_pdf()).get_json()["id"] for _ in range(2))
     for doc_id in (late, on_time):
         routed = client.post(
             f"/api/v1/incoming/{doc_id}/route",

@@ -27,8 +27,8 @@ from edoc.core.extensions import db
 from edoc.core.transactions import TransactionDuringSlowWork, outside_transaction
 from edoc.outgoing.models import Organization
 from edoc.users.models import User
-from tests.app.incoming.test_receive_api import FIELDS
 from tests.fixtures.app import DEMO_PASSWORD
+from tests.fixtures.documents import INCOMING_FIELDS
 from tests.fixtures.hostile_pdfs import pdf_from_objects
 
 BOMB_INFLATED_MB = 300  # ~2-3 s of pdftotext on these machines, ~10 MB of memory
@@ -116,7 +116,7 @@ def token(base: str, username: str) -> str:
 
 
 UPLOADS = {  # where a user sends a file: (who, endpoint, form fields)
-    "incoming scan": ("vanthu", "/api/v1/incoming", FIELDS),
+    "incoming scan": ("vanthu", "/api/v1/incoming", INCOMING_FIELDS),
     "outgoing draft": (
         "chuyenvien",
         "/api/v1/outgoing",

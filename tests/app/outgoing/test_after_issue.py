@@ -3,51 +3,32 @@
 from __future__ import annotations
 
 import io
-import subprocess
 import zipfile
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from edoc.app import create_app
-from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.documents.models import Document
-from edoc.dossiers import services as dossiers
-from edoc.users.models import User
-from tests.app.outgoing.test_issue import _signed_drafts
-from tests.fixtures.app import _migrate, _settings, api_token, login
+from tests.fixtures.app import api_token, login
+from tests.fixtures.documents import (
+    archived_elsewhere,
+    internal_agency,
+    issued_document,
+    post_draft,
+    send,
+)
+from tests.fixtures.pdfs import pdf_text
 from tests.fixtures.pki import Tokens
-
-
-def _issued(client: FlaskClient, tokens: Tokens) -> tuple[int, dict[str, str]]:
-    [document_id] = _signed_drafts(client, tokens, 1)
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    result = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": [document_id]}, headers=clerk
-    ).get_json()
-    assert result["failed"] == {}
-    return document_id, clerk
-
-
-def internal_agency(client: FlaskClient) -> dict[str, Any]:
-    """An agency served by this installation, added to the directory by the admin."""
-    admin = {"Authorization": f"Bearer {api_token(client, 'quantri')}"}
-    return client.post(
-        "/api/v1/organizations",
-        json={"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": True},
-        headers=admin,
-    ).get_json()
 
 
 def test_copy_with_text_stamp(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens, tmp_path: Path
 ) -> None:
-    document_id, clerk = _issued(client, agency_token)
+    document_id, clerk = issued_document(client, agency_token)
     copy = client.post(f"/api/v1/outgoing/{document_id}/copies", data={"kind": "SY"}, headers=clerk)
     assert copy.status_code == 200, copy.get_json()
     assert copy.get_json()["signature_verdict"] == "ok"
@@ -58,13 +39,9 @@ def test_copy_with_text_stamp(
 def test_send_to_an_internal_agency_and_recall(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
 ) -> None:
-    document_id, clerk = _issued(client, agency_token)
+    document_id, clerk = issued_document(client, agency_token)
     org = internal_agency(client)
-    sent = client.post(
-        f"/api/v1/outgoing/{document_id}/send",
-        json={"organization_ids": [org["id"]]},
-        headers=clerk,
-    )
+    sent = send(client, clerk, document_id, [org["id"]])
     assert sent.status_code == 200, sent.get_json()
     [dispatch] = sent.get_json()["dispatches"]
     assert (dispatch["channel"], dispatch["status"]) == ("internal", "delivered")
@@ -72,11 +49,8 @@ def test_send_to_an_internal_agency_and_recall(
     assert [item["id"] for item in arrived] == [dispatch["incoming_document_id"]]
     assert arrived[0]["document"]["signature_verdict"] == "ok"  # checked on receipt
     assert arrived[0]["number_notation"] == "01/QĐ-UBND"
-    again = client.post(  # the API goes through the page's checks: no second copy delivered
-        f"/api/v1/outgoing/{document_id}/send",
-        json={"organization_ids": [org["id"]]},
-        headers=clerk,
-    )
+    # the API goes through the page's checks: no second copy delivered
+    again = send(client, clerk, document_id, [org["id"]])
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_sent"
     still = client.get("/api/v1/incoming?status=received", headers=clerk).get_json()["items"]
     assert len(still) == 1
@@ -94,14 +68,11 @@ def test_send_to_an_internal_agency_and_recall(
 def test_outgoing_register_lists_numbers(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens, tmp_path: Path
 ) -> None:
-    _issued(client, agency_token)
+    issued_document(client, agency_token)
     login(client, "vanthu")
     pdf = client.get("/outgoing/register?from=01/01/2000&to=31/12/2099&format=pdf")
     assert pdf.mimetype == "application/pdf"
-    (tmp_path / "di.pdf").write_bytes(pdf.data)
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "di.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf.data, layout=True)
     assert "SỔ ĐĂNG KÝ VĂN BẢN ĐI" in text and "01/QĐ-UBND" in text
     xlsx = client.get("/outgoing/register?from=01/01/2000&to=31/12/2099&format=xlsx")
     rows = list(load_workbook(io.BytesIO(xlsx.data)).active.iter_rows(values_only=True))
@@ -142,34 +113,18 @@ def _minimal_docx(text: str) -> bytes:
 
 def test_docx_draft_is_converted(client: FlaskClient, demo: None, tmp_path: Path) -> None:
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    created = client.post(
-        "/api/v1/outgoing",
-        data={
-            "doc_type": "CV",
-            "subject": "Về việc chuyển đổi tệp DOCX",
-            "file": (io.BytesIO(_minimal_docx("Kính gửi các sở, ban, ngành")), "du-thao.docx"),
-        },
-        headers=drafter,
-        content_type="multipart/form-data",
+    docx = _minimal_docx("Kính gửi các sở, ban, ngành")
+    created = post_draft(
+        client, drafter, docx, "du-thao.docx", doc_type="CV", subject="Về việc chuyển đổi tệp DOCX"
     )
     assert created.status_code == 201, created.get_json()
     login(client, "chuyenvien")
     pdf = client.get(f"/outgoing/{created.get_json()['id']}/file")
     assert pdf.data.startswith(b"%PDF")
-    (tmp_path / "d.pdf").write_bytes(pdf.data)
-    text = subprocess.run(
-        ["pdftotext", str(tmp_path / "d.pdf"), "-"], capture_output=True, text=True
-    ).stdout
+    text = pdf_text(pdf.data)
     assert "Kính gửi các sở, ban, ngành" in text
-    broken = client.post(
-        "/api/v1/outgoing",
-        data={
-            "doc_type": "CV",
-            "subject": "Tệp hỏng",
-            "file": (io.BytesIO(b"PK\x03\x04 broken"), "hong.docx"),
-        },
-        headers=drafter,
-        content_type="multipart/form-data",
+    broken = post_draft(
+        client, drafter, b"PK\x03\x04 broken", "hong.docx", doc_type="CV", subject="Tệp hỏng"
     )
     assert broken.status_code == 422
     assert broken.get_json()["error"]["code"] == "conversion_failed"
@@ -180,27 +135,13 @@ def test_an_imported_issued_document_carries_this_installations_own_check(
 ) -> None:
     """The package says the signatures were good (this installation trusted the demo PKI); the
     importing one does not trust it, so its own check is what the imported file carries."""
-    document_id, _clerk = _issued(client, agency_token)
+    document_id, _clerk = issued_document(client, agency_token)
+    other, _package = archived_elsewhere(
+        trusted_app, tmp_path, "08.QD", "Hồ sơ quyết định", [document_id]
+    )
     with trusted_app.app_context():
-        archivist = db.session.scalar(select(User).where(User.username == "luutru"))
-        dossier = dossiers.create(
-            dossiers.DossierFields(year=2026, code="08.QD", title="Hồ sơ quyết định"), archivist
-        )
-        dossiers.add_documents(dossier.id, [document_id], archivist)
-        dossiers.close(dossier.id, archivist)
         claimed = db.session.get(Document, document_id).main_file
         assert claimed.signature_report["verdict"] == "ok"
-    package = tmp_path / "goi"
-    exported = trusted_app.test_cli_runner().invoke(
-        cli, ["export", "--dossier", "08.QD", "--as", "luutru", "--out", str(package)]
-    )
-    assert exported.exit_code == 0, exported.output
-
-    target_db = f"sqlite:///{tmp_path / 'khac.db'}"
-    _migrate(target_db, tmp_path / "khac-migrate")
-    other = create_app(_settings(tmp_path / "khac", target_db))
-    result = other.test_cli_runner().invoke(cli, ["import-package", str(package)])
-    assert result.exit_code == 0, result.output
     with other.app_context():
         [document] = db.session.scalars(select(Document)).all()
         main = document.main_file

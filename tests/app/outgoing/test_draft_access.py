@@ -21,8 +21,8 @@ from edoc.core.extensions import db
 from edoc.outgoing.models import DraftVersion, ReviewComment
 from edoc.users.models import Clearance, Role, Unit
 from edoc.users.services import create_user
-from tests.app.outgoing.test_outgoing_pages import _sign
 from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.documents import sign_drafts
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
@@ -301,7 +301,7 @@ def test_clerks_see_a_draft_once_it_is_signed(
     drafter = _bearer(client, "chuyenvien")
     document_id = _create(client, drafter, signer_id=signer_id)
     client.post(f"/api/v1/outgoing/{document_id}/submit", json={}, headers=drafter)
-    _sign(client, softhsm_tokens, [document_id])
+    sign_drafts(client, softhsm_tokens, [document_id])
 
     clerk = _bearer(client, "vanthu")
     listing = client.get("/api/v1/outgoing?status=signed", headers=clerk).get_json()

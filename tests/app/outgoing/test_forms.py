@@ -14,9 +14,8 @@ from sqlalchemy import func, select
 from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.outgoing.models import Organization
-from tests.app.outgoing.test_after_issue import _issued
-from tests.app.outgoing.test_outgoing_pages import _as, _flashes, _post
-from tests.fixtures.app import api_token, csrf_token_from
+from tests.fixtures.app import api_token, csrf_token_from, signed_in
+from tests.fixtures.documents import flashes, issued_document, post_outgoing_form
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
@@ -33,7 +32,7 @@ def _new_draft(client: FlaskClient, token: str, **fields: str) -> Any:
 
 
 def test_a_refused_draft_form_keeps_what_was_typed(app: Flask, demo: None) -> None:
-    drafter = _as(app, "chuyenvien")
+    drafter = signed_in(app, "chuyenvien")
     token = csrf_token_from(drafter.get("/outgoing/new").get_data(as_text=True))
     refused = _new_draft(
         drafter,
@@ -94,10 +93,12 @@ def test_a_refused_form_on_the_document_page_keeps_what_was_typed(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
 ) -> None:
     app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
-    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
-    duplicate = _post(
+    document_id, _clerk = issued_document(client, agency_token)
+    clerk = signed_in(app, "vanthu")
+    post_outgoing_form(
+        clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"}
+    )
+    duplicate = post_outgoing_form(
         clerk,
         document_id,
         "/organizations",
@@ -105,15 +106,17 @@ def test_a_refused_form_on_the_document_page_keeps_what_was_typed(
     )
     assert duplicate.status_code == 409
     html = duplicate.get_data(as_text=True)
-    assert "Mã định danh 000.00.00.G01 đã có trong danh bạ." in _flashes(duplicate)
+    assert "Mã định danh 000.00.00.G01 đã có trong danh bạ." in flashes(duplicate)
     assert 'value="Tên gõ lại"' in html and "<details open>" in html
-    too_long = _post(clerk, document_id, "/organizations", {"code": "X" * 33, "name": "Sở Y tế"})
+    too_long = post_outgoing_form(
+        clerk, document_id, "/organizations", {"code": "X" * 33, "name": "Sở Y tế"}
+    )
     assert too_long.status_code == 422
-    assert "Mã định danh dài quá 32 ký tự." in _flashes(too_long)
+    assert "Mã định danh dài quá 32 ký tự." in flashes(too_long)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Organization)) == 1
 
-    blank = _post(clerk, document_id, "/recall", {"reason": "  "})
+    blank = post_outgoing_form(clerk, document_id, "/recall", {"reason": "  "})
     assert blank.status_code == 422
-    assert "Cần nêu lý do thu hồi." in _flashes(blank)
+    assert "Cần nêu lý do thu hồi." in flashes(blank)
     assert 'data-testid="status">Đã phát hành<' in blank.get_data(as_text=True)

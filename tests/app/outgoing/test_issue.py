@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,49 +9,18 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from edoc.cli import cli
-from signing import pki as labels
-from signing.batch import DigestItem, sign_digests
-from signing.tokens import CertificateSelector, select_certificate
-from tests.app.outgoing.test_leader_signing import _draft
 from tests.fixtures.app import api_token, login
+from tests.fixtures.documents import corrupt_blob, issue, signed_drafts
+from tests.fixtures.pdfs import pdf_text
 from tests.fixtures.pki import Tokens
-
-
-def _signed_drafts(client: FlaskClient, tokens: Tokens, count: int) -> list[int]:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    ids = [_draft(client, drafter, f"Quyết định ban hành số {n}", leader_id) for n in range(count)]
-    selector = CertificateSelector(token_label=tokens.leader_label, label=labels.LEADER)
-    _token, cert = select_certificate(tokens.module, selector)
-    items = client.post(
-        "/api/v1/outgoing/sign/prepare",
-        json={"document_ids": ids, "certificate": base64.b64encode(cert.der).decode()},
-        headers=leader,
-    ).get_json()["items"]
-    batch = sign_digests(
-        tokens.module,
-        selector,
-        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
-        tokens.leader_pin,
-    )
-    finished = client.post(
-        "/api/v1/outgoing/sign/finish",
-        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
-        headers=leader,
-    ).get_json()
-    assert finished["signed"] == ids
-    return ids
 
 
 def test_issue_two_then_verify_pdf(
     trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens, tmp_path: Path
 ) -> None:
-    ids = _signed_drafts(client, agency_token, 2)
+    ids = signed_drafts(client, agency_token, 2)
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    result = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": ids}, headers=clerk
-    ).get_json()
+    result = issue(client, clerk, ids)
     assert result["failed"] == {}
     assert [r["number_notation"] for r in result["issued"]] == ["01/QĐ-UBND", "02/QĐ-UBND"]
     issued = client.get("/api/v1/outgoing?status=issued", headers=clerk).get_json()
@@ -70,22 +37,13 @@ def test_issue_two_then_verify_pdf(
     assert report["signatures"][0]["modification_level"] == "FORM_FILLING"
     assert report["signatures"][0]["signer_name"] == "Nguyễn Văn An"
     assert report["signatures"][1]["modification_level"] == "NONE"
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    text = pdf_text(pdf.read_bytes())
     assert "Số: 01/QĐ-UBND" in text
     assert "ngày" in text and "năm" in text
 
     # one byte changed in storage: validation and the download refuse it
-    from edoc.blobs.service import blob_store
-
-    with trusted_app.app_context():
-        sha = client.get(f"/api/v1/documents/{ids[0]}", headers=clerk).get_json()["files"][-1][
-            "sha256"
-        ]
-        path = blob_store()._path(sha)  # type: ignore[attr-defined]
-        path.chmod(0o644)
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0x01
-        path.write_bytes(bytes(data))
+    sha = client.get(f"/api/v1/documents/{ids[0]}", headers=clerk).get_json()["files"][-1]["sha256"]
+    data = corrupt_blob(trusted_app, sha)
     tampered = client.get(f"/api/v1/documents/{ids[0]}/file", headers=clerk)
     assert tampered.status_code == 500
     assert tampered.get_json()["error"]["code"] == "integrity_error"
@@ -109,18 +67,14 @@ def test_failed_issue_voids_its_number(
     agency_token: Tokens,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    ids = _signed_drafts(client, agency_token, 1)
+    ids = signed_drafts(client, agency_token, 1)
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", "000000")
-    failed = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": ids}, headers=clerk
-    ).get_json()
+    failed = issue(client, clerk, ids)
     assert failed["issued"] == [] and str(ids[0]) in failed["failed"]
     assert client.get(f"/api/v1/documents/{ids[0]}", headers=clerk).get_json()["status"] == "signed"
     monkeypatch.setenv("EDOC_AGENCY_TOKEN_PIN", agency_token.agency_pin)
-    again = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": ids}, headers=clerk
-    ).get_json()
+    again = issue(client, clerk, ids)
     assert again["issued"] == [{"id": ids[0], "number_notation": "02/QĐ-UBND"}]
     register = client.get("/outgoing/register?from=01/01/2000&to=31/12/2099&format=xlsx")
     assert register.status_code in (200, 302)

@@ -18,31 +18,14 @@ from signing import pki as labels
 from signing.batch import DigestItem, sign_digests
 from signing.tokens import CertificateSelector, select_certificate
 from tests.fixtures.app import api_token
+from tests.fixtures.documents import (
+    finish_signing,
+    leader_id,
+    prepare_signing,
+    submitted_draft,
+)
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
-
-
-def _draft(client: FlaskClient, headers: dict[str, str], subject: str, leader_id: int) -> int:
-    created = client.post(
-        "/api/v1/outgoing",
-        data={
-            "doc_type": "QĐ",
-            "subject": subject,
-            "recipients": "Các sở, ban, ngành\nLưu: VT",
-            "authority_prefix": "KT.",
-            "file": (io.BytesIO(draft_pdf("QUYET DINH")), "du-thao.pdf"),
-        },
-        headers=headers,
-        content_type="multipart/form-data",
-    )
-    assert created.status_code == 201, created.get_json()
-    document_id = created.get_json()["id"]
-    submitted = client.post(
-        f"/api/v1/outgoing/{document_id}/submit", json={"signer_id": leader_id}, headers=headers
-    )
-    assert submitted.status_code == 200, submitted.get_json()
-    assert submitted.get_json()["status"] == "submitted"
-    return document_id
 
 
 def test_two_drafts_signed_in_one_batch(
@@ -50,8 +33,8 @@ def test_two_drafts_signed_in_one_batch(
 ) -> None:
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    ids = [_draft(client, drafter, f"Quyết định số {n}", leader_id) for n in (1, 2)]
+    signer_id = leader_id(client)
+    ids = [submitted_draft(client, drafter, f"Quyết định số {n}", signer_id) for n in (1, 2)]
 
     selector = CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER)
     _token, found = select_certificate(softhsm_tokens.module, selector)
@@ -93,18 +76,8 @@ def test_a_bad_signature_never_becomes_the_file(
 ) -> None:
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    document_id = _draft(client, drafter, "Quyết định thử chữ ký giả", leader_id)
-    _token, found = select_certificate(
-        softhsm_tokens.module,
-        CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER),
-    )
-    certificate = found.der
-    items = client.post(
-        "/api/v1/outgoing/sign/prepare",
-        json={"document_ids": [document_id], "certificate": base64.b64encode(certificate).decode()},
-        headers=leader,
-    ).get_json()["items"]
+    document_id = submitted_draft(client, drafter, "Quyết định thử chữ ký giả", leader_id(client))
+    items = prepare_signing(client, leader, softhsm_tokens, [document_id])
     forged = {items[0]["id"]: base64.b64encode(b"\x00" * 256).decode()}
     finished = client.post(
         "/api/v1/outgoing/sign/finish", json={"signatures": forged}, headers=leader
@@ -135,31 +108,14 @@ def test_a_draft_revised_between_prepare_and_finish_is_not_signed(
     the text waiting for this leader when the signature is written."""
     drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
     leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    document_id = _draft(client, drafter, "Quyết định sửa giữa chừng", leader_id)
-    selector = CertificateSelector(token_label=softhsm_tokens.leader_label, label=labels.LEADER)
-    _token, found = select_certificate(softhsm_tokens.module, selector)
-    items = client.post(
-        "/api/v1/outgoing/sign/prepare",
-        json={"document_ids": [document_id], "certificate": base64.b64encode(found.der).decode()},
-        headers=leader,
-    ).get_json()["items"]
+    document_id = submitted_draft(client, drafter, "Quyết định sửa giữa chừng", leader_id(client))
+    items = prepare_signing(client, leader, softhsm_tokens, [document_id])
     with trusted_app.app_context():
         drafter_user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
         upload = FileStorage(io.BytesIO(draft_pdf("QUYET DINH SUA")), "du-thao-2.pdf")
         add_version(document_id, upload, drafter_user, note="Sửa Điều 2")
         db.session.commit()  # services flush; their caller commits
-    batch = sign_digests(
-        softhsm_tokens.module,
-        selector,
-        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
-        softhsm_tokens.leader_pin,
-    )
-    finished = client.post(
-        "/api/v1/outgoing/sign/finish",
-        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
-        headers=leader,
-    ).get_json()
+    finished = finish_signing(client, leader, softhsm_tokens, items)
     assert finished["signed"] == []
     assert "vừa được cập nhật" in finished["failed"][items[0]["id"]]
     document = client.get(f"/api/v1/documents/{document_id}", headers=drafter).get_json()

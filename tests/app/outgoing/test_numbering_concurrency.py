@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import threading
 
 from flask import Flask
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from edoc.outgoing import services
 from edoc.outgoing.models import NumberAllocation, OutgoingDocument
 from edoc.users.models import User
 from tests.fixtures.drafts import draft_pdf
+from tests.fixtures.threads import in_parallel
 
 
 def _drafts(app: Flask, count: int) -> list[int]:
@@ -39,22 +39,14 @@ def _drafts(app: Flask, count: int) -> list[int]:
 def test_twenty_concurrent_allocations(app: Flask, demo: None) -> None:
     ids = _drafts(app, 20)
     numbers: list[int] = []
-    errors: list[BaseException] = []
 
     def allocate(document_id: int) -> None:
-        try:
-            with app.app_context():
-                outgoing = db.session.get(OutgoingDocument, document_id)
-                clerk = db.session.scalar(select(User).where(User.username == "vanthu"))
-                numbers.append(services.allocate_number(outgoing, clerk).number)
-        except BaseException as error:
-            errors.append(error)
+        with app.app_context():
+            outgoing = db.session.get(OutgoingDocument, document_id)
+            clerk = db.session.scalar(select(User).where(User.username == "vanthu"))
+            numbers.append(services.allocate_number(outgoing, clerk).number)
 
-    threads = [threading.Thread(target=allocate, args=(i,)) for i in ids]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = in_parallel(allocate, [(i,) for i in ids])
     assert errors == []
     assert sorted(numbers) == list(range(1, 21))
     with app.app_context():

@@ -7,11 +7,11 @@ nothing behind.
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -20,36 +20,31 @@ from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
 from edoc.documents.models import Direction, Document, DocumentFile
 from edoc.outgoing.models import Dispatch, Organization
-from signing import pki as labels
-from signing.batch import DigestItem, sign_digests
-from signing.tokens import CertificateSelector, select_certificate
-from tests.app.outgoing.test_after_issue import _issued
-from tests.app.outgoing.test_leader_signing import _draft
-from tests.fixtures.app import api_token, csrf_token_from, login
+from tests.fixtures.app import bearer, csrf_token_from, signed_in
+from tests.fixtures.documents import (
+    corrupt_blob,
+    flashes,
+    issue,
+    issued_document,
+    leader_id,
+    post_outgoing_form,
+    sign_drafts,
+    submitted_draft,
+)
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
+#: The directory entries the clerk adds from the page: an agency served by this installation
+#: (delivered at once) and one outside it (sent by edXML).
+INTERNAL_AGENCY = {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"}
+EXTERNAL_AGENCY = {"code": "000.00.00.G01", "name": "Bộ Nội vụ"}
 
-def _as(app: Flask, username: str) -> FlaskClient:
-    client = app.test_client()
-    assert login(client, username).status_code == 302
-    return client
 
-
-def _post(
-    client: FlaskClient, document_id: int, path: str, data: dict[str, Any] | None = None
-) -> Any:
-    """Post a form from the document's page, with the page's CSRF token, following redirects."""
-    page = client.get(f"/outgoing/{document_id}")
-    assert page.status_code == 200
-    form = dict(data or {})
-    form["csrf_token"] = csrf_token_from(page.get_data(as_text=True))
-    return client.post(
-        f"/outgoing/{document_id}{path}",
-        data=form,
-        content_type="multipart/form-data",
-        follow_redirects=True,
-    )
+@pytest.fixture
+def issued_id(trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens) -> int:
+    """A decision signed and issued (01/QĐ-UBND) on the app trusting the demo PKI."""
+    document_id, _clerk = issued_document(client, agency_token)
+    return document_id
 
 
 def _count(app: Flask, query: Any) -> int:
@@ -84,35 +79,24 @@ def _today(app: Flask) -> str:
         return to_local(utcnow()).strftime("%d/%m/%Y")
 
 
-def _flashes(response: Any) -> list[str]:
-    html = response.get_data(as_text=True)
-    return re.findall(r'<p class="flash flash-\w+" role="\w+">([^<]*)</p>', html)
-
-
-def test_send_form(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
+def test_send_form(trusted_app: Flask, issued_id: int) -> None:
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
     page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="send-form"' in page and "Danh bạ cơ quan, tổ chức còn trống" in page
 
     # The clerk adds two agencies from the page; bad input is refused in Vietnamese.
-    added = _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
-    )
-    assert "Đã thêm cơ quan, tổ chức vào danh bạ." in _flashes(added)
-    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
-    duplicate = _post(
+    added = post_outgoing_form(clerk, document_id, "/organizations", INTERNAL_AGENCY)
+    assert "Đã thêm cơ quan, tổ chức vào danh bạ." in flashes(added)
+    post_outgoing_form(clerk, document_id, "/organizations", EXTERNAL_AGENCY)
+    duplicate = post_outgoing_form(
         clerk, document_id, "/organizations", {"code": "000.00.12.H30", "name": "Trùng mã"}
     )
-    assert "Mã định danh 000.00.12.H30 đã có trong danh bạ." in _flashes(duplicate)
-    unnamed = _post(clerk, document_id, "/organizations", {"code": "000.00.99.H30", "name": " "})
-    assert "Cần nhập tên cơ quan, tổ chức." in _flashes(unnamed)
+    assert "Mã định danh 000.00.12.H30 đã có trong danh bạ." in flashes(duplicate)
+    unnamed = post_outgoing_form(
+        clerk, document_id, "/organizations", {"code": "000.00.99.H30", "name": " "}
+    )
+    assert "Cần nhập tên cơ quan, tổ chức." in flashes(unnamed)
     assert _count(app, select(Organization)) == 2
     assert _events(app, "organization.created") == 2
 
@@ -122,7 +106,7 @@ def test_send_form(
 
     # Refusals: other roles get 403 and nothing is sent or added.
     for username in ("chuyenvien", "lanhdao"):
-        other = _as(app, username)
+        other = signed_in(app, username)
         token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
         refused = other.post(
             f"/outgoing/{document_id}/send",
@@ -141,16 +125,20 @@ def test_send_form(
     assert no_csrf.status_code == 400
 
     # Bad input: nothing chosen, or an agency not in the directory alongside a good one.
-    nothing = _post(clerk, document_id, "/send", {})
-    assert "Cần chọn ít nhất một nơi nhận." in _flashes(nothing)
-    unknown = _post(clerk, document_id, "/send", {"organization_ids": [internal, 99999]})
-    assert "Nơi nhận không có trong danh bạ." in _flashes(unknown)
+    nothing = post_outgoing_form(clerk, document_id, "/send", {})
+    assert "Cần chọn ít nhất một nơi nhận." in flashes(nothing)
+    unknown = post_outgoing_form(
+        clerk, document_id, "/send", {"organization_ids": [internal, 99999]}
+    )
+    assert "Nơi nhận không có trong danh bạ." in flashes(unknown)
     assert _count(app, select(Dispatch)) == 0
     assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 0
 
     # Success: the internal agency receives it at once, the external one is sent.
-    sent = _post(clerk, document_id, "/send", {"organization_ids": [internal, external]})
-    assert "Đã gửi văn bản." in _flashes(sent)
+    sent = post_outgoing_form(
+        clerk, document_id, "/send", {"organization_ids": [internal, external]}
+    )
+    assert "Đã gửi văn bản." in flashes(sent)
     html = sent.get_data(as_text=True)
     rows = re.findall(r'<tr data-testid="dispatch-row">(.*?)</tr>', html, re.S)
     assert len(rows) == 2
@@ -161,73 +149,55 @@ def test_send_form(
     assert _events(app, "outgoing.sent") == 2
     assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 1
 
-    again = _post(clerk, document_id, "/send", {"organization_ids": [internal]})
-    assert "Văn bản đã được gửi đến: Sở Nội vụ tỉnh Demo." in _flashes(again)
+    again = post_outgoing_form(clerk, document_id, "/send", {"organization_ids": [internal]})
+    assert "Văn bản đã được gửi đến: Sở Nội vụ tỉnh Demo." in flashes(again)
     assert _count(app, select(Dispatch)) == 2
 
 
-def test_send_failing_midway_leaves_nothing(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
+def test_send_failing_midway_leaves_nothing(trusted_app: Flask, issued_id: int) -> None:
     """The internal delivery reads and checks the file; a corrupt blob stops the whole send."""
-    from edoc.blobs.service import blob_store
-
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
-    _post(clerk, document_id, "/organizations", {"code": "000.00.00.G01", "name": "Bộ Nội vụ"})
-    _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
-    )
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
+    post_outgoing_form(clerk, document_id, "/organizations", EXTERNAL_AGENCY)
+    post_outgoing_form(clerk, document_id, "/organizations", INTERNAL_AGENCY)
     with app.app_context():
         main = db.session.get(Document, document_id).main_file.sha256
-        path = blob_store()._path(main)  # type: ignore[attr-defined]
-        path.chmod(0o644)
-        data = bytearray(path.read_bytes())
-        data[len(data) // 2] ^= 0x01
-        path.write_bytes(bytes(data))
+    corrupt_blob(app, main)
     ids = [_org_id(app, "000.00.00.G01"), _org_id(app, "000.00.12.H30")]
-    failed = _post(clerk, document_id, "/send", {"organization_ids": ids})
-    assert any("mã băm không khớp" in message for message in _flashes(failed))
+    failed = post_outgoing_form(clerk, document_id, "/send", {"organization_ids": ids})
+    assert any("mã băm không khớp" in message for message in flashes(failed))
     assert _count(app, select(Dispatch)) == 0
     assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 0
     assert _events(app, "outgoing.sent") == 0
 
 
-def test_recall_form_and_the_recipient_sees_it(
-    trusted_app: Flask, client: FlaskClient, demo: None, agency_token: Tokens
-) -> None:
-    app = trusted_app
-    document_id, _clerk = _issued(client, agency_token)
-    clerk = _as(app, "vanthu")
-    _post(
-        clerk,
-        document_id,
-        "/organizations",
-        {"code": "000.00.12.H30", "name": "Sở Nội vụ tỉnh Demo", "internal": "y"},
+def test_recall_form_and_the_recipient_sees_it(trusted_app: Flask, issued_id: int) -> None:
+    app, document_id = trusted_app, issued_id
+    clerk = signed_in(app, "vanthu")
+    post_outgoing_form(clerk, document_id, "/organizations", INTERNAL_AGENCY)
+    post_outgoing_form(
+        clerk, document_id, "/send", {"organization_ids": [_org_id(app, "000.00.12.H30")]}
     )
-    _post(clerk, document_id, "/send", {"organization_ids": [_org_id(app, "000.00.12.H30")]})
     with app.app_context():
         received_id = db.session.scalar(select(Dispatch.incoming_document_id))
     assert "sender-recalled" not in clerk.get(f"/incoming/{received_id}").get_data(as_text=True)
 
-    specialist = _as(app, "chuyenvien")
+    specialist = signed_in(app, "chuyenvien")
     token = csrf_token_from(specialist.get(f"/outgoing/{document_id}").get_data(as_text=True))
     refused = specialist.post(
         f"/outgoing/{document_id}/recall", data={"reason": "Không được", "csrf_token": token}
     )
     assert refused.status_code == 403
 
-    blank = _post(clerk, document_id, "/recall", {"reason": "   "})
-    assert "Cần nêu lý do thu hồi." in _flashes(blank)
+    blank = post_outgoing_form(clerk, document_id, "/recall", {"reason": "   "})
+    assert "Cần nêu lý do thu hồi." in flashes(blank)
     assert 'data-testid="status">Đã phát hành<' in blank.get_data(as_text=True)
     assert _events(app, "outgoing.recalled") == 0
 
-    recalled = _post(clerk, document_id, "/recall", {"reason": "Sai sót nội dung Điều 2"})
-    assert "Đã thu hồi văn bản và thông báo nơi nhận." in _flashes(recalled)
+    recalled = post_outgoing_form(
+        clerk, document_id, "/recall", {"reason": "Sai sót nội dung Điều 2"}
+    )
+    assert "Đã thu hồi văn bản và thông báo nơi nhận." in flashes(recalled)
     html = recalled.get_data(as_text=True)
     assert 'data-testid="status">Đã thu hồi<' in html
     assert "01/QĐ-UBND" in html  # keeps its number
@@ -248,49 +218,24 @@ def test_recall_form_and_the_recipient_sees_it(
     assert "Nơi gửi thu hồi văn bản" in received  # the history entry
 
 
-def _sign(client: FlaskClient, tokens: Tokens, ids: list[int]) -> None:
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    selector = CertificateSelector(token_label=tokens.leader_label, label=labels.LEADER)
-    _token, cert = select_certificate(tokens.module, selector)
-    items = client.post(
-        "/api/v1/outgoing/sign/prepare",
-        json={"document_ids": ids, "certificate": base64.b64encode(cert.der).decode()},
-        headers=leader,
-    ).get_json()["items"]
-    batch = sign_digests(
-        tokens.module,
-        selector,
-        [DigestItem(i["id"], base64.b64decode(i["digest"])) for i in items],
-        tokens.leader_pin,
-    )
-    finished = client.post(
-        "/api/v1/outgoing/sign/finish",
-        json={"signatures": {k: base64.b64encode(v).decode() for k, v in batch.signatures.items()}},
-        headers=leader,
-    ).get_json()
-    assert finished["signed"] == ids
-
-
 def _new_draft(client: FlaskClient) -> int:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
-    leader_id = client.get("/api/v1/me", headers=leader).get_json()["id"]
-    return _draft(client, drafter, "Quyết định có phụ lục", leader_id)
+    drafter = bearer(client, "chuyenvien")
+    return submitted_draft(client, drafter, "Quyết định có phụ lục", leader_id(client))
 
 
 def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> None:
     document_id = _new_draft(client)
-    drafter = _as(app, "chuyenvien")
+    drafter = signed_in(app, "chuyenvien")
     page = drafter.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert "Chưa có phụ lục." in page
 
-    added = _post(
+    added = post_outgoing_form(
         drafter,
         document_id,
         "/appendices",
         {"file": (io.BytesIO(draft_pdf("PHU LUC", pages=2)), "Phụ lục I.pdf")},
     )
-    assert "Đã thêm phụ lục." in _flashes(added)
+    assert "Đã thêm phụ lục." in flashes(added)
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     assert _events(app, "outgoing.appendix_added") == 1
     link = re.search(
@@ -303,20 +248,22 @@ def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> Non
     assert download.headers["X-Content-SHA256"]
 
     # Bad files are refused in Vietnamese and leave nothing.
-    not_pdf = _post(
+    not_pdf = post_outgoing_form(
         drafter, document_id, "/appendices", {"file": (io.BytesIO(b"hello"), "phu-luc.pdf")}
     )
-    assert "Tệp không phải là PDF." in _flashes(not_pdf)
-    empty = _post(drafter, document_id, "/appendices", {"file": (io.BytesIO(b""), "rong.pdf")})
-    assert "Tệp rỗng (0 byte)." in _flashes(empty)
-    missing = _post(drafter, document_id, "/appendices", {})
-    assert "Cần chọn tệp phụ lục (PDF hoặc DOCX)." in _flashes(missing)
+    assert "Tệp không phải là PDF." in flashes(not_pdf)
+    empty = post_outgoing_form(
+        drafter, document_id, "/appendices", {"file": (io.BytesIO(b""), "rong.pdf")}
+    )
+    assert "Tệp rỗng (0 byte)." in flashes(empty)
+    missing = post_outgoing_form(drafter, document_id, "/appendices", {})
+    assert "Cần chọn tệp phụ lục (PDF hoặc DOCX)." in flashes(missing)
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     assert _events(app, "outgoing.appendix_added") == 1
 
     # Someone who did not draft it (the clerk, before it is signed: not one of its readers)
     # is answered as if it did not exist.
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     token = csrf_token_from(clerk.get("/outgoing/").get_data(as_text=True))
     refused = clerk.post(
         f"/outgoing/{document_id}/appendices",
@@ -337,28 +284,25 @@ def test_copies_form_and_sealed_appendix(
 ) -> None:
     app = trusted_app
     document_id = _new_draft(client)
-    drafter = _as(app, "chuyenvien")
-    _post(
+    drafter = signed_in(app, "chuyenvien")
+    post_outgoing_form(
         drafter,
         document_id,
         "/appendices",
         {"file": (io.BytesIO(draft_pdf("PHU LUC")), "Phụ lục I.pdf")},
     )
-    _sign(client, agency_token, [document_id])
-    clerk_api = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
-    issued = client.post(
-        "/api/v1/outgoing/issue", json={"document_ids": [document_id]}, headers=clerk_api
-    ).get_json()
+    sign_drafts(client, agency_token, [document_id])
+    issued = issue(client, bearer(client, "vanthu"), [document_id])
     assert issued["failed"] == {}
 
-    clerk = _as(app, "vanthu")
+    clerk = signed_in(app, "vanthu")
     page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
     for kind in ("Bản sao y (SY)", "Bản sao lục (SL)", "Bản trích sao (TS)"):
         assert kind in page
     assert "Chưa có bản sao." in page
 
-    made = _post(clerk, document_id, "/copies", {"kind": "SY"})
-    assert "Đã tạo bản sao y có ký số cơ quan." in _flashes(made)
+    made = post_outgoing_form(clerk, document_id, "/copies", {"kind": "SY"})
+    assert "Đã tạo bản sao y có ký số cơ quan." in flashes(made)
     assert _files(app, document_id, "copy") == ["SY-01-QĐ-UBND.pdf"]
     link = re.search(
         rf'href="(/outgoing/{document_id}/files/\d+)" data-testid="copy-link">SY-01-QĐ-UBND.pdf',
@@ -373,33 +317,33 @@ def test_copies_form_and_sealed_appendix(
         report = validate_pdf(copy.data, trust_roots=app.config["EDOC"].trust_roots())
     assert report.verdict == "ok"
 
-    extract = _post(
+    extract = post_outgoing_form(
         clerk,
         document_id,
         "/copies",
         {"kind": "TS", "file": (io.BytesIO(draft_pdf("TRICH")), "Điều 2.pdf")},
     )
-    assert "Đã tạo bản trích sao có ký số cơ quan." in _flashes(extract)
+    assert "Đã tạo bản trích sao có ký số cơ quan." in flashes(extract)
     assert _files(app, document_id, "copy")[-1] == "TS-01-QĐ-UBND-Điều 2.pdf"
     assert _events(app, "outgoing.copy_signed") == 2
 
     # Bad input: unknown kind, an upload for a full copy, an extract that is not a PDF.
-    bad_kind = _post(clerk, document_id, "/copies", {"kind": "XX"})
-    assert "Loại bản sao không hợp lệ." in _flashes(bad_kind)
-    sy_upload = _post(
+    bad_kind = post_outgoing_form(clerk, document_id, "/copies", {"kind": "XX"})
+    assert "Loại bản sao không hợp lệ." in flashes(bad_kind)
+    sy_upload = post_outgoing_form(
         clerk, document_id, "/copies", {"kind": "SY", "file": (io.BytesIO(b"%PDF-"), "x.pdf")}
     )
-    assert any("Chỉ bản trích sao mới dùng tệp tải lên" in m for m in _flashes(sy_upload))
-    not_pdf = _post(
+    assert any("Chỉ bản trích sao mới dùng tệp tải lên" in m for m in flashes(sy_upload))
+    not_pdf = post_outgoing_form(
         clerk, document_id, "/copies", {"kind": "TS", "file": (io.BytesIO(b"abc"), "x.pdf")}
     )
-    assert "Tệp không phải là PDF." in _flashes(not_pdf)
+    assert "Tệp không phải là PDF." in flashes(not_pdf)
     assert len(_files(app, document_id, "copy")) == 2
     assert _events(app, "outgoing.copy_signed") == 2
 
     # Other roles are refused.
     for username in ("chuyenvien", "lanhdao"):
-        other = _as(app, username)
+        other = signed_in(app, username)
         token = csrf_token_from(other.get(f"/outgoing/{document_id}").get_data(as_text=True))
         refused = other.post(
             f"/outgoing/{document_id}/copies", data={"kind": "SL", "csrf_token": token}
@@ -417,10 +361,10 @@ def test_copies_form_and_sealed_appendix(
                 DocumentFile.document_id == document_id, DocumentFile.role == "appendix_draft"
             )
         )
-    sealed = _post(clerk, document_id, f"/appendices/{appendix_id}/seal")
-    assert "Đã ký số cơ quan cho phụ lục." in _flashes(sealed)
+    sealed = post_outgoing_form(clerk, document_id, f"/appendices/{appendix_id}/seal")
+    assert "Đã ký số cơ quan cho phụ lục." in flashes(sealed)
     assert _files(app, document_id, "appendix") == ["PL-01-QĐ-UBND-Phụ lục I.pdf"]
     assert "PL-01-QĐ-UBND-Phụ lục I.pdf" in sealed.get_data(as_text=True)
-    missing = _post(clerk, document_id, "/appendices/99999/seal")
-    assert "Không tìm thấy phụ lục." in _flashes(missing)
+    missing = post_outgoing_form(clerk, document_id, "/appendices/99999/seal")
+    assert "Không tìm thấy phụ lục." in flashes(missing)
     assert _events(app, "outgoing.copy_signed") == 3

@@ -2,7 +2,8 @@
 
 The documents are written for this test in the ND30 style a clerk of Văn phòng UBND tỉnh
 receives every day (storms and floods, dykes, public investment, administrative reform, land,
-health, education …). Each has a short ``key``; the queries name their expected results by key.
+health, education …). Each has a short ``key``; the queries (data, in relevance_queries.toml)
+name their expected results by key.
 
 What the corpus is built to exercise:
 
@@ -25,8 +26,11 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from tests.fixtures.pdfs import scan_pdf, text_pdf
 
@@ -762,204 +766,16 @@ class Query:
     user: str = "vanthu"
 
 
-NO_ACCENTS = "không dấu"
-D_STROKE = "chữ đ"
-NUMBER = "số ký hiệu"
-PHRASE = "cụm từ"
-EXACT = "dấu chính xác trước"
-BODY = "chỉ trong nội dung PDF"
-SCAN = "chỉ trong trang quét (OCR)"
-FILTER = "bộ lọc"
-SECRECY = "độ mật"
+QUERIES_FILE = Path(__file__).with_name("relevance_queries.toml")
 
-QUERIES: tuple[Query, ...] = (
-    # ---- typed without accents -----------------------------------------------------------
-    Query("noacc_giai_ngan", NO_ACCENTS, "day nhanh tien do giai ngan", first="cv_giai_ngan_stc"),
-    Query("noacc_cchc", NO_ACCENTS, "cai cach hanh chinh", top=("kh_cchc", "bc_cchc_quy")),
-    Query("noacc_thu_hoi", NO_ACCENTS, "thu hoi dat", first="qd_thu_hoi_dat"),
-    Query("noacc_sxh", NO_ACCENTS, "sot xuat huyet", first="kh_sot_xuat_huyet"),
-    # "bao lu" is both "bão lũ" and "(dự) báo lũ": both must lead, in either order
-    Query("noacc_bao_lu", NO_ACCENTS, "bao lu", top=("kh_bao_lu", "cv_du_bao_lu")),
-    Query("noacc_sat_lo_de", NO_ACCENTS, "sat lo de song tra bong", first="cv_sat_lo_de"),
-    Query("noacc_bao_chi", NO_ACCENTS, "bao chi", first="tb_bao_chi"),
-    Query("noacc_vac_xin", NO_ACCENTS, "tiem vac xin soi", first="tb_vac_xin_soi"),
-    # the sender, typed without accents: its three letters before those naming it in a body
-    Query(
-        "noacc_sender",
-        NO_ACCENTS,
-        "so tai chinh",
-        top=("cv_giai_ngan_stc", "ttr_kinh_phi_lu", "cv_mua_sam"),
-    ),
-    # ---- đ typed as đ, as d, in capitals --------------------------------------------------
-    Query(
-        "d_dat_dai",
-        D_STROKE,
-        "đất đai",
-        top=("bc_dat_dai", "qd_quy_che_dat_dai", "bc_mat_to_cao"),
-    ),
-    Query(
-        "d_as_d_dat_dai",
-        D_STROKE,
-        "dat dai",
-        top=("bc_dat_dai", "qd_quy_che_dat_dai", "bc_mat_to_cao"),
-    ),
-    Query("d_as_d_de_dieu", D_STROKE, "de dieu", first="bc_de_dieu"),
-    Query("d_de_an_06", D_STROKE, "Đề án 06", first="cv_de_an_06"),
-    Query("d_as_d_de_an_06", D_STROKE, "de an 06", first="cv_de_an_06"),
-    Query("d_upper", D_STROKE, "ĐẦU TƯ CÔNG TRUNG HẠN", first="nq_dau_tu_cong"),
-    Query("d_dinh_chi", D_STROKE, "dinh chi hoat dong", first="bb_scan_lo_gach"),
-    # ---- number notations ---------------------------------------------------------------
-    Query("num_exact", NUMBER, "125/QĐ-UBND", first="qd_thu_hoi_dat", marks="number_notation"),
-    Query("num_no_d", NUMBER, "125/QD-UBND", first="qd_thu_hoi_dat"),
-    Query("num_spaced_lower", NUMBER, "125 qđ ubnd", first="qd_thu_hoi_dat"),
-    Query("num_reordered", NUMBER, "QĐ-UBND 125", first="qd_thu_hoi_dat"),
-    Query("num_other_agency", NUMBER, "125/QĐ-SNNPTNT", first="qd_125_snn"),
-    Query("num_prefix_number", NUMBER, "12/QĐ-UBND", first="qd_12_ubnd"),
-    Query("num_leading_zero", NUMBER, "07/BC-SKHĐT", first="bc_giai_ngan_skhdt"),
-    Query("num_zero_dropped", NUMBER, "7/bc-skhdt", first="bc_giai_ngan_skhdt"),
-    Query("num_cv_style", NUMBER, "1502/SNNPTNT-TL", first="cv_sat_lo_de"),
-    # ---- phrases in double quotes ---------------------------------------------------------
-    Query(
-        "phrase_dau_tu_cong",
-        PHRASE,
-        '"đầu tư công"',
-        top=("nq_dau_tu_cong", "bc_giai_ngan_skhdt", "cv_giai_ngan_stc"),
-        absent=("cv_cong_khai_dau_tu",),
-        total=3,
-    ),
-    Query("phrase_gpmb", PHRASE, '"giải phóng mặt bằng"', first="cv_gpmb", total=1),
-    Query("phrase_kiem_ke", PHRASE, '"kiem ke dat dai"', first="bc_dat_dai"),
-    Query(
-        "phrase_curly_quotes",
-        PHRASE,
-        "“bảo hiểm y tế” học sinh",
-        first="cv_bhyt",
-    ),
-    # ---- exact diacritics rank first ------------------------------------------------------
-    Query(
-        "exact_bao_storm",
-        EXACT,
-        "bão",
-        top=("cd_bao_so3", "kh_bao_lu", "bc_thiet_hai_bao", "cv_bao_duong_cau"),
-    ),
-    Query("exact_bao_lu", EXACT, "bão lũ", first="kh_bao_lu"),
-    Query("exact_bao_so_3", EXACT, "bão số 3", top=("cd_bao_so3", "bc_thiet_hai_bao")),
-    Query("exact_du_bao_lu", EXACT, "dự báo lũ", first="cv_du_bao_lu"),
-    Query("exact_bao_ve", EXACT, "bảo vệ rừng", first="kh_bao_ve_rung"),
-    Query("exact_bao_chi", EXACT, "báo chí", first="tb_bao_chi"),
-    Query("exact_de_dyke", EXACT, "đê", top=("cv_sat_lo_de", "bc_de_dieu")),
-    Query("exact_de_thi", EXACT, "đề thi", first="tb_de_thi"),
-    Query("exact_ho_de", EXACT, "hộ đê", first="bc_de_dieu"),
-    Query("exact_van_de", EXACT, "vấn đề sạt lở", first="cv_van_de_sat_lo"),
-    Query("exact_de_song", EXACT, "sạt lở đê sông Trà Bồng", first="cv_sat_lo_de"),
-    # ---- words only inside a PDF page ------------------------------------------------------
-    Query("body_page2", BODY, "cầu treo Phú Lễ", first="bc_giai_ngan_skhdt", marks="body"),
-    Query("body_sipas", BODY, "SIPAS", first="bc_cchc_quy", total=1, marks="body"),
-    Query("body_noacc", BODY, "hoa chat cloramin", first="kh_sot_xuat_huyet", marks="body"),
-    # "trường", "sâu" and "văn" of another letter match too: the exact diacritics must win
-    Query("body_household", BODY, "Trương Văn Sáu", first="qd_thu_hoi_dat", marks="body"),
-    # the one letter that names the island (in its body) against "quản lý" + "Sơn Tịnh"
-    Query("body_place_name", BODY, "Lý Sơn", first="cv_ocop", user="chuyenvien"),
-    # ---- words only in a scanned page ------------------------------------------------------
-    Query("scan_kenh", SCAN, "kênh mương Phước Hậu", first="ttr_scan_kenh", total=1, marks="body"),
-    Query("scan_noacc", SCAN, "lo gach go soi", first="bb_scan_lo_gach", total=1, marks="body"),
-    Query("scan_name", SCAN, "Mỹ Dung thửa đất", first="cv_scan_don", total=1),
-    # ---- filters ----------------------------------------------------------------------------
-    Query(
-        "filter_type",
-        FILTER,
-        "đất đai",
-        first="qd_quy_che_dat_dai",
-        absent=("bc_dat_dai", "bc_mat_to_cao"),
-        params={"doc_type": "Quyết định"},
-    ),
-    Query(
-        "filter_urgency",
-        FILTER,
-        "bão",
-        first="cd_bao_so3",
-        total=1,
-        params={"urgency": "Hỏa tốc"},
-    ),
-    Query(
-        "filter_sender",
-        FILTER,
-        "giải ngân",
-        first="cv_giai_ngan_stc",
-        absent=("bc_giai_ngan_skhdt",),
-        params={"sender": STC},
-    ),
-    Query(
-        "filter_dates",
-        FILTER,
-        "kế hoạch",
-        first="kh_bao_lu",
-        total=1,
-        params={"from": "01/05/2026", "to": "31/05/2026"},
-    ),
-    Query(
-        "filter_type_tto_trinh",
-        FILTER,
-        "kinh phí",
-        top=("ttr_truong_hoc", "ttr_kinh_phi_lu", "ttr_scan_kenh"),
-        absent=("cv_mua_sam", "cv_bao_duong_cau"),
-        total=3,
-        params={"doc_type": "Tờ trình"},
-    ),
-    Query(
-        "filter_status",
-        FILTER,
-        "kinh phí",
-        first="ttr_kinh_phi_lu",
-        absent=("ttr_truong_hoc", "cv_mua_sam"),
-        total=1,
-        params={"status": "received"},
-    ),
-    Query(
-        "sort_by_date",
-        FILTER,
-        "kinh phí",
-        # "Kính gửi" in every body is "kinh": "đất phi nông nghiệp" matches too, and must be
-        # in its place by date
-        order=(
-            "ttr_scan_kenh",
-            "ttr_truong_hoc",
-            "cv_bao_duong_cau",
-            "cv_mua_sam",
-            "bc_dat_dai",
-            "ttr_kinh_phi_lu",
-        ),
-        total=6,
-        params={"sort": "date"},
-    ),
-    # ---- secrecy ------------------------------------------------------------------------------
-    Query("secret_clerk", SECRECY, "Lý Sơn", first="cv_mat_phong_thu"),
-    Query("secret_leader", SECRECY, "xác minh đơn tố cáo", first="bc_mat_to_cao", user="lanhdao"),
-    Query(
-        "secret_hidden",
-        SECRECY,
-        "Lý Sơn",
-        absent=("cv_mat_phong_thu",),
-        total=3,  # cv_ocop's body, and "quản lý" with "Sơn" in two others
-        user="chuyenvien",
-    ),
-    Query(
-        "secret_not_counted",
-        SECRECY,
-        "đất đai",
-        top=("bc_dat_dai", "qd_quy_che_dat_dai"),
-        absent=("bc_mat_to_cao",),
-        total=3,  # the two subjects and "Luật Đất đai" in a body; not the secret report
-        user="chuyenvien",
-    ),
-    Query(
-        "secret_none_left",
-        SECRECY,
-        "xác minh đơn tố cáo",
-        total=0,
-        absent=("bc_mat_to_cao",),
-        user="chuyenvien",
-    ),
+
+def _query(entry: dict[str, Any]) -> Query:
+    """One ``[[query]]`` of QUERIES_FILE (TOML lists become the tuples of Query)."""
+    return Query(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
+
+
+QUERIES: tuple[Query, ...] = tuple(
+    _query(entry) for entry in tomllib.loads(QUERIES_FILE.read_text(encoding="utf-8"))["query"]
 )
 
 # Queries that fail because of a known ranking weakness of the search, with the reason. The test

@@ -14,7 +14,6 @@ pass.
 
 from __future__ import annotations
 
-import io
 import time
 from typing import Any
 
@@ -22,20 +21,15 @@ from flask.testing import FlaskClient
 
 from tests.app.search.relevance_corpus import DOCUMENTS, KNOWN_WEAKNESSES, QUERIES, Doc, Query
 from tests.fixtures.app import api_token
+from tests.fixtures.documents import post_incoming
 
 USERS = ("vanthu", "lanhdao", "chuyenvien")
 PER_PAGE = 100  # every query of this corpus fits on one page: "absent" sees all matches
 
 
 def _receive(client: FlaskClient, token: str, doc: Doc) -> int:
-    data: dict[str, Any] = dict(doc.form())
-    data["file"] = (io.BytesIO(doc.pdf()), f"{doc.key}.pdf")
-    response = client.post(
-        "/api/v1/incoming",
-        data=data,
-        headers={"Authorization": f"Bearer {token}"},
-        content_type="multipart/form-data",
-    )
+    headers = {"Authorization": f"Bearer {token}"}
+    response = post_incoming(client, headers, doc.pdf(), f"{doc.key}.pdf", **doc.form())
     assert response.status_code == 201, (doc.key, response.get_json())
     return int(response.get_json()["id"])
 

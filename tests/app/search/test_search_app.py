@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 import socket
 from typing import Any
@@ -21,30 +20,9 @@ from edoc.search.backend import search_backend
 from edoc.search.indexing import drain
 from edoc.search.models import TextExtract
 from search.sqlcommon import SqlBackendBase
-from tests.fixtures.app import api_token, login
+from tests.fixtures.app import bearer, login
+from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import scan_pdf, text_pdf
-
-
-def bearer(client: FlaskClient, username: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {api_token(client, username)}"}
-
-
-def receive(client: FlaskClient, headers: dict[str, str], pdf: bytes, **fields: Any) -> int:
-    data = {
-        "sender_org": "Sở Nông nghiệp và Phát triển nông thôn",
-        "number_notation": "125/QĐ-SNN",
-        "doc_type": "QĐ",
-        "subject": "Về việc phòng chống bão số 3",
-        "received_via": "electronic",
-        "issued_date": "2026-09-10",
-        **fields,
-        "file": (io.BytesIO(pdf), "van-ban.pdf"),
-    }
-    response = client.post(
-        "/api/v1/incoming", data=data, headers=headers, content_type="multipart/form-data"
-    )
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
 
 
 def search(client: FlaskClient, headers: dict[str, str], **params: Any) -> dict[str, Any]:
@@ -58,16 +36,11 @@ def outbox_rows(app: Flask) -> list[OutboxEntry]:
         return list(db.session.scalars(select(OutboxEntry).where(OutboxEntry.topic == "search")))
 
 
-@pytest.fixture
-def clerk(client: FlaskClient, demo: None) -> dict[str, str]:
-    return bearer(client, "vanthu")
-
-
 def test_a_document_is_found_as_soon_as_it_is_registered(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     body = text_pdf("Đề nghị các xã ven biển gia cố đê điều trước mùa mưa.")
-    document_id = receive(client, clerk, body)
+    document_id = receive_incoming(client, clerk, body)
     assert outbox_rows(app) == []  # drained by the request that made the change
 
     for query in ("bao so 3", "bão số 3", "125/QĐ-SNN", "125/qd-snn", "125 qđ snn", "snn 125"):
@@ -86,7 +59,9 @@ def test_a_document_is_found_as_soon_as_it_is_registered(
 def test_search_page_shows_highlights_facets_and_suggestions(
     client: FlaskClient, clerk: dict[str, str]
 ) -> None:
-    receive(client, clerk, text_pdf("Nội dung"), subject="Kế hoạch phòng chống <lũ> năm 2026")
+    receive_incoming(
+        client, clerk, text_pdf("Nội dung"), subject="Kế hoạch phòng chống <lũ> năm 2026"
+    )
     login(client, "vanthu")
     page = client.get("/search/?q=phong+chong").get_data(as_text=True)
     assert "<mark>phòng</mark> <mark>chống</mark>" in page
@@ -105,7 +80,9 @@ def test_a_total_past_the_count_limit_says_more_than_and_where_facets_were_count
     client: FlaskClient, clerk: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for n in (1, 2):
-        receive(client, clerk, text_pdf("Nội dung"), subject=f"Kế hoạch tuyển dụng đợt {n}")
+        receive_incoming(
+            client, clerk, text_pdf("Nội dung"), subject=f"Kế hoạch tuyển dụng đợt {n}"
+        )
     monkeypatch.setattr(SqlBackendBase, "count_limit", 1)
     login(client, "vanthu")
     page = client.get("/search/?q=tuyen+dung").get_data(as_text=True)
@@ -119,8 +96,10 @@ def test_a_total_past_the_count_limit_says_more_than_and_where_facets_were_count
 
 
 def test_secrecy_is_part_of_the_query(client: FlaskClient, clerk: dict[str, str]) -> None:
-    receive(client, clerk, text_pdf("Thường"), subject="Kế hoạch diễn tập phòng thủ khu vực")
-    secret = receive(
+    receive_incoming(
+        client, clerk, text_pdf("Thường"), subject="Kế hoạch diễn tập phòng thủ khu vực"
+    )
+    secret = receive_incoming(
         client,
         clerk,
         text_pdf("Mật"),
@@ -143,7 +122,9 @@ def test_a_word_only_in_a_scanned_page_is_found_and_the_reader_gets_the_text_lay
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     scan = scan_pdf("THÔNG BÁO\nSơ tán dân cư vùng trũng\nven sông Kỳ Lộ trước ngày 15/10")
-    document_id = receive(client, clerk, scan, subject="Thông báo của UBND huyện Đồng Xuân")
+    document_id = receive_incoming(
+        client, clerk, scan, subject="Thông báo của UBND huyện Đồng Xuân"
+    )
     found = search(client, clerk, q="ky lo")
     assert [r["id"] for r in found["results"]] == [document_id]
     assert "<mark>Kỳ</mark> <mark>Lộ</mark>" in found["results"][0]["highlight"]["body"]
@@ -177,7 +158,9 @@ def test_an_index_outage_loses_nothing_and_search_says_it_is_degraded(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     _use_search_url(app, f"http://127.0.0.1:{_closed_port()}")
-    document_id = receive(client, clerk, text_pdf("Nội dung"), subject="Báo cáo giải ngân vốn")
+    document_id = receive_incoming(
+        client, clerk, text_pdf("Nội dung"), subject="Báo cáo giải ngân vốn"
+    )
     kept = outbox_rows(app)
     assert {row.document_id for row in kept} == {document_id}
     assert all(row.attempts >= 1 and row.last_error for row in kept)
@@ -202,7 +185,7 @@ def test_an_index_outage_loses_nothing_and_search_says_it_is_degraded(
 def test_an_index_of_another_version_degrades_search_until_db_upgrade_rebuilds_it(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
-    document_id = receive(
+    document_id = receive_incoming(
         client, clerk, text_pdf("Nội dung"), subject="Về việc giải phóng mặt bằng"
     )
     with app.app_context():
@@ -239,8 +222,8 @@ def test_db_upgrade_goes_on_when_the_search_engine_is_down_or_misnamed(
 def test_reindex_rebuilds_everything_from_the_database(
     app: Flask, client: FlaskClient, clerk: dict[str, str]
 ) -> None:
-    first = receive(client, clerk, text_pdf("Đầu tư công"), subject="Về việc đầu tư công")
-    second = receive(
+    first = receive_incoming(client, clerk, text_pdf("Đầu tư công"), subject="Về việc đầu tư công")
+    second = receive_incoming(
         client, clerk, text_pdf("Đất đai"), subject="Về việc đo đạc đất đai", number_notation="7/X"
     )
     with app.app_context():

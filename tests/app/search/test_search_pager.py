@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import re
 
-import pytest
 from flask.testing import FlaskClient
 
-from tests.app.search.test_search_app import bearer, receive
 from tests.fixtures.app import login
+from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
 
 PAGER_LINK = re.compile(r'<a href="([^"]+)" rel="(?:prev|next)">')
@@ -17,16 +16,11 @@ FACET_LINK = re.compile(r'<li><a href="([^"]+)" [^>]*data-facet=')
 RESULT_ID = re.compile(r'<li data-document-id="(\d+)">')
 
 
-@pytest.fixture
-def clerk(client: FlaskClient, demo: None) -> dict[str, str]:
-    return bearer(client, "vanthu")
-
-
 def test_every_pager_link_of_a_five_page_search_answers(
     client: FlaskClient, clerk: dict[str, str]
 ) -> None:
     received = {
-        receive(
+        receive_incoming(
             client,
             clerk,
             text_pdf(f"Nội dung kế hoạch số {n}"),

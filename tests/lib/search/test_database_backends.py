@@ -24,7 +24,7 @@ from search.postgres import PostgresBackend, _Lookup
 from search.ranking import Found
 from search.sqlcommon import SqlBackendBase, filter_token
 from search.sqlite import SQLiteBackend, _newest_within, match_expression
-from tests.lib.search.conftest import _postgres
+from tests.fixtures.search_backends import postgres_backends
 from tests.lib.search.corpus import incoming
 
 DOC = incoming("in:1", subject="Phòng chống bão")
@@ -45,7 +45,7 @@ def sql_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlB
         backend = open_backend("db", engine=engine)
         cleanup = engine.dispose
     else:
-        make, cleanup = _postgres()
+        make, cleanup = postgres_backends()
         backend = make("dbonly")
     backend.reset()
     assert isinstance(backend, SqlBackendBase)
@@ -186,7 +186,7 @@ def test_unreachable_postgresql_is_unavailable_and_health_reports_it() -> None:
 
 @pytest.fixture
 def pg_backend() -> Iterator[PostgresBackend]:
-    make, cleanup = _postgres()
+    make, cleanup = postgres_backends()
     backend = make("reads")
     assert isinstance(backend, PostgresBackend)
     backend.reset()

@@ -20,7 +20,7 @@ from signing.remote import finish
 from signing.tokens import LOGINS
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
-from tests.lib.signing.test_sign_remote import prepare_leader, report
+from tests.fixtures.signatures import prepare_leader, report
 
 EDOC_ORIGIN = "https://edoc.tinh-demo.gov.vn"
 

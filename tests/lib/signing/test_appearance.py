@@ -25,7 +25,7 @@ from signing.pki import DemoPKI
 from signing.remote import SignatureFieldSpec, finish, prepare
 from tests.fixtures.drafts import LEADER_BOX, NUMBER_BOX, draft_pdf
 from tests.fixtures.pki import Tokens
-from tests.lib.signing.test_sign_remote import leader_signed, report, sign_on_token
+from tests.fixtures.signatures import leader_signed, report, sign_on_token
 
 A4_HEIGHT = 842
 DPI = 300

@@ -12,9 +12,7 @@ from signing import errors
 from signing import pki as demo
 from signing.appearance import (
     AgencySealAppearance,
-    PersonalAppearance,
     draw_seal_image,
-    draw_signature_image,
     seal_box_over,
 )
 from signing.batch import sign_digests
@@ -22,47 +20,14 @@ from signing.formfields import field_values, fill_number_and_date
 from signing.pki import DemoPKI
 from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare, run_async
 from signing.tokens import LOGINS, CertificateSelector
-from signing.validation import validate_pdf_in_process
-from tests.fixtures.drafts import LEADER_BOX, TEXT_FIELDS, draft_pdf
+from tests.fixtures.drafts import LEADER_BOX, draft_pdf
 from tests.fixtures.pki import Tokens, pyhanko_signer
-
-LEADER_APPEARANCE = PersonalAppearance(
-    title="KT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
-    full_name="Nguyễn Văn An",
-    signature_image=draw_signature_image("Nguyễn Văn An"),
+from tests.fixtures.signatures import (
+    leader_signed,
+    prepare_leader,
+    report,
+    sign_on_token,
 )
-
-
-def prepare_leader(pki: DemoPKI, pdf: bytes, level: str = "B-B") -> PreparedSignature:
-    return prepare(
-        pdf,
-        signer_cert=pki.cert(demo.LEADER),
-        chain=pki.chain(demo.LEADER),
-        field=SignatureFieldSpec("ChuKyLanhDao", LEADER_BOX),
-        appearance=LEADER_APPEARANCE,
-        level=level,
-        tsa_url=pki.tsa_url if level != "B-B" else None,
-        text_fields=TEXT_FIELDS,
-        reason="Phê duyệt",
-    )
-
-
-def sign_on_token(tokens: Tokens, label: str, pin: str, prepared: PreparedSignature) -> bytes:
-    result = sign_digests(
-        tokens.module, CertificateSelector(label=label), [prepared.digest_item("1")], pin
-    )
-    return result.signatures["1"]
-
-
-def leader_signed(pki: DemoPKI, tokens: Tokens, level: str = "B-B") -> bytes:
-    prepared = prepare_leader(pki, draft_pdf(), level)
-    signature = sign_on_token(tokens, demo.LEADER, tokens.leader_pin, prepared)
-    return finish(prepared, signature=signature, trust_roots=[pki.root])
-
-
-def report(pdf: bytes, pki: DemoPKI) -> dict[str, object]:
-    result = validate_pdf_in_process(pdf, trust_roots=[pki.root.dump()])
-    return {s.field_name: s for s in result.signatures}
 
 
 def test_prepare_survives_restart_as_json(demo_pki: DemoPKI, softhsm_tokens: Tokens) -> None:

@@ -16,7 +16,7 @@ from signing.server_signer import ServerSideSigner, ServerTokenConfig
 from signing.tokens import LOGINS
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
-from tests.lib.signing.test_sign_remote import report
+from tests.fixtures.signatures import report
 
 
 def test_server_side_agency_signer(

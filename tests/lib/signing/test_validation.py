@@ -13,7 +13,8 @@ from signing.cli_verify import verify_pdf_command
 from signing.errors import PdfInputError, ValidationTimeout
 from signing.report_vi import format_report_vi
 from signing.validation import validate_pdf
-from tests.conftest import CORPUS_DIR
+from tests.fixtures.corpus import CORPUS_DIR
+from tests.fixtures.signatures import good_report
 
 AT = datetime(2020, 11, 1, tzinfo=UTC)
 CORPUS_SIGNED = CORPUS_DIR / "signed"
@@ -175,23 +176,13 @@ def test_cli_exit_codes_and_outputs(signed_dir: Path, corpus_dir: Path) -> None:
 
 
 def test_vietnamese_report_time_is_local(tmp_path: Path) -> None:
-    from signing.validation import SignatureReport, ValidationReport
-
     moment = datetime(2026, 3, 5, 2, 30, tzinfo=UTC)
-    report = ValidationReport(
-        [
-            SignatureReport(
-                "Sig1",
-                signer_name="Trần Thị Ngọc",
-                intact=True,
-                valid=True,
-                trusted=True,
-                coverage="ENTIRE_FILE",
-                modification_level="NONE",
-                signing_time=moment.isoformat(),
-            )
-        ],
-        validated_at=(moment + timedelta(hours=1)).isoformat(),
+    report = good_report(
+        "Sig1",
+        (moment + timedelta(hours=1)).isoformat(),
+        signer_name="Trần Thị Ngọc",
+        modification_level="NONE",
+        signing_time=moment.isoformat(),
     )
     text = format_report_vi(report)
     assert "Chữ ký 1: Trần Thị Ngọc" in text

@@ -20,29 +20,7 @@ from storage import (
 )
 from storage.filesystem import FileSystemStore
 from storage.s3 import S3Store
-
-
-class PatternStream(io.RawIOBase):
-    """``size`` bytes generated on the fly (byte i is PATTERN[i % 32], whatever the read sizes),
-    so a large upload is never a large buffer."""
-
-    PATTERN = hashlib.sha256(b"edoc").digest()
-    BLOCK = PATTERN * (32768 + 1)  # 1 MiB plus one pattern, to start at any offset
-
-    def __init__(self, size: int) -> None:
-        self.remaining = size
-        self.position = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        count = min(len(buffer), self.remaining, 1024 * 1024)
-        start = self.position % len(self.PATTERN)
-        buffer[:count] = self.BLOCK[start : start + count]
-        self.remaining -= count
-        self.position += count
-        return count
+from tests.fixtures.streams import PatternStream
 
 
 def _corrupt(store: BlobStore, sha256: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from storage import StorageUnavailable, open_store
 from tests.fixtures.seaweed import SeaweedServer
-from tests.lib.storage.test_contract import PatternStream
+from tests.fixtures.streams import PatternStream
 
 
 class SlowStream(PatternStream):
