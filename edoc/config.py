@@ -137,6 +137,9 @@ class Settings:
     #: Where signed checkpoints of the audit chain are written (never inside the database).
     audit_checkpoint_dir: Path | None = None
     audit_checkpoint_minutes: int = 60
+    #: The operator's file naming the agency token when ``EDOC_AGENCY_TOKEN_MODULE`` is unset
+    #: (read at each use by :mod:`edoc.core.agency_key`); default ``<data_dir>/agency_token.json``.
+    agency_token_file: Path | None = None
     # Per client address, on top of the per-account lock-out. Every attempt counts, successful
     # or not (counting is then one atomic increment, which parallel requests cannot overshoot);
     # an office whose staff all reach the server from one address may need more.
@@ -192,6 +195,9 @@ class Settings:
             audit_checkpoint_minutes=get(
                 "EDOC_AUDIT_CHECKPOINT_MINUTES", "60", lambda n, r: _as_int(n, r, 1, 1440)
             ),
+            agency_token_file=Path(
+                env.get("EDOC_AGENCY_TOKEN_FILE", data_dir / "agency_token.json")
+            ).resolve(),
             ratelimit_login=get(
                 "EDOC_RATELIMIT_LOGIN", "30 per minute; 300 per hour", _as_rate_limit
             ),
@@ -220,6 +226,9 @@ class Settings:
 
     def checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
+
+    def agency_token_path(self) -> Path:
+        return self.agency_token_file or self.data_dir / "agency_token.json"
 
     def trust_roots(self) -> list[Path]:
         """Certificates (PEM or DER) of the CAs whose signatures this installation trusts."""

@@ -95,14 +95,14 @@ def load_demo_year(
         _run(steps(documents), with_index)
         return None
     data_dir = settings.data_dir
-    demo_keys.remove(data_dir)
+    demo_keys.remove(data_dir, settings.agency_token_path())
     click.echo("demo: tạo hạ tầng khóa công khai mẫu (CA gốc, CA cấp chứng thư, OCSP, CRL, TSA)…")
     with start_demo_pki(data_dir / demo_keys.PKI_DIR) as pki:
         demo_keys.trust(settings.trust_dir or data_dir / "trust", pki)
         holder: dict[str, DemoKeys] = {}
 
         def tokens() -> None:
-            leader, agency = demo_keys.create_tokens(data_dir, pki)
+            leader, agency = demo_keys.create_tokens(data_dir, pki, settings.agency_token_path())
             holder["keys"] = DemoKeys(pki, leader, agency)
 
         current_app.config["EDOC"] = replace(settings, tsa_url=settings.tsa_url or pki.tsa_url)

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import Operator, record
-from edoc.core.clock import local_zone
+from edoc.core.clock import local_zone, set_clock
 from edoc.core.extensions import db
 from edoc.demo import documents as layout
 from edoc.demo.keys import DemoKeys
@@ -778,18 +778,18 @@ def steps(
         if stage == 1:
             return  # waiting for the leader's direction
         deadline = day + timedelta(days=rng.choice([7, 10, 15, 30]))
-        incoming.route(
-            document.document_id,
-            cast.leader,
-            direction_text=DIRECTIONS[index % len(DIRECTIONS)],
-            lead_user_id=None if secret else cast.specialist.id,
-            lead_unit_id=office.id if secret else None,
-            cooperating_unit_ids=[
-                u.id for u in db.session.scalars(select(Unit).where(Unit.code == "KT"))
-            ],
-            deadline=deadline,
-            today=day,
-        )
+        with set_clock(_utc(day, time(9, 0))):  # the leader directs on the day it arrived
+            incoming.route(
+                document.document_id,
+                cast.leader,
+                direction_text=DIRECTIONS[index % len(DIRECTIONS)],
+                lead_user_id=None if secret else cast.specialist.id,
+                lead_unit_id=office.id if secret else None,
+                cooperating_unit_ids=[
+                    u.id for u in db.session.scalars(select(Unit).where(Unit.code == "KT"))
+                ],
+                deadline=deadline,
+            )
         long_past = deadline < today - timedelta(days=20)
         if not secret and (stage >= 3 or long_past) and index % 9 != 2:
             task = next(
@@ -871,7 +871,8 @@ def steps(
 
     def issue_one(position: int) -> None:
         document_id = outgoing_ids[position]
-        result = issuing.issue([document_id], cast.clerk, issued_on=issue_days[position])
+        with set_clock(_utc(issue_days[position], time(14, 0))):  # issued on its day
+            result = issuing.issue([document_id], cast.clerk)
         if result["failed"]:
             raise RuntimeError(f"demo: issue failed: {result['failed']}")
         names = {o.name: o.id for o in db.session.scalars(select(Organization))}
