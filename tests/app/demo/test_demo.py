@@ -147,9 +147,13 @@ def test_demo_signed_for_real(
     for name in list(os.environ):
         if name.startswith("EDOC_AGENCY_TOKEN_"):
             monkeypatch.delenv(name)
-    result = app.test_cli_runner().invoke(cli, ["demo", "--documents", "9", "--no-index"])
+    with set_clock(PINNED_NOW):
+        result = app.test_cli_runner().invoke(cli, ["demo", "--documents", "9", "--no-index"])
     assert result.exit_code == 0, result.output
     assert "token lãnh đạo" in result.output  # the leader's PIN is printed once for the operator
+    with app.app_context():  # numbers, statuses, who signed: as before the refactor (see above)
+        essentials = json.loads(json.dumps(_essentials()))
+    assert essentials == json.loads((PINS / "pinned_signed.json").read_text(encoding="utf-8"))
     data_dir = app.config["EDOC"].data_dir
     token = json.loads((data_dir / "agency_token.json").read_text())
     assert "pin" not in token and Path(token["pin_file"]).stat().st_mode & 0o077 == 0
