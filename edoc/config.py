@@ -184,6 +184,9 @@ class Settings:
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
+            agency_token_file=Path(
+                env.get("EDOC_AGENCY_TOKEN_FILE", data_dir / "agency_token.json")
+            ).resolve(),
             tsa_url=get("EDOC_TSA_URL", ""),
             signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
             place_name=get("EDOC_PLACE_NAME", "Demo"),
@@ -195,9 +198,6 @@ class Settings:
             audit_checkpoint_minutes=get(
                 "EDOC_AUDIT_CHECKPOINT_MINUTES", "60", lambda n, r: _as_int(n, r, 1, 1440)
             ),
-            agency_token_file=Path(
-                env.get("EDOC_AGENCY_TOKEN_FILE", data_dir / "agency_token.json")
-            ).resolve(),
             ratelimit_login=get(
                 "EDOC_RATELIMIT_LOGIN", "30 per minute; 300 per hour", _as_rate_limit
             ),

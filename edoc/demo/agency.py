@@ -100,6 +100,7 @@ def create_demo_agency(password: str) -> None:
             clearance=demo.clearance,
             actor=operator,
         )
+    db.session.commit()  # the users services only flush; this step is done
 
 
 def create_directory(clerk: User) -> None:
