@@ -133,7 +133,10 @@ def steps(count: int = 60, keys: DemoKeys | None = None, tsa_url: str | None = N
         plan.append(("lãnh đạo ký số", partial(leader_signs, year)))
         for position in range(len(ISSUED)):
             plan.append((f"phát hành {position + 1}", partial(issue_and_send, year, position)))
-    plan.append(("dự thảo chờ ký", partial(waiting_drafts, year)))
+    for position, item in enumerate(DRAFTS):  # submitted, waiting for the leader's signature
+        draft = partial(write_draft, year, item, year.today)
+        plan.append((f"dự thảo chờ ký {position + 1}", draft))
+    plan.append(("dự thảo đang sửa", partial(draft_in_review, year)))
     plan.append(("danh mục hồ sơ", partial(file_dossiers, year)))
     return plan
 
@@ -280,6 +283,7 @@ def leader_signs(year: DemoYear) -> None:
     selector = CertificateSelector(token_label=keys.leader.label, label=keys.leader.cert_label)
     _token, cert = select_certificate(keys.leader.module, selector)
     digests = signing.prepare_batch(year.outgoing_ids, cert.der, leader)
+    db.session.commit()  # two requests on the leader's page: prepare, then (token) finish
     batch = sign_digests(
         keys.leader.module,
         selector,
@@ -308,10 +312,8 @@ def issue_and_send(year: DemoYear, position: int) -> None:
         outgoing.recall(document_id, clerk, RECALL_REASON)
 
 
-def waiting_drafts(year: DemoYear) -> None:
-    """Drafts waiting for the leader's signature, and one the leader sent back with a comment."""
-    for item in DRAFTS:
-        write_draft(year, item, year.today)
+def draft_in_review(year: DemoYear) -> None:
+    """A draft the specialist is still revising: the leader's review comment on it."""
     review = write_draft(year, IN_REVIEW, year.today, submit=False)
     outgoing.comment(review, year.cast.leader, REVIEW_COMMENT)
 
