@@ -38,7 +38,7 @@ def main() -> None:
         from edoc.config import Settings
         from edoc.core.extensions import db
         from edoc.core.migrate import upgrade
-        from edoc.demo.command import create_demo_agency
+        from edoc.demo.agency import create_demo_agency
         from edoc.documents.files import CheckedFile
         from edoc.dossiers import services as dossiers
         from edoc.dossiers.package import export_dossiers

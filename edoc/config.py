@@ -142,6 +142,9 @@ class Settings:
     #: Where signed checkpoints of the audit chain are written (never inside the database).
     audit_checkpoint_dir: Path | None = None
     audit_checkpoint_minutes: int = 60
+    #: The operator's file naming the agency token when ``EDOC_AGENCY_TOKEN_MODULE`` is unset
+    #: (read at each use by :mod:`edoc.core.agency_key`); default ``<data_dir>/agency_token.json``.
+    agency_token_file: Path | None = None
     # Per client address, on top of the per-account lock-out. Every attempt counts, successful
     # or not (counting is then one atomic increment, which parallel requests cannot overshoot);
     # an office whose staff all reach the server from one address may need more.
@@ -184,6 +187,9 @@ class Settings:
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
+            agency_token_file=Path(
+                env.get("EDOC_AGENCY_TOKEN_FILE", data_dir / "agency_token.json")
+            ).resolve(),
             tsa_url=get("EDOC_TSA_URL", ""),
             signer_url=get("EDOC_SIGNER_URL", "http://127.0.0.1:8787"),
             place_name=get("EDOC_PLACE_NAME", "Demo"),
@@ -219,6 +225,9 @@ class Settings:
 
     def checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
+
+    def agency_token_path(self) -> Path:
+        return self.agency_token_file or self.data_dir / "agency_token.json"
 
     def trust_roots(self) -> list[Path]:
         """Certificates (PEM or DER) of the CAs whose signatures this installation trusts."""

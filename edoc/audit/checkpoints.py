@@ -31,9 +31,9 @@ from sqlalchemy import func, select
 
 from edoc.audit.models import KEYED_HMAC, AuditEvent, AuditHead
 from edoc.audit.services import Actor, ChainProblem, record
+from edoc.core.agency_key import agency_signer
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
-from edoc.outgoing.issuing import agency_signer
 from signing.batch import DigestItem
 from signing.detached import DigestSigner, sign_detached, verify_detached
 from signing.errors import TokenError

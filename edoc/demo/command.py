@@ -1,152 +1,31 @@
-"""``edoc demo``: the demo agency "UBND tỉnh Demo", created through the same services as the UI."""
+"""``edoc demo``: the demo agency "UBND tỉnh Demo", created through the same services as the UI.
+
+The command only orders the work and shows it: the agency (:mod:`edoc.demo.agency`), the keys
+(:mod:`edoc.demo.keys`), the year of work scene by scene (:mod:`edoc.demo.script`), committed
+scene by scene, then the search index.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import replace
 
 import click
+from alembic import command as alembic
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from edoc.audit.services import Operator
+from edoc.config import Settings
 from edoc.core.extensions import db
-from edoc.users import services
-from edoc.users.models import Clearance, Role, User
-
-if TYPE_CHECKING:
-    from edoc.config import Settings
-    from edoc.demo.keys import DemoKeys
-
-AGENCY_NAME = "UBND tỉnh Demo"
-
-DEMO_UNITS = [
-    ("UBND", AGENCY_NAME, None),
-    ("VP", "Văn phòng UBND tỉnh", "UBND"),
-    ("TH", "Phòng Tổng hợp", "VP"),
-    ("KT", "Phòng Kinh tế", "VP"),
-    ("NC", "Phòng Nội chính", "VP"),
-    ("LT", "Lưu trữ cơ quan", "VP"),
-]
-
-
-@dataclass(frozen=True)
-class DemoUser:
-    username: str
-    full_name: str
-    title: str
-    unit: str
-    roles: tuple[Role, ...]
-    clearance: Clearance
-
-
-DEMO_USERS = [
-    DemoUser("vanthu", "Trần Thị Bích Ngọc", "Văn thư", "VP", (Role.CLERK,), Clearance.MAT),
-    DemoUser("lanhdao", "Nguyễn Văn An", "Chủ tịch", "UBND", (Role.LEADER,), Clearance.TUYET_MAT),
-    DemoUser(
-        "chuyenvien", "Lê Hoàng Dũng", "Chuyên viên", "TH", (Role.SPECIALIST,), Clearance.NONE
-    ),
-    DemoUser("luutru", "Phạm Thu Hà", "Lưu trữ viên", "LT", (Role.ARCHIVIST,), Clearance.MAT),
-    DemoUser("quantri", "Đỗ Minh Quân", "Quản trị hệ thống", "VP", (Role.ADMIN,), Clearance.NONE),
-]
-
-
-def create_demo_agency(password: str) -> None:
-    operator = Operator.cli("edoc demo")
-    units: dict[str, int] = {}
-    for code, name, parent in DEMO_UNITS:
-        unit = services.create_unit(
-            code=code, name=name, parent_id=units.get(parent or ""), actor=operator
-        )
-        units[code] = unit.id
-    for demo in DEMO_USERS:
-        services.create_user(
-            username=demo.username,
-            full_name=demo.full_name,
-            title=demo.title,
-            password=password,
-            roles=demo.roles,
-            unit_id=units[demo.unit],
-            clearance=demo.clearance,
-            actor=operator,
-        )
-    db.session.commit()  # the users services only flush; this step is done
-
-
-def load_demo_year(
-    documents: int, with_keys: bool = True, with_index: bool = True
-) -> DemoKeys | None:
-    """A year of paperwork; with keys: the demo PKI, tokens, and everything signed for real.
-
-    The demo PKI's OCSP, CRL and time-stamping service run on a loopback port while the demo is
-    built, so the signatures made now are PAdES B-T (time-stamped by the demo TSA).
-    """
-    from dataclasses import replace
-
-    from edoc.demo import keys as demo_keys
-    from edoc.demo.keys import DemoKeys
-    from edoc.demo.script import steps
-    from signing.pki import start_demo_pki
-
-    settings = current_app.config["EDOC"]
-    if not with_keys:
-        _run(steps(documents), with_index)
-        return None
-    data_dir = settings.data_dir
-    demo_keys.remove(data_dir)
-    click.echo("demo: tạo hạ tầng khóa công khai mẫu (CA gốc, CA cấp chứng thư, OCSP, CRL, TSA)…")
-    with start_demo_pki(data_dir / demo_keys.PKI_DIR) as pki:
-        demo_keys.trust(settings.trust_dir or data_dir / "trust", pki)
-        holder: dict[str, DemoKeys] = {}
-
-        def tokens() -> None:
-            leader, agency = demo_keys.create_tokens(data_dir, pki)
-            holder["keys"] = DemoKeys(pki, leader, agency)
-
-        current_app.config["EDOC"] = replace(settings, tsa_url=settings.tsa_url or pki.tsa_url)
-        try:
-            tokens()
-            _run(steps(documents, holder["keys"], tsa_url=pki.tsa_url), with_index)
-        finally:
-            current_app.config["EDOC"] = settings
-    return holder["keys"]
-
-
-def _run(plan: list[tuple[str, Callable[[], None]]], with_index: bool = True) -> None:
-    if with_index:
-        plan = [*plan, ("chỉ mục tìm kiếm", build_search_index)]
-    with click.progressbar(
-        plan,
-        label="demo: một năm văn bản",
-        item_show_func=lambda s: s[0] if s else "",
-        show_eta=True,
-        show_pos=True,
-    ) as bar:
-        for _label, step in bar:
-            step()
-
-
-def build_search_index() -> None:
-    """Index everything the demo created (text of every page, OCR of the scans)."""
-    from edoc.search.indexing import reindex
-
-    reindex()
-
-
-def print_keys(keys: DemoKeys, settings: Settings) -> None:
-    """Once, at the end: what the operator needs for the leader's "Ký số" page."""
-    leader, agency = keys.leader, keys.agency
-    click.echo("demo: chữ ký số")
-    click.echo(f"  token lãnh đạo  {leader.label}  PIN {leader.pin}  (tệp {leader.pin_file})")
-    click.echo(f"  token cơ quan   {agency.label}  (máy chủ dùng, PIN trong {agency.pin_file})")
-    click.echo(
-        "  `edoc serve` khởi động edoc-signer với token lãnh đạo; tự chạy tay:\n"
-        f"    SOFTHSM2_CONF={leader.hsm.conf_path} edoc-signer --module {leader.module} "
-        f"--allow-origin http://{settings.host}:{settings.port}"
-    )
+from edoc.core.migrate import alembic_config
+from edoc.demo import keys as demo_keys
+from edoc.demo.agency import AGENCY_NAME, DEMO_USERS, create_demo_agency
+from edoc.demo.keys import DemoKeys
+from edoc.demo.script import Step, steps
+from edoc.search.indexing import reindex
+from edoc.users.models import User
+from signing.pki import start_demo_pki
 
 
 @click.command("demo")
@@ -172,13 +51,9 @@ def demo_command(
     if reset:
         if not yes:
             click.confirm("Xóa toàn bộ dữ liệu và tạo lại dữ liệu mẫu?", abort=True)
-        from alembic import command
-
-        from edoc.core.migrate import alembic_config
-
         db.session.remove()
-        command.downgrade(alembic_config(), "base")
-        command.upgrade(alembic_config(), "head")
+        alembic.downgrade(alembic_config(), "base")
+        alembic.upgrade(alembic_config(), "head")
     has_users = (db.session.scalar(select(func.count()).select_from(User)) or 0) > 0
     made: DemoKeys | None = None
     if has_users and if_empty:
@@ -188,7 +63,8 @@ def demo_command(
     else:
         started = time.monotonic()
         create_demo_agency(settings.demo_password)
-        made = load_demo_year(documents, with_keys=keys, with_index=index)
+        db.session.commit()
+        made = _load_year(documents, with_keys=keys, with_index=index)
         click.echo(
             f"demo: created {AGENCY_NAME} with {len(DEMO_USERS)} users "
             f"in {time.monotonic() - started:.0f} s"
@@ -198,4 +74,58 @@ def demo_command(
         roles = ", ".join(r.label for r in demo.roles)
         click.echo(f"  {demo.username:<11} {roles:<12} {demo.full_name}")
     if made is not None:
-        print_keys(made, settings)
+        _print_keys(made, settings)
+
+
+def _load_year(documents: int, with_keys: bool, with_index: bool) -> DemoKeys | None:
+    """A year of paperwork; with keys: the demo PKI, tokens, and everything signed for real.
+
+    The demo PKI's OCSP, CRL and time-stamping service run on a loopback port while the demo is
+    built, so the signatures made now are PAdES B-T (time-stamped by the demo TSA).
+    """
+    settings = current_app.config["EDOC"]
+    if not with_keys:
+        _run(steps(documents), with_index)
+        return None
+    data_dir = settings.data_dir
+    demo_keys.remove(data_dir, settings.agency_token_path())
+    click.echo("demo: tạo hạ tầng khóa công khai mẫu (CA gốc, CA cấp chứng thư, OCSP, CRL, TSA)…")
+    with start_demo_pki(data_dir / demo_keys.PKI_DIR) as pki:
+        demo_keys.trust(settings.trust_dir or data_dir / "trust", pki)
+        current_app.config["EDOC"] = replace(settings, tsa_url=settings.tsa_url or pki.tsa_url)
+        try:
+            leader, agency = demo_keys.create_tokens(data_dir, pki, settings.agency_token_path())
+            made = DemoKeys(pki, leader, agency)
+            _run(steps(documents, made, tsa_url=pki.tsa_url), with_index)
+        finally:
+            current_app.config["EDOC"] = settings
+    return made
+
+
+def _run(plan: list[Step], with_index: bool = True) -> None:
+    """Each scene, then a commit: the command, not the services, ends each unit of work."""
+    if with_index:
+        plan = [*plan, ("chỉ mục tìm kiếm", reindex)]  # every page's text, OCR of the scans
+    with click.progressbar(
+        plan,
+        label="demo: một năm văn bản",
+        item_show_func=lambda s: s[0] if s else "",
+        show_eta=True,
+        show_pos=True,
+    ) as bar:
+        for _label, step in bar:
+            step()
+            db.session.commit()
+
+
+def _print_keys(keys: DemoKeys, settings: Settings) -> None:
+    """Once, at the end: what the operator needs for the leader's "Ký số" page."""
+    leader, agency = keys.leader, keys.agency
+    click.echo("demo: chữ ký số")
+    click.echo(f"  token lãnh đạo  {leader.label}  PIN {leader.pin}  (tệp {leader.pin_file})")
+    click.echo(f"  token cơ quan   {agency.label}  (máy chủ dùng, PIN trong {agency.pin_file})")
+    click.echo(
+        "  `edoc serve` khởi động edoc-signer với token lãnh đạo; tự chạy tay:\n"
+        f"    SOFTHSM2_CONF={leader.hsm.conf_path} edoc-signer --module {leader.module} "
+        f"--allow-origin http://{settings.host}:{settings.port}"
+    )

@@ -15,6 +15,7 @@ import random
 from dataclasses import dataclass, field
 from functools import cache
 
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -194,17 +195,13 @@ def pdf(letter: Letter) -> bytes:
 
 
 @cache
-def _pil_font(key: str, pixels: int) -> object:
-    from PIL import ImageFont
-
+def _pil_font(key: str, pixels: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(DEJAVU_DIR / FONTS[key]), pixels)
 
 
 def scan_jpeg(letter: Letter, seed: int = 0) -> bytes:
     """A paper original as the scanner saw it: 200 dpi greyscale JPEG, a little skewed and
     speckled, with a red-ink seal over the signature. No text layer anywhere."""
-    from PIL import Image, ImageDraw, ImageFilter
-
     rng = random.Random(seed)
     scale = SCAN_DPI / 72
     size = (round(WIDTH * scale), round(HEIGHT * scale))

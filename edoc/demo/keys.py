@@ -9,8 +9,9 @@ What ``edoc demo`` builds under the data directory::
     softhsm/*/pin        each token's user PIN (0600; demo only — a real PIN is never on disk
                          next to the token, see README)
     trust/edoc-demo-*.der  root and issuing CA: the installation trusts them
-    agency_token.json    where the server finds the agency token (read by
-                         ``edoc.outgoing.issuing.agency_signer`` when EDOC_AGENCY_TOKEN_* is unset)
+    agency_token.json    where the server finds the agency token: the operator's file any
+                         installation may use (``EDOC_AGENCY_TOKEN_FILE``, read by
+                         ``edoc.core.agency_key`` when EDOC_AGENCY_TOKEN_* is unset)
     leader_token.json    the leader's token for ``edoc serve`` to start ``edoc-signer`` beside it
 
 Two stores rather than one: the leader's agent must list only the leader's certificates, and the
@@ -22,18 +23,24 @@ batch and the clerk's issue.
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import shutil
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
+from edoc.core.agency_key import AgencyToken, write_agency_token_file
 from signing import pki as labels
 from signing.pki import DemoPKI
+from signing.server_signer import ServerTokenConfig
 from signing.softhsm import SoftHSM
 
 PKI_DIR = "demo-pki"
 SOFTHSM_DIR = "softhsm"
-AGENCY_TOKEN_FILE = "agency_token.json"  # same name as edoc.outgoing.issuing.AGENCY_TOKEN_FILE
 LEADER_TOKEN_FILE = "leader_token.json"
 LEADER_TOKEN = "lanh-dao-nguyen-van-an"
 AGENCY_TOKEN = "ubnd-tinh-demo"
@@ -58,17 +65,19 @@ class DemoToken:
 
 @dataclass(frozen=True)
 class DemoKeys:
+    """What the day of work signs with: the PKI (senders' keys, TSA) and the two tokens."""
+
     pki: DemoPKI
     leader: DemoToken
     agency: DemoToken
 
 
-def remove(data_dir: Path) -> None:
-    """Forget the demo keys (``edoc demo --reset``)."""
+def remove(data_dir: Path, agency_token_file: Path) -> None:
+    """Forget the demo keys (a new demo makes new ones)."""
     for name in (PKI_DIR, SOFTHSM_DIR):
         shutil.rmtree(data_dir / name, ignore_errors=True)
-    for name in (AGENCY_TOKEN_FILE, LEADER_TOKEN_FILE):
-        (data_dir / name).unlink(missing_ok=True)
+    (data_dir / LEADER_TOKEN_FILE).unlink(missing_ok=True)
+    agency_token_file.unlink(missing_ok=True)
 
 
 def _pin() -> str:
@@ -90,26 +99,35 @@ def _token(directory: Path, pki: DemoPKI, label: str, cert_label: str) -> DemoTo
     return token
 
 
-def create_tokens(data_dir: Path, pki: DemoPKI) -> tuple[DemoToken, DemoToken]:
-    """The leader's and the agency's tokens, each in its own store, and the files saying where."""
+def create_tokens(
+    data_dir: Path, pki: DemoPKI, agency_token_file: Path
+) -> tuple[DemoToken, DemoToken]:
+    """The leader's and the agency's tokens, each in its own store, and the files saying where.
+
+    The agency token is configured like any installation's (the operator's file,
+    ``EDOC_AGENCY_TOKEN_FILE``); the leader's file is the demo's own, for ``edoc serve``.
+    """
     root = data_dir / SOFTHSM_DIR
     leader = _token(root / "leader", pki, LEADER_TOKEN, labels.LEADER)
     agency = _token(root / "agency", pki, AGENCY_TOKEN, labels.AGENCY)
-    for token, name in ((leader, LEADER_TOKEN_FILE), (agency, AGENCY_TOKEN_FILE)):
-        (data_dir / name).write_text(
-            json.dumps(
-                {
-                    "module": token.module,
-                    "token_label": token.label,
-                    "cert_label": token.cert_label,
-                    "pin_file": str(token.pin_file),
-                    "softhsm_dir": str(token.hsm.directory),
-                },
-                indent=2,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+    leader_settings = {
+        "module": leader.module,
+        "token_label": leader.label,
+        "cert_label": leader.cert_label,
+        "pin_file": str(leader.pin_file),
+        "softhsm_dir": str(leader.hsm.directory),
+    }
+    (data_dir / LEADER_TOKEN_FILE).write_text(
+        json.dumps(leader_settings, indent=2) + "\n", encoding="utf-8"
+    )
+    agency_config = ServerTokenConfig(
+        module_path=agency.module,
+        token_label=agency.label,
+        cert_label=agency.cert_label,
+        pin_env=None,
+        pin_file=str(agency.pin_file),
+    )
+    write_agency_token_file(agency_token_file, AgencyToken(agency_config, agency.hsm.conf_path))
     return leader, agency
 
 
@@ -138,12 +156,6 @@ def start_leader_agent(data_dir: Path, host: str, port: int, signer_url: str) ->
     Returns the child process, or None when there is no demo token or the agent's port is taken
     (an agent already running, e.g. the leader's own).
     """
-    import os
-    import socket
-    import subprocess
-    import sys
-    from urllib.parse import urlparse
-
     token = leader_token(data_dir)
     if token is None:
         return None

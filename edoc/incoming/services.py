@@ -306,12 +306,8 @@ def route(
     lead_user_id: int | None = None,
     cooperating_unit_ids: list[int] | None = None,
     deadline: date | None = None,
-    today: date | None = None,
 ) -> Routing:
-    """The leader's direction: the lead (unit or person), cooperating units and a deadline.
-
-    ``today`` is only for loading historical records (the demo); pages never pass it.
-    """
+    """The leader's direction: the lead (unit or person), cooperating units and a deadline."""
     incoming = get_incoming(document_id, actor)
     records.require_status(
         incoming, IncomingStatus.REGISTERED, IncomingStatus.PRESENTED, IncomingStatus.ROUTED
@@ -331,7 +327,7 @@ def route(
     cooperating = list(dict.fromkeys(cooperating_unit_ids or []))
     if any(db.session.get(Unit, unit_id) is None for unit_id in cooperating):
         errors["cooperating_unit_ids"] = _("Đơn vị phối hợp không tồn tại.")
-    if deadline and deadline < (today or to_local(utcnow()).date()):
+    if deadline and deadline < to_local(utcnow()).date():
         errors["deadline"] = _("Hạn giải quyết không thể ở quá khứ.")
     if errors:
         raise ValidationError("invalid_routing", _("Ý kiến chỉ đạo chưa hợp lệ."), details=errors)

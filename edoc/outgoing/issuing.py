@@ -10,10 +10,6 @@ after the number was taken, the number is recorded as void with the reason.
 from __future__ import annotations
 
 import io
-import json
-import os
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -21,8 +17,9 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.agency_key import agency_signer
 from edoc.core.clock import to_local, utcnow
-from edoc.core.errors import AppError, NotFound, ServiceUnavailable
+from edoc.core.errors import AppError, NotFound
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents import files
@@ -42,46 +39,10 @@ from signing.appearance import (
 )
 from signing.formfields import fill_number_and_date
 from signing.remote import SignatureFieldSpec
-from signing.server_signer import ServerSideSigner, ServerTokenConfig
+from signing.server_signer import ServerSideSigner
 from signing.validation import validate_pdf
 
 AGENCY_FIELD = "ChuKyCoQuan"
-#: Agency token settings kept in the data directory (written by ``edoc demo``); the
-#: ``EDOC_AGENCY_TOKEN_*`` environment variables take precedence. Holds where the PIN file is,
-#: never the PIN.
-AGENCY_TOKEN_FILE = "agency_token.json"
-
-
-def _token_config() -> ServerTokenConfig:
-    path = current_app.config["EDOC"].data_dir / AGENCY_TOKEN_FILE
-    if os.environ.get("EDOC_AGENCY_TOKEN_MODULE") or not path.is_file():
-        return ServerTokenConfig.from_env()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        config = ServerTokenConfig(
-            module_path=data["module"],
-            token_label=data["token_label"],
-            cert_label=data.get("cert_label"),
-            pin_env=None,
-            pin_file=data["pin_file"],
-        )
-    except (ValueError, KeyError, TypeError) as error:
-        raise ValueError(f"{path}: {error}") from None
-    if data.get("softhsm_dir"):  # a SoftHSM2 store of its own (the demo's agency token)
-        from signing.softhsm import SoftHSM
-
-        SoftHSM(Path(data["softhsm_dir"])).activate()
-    return config
-
-
-def agency_signer() -> ServerSideSigner:
-    try:
-        return ServerSideSigner(_token_config())
-    except ValueError as error:
-        raise ServiceUnavailable(
-            "agency_signer_not_configured",
-            _("Chưa cấu hình token ký số cơ quan (EDOC_AGENCY_TOKEN_MODULE, …)."),
-        ) from error
 
 
 def _sign_as_agency(signer: ServerSideSigner, pdf: bytes, agency: str) -> bytes:
@@ -111,11 +72,8 @@ def _check(pdf: bytes) -> dict[str, Any]:
     return report.to_dict()
 
 
-def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -> dict[str, Any]:
-    """Number, date and seal each leader-signed document.
-
-    ``issued_on`` is only for loading historical records (the demo); pages never pass it.
-    """
+def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
+    """Number, date (today, by the clock) and seal each leader-signed document."""
     if not clerk.has_role(Role.CLERK):
         raise AppError("not_clerk", _("Chỉ văn thư được cấp số và phát hành."), 403)
     signer = agency_signer()
@@ -134,7 +92,7 @@ def issue(document_ids: list[int], clerk: User, issued_on: date | None = None) -
         allocation_id = allocation.id
         try:
             notation = services.format_notation(allocation.number, outgoing)
-            today = issued_on or to_local(utcnow()).date()
+            today = to_local(utcnow()).date()
             agency = services.agency_name()
             # Filling, sealing and validating are slow: no transaction (and no lock) meanwhile.
             with outside_transaction():

@@ -80,7 +80,7 @@ def test_a_command_names_itself_and_the_operator(
 
 
 def test_the_demo_names_itself(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
-    from edoc.demo.command import create_demo_agency
+    from edoc.demo.agency import create_demo_agency
 
     monkeypatch.setenv("SUDO_USER", "tranthib")
     with app.app_context():

@@ -155,7 +155,7 @@ def clerk_app(
     do not hide what the endpoints answer.
     """
     from edoc.core.migrate import upgrade
-    from edoc.demo.command import create_demo_agency
+    from edoc.demo.agency import create_demo_agency
 
     base: Path = tmp_path_factory.mktemp("schemathesis")
     app = create_app(

@@ -3,20 +3,65 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from edoc.audit.models import AuditEvent
 from edoc.audit.services import verify_chain
 from edoc.cli import cli
+from edoc.core.clock import set_clock
 from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier
 from edoc.incoming.models import IncomingDocument
 from tests.fixtures.app import api_token, login
+
+#: The demo's "today" in the pinned runs (10:00 in Hà Nội): its calendar, and so which deadlines
+#: have long passed and which letters are handled, no longer depend on when the test runs.
+PINNED_NOW = datetime(2026, 6, 15, 3, 0)
+PINS = Path(__file__).parent
+
+
+def _signers(document: Document) -> list[str]:
+    """Who signed the document's main file, as checked when it was stored."""
+    main = document.main_file
+    report = (main.signature_report if main is not None else None) or {}
+    return [s["signer_name"] for s in report.get("signatures", [])]
+
+
+def _essentials() -> dict[str, object]:
+    """What "the same agency" means: every document's number, subject, status and dates, the
+    dossiers, and how many of each audited action."""
+    documents = db.session.scalars(select(Document).order_by(Document.id)).all()
+    return {
+        "documents": [
+            (
+                d.direction,
+                d.status,
+                d.doc_type_code,
+                d.number_notation,
+                d.issuer_org,
+                d.signer_name,
+                d.subject,
+                d.issued_date.isoformat() if d.issued_date else None,
+                d.urgency,
+                d.secrecy,
+                _signers(d),
+            )
+            for d in documents
+        ],
+        "dossiers": [
+            (d.code, d.title, d.status, len(d.entries))
+            for d in db.session.scalars(select(Dossier).order_by(Dossier.code))
+        ],
+        "audit": dict(Counter(db.session.scalars(select(AuditEvent.action)))),
+    }
 
 
 def test_demo_loads_a_used_agency(app: Flask) -> None:
@@ -102,9 +147,13 @@ def test_demo_signed_for_real(
     for name in list(os.environ):
         if name.startswith("EDOC_AGENCY_TOKEN_"):
             monkeypatch.delenv(name)
-    result = app.test_cli_runner().invoke(cli, ["demo", "--documents", "9", "--no-index"])
+    with set_clock(PINNED_NOW):
+        result = app.test_cli_runner().invoke(cli, ["demo", "--documents", "9", "--no-index"])
     assert result.exit_code == 0, result.output
     assert "token lãnh đạo" in result.output  # the leader's PIN is printed once for the operator
+    with app.app_context():  # numbers, statuses, who signed: as before the refactor (see above)
+        essentials = json.loads(json.dumps(_essentials()))
+    assert essentials == json.loads((PINS / "pinned_signed.json").read_text(encoding="utf-8"))
     data_dir = app.config["EDOC"].data_dir
     token = json.loads((data_dir / "agency_token.json").read_text())
     assert "pin" not in token and Path(token["pin_file"]).stat().st_mode & 0o077 == 0
@@ -191,3 +240,17 @@ def test_demo_signed_for_real(
     scan.write_bytes(client.get(f"/api/v1/documents/{scan_ids[0]}/file", headers=clerk).data)
     no_text = subprocess.run(["pdftotext", str(scan), "-"], capture_output=True, text=True)
     assert no_text.returncode == 0 and no_text.stdout.strip() == ""
+
+
+def test_the_paperwork_is_the_same_agency_every_time(app: Flask) -> None:
+    """On a given day the demo makes exactly this agency: every document, dossier and audited
+    action. ``pinned_paperwork.json`` was taken from the demo before its scenes became
+    functions (same day, same seed); a change to the demo's content updates it on purpose."""
+    with set_clock(PINNED_NOW):
+        result = app.test_cli_runner().invoke(
+            cli, ["demo", "--documents", "15", "--no-keys", "--no-index"]
+        )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        essentials = json.loads(json.dumps(_essentials()))
+    assert essentials == json.loads((PINS / "pinned_paperwork.json").read_text(encoding="utf-8"))

@@ -158,7 +158,7 @@ def test_export_import_export_gives_the_same_manifests(
     assert "imported 1 dossiers, 2 documents" in result.output
     second = tmp_path / "lan-2"
     with other.app_context():
-        from edoc.demo.command import create_demo_agency
+        from edoc.demo.agency import create_demo_agency
 
         create_demo_agency("mat-khau-khac")
     export_dossier(other, "05.TH", second)

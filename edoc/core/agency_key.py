@@ -1,0 +1,100 @@
+"""The agency's seal key: a PKCS#11 token or HSM attached to the server.
+
+Two users, one place: issuing seals documents with it (``outgoing.issuing``) and the audit
+checkpoints are signed with it (``audit.checkpoints``), so it lives below both.
+
+Where the key is comes from the ``EDOC_AGENCY_TOKEN_*`` environment variables or, when
+``EDOC_AGENCY_TOKEN_MODULE`` is unset, from the operator's file ``EDOC_AGENCY_TOKEN_FILE``
+(default ``<data dir>/agency_token.json``, see :data:`FILE_FIELDS`). Both are read at each use,
+so a token configured while the server runs is found without a restart. Neither holds the PIN:
+only where it comes from (``…_PIN`` read at each batch, or a ``…_PIN_FILE`` readable only by the
+service account).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pkcs11
+from flask import current_app
+from flask_babel import gettext as _
+
+from edoc.config import Settings
+from edoc.core.errors import ServiceUnavailable
+from signing.server_signer import ServerSideSigner, ServerTokenConfig
+
+PREFIX = "EDOC_AGENCY_TOKEN_"
+#: What the operator's file may say (JSON object). ``softhsm2_conf``: for an agency key in a
+#: SoftHSM2 store, the store's ``softhsm2.conf`` (the process switches to it before signing).
+FILE_FIELDS = ("module", "token_label", "cert_label", "cert_serial", "pin_file", "softhsm2_conf")
+
+
+@dataclass(frozen=True)
+class AgencyToken:
+    config: ServerTokenConfig
+    softhsm2_conf: Path | None = None
+
+
+def agency_token(settings: Settings, environ: Mapping[str, str] | None = None) -> AgencyToken:
+    """The configured agency token; ``ValueError`` saying what is missing or wrong."""
+    env = os.environ if environ is None else environ
+    if env.get(f"{PREFIX}MODULE"):
+        conf = env.get(f"{PREFIX}SOFTHSM2_CONF")
+        return AgencyToken(ServerTokenConfig.from_env(env, PREFIX), Path(conf) if conf else None)
+    path = settings.agency_token_path()
+    if not path.is_file():
+        raise ValueError(f"{PREFIX}MODULE is not set and {path} does not exist")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        config = ServerTokenConfig(
+            module_path=data["module"],
+            token_label=data["token_label"],
+            cert_label=data.get("cert_label"),
+            cert_serial=data.get("cert_serial"),
+            pin_env=None,
+            pin_file=data.get("pin_file"),
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ValueError(f"{path}: {error!r}") from None
+    conf = data.get("softhsm2_conf")
+    return AgencyToken(config, Path(conf) if conf else None)
+
+
+def write_agency_token_file(path: Path, token: AgencyToken) -> None:
+    """Write the operator's file for ``token`` (an installer's or the demo's)."""
+    config = token.config
+    values = {
+        "module": config.module_path,
+        "token_label": config.token_label,
+        "cert_label": config.cert_label,
+        "cert_serial": config.cert_serial,
+        "pin_file": config.pin_file,
+        "softhsm2_conf": str(token.softhsm2_conf) if token.softhsm2_conf else None,
+    }
+    data = {key: value for key, value in values.items() if value is not None}
+    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def agency_signer() -> ServerSideSigner:
+    """A signer on the agency key; 503 ``agency_signer_not_configured`` when there is none."""
+    try:
+        token = agency_token(current_app.config["EDOC"])
+    except ValueError as error:
+        raise ServiceUnavailable(
+            "agency_signer_not_configured",
+            _("Chưa cấu hình token ký số cơ quan (EDOC_AGENCY_TOKEN_MODULE, …)."),
+        ) from error
+    if token.softhsm2_conf is not None:
+        _use_softhsm2_conf(token.config.module_path, token.softhsm2_conf)
+    return ServerSideSigner(token.config)
+
+
+def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
+    """SoftHSM2 reads its config once, when the module is loaded: reload it on another one."""
+    if os.environ.get("SOFTHSM2_CONF") != str(conf):
+        pkcs11.unload(module_path)
+    os.environ["SOFTHSM2_CONF"] = str(conf)
