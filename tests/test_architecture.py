@@ -5,18 +5,12 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 from tests.importgraph import REPO, all_imports, cycles, module_files, reachable
 
 LIBRARIES = ("signing", "search", "storage")
 OWN = ("edoc", *LIBRARIES)
 
-# Issue #16 is removing what these find; the marks go when the last one is gone.
-IN_PROGRESS = pytest.mark.xfail(strict=True, reason="#16: being removed")
 
-
-@IN_PROGRESS
 def test_no_import_cycle_even_through_imports_inside_functions() -> None:
     found = cycles([edge for edge in all_imports() if edge.source.startswith(OWN)])
     assert found == [], "import cycles:\n" + "\n".join(" ↔ ".join(c) for c in found)
@@ -39,7 +33,6 @@ def test_libraries_and_their_tests_never_import_edoc() -> None:
     assert leaks == []
 
 
-@IN_PROGRESS
 def test_imports_inside_functions_are_only_for_heavy_optional_packages_and_say_why() -> None:
     offenders = []
     for edge in all_imports():
@@ -65,7 +58,6 @@ def _third_party_imports_in_functions(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-@IN_PROGRESS
 def test_every_import_inside_a_function_gives_its_reason() -> None:
     missing = [
         f"{path.relative_to(REPO)}:{line}: {text}"
@@ -89,7 +81,6 @@ def _models_by_area() -> dict[str, str]:
     return owners
 
 
-@IN_PROGRESS
 def test_each_area_creates_only_its_own_records() -> None:
     owners = _models_by_area()
     foreign = []
