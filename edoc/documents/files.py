@@ -84,21 +84,26 @@ class CheckedFile:
         signatures = (self.signature_report or {}).get("signatures") or []
         return signatures[0].get("signer_organization", "") if signatures else ""
 
-    def row_fields(self) -> dict[str, Any]:
-        """What a document's file row keeps of this check (see ``records.add_file``)."""
-        return {
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "sha256": self.sha256,
-            "size": self.size,
-            "signature_report": self.signature_report,
-            "active_content": self.active_content,
-        }
+    @classmethod
+    def signed_pdf(
+        cls, filename: str, sha256: str, size: int, signature_report: dict[str, Any]
+    ) -> CheckedFile:
+        """A PDF the application signed itself and stored (a signed draft, an issued document,
+        a signed copy): its check is the signature report it was validated with."""
+        return cls(filename, "application/pdf", sha256, size, signature_report=signature_report)
 
     def as_document_file(self, role: str) -> DocumentFile:
         """A row not attached to any document yet (a draft's appendix); a document's own files
-        are added with ``records.add_file(document, role=…, **checked.row_fields())``."""
-        return DocumentFile(role=role, **self.row_fields())
+        are added with ``records.add_file(document, role, checked)``."""
+        return DocumentFile(
+            role=role,
+            filename=self.filename,
+            content_type=self.content_type,
+            sha256=self.sha256,
+            size=self.size,
+            signature_report=self.signature_report,
+            active_content=self.active_content,
+        )
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.clock import utcnow
+from edoc.core.enums import LabelledIntEnum, labels
 from edoc.core.extensions import db
 from edoc.users.models import User
 
@@ -20,23 +21,14 @@ class Direction(enum.StrEnum):
     OUTGOING = "outgoing"
 
 
-class Urgency(enum.IntEnum):
-    NORMAL = 0
-    KHAN = 1  # Khẩn
-    THUONG_KHAN = 2  # Thượng khẩn
-    HOA_TOC = 3  # Hỏa tốc
-
-    @property
-    def label(self) -> str:
-        return str(URGENCY_LABELS[self])
+class Urgency(LabelledIntEnum):
+    NORMAL = 0, _l("Thường")
+    KHAN = 1, _l("Khẩn")
+    THUONG_KHAN = 2, _l("Thượng khẩn")
+    HOA_TOC = 3, _l("Hỏa tốc")
 
 
-URGENCY_LABELS = {
-    Urgency.NORMAL: _l("Thường"),
-    Urgency.KHAN: _l("Khẩn"),
-    Urgency.THUONG_KHAN: _l("Thượng khẩn"),
-    Urgency.HOA_TOC: _l("Hỏa tốc"),
-}
+URGENCY_LABELS = labels(Urgency)
 
 
 class DocumentType(db.Model):

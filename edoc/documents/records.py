@@ -16,6 +16,7 @@ from edoc.audit.models import AuditEvent
 from edoc.audit.services import Actor, record
 from edoc.core.errors import Conflict
 from edoc.core.extensions import db
+from edoc.documents.files import CheckedFile
 from edoc.documents.models import Direction, Document, DocumentFile, Register
 
 
@@ -26,27 +27,9 @@ def new_document(direction: Direction, status: str, **fields: Any) -> Document:
     return document
 
 
-def add_file(
-    document: Document,
-    *,
-    role: str,
-    filename: str,
-    content_type: str,
-    sha256: str,
-    size: int,
-    signature_report: dict[str, Any] | None = None,
-    active_content: list[str] | None = None,
-) -> DocumentFile:
+def add_file(document: Document, role: str, checked: CheckedFile) -> DocumentFile:
     """A stored blob attached to ``document`` in one of its roles (main, attachment, appendix…)."""
-    stored = DocumentFile(
-        role=role,
-        filename=filename,
-        content_type=content_type,
-        sha256=sha256,
-        size=size,
-        signature_report=signature_report,
-        active_content=active_content,
-    )
+    stored = checked.as_document_file(role)
     document.files.append(stored)
     return stored
 

@@ -10,32 +10,22 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.clock import utcnow
+from edoc.core.enums import LabelledStrEnum, labels
 from edoc.core.extensions import db
 from edoc.documents.models import Document, Register
 from edoc.users.models import Unit, User
 
 
-class IncomingStatus(enum.StrEnum):
-    RECEIVED = "received"  # stored and checked, no arrival number yet
-    REGISTERED = "registered"
-    PRESENTED = "presented"  # waiting for the leader's direction
-    ROUTED = "routed"
-    DONE = "done"
-    RETURNED = "returned"  # sent back to the sender, never numbered
-
-    @property
-    def label(self) -> str:
-        return str(INCOMING_STATUS_LABELS[self])
+class IncomingStatus(LabelledStrEnum):
+    RECEIVED = "received", _l("Chờ vào sổ")  # stored and checked, no arrival number yet
+    REGISTERED = "registered", _l("Đã vào sổ")
+    PRESENTED = "presented", _l("Chờ ý kiến chỉ đạo")  # waiting for the leader's direction
+    ROUTED = "routed", _l("Đang xử lý")
+    DONE = "done", _l("Đã hoàn thành")
+    RETURNED = "returned", _l("Đã trả lại")  # sent back to the sender, never numbered
 
 
-INCOMING_STATUS_LABELS = {
-    IncomingStatus.RECEIVED: _l("Chờ vào sổ"),
-    IncomingStatus.REGISTERED: _l("Đã vào sổ"),
-    IncomingStatus.PRESENTED: _l("Chờ ý kiến chỉ đạo"),
-    IncomingStatus.ROUTED: _l("Đang xử lý"),
-    IncomingStatus.DONE: _l("Đã hoàn thành"),
-    IncomingStatus.RETURNED: _l("Đã trả lại"),
-}
+INCOMING_STATUS_LABELS = labels(IncomingStatus)
 
 
 class ReceivedVia(enum.StrEnum):

@@ -158,9 +158,9 @@ def receive(
         page_count=fields.page_count or main.page_count,
         created_by_id=user.id if user is not None else None,
     )
-    records.add_file(document, role="main", **main.row_fields())
+    records.add_file(document, "main", main)
     for attachment in attachments or []:
-        records.add_file(document, role="attachment", **attachment.row_fields())
+        records.add_file(document, "attachment", attachment)
     incoming = IncomingDocument(
         document=document,
         register_id=register_for(fields.secrecy).id,

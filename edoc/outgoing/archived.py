@@ -16,15 +16,12 @@ from edoc.documents.models import Direction, Document
 from edoc.documents.records import add_file, new_document
 from edoc.outgoing.models import OutgoingStatus
 
-# What is kept of each checked file: its name, type and address, and what the check found.
-_KEPT = ("filename", "content_type", "sha256", "size", "signature_report", "active_content")
-
 
 def record_issued(fields: dict[str, Any], files: Sequence[tuple[str, CheckedFile]]) -> Document:
     """The issued document described by ``fields`` (Document columns: number, subject, dates,
     signer…) with its checked, stored ``files`` as (role, file). Flushes; the caller commits."""
     document = new_document(Direction.OUTGOING, OutgoingStatus.ISSUED, **fields)
     for role, stored in files:
-        add_file(document, role=role, **{name: getattr(stored, name) for name in _KEPT})
+        add_file(document, role, stored)
     db.session.flush()
     return document

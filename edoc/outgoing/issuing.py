@@ -111,14 +111,9 @@ def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
             failed[str(document_id)] = _("Không phát hành được: %(e)s", e=error)
             continue
         document = outgoing.document
+        filename = f"{notation.replace('/', '-')}.pdf"
         add_file(
-            document,
-            role="main",
-            filename=f"{notation.replace('/', '-')}.pdf",
-            content_type="application/pdf",
-            sha256=sha256,
-            size=len(final),
-            signature_report=report,
+            document, "main", files.CheckedFile.signed_pdf(filename, sha256, len(final), report)
         )
         document.number_notation = notation
         document.issued_date = today
@@ -168,15 +163,9 @@ def sign_copy(
             sha256 = blob_store().put(io.BytesIO(result)).sha256
     if outgoing.status != OutgoingStatus.ISSUED:  # recalled meanwhile
         raise AppError("not_issued", _("Chỉ sao hoặc ký phụ lục cho văn bản đã phát hành."), 409)
-    stored = add_file(
-        outgoing.document,
-        role="appendix" if kind == "PL" else "copy",
-        filename=_copy_name(kind, outgoing.document.number_notation, source_name),
-        content_type="application/pdf",
-        sha256=sha256,
-        size=len(result),
-        signature_report=report.to_dict(),
-    )
+    filename = _copy_name(kind, outgoing.document.number_notation, source_name)
+    signed = files.CheckedFile.signed_pdf(filename, sha256, len(result), report.to_dict())
+    stored = add_file(outgoing.document, "appendix" if kind == "PL" else "copy", signed)
     db.session.flush()
     audit(
         "outgoing.copy_signed",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -11,32 +10,22 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.clock import utcnow
+from edoc.core.enums import LabelledStrEnum, labels
 from edoc.core.extensions import db
 from edoc.documents.models import Document, Register
 from edoc.users.models import User
 
 
-class OutgoingStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"  # waiting for the leader's signature
-    SIGNED = "signed"  # leader signed; waiting for the clerk to number and issue
-    ISSUED = "issued"
-    RECALLED = "recalled"
-    REPLACED = "replaced"
-
-    @property
-    def label(self) -> str:
-        return str(OUTGOING_STATUS_LABELS[self])
+class OutgoingStatus(LabelledStrEnum):
+    DRAFT = "draft", _l("Dự thảo")
+    SUBMITTED = "submitted", _l("Chờ lãnh đạo ký")  # waiting for the leader's signature
+    SIGNED = "signed", _l("Đã ký, chờ phát hành")  # waiting for the clerk to number and issue
+    ISSUED = "issued", _l("Đã phát hành")
+    RECALLED = "recalled", _l("Đã thu hồi")
+    REPLACED = "replaced", _l("Đã bị thay thế")
 
 
-OUTGOING_STATUS_LABELS = {
-    OutgoingStatus.DRAFT: _l("Dự thảo"),
-    OutgoingStatus.SUBMITTED: _l("Chờ lãnh đạo ký"),
-    OutgoingStatus.SIGNED: _l("Đã ký, chờ phát hành"),
-    OutgoingStatus.ISSUED: _l("Đã phát hành"),
-    OutgoingStatus.RECALLED: _l("Đã thu hồi"),
-    OutgoingStatus.REPLACED: _l("Đã bị thay thế"),
-}
+OUTGOING_STATUS_LABELS = labels(OutgoingStatus)
 
 AUTHORITY_PREFIXES = ["", "TM.", "KT.", "Q.", "TL.", "TUQ."]
 

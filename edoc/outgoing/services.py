@@ -23,7 +23,7 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.audit.services import record
 from edoc.core.clock import to_local, utcnow
-from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
+from edoc.core.errors import AppError, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import files
@@ -32,7 +32,7 @@ from edoc.documents.agency import agency_code, agency_name
 from edoc.documents.listing import ListFilter, filtered, one_page
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
-from edoc.documents.records import new_document, new_register
+from edoc.documents.records import new_document, new_register, require_status
 from edoc.outgoing.models import (
     DraftVersion,
     NumberAllocation,
@@ -215,24 +215,13 @@ def _require_author(outgoing: OutgoingDocument, actor: User, refusal: str) -> No
         raise Forbidden("not_drafter", refusal)
 
 
-def _require(outgoing: OutgoingDocument, *allowed: OutgoingStatus) -> None:
-    if outgoing.status not in allowed:
-        raise Conflict(
-            "invalid_state",
-            _(
-                'Không thực hiện được khi văn bản đang ở trạng thái "%(s)s".',
-                s=outgoing.status.label,
-            ),
-        )
-
-
 def add_version(document_id: int, upload: FileStorage, actor: User, note: str = "") -> DraftVersion:
     """The drafter revises; earlier versions and their comments are kept."""
     outgoing = get_outgoing(document_id, actor)
-    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    require_status(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
     _require_author(outgoing, actor, _("Chỉ người soạn thảo được cập nhật dự thảo."))
     checked, docx_sha = accept_draft_file(upload)
-    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
+    require_status(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
     version = _version(len(outgoing.versions) + 1, checked, docx_sha, actor, note.strip())
     outgoing.versions.append(version)
     outgoing.document.page_count = checked.page_count
@@ -251,10 +240,10 @@ def add_appendix(document_id: int, upload: FileStorage, actor: User) -> Document
     """An appendix (phụ lục) in a separate file, checked like the draft itself (PDF, or DOCX
     converted to PDF), stored before the row that points to it."""
     outgoing = get_outgoing(document_id, actor)
-    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    require_status(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
     _require_author(outgoing, actor, _("Chỉ người soạn thảo được thêm phụ lục."))
     checked, docx_sha = accept_draft_file(upload)
-    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
+    require_status(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)  # read again after it
     stored = checked.as_document_file(DRAFT_APPENDIX)
     outgoing.document.files.append(stored)
     db.session.flush()
@@ -294,7 +283,7 @@ def document_file(document_id: int, file_id: int, user: User) -> DocumentFile:
 
 def comment(document_id: int, actor: User, text: str) -> ReviewComment:
     outgoing = get_outgoing(document_id, actor)
-    _require(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
+    require_status(outgoing, OutgoingStatus.DRAFT, OutgoingStatus.SUBMITTED)
     note = ReviewComment(
         version_number=outgoing.current_version.number if outgoing.current_version else 0,
         author_id=actor.id,
@@ -309,7 +298,7 @@ def comment(document_id: int, actor: User, text: str) -> ReviewComment:
 def submit(document_id: int, actor: User, signer_id: int | None = None) -> OutgoingDocument:
     """Send the draft to the leader who will sign it."""
     outgoing = get_outgoing(document_id, actor)
-    _require(outgoing, OutgoingStatus.DRAFT)
+    require_status(outgoing, OutgoingStatus.DRAFT)
     _require_author(outgoing, actor, _("Chỉ người soạn thảo được trình ký dự thảo."))
     signer_id = signer_id or outgoing.signer_id
     signer = db.session.get(User, signer_id) if signer_id else None
@@ -415,7 +404,7 @@ def recall(
 ) -> OutgoingDocument:
     """Recall (or replace) an issued document: it keeps its number; recipients are told."""
     outgoing = get_outgoing(document_id, actor)
-    _require(outgoing, OutgoingStatus.ISSUED)
+    require_status(outgoing, OutgoingStatus.ISSUED)
     outgoing.recall_reason = reason.strip()
     outgoing.recalled_at = utcnow()
     outgoing.replaced_by_id = replaced_by_id

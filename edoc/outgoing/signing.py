@@ -27,6 +27,7 @@ from edoc.core.clock import utcnow
 from edoc.core.errors import AppError, Forbidden
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
+from edoc.documents.files import CheckedFile
 from edoc.documents.models import Document
 from edoc.documents.records import add_file
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
@@ -256,14 +257,11 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
             failed[item_id] = str(error)
             continue
         document = outgoing.document
+        filename = outgoing.current_version.filename
         add_file(
             document,
-            role="main",
-            filename=outgoing.current_version.filename,
-            content_type="application/pdf",
-            sha256=sha256,
-            size=len(signed),
-            signature_report=report.to_dict(),
+            "main",
+            CheckedFile.signed_pdf(filename, sha256, len(signed), report.to_dict()),
         )
         document.status = OutgoingStatus.SIGNED
         outgoing.signed_at = utcnow()
