@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 
@@ -23,3 +24,12 @@ class Generated(io.RawIOBase):
         buffer[:count] = self.block[:count]
         self.remaining -= count
         return count
+
+
+def whole_number_options(description: str, **defaults: int) -> argparse.Namespace:
+    """The command line of a benchmark whose options are all sizes and counts: ``--name``
+    (``large_mb`` → ``--large-mb``) for each keyword, a whole number defaulting to its value."""
+    parser = argparse.ArgumentParser(description=description)
+    for name, default in defaults.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=int, default=default)
+    return parser.parse_args()

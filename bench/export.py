@@ -10,7 +10,6 @@ Prints both times, the ratio, and the peak RSS of the export.
 
 from __future__ import annotations
 
-import argparse
 import os
 import resource
 import subprocess
@@ -21,14 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import MB, Generated
+from bench.common import MB, Generated, whole_number_options
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--docs", type=int, default=50)
-    parser.add_argument("--mb", type=int, default=100)
-    args = parser.parse_args()
+    args = whole_number_options(__doc__.splitlines()[0], docs=50, mb=100)
 
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory)

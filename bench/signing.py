@@ -32,7 +32,7 @@ from reportlab.pdfgen import canvas
 from signing import pki as demo
 from signing.batch import sign_digests
 from signing.pki import DemoPKI, start_demo_pki
-from signing.remote import SignatureFieldSpec, finish, prepare
+from signing.remote import SignatureFieldSpec, SignatureOptions, finish, prepare
 from signing.softhsm import SoftHSM
 from signing.tokens import LOGINS, CertificateSelector
 from tests.fixtures.pki import pyhanko_signer
@@ -53,9 +53,8 @@ def edoc_round(pdfs: list[bytes], pki: DemoPKI, module: str) -> tuple[float, int
     logins = LOGINS.count
     start = time.perf_counter()
     cert, chain = pki.cert(demo.LEADER), pki.chain(demo.LEADER)
-    prepared = [
-        prepare(pdf, signer_cert=cert, chain=chain, field=SignatureFieldSpec("Sig")) for pdf in pdfs
-    ]
+    options = SignatureOptions(SignatureFieldSpec("Sig"), chain=chain)
+    prepared = [prepare(pdf, signer_cert=cert, options=options) for pdf in pdfs]
     result = sign_digests(
         module,
         CertificateSelector(token_label=TOKEN, label=demo.LEADER),

@@ -9,7 +9,6 @@ growth during the 1 GB put (the stream is generated, so any growth is the store'
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import MB, Generated
+from bench.common import MB, Generated, whole_number_options
 from storage import open_store
 from tests.fixtures.seaweed import SeaweedServer
 
@@ -69,10 +68,7 @@ def timed(label: str, action: Callable[[], None]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--small", type=int, default=200)
-    parser.add_argument("--large-mb", type=int, default=1024)
-    args = parser.parse_args()
+    args = whole_number_options(__doc__.splitlines()[0], small=200, large_mb=1024)
 
     with tempfile.TemporaryDirectory() as directory:
         server = SeaweedServer(Path(directory))

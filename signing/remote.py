@@ -74,6 +74,24 @@ class SignatureFieldSpec:
     page: int = 0
 
 
+@dataclass(frozen=True)
+class SignatureOptions:
+    """How one signature is made, apart from the key: where it goes and what it looks like,
+    the chain sent with it, the PAdES level (B-T/B-LT need ``tsa_url``), the empty text
+    fields added in the same revision (so filling them later is FORM_FILLING), and the
+    reason and place written in it. One value, so that the functions that prepare a
+    signature on the way pass it along instead of repeating each keyword."""
+
+    field: SignatureFieldSpec
+    appearance: Appearance | None = None
+    chain: Sequence[bytes | asn1_x509.Certificate] = ()
+    level: str = "B-B"
+    tsa_url: str | None = None
+    text_fields: Sequence[TextFieldSpec] = ()
+    reason: str | None = None
+    location: str | None = None
+
+
 @dataclass
 class PreparedSignature:
     """The state between ``prepare`` and ``finish``; its JSON is in docs/signing.md."""
@@ -166,59 +184,25 @@ def prepare(
     pdf: bytes,
     *,
     signer_cert: bytes | asn1_x509.Certificate,
-    chain: Sequence[bytes | asn1_x509.Certificate] = (),
-    field: SignatureFieldSpec,
-    appearance: Appearance | None = None,
-    level: str = "B-B",
-    tsa_url: str | None = None,
-    text_fields: Sequence[TextFieldSpec] = (),
-    reason: str | None = None,
-    location: str | None = None,
+    options: SignatureOptions,
     md_algorithm: str = "sha256",
 ) -> PreparedSignature:
-    """Step one, on the server: reserve the field, draw the appearance, compute the digest.
-
-    ``text_fields`` adds empty fields (e.g. the number and date the clerk fills in after the
-    leader signs) in the same revision, so that filling them later is FORM_FILLING.
-    """
-    return run_async(
-        _prepare(
-            pdf,
-            signer_cert=_cert(signer_cert),
-            chain=[_cert(c) for c in chain],
-            field_spec=field,
-            appearance=appearance,
-            level=level,
-            tsa_url=tsa_url,
-            text_fields=list(text_fields),
-            reason=reason,
-            location=location,
-            md_algorithm=md_algorithm,
-        )
-    )
+    """Step one, on the server: reserve the field, draw the appearance, compute the digest."""
+    return run_async(_prepare(pdf, _cert(signer_cert), options, md_algorithm))
 
 
 async def _prepare(
-    pdf: bytes,
-    *,
-    signer_cert: asn1_x509.Certificate,
-    chain: list[asn1_x509.Certificate],
-    field_spec: SignatureFieldSpec,
-    appearance: Appearance | None,
-    level: str,
-    tsa_url: str | None,
-    text_fields: list[TextFieldSpec],
-    reason: str | None,
-    location: str | None,
-    md_algorithm: str,
+    pdf: bytes, signer_cert: asn1_x509.Certificate, options: SignatureOptions, md_algorithm: str
 ) -> PreparedSignature:
+    field_spec, level, tsa_url = options.field, options.level, options.tsa_url
+    chain = [_cert(c) for c in options.chain]
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}")
     if level != "B-B" and not tsa_url:
         raise ValueError(f"{level} needs a time-stamping service URL")
     moment = vn_time()
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    add_text_fields(writer, text_fields)
+    add_text_fields(writer, list(options.text_fields))
     registry = SimpleCertificateStore.from_certs(chain)
     key_bytes = (
         signer_cert.public_key.byte_size if signer_cert.public_key.algorithm == "rsa" else 72
@@ -230,15 +214,17 @@ async def _prepare(
         field_name=field_spec.name,
         md_algorithm=md_algorithm,
         subfilter=fields.SigSeedSubFilter.PADES,
-        reason=reason,
-        location=location,
+        reason=options.reason,
+        location=options.location,
         name=signer_cert.subject.native.get("common_name"),
     )
     box = field_spec.box.as_tuple() if field_spec.box is not None else None
     pdf_signer = signers.PdfSigner(
         meta,
         signer=signer,
-        stamp_style=stamp_style(appearance, moment) if appearance is not None else None,
+        stamp_style=(
+            stamp_style(options.appearance, moment) if options.appearance is not None else None
+        ),
         new_field_spec=fields.SigFieldSpec(field_spec.name, on_page=field_spec.page, box=box),
     )
     chain_size = sum(len(c.dump()) for c in [signer_cert, *chain])
@@ -467,25 +453,11 @@ def sign_with_digest_signer(
     *,
     sign_digest: Any,
     signer_cert: bytes | asn1_x509.Certificate,
-    chain: Sequence[bytes | asn1_x509.Certificate] = (),
-    field: SignatureFieldSpec,
-    appearance: Appearance | None = None,
-    level: str = "B-B",
-    tsa_url: str | None = None,
+    options: SignatureOptions,
     trust_roots: Sequence[bytes | asn1_x509.Certificate] = (),
-    text_fields: Sequence[TextFieldSpec] = (),
 ) -> bytes:
     """Both steps in one call, for a key the server can reach (the agency key on an HSM)."""
-    prepared = prepare(
-        pdf,
-        signer_cert=signer_cert,
-        chain=chain,
-        field=field,
-        appearance=appearance,
-        level=level,
-        tsa_url=tsa_url,
-        text_fields=text_fields,
-    )
+    prepared = prepare(pdf, signer_cert=signer_cert, options=options)
     signature = sign_digest(prepared.digest_item(prepared.field_name))
     return finish(prepared, signature=signature, trust_roots=trust_roots)
 

@@ -17,10 +17,8 @@ from pathlib import Path
 from asn1crypto import x509 as asn1_x509
 
 from signing import errors
-from signing.appearance import Appearance
 from signing.batch import BatchResult, DigestItem, sign_digests
-from signing.formfields import TextFieldSpec
-from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare
+from signing.remote import SignatureOptions, finish, prepare
 from signing.tokens import CertificateInfo, CertificateSelector, select_certificate
 
 
@@ -90,29 +88,12 @@ class ServerSideSigner:
         self,
         pdfs: Sequence[bytes],
         *,
-        field: SignatureFieldSpec,
-        appearance: Appearance | None = None,
-        chain: Sequence[bytes | asn1_x509.Certificate] = (),
-        level: str = "B-B",
-        tsa_url: str | None = None,
+        options: SignatureOptions,
         trust_roots: Sequence[bytes | asn1_x509.Certificate] = (),
-        text_fields: Sequence[TextFieldSpec] = (),
     ) -> list[bytes | errors.SigningError]:
         """Prepare all, sign all digests in one session, finish each; failures are per item."""
         cert = self.certificate()
-        prepared: list[PreparedSignature] = [
-            prepare(
-                pdf,
-                signer_cert=cert.der,
-                chain=chain,
-                field=field,
-                appearance=appearance,
-                level=level,
-                tsa_url=tsa_url,
-                text_fields=text_fields,
-            )
-            for pdf in pdfs
-        ]
+        prepared = [prepare(pdf, signer_cert=cert.der, options=options) for pdf in pdfs]
         result = self.sign_digests([p.digest_item(str(i)) for i, p in enumerate(prepared)])
         out: list[bytes | errors.SigningError] = []
         for index, item in enumerate(prepared):

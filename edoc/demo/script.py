@@ -67,7 +67,7 @@ from edoc.users.models import Unit
 from signing import pki as labels
 from signing.appearance import AgencySealAppearance, draw_seal_image, seal_box_over
 from signing.batch import DigestItem, sign_digests
-from signing.remote import SignatureFieldSpec, sign_with_digest_signer
+from signing.remote import SignatureFieldSpec, SignatureOptions, sign_with_digest_signer
 from signing.tokens import CertificateSelector, select_certificate
 
 Step = tuple[str, Callable[[], None]]
@@ -387,11 +387,13 @@ def _sender_signed(pdf: bytes, sender: Sender, keys: DemoKeys, tsa_url: str | No
         pdf,
         sign_digest=sign_digest,
         signer_cert=keys.pki.cert_der(sender.cert),
-        chain=[keys.pki.cert_der(labels.ISSUING_CA), keys.pki.cert_der(labels.ROOT)],
-        field=SignatureFieldSpec("ChuKyCoQuan", seal_box_over(signing.LEADER_BOX), page=-1),
-        appearance=AgencySealAppearance(_seal(sender.name)),
-        level="B-T" if tsa_url else "B-B",
-        tsa_url=tsa_url,
+        options=SignatureOptions(
+            field=SignatureFieldSpec("ChuKyCoQuan", seal_box_over(signing.LEADER_BOX), page=-1),
+            appearance=AgencySealAppearance(_seal(sender.name)),
+            chain=[keys.pki.cert_der(labels.ISSUING_CA), keys.pki.cert_der(labels.ROOT)],
+            level="B-T" if tsa_url else "B-B",
+            tsa_url=tsa_url,
+        ),
         trust_roots=[keys.pki.cert_der(labels.ROOT)],
     )
 

@@ -38,7 +38,7 @@ from signing.appearance import (
     text_stamp_box,
 )
 from signing.formfields import fill_number_and_date
-from signing.remote import SignatureFieldSpec
+from signing.remote import SignatureFieldSpec, SignatureOptions
 from signing.server_signer import ServerSideSigner
 from signing.validation import validate_pdf
 
@@ -49,11 +49,13 @@ def _sign_as_agency(signer: ServerSideSigner, pdf: bytes, agency: str) -> bytes:
     settings = current_app.config["EDOC"]
     [result] = signer.sign_pdfs(
         [pdf],
-        field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
-        appearance=AgencySealAppearance(draw_seal_image(agency)),
-        chain=ca_chain(),
-        level="B-T" if settings.tsa_url else "B-B",
-        tsa_url=settings.tsa_url or None,
+        options=SignatureOptions(
+            field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
+            appearance=AgencySealAppearance(draw_seal_image(agency)),
+            chain=ca_chain(),
+            level="B-T" if settings.tsa_url else "B-B",
+            tsa_url=settings.tsa_url or None,
+        ),
         trust_roots=ca_chain(),
     )
     if isinstance(result, Exception):
@@ -147,11 +149,15 @@ def sign_copy(
     with outside_transaction():  # signing and validating are slow: no lock held meanwhile
         [result] = signer.sign_pdfs(
             [source],
-            field=SignatureFieldSpec(f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0),
-            appearance=stamp,
-            chain=ca_chain(),
-            level="B-T" if settings.tsa_url else "B-B",
-            tsa_url=settings.tsa_url or None,
+            options=SignatureOptions(
+                field=SignatureFieldSpec(
+                    f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0
+                ),
+                appearance=stamp,
+                chain=ca_chain(),
+                level="B-T" if settings.tsa_url else "B-B",
+                tsa_url=settings.tsa_url or None,
+            ),
             trust_roots=ca_chain(),
         )
         if isinstance(result, Exception):

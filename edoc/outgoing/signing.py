@@ -35,7 +35,7 @@ from edoc.outgoing.services import audit, get_outgoing
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
-from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare
+from signing.remote import PreparedSignature, SignatureFieldSpec, SignatureOptions, finish, prepare
 from signing.validation import validate_pdf
 
 # Where ND30 puts things on an A4 page (PDF points, origin bottom-left); one layout for now.
@@ -138,16 +138,18 @@ def prepare_batch(
                 prepared = prepare(
                     read_blob(version_sha256),
                     signer_cert=certificate_der,
-                    chain=chain,
-                    field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
-                    appearance=appearance,
-                    level="B-T" if tsa_url else "B-B",
-                    tsa_url=tsa_url,
-                    text_fields=(
-                        TextFieldSpec(NUMBER_FIELD, NUMBER_BOX, font_size=12),
-                        TextFieldSpec(DATE_FIELD, DATE_BOX, font_size=12),
+                    options=SignatureOptions(
+                        field=SignatureFieldSpec(LEADER_FIELD, LEADER_BOX, page=-1),
+                        appearance=appearance,
+                        chain=chain,
+                        level="B-T" if tsa_url else "B-B",
+                        tsa_url=tsa_url,
+                        text_fields=(
+                            TextFieldSpec(NUMBER_FIELD, NUMBER_BOX, font_size=12),
+                            TextFieldSpec(DATE_FIELD, DATE_BOX, font_size=12),
+                        ),
+                        reason=reason,
                     ),
-                    reason=reason,
                 )
                 prepared_sha256 = _store(prepared.prepared_pdf)
         except ValueError as error:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
+from flask.testing import FlaskClient
 from playwright.sync_api import Page, expect
 
-from tests.fixtures.app import api_token
 from tests.fixtures.browser import sign_in, snapshot
 from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
@@ -17,9 +16,9 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_specialist_finds_a_document(page: Page, live_server: str, app: Flask) -> None:
-    client = app.test_client()
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+def test_specialist_finds_a_document(
+    page: Page, live_server: str, client: FlaskClient, clerk: dict[str, str]
+) -> None:
     wanted = receive_incoming(
         client,
         clerk,
@@ -63,9 +62,9 @@ def test_specialist_finds_a_document(page: Page, live_server: str, app: Flask) -
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_specialist_pages_through_a_long_result(page: Page, live_server: str, app: Flask) -> None:
-    client = app.test_client()
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+def test_specialist_pages_through_a_long_result(
+    page: Page, live_server: str, client: FlaskClient, clerk: dict[str, str]
+) -> None:
     for n in range(1, 6):
         receive_incoming(
             client,

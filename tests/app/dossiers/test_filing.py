@@ -22,7 +22,7 @@ from edoc.core.extensions import db
 from edoc.dossiers import services
 from edoc.dossiers.models import DossierDocument
 from edoc.users.models import User
-from tests.fixtures.app import api_token, csrf_token_from, signed_in
+from tests.fixtures.app import bearer, csrf_token_from, signed_in
 from tests.fixtures.documents import post_draft, post_incoming
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.selfsigned import blank_pdf
@@ -54,10 +54,9 @@ def _dossier(year: int, code: str, title: str) -> int:
 
 
 @pytest.fixture
-def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
+def setup(app: Flask, client: FlaskClient, clerk: dict[str, str]) -> Setup:
     with app.app_context():
         year = to_local(utcnow()).year
-    clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
     incoming = post_incoming(
         client,
         clerk,
@@ -68,7 +67,7 @@ def setup(app: Flask, client: FlaskClient, demo: None) -> Setup:
     assert incoming.status_code == 201, incoming.get_json()
     secret = post_incoming(client, clerk, blank_pdf("Mat"), subject="Văn bản mật", secrecy="1")
     assert secret.status_code == 201, secret.get_json()
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    drafter = bearer(client, "chuyenvien")
     with app.app_context():
         signer_id = db.session.scalar(select(User.id).where(User.username == "lanhdao"))
     draft = post_draft(

@@ -10,11 +10,12 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.outgoing.models import Organization
-from tests.fixtures.app import api_token, csrf_token_from, signed_in
+from tests.fixtures.app import bearer, csrf_token_from, signed_in
 from tests.fixtures.documents import flashes, issued_document, post_outgoing_form
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
@@ -63,27 +64,24 @@ def test_a_refused_draft_form_keeps_what_was_typed(app: Flask, demo: None) -> No
     assert _documents(app) == 0
 
 
+def _api_draft(client: FlaskClient, headers: dict[str, str], **data: str) -> TestResponse:
+    """The API's answer to a new draft sent as the multipart form ``data`` (no real file)."""
+    return client.post(
+        "/api/v1/outgoing", headers=headers, data=data, content_type="multipart/form-data"
+    )
+
+
 def test_the_api_refuses_with_the_same_messages(
     client: FlaskClient, app: Flask, demo: None
 ) -> None:
-    headers = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    response = client.post(
-        "/api/v1/outgoing",
-        headers=headers,
-        data={"doc_type": "QĐ", "subject": "  ", "copies": "0"},
-        content_type="multipart/form-data",
-    )
+    headers = bearer(client, "chuyenvien")
+    response = _api_draft(client, headers, doc_type="QĐ", subject="  ", copies="0")
     assert response.status_code == 422
     fields = response.get_json()["error"]["details"]["form"]
     assert fields["subject"] == ["Cần nhập trích yếu nội dung."]
     assert fields["copies"] == ["Số bản phải từ 1 đến 10000."]
     assert fields["file"] == ["Cần đính kèm tệp dự thảo."]
-    not_a_file = client.post(
-        "/api/v1/outgoing",
-        headers=headers,
-        data={"doc_type": "QĐ", "subject": "Công văn", "file": "du-thao.pdf"},
-        content_type="multipart/form-data",
-    )
+    not_a_file = _api_draft(client, headers, doc_type="QĐ", subject="Công văn", file="du-thao.pdf")
     assert not_a_file.status_code == 422
     assert not_a_file.get_json()["error"]["details"]["form"]["file"] == ["Cần gửi một tệp."]
     assert _documents(app) == 0

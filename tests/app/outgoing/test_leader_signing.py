@@ -17,7 +17,7 @@ from edoc.users.models import User
 from signing import pki as labels
 from signing.batch import DigestItem, sign_digests
 from signing.tokens import CertificateSelector, select_certificate
-from tests.fixtures.app import api_token
+from tests.fixtures.app import bearer
 from tests.fixtures.documents import (
     finish_signing,
     leader_id,
@@ -31,8 +31,8 @@ from tests.fixtures.pki import Tokens
 def test_two_drafts_signed_in_one_batch(
     trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
 ) -> None:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    drafter = bearer(client, "chuyenvien")
+    leader = bearer(client, "lanhdao")
     signer_id = leader_id(client)
     ids = [submitted_draft(client, drafter, f"Quyết định số {n}", signer_id) for n in (1, 2)]
 
@@ -74,8 +74,8 @@ def test_two_drafts_signed_in_one_batch(
 def test_a_bad_signature_never_becomes_the_file(
     trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
 ) -> None:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    drafter = bearer(client, "chuyenvien")
+    leader = bearer(client, "lanhdao")
     document_id = submitted_draft(client, drafter, "Quyết định thử chữ ký giả", leader_id(client))
     items = prepare_signing(client, leader, softhsm_tokens, [document_id])
     forged = {items[0]["id"]: base64.b64encode(b"\x00" * 256).decode()}
@@ -92,7 +92,7 @@ def test_a_bad_signature_never_becomes_the_file(
 def test_only_the_designated_leader_prepares(
     trusted_app: Flask, client: FlaskClient, demo: None
 ) -> None:
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
+    drafter = bearer(client, "chuyenvien")
     response = client.post(
         "/api/v1/outgoing/sign/prepare",
         json={"document_ids": [1], "certificate": "AA=="},
@@ -106,8 +106,8 @@ def test_a_draft_revised_between_prepare_and_finish_is_not_signed(
 ) -> None:
     """Embedding and validating run with no transaction open: what was prepared must still be
     the text waiting for this leader when the signature is written."""
-    drafter = {"Authorization": f"Bearer {api_token(client, 'chuyenvien')}"}
-    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    drafter = bearer(client, "chuyenvien")
+    leader = bearer(client, "lanhdao")
     document_id = submitted_draft(client, drafter, "Quyết định sửa giữa chừng", leader_id(client))
     items = prepare_signing(client, leader, softhsm_tokens, [document_id])
     with trusted_app.app_context():

@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from werkzeug.test import TestResponse
 
 from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
@@ -223,6 +224,22 @@ def _new_draft(client: FlaskClient) -> int:
     return submitted_draft(client, drafter, "Quyết định có phụ lục", leader_id(client))
 
 
+def _file_link(page: TestResponse, document_id: int, after: str) -> str:
+    """The address of the document's file whose link ``page`` shows followed by ``after``."""
+    link = re.search(
+        rf'href="(/outgoing/{document_id}/files/\d+)"{after}', page.get_data(as_text=True)
+    )
+    assert link
+    return link.group(1)
+
+
+def _pdf(user: FlaskClient, path: str) -> TestResponse:
+    """The file at ``path`` as ``user`` downloads it: it must be a PDF."""
+    download = user.get(path)
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    return download
+
+
 def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> None:
     document_id = _new_draft(client)
     drafter = signed_in(app, "chuyenvien")
@@ -238,13 +255,8 @@ def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> Non
     assert "Đã thêm phụ lục." in flashes(added)
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     assert _events(app, "outgoing.appendix_added") == 1
-    link = re.search(
-        rf'href="(/outgoing/{document_id}/files/\d+)">Phụ lục I.pdf</a>',
-        added.get_data(as_text=True),
-    )
-    assert link
-    download = drafter.get(link.group(1))
-    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    link = _file_link(added, document_id, ">Phụ lục I.pdf</a>")
+    download = _pdf(drafter, link)
     assert download.headers["X-Content-SHA256"]
 
     # Bad files are refused in Vietnamese and leave nothing.
@@ -274,9 +286,7 @@ def test_appendix_on_a_draft(client: FlaskClient, app: Flask, demo: None) -> Non
     assert _files(app, document_id, "appendix_draft") == ["Phụ lục I.pdf"]
     # A file of another document is not served through this one.
     other = _new_draft(client)
-    assert (
-        drafter.get(f"{link.group(1).replace(str(document_id), str(other), 1)}").status_code == 404
-    )
+    assert drafter.get(f"{link.replace(str(document_id), str(other), 1)}").status_code == 404
 
 
 def test_copies_form_and_sealed_appendix(
@@ -304,13 +314,7 @@ def test_copies_form_and_sealed_appendix(
     made = post_outgoing_form(clerk, document_id, "/copies", {"kind": "SY"})
     assert "Đã tạo bản sao y có ký số cơ quan." in flashes(made)
     assert _files(app, document_id, "copy") == ["SY-01-QĐ-UBND.pdf"]
-    link = re.search(
-        rf'href="(/outgoing/{document_id}/files/\d+)" data-testid="copy-link">SY-01-QĐ-UBND.pdf',
-        made.get_data(as_text=True),
-    )
-    assert link
-    copy = clerk.get(link.group(1))
-    assert copy.status_code == 200 and copy.data.startswith(b"%PDF")
+    copy = _pdf(clerk, _file_link(made, document_id, ' data-testid="copy-link">SY-01-QĐ-UBND.pdf'))
     with app.app_context():
         from signing.validation import validate_pdf
 

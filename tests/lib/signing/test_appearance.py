@@ -22,7 +22,7 @@ from signing.appearance import (
 )
 from signing.formfields import fill_number_and_date
 from signing.pki import DemoPKI
-from signing.remote import SignatureFieldSpec, finish, prepare
+from signing.remote import SignatureFieldSpec, SignatureOptions, finish, prepare
 from tests.fixtures.drafts import LEADER_BOX, NUMBER_BOX, draft_pdf
 from tests.fixtures.pki import Tokens
 from tests.fixtures.signatures import leader_signed, report, sign_on_token
@@ -83,9 +83,11 @@ def test_text_stamp_for_copies_top_right(demo_pki: DemoPKI, softhsm_tokens: Toke
     prepared = prepare(
         draft_pdf("PHU LUC"),
         signer_cert=demo_pki.cert(demo.AGENCY),
-        chain=demo_pki.chain(demo.AGENCY),
-        field=SignatureFieldSpec("ChuKyCoQuanBanSao", box),
-        appearance=appearance,
+        options=SignatureOptions(
+            field=SignatureFieldSpec("ChuKyCoQuanBanSao", box),
+            appearance=appearance,
+            chain=demo_pki.chain(demo.AGENCY),
+        ),
     )
     signature = sign_on_token(softhsm_tokens, demo.AGENCY, softhsm_tokens.agency_pin, prepared)
     signed = finish(prepared, signature=signature, trust_roots=[demo_pki.root])

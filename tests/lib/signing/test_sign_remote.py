@@ -18,7 +18,14 @@ from signing.appearance import (
 from signing.batch import sign_digests
 from signing.formfields import field_values, fill_number_and_date
 from signing.pki import DemoPKI
-from signing.remote import PreparedSignature, SignatureFieldSpec, finish, prepare, run_async
+from signing.remote import (
+    PreparedSignature,
+    SignatureFieldSpec,
+    SignatureOptions,
+    finish,
+    prepare,
+    run_async,
+)
 from signing.tokens import LOGINS, CertificateSelector
 from tests.fixtures.drafts import LEADER_BOX, draft_pdf
 from tests.fixtures.pki import Tokens, pyhanko_signer
@@ -99,9 +106,11 @@ def test_number_and_date_fill_in_then_agency_signature(
     agency = prepare(
         filled,
         signer_cert=demo_pki.cert(demo.AGENCY),
-        chain=demo_pki.chain(demo.AGENCY),
-        field=SignatureFieldSpec("ChuKyCoQuan", seal_box_over(LEADER_BOX)),
-        appearance=AgencySealAppearance(draw_seal_image("UBND tỉnh Demo")),
+        options=SignatureOptions(
+            field=SignatureFieldSpec("ChuKyCoQuan", seal_box_over(LEADER_BOX)),
+            appearance=AgencySealAppearance(draw_seal_image("UBND tỉnh Demo")),
+            chain=demo_pki.chain(demo.AGENCY),
+        ),
     )
     signature = sign_on_token(softhsm_tokens, demo.AGENCY, softhsm_tokens.agency_pin, agency)
     final = finish(agency, signature=signature, trust_roots=[demo_pki.root])

@@ -11,7 +11,7 @@ from signing import errors
 from signing import pki as demo
 from signing.appearance import AgencySealAppearance, draw_seal_image
 from signing.pki import DemoPKI
-from signing.remote import SignatureFieldSpec
+from signing.remote import SignatureFieldSpec, SignatureOptions
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
 from signing.tokens import LOGINS
 from tests.fixtures.drafts import draft_pdf
@@ -41,9 +41,11 @@ def test_server_side_agency_signer(
     before = LOGINS.count
     results = signer.sign_pdfs(
         [draft_pdf(f"BAN SAO {i}") for i in range(3)],
-        field=SignatureFieldSpec("ChuKyCoQuan"),
-        appearance=AgencySealAppearance(draw_seal_image("UBND tỉnh Demo")),
-        chain=demo_pki.chain(demo.AGENCY),
+        options=SignatureOptions(
+            field=SignatureFieldSpec("ChuKyCoQuan"),
+            appearance=AgencySealAppearance(draw_seal_image("UBND tỉnh Demo")),
+            chain=demo_pki.chain(demo.AGENCY),
+        ),
         trust_roots=[demo_pki.root],
     )
     assert LOGINS.count - before == 1
