@@ -102,13 +102,24 @@ def response_schema(name: str, /, **attributes: type | UnionType | fields.Field)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def refusals(blueprint: flask_smorest.Blueprint, *statuses: int) -> Callable[[F], F]:
-    """``@refusals(blp, 401, 403)``: the error answers an operation gives, each with the one
-    error body (:class:`ErrorSchema`), so the OpenAPI document lists them."""
+def refusals(
+    blueprint: flask_smorest.Blueprint, *answers: int | tuple[int, str]
+) -> Callable[[F], F]:
+    """``@refusals(blp, 401, (409, "The document is not issued."))``: the error answers an
+    operation gives, each with the one error body (:class:`ErrorSchema`), so the OpenAPI
+    document lists them. A bare status uses the shared description of that status; a pair says
+    what the status means for this operation. A 422 is declared by ``@blp.arguments`` already.
+    """
 
     def declare(view: F) -> F:
-        for status in statuses:
-            view = blueprint.alt_response(status, response=HTTPStatus(status).name)(view)
+        for answer in answers:
+            if isinstance(answer, tuple):
+                status, description = answer
+                view = blueprint.alt_response(status, schema=ErrorSchema, description=description)(
+                    view
+                )
+            else:
+                view = blueprint.alt_response(answer, response=HTTPStatus(answer).name)(view)
         return view
 
     return declare

@@ -22,6 +22,8 @@ class Direction(enum.StrEnum):
 
 
 class Urgency(LabelledIntEnum):
+    """ND30's urgency marks (độ khẩn), from ordinary (thường) to hỏa tốc."""
+
     NORMAL = 0, _l("Thường")
     KHAN = 1, _l("Khẩn")
     THUONG_KHAN = 2, _l("Thượng khẩn")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Response
 from flask.views import MethodView
 
-from edoc.api import BINARY, PDF, XLSX, Blueprint, SignatureReportSchema, file_responses
+from edoc.api import (
+    BINARY,
+    PDF,
+    XLSX,
+    Blueprint,
+    SignatureReportSchema,
+    file_responses,
+    refusals,
+)
 from edoc.core.auth import api_roles, api_user
 from edoc.documents.access import document_file_for, get_visible_document
 from edoc.documents.views_common import file_response
@@ -32,30 +39,16 @@ from edoc.users.models import Role
 
 blp = Blueprint("incoming_api", __name__, url_prefix="/api/v1", description="Văn bản đến")
 
-F = TypeVar("F", bound=Callable[..., Any])
 S = HTTPStatus
 # Answers of every action on one held or registered document.
 ON_A_DOCUMENT = (S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND, S.CONFLICT)
-
-
-def errors(*statuses: HTTPStatus) -> Callable[[F], F]:
-    """Declare an operation's error answers (``@blp.alt_response``), each with the error body.
-
-    A 422 is declared by ``@blp.arguments`` already."""
-
-    def decorate(view: F) -> F:
-        for status in statuses:
-            view = blp.alt_response(status.value, response=status.name)(view)
-        return view
-
-    return decorate
 
 
 @blp.route("/incoming")
 class IncomingCollection(MethodView):
     @blp.arguments(IncomingListArgs, location="query")
     @blp.response(200, IncomingPage)
-    @errors(S.UNAUTHORIZED)
+    @refusals(blp, S.UNAUTHORIZED)
     @api_roles()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Incoming documents visible to the caller, newest first."""
@@ -65,7 +58,7 @@ class IncomingCollection(MethodView):
 
     @blp.arguments(ReceiveUpload, location="multipart")
     @blp.response(201, IncomingSchema)
-    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
+    @refusals(blp, S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
     @api_roles(Role.CLERK)
     def post(self, form: dict[str, Any]) -> IncomingDocument:
         """Receive a document: multipart ``file`` (one signed PDF, or scan pages) plus fields.
@@ -81,7 +74,7 @@ class IncomingCollection(MethodView):
 class AnalyseIncoming(MethodView):
     @blp.arguments(AnalyseUpload, location="multipart")
     @blp.response(200, AnalyseSchema)
-    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
+    @refusals(blp, S.UNAUTHORIZED, S.FORBIDDEN, S.REQUEST_ENTITY_TOO_LARGE, S.SERVICE_UNAVAILABLE)
     @api_roles(Role.CLERK)
     def post(self, form: dict[str, Any]) -> dict[str, Any]:
         """Check and store a file; return what was read from it and an ``upload_token``.
@@ -106,7 +99,7 @@ def _document_endpoint(action: DocumentAction) -> None:
     class Action(MethodView):
         @blp.arguments(action.schema)
         @blp.response(200, IncomingSchema)
-        @errors(*ON_A_DOCUMENT)
+        @refusals(blp, *ON_A_DOCUMENT)
         @api_roles(action.role)
         def post(self, args: dict[str, Any], document_id: int) -> IncomingDocument:
             action.service(document_id, actor=api_user(), **args)
@@ -124,7 +117,7 @@ for _action in DOCUMENT_ACTIONS:
 @blp.route("/tasks")
 class Tasks(MethodView):
     @blp.response(200, TaskSchema(many=True))
-    @errors(S.UNAUTHORIZED)
+    @refusals(blp, S.UNAUTHORIZED)
     @api_roles()
     def get(self) -> Any:
         """Handling tasks assigned to the caller or the caller's unit."""
@@ -135,7 +128,7 @@ class Tasks(MethodView):
 class TaskProgress(MethodView):
     @blp.arguments(ProgressArgs)
     @blp.response(200, TaskSchema)
-    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND, S.CONFLICT)
+    @refusals(blp, S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND, S.CONFLICT)
     @api_roles()
     def post(self, args: dict[str, Any], task_id: int) -> Any:
         """Record progress on a task; ``done`` completes it."""
@@ -152,7 +145,7 @@ class IncomingRegisterReport(MethodView):
         description="The register as PDF (``format=pdf``) or XLSX (``format=xlsx``).",
     )
     @blp.doc(responses={200: {"content": {XLSX: {"schema": BINARY}}}})
-    @errors(S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND)
+    @refusals(blp, S.UNAUTHORIZED, S.FORBIDDEN, S.NOT_FOUND)
     @api_roles(Role.CLERK, Role.LEADER, Role.ARCHIVIST)
     def get(self, args: dict[str, Any]) -> Response:
         """The incoming register for a date range, as PDF or XLSX."""
@@ -162,7 +155,7 @@ class IncomingRegisterReport(MethodView):
 @blp.route("/documents/<int:document_id>")
 class DocumentItem(MethodView):
     @blp.response(200, DocumentSchema)
-    @errors(S.UNAUTHORIZED, S.NOT_FOUND)
+    @refusals(blp, S.UNAUTHORIZED, S.NOT_FOUND)
     @api_roles()
     def get(self, document_id: int) -> Any:
         """A document the caller is cleared to see (404 otherwise)."""
@@ -173,7 +166,7 @@ class DocumentItem(MethodView):
 class DocumentFileDownload(MethodView):
     @blp.response(200, BINARY, content_type=PDF, description="The main file as stored.")
     @blp.doc(responses={200: file_responses()})
-    @errors(S.UNAUTHORIZED, S.NOT_FOUND, S.SERVICE_UNAVAILABLE)
+    @refusals(blp, S.UNAUTHORIZED, S.NOT_FOUND, S.SERVICE_UNAVAILABLE)
     @api_roles()
     def get(self, document_id: int) -> Response:
         """The document's main file, byte for byte as stored (integrity checked on read)."""
@@ -183,7 +176,7 @@ class DocumentFileDownload(MethodView):
 @blp.route("/documents/<int:document_id>/signatures")
 class DocumentSignatures(MethodView):
     @blp.response(200, SignatureReportSchema)
-    @errors(S.UNAUTHORIZED, S.NOT_FOUND)
+    @refusals(blp, S.UNAUTHORIZED, S.NOT_FOUND)
     @api_roles()
     def get(self, document_id: int) -> dict[str, Any]:
         """The signature validation report of the document's main file."""

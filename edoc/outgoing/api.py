@@ -4,12 +4,11 @@ with the pages."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
 
-from edoc.api import Blueprint, ErrorSchema
+from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.outgoing import issuing, sending, services, signing
 from edoc.outgoing.schemas import (
@@ -38,17 +37,6 @@ blp = Blueprint("outgoing_api", __name__, url_prefix="/api/v1", description="Vă
 NOT_VISIBLE = (404, "No such document, or not one the caller may see.")
 
 
-def refusals(*answers: tuple[int, str]) -> Callable[[Any], Any]:
-    """Document the error statuses an operation answers with (the envelope of edoc.api)."""
-
-    def decorate(view: Any) -> Any:
-        for status, description in answers:
-            view = blp.alt_response(status, schema=ErrorSchema, description=description)(view)
-        return view
-
-    return decorate
-
-
 @blp.route("/outgoing")
 class OutgoingCollection(MethodView):
     @blp.arguments(ListArgs, location="query")
@@ -62,7 +50,7 @@ class OutgoingCollection(MethodView):
 
     @blp.arguments(DraftForm, location="multipart")
     @blp.response(201, OutgoingSchema)
-    @refusals((503, "The file store cannot be reached."))
+    @refusals(blp, (503, "The file store cannot be reached."))
     @api_roles(Role.SPECIALIST, Role.CLERK, Role.LEADER)
     def post(self, form: dict[str, Any]) -> Any:
         """Create a draft from a PDF or DOCX (multipart ``file``)."""
@@ -75,6 +63,7 @@ class Submit(MethodView):
     @blp.arguments(SubmitForm)
     @blp.response(200, OutgoingSchema)
     @refusals(
+        blp,
         (403, "Only its drafter or a leader among its readers sends a draft up."),
         NOT_VISIBLE,
         (409, "The document is not a draft."),
@@ -89,7 +78,7 @@ class Submit(MethodView):
 class SignPrepare(MethodView):
     @blp.arguments(PrepareArgs)
     @blp.response(200, PrepareResponse)
-    @refusals(NOT_VISIBLE, (503, "The file store cannot be reached."))
+    @refusals(blp, NOT_VISIBLE, (503, "The file store cannot be reached."))
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Prepare drafts for the leader's certificate; returns the digests for the agent."""
@@ -101,7 +90,7 @@ class SignPrepare(MethodView):
 class SignFinish(MethodView):
     @blp.arguments(FinishArgs)
     @blp.response(200, FinishResponse)
-    @refusals((503, "The file store cannot be reached."))
+    @refusals(blp, (503, "The file store cannot be reached."))
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Embed the signatures the agent returned; each result is validated before it counts."""
@@ -112,7 +101,7 @@ class SignFinish(MethodView):
 class Issue(MethodView):
     @blp.arguments(IssueForm)
     @blp.response(200, IssueResponse)
-    @refusals((503, "The agency token is not configured, or the file store is down."))
+    @refusals(blp, (503, "The agency token is not configured, or the file store is down."))
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Number, date and agency signature for leader-signed documents (server-side token)."""
@@ -129,7 +118,7 @@ class Organizations(MethodView):
 
     @blp.arguments(OrganizationSchema)
     @blp.response(201, OrganizationSchema)
-    @refusals((409, "An agency with this code is already in the directory."))
+    @refusals(blp, (409, "An agency with this code is already in the directory."))
     @api_roles(Role.ADMIN, Role.CLERK)
     def post(self, args: dict[str, Any]) -> Any:
         """Add an agency to the directory (``internal``: served by this installation)."""
@@ -141,6 +130,7 @@ class Send(MethodView):
     @blp.arguments(SendForm)
     @blp.response(200, SendResponse)
     @refusals(
+        blp,
         NOT_VISIBLE,
         (409, "Not issued, or already sent to one of these recipients."),
         (503, "The file store cannot be reached."),
@@ -158,6 +148,7 @@ class Copies(MethodView):
     @blp.arguments(CopyForm, location="multipart")
     @blp.response(200, CopySchema)
     @refusals(
+        blp,
         NOT_VISIBLE,
         (409, "The document is not issued."),
         (503, "The agency token is not configured, or the file store is down."),
@@ -174,7 +165,7 @@ class Copies(MethodView):
 class Recall(MethodView):
     @blp.arguments(RecallForm)
     @blp.response(200, OutgoingSchema)
-    @refusals(NOT_VISIBLE, (409, "The document is not issued."))
+    @refusals(blp, NOT_VISIBLE, (409, "The document is not issued."))
     @api_roles(Role.CLERK, Role.LEADER)
     def post(self, args: dict[str, Any], document_id: int) -> Any:
         """Recall an issued document (it keeps its number); recipients are told."""
