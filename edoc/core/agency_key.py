@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import pkcs11
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -61,6 +60,8 @@ def agency_token(settings: Settings, environ: Mapping[str, str] | None = None) -
     except (ValueError, KeyError, TypeError) as error:
         raise ValueError(f"{path}: {error!r}") from None
     conf = data.get("softhsm2_conf")
+    if not conf and data.get("softhsm_dir"):  # the file edoc demo wrote before 2026-12
+        conf = str(Path(data["softhsm_dir"]) / "softhsm2.conf")
     return AgencyToken(config, Path(conf) if conf else None)
 
 
@@ -95,6 +96,8 @@ def agency_signer() -> ServerSideSigner:
 
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
     """SoftHSM2 reads its config once, when the module is loaded: reload it on another one."""
+    import pkcs11  # only a process that talks to the token loads python-pkcs11
+
     if os.environ.get("SOFTHSM2_CONF") != str(conf):
         pkcs11.unload(module_path)
     os.environ["SOFTHSM2_CONF"] = str(conf)

@@ -8,7 +8,7 @@ so a bad value is always a 404 (ids) or a 422 (query and form values), never a s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -42,16 +42,6 @@ class IdConverter(IntegerConverter):
 def id_parameter_schema(converter: IdConverter) -> dict[str, Any]:
     """How the OpenAPI document describes an id in a path."""
     return {"type": "integer", "format": "int32", "minimum": MIN_ID, "maximum": MAX_ID}
-
-
-def bounded_date(**kwargs: Any) -> fields.Date:
-    """An ISO date within MIN_DATE..MAX_DATE."""
-    return fields.Date(
-        validate=validate.Range(
-            MIN_DATE, MAX_DATE, error="Ngày phải trong khoảng 01/01/1900 – 31/12/2999."
-        ),
-        **kwargs,
-    )
 
 
 def page_field(**kwargs: Any) -> fields.Integer:
@@ -105,27 +95,3 @@ def load_query(schema: Schema, args: Mapping[str, Any]) -> dict[str, Any]:
         raise AppError(
             "validation_error", _("Tham số không hợp lệ (%(reasons)s)", reasons=reasons), 422
         ) from None
-
-
-def check_form_int(number: int | None) -> int | None:
-    """A number from a web form that no column could hold is a 422, not a database error."""
-    if number is not None and not -MAX_FORM_INT <= number <= MAX_FORM_INT:
-        raise AppError(
-            "validation_error", _("Số %(number)s vượt quá giới hạn cho phép.", number=number), 422
-        )
-    return number
-
-
-def form_int(value: str | None, default: int | None = None) -> int | None:
-    """A whole number typed in a web form (blank or unreadable: ``default``), bounded."""
-    try:
-        number = int(value) if value not in (None, "") else default
-    except ValueError:
-        return default
-    return check_form_int(number)
-
-
-def form_ids(values: Iterable[str]) -> list[int]:
-    """Record ids ticked in a web form; a value no record could have is dropped (pages never
-    offer one), so the action meets it as a record that does not exist."""
-    return [int(v) for v in values if v.isascii() and v.isdigit() and MIN_ID <= int(v) <= MAX_ID]

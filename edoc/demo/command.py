@@ -63,7 +63,6 @@ def demo_command(
     else:
         started = time.monotonic()
         create_demo_agency(settings.demo_password)
-        db.session.commit()
         made = _load_year(documents, with_keys=keys, with_index=index)
         click.echo(
             f"demo: created {AGENCY_NAME} with {len(DEMO_USERS)} users "

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from edoc.audit.services import Operator, record, record_security_event
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
+from edoc.documents.agency import agency_name
 from edoc.dossiers.importer import import_package
 from edoc.dossiers.models import Dossier, DossierStatus
 from edoc.dossiers.package import PackageError, export_dossiers, verify_package
 from edoc.dossiers.services import check_may_export
-from edoc.outgoing.services import agency_name
 from edoc.users.models import User
 
 

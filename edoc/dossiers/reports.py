@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask_babel import gettext as _
 
-from edoc.core.clock import to_local, utcnow
+from edoc.core.clock import local_today
 from edoc.documents.agency import agency_name
 from edoc.dossiers.models import Dossier
 from edoc.reports.http import table_response
@@ -44,7 +44,7 @@ def transfer_table(dossiers: list[Dossier], archivist: User) -> Table:
                 "",
             ]
         )
-    today = dmy(to_local(utcnow()).date())
+    today = dmy(local_today())
     return Table(
         title=_("MỤC LỤC HỒ SƠ, TÀI LIỆU NỘP LƯU"),
         subtitle=_(

@@ -23,13 +23,13 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from edoc.core.errors import AppError, NotFound, ServiceUnavailable
 from edoc.core.extensions import db
+from edoc.documents.agency import agency_name
 from edoc.dossiers.models import Dossier
 from edoc.dossiers.package import export_dossiers
 from edoc.dossiers.services import check_may_export
 from edoc.jobs import services as jobs
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
-from edoc.outgoing.services import agency_name
 from edoc.users.models import User
 from storage import StorageUnavailable
 

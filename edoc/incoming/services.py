@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
 
 from edoc.audit.services import Actor, Operator
-from edoc.core.clock import local_day_end_utc, local_day_start_utc, to_local, utcnow
+from edoc.core.clock import local_day_end_utc, local_day_start_utc, local_today, to_local, utcnow
 from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.documents import files, records
@@ -72,7 +72,7 @@ class IncomingFields:
             errors["secrecy"] = _("Độ mật không hợp lệ.")
         if self.page_count is not None and self.page_count < 1:
             errors["page_count"] = _("Số trang phải lớn hơn 0.")
-        if self.issued_date and self.issued_date > to_local(utcnow()).date():
+        if self.issued_date and self.issued_date > local_today():
             errors["issued_date"] = _("Ngày văn bản không thể ở tương lai.")
         if errors:
             raise ValidationError(
@@ -327,7 +327,7 @@ def route(
     cooperating = list(dict.fromkeys(cooperating_unit_ids or []))
     if any(db.session.get(Unit, unit_id) is None for unit_id in cooperating):
         errors["cooperating_unit_ids"] = _("Đơn vị phối hợp không tồn tại.")
-    if deadline and deadline < to_local(utcnow()).date():
+    if deadline and deadline < local_today():
         errors["deadline"] = _("Hạn giải quyết không thể ở quá khứ.")
     if errors:
         raise ValidationError("invalid_routing", _("Ý kiến chỉ đạo chưa hợp lệ."), details=errors)

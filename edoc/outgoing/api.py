@@ -19,8 +19,8 @@ from edoc.outgoing.schemas import (
     FinishResponse,
     IssueForm,
     IssueResponse,
-    ListArgs,
     OrganizationSchema,
+    OutgoingListArgs,
     OutgoingPage,
     OutgoingSchema,
     PrepareArgs,
@@ -39,8 +39,9 @@ NOT_VISIBLE = (404, "No such document, or not one the caller may see.")
 
 @blp.route("/outgoing")
 class OutgoingCollection(MethodView):
-    @blp.arguments(ListArgs, location="query")
+    @blp.arguments(OutgoingListArgs, location="query")
     @blp.response(200, OutgoingPage)
+    @refusals(blp, 401)
     @api_roles()
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Outgoing documents visible to the caller (``status=issued`` for the issued ones)."""
@@ -51,6 +52,7 @@ class OutgoingCollection(MethodView):
     @blp.arguments(DraftForm, location="multipart")
     @blp.response(201, OutgoingSchema)
     @refusals(blp, (503, "The file store cannot be reached."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.SPECIALIST, Role.CLERK, Role.LEADER)
     def post(self, form: dict[str, Any]) -> Any:
         """Create a draft from a PDF or DOCX (multipart ``file``)."""
@@ -68,6 +70,7 @@ class Submit(MethodView):
         NOT_VISIBLE,
         (409, "The document is not a draft."),
     )
+    @refusals(blp, 401)
     @api_roles()
     def post(self, form: dict[str, Any], document_id: int) -> Any:
         """Send the draft to the leader who signs it."""
@@ -79,6 +82,7 @@ class SignPrepare(MethodView):
     @blp.arguments(PrepareArgs)
     @blp.response(200, PrepareResponse)
     @refusals(blp, NOT_VISIBLE, (503, "The file store cannot be reached."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Prepare drafts for the leader's certificate; returns the digests for the agent."""
@@ -91,6 +95,7 @@ class SignFinish(MethodView):
     @blp.arguments(FinishArgs)
     @blp.response(200, FinishResponse)
     @refusals(blp, (503, "The file store cannot be reached."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Embed the signatures the agent returned; each result is validated before it counts."""
@@ -102,6 +107,7 @@ class Issue(MethodView):
     @blp.arguments(IssueForm)
     @blp.response(200, IssueResponse)
     @refusals(blp, (503, "The agency token is not configured, or the file store is down."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Number, date and agency signature for leader-signed documents (server-side token)."""
@@ -111,6 +117,7 @@ class Issue(MethodView):
 @blp.route("/organizations")
 class Organizations(MethodView):
     @blp.response(200, OrganizationSchema(many=True))
+    @refusals(blp, 401)
     @api_roles()
     def get(self) -> Any:
         """The directory of agencies documents are sent to."""
@@ -119,6 +126,7 @@ class Organizations(MethodView):
     @blp.arguments(OrganizationSchema)
     @blp.response(201, OrganizationSchema)
     @refusals(blp, (409, "An agency with this code is already in the directory."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.ADMIN, Role.CLERK)
     def post(self, args: dict[str, Any]) -> Any:
         """Add an agency to the directory (``internal``: served by this installation)."""
@@ -135,6 +143,7 @@ class Send(MethodView):
         (409, "Not issued, or already sent to one of these recipients."),
         (503, "The file store cannot be reached."),
     )
+    @refusals(blp, 401, 403)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
         """Send an issued document; each recipient's sending is recorded (all or none; a
@@ -153,6 +162,7 @@ class Copies(MethodView):
         (409, "The document is not issued."),
         (503, "The agency token is not configured, or the file store is down."),
     )
+    @refusals(blp, 401, 403)
     @api_roles(Role.CLERK)
     def post(self, args: dict[str, Any], document_id: int) -> Any:
         """An electronic copy (SY, SL, TS) or appendix (PL) with the agency's text stamp."""
@@ -166,6 +176,7 @@ class Recall(MethodView):
     @blp.arguments(RecallForm)
     @blp.response(200, OutgoingSchema)
     @refusals(blp, NOT_VISIBLE, (409, "The document is not issued."))
+    @refusals(blp, 401, 403)
     @api_roles(Role.CLERK, Role.LEADER)
     def post(self, args: dict[str, Any], document_id: int) -> Any:
         """Recall an issued document (it keeps its number); recipients are told."""

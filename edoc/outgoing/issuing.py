@@ -18,16 +18,15 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.agency_key import agency_signer
-from edoc.core.clock import to_local, utcnow
+from edoc.core.clock import local_today, utcnow
 from edoc.core.errors import AppError, NotFound
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents import files
 from edoc.documents.models import DocumentFile
-from edoc.documents.records import add_file
+from edoc.documents.records import add_file, audit
 from edoc.outgoing import services
 from edoc.outgoing.models import COPY_KINDS, NumberAllocation, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.services import audit
 from edoc.outgoing.signing import LEADER_BOX, ca_chain, read_blob
 from edoc.users.models import Role, User
 from signing.appearance import (
@@ -94,7 +93,7 @@ def issue(document_ids: list[int], clerk: User) -> dict[str, Any]:
         allocation_id = allocation.id
         try:
             notation = services.format_notation(allocation.number, outgoing)
-            today = to_local(utcnow()).date()
+            today = local_today()
             agency = services.agency_name()
             # Filling, sealing and validating are slow: no transaction (and no lock) meanwhile.
             with outside_transaction():

@@ -18,7 +18,8 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, missing, validate
 from werkzeug.datastructures import FileStorage
 
-from edoc.core.params import id_field, page_field, per_page_field
+from edoc.core.params import id_field
+from edoc.documents.listing import ListArgs
 from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
 
 # --- fields ------------------------------------------------------------------------------
@@ -265,13 +266,12 @@ class RecallForm(Schema):
 # --- reading -----------------------------------------------------------------------------
 
 
-class ListArgs(Schema):
+class OutgoingListArgs(ListArgs):
+    """The outgoing list's filters, on the page and in the API: a status must be one of ours."""
+
     status = fields.String(
         load_default=None, validate=validate.OneOf([s.value for s in OutgoingStatus])
     )
-    q = fields.String(load_default="")
-    page = page_field()
-    per_page = per_page_field()
 
 
 class OutgoingSchema(Schema):

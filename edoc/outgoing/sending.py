@@ -18,11 +18,12 @@ from edoc.audit.services import record
 from edoc.core.errors import AppError, Conflict, Forbidden
 from edoc.core.extensions import db
 from edoc.documents.files import CheckedFile
+from edoc.documents.records import audit
 from edoc.incoming.intake import check_stored_pdf
 from edoc.incoming.models import ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, receive
 from edoc.outgoing.models import Dispatch, Organization, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.services import audit, get_outgoing
+from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
 
 DISPATCH_STATUS_LABELS = {
@@ -63,8 +64,15 @@ def create_organization(code: str, name: str, internal: bool, actor: User) -> Or
     organization = Organization(code=code, name=name, internal=internal)
     db.session.add(organization)
     db.session.flush()
-    about = {"object_type": "organization", "object_id": organization.id}
-    record("organization.created", actor=actor, **about, code=code, name=name, internal=internal)
+    record(
+        "organization.created",
+        actor=actor,
+        object_type="organization",
+        object_id=organization.id,
+        code=code,
+        name=name,
+        internal=internal,
+    )
     return organization
 
 

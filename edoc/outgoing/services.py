@@ -15,13 +15,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from werkzeug.datastructures import FileStorage
 
-from edoc.audit.services import record
 from edoc.core.clock import to_local, utcnow
 from edoc.core.errors import AppError, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
@@ -32,7 +30,7 @@ from edoc.documents.agency import agency_code, agency_name
 from edoc.documents.listing import ListFilter, filtered, one_page
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
-from edoc.documents.records import new_document, new_register, require_status
+from edoc.documents.records import audit, new_document, new_register, require_status
 from edoc.outgoing.models import (
     DraftVersion,
     NumberAllocation,
@@ -44,11 +42,6 @@ from edoc.users.models import Role, User
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CONVERT_TIMEOUT_SECONDS = 120
-
-
-def audit(action: str, actor: User, document_id: int, **details: Any) -> None:
-    """An audit entry about one outgoing document (the shape every step of its life uses)."""
-    record(action, actor=actor, object_type="document", object_id=document_id, **details)
 
 
 @dataclass

@@ -29,9 +29,9 @@ from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Document
-from edoc.documents.records import add_file
+from edoc.documents.records import add_file, audit
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
-from edoc.outgoing.services import audit, get_outgoing
+from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec

@@ -19,12 +19,11 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
-from edoc.core.clock import parse_user_date, to_local, utcnow
+from edoc.core.clock import local_today, parse_user_date
 from edoc.core.dashboard import DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
-from edoc.documents.listing import ListArgs
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
@@ -37,6 +36,7 @@ from edoc.outgoing.schemas import (
     DraftForm,
     IssueForm,
     OrganizationSchema,
+    OutgoingListArgs,
     RecallForm,
     SendForm,
     SubmitForm,
@@ -96,7 +96,9 @@ def outgoing_list() -> Any:
     def lister(args: dict[str, Any]) -> tuple[int, list[Any]]:
         return services.list_outgoing(current_user, services.OutgoingFilter(**args))
 
-    return render_list("outgoing/list.html", ListArgs(), lister, statuses=list(OutgoingStatus))
+    return render_list(
+        "outgoing/list.html", OutgoingListArgs(), lister, statuses=list(OutgoingStatus)
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -331,7 +333,7 @@ def register_export() -> Any:
         )
     if request.args.get("format"):
         flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
-    today = to_local(utcnow()).date()
+    today = local_today()
     return render_template(
         "outgoing/register.html", default_from=date(today.year, 1, 1), default_to=today
     )

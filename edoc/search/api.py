@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from edoc.api import Blueprint, ErrorSchema
+from edoc.api import Blueprint, ErrorSchema, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.search import services
 from edoc.search.schemas import (
@@ -29,6 +29,7 @@ class Search(MethodView):
     @blp.alt_response(
         422, schema=ErrorSchema, description="invalid_date, invalid_paging or invalid_sort."
     )
+    @refusals(blp, 401)
     @api_roles()
     def get(self, params: SearchParams) -> Any:
         """Full-text search; secrecy is applied inside the engine's query.
@@ -44,6 +45,7 @@ class NumberSuggestions(MethodView):
     @blp.arguments(NumberArgs, location="query", as_kwargs=True)
     @blp.response(200, NumberSchema(many=True))
     @blp.alt_response(422, schema=ErrorSchema, description="No prefix, or a limit out of 1..20.")
+    @refusals(blp, 401)
     @api_roles()
     def get(self, prefix: str, limit: int) -> Any:
         """Search-as-you-type on "số ký hiệu"."""
@@ -56,6 +58,7 @@ class SearchStatus(MethodView):
     @blp.alt_response(
         403, schema=ErrorSchema, description="Only administrators see the index's state."
     )
+    @refusals(blp, 401, 403)
     @api_roles(Role.ADMIN)
     def get(self) -> Any:
         """Whether the index answers and how many changes wait to be indexed."""

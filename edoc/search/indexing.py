@@ -29,12 +29,12 @@ from sqlalchemy.orm import selectinload
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
+from edoc.documents.agency import agency_name
 from edoc.documents.models import Direction, Document, DocumentFile, Urgency
 from edoc.incoming.models import IncomingDocument
 from edoc.jobs import outbox
 from edoc.outgoing.access import is_unissued, unissued_condition
 from edoc.outgoing.models import OutgoingDocument
-from edoc.outgoing.services import agency_name
 from edoc.search.backend import schema_current, search_backend
 from edoc.search.models import TextExtract
 from edoc.search.outbox import TOPIC

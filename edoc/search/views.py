@@ -61,23 +61,23 @@ def search_url(args: MultiDict[str, str], changes: dict[str, list[str]]) -> str:
 @bp.route("/")
 @login_required
 def search_page() -> Any:
+    page, error, status_code = None, None, 200
     try:
         params = load_form(SearchArgs(), request.args, lists=LIST_ARGS)
-    except AppError as error:
-        return render_template(
-            "search/index.html", page=None, error=error.message, args=request.args
-        ), 422
-    page = services.search_documents(current_user, params) if request.args else None
+    except AppError as refused:  # the form is shown again, with its lists, under the message
+        error, status_code = refused.message, 422
+    else:
+        page = services.search_documents(current_user, params) if request.args else None
     return render_template(
         "search/index.html",
         page=page,
-        error=None,
+        error=error,
         args=request.args,
         search_url=search_url,
         labels=services.facet_labels(),
         doc_types=services.doc_type_names(),
         status=services.status_report(),
-    )
+    ), status_code
 
 
 @bp.route("/suggest")
