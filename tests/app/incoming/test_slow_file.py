@@ -32,7 +32,6 @@ from tests.fixtures.documents import INCOMING_FIELDS
 from tests.fixtures.hostile_pdfs import pdf_from_objects
 
 BOMB_INFLATED_MB = 300  # ~2-3 s of pdftotext on these machines, ~10 MB of memory
-FAST_ENOUGH_SECONDS = 1.0
 
 
 def bomb_pdf(inflated_mb: int) -> bytes:
@@ -169,25 +168,28 @@ def test_a_decompression_bomb_does_not_stall_other_users(
             timeout=120,
         ),
     }
-    slow: list[str] = []
-    rounds = writes = held_connections = 0
+    # A request stalled behind the upload (a lock or a pooled connection held across the file
+    # check) is answered only once the check is over. So what is measured is not time but order:
+    # rounds of every probe that began and ended while the file was still being read.
+    timings: list[str] = []
+    rounds = answered_during_file_work = writes = held_connections = 0
     while uploader.is_alive():
         if file_work_running() and engine.pool.checkedout():
             held_connections += 1
+        began_during = file_work_running()
         for name, probe in probes.items():
             started = time.monotonic()
             response = probe()
-            elapsed = time.monotonic() - started
+            timings.append(f"{name}: {time.monotonic() - started:.2f} s")
             assert response.status_code in (200, 201), (name, response.status_code)
-            if elapsed >= FAST_ENOUGH_SECONDS:
-                slow.append(f"{name}: {elapsed:.1f} s")
             writes += name == "small write"
+        answered_during_file_work += began_during and file_work_running()
         rounds += 1
     uploader.join()
 
     assert "error" not in outcome, outcome
     assert outcome["response"].status_code == 201, outcome["response"].text[:500]
-    assert not slow, f"other users waited while the bomb was read: {slow}"
+    assert answered_during_file_work >= 1, f"other users waited for the bomb: {timings}"
     assert held_connections == 0, "the uploading request held a database connection meanwhile"
     assert rounds >= 2, "the bomb was read too fast to test anything"
     with app.app_context():
