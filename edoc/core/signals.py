@@ -14,3 +14,10 @@ _signals = Namespace()
 #: ``action`` (the audit action, e.g. ``security.csrf_rejected``), ``user`` (the signed-in
 #: person, or None) and the refusal's details as keyword arguments.
 security_refused = _signals.signal("security-refused")
+
+#: Something happened to a document (an audit entry was just written about it, in the same
+#: transaction). Sent by :func:`edoc.documents.records.audit` with the action as sender
+#: (``incoming.registered``, ``outgoing.issued`` …) and ``actor``, ``document_id`` and
+#: ``details`` (the audit entry's details) as keyword arguments. Receivers may add rows to the
+#: session (an outbox for another system), which commit or roll back with the change itself.
+document_event = _signals.signal("document-event")

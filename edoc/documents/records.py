@@ -16,6 +16,7 @@ from edoc.audit.models import AuditEvent
 from edoc.audit.services import Actor, record
 from edoc.core.errors import Conflict
 from edoc.core.extensions import db
+from edoc.core.signals import document_event
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Direction, Document, DocumentFile, Register
 
@@ -44,8 +45,10 @@ def new_register(
 
 
 def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
-    """An audit entry about one document (what the history on its page lists)."""
+    """An audit entry about one document (what the history on its page lists), announced to
+    the areas that follow documents (:data:`edoc.core.signals.document_event`)."""
     record(action, actor=actor, object_type="document", object_id=document_id, **details)
+    document_event.send(action, actor=actor, document_id=document_id, details=details)
 
 
 def history(document_id: int) -> list[AuditEvent]:
