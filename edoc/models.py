@@ -2,6 +2,7 @@
 
 from edoc.audit.models import AuditEvent, AuditHead
 from edoc.core.extensions import Base
+from edoc.directory.models import Organization
 from edoc.documents.models import (
     Document,
     DocumentFile,
@@ -16,7 +17,6 @@ from edoc.outgoing.models import (
     Dispatch,
     DraftVersion,
     NumberAllocation,
-    Organization,
     OutgoingDocument,
     ReviewComment,
     SigningRequest,

@@ -177,19 +177,3 @@ class Dispatch(db.Model):
     incoming_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
-
-
-class Organization(db.Model):
-    """The directory of agencies documents are sent to (mã định danh like 000.00.00.H30).
-
-    ``internal`` agencies are served by this installation: what is sent to them lands in the
-    incoming queue here, with its signatures checked like any electronic receipt.
-    """
-
-    __tablename__ = "organizations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(32), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    internal: Mapped[bool] = mapped_column(default=False)
-    active: Mapped[bool] = mapped_column(default=True)

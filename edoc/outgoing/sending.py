@@ -17,12 +17,13 @@ from sqlalchemy import func, select
 from edoc.audit.services import record
 from edoc.core.errors import AppError, Conflict, Forbidden
 from edoc.core.extensions import db
+from edoc.directory.models import Organization
 from edoc.documents.files import CheckedFile
 from edoc.documents.records import audit
 from edoc.incoming.intake import check_stored_pdf
 from edoc.incoming.models import ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, receive
-from edoc.outgoing.models import Dispatch, Organization, OutgoingDocument, OutgoingStatus
+from edoc.outgoing.models import Dispatch, OutgoingDocument, OutgoingStatus
 from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
 

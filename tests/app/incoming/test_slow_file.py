@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from edoc.core.extensions import db
 from edoc.core.transactions import TransactionDuringSlowWork, outside_transaction
-from edoc.outgoing.models import Organization
+from edoc.directory.models import Organization
 from edoc.users.models import User
 from tests.fixtures.app import DEMO_PASSWORD
 from tests.fixtures.documents import INCOMING_FIELDS

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from edoc.core.extensions import db
+from edoc.directory.models import Organization
 from edoc.documents.models import Document
-from edoc.outgoing.models import Organization
 from tests.fixtures.app import bearer, csrf_token_from, signed_in
 from tests.fixtures.documents import flashes, issued_document, post_outgoing_form
 from tests.fixtures.drafts import draft_pdf

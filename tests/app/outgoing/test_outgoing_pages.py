@@ -19,8 +19,9 @@ from werkzeug.test import TestResponse
 
 from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
+from edoc.directory.models import Organization
 from edoc.documents.models import Direction, Document, DocumentFile
-from edoc.outgoing.models import Dispatch, Organization
+from edoc.outgoing.models import Dispatch
 from tests.fixtures.app import bearer, csrf_token_from, signed_in
 from tests.fixtures.documents import (
     corrupt_blob,
