@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from edoc.audit.services import Operator
 from edoc.core.extensions import db
-from edoc.outgoing import sending
+from edoc.directory import services as directory
 from edoc.users import services as users
 from edoc.users.models import Clearance, Role, User
 
@@ -106,7 +106,7 @@ def create_demo_agency(password: str) -> None:
 def create_directory(clerk: User) -> None:
     """The clerk enters the agencies the demo sends to, as on the "Thêm cơ quan" page."""
     for code, name in ORGANIZATIONS:
-        sending.create_organization(code, name, internal=False, actor=clerk)
+        directory.create_organization(code, name, internal=False, actor=clerk)
 
 
 @dataclass(frozen=True)

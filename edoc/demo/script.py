@@ -57,6 +57,7 @@ from edoc.demo.letters import (
     fill,
     mark,
 )
+from edoc.directory import services as directory
 from edoc.documents import files
 from edoc.documents.models import Document, DocumentType
 from edoc.dossiers import services as dossiers
@@ -304,7 +305,7 @@ def issue_and_send(year: DemoYear, position: int) -> None:
         result = issuing.issue([document_id], clerk)
     if result["failed"]:
         raise RuntimeError(f"demo: issue failed: {result['failed']}")
-    names = {o.name: o.id for o in sending.organizations(active_only=False)}
+    names = {o.name: o.id for o in directory.organizations(active_only=False)}
     wanted = [names[r] for r in ISSUED[position].recipients if r in names]
     targets = wanted or [names["Sở Tài chính tỉnh Demo"], names["UBND huyện Bình An"]]
     sending.send_document(document_id, targets, clerk)

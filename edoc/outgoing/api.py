@@ -10,6 +10,7 @@ from flask.views import MethodView
 
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
+from edoc.directory import services as directory
 from edoc.outgoing import issuing, sending, services, signing
 from edoc.outgoing.schemas import (
     CopyForm,
@@ -121,7 +122,7 @@ class Organizations(MethodView):
     @api_roles()
     def get(self) -> Any:
         """The directory of agencies documents are sent to."""
-        return sending.organizations(active_only=False)
+        return directory.organizations(active_only=False)
 
     @blp.arguments(OrganizationSchema)
     @blp.response(201, OrganizationSchema)
@@ -130,7 +131,9 @@ class Organizations(MethodView):
     @api_roles(Role.ADMIN, Role.CLERK)
     def post(self, args: dict[str, Any]) -> Any:
         """Add an agency to the directory (``internal``: served by this installation)."""
-        return sending.create_organization(args["code"], args["name"], args["internal"], api_user())
+        return directory.create_organization(
+            args["code"], args["name"], args["internal"], api_user()
+        )
 
 
 @blp.route("/outgoing/<int:document_id>/send")

@@ -24,6 +24,7 @@ from edoc.core.dashboard import DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
+from edoc.directory import services as directory
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
@@ -142,7 +143,7 @@ def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any
         document=outgoing.document,
         history=history,
         values=values or MultiDict(),
-        organizations=sending.organizations(),
+        organizations=directory.organizations(),
         appendices=services.files_by_role(outgoing, services.DRAFT_APPENDIX),
         copies=services.files_by_role(outgoing, "copy", "appendix"),
         copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
@@ -200,7 +201,7 @@ def outgoing_organization_new(document_id: int) -> Any:
 
     def add() -> object:
         form = load_form(OrganizationSchema(), request.form)
-        return sending.create_organization(
+        return directory.create_organization(
             form["code"], form["name"], form["internal"], current_user
         )
 
