@@ -126,7 +126,8 @@ def test_hostile_requests_are_refused_and_nothing_is_stored(
     )
     bomb = (
         b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><edXMLEnvelope>&lol2;</edXMLEnvelope>'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b"<edXMLEnvelope>&lol2;</edXMLEnvelope>"
     )
     answer = post(stc, bomb, signed_by(tinh, bomb))
     assert answer.status_code == 422 and answer.json()["error"]["code"], answer.text
