@@ -758,3 +758,28 @@ def test_the_module_imports_nothing_from_edoc_flask_or_sqlalchemy() -> None:
     assert [
         name for name in imported if name.split(".")[0] in ("edoc", "flask", "sqlalchemy")
     ] == []
+
+
+def test_deep_nesting_is_refused_by_the_parsers_limit() -> None:
+    deep = b"<a>" * 1_000 + b"</a>" * 1_000  # libxml2 allows 256 levels, 2048 with huge_tree
+
+    _refused("xml_malformed", deep)
+
+
+def test_a_package_of_countless_tiny_elements_is_refused_before_it_costs_memory() -> None:
+    flood = b"<edXML:edXMLEnvelope xmlns:edXML='" + NS.encode() + b"'>"
+    flood += b"<b/>" * (edxml.MAX_ELEMENTS + 1) + b"</edXML:edXMLEnvelope>"
+
+    _refused("package_too_large", flood)
+
+
+def test_an_overlong_text_outside_an_attachment_is_refused() -> None:
+    package = _edit(
+        build(_envelope()),
+        "//e:MessageHeader/e:Subject",
+        _set_text("ạ" * (edxml.MAX_TEXT_CHARS + 1)),
+    )
+
+    error = _refused("package_too_large", package)
+
+    assert "Subject" in error.message
