@@ -1,0 +1,1 @@
+"""Exchange with other agencies' systems (edXML, QCVN 102:2016)."""
