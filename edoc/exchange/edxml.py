@@ -382,12 +382,12 @@ def _check_strings(values: Any, element: str) -> None:
 
 
 def check_attachment_name(name: Any) -> str:
-    """A plain file name: no folder, no way up, nothing invisible; else
-    ``attachment_name_invalid``. Any ``..`` is refused, not only a whole ``..`` part: a name is
-    never a path here, and a receiver that joins it to a folder must not have to think."""
+    """A plain file name: no folder separator, not ``.`` or ``..``, nothing invisible; else
+    ``attachment_name_invalid``. Without separators a name cannot climb out of a folder, so
+    "Tờ trình...pdf" (an ellipsis, common in Vietnamese titles) is a valid name."""
     if not isinstance(name, str) or not name or len(name) > MAX_NAME_CHARS:
         raise _error("attachment_name_invalid", "AttachmentName", value=name)
-    if name != name.strip() or "/" in name or "\\" in name or ".." in name:
+    if name != name.strip() or "/" in name or "\\" in name or name in {".", ".."}:
         raise _error("attachment_name_invalid", "AttachmentName", value=name)
     if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp", "Co", "Cn") for c in name):
         raise _error("attachment_name_invalid", "AttachmentName", value=name)

@@ -520,7 +520,7 @@ def test_a_root_that_is_not_an_edxml_envelope_is_invalid() -> None:
     assert "html" in error.message
 
 
-@pytest.mark.parametrize("name", ["../x.pdf", "a/b.pdf", "a\\b.pdf", "..", "x\u202egpj.exe"])
+@pytest.mark.parametrize("name", ["../x.pdf", "a/b.pdf", "a\\b.pdf", "..", ".", "x\u202egpj.exe"])
 def test_an_attachment_name_that_is_not_a_plain_file_name_is_refused(name: str) -> None:
     package = _edit(
         build(_envelope()),
@@ -783,3 +783,7 @@ def test_an_overlong_text_outside_an_attachment_is_refused() -> None:
     error = _refused("package_too_large", package)
 
     assert "Subject" in error.message
+
+
+def test_an_ellipsis_in_a_title_is_a_valid_attachment_name() -> None:
+    assert edxml.check_attachment_name("Tờ trình...pdf") == "Tờ trình...pdf"
