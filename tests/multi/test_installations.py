@@ -13,6 +13,14 @@ from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.installations import DEPARTMENT, DISTRICT, Installations
 from tests.fixtures.remote_documents import issued_documents
 
+ELECTRONIC_LETTER = {
+    "sender_org": "UBND huyện Bình An",
+    "doc_type": "QĐ",
+    "subject": "Về việc thử liên thông",
+    "received_via": "electronic",
+    "issued_date": "2026-01-10",
+}
+
 
 def test_two_installations_are_separate_agencies_and_survive_a_restart(
     installations: Installations,
@@ -46,10 +54,26 @@ def test_two_installations_are_separate_agencies_and_survive_a_restart(
     assert document["status"] == "issued"
     other = department.api("vanthu").get(f"/api/v1/documents/{theirs.id}").json()
     assert other["sender_org"] == "Sở Tài chính tỉnh Demo"
-    assert other["subject"] == "Về việc khác"  # same id, other installation, other document
+    assert theirs.id == issued.id and other["subject"] == "Về việc khác"  # separate records
     pdf = clerk.get(f"/api/v1/documents/{issued.id}/file").content
     signatures = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     assert len(signatures) == 2  # the leader's signature and the agency's seal
+
+    # the department validates the district's signatures once it trusts the district's CAs
+    def verdict_at_department() -> str:
+        receiving = department.api("vanthu")
+        answer = receiving.post(
+            "/api/v1/incoming",
+            data={**ELECTRONIC_LETTER, "number_notation": issued.number_notation},
+            files={"file": ("van-ban.pdf", pdf, "application/pdf")},
+        )
+        assert answer.status_code == 201, answer.text
+        received = receiving.get(f"/api/v1/documents/{answer.json()['id']}").json()
+        return str(received["signature_verdict"])
+
+    assert verdict_at_department() == "invalid"  # an unknown root
+    department.trust(district)
+    assert verdict_at_department() == "ok"
 
     # the district stops and starts again on the same port with everything it had
     district.stop()
