@@ -200,23 +200,6 @@ class SendResponse(Schema):
     dispatches = fields.List(fields.Nested(DispatchSchema), required=True)
 
 
-class OrganizationSchema(Schema):
-    """An agency of the directory documents are sent to (``internal``: served here)."""
-
-    id = fields.Integer(dump_only=True)
-    code = text(
-        required="Cần nhập mã định danh cơ quan.",
-        max_length=32,
-        too_long="Mã định danh dài quá 32 ký tự.",
-    )
-    name = text(
-        required="Cần nhập tên cơ quan, tổ chức.",
-        max_length=255,
-        too_long="Tên cơ quan, tổ chức dài quá 255 ký tự.",
-    )
-    internal = fields.Boolean(load_default=False)
-
-
 class RecallForm(Schema):
     reason = text(required="Cần nêu lý do thu hồi.", max_length=2000)
 
