@@ -112,7 +112,7 @@ def recipient_groups(choices: list[Organization]) -> list[RecipientGroup]:
     parents = names_by_code(o.parent_code or "" for o in choices)
     order = {level.value: index for index, level in enumerate(Level)}
     groups: dict[tuple[int, str], RecipientGroup] = {}
-    for organization in sorted(choices, key=lambda o: (order.get(o.level or "", 99), o.name)):
+    for organization in sorted(choices, key=lambda o: (order.get(o.level or "", 99), o.folded)):
         level = Level(organization.level) if organization.level in order else None
         label = level.label if level else _("Khác")
         if level in (Level.COMMUNE, Level.UNIT) and organization.parent_code in parents:
