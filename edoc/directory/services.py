@@ -8,10 +8,12 @@ of :mod:`edoc.core.organ_codes`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -139,12 +141,18 @@ def parse_level(value: str) -> Level | None:
     if not value.strip():
         return None
     folded = fold(value).strip()
-    for level in Level:
-        names = {level.value, fold(level.label)}
-        names |= {n.removeprefix("cap ") for n in names}
-        if folded in names or folded.removeprefix("cap ") in names:
-            return level
-    raise ValueError(value)
+    level = _level_names().get(folded) or _level_names().get(folded.removeprefix("cap "))
+    if level is None:
+        raise ValueError(value)
+    return level
+
+
+@functools.cache
+def _level_names() -> dict[str, Level]:
+    """Each level by its code and its folded Vietnamese label, with and without "cấp"."""
+    with force_locale("vi"):
+        names = {name: level for level in Level for name in (level.value, fold(str(level.label)))}
+    return {**names, **{name.removeprefix("cap "): level for name, level in names.items()}}
 
 
 def level_choices() -> str:
