@@ -26,6 +26,8 @@ from edoc.core.extensions import babel, csrf, db, limiter
 from edoc.core.health import check_database, register_health_check
 from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
+from edoc.directory.api import blp as directory_api
+from edoc.directory.views import bp as directory_bp
 from edoc.documents.views_common import stored_file_state
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
@@ -111,12 +113,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(incoming_bp)
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(outgoing_bp)
+    app.register_blueprint(directory_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
     register_api_blueprint(incoming_api)
     register_api_blueprint(jobs_api)
     register_api_blueprint(outgoing_api)
+    register_api_blueprint(directory_api)
     register_api_blueprint(search_api)
     register_api_blueprint(exchange_api)
 
@@ -131,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Văn bản đi"), "outgoing.outgoing_list")
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
+    register_nav_link(app, _l("Danh bạ cơ quan"), "directory.directory_list", "clerk", "admin")
     init_search(app)
     init_dossiers(app)
     init_exchange(app)

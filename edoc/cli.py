@@ -30,6 +30,7 @@ from edoc.core.extensions import db
 from edoc.core.migrate import alembic_config, upgrade
 from edoc.demo.command import demo_command
 from edoc.demo.keys import start_leader_agent
+from edoc.directory.cli import directory_group
 from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
 from edoc.exchange.cli import exchange_group
 from edoc.jobs.cli import worker_command
@@ -197,6 +198,7 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
 for area_command in (
     demo_command,
     user_group,
+    directory_group,
     worker_command,
     fsck_command,
     gc_command,

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from edoc.core.organ_codes import EXAMPLE, is_organ_code
+
 
 class ConfigError(ValueError):
     """A configuration value is missing or invalid; the message names the variable."""
@@ -82,10 +84,8 @@ def _as_timezone(name: str, raw: str) -> str:
 
 
 def _as_organ_id(name: str, raw: str) -> str:
-    if len(raw) != 13:
-        raise ConfigError(
-            f"{name}: an agency code has 13 characters (e.g. 000.00.00.H30), got {raw!r}"
-        )
+    if not is_organ_code(raw):
+        raise ConfigError(f"{name}: expected an agency code such as {EXAMPLE}, got {raw!r}")
     return raw
 
 

@@ -33,6 +33,9 @@ ACTION_LABELS = {
     "outgoing.copy_signed": _l("Tạo bản sao, phụ lục có ký số cơ quan"),
     "outgoing.appendix_added": _l("Thêm phụ lục dự thảo"),
     "organization.created": _l("Thêm cơ quan, tổ chức vào danh bạ"),
+    "organization.updated": _l("Sửa thông tin cơ quan, tổ chức trong danh bạ"),
+    "organization.deactivated": _l("Ngừng sử dụng cơ quan, tổ chức trong danh bạ"),
+    "organization.imported": _l("Nhập danh bạ cơ quan từ tệp"),
 }
 
 

@@ -14,8 +14,10 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from marshmallow import EXCLUDE, Schema, fields
+from flask_smorest.fields import Upload
+from marshmallow import EXCLUDE, Schema, fields, missing, validate
 from marshmallow import ValidationError as SchemaError
+from werkzeug.datastructures import FileStorage
 
 from edoc.core.clock import parse_user_date
 from edoc.core.errors import ValidationError
@@ -27,6 +29,47 @@ class FormInvalid(ValidationError):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("invalid_form", _("Biểu mẫu có trường không hợp lệ."), details=fields)
         self.fields = fields
+
+
+class Text(fields.String):
+    """Text typed by a person: surrounding spaces dropped, so blank counts as empty."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+def text(required: str | None = None, max_length: int | None = None, too_long: str = "") -> Text:
+    """A text field; ``required`` is the message for a missing or blank value, ``too_long``
+    the one for a value longer than ``max_length``."""
+    rules = []
+    if max_length is not None:
+        rules.append(validate.Length(max=max_length, error=too_long or "Dài quá {max} ký tự."))
+    if required is None:
+        return Text(load_default="", validate=rules)
+    return Text(
+        required=True,
+        validate=[validate.Length(min=1, error=required), *rules],
+        error_messages={"required": required, "null": required},
+    )
+
+
+class UploadedFile(Upload):
+    """A file part of a multipart body. A file input left empty (no name) counts as not sent;
+    a plain text value where a file is expected is refused."""
+
+    default_error_messages = {"invalid": "Cần gửi một tệp."}
+
+    def deserialize(
+        self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any
+    ) -> Any:
+        if isinstance(value, FileStorage) and not value.filename:
+            value = missing
+        return super().deserialize(value, attr, data, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise self.make_error("invalid")
+        return value
 
 
 class UserDate(fields.Date):

@@ -8,12 +8,14 @@ The registers (sổ đăng ký) and document types are the ones every installati
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 
 from edoc.audit.services import Operator
 from edoc.core.extensions import db
 from edoc.directory import services as directory
+from edoc.directory.tables import read_table
 from edoc.users import services as users
 from edoc.users.models import Clearance, Role, User
 
@@ -49,7 +51,12 @@ DEMO_USERS = [
     DemoUser("quantri", "Đỗ Minh Quân", "Quản trị hệ thống", "VP", (Role.ADMIN,), Clearance.NONE),
 ]
 
-#: The directory of agencies the demo sends to (mã định danh, name); none is on this server.
+#: The province's directory of agencies (about 80: central bodies, the province's departments,
+#: its districts and three communes each), as a clerk would import it; none is on this server.
+#: The central bodies' codes are illustrative.
+DIRECTORY_FILE = Path(__file__).with_name("directory.csv")
+
+#: Agencies the demo's scenes send to by name (mã định danh, name): all in ``DIRECTORY_FILE``.
 ORGANIZATIONS = [
     ("000.00.12.H30", "Sở Tài chính tỉnh Demo"),
     ("000.00.13.H30", "Sở Nội vụ tỉnh Demo"),
@@ -110,9 +117,9 @@ def create_demo_agency(password: str, agency_name: str = AGENCY_NAME) -> None:
 
 
 def create_directory(clerk: User) -> None:
-    """The clerk enters the agencies the demo sends to, as on the "Thêm cơ quan" page."""
-    for code, name in ORGANIZATIONS:
-        directory.create_organization(code, name, internal=False, actor=clerk)
+    """The clerk imports the province's directory file, as on the "Nhập danh bạ" page."""
+    table = read_table(DIRECTORY_FILE.read_bytes(), DIRECTORY_FILE.name)
+    directory.import_table(table, clerk)
 
 
 @dataclass(frozen=True)

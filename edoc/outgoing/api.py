@@ -11,6 +11,7 @@ from flask.views import MethodView
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.directory import services as directory
+from edoc.directory.schemas import OrganizationSchema
 from edoc.outgoing import issuing, sending, services, signing
 from edoc.outgoing.schemas import (
     CopyForm,
@@ -20,7 +21,6 @@ from edoc.outgoing.schemas import (
     FinishResponse,
     IssueForm,
     IssueResponse,
-    OrganizationSchema,
     OutgoingListArgs,
     OutgoingPage,
     OutgoingSchema,
@@ -131,9 +131,7 @@ class Organizations(MethodView):
     @api_roles(Role.ADMIN, Role.CLERK)
     def post(self, args: dict[str, Any]) -> Any:
         """Add an agency to the directory (``internal``: served by this installation)."""
-        return directory.create_organization(
-            args["code"], args["name"], args["internal"], api_user()
-        )
+        return directory.create_organization(actor=api_user(), **args)
 
 
 @blp.route("/outgoing/<int:document_id>/send")

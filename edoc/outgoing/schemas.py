@@ -14,56 +14,14 @@ import base64
 import binascii
 from typing import Any
 
-from flask_smorest.fields import Upload
-from marshmallow import Schema, fields, missing, validate
-from werkzeug.datastructures import FileStorage
+from marshmallow import Schema, fields, validate
 
+from edoc.core.forms import UploadedFile, text
 from edoc.core.params import id_field
 from edoc.documents.listing import ListArgs
 from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
 
 # --- fields ------------------------------------------------------------------------------
-
-
-class Text(fields.String):
-    """Text typed by a person: surrounding spaces dropped, so blank counts as empty."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
-
-
-def text(required: str | None = None, max_length: int | None = None, too_long: str = "") -> Text:
-    """A text field; ``required`` is the message for a missing or blank value, ``too_long``
-    the one for a value longer than ``max_length``."""
-    rules = []
-    if max_length is not None:
-        rules.append(validate.Length(max=max_length, error=too_long or "Dài quá {max} ký tự."))
-    if required is None:
-        return Text(load_default="", validate=rules)
-    return Text(
-        required=True,
-        validate=[validate.Length(min=1, error=required), *rules],
-        error_messages={"required": required, "null": required},
-    )
-
-
-class UploadedFile(Upload):
-    """A file part of a multipart body. A file input left empty (no name) counts as not sent;
-    a plain text value where a file is expected is refused."""
-
-    default_error_messages = {"invalid": "Cần gửi một tệp."}
-
-    def deserialize(
-        self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any
-    ) -> Any:
-        if isinstance(value, FileStorage) and not value.filename:
-            value = missing
-        return super().deserialize(value, attr, data, **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, FileStorage):
-            raise self.make_error("invalid")
-        return value
 
 
 def uploaded_file(description: str, required: str | None = None) -> UploadedFile:
@@ -240,23 +198,6 @@ class DispatchSchema(Schema):
 
 class SendResponse(Schema):
     dispatches = fields.List(fields.Nested(DispatchSchema), required=True)
-
-
-class OrganizationSchema(Schema):
-    """An agency of the directory documents are sent to (``internal``: served here)."""
-
-    id = fields.Integer(dump_only=True)
-    code = text(
-        required="Cần nhập mã định danh cơ quan.",
-        max_length=32,
-        too_long="Mã định danh dài quá 32 ký tự.",
-    )
-    name = text(
-        required="Cần nhập tên cơ quan, tổ chức.",
-        max_length=255,
-        too_long="Tên cơ quan, tổ chức dài quá 255 ký tự.",
-    )
-    internal = fields.Boolean(load_default=False)
 
 
 class RecallForm(Schema):

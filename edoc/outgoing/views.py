@@ -25,6 +25,7 @@ from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
 from edoc.directory import services as directory
+from edoc.directory.schemas import OrganizationSchema
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
@@ -36,7 +37,6 @@ from edoc.outgoing.schemas import (
     CopyForm,
     DraftForm,
     IssueForm,
-    OrganizationSchema,
     OutgoingListArgs,
     RecallForm,
     SendForm,
@@ -137,13 +137,15 @@ def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any
         .where(AuditEvent.object_type == "document", AuditEvent.object_id == str(document_id))
         .order_by(AuditEvent.seq)
     ).all()
+    organizations = directory.organizations()
     page = render_template(
         "outgoing/detail.html",
         outgoing=outgoing,
         document=outgoing.document,
         history=history,
         values=values or MultiDict(),
-        organizations=directory.organizations(),
+        organizations=organizations,
+        recipient_groups=directory.recipient_groups([o for o in organizations if not o.internal]),
         appendices=services.files_by_role(outgoing, services.DRAFT_APPENDIX),
         copies=services.files_by_role(outgoing, "copy", "appendix"),
         copy_kinds={k: v for k, v in COPY_KINDS.items() if k != "PL"},
@@ -201,9 +203,7 @@ def outgoing_organization_new(document_id: int) -> Any:
 
     def add() -> object:
         form = load_form(OrganizationSchema(), request.form)
-        return directory.create_organization(
-            form["code"], form["name"], form["internal"], current_user
-        )
+        return directory.create_organization(actor=current_user, **form)
 
     return _act(document_id, add, _("Đã thêm cơ quan, tổ chức vào danh bạ."))
 

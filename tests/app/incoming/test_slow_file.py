@@ -164,7 +164,7 @@ def test_a_decompression_bomb_does_not_stall_other_users(
         "small write": lambda: requests.post(
             f"{base}/api/v1/organizations",
             headers={"Authorization": f"Bearer {admin_token}"},
-            json={"code": f"H{next(codes)}", "name": "Sở Xây dựng tỉnh Demo", "internal": False},
+            json={"code": f"{next(codes):03d}.00.05.H30", "name": "Sở Xây dựng tỉnh Demo"},
             timeout=120,
         ),
     }
