@@ -34,6 +34,8 @@ from edoc.incoming.api import blp as incoming_api
 from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
 from edoc.incoming.views import bp as incoming_bp
 from edoc.incoming.views import register_sender_notice
+from edoc.integrations.api import blp as integrations_api
+from edoc.integrations.views import init_integrations
 from edoc.jobs.api import blp as jobs_api
 from edoc.jobs.runtime import init_jobs
 from edoc.outgoing.access import init_draft_readers
@@ -116,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(jobs_api)
     register_api_blueprint(outgoing_api)
     register_api_blueprint(search_api)
+    register_api_blueprint(integrations_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
@@ -130,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     init_search(app)
     init_dossiers(app)
+    init_integrations(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -156,6 +156,12 @@ class Settings:
     # validation, pdfinfo/pdftotext, OCR and its tools, LibreOffice): a hostile file is refused
     # or marked unreadable instead of taking the server's memory.
     file_tool_memory_mb: int = 1536
+    #: Webhooks may target loopback, private, link-local and other non-public addresses
+    #: (EDOC_WEBHOOK_ALLOW_PRIVATE). Off by default: an admin's URL must not reach the server's
+    #: own network (SSRF). A demo or test on one machine turns it on.
+    webhook_allow_private: bool = False
+    #: Attempts of one webhook delivery before it is marked failed (EDOC_WEBHOOK_MAX_ATTEMPTS).
+    webhook_max_attempts: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -208,6 +214,8 @@ class Settings:
             ratelimit_storage_url=_ratelimit_storage(env),
             trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", _between(0, 5)),
             file_tool_memory_mb=get("EDOC_FILE_TOOL_MEMORY_MB", "1536", _between(256, 65536)),
+            webhook_allow_private=get("EDOC_WEBHOOK_ALLOW_PRIVATE", "false", _as_bool),
+            webhook_max_attempts=get("EDOC_WEBHOOK_MAX_ATTEMPTS", "20", _between(1, 100)),
         )
 
     def audit_hmac_key(self) -> bytes:

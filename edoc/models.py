@@ -12,6 +12,7 @@ from edoc.documents.models import (
 )
 from edoc.dossiers.models import Dossier, DossierDocument
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
+from edoc.integrations.models import InboundDocument, WebhookDelivery, WebhookSubscription
 from edoc.jobs.models import Job, OutboxEntry
 from edoc.outgoing.models import (
     Dispatch,
@@ -39,6 +40,7 @@ __all__ = [
     "DraftVersion",
     "HandlingNote",
     "HandlingTask",
+    "InboundDocument",
     "IncomingDocument",
     "Job",
     "NumberAllocation",
@@ -55,6 +57,8 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]
 

@@ -27,6 +27,12 @@ ACTION_LABELS = {
     "outgoing.copy_signed": _l("Tạo bản sao, phụ lục có ký số cơ quan"),
     "outgoing.appendix_added": _l("Thêm phụ lục dự thảo"),
     "organization.created": _l("Thêm cơ quan, tổ chức vào danh bạ"),
+    "webhook.created": _l("Thêm webhook"),
+    "webhook.updated": _l("Sửa, bật hoặc tắt webhook"),
+    "webhook.deleted": _l("Xóa webhook"),
+    "webhook.pinged": _l("Gửi thử webhook"),
+    "webhook.delivery_retried": _l("Gửi lại sự kiện webhook"),
+    "webhook.delivery_given_up": _l("Bỏ qua sự kiện webhook"),
 }
 
 

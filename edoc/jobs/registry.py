@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from edoc.audit.tasks import checkpoint_periodically, checkpoint_task
 from edoc.dossiers.tasks import export_task
+from edoc.integrations.tasks import deliver_webhooks_periodically, deliver_webhooks_task
 from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
 __all__ = [
     "checkpoint_periodically",
     "checkpoint_task",
+    "deliver_webhooks_periodically",
+    "deliver_webhooks_task",
     "drain_periodically",
     "drain_task",
     "export_task",
