@@ -1,8 +1,9 @@
 """Pushing webhook deliveries: claim, POST with no transaction open, record the answer.
 
 Order. Each subscription's document events go out one at a time, oldest first: a drain only
-ever claims the *head* of a subscription's queue (its oldest delivery not yet delivered or
-given up). While the head keeps failing, the later events wait behind it, so a receiver that
+ever claims the *head* of a subscription's queue (its oldest deliveries not yet delivered or
+given up, up to the first that is not due) and sends them in order, stopping at the first
+failure. While the head keeps failing, the later events wait behind it, so a receiver that
 comes back after an outage gets everything in the order it happened, each event once (plus a
 repeat only if a drain dies between the POST and recording the answer: receivers deduplicate
 on ``X-Edoc-Delivery``). When the head has used every attempt it is ``failed`` and the queue
@@ -33,7 +34,7 @@ from http.client import HTTPException
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
@@ -43,8 +44,8 @@ from edoc.integrations.models import PING, DeliveryStatus, WebhookDelivery, Webh
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=2)  # well over one POST's 10 s timeout
-BATCH = 20  # deliveries (at most one per subscription, plus pings) per claim
+RUN = 20  # deliveries of one subscription per claim, sent one after the other
+LEASE = timedelta(minutes=10)  # over a whole run of POSTs timing out (RUN x 10 s)
 BACKOFF = (
     timedelta(seconds=30),
     timedelta(minutes=2),
@@ -80,8 +81,10 @@ def body_of(payload: dict[str, Any]) -> bytes:
 
 @dataclass(frozen=True)
 class Claim:
+    """What one drain sends now: runs of deliveries, each run in its queue's order."""
+
     holder: str
-    ids: list[int]
+    runs: list[list[int]]
 
 
 def _due(row: WebhookDelivery, now: datetime) -> bool:
@@ -90,44 +93,73 @@ def _due(row: WebhookDelivery, now: datetime) -> bool:
     return row.status == DeliveryStatus.PENDING and free and due
 
 
-def claim(limit: int = BATCH) -> Claim | None:
-    """Claim the due heads of the active subscriptions' queues, and due pings. Commits."""
+def _run(subscription_id: int, now: datetime) -> list[int]:
+    """The due deliveries at the head of a subscription's queue, oldest first, up to the first
+    one that is not due (failed, waiting out its back-off, or claimed by another drain)."""
+    rows = db.session.scalars(
+        select(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == subscription_id,
+            WebhookDelivery.status.in_((DeliveryStatus.PENDING, DeliveryStatus.FAILED)),
+            WebhookDelivery.event_type != PING,
+        )
+        .order_by(WebhookDelivery.id)
+        .limit(RUN)
+    )
+    run: list[int] = []
+    for row in rows:
+        if not _due(row, now):
+            break
+        run.append(row.id)
+    return run
+
+
+def claim() -> Claim | None:
+    """Claim the due head runs of the active subscriptions' queues, and due pings. Commits."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(b"edoc.webhooks"))))
     now = wall_clock()
-    open_ = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
     active = select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
-    heads = (
-        select(func.min(WebhookDelivery.id))
+    waiting = db.session.scalars(
+        select(WebhookDelivery.subscription_id)
         .where(
-            WebhookDelivery.status.in_(open_),
-            WebhookDelivery.event_type != PING,
+            WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.subscription_id.in_(active),
         )
-        .group_by(WebhookDelivery.subscription_id)
+        .distinct()
+        .order_by(WebhookDelivery.subscription_id)
+    ).all()
+    runs = [run for run in (_run(s, now) for s in waiting) if run]
+    pings = db.session.scalars(
+        select(WebhookDelivery).where(
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+            WebhookDelivery.event_type == PING,
+            WebhookDelivery.subscription_id.in_(active),
+        )
     )
-    pings = select(WebhookDelivery.id).where(
-        WebhookDelivery.status == DeliveryStatus.PENDING,
-        WebhookDelivery.event_type == PING,
-        WebhookDelivery.subscription_id.in_(active),
-    )
-    candidates = db.session.scalars(
-        select(WebhookDelivery)
-        .where(or_(WebhookDelivery.id.in_(heads), WebhookDelivery.id.in_(pings)))
-        .order_by(WebhookDelivery.id)
-    )
-    ids = [row.id for row in candidates if _due(row, now)][:limit]
-    if not ids:
+    runs += [[row.id] for row in pings if _due(row, now)]
+    if not runs:
         db.session.commit()  # ends the claim's transaction (and its lock) with nothing taken
         return None
     holder = str(uuid.uuid4())
     db.session.execute(
         update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_(ids))
+        .where(WebhookDelivery.id.in_([i for run in runs for i in run]))
         .values(claimed_by=holder, claimed_until=now + LEASE)
     )
     db.session.commit()  # the claim is visible to every other drain before the POSTs
-    return Claim(holder, ids)
+    return Claim(holder, runs)
+
+
+def release(holder: str, ids: list[int]) -> None:
+    """Give back claimed deliveries not attempted (their run stopped at a failure). Commits."""
+    if ids:
+        db.session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids), WebhookDelivery.claimed_by == holder)
+            .values(claimed_by=None, claimed_until=None)
+        )
+    db.session.commit()  # free for the next drain at once, not when the lease runs out
 
 
 @dataclass(frozen=True)
@@ -211,15 +243,19 @@ def deliver_one(delivery_id: int, holder: str) -> Outcome:
 
 
 def drain(max_rounds: int = 1000) -> int:
-    """Deliver everything due, queue by queue in order; how many were delivered. Each round
-    claims the current heads; a delivered head lets the next event of its queue go next."""
+    """Deliver everything due, queue by queue in order; how many were delivered. A run stops
+    at its first failure: what follows it in the queue waits behind it."""
     delivered = 0
     for _round in range(max_rounds):
         taken = claim()
         if taken is None:
             break
-        for delivery_id in taken.ids:
-            delivered += deliver_one(delivery_id, taken.holder).delivered
+        for run in taken.runs:
+            for position, delivery_id in enumerate(run):
+                if not deliver_one(delivery_id, taken.holder).delivered:
+                    release(taken.holder, run[position + 1 :])
+                    break
+                delivered += 1
     return delivered
 
 

@@ -12,6 +12,7 @@ never logged, never in an audit entry, never in an API answer after the one that
 from __future__ import annotations
 
 import base64
+import functools
 import secrets
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -32,8 +33,14 @@ def new_secret() -> str:
 
 
 def _box() -> Fernet:
-    key = current_app.config["EDOC"].secret_key.encode()
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(key)
+    return _box_for(current_app.config["EDOC"].secret_key)
+
+
+@functools.lru_cache(maxsize=4)
+def _box_for(secret_key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(derived))
 
 

@@ -351,3 +351,23 @@ def test_the_admin_pages(
     )
     assert disabled.status_code == 302
     assert "Đã tắt" in page.get("/admin/webhooks/").get_data(as_text=True)
+
+
+def test_the_address_is_checked_again_at_each_delivery(
+    loopback: Flask, client: FlaskClient, admin: dict[str, str], receiver: Receiver
+) -> None:
+    """A target that became private (the operator turned loopback off, or a name now resolves
+    to an internal address) is not contacted; the subscription can be removed."""
+    subscription_id, _secret = subscribe(client, admin, receiver.url, ["document.received"])
+    loopback.config["EDOC"] = dataclasses.replace(
+        loopback.config["EDOC"], webhook_allow_private=False
+    )
+    assert post_incoming(client, bearer(client, "vanthu"), blank_pdf()).status_code == 201
+    assert receiver.accepted == [] and receiver.refused == []
+    [attempt] = client.get(
+        f"/api/v1/webhooks/{subscription_id}/deliveries", headers=admin
+    ).get_json()["items"]
+    assert attempt["status"] == "pending" and attempt["attempts"] == 1
+    assert attempt["last_error"].startswith("address_refused")
+    assert client.delete(f"/api/v1/webhooks/{subscription_id}", headers=admin).status_code == 204
+    assert client.get(f"/api/v1/webhooks/{subscription_id}", headers=admin).status_code == 404
