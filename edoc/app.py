@@ -38,6 +38,8 @@ from edoc.incoming.api import blp as incoming_api
 from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
 from edoc.incoming.views import bp as incoming_bp
 from edoc.incoming.views import register_sender_notice
+from edoc.integrations.api import blp as integrations_api
+from edoc.integrations.views import init_integrations
 from edoc.jobs.api import blp as jobs_api
 from edoc.jobs.runtime import init_jobs
 from edoc.outgoing.access import init_draft_readers
@@ -123,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(directory_api)
     register_api_blueprint(search_api)
     register_api_blueprint(exchange_api)
+    register_api_blueprint(integrations_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
@@ -139,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     init_search(app)
     init_dossiers(app)
     init_exchange(app)
+    init_integrations(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -33,6 +33,7 @@ from edoc.demo.keys import start_leader_agent
 from edoc.directory.cli import directory_group
 from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
 from edoc.exchange.cli import exchange_group
+from edoc.integrations.cli import webhooks_group
 from edoc.jobs.cli import worker_command
 from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
@@ -209,6 +210,7 @@ for area_command in (
     reindex_command,
     search_status_command,
     exchange_group,
+    webhooks_group,
 ):
     cli.add_command(area_command)
 

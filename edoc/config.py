@@ -161,6 +161,12 @@ class Settings:
     exchange_max_attempts: int = 20
     exchange_backoff_seconds: int = 30
     exchange_backoff_max_seconds: int = 3600
+    #: Webhooks may target loopback, private, link-local and other non-public addresses
+    #: (EDOC_WEBHOOK_ALLOW_PRIVATE). Off by default: an admin's URL must not reach the server's
+    #: own network (SSRF). A demo or test on one machine turns it on.
+    webhook_allow_private: bool = False
+    #: Attempts of one webhook delivery before it is marked failed (EDOC_WEBHOOK_MAX_ATTEMPTS).
+    webhook_max_attempts: int = 20
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -218,6 +224,8 @@ class Settings:
             exchange_backoff_max_seconds=get(
                 "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
             ),
+            webhook_allow_private=get("EDOC_WEBHOOK_ALLOW_PRIVATE", "false", _as_bool),
+            webhook_max_attempts=get("EDOC_WEBHOOK_MAX_ATTEMPTS", "20", _between(1, 100)),
         )
 
     def audit_hmac_key(self) -> bytes:

@@ -13,6 +13,7 @@ from edoc.documents.models import (
 from edoc.dossiers.models import Dossier, DossierDocument
 from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEvent
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
+from edoc.integrations.models import InboundDocument, WebhookDelivery, WebhookSubscription
 from edoc.jobs.models import Job, OutboxEntry
 from edoc.outgoing.models import (
     Dispatch,
@@ -43,6 +44,7 @@ __all__ = [
     "ExchangeStatusEvent",
     "HandlingNote",
     "HandlingTask",
+    "InboundDocument",
     "IncomingDocument",
     "Job",
     "NumberAllocation",
@@ -59,6 +61,8 @@ __all__ = [
     "User",
     "UserRole",
     "UserSession",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]
 

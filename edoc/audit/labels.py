@@ -36,6 +36,12 @@ ACTION_LABELS = {
     "organization.updated": _l("Sửa thông tin cơ quan, tổ chức trong danh bạ"),
     "organization.deactivated": _l("Ngừng sử dụng cơ quan, tổ chức trong danh bạ"),
     "organization.imported": _l("Nhập danh bạ cơ quan từ tệp"),
+    "webhook.created": _l("Thêm webhook"),
+    "webhook.updated": _l("Sửa, bật hoặc tắt webhook"),
+    "webhook.deleted": _l("Xóa webhook"),
+    "webhook.pinged": _l("Gửi thử webhook"),
+    "webhook.delivery_retried": _l("Gửi lại sự kiện webhook"),
+    "webhook.delivery_given_up": _l("Bỏ qua sự kiện webhook"),
 }
 
 

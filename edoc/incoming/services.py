@@ -101,6 +101,7 @@ class Source(enum.StrEnum):
     DISPATCH = "dispatch"  # sent by an agency served by this installation
     PACKAGE = "package"  # an archive package (``edoc import-package``)
     EXCHANGE = "exchange"  # an edXML package from another agency's system (``exchange``)
+    INTEGRATION = "integration"  # another system's call (``POST /api/v1/integrations/documents``)
 
 
 @dataclass(frozen=True)
@@ -438,18 +439,21 @@ def report_progress(task_id: int, actor: User, text: str, done: bool = False) ->
         raise ValidationError("text_required", _("Cần nhập nội dung tiến độ."))
     task.notes.append(HandlingNote(author_id=actor.id, text=text.strip()))
     task.status = "done" if done else "in_progress"
+    completes_document = done and task.kind == "lead"
     if done:
         task.completed_at = utcnow()
-        if task.kind == "lead":
+        if completes_document:
             incoming = db.session.get(IncomingDocument, task.document_id)
             incoming.completed_at = task.completed_at
             incoming.document.status = IncomingStatus.DONE
+    details = {"document_done": True} if completes_document else {}
     records.audit(
         "incoming.task_done" if done else "incoming.task_progress",
         actor,
         task.document_id,
         task_id=task.id,
         text=text.strip(),
+        **details,
     )
     db.session.flush()
     return task

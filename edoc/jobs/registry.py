@@ -5,11 +5,14 @@ from __future__ import annotations
 from edoc.audit.tasks import checkpoint_periodically, checkpoint_task
 from edoc.dossiers.tasks import export_task
 from edoc.exchange.tasks import exchange_drain_periodically, exchange_drain_task
+from edoc.integrations.tasks import deliver_webhooks_periodically, deliver_webhooks_task
 from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
 __all__ = [
     "checkpoint_periodically",
     "checkpoint_task",
+    "deliver_webhooks_periodically",
+    "deliver_webhooks_task",
     "drain_periodically",
     "drain_task",
     "exchange_drain_periodically",
