@@ -214,9 +214,7 @@ class Settings:
             trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", _between(0, 5)),
             file_tool_memory_mb=get("EDOC_FILE_TOOL_MEMORY_MB", "1536", _between(256, 65536)),
             exchange_max_attempts=get("EDOC_EXCHANGE_MAX_ATTEMPTS", "20", _between(1, 1000)),
-            exchange_backoff_seconds=get(
-                "EDOC_EXCHANGE_BACKOFF_SECONDS", "30", _between(1, 86400)
-            ),
+            exchange_backoff_seconds=get("EDOC_EXCHANGE_BACKOFF_SECONDS", "30", _between(1, 86400)),
             exchange_backoff_max_seconds=get(
                 "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
             ),

@@ -292,9 +292,10 @@ def mark_recalled(document_id: int, reason: str, actor: Actor) -> IncomingDocume
         raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
     if incoming.document.status in {IncomingStatus.RETURNED, IncomingStatus.RECALLED}:
         return incoming
-    for task in incoming.tasks:
-        if task.status in {"open", "in_progress"}:
-            task.status = "superseded"
+    for routing in incoming.routings:
+        for task in routing.tasks:
+            if task.status in {"open", "in_progress"}:
+                task.status = "superseded"
     incoming.document.status = IncomingStatus.RECALLED
     records.audit("incoming.recalled", actor, document_id, reason=reason.strip())
     db.session.flush()

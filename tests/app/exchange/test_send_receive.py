@@ -67,3 +67,58 @@ def test_sent_document_arrives_byte_identical_and_statuses_come_back(
     registered = stc.client.post(f"/api/v1/incoming/{incoming_id}/register", headers=clerk, json={})
     assert registered.status_code == 200, registered.get_json()
     assert codes(tinh, dispatch_id) == ["01", "03"]
+
+
+def test_routing_progress_and_done_reach_the_sender(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    _document_id, dispatch_id = sent_to_stc(pair, softhsm_tokens)
+    client = stc.client
+    with stc.app.app_context():
+        incoming_id = arrived(stc).document_id
+    clerk, leader = bearer(client, "vanthu"), bearer(client, "lanhdao")
+    specialist = bearer(client, "chuyenvien")
+    assert (
+        client.post(f"/api/v1/incoming/{incoming_id}/register", headers=clerk, json={}).status_code
+        == 200
+    )
+    me = client.get("/api/v1/me", headers=specialist).get_json()["id"]
+    routed = client.post(
+        f"/api/v1/incoming/{incoming_id}/route",
+        json={"direction": "Giao chuyên viên tham mưu", "lead_user_id": me},
+        headers=leader,
+    )
+    assert routed.status_code == 200, routed.get_json()
+    [task] = client.get("/api/v1/tasks", headers=specialist).get_json()
+    for text, done in (("Đang dự thảo", False), ("Thêm ý kiến", False), ("Đã trả lời", True)):
+        answer = client.post(
+            f"/api/v1/tasks/{task['id']}/progress", json={"text": text, "done": done},
+            headers=specialist,
+        )  # fmt: skip
+        assert answer.status_code == 200
+    assert codes(tinh, dispatch_id) == ["01", "03", "04", "05", "06"]
+    with tinh.app.app_context():
+        assert db.session.get(Dispatch, dispatch_id).status == "done"
+        events = timeline(dispatch_id)
+        assert events[1].arrival_number == "1"
+
+
+def test_returned_document_answers_02_with_the_reason(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    _document_id, dispatch_id = sent_to_stc(pair, softhsm_tokens)
+    with stc.app.app_context():
+        incoming_id = arrived(stc).document_id
+    returned = stc.client.post(
+        f"/api/v1/incoming/{incoming_id}/return",
+        json={"reason": "Gửi nhầm cơ quan"},
+        headers=bearer(stc.client, "vanthu"),
+    )
+    assert returned.status_code == 200, returned.get_json()
+    with tinh.app.app_context():
+        events = timeline(dispatch_id)
+        assert [e.status_code for e in events] == ["01", "02"]
+        assert events[-1].description == "Gửi nhầm cơ quan"
+        assert db.session.get(Dispatch, dispatch_id).status == "refused"
