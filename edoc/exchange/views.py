@@ -274,11 +274,8 @@ def export_page(document_id: int) -> Any:
         try:
             organ = load_form(schemas.ExportForm(), request.form)["organ_code"]
             if organ not in {o.code for o in queries.export_recipients()}:
-                raise ValidationError(
-                    "unknown_recipient",
-                    _("Cơ quan nhận không có trong danh bạ."),
-                    {"organ_code": _("Cơ quan nhận không có trong danh bạ.")},
-                )
+                message = _("Cơ quan nhận không có trong danh bạ.")
+                raise ValidationError("unknown_recipient", message, details={"organ_code": message})
             data = services.export_package(document_id, organ, current_user)
         except AppError as error:
             errors, status = _refused(error), error.status
