@@ -51,6 +51,13 @@ def status_label(code: str) -> str:
     return f"{code} {edxml.STATUS_LABELS.get(code, '')}".strip()
 
 
+def signer_name(subject: str) -> str:
+    """The common name of a signer's subject as the check reports it ("Common Name: UBND tỉnh
+    Demo, Organization: …"), or the subject as it is."""
+    _head, found, rest = subject.partition("Common Name: ")
+    return rest.split(", ")[0] if found else subject
+
+
 def delivery(message: ExchangeMessage) -> dict[str, Any]:
     """What became of a package on its way out, in the operator's words: ``state`` (a CSS
     class: waiting, sent, failed, held, given-up) and ``text``."""
@@ -82,6 +89,7 @@ def template_context() -> dict[str, Any]:
         "peer_kind_labels": PEER_KIND_LABELS,
         "via_labels": VIA_LABELS,
         "status_label": status_label,
+        "signer_name": signer_name,
         "delivery": delivery,
         "may_operate": may_operate(),
     }
