@@ -80,11 +80,17 @@ DOSSIERS = [
 CLOSED_DOSSIERS = {"01.VP", "05.VP"}
 
 
-def create_demo_agency(password: str) -> None:
-    """The units and one user per role, all with ``password`` (as the admin pages create them)."""
+def create_demo_agency(password: str, agency_name: str = AGENCY_NAME) -> None:
+    """The units and one user per role, all with ``password`` (as the admin pages create them).
+
+    ``agency_name`` names the top unit, the issuing body of the installation's documents (several
+    demo installations exchanging documents must be different agencies).
+    """
     operator = Operator.cli("edoc demo")
     units: dict[str, int] = {}
     for code, name, parent in DEMO_UNITS:
+        if parent is None:
+            name = agency_name
         unit = users.create_unit(
             code=code, name=name, parent_id=units.get(parent or ""), actor=operator
         )

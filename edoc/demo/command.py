@@ -42,9 +42,28 @@ from signing.pki import start_demo_pki
 @click.option(
     "--index/--no-index", default=True, show_default=True, help="Build the search index at the end."
 )
+@click.option(
+    "--paperwork/--no-paperwork",
+    default=True,
+    show_default=True,
+    help="The year of paperwork (--no-paperwork: the agency, its keys and directory only).",
+)
+@click.option(
+    "--agency-name",
+    default=AGENCY_NAME,
+    show_default=True,
+    help="The agency's name (the top unit), e.g. for demo installations that exchange documents.",
+)
 @with_appcontext
 def demo_command(
-    if_empty: bool, reset: bool, yes: bool, documents: int, keys: bool, index: bool
+    if_empty: bool,
+    reset: bool,
+    yes: bool,
+    documents: int,
+    keys: bool,
+    index: bool,
+    paperwork: bool,
+    agency_name: str,
 ) -> None:
     """Load the demo agency: units, one user per role, and a year of paperwork, signed."""
     settings = current_app.config["EDOC"]
@@ -62,10 +81,10 @@ def demo_command(
         raise click.ClickException("the database already has users; demo data not loaded")
     else:
         started = time.monotonic()
-        create_demo_agency(settings.demo_password)
-        made = _load_year(documents, with_keys=keys, with_index=index)
+        create_demo_agency(settings.demo_password, agency_name)
+        made = _load_year(documents, with_keys=keys, with_index=index, paperwork=paperwork)
         click.echo(
-            f"demo: created {AGENCY_NAME} with {len(DEMO_USERS)} users "
+            f"demo: created {agency_name} with {len(DEMO_USERS)} users "
             f"in {time.monotonic() - started:.0f} s"
         )
     click.echo(f"demo accounts (password: {settings.demo_password}):")
@@ -76,7 +95,9 @@ def demo_command(
         _print_keys(made, settings)
 
 
-def _load_year(documents: int, with_keys: bool, with_index: bool) -> DemoKeys | None:
+def _load_year(
+    documents: int, with_keys: bool, with_index: bool, paperwork: bool = True
+) -> DemoKeys | None:
     """A year of paperwork; with keys: the demo PKI, tokens, and everything signed for real.
 
     The demo PKI's OCSP, CRL and time-stamping service run on a loopback port while the demo is
@@ -84,7 +105,7 @@ def _load_year(documents: int, with_keys: bool, with_index: bool) -> DemoKeys | 
     """
     settings = current_app.config["EDOC"]
     if not with_keys:
-        _run(steps(documents), with_index)
+        _run(steps(documents, paperwork=paperwork), with_index)
         return None
     data_dir = settings.data_dir
     demo_keys.remove(data_dir, settings.agency_token_path())
@@ -95,7 +116,7 @@ def _load_year(documents: int, with_keys: bool, with_index: bool) -> DemoKeys | 
         try:
             leader, agency = demo_keys.create_tokens(data_dir, pki, settings.agency_token_path())
             made = DemoKeys(pki, leader, agency)
-            _run(steps(documents, made, tsa_url=pki.tsa_url), with_index)
+            _run(steps(documents, made, tsa_url=pki.tsa_url, paperwork=paperwork), with_index)
         finally:
             current_app.config["EDOC"] = settings
     return made

@@ -117,9 +117,17 @@ class DemoYear:
         return f"{n:02d}/{doc_type}-{sender.abbreviation}"
 
 
-def steps(count: int = 60, keys: DemoKeys | None = None, tsa_url: str | None = None) -> list[Step]:
-    """The scenes in order, labelled for the command's progress bar."""
+def steps(
+    count: int = 60,
+    keys: DemoKeys | None = None,
+    tsa_url: str | None = None,
+    paperwork: bool = True,
+) -> list[Step]:
+    """The scenes in order, labelled for the command's progress bar; without ``paperwork`` only
+    the directory of agencies (an installation ready to work, with nothing done yet)."""
     year = DemoYear(count, keys, tsa_url, agency.cast(), local_today())
+    if not paperwork:
+        return [("danh bạ cơ quan nhận", partial(agency.create_directory, year.cast.clerk))]
     plan: list[Step] = [
         (f"văn bản đến {index + 1}", partial(receive_letter, year, index)) for index in range(count)
     ]

@@ -1,0 +1,317 @@
+"""Exchange benchmark: edXML packages district → provincial hub → department, against copying the
+same bytes with a bare HTTP POST loop, in the same run.
+
+Baseline: ``--docs`` bodies of ``--mb`` MB POSTed one after the other with ``requests`` to a
+minimal receiver in another process that writes each body to a file and fsyncs it before
+answering (one hop, nothing checked: the floor of "a file crossed the wire and is on disk").
+
+edoc: three installations started as separate processes (tests/fixtures/installations.py: own
+data dir, SQLite database, blob store, port, organ code, PKI). The district issues ``--docs``
+signed documents of about ``--mb`` MB (not timed), then sends them all to the department, which
+the district knows only through the hub. Timed from the first send to the last status "01 Đã
+đến" back at the district: end-to-end time, packages/s through the hub, p95 delay from send to
+"arrived", and the hub's peak RSS (sampled sum of its processes and their children, from /proc).
+
+    .venv/bin/python bench/exchange.py [--docs 1000] [--mb 1]     # both halves
+    .venv/bin/python bench/exchange.py --only-baseline             # until exchange has landed
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import MB
+from tests.fixtures.installations import (
+    DEPARTMENT,
+    DISTRICT,
+    HUB,
+    Installation,
+    Installations,
+    free_port,
+    mutual_trust,
+)
+from tests.fixtures.remote_documents import draft_of_size, issued_documents
+
+#: Settings the hub installation runs with (engineer 4's exchange decides the names).
+HUB_ENV = {"EDOC_EXCHANGE_ROLE": "hub"}
+ARRIVED = "01"
+POLL_SECONDS = 0.5
+
+
+@dataclass
+class Run:
+    label: str
+    seconds: float
+    count: int
+    delays: list[float]  # per file or package, seconds
+    peak_rss_mb: float | None = None
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds
+
+    @property
+    def p95(self) -> float:
+        return percentile(self.delays, 95)
+
+    def show(self) -> None:
+        rss = f", hub peak RSS {self.peak_rss_mb:.0f} MB" if self.peak_rss_mb is not None else ""
+        print(
+            f"  {self.label:<34} {self.seconds:8.1f} s  {self.per_second:7.1f} /s  "
+            f"p95 {self.p95 * 1000:8.1f} ms{rss}"
+        )
+
+
+def percentile(values: Sequence[float], pct: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def body(index: int, size: int) -> bytes:
+    """Distinct content per file, made in microseconds (the bytes' randomness is irrelevant to a
+    copy; the sizes are what count)."""
+    block = hashlib.sha512(f"exchange-{index}".encode()).digest()
+    return (block * (size // len(block) + 1))[:size]
+
+
+# ---- baseline ---------------------------------------------------------------------------------
+
+
+def serve_receiver(directory: Path, port: int) -> None:
+    """The baseline's receiver (run in its own process): each POST body to a file, fsynced."""
+    directory.mkdir(parents=True, exist_ok=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers["Content-Length"])
+            name = Path(self.path).name or "body"
+            with (directory / name).open("wb") as out:
+                remaining = length
+                while remaining:
+                    chunk = self.rfile.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        break
+                    out.write(chunk)
+                    remaining -= len(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            self.send_response(201)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+
+
+def baseline(root: Path, docs: int, size: int) -> Run:
+    port = free_port()
+    receiver = subprocess.Popen(
+        [sys.executable, __file__, "--receiver", str(root / "received"), "--port", str(port)]
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(url), 30, "the baseline receiver")
+        session = requests.Session()
+        delays = []
+        began = time.perf_counter()
+        for index in range(docs):
+            data = body(index, size)
+            sent = time.perf_counter()
+            answer = session.post(f"{url}/file-{index}.pdf", data=data, timeout=60)
+            answer.raise_for_status()
+            delays.append(time.perf_counter() - sent)
+        seconds = time.perf_counter() - began
+    finally:
+        receiver.terminate()
+        receiver.wait(10)
+    received = sorted((root / "received").iterdir())
+    assert len(received) == docs and all(p.stat().st_size == size for p in received)
+    return Run("bare HTTP POST + fsync (1 hop)", seconds, docs, delays)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not ready():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+        time.sleep(0.1)
+
+
+# ---- edoc ------------------------------------------------------------------------------------
+
+
+class RssSampler(threading.Thread):
+    """The summed RSS of an installation's process groups (children included), sampled from
+    /proc every 0.2 s; ``peak_mb`` is the highest sum seen."""
+
+    def __init__(self, installation: Installation) -> None:
+        super().__init__(daemon=True)
+        self.groups = set(installation.pids())  # each process leads its own group
+        self.peak_mb = 0.0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.peak_mb = max(self.peak_mb, self.sample())
+
+    def sample(self) -> float:
+        total_kb = 0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+                pgid = int(stat.rsplit(")", 1)[1].split()[2])
+                if pgid not in self.groups:
+                    continue
+                for line in (entry / "status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total_kb += int(line.split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+        return total_kb / 1024
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return self.peak_mb
+
+
+def connect(hub: Installation, members: Sequence[Installation], certificates: Path) -> None:
+    """The hub knows its members; each member knows only the hub (``edoc exchange peers add``)."""
+    mutual_trust([hub, *members])
+    hub_pem = hub.write_agency_certificate(certificates)
+    for member in members:
+        member_pem = member.write_agency_certificate(certificates)
+        hub.cli(
+            "exchange", "peers", "add", member.organ_id, "--name", member.agency_name,
+            "--endpoint", member.url, "--certificate", str(member_pem), "--kind", "member",
+        )  # fmt: skip
+        member.cli(
+            "exchange", "peers", "add", hub.organ_id, "--name", hub.agency_name,
+            "--endpoint", hub.url, "--certificate", str(hub_pem), "--kind", "hub",
+        )  # fmt: skip
+
+
+def arrived_at(district: Installation) -> dict[int, float]:
+    """Document id → epoch seconds of its "01" status, from ``edoc exchange status --json``
+    (expected: a list of {"document_id", "organ_id", "status_code", "at" (ISO 8601)})."""
+    listing = json.loads(district.cli("exchange", "status", "--json").stdout)
+    return {
+        int(row["document_id"]): datetime.fromisoformat(row["at"]).timestamp()
+        for row in listing
+        if row["status_code"] == ARRIVED
+    }
+
+
+def edoc_run(root: Path, docs: int, size: int) -> tuple[Run, float]:
+    """The edoc half; also returns the (untimed) seconds spent issuing the documents."""
+    factory = Installations(root / "installations")
+    try:
+        hub = factory.make(HUB, extra_env=HUB_ENV)
+        department = factory.make(DEPARTMENT)
+        district = factory.make(DISTRICT)
+        connect(hub, [department, district], root / "certificates")
+
+        print(f"issuing {docs} documents of {size / MB:.1f} MB on the district …")
+        began = time.perf_counter()
+        drafts = (draft_of_size(size, seed=n) for n in range(docs))  # made one at a time
+        issued = issued_documents(district, drafts, "Văn bản đo liên thông số {n}")
+        issuing = time.perf_counter() - began
+
+        clerk = district.api("vanthu")
+        [target] = [
+            o["id"]
+            for o in clerk.get("/api/v1/organizations").json()
+            if o.get("code") == DEPARTMENT.organ_id
+        ]
+        sampler = RssSampler(hub)
+        sampler.start()
+        sent_at: dict[int, float] = {}
+        began = time.perf_counter()
+        for document in issued:
+            sent_at[document.id] = time.time()
+            answer = clerk.post(
+                f"/api/v1/outgoing/{document.id}/send", json={"organization_ids": [target]}
+            )
+            answer.raise_for_status()
+        arrived: dict[int, float] = {}
+        while len(arrived) < docs:
+            time.sleep(POLL_SECONDS)
+            arrived = arrived_at(district)
+        seconds = time.perf_counter() - began
+        peak = sampler.stop()
+        delays = [arrived[i] - sent_at[i] for i in sent_at]
+        return Run("edoc district → hub → department", seconds, docs, delays, peak), issuing
+    finally:
+        factory.stop_all()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1000)
+    parser.add_argument("--mb", type=float, default=1.0)
+    parser.add_argument(
+        "--only-baseline", action="store_true", help="the bare HTTP loop only (no exchange yet)"
+    )
+    parser.add_argument("--receiver", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.receiver:
+        serve_receiver(args.receiver, args.port)
+        return
+
+    size = int(args.mb * MB)
+    print(f"{args.docs} files of {args.mb:g} MB, loopback, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory(prefix="bench-exchange-") as directory:
+        root = Path(directory)
+        bare = baseline(root / "baseline", args.docs, size)
+        bare.show()
+        if args.only_baseline:
+            return
+        ours, issuing = edoc_run(root / "edoc", args.docs, size)
+        print(f"  (issuing on the district, not timed: {issuing:.1f} s)")
+        ours.show()
+        print(
+            f"ratio (edoc time / bare time): {ours.seconds / bare.seconds:.2f}; "
+            f"p95 edoc {ours.p95:.2f} s vs bare {bare.p95 * 1000:.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
