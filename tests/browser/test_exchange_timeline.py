@@ -19,17 +19,30 @@ from tests.fixtures.app import bearer
 from tests.fixtures.browser import sign_in
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import (
+    AGENCIES,
+    PIN,
     Installation,
     add_peer,
     directory_entry,
-    exchange_tokens,  # noqa: F401  (a fixture)
     installations_fixture,
 )
-from tests.fixtures.pki import Tokens
+from tests.fixtures.pki import Tokens, fill_token, reinitialize_library
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path("/tmp")
 DATETIME_VN = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
+
+
+@pytest.fixture(scope="module")
+def browser_exchange_tokens(softhsm_tokens: Tokens, demo_pki: DemoPKI) -> dict[str, str]:
+    """Each installation's agency key on a token of its own (labels apart from those of
+    tests/app/exchange, which may run in the same session)."""
+    made = {}
+    for name in ("tinh", "stc"):
+        made[name] = f"browser-exch-{name}"
+        fill_token(softhsm_tokens.hsm, demo_pki, made[name], PIN, (AGENCIES[name][0],))
+    reinitialize_library(softhsm_tokens.module)
+    return made
 
 
 @pytest.fixture
@@ -37,14 +50,14 @@ def pair(
     app: Flask,
     tmp_path: Path,
     softhsm_tokens: Tokens,
-    exchange_tokens: dict[str, str],  # noqa: F811
+    browser_exchange_tokens: dict[str, str],
     demo_pki: DemoPKI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Installation]]:
     """The province (the test's ``app``, served) and the finance department, peers."""
     monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
     found = installations_fixture(
-        app, tmp_path, ("tinh", "stc"), softhsm_tokens, exchange_tokens, demo_pki
+        app, tmp_path, ("tinh", "stc"), softhsm_tokens, browser_exchange_tokens, demo_pki
     )
     made = next(found)
     add_peer(made["tinh"], made["stc"], demo_pki)
