@@ -403,3 +403,25 @@ def test_export_a_package_for_a_recipient_and_import_it_by_hand(
     )
     with stc.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
+
+
+def test_a_recalled_document_says_so_on_both_sides(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    document_id, _dispatch = sent_to_stc(pair, softhsm_tokens)
+    recalled = tinh.client.post(
+        f"/api/v1/outgoing/{document_id}/recall",
+        json={"reason": "Sai thể thức"},
+        headers=bearer(tinh.client, "vanthu"),
+    )
+    assert recalled.status_code == 200, recalled.get_json()
+    page = signed_in(stc.app, "vanthu").get(f"/incoming/{incoming_id(stc)}").get_data(as_text=True)
+    assert 'data-testid="origin-replaced-by"' in page and "Nơi gửi thu hồi văn bản này" in page
+    steps = timeline_steps(page)
+    assert [code for code, _text in steps] == ["01", "13"]
+    assert "lý do: Sai thể thức" in steps[1][1]
+    outgoing = signed_in(tinh.app, "vanthu").get(f"/outgoing/{document_id}").get_data(as_text=True)
+    assert [code for code, _text in timeline_steps(outgoing)] == ["01", "13"]
+    assert "Thu hồi:" in outgoing  # the recall's own package, under the recipient
+    assert f'href="/exchange/export/{document_id}"' not in outgoing  # no longer issued
