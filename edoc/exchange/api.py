@@ -1,4 +1,6 @@
-"""``POST /api/v1/exchange/inbox``: where other agencies' systems deliver edXML packages.
+"""``POST /api/v1/exchange/inbox``: where other agencies' systems deliver edXML packages; and
+``POST /api/v1/exchange/packages``: a package another system of this agency (the one-stop
+portal, a ministry's software) or a clerk's script brings, with a bearer token.
 
 No session and no bearer token: the request is authenticated by its signature with the
 sending agency's key (headers ``X-Edoc-Organ``, ``X-Edoc-Timestamp``, ``X-Edoc-Signature``:
@@ -18,8 +20,10 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields
 
 from edoc.api import Blueprint, refusals
+from edoc.core.auth import api_roles, api_user
 from edoc.core.errors import AppError
 from edoc.exchange import keys, services
+from edoc.users.models import Role
 
 blp = Blueprint(
     "exchange_api", __name__, url_prefix="/api/v1/exchange", description="Liên thông edXML"
@@ -79,14 +83,7 @@ class Inbox(MethodView):
     )
     def post(self) -> Any:
         """Receive an edXML package (document or status) from another agency's system."""
-        limit = current_app.config["EDOC"].max_upload_mb * 1024 * 1024
-        if request.content_length is None or request.content_length > limit:
-            raise AppError(
-                "package_too_large",
-                _("Gói tin quá lớn (tối đa %(n)s MB) hoặc thiếu độ dài.", n=limit // 1048576),
-                413,
-            )
-        body = request.get_data(cache=False)
+        body = _bounded_body()
         services.check_request(
             request.headers.get(keys.ORGAN_HEADER, ""),
             request.headers.get(keys.TIMESTAMP_HEADER, ""),
@@ -97,3 +94,38 @@ class Inbox(MethodView):
         if accepted.already_received:
             return {"message_id": accepted.message_id, "result": "already_received"}, 200
         return {"message_id": accepted.message_id, "result": "accepted"}, 202
+
+
+@blp.route("/packages")
+class Packages(MethodView):
+    @blp.doc(requestBody=XML_BODY)
+    @blp.response(201, InboxAnswer, description="Stored and checked: in the clerk's queue.")
+    @blp.alt_response(200, schema=InboxAnswer, description="Already received (a repeat).")
+    @refusals(
+        blp,
+        (S.UNAUTHORIZED, "Not signed in."),
+        (S.FORBIDDEN, "Only clerks bring packages in."),
+        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
+        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+    )
+    @api_roles(Role.CLERK)
+    def post(self) -> Any:
+        """Bring an edXML package in (as ``edoc exchange import``): the same checks as the
+        inbox except the request signature, which the caller's token replaces; the package's
+        own seal is still verified. A refused package answers 201 too, with the refusal on the
+        message (it is the sender who must hear of it, by status 02)."""
+        accepted = services.import_package(_bounded_body(), api_user())
+        if accepted.already_received:
+            return {"message_id": accepted.message_id, "result": "already_received"}, 200
+        return {"message_id": accepted.message_id, "result": "accepted"}, 201
+
+
+def _bounded_body() -> bytes:
+    limit = current_app.config["EDOC"].max_upload_mb * 1024 * 1024
+    if request.content_length is None or request.content_length > limit:
+        raise AppError(
+            "package_too_large",
+            _("Gói tin quá lớn (tối đa %(n)s MB) hoặc thiếu độ dài.", n=limit // 1048576),
+            413,
+        )
+    return request.get_data(cache=False)

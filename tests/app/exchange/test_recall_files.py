@@ -71,3 +71,48 @@ def test_export_then_import_round_trips(
         assert blob_store().open(incoming.document.main_file.sha256).read() == original
     again = stc.cli("exchange", "import", str(out))
     assert "already_received" in again.output
+
+
+def test_a_clerk_brings_a_package_in_through_the_api(
+    pair: dict[str, Installation], softhsm_tokens: Tokens, tmp_path: Path
+) -> None:
+    """``POST /api/v1/exchange/packages``: another system of the agency (or a clerk's script)
+    hands a package over with a bearer token; the same checks as the inbox, once per package."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    stc.stop()
+    document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
+    out = tmp_path / "goi.edxml"
+    assert (
+        tinh.cli(
+            "exchange", "export", str(document_id), "--to", stc.organ_id, "-o", str(out)
+        ).exit_code
+        == 0
+    )
+    package = out.read_bytes()
+    client = stc.client
+    xml = {"Content-Type": "application/xml"}
+
+    assert client.post("/api/v1/exchange/packages", data=package, headers=xml).status_code == 401
+    specialist = bearer(client, "chuyenvien") | xml
+    refused = client.post("/api/v1/exchange/packages", data=package, headers=specialist)
+    assert refused.status_code == 403
+    clerk = bearer(client, "vanthu") | xml
+    bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "aaaa">]><a>&a;</a>'
+    hostile = client.post("/api/v1/exchange/packages", data=bomb, headers=clerk)
+    assert hostile.status_code == 422
+    assert hostile.get_json()["error"]["code"] == "xml_forbidden"
+    with stc.app.app_context():
+        assert db.session.scalar(select(IncomingDocument)) is None
+
+    first = client.post("/api/v1/exchange/packages", data=package, headers=clerk)
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["result"] == "accepted"
+    again = client.post("/api/v1/exchange/packages", data=package, headers=clerk)
+    assert again.status_code == 200
+    assert again.get_json() == {
+        "message_id": first.get_json()["message_id"],
+        "result": "already_received",
+    }
+    with stc.app.app_context():
+        [incoming] = db.session.scalars(select(IncomingDocument)).all()
+        assert incoming.document.number_notation == "01/QĐ-UBND"
