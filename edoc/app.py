@@ -30,6 +30,8 @@ from edoc.documents.views_common import stored_file_state
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
 from edoc.dossiers.views import init_dossiers
+from edoc.exchange.api import blp as exchange_api
+from edoc.exchange.views import init_exchange
 from edoc.incoming.api import blp as incoming_api
 from edoc.incoming.tracking import dashboard_items as incoming_dashboard_items
 from edoc.incoming.views import bp as incoming_bp
@@ -116,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(jobs_api)
     register_api_blueprint(outgoing_api)
     register_api_blueprint(search_api)
+    register_api_blueprint(exchange_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
@@ -130,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     init_search(app)
     init_dossiers(app)
+    init_exchange(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

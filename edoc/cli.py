@@ -31,6 +31,7 @@ from edoc.core.migrate import alembic_config, upgrade
 from edoc.demo.command import demo_command
 from edoc.demo.keys import start_leader_agent
 from edoc.dossiers.cli import export_command, import_package_command, verify_package_command
+from edoc.exchange.cli import exchange_group
 from edoc.jobs.cli import worker_command
 from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
@@ -205,6 +206,7 @@ for area_command in (
     import_package_command,
     reindex_command,
     search_status_command,
+    exchange_group,
 ):
     cli.add_command(area_command)
 

@@ -156,6 +156,11 @@ class Settings:
     # validation, pdfinfo/pdftotext, OCR and its tools, LibreOffice): a hostile file is refused
     # or marked unreadable instead of taking the server's memory.
     file_tool_memory_mb: int = 1536
+    #: edXML exchange: a package not delivered after this many attempts is ``failed`` (an
+    #: operator retries or gives up); waits between attempts double from the base to the cap.
+    exchange_max_attempts: int = 20
+    exchange_backoff_seconds: int = 30
+    exchange_backoff_max_seconds: int = 3600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -208,6 +213,11 @@ class Settings:
             ratelimit_storage_url=_ratelimit_storage(env),
             trusted_proxies=get("EDOC_TRUSTED_PROXIES", "0", _between(0, 5)),
             file_tool_memory_mb=get("EDOC_FILE_TOOL_MEMORY_MB", "1536", _between(256, 65536)),
+            exchange_max_attempts=get("EDOC_EXCHANGE_MAX_ATTEMPTS", "20", _between(1, 1000)),
+            exchange_backoff_seconds=get("EDOC_EXCHANGE_BACKOFF_SECONDS", "30", _between(1, 86400)),
+            exchange_backoff_max_seconds=get(
+                "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
+            ),
         )
 
     def audit_hmac_key(self) -> bytes:

@@ -11,6 +11,7 @@ from edoc.documents.models import (
     RegisterCounter,
 )
 from edoc.dossiers.models import Dossier, DossierDocument
+from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEvent
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.jobs.models import Job, OutboxEntry
 from edoc.outgoing.models import (
@@ -37,6 +38,9 @@ __all__ = [
     "Dossier",
     "DossierDocument",
     "DraftVersion",
+    "ExchangeMessage",
+    "ExchangePeer",
+    "ExchangeStatusEvent",
     "HandlingNote",
     "HandlingTask",
     "IncomingDocument",

@@ -20,24 +20,19 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asn1crypto import pem
 from flask import current_app
 from sqlalchemy import func, select
 
 from edoc.audit.models import KEYED_HMAC, AuditEvent, AuditHead
 from edoc.audit.services import Actor, ChainProblem, record
-from edoc.core.agency_key import agency_signer
+from edoc.core.agency_key import AgencySigner, agency_detached_signer, trusted_certificates
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
-from signing.batch import DigestItem
-from signing.detached import DigestSigner, sign_detached, verify_detached
-from signing.errors import TokenError
-from signing.tokens import CertificateInfo
+from signing.detached import verify_detached
 
 FORMAT = "edoc-audit-checkpoint/1"
 
@@ -46,40 +41,13 @@ class LegacyRowsPresent(RuntimeError):
     """Rows still carry the plain pre-key hash: a checkpoint now would go stale at re-key."""
 
 
-@dataclass(frozen=True)
-class CheckpointSigner:
-    certificate: CertificateInfo
-    sign: DigestSigner
-    chain: Sequence[bytes]
-    tsa_url: str | None
-
-
-def trusted_certificates() -> list[bytes]:
-    """The CA certificates this installation trusts (DER), for embedding and for checking."""
-    certificates = []
-    for path in current_app.config["EDOC"].trust_roots():
-        data = path.read_bytes()
-        if pem.detect(data):
-            certificates += [der for _type, _headers, der in pem.unarmor(data, multiple=True)]
-        else:
-            certificates.append(data)
-    return certificates
+#: The agency key as the checkpoints use it (the same adapter exchange seals packages with).
+CheckpointSigner = AgencySigner
 
 
 def agency_checkpoint_signer() -> CheckpointSigner:
     """The agency token that seals issued documents (raises ServiceUnavailable if none)."""
-    signer = agency_signer()
-
-    def sign(item: DigestItem) -> bytes:
-        result = signer.sign_digests([item])
-        if item.id not in result.signatures:
-            raise result.error or TokenError("the agency token did not sign the checkpoint")
-        return result.signatures[item.id]
-
-    settings = current_app.config["EDOC"]
-    return CheckpointSigner(
-        signer.certificate(), sign, trusted_certificates(), settings.tsa_url or None
-    )
+    return agency_detached_signer()
 
 
 def checkpoint_dir() -> Path:
@@ -121,13 +89,7 @@ def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = N
     if legacy is not None:
         body["legacy"] = legacy
     data = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True).encode()
-    signature = sign_detached(
-        data,
-        certificate=signer.certificate,
-        sign=signer.sign,
-        chain=signer.chain,
-        tsa_url=signer.tsa_url,
-    )
+    signature = signer.sign_detached(data)
     directory.mkdir(parents=True, exist_ok=True, mode=0o750)
     path = directory / f"{head.seq:012d}-{now:%Y%m%dT%H%M%S%fZ}.json"
     _write_atomically(path.with_suffix(".p7s"), signature)

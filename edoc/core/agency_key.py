@@ -1,7 +1,9 @@
 """The agency's seal key: a PKCS#11 token or HSM attached to the server.
 
-Two users, one place: issuing seals documents with it (``outgoing.issuing``) and the audit
-checkpoints are signed with it (``audit.checkpoints``), so it lives below both.
+Three users, one place: issuing seals documents with it (``outgoing.issuing``), the audit
+checkpoints are signed with it (``audit.checkpoints``) and so are edXML packages and the
+requests that carry them (``exchange``), so it lives below all of them, with the detached-CMS
+adapter (:class:`AgencySigner`) and the trust roots (:func:`trusted_certificates`) they share.
 
 Where the key is comes from the ``EDOC_AGENCY_TOKEN_*`` environment variables or, when
 ``EDOC_AGENCY_TOKEN_MODULE`` is unset, from the operator's file ``EDOC_AGENCY_TOKEN_FILE``
@@ -15,16 +17,21 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from asn1crypto import pem
 from flask import current_app
 from flask_babel import gettext as _
 
 from edoc.config import Settings
 from edoc.core.errors import ServiceUnavailable
+from signing.batch import DigestItem
+from signing.detached import DigestSigner, sign_detached
+from signing.errors import TokenError
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
+from signing.tokens import CertificateInfo
 
 PREFIX = "EDOC_AGENCY_TOKEN_"
 #: What the operator's file may say (JSON object). ``softhsm2_conf``: for an agency key in a
@@ -101,3 +108,54 @@ def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
     if os.environ.get("SOFTHSM2_CONF") != str(conf):
         pkcs11.unload(module_path)
     os.environ["SOFTHSM2_CONF"] = str(conf)
+
+
+def trusted_certificates() -> list[bytes]:
+    """The CA certificates this installation trusts (DER), for embedding and for checking."""
+    certificates = []
+    for path in current_app.config["EDOC"].trust_roots():
+        data = path.read_bytes()
+        if pem.detect(data):
+            certificates += [der for _type, _headers, der in pem.unarmor(data, multiple=True)]
+        else:
+            certificates.append(data)
+    return certificates
+
+
+@dataclass(frozen=True)
+class AgencySigner:
+    """The agency key as :func:`signing.detached.sign_detached` wants it: its certificate, a
+    one-digest signer, the chain to embed and the TSA (when one is configured)."""
+
+    certificate: CertificateInfo
+    sign: DigestSigner
+    chain: Sequence[bytes]
+    tsa_url: str | None
+
+    def sign_detached(self, data: bytes) -> bytes:
+        """A DER detached CMS over ``data`` by the agency key."""
+        return sign_detached(
+            data,
+            certificate=self.certificate,
+            sign=self.sign,
+            chain=self.chain,
+            tsa_url=self.tsa_url,
+        )
+
+
+def agency_detached_signer(*, timestamp: bool = True) -> AgencySigner:
+    """The agency token for detached signatures (raises ServiceUnavailable if none).
+
+    ``timestamp=False``: no TSA round trip even when one is configured (a request signature
+    that lives for minutes does not need one)."""
+    signer = agency_signer()
+
+    def sign(item: DigestItem) -> bytes:
+        result = signer.sign_digests([item])
+        if item.id not in result.signatures:
+            raise result.error or TokenError("the agency token did not sign")
+        return result.signatures[item.id]
+
+    settings = current_app.config["EDOC"]
+    tsa_url = (settings.tsa_url or None) if timestamp else None
+    return AgencySigner(signer.certificate(), sign, trusted_certificates(), tsa_url)

@@ -1,1 +1,2 @@
-"""Exchange with other agencies' systems (edXML, QCVN 102:2016)."""
+"""Interconnection with other agencies' systems in edXML (QCVN 102:2016): peers, the outbox of
+packages in and out, statuses, recall, the hub role, transports and files."""

@@ -23,6 +23,7 @@ class IncomingStatus(LabelledStrEnum):
     ROUTED = "routed", _l("Đang xử lý")
     DONE = "done", _l("Đã hoàn thành")
     RETURNED = "returned", _l("Đã trả lại")  # sent back to the sender, never numbered
+    RECALLED = "recalled", _l("Đã bị thu hồi")  # the sender recalled it: no longer handled
 
 
 INCOMING_STATUS_LABELS = labels(IncomingStatus)

@@ -100,6 +100,7 @@ class Source(enum.StrEnum):
     UPLOAD = "upload"  # the clerk's upload (web page, API, the demo)
     DISPATCH = "dispatch"  # sent by an agency served by this installation
     PACKAGE = "package"  # an archive package (``edoc import-package``)
+    EXCHANGE = "exchange"  # an edXML package from another agency's system (``exchange``)
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,29 @@ def return_to_sender(document_id: int, reason: str, actor: User) -> IncomingDocu
         reason=incoming.return_reason,
         sender=incoming.document.issuer_org,
     )
+    db.session.flush()
+    return incoming
+
+
+def mark_recalled(document_id: int, reason: str, actor: Actor) -> IncomingDocument:
+    """The sender recalled (or replaced) the document: it can no longer be handled here.
+
+    Every action checks the statuses it allows, none allows ``recalled``; open handling tasks
+    are closed (``superseded``) so they leave the assignees' lists. A document returned to its
+    sender stays returned (it was never handled here). ``actor``: whoever brought the recall
+    in (the exchange worker's Operator).
+    """
+    incoming = db.session.get(IncomingDocument, document_id)
+    if incoming is None:
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản."))
+    if incoming.document.status in {IncomingStatus.RETURNED, IncomingStatus.RECALLED}:
+        return incoming
+    for routing in incoming.routings:
+        for task in routing.tasks:
+            if task.status in {"open", "in_progress"}:
+                task.status = "superseded"
+    incoming.document.status = IncomingStatus.RECALLED
+    records.audit("incoming.recalled", actor, document_id, reason=reason.strip())
     db.session.flush()
     return incoming
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from edoc.audit.tasks import checkpoint_periodically, checkpoint_task
 from edoc.dossiers.tasks import export_task
+from edoc.exchange.tasks import exchange_drain_periodically, exchange_drain_task
 from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "checkpoint_task",
     "drain_periodically",
     "drain_task",
+    "exchange_drain_periodically",
+    "exchange_drain_task",
     "export_task",
     "extract_text_task",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -128,14 +129,36 @@ def send(
             dispatch.status = "delivered"
         outgoing.dispatches.append(dispatch)
         dispatches.append(dispatch)
+        db.session.flush()  # the dispatch's id, for those following the sending (exchange)
         audit(
             "outgoing.sent",
             actor,
             document.id,
             recipient=organization.name,
+            organ_code=organization.code,
+            dispatch_id=dispatch.id,
             channel=dispatch.channel,
         )
     return dispatches
+
+
+def set_dispatch_status(dispatch_id: int, status: str, note: str | None = None) -> Dispatch:
+    """What the recipient's system reported about a dispatch (the exchange area's statuses:
+    arrived, accepted, refused …); their labels are registered with
+    :func:`register_dispatch_status_labels`."""
+    dispatch = db.session.get(Dispatch, dispatch_id)
+    if dispatch is None:
+        raise ValueError(f"no dispatch {dispatch_id}")
+    dispatch.status = status
+    if note is not None:
+        dispatch.note = note
+    return dispatch
+
+
+def register_dispatch_status_labels(labels: dict[str, Any]) -> None:
+    """Labels of the statuses an upper area (exchange) sets, so lists here can show them."""
+    for status, label in labels.items():
+        DISPATCH_STATUS_LABELS.setdefault(status, label)
 
 
 def _any_internal(organization_ids: list[int]) -> bool:

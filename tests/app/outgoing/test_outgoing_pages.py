@@ -146,7 +146,9 @@ def test_send_form(trusted_app: Flask, issued_id: int) -> None:
     assert len(rows) == 2
     by_name = {("Sở Nội vụ" in row): row for row in rows}
     assert "Đã nhận" in by_name[True] and "Nội bộ hệ thống" in by_name[True]
-    assert "Đã gửi" in by_name[False] and "Liên thông (edXML)" in by_name[False]
+    # no peer or hub configured: the package is held, and the clerk is told why
+    assert "Chưa có đường gửi liên thông" in by_name[False]
+    assert "Liên thông (edXML)" in by_name[False]
     assert all(_today(app) in row for row in rows)
     assert _events(app, "outgoing.sent") == 2
     assert _count(app, select(Document).where(Document.direction == Direction.INCOMING)) == 1

@@ -1,0 +1,99 @@
+"""``POST /api/v1/exchange/inbox``: where other agencies' systems deliver edXML packages.
+
+No session and no bearer token: the request is authenticated by its signature with the
+sending agency's key (headers ``X-Edoc-Organ``, ``X-Edoc-Timestamp``, ``X-Edoc-Signature``:
+base64 detached CMS over ``"POST\\n/api/v1/exchange/inbox\\n<timestamp>\\n<sha256 hex of
+body>"``), checked against the certificate pinned for that organ. See :mod:`edoc.exchange.keys`
+for why this rather than mutual TLS.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_babel import gettext as _
+from marshmallow import Schema, fields
+
+from edoc.api import Blueprint, refusals
+from edoc.core.errors import AppError
+from edoc.exchange import keys, services
+
+blp = Blueprint(
+    "exchange_api", __name__, url_prefix="/api/v1/exchange", description="Liên thông edXML"
+)
+S = HTTPStatus
+
+
+class InboxAnswer(Schema):
+    message_id = fields.String(required=True)
+    result = fields.String(
+        required=True, metadata={"description": "accepted, or already_received (a repeat)"}
+    )
+
+
+XML_BODY = {
+    "required": True,
+    "description": "An edXML package (QCVN 102:2016), sealed by the sending agency.",
+    "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+}
+SIGNED_HEADERS = [
+    {
+        "name": keys.ORGAN_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "the sending system's organ code (mã định danh)",
+    },
+    {
+        "name": keys.TIMESTAMP_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "UTC, yyyy-mm-ddThh:mm:ssZ, within 10 minutes of the server's clock",
+    },
+    {
+        "name": keys.SIGNATURE_HEADER,
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "base64 detached CMS by the agency key over "
+        "POST\\n/api/v1/exchange/inbox\\n<timestamp>\\n<sha256 hex of the body>",
+    },
+]
+
+
+@blp.route("/inbox")
+class Inbox(MethodView):
+    @blp.doc(requestBody=XML_BODY, parameters=SIGNED_HEADERS, security=[])
+    @blp.response(202, InboxAnswer, description="Stored; checked and processed shortly.")
+    @blp.alt_response(200, schema=InboxAnswer, description="Already received (a repeat).")
+    @refusals(
+        blp,
+        (S.UNAUTHORIZED, "Unsigned, badly signed or stale request."),
+        (S.FORBIDDEN, "The sending organ is not a configured peer."),
+        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
+        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+    )
+    def post(self) -> Any:
+        """Receive an edXML package (document or status) from another agency's system."""
+        limit = current_app.config["EDOC"].max_upload_mb * 1024 * 1024
+        if request.content_length is None or request.content_length > limit:
+            raise AppError(
+                "package_too_large",
+                _("Gói tin quá lớn (tối đa %(n)s MB) hoặc thiếu độ dài.", n=limit // 1048576),
+                413,
+            )
+        body = request.get_data(cache=False)
+        services.check_request(
+            request.headers.get(keys.ORGAN_HEADER, ""),
+            request.headers.get(keys.TIMESTAMP_HEADER, ""),
+            request.headers.get(keys.SIGNATURE_HEADER, ""),
+            body,
+        )
+        accepted = services.accept_package(body, via=request.headers[keys.ORGAN_HEADER])
+        if accepted.already_received:
+            return {"message_id": accepted.message_id, "result": "already_received"}, 200
+        return {"message_id": accepted.message_id, "result": "accepted"}, 202

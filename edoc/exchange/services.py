@@ -1,0 +1,922 @@
+"""What exchange does: queue packages with the changes they report, accept packages at the
+inbox, check and process them, deliver with retries, and the operator's actions (retry, give
+up, export, import). Every write to exchange records goes through here; pages, the API, the
+CLI and the worker are thin callers.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from edoc.audit.services import Actor, Operator, record
+from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.clock import utcnow
+from edoc.core.errors import AppError, NotFound, ValidationError
+from edoc.core.extensions import db
+from edoc.core.signals import document_event
+from edoc.core.transactions import outside_transaction
+from edoc.documents.files import CheckedFile, clean_filename
+from edoc.documents.models import Document, DocumentType
+from edoc.exchange import edxml, keys, outbox, packages, peers
+from edoc.exchange.models import (
+    Direction,
+    ExchangeMessage,
+    ExchangeStatusEvent,
+    MessageKind,
+    MessageState,
+)
+from edoc.exchange.transport import DeliveryFailed, HttpTransport, Transport
+from edoc.incoming.intake import check_stored_pdf
+from edoc.incoming.models import HandlingTask, ReceivedVia
+from edoc.incoming.services import IncomingFields, Source, mark_recalled, receive
+from edoc.outgoing.models import Dispatch, OutgoingDocument
+from edoc.outgoing.sending import register_dispatch_status_labels, set_dispatch_status
+
+WORKER = "exchange.worker"
+STATUS_LABELS = edxml.STATUS_LABELS
+#: What the sender's dispatch list shows for each status from the recipient's system.
+DISPATCH_STATUS_OF_CODE = {
+    "01": "arrived",
+    "02": "refused",
+    "03": "accepted",
+    "04": "assigned",
+    "05": "in_progress",
+    "06": "done",
+    "13": "recalled",
+}
+DISPATCH_LABELS = {
+    "queued": _l("Đang chờ gửi liên thông"),
+    "held": _l("Chưa có đường gửi liên thông"),
+    "failed": _l("Gửi liên thông thất bại"),
+    "arrived": _l("Đã đến"),
+    "refused": _l("Bị từ chối tiếp nhận"),
+    "accepted": _l("Đã tiếp nhận"),
+    "assigned": _l("Đã phân công"),
+    "in_progress": _l("Đang xử lý"),
+    "done": _l("Đã hoàn thành"),
+}
+
+
+def _worker() -> Operator:
+    return Operator.task(WORKER)
+
+
+def organ_id() -> str:
+    return current_app.config["EDOC"].organ_id
+
+
+# ---- queueing: in the transaction of the change ----------------------------------------------
+
+
+def _route_state(message: ExchangeMessage) -> None:
+    route = peers.route_for(message.to_organ)
+    if route is None:
+        message.state = MessageState.HELD
+        message.hop = None
+        message.last_error = _(
+            "Chưa có đường gửi liên thông đến %(o)s: chưa khai báo hệ thống của cơ quan này "
+            "hay trục liên thông (hub). Có thể xuất tệp .edxml để gửi, hoặc gói tin sẽ được gửi "
+            "khi có cấu hình kết nối.",
+            o=message.to_organ,
+        )
+    else:
+        message.state = MessageState.PENDING
+        message.hop = route.organ_code
+        message.last_error = ""
+    outbox.ask_for_drain()
+
+
+def queue_document(
+    document_id: int,
+    to_organ: str,
+    *,
+    dispatch_id: int | None = None,
+    business_type: int = 0,
+    replaces_message_id: str | None = None,
+) -> ExchangeMessage:
+    """A document package to ``to_organ``, waiting for the worker (built and sealed there)."""
+    document = db.session.get(Document, document_id)
+    message = ExchangeMessage(
+        message_id=packages.new_message_id(),
+        direction=Direction.OUT,
+        kind=MessageKind.DOCUMENT,
+        business_type=business_type,
+        from_organ=organ_id(),
+        to_organ=to_organ,
+        document_id=document_id,
+        dispatch_id=dispatch_id,
+        replaces_message_id=replaces_message_id,
+        code=document.number_notation,
+        promulgation_date=document.issued_date,
+        subject=document.subject,
+        state=MessageState.PENDING,
+    )
+    if document.issued_date:
+        message.edxml_document_id = edxml.document_id_for(
+            organ_id(), document.issued_date, document.number_notation
+        )
+    _route_state(message)
+    db.session.add(message)
+    db.session.flush()
+    if dispatch_id is not None and message.state == MessageState.HELD:
+        set_dispatch_status(dispatch_id, "held", message.last_error)
+    elif dispatch_id is not None and business_type == 0:
+        set_dispatch_status(dispatch_id, "queued")
+    return message
+
+
+def queue_status(
+    about: ExchangeMessage,
+    code: str,
+    description: str = "",
+    *,
+    arrival_number: str = "",
+    occurred_at: datetime | None = None,
+) -> ExchangeMessage:
+    """Status ``code`` about the package ``about`` back to its origin, and on its timeline."""
+    message = ExchangeMessage(
+        message_id=packages.new_message_id(),
+        direction=Direction.OUT,
+        kind=MessageKind.STATUS,
+        from_organ=organ_id(),
+        to_organ=about.from_organ,
+        document_id=about.document_id,
+        about_message_id=about.message_id,
+        code=about.code,
+        promulgation_date=about.promulgation_date,
+        edxml_document_id=about.edxml_document_id,
+        subject=about.subject,
+        status_code=code,
+        state=MessageState.PENDING,
+    )
+    _route_state(message)
+    db.session.add(message)
+    db.session.flush()
+    db.session.add(
+        ExchangeStatusEvent(
+            message_pk=about.id,
+            status_message_id=message.message_id,
+            status_code=code,
+            description=description,
+            arrival_number=arrival_number,
+            occurred_at=occurred_at or utcnow(),
+        )
+    )
+    return message
+
+
+def release_held() -> int:
+    """Held packages whose organ now has a route (a peer or hub configured since) go out."""
+    released = 0
+    for message in db.session.scalars(
+        select(ExchangeMessage).where(
+            ExchangeMessage.direction == Direction.OUT,
+            ExchangeMessage.state == MessageState.HELD,
+        )
+    ):
+        if peers.route_for(message.to_organ) is not None:
+            _route_state(message)
+            released += 1
+    return released
+
+
+# ---- following documents (document_event) -----------------------------------------------------
+
+
+def _exchanged_incoming(document_id: int) -> ExchangeMessage | None:
+    return db.session.scalar(
+        select(ExchangeMessage)
+        .where(
+            ExchangeMessage.document_id == document_id,
+            ExchangeMessage.direction == Direction.IN,
+            ExchangeMessage.kind == MessageKind.DOCUMENT,
+            ExchangeMessage.state == MessageState.PROCESSED,
+        )
+        .order_by(ExchangeMessage.id.desc())
+        .limit(1)
+    )
+
+
+def _already_told(message: ExchangeMessage, code: str) -> bool:
+    return any(event.status_code == code for event in message.events)
+
+
+def on_document_event(action: str, *, actor: Any, document_id: int, details: dict) -> None:
+    """Sent statuses follow what happens here to a document that came by exchange, and a
+    dispatch to another system queues its package; runs in the change's transaction."""
+    if action == "outgoing.sent":
+        if details.get("channel") == "edxml" and details.get("organ_code"):
+            queue_document(
+                document_id, details["organ_code"], dispatch_id=details.get("dispatch_id")
+            )
+        return
+    if action == "outgoing.recalled":
+        _queue_recall(document_id, details.get("reason", ""), details.get("replaced_by"))
+        return
+    if not action.startswith("incoming."):
+        return
+    message = _exchanged_incoming(document_id)
+    if message is None:
+        return
+    if action == "incoming.registered":
+        queue_status(message, "03", arrival_number=str(details.get("number") or ""))
+    elif action == "incoming.routed" and not _already_told(message, "04"):
+        queue_status(message, "04", details.get("direction") or "")
+    elif action == "incoming.task_progress" and not _already_told(message, "05"):
+        queue_status(message, "05", details.get("text") or "")
+    elif action == "incoming.task_done":
+        task = db.session.get(HandlingTask, details.get("task_id"))
+        if task is not None and task.kind == "lead" and not _already_told(message, "06"):
+            queue_status(message, "06", details.get("text") or "")
+    elif action == "incoming.returned":
+        queue_status(message, "02", details.get("reason") or "")
+
+
+def _queue_recall(document_id: int, reason: str, replaced_by: int | None) -> None:
+    """Business type 1 (revoke) — or 3 (replace), carrying the replacing document — to every
+    system the document went to."""
+    sent = db.session.scalars(
+        select(ExchangeMessage).where(
+            ExchangeMessage.document_id == document_id,
+            ExchangeMessage.direction == Direction.OUT,
+            ExchangeMessage.kind == MessageKind.DOCUMENT,
+            ExchangeMessage.business_type.in_((0, 2, 3)),
+        )
+    ).all()
+    for original in sent:
+        queue_document(
+            replaced_by or document_id,
+            original.to_organ,
+            dispatch_id=original.dispatch_id,
+            business_type=3 if replaced_by else 1,
+            replaces_message_id=original.message_id,
+        )
+
+
+# ---- the inbox --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message_id: str
+    already_received: bool
+
+
+def check_request(organ: str, timestamp: str, signature_b64: str, body: bytes) -> str:
+    """The signed request's sender (an active peer, member or hub), or a 401/403 refusal."""
+    if not (organ and timestamp and signature_b64):
+        raise AppError("request_unsigned", _("Yêu cầu không có chữ ký của cơ quan gửi."), 401)
+    known = peers.peer(organ)
+    if known is None:
+        raise AppError(
+            "unknown_organ", _("Cơ quan %(o)s chưa được khai báo kết nối.", o=organ), 403
+        )
+    if not keys.timestamp_fresh(timestamp):
+        raise AppError(
+            "stale_request", _("Thời điểm ký yêu cầu lệch quá 10 phút so với máy chủ."), 401
+        )
+    try:
+        signature = base64.b64decode(signature_b64, validate=True)
+    except ValueError:
+        raise AppError("bad_signature", _("Chữ ký yêu cầu không đọc được."), 401) from None
+    payload = keys.request_payload("POST", keys.INBOX_PATH, timestamp, body)
+    check = keys.verify_cms(payload, signature, known.certificate)
+    if not check.ok:
+        raise AppError("bad_signature", check.reason, 401)
+    return organ
+
+
+def _edxml_refusal(error: edxml.EdxmlError) -> AppError:
+    status = 413 if error.code == "package_too_large" else 422
+    return AppError(error.code, error.message, status)
+
+
+def accept_package(data: bytes, *, via: str | None) -> Accepted:
+    """Parse, check the addressee, store the bytes and one row; nothing when refused.
+
+    ``via``: the organ whose signed request brought it (None: a file imported by hand).
+    The package's seal and PDF are checked later by the worker (slow)."""
+    max_bytes = current_app.config["EDOC"].max_upload_mb * 1024 * 1024
+    try:
+        message = edxml.parse(data, max_bytes=max_bytes)
+    except edxml.EdxmlError as error:
+        raise _edxml_refusal(error) from None
+    if isinstance(message, edxml.StatusMessage):
+        to_codes = [message.to_organ.organ_id]
+        from_code = message.from_organ.organ_id
+    else:
+        to_codes = [o.organ_id for o in message.header.to_organs]
+        from_code = message.header.from_organ.organ_id
+    if organ_id() in to_codes:
+        direction, to_code = Direction.IN, organ_id()
+    else:
+        members = [c for c in to_codes if peers.is_member(c)]
+        if not members:
+            raise AppError(
+                "wrong_recipient",
+                _("Gói tin không gửi đến cơ quan này (%(o)s).", o=organ_id()),
+                422,
+            )
+        direction, to_code = Direction.FORWARD, members[0]
+    existing = db.session.scalar(
+        select(ExchangeMessage.id).where(
+            ExchangeMessage.message_id == message.message_id,
+            ExchangeMessage.direction == direction,
+        )
+    )
+    if existing is not None:
+        return Accepted(message.message_id, True)
+    with outside_transaction(), storage_errors():
+        info = blob_store().put(io.BytesIO(data))
+    row = ExchangeMessage(
+        message_id=message.message_id,
+        direction=direction,
+        from_organ=from_code,
+        to_organ=to_code,
+        hop=via,
+        package_sha256=info.sha256,
+        package_size=info.size,
+        state=MessageState.RECEIVED,
+    )
+    if isinstance(message, edxml.StatusMessage):
+        row.kind = MessageKind.STATUS
+        row.status_code = message.status_code
+        row.about_message_id = message.about_message_id
+        row.code = message.response_for.code
+        row.edxml_document_id = message.response_for.document_id
+    else:
+        header = message.header
+        row.kind = MessageKind.DOCUMENT
+        row.business_type = header.business.doc_type
+        row.code = f"{header.code_number}/{header.code_notation}".strip("/")
+        row.promulgation_date = header.promulgation_date
+        row.edxml_document_id = header.document_id
+        row.subject = header.subject
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # the same package, delivered twice at the same moment
+        return Accepted(message.message_id, True)
+    outbox.ask_for_drain()
+    return Accepted(message.message_id, False)
+
+
+# ---- the worker -------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    checked: int = 0
+    delivered: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def default_transport() -> Transport:
+    return HttpTransport(lambda body: keys.sign_request(body, organ_id()))
+
+
+def drain(transport: Transport | None = None, limit: int = 500) -> DrainReport:
+    """Check what came in, then deliver what is due, until nothing is left (or ``limit``).
+    Commits; no transaction is open while packages are read, checked, signed or sent."""
+    transport = transport or default_transport()
+    report = DrainReport()
+    if release_held():
+        db.session.commit()
+    holder = outbox.new_holder()
+    for _round in range(limit):
+        pk = outbox.claim_next(holder, to_check=True)
+        if pk is None:
+            break
+        _check_one(pk, report)
+    for _round in range(limit):
+        pk = outbox.claim_next(holder, to_check=False)
+        if pk is None:
+            break
+        _deliver_one(pk, transport, report)
+    return report
+
+
+def _guarded(pk: int, report: DrainReport, work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Exception as error:  # the row keeps its state; the lease lapses, a later drain retries
+        db.session.rollback()
+        current_app.logger.exception("exchange: message %s failed in the worker", pk)
+        report.errors.append(f"{pk}: {type(error).__name__}: {error}")
+        message = outbox.release(pk)
+        message.attempts += 1
+        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)
+        db.session.commit()
+
+
+def _deliver_one(pk: int, transport: Transport, report: DrainReport) -> None:
+    _guarded(pk, report, lambda: _deliver(pk, transport, report))
+
+
+def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
+    message = db.session.get(ExchangeMessage, pk)
+    if message.package_sha256 is None:
+        _build_package(message)
+        message = db.session.get(ExchangeMessage, pk)
+    route = peers.route_for(message.to_organ)
+    sha256, message_id = message.package_sha256, message.message_id
+    db.session.commit()
+    if route is None:
+        message = outbox.release(pk)
+        _route_state(message)
+        db.session.commit()
+        return
+    try:
+        with outside_transaction():
+            transport.deliver(route, packages.read_blob(sha256), message_id)
+    except DeliveryFailed as failure:
+        message = outbox.release(pk)
+        outbox.record_failure(message, failure.reason, failure.retryable)
+        if not failure.retryable:
+            _refused_at_the_door(message, failure.reason)
+        report.failed += 1
+        db.session.commit()
+        return
+    message = outbox.release(pk)
+    message.state = MessageState.DELIVERED
+    message.delivered_at = utcnow()
+    message.hop = route.organ_code
+    message.last_error = ""
+    message.next_attempt_at = None
+    if message.dispatch_id and message.kind == MessageKind.DOCUMENT and not message.business_type:
+        dispatch = db.session.get(Dispatch, message.dispatch_id)
+        if dispatch is not None and dispatch.status in {"queued", "held", "failed"}:
+            set_dispatch_status(message.dispatch_id, "sent")
+    report.delivered += 1
+    db.session.commit()
+
+
+def _refused_at_the_door(message: ExchangeMessage, reason: str) -> None:
+    """A document refused by the receiving system's inbox (it kept nothing, so it sends no
+    status package): its answer is this dispatch's 02."""
+    if message.kind != MessageKind.DOCUMENT:
+        return
+    db.session.add(
+        ExchangeStatusEvent(
+            message_pk=message.id, status_code="02", description=reason, occurred_at=utcnow()
+        )
+    )
+    if message.dispatch_id:
+        set_dispatch_status(message.dispatch_id, "refused", reason)
+
+
+def _build_package(message: ExchangeMessage) -> None:
+    """Build, seal and store the package once; retries resend these exact bytes."""
+    pk, message_id = message.id, message.message_id
+    if message.kind == MessageKind.STATUS:
+        unsigned: edxml.Envelope | edxml.StatusMessage = packages.status_plan(message)
+        plan = None
+    else:
+        to_name = message.to_organ
+        plan = packages.document_plan(message, to_name)
+        unsigned = None  # type: ignore[assignment]
+    db.session.commit()
+    with outside_transaction():
+        if plan is not None:
+            unsigned = packages.build_document(message_id, plan)
+            if plan.header.business.doc_type == 1:  # a revocation carries no document
+                unsigned = edxml.Envelope(message_id, plan.header, ())
+        sealed = keys.seal(unsigned)
+        data = edxml.build(sealed)
+        with storage_errors():
+            info = blob_store().put(io.BytesIO(data))
+    message = db.session.get(ExchangeMessage, pk)
+    if isinstance(sealed, edxml.Envelope):
+        message.edxml_document_id = sealed.header.document_id
+    message.package_sha256 = info.sha256
+    message.package_size = info.size
+    db.session.commit()
+
+
+# ---- checking and processing what came in ----------------------------------------------------
+
+
+@dataclass
+class Checked:
+    ok: bool
+    reason: str = ""
+    verification: dict[str, Any] = field(default_factory=dict)
+    files: list[CheckedFile] = field(default_factory=list)
+    message: edxml.Envelope | edxml.StatusMessage | None = None
+
+
+def _check_one(pk: int, report: DrainReport) -> None:
+    _guarded(pk, report, lambda: _check(pk, report))
+
+
+def _check(pk: int, report: DrainReport) -> None:
+    message = db.session.get(ExchangeMessage, pk)
+    sha256, direction, kind = message.package_sha256, message.direction, message.kind
+    pinned = peers.pinned_certificate(message.from_organ)
+    db.session.commit()
+    with outside_transaction():
+        checked = _verify(
+            sha256, pinned, with_files=direction == Direction.IN and kind == "document"
+        )
+    message = outbox.release(pk)
+    message.verification = checked.verification
+    report.checked += 1
+    if direction == Direction.FORWARD:
+        _forward(message, checked)
+    elif kind == MessageKind.STATUS:
+        _take_status(message, checked)
+    else:
+        _take_document(message, checked)
+    db.session.commit()
+
+
+def _verify(sha256: str, pinned: str | None, *, with_files: bool) -> Checked:
+    data = packages.read_blob(sha256)
+    try:
+        message = edxml.parse(data)
+    except edxml.EdxmlError as error:
+        return Checked(False, error.message, {"envelope": {"ok": False, "reason": error.message}})
+    seal = keys.verify_seal(message, pinned)
+    verification: dict[str, Any] = {
+        "envelope": {"ok": seal.ok, "signer": seal.signer, "reason": seal.reason}
+    }
+    if not seal.ok:
+        return Checked(False, seal.reason, verification, message=message)
+    if not with_files or not isinstance(message, edxml.Envelope):
+        return Checked(True, "", verification, message=message)
+    if message.header.business.doc_type == 1:  # a revocation carries no document
+        return Checked(True, "", verification, message=message)
+    if not message.attachments:
+        reason = _("Gói tin không có tệp văn bản.")
+        return Checked(False, reason, verification, message=message)
+    files: list[CheckedFile] = []
+    for index, attachment in enumerate(message.attachments):
+        name = clean_filename(attachment.name) or f"tep-{index}"
+        with storage_errors():
+            info = blob_store().put(io.BytesIO(attachment.data))
+        is_pdf = attachment.data.startswith(b"%PDF")
+        if index == 0 or is_pdf:
+            checked = check_stored_pdf(info.sha256, name, validate_signatures=True, size=info.size)
+        else:
+            checked = CheckedFile(name, attachment.content_type, info.sha256, info.size)
+        files.append(checked)
+    verdict = files[0].signature_verdict
+    verification["pdf"] = {"verdict": verdict, "signer": files[0].signer_name()}
+    if verdict != "ok":
+        reason = _("Chữ ký số trên văn bản (PDF) không hợp lệ (%(v)s).", v=verdict)
+        return Checked(False, reason, verification, files, message)
+    return Checked(True, "", verification, files, message)
+
+
+def _refuse(message: ExchangeMessage, reason: str) -> None:
+    message.state = MessageState.REFUSED
+    message.last_error = reason
+    if message.kind == MessageKind.DOCUMENT:
+        queue_status(message, "02", reason)
+
+
+def _take_document(message: ExchangeMessage, checked: Checked) -> None:
+    if not checked.ok or not isinstance(checked.message, edxml.Envelope):
+        _refuse(message, checked.reason)
+        return
+    envelope = checked.message
+    header = envelope.header
+    business = header.business
+    if business.doc_type in (1, 3):
+        replaced_ids = business.replaces_document_ids or (header.document_id,)
+        old = db.session.scalar(
+            select(ExchangeMessage)
+            .where(
+                ExchangeMessage.direction == Direction.IN,
+                ExchangeMessage.kind == MessageKind.DOCUMENT,
+                ExchangeMessage.from_organ == message.from_organ,
+                ExchangeMessage.edxml_document_id.in_(replaced_ids),
+                ExchangeMessage.state == MessageState.PROCESSED,
+                ExchangeMessage.id != message.id,
+            )
+            .order_by(ExchangeMessage.id)
+            .limit(1)
+        )
+        if old is not None:
+            message.replaces_message_id = old.message_id
+            if old.document_id is not None:
+                reason = business.reason or _("Nơi gửi thu hồi văn bản.")
+                mark_recalled(old.document_id, reason, _worker())
+            queue_status(old, "13", business.reason)
+        if business.doc_type == 1:
+            message.state = MessageState.PROCESSED
+            if old is None:
+                message.state = MessageState.HELD
+                message.last_error = _("Không tìm thấy văn bản bị thu hồi.")
+            return
+    fields = _fields_from(header)
+    main, *attachments = checked.files
+    incoming = receive(
+        fields, main, _worker(), attachments, register_now=False, source=Source.EXCHANGE
+    )
+    message.document_id = incoming.document_id
+    message.state = MessageState.PROCESSED
+    queue_status(message, "01")
+
+
+def _fields_from(header: edxml.MessageHeader) -> IncomingFields:
+    number_notation = f"{header.code_number}/{header.code_notation}".strip("/")
+    doc_type = db.session.scalar(
+        select(DocumentType.code).where(DocumentType.name == header.type_name)
+    ) or db.session.scalar(
+        select(DocumentType.code).where(DocumentType.code == header.code_notation.split("-")[0])
+    )
+    return IncomingFields(
+        sender_org=header.from_organ.organ_name or header.from_organ.organ_id,
+        number_notation=number_notation,
+        doc_type=doc_type or "CV",
+        subject=header.subject,
+        received_via=ReceivedVia.ELECTRONIC,
+        issued_date=header.promulgation_date,
+        signer_name=header.signer.full_name,
+        signer_title=header.signer.position,
+        urgency=header.urgency if header.urgency in range(4) else 0,
+        secrecy=header.secrecy if header.secrecy in range(4) else 0,
+        page_count=header.page_amount or None,
+        note=_("Nhận qua liên thông (edXML) từ %(o)s.", o=header.from_organ.organ_id),
+    )
+
+
+def _take_status(message: ExchangeMessage, checked: Checked) -> None:
+    status = checked.message
+    if not checked.ok or not isinstance(status, edxml.StatusMessage):
+        message.state = MessageState.REFUSED
+        message.last_error = checked.reason
+        return
+    about = db.session.scalar(
+        select(ExchangeMessage).where(
+            ExchangeMessage.message_id == status.about_message_id,
+            ExchangeMessage.direction == Direction.OUT,
+            ExchangeMessage.kind == MessageKind.DOCUMENT,
+        )
+    )
+    if about is None:
+        message.state = MessageState.HELD
+        message.last_error = _(
+            "Trạng thái %(c)s về gói tin %(m)s không khớp văn bản nào đã gửi.",
+            c=status.status_code,
+            m=status.about_message_id,
+        )
+        return
+    occurred = status.timestamp.astimezone(UTC).replace(tzinfo=None)
+    db.session.add(
+        ExchangeStatusEvent(
+            message_pk=about.id,
+            status_message_id=status.message_id,
+            status_code=status.status_code,
+            description=status.description,
+            arrival_number=status.arrival_number,
+            occurred_at=occurred,
+        )
+    )
+    message.document_id = about.document_id
+    message.state = MessageState.PROCESSED
+    if about.dispatch_id and status.status_code in DISPATCH_STATUS_OF_CODE:
+        note = status.description if status.status_code == "02" else None
+        set_dispatch_status(about.dispatch_id, DISPATCH_STATUS_OF_CODE[status.status_code], note)
+
+
+def _forward(message: ExchangeMessage, checked: Checked) -> None:
+    """A hub's store and forward: checked against the origin's pinned certificate, a trace
+    appended, queued to the member in order (or 02 back to the origin when broken)."""
+    if not checked.ok or checked.message is None:
+        message.state = MessageState.REFUSED
+        message.last_error = checked.reason
+        if message.kind == MessageKind.DOCUMENT:
+            queue_status(message, "02", checked.reason)
+        return
+    traced = edxml.with_trace(
+        checked.message, edxml.TraceHeader(organ_id(), datetime.now(UTC).replace(microsecond=0))
+    )
+    data = edxml.build(traced)
+    pk = message.id
+    db.session.commit()
+    with outside_transaction(), storage_errors():
+        info = blob_store().put(io.BytesIO(data))
+    message = db.session.get(ExchangeMessage, pk)
+    message.package_sha256 = info.sha256
+    message.package_size = info.size
+    _route_state(message)
+
+
+# ---- the operator's actions -------------------------------------------------------------------
+
+
+def get_message(message_id: str, direction: str | None = None) -> ExchangeMessage:
+    query = select(ExchangeMessage).where(ExchangeMessage.message_id == message_id)
+    if direction:
+        query = query.where(ExchangeMessage.direction == direction)
+    message = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
+    if message is None:
+        raise NotFound("message_not_found", _("Không tìm thấy gói tin %(m)s.", m=message_id))
+    return message
+
+
+def retry(message: ExchangeMessage, actor: Actor) -> ExchangeMessage:
+    """Send a failed (or waiting, or held) package again now."""
+    if message.direction not in (Direction.OUT, Direction.FORWARD) or message.state not in (
+        MessageState.FAILED,
+        MessageState.PENDING,
+        MessageState.HELD,
+    ):
+        raise AppError("not_retryable", _("Gói tin này không thể gửi lại."), 409)
+    message.next_attempt_at = None
+    if message.state == MessageState.FAILED:
+        message.attempts = 0
+    _route_state(message)
+    record(
+        "exchange.retried",
+        actor=actor,
+        object_type="exchange_message",
+        object_id=message.id,
+        message_id=message.message_id,
+    )
+    return message
+
+
+def retry_all_failed(actor: Actor) -> int:
+    failed = db.session.scalars(
+        select(ExchangeMessage).where(
+            ExchangeMessage.state.in_((MessageState.FAILED, MessageState.PENDING)),
+            ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
+        )
+    ).all()
+    for message in failed:
+        retry(message, actor)
+    return len(failed)
+
+
+def give_up(message: ExchangeMessage, reason: str, actor: Actor) -> ExchangeMessage:
+    if not reason.strip():
+        raise ValidationError("reason_required", _("Cần nêu lý do ngừng gửi."))
+    if message.state not in (MessageState.FAILED, MessageState.PENDING, MessageState.HELD):
+        raise AppError("not_pending", _("Gói tin này không còn chờ gửi."), 409)
+    message.state = MessageState.GIVEN_UP
+    message.last_error = reason.strip()
+    message.next_attempt_at = None
+    record(
+        "exchange.given_up",
+        actor=actor,
+        object_type="exchange_message",
+        object_id=message.id,
+        message_id=message.message_id,
+        reason=reason.strip(),
+    )
+    return message
+
+
+@dataclass(frozen=True)
+class QueueLine:
+    hop: str
+    pending: int
+    failed: int
+    held: int
+    oldest: datetime | None
+    last_error: str
+
+
+def queue_report() -> list[QueueLine]:
+    """Per next hop: waiting, failed and held packages, the oldest, the last error."""
+    rows = db.session.execute(
+        select(
+            func.coalesce(ExchangeMessage.hop, ExchangeMessage.to_organ),
+            ExchangeMessage.state,
+            func.count(),
+            func.min(ExchangeMessage.created_at),
+        )
+        .where(
+            ExchangeMessage.state.in_(
+                (MessageState.PENDING, MessageState.FAILED, MessageState.HELD)
+            )
+        )
+        .group_by(
+            func.coalesce(ExchangeMessage.hop, ExchangeMessage.to_organ), ExchangeMessage.state
+        )
+    ).all()
+    lines: dict[str, dict[str, Any]] = {}
+    for hop, state, count, oldest in rows:
+        line = lines.setdefault(hop, {"pending": 0, "failed": 0, "held": 0, "oldest": None})
+        line[state] = count
+        line["oldest"] = min(filter(None, [line["oldest"], oldest]), default=None)
+    result = []
+    for hop, line in sorted(lines.items()):
+        error = db.session.scalar(
+            select(ExchangeMessage.last_error)
+            .where(
+                func.coalesce(ExchangeMessage.hop, ExchangeMessage.to_organ) == hop,
+                ExchangeMessage.last_error != "",
+            )
+            .order_by(ExchangeMessage.id.desc())
+            .limit(1)
+        )
+        result.append(
+            QueueLine(
+                hop, line["pending"], line["failed"], line["held"], line["oldest"], error or ""
+            )
+        )
+    return result
+
+
+def timeline(dispatch_id: int) -> list[ExchangeStatusEvent]:
+    """The statuses the recipient's system sent about one dispatch, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ExchangeStatusEvent)
+            .join(ExchangeMessage, ExchangeMessage.id == ExchangeStatusEvent.message_pk)
+            .where(ExchangeMessage.dispatch_id == dispatch_id)
+            .order_by(ExchangeStatusEvent.occurred_at, ExchangeStatusEvent.id)
+        )
+    )
+
+
+def messages_for_document(document_id: int) -> list[ExchangeMessage]:
+    return list(
+        db.session.scalars(
+            select(ExchangeMessage)
+            .where(ExchangeMessage.document_id == document_id)
+            .order_by(ExchangeMessage.id)
+        )
+    )
+
+
+# ---- files ------------------------------------------------------------------------------------
+
+
+def export_package(document_id: int, to_organ: str, actor: Actor) -> bytes:
+    """The sealed package of the document sent to ``to_organ`` (the one already built for the
+    dispatch when there is one, else a new one recorded as an outgoing message). Commits."""
+    if db.session.get(OutgoingDocument, document_id) is None:
+        raise NotFound("document_not_found", _("Không tìm thấy văn bản đi."))
+    message = db.session.scalar(
+        select(ExchangeMessage)
+        .where(
+            ExchangeMessage.document_id == document_id,
+            ExchangeMessage.to_organ == to_organ,
+            ExchangeMessage.direction == Direction.OUT,
+            ExchangeMessage.kind == MessageKind.DOCUMENT,
+            ExchangeMessage.business_type == 0,
+        )
+        .order_by(ExchangeMessage.id.desc())
+        .limit(1)
+    )
+    if message is None:
+        message = queue_document(document_id, to_organ)
+        message.state = MessageState.HELD
+        message.last_error = _("Gửi bằng tệp .edxml.")
+        db.session.flush()
+    if message.package_sha256 is None:
+        _build_package(message)
+        message = db.session.get(ExchangeMessage, message.id)
+    record(
+        "exchange.exported",
+        actor=actor,
+        object_type="exchange_message",
+        object_id=message.id,
+        message_id=message.message_id,
+        to_organ=to_organ,
+    )
+    sha256 = message.package_sha256
+    db.session.commit()
+    return packages.read_blob(sha256)
+
+
+def import_package(data: bytes, actor: Actor) -> Accepted:
+    """A package brought by hand: the same processing as the inbox, minus the request
+    signature; the operator is recorded. Commits, then checks it at once."""
+    accepted = accept_package(data, via=None)
+    record(
+        "exchange.imported",
+        actor=actor,
+        object_type="exchange_message",
+        object_id=accepted.message_id,
+        already_received=accepted.already_received,
+    )
+    db.session.commit()
+    return accepted
+
+
+def init_listeners() -> None:
+    document_event.connect(_on_event, weak=False)
+    register_dispatch_status_labels(DISPATCH_LABELS)
+
+
+def _on_event(sender: str, **kwargs: Any) -> None:
+    on_document_event(sender, **kwargs)

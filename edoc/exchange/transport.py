@@ -1,0 +1,114 @@
+"""How a package leaves this installation: one small interface, one class per way.
+
+A national-axis adapter is one more class with ``deliver`` (see docs/exchange.md): it takes
+the sealed package bytes as they are, so whatever the axis wants around them (its own
+authentication, its own envelope) stays inside the adapter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import requests
+
+from edoc.exchange.keys import INBOX_PATH
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a package goes next: the recipient itself (``peer``/``member``) or the hub."""
+
+    organ_code: str  # the next hop's organ code
+    endpoint: str
+    kind: str
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, retryable: bool, reason: str) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.reason = reason
+
+
+class Transport(Protocol):
+    def deliver(self, route: Route, package: bytes, message_id: str) -> None:
+        """Hand ``package`` to ``route``; raise :class:`DeliveryFailed` when it was not taken."""
+
+
+class HttpTransport:
+    """POST to the peer's ``/api/v1/exchange/inbox``, signed with the agency key.
+
+    ``sign(body)`` gives the authentication headers (:func:`edoc.exchange.keys.sign_request`);
+    it is passed in so this class stays a plain HTTP client.
+    """
+
+    def __init__(self, sign: Callable[[bytes], dict[str, str]]) -> None:
+        self._sign = sign
+
+    def deliver(self, route: Route, package: bytes, message_id: str) -> None:
+        if not route.endpoint:
+            raise DeliveryFailed(False, f"{route.organ_code}: no endpoint configured")
+        url = route.endpoint.rstrip("/") + INBOX_PATH
+        headers = {"Content-Type": "application/xml", **self._sign(package)}
+        try:
+            response = requests.post(
+                url,
+                data=package,
+                headers=headers,
+                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                allow_redirects=False,
+            )
+        except requests.RequestException as error:
+            raise DeliveryFailed(True, f"{url}: {type(error).__name__}") from None
+        if 200 <= response.status_code < 300:
+            return
+        reason = f"{url}: HTTP {response.status_code} {_error_code(response)}".strip()
+        retryable = response.status_code >= 500 or response.status_code in {408, 429}
+        if 300 <= response.status_code < 400:
+            retryable = False  # redirects are not followed: the endpoint is misconfigured
+        raise DeliveryFailed(retryable, reason)
+
+
+def _error_code(response: requests.Response) -> str:
+    try:
+        error = response.json().get("error", {})
+        return f"{error.get('code', '')}: {error.get('message', '')}"[:300]
+    except (ValueError, AttributeError):
+        return ""
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class FileTransport:
+    """Writes ``<message_id>.edxml`` into a directory (a shared folder, a USB stick), whole or
+    not at all: written under a temporary name, then renamed."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def deliver(self, route: Route, package: bytes, message_id: str) -> None:
+        if not _SAFE_ID.match(message_id) or message_id.startswith("."):
+            raise DeliveryFailed(False, f"unsafe message id {message_id!r}")
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.directory / f"{message_id}.edxml", package)
+        except OSError as error:
+            raise DeliveryFailed(True, f"{self.directory}: {error.strerror}") from None
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    draft = path.with_name(f".{path.name}.partial")
+    with open(draft, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(draft, path)

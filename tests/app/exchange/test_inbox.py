@@ -1,0 +1,177 @@
+"""The inbox as another system (or an attacker) sees it: signed requests only, hostile
+packages refused with nothing stored, a package delivered twice creates one document, a
+tampered one is refused with 02, an outage delays delivery without losing or doubling."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import requests
+from sqlalchemy import func, select
+
+from edoc.blobs.service import blob_store
+from edoc.core.extensions import db
+from edoc.exchange import keys
+from edoc.exchange.models import ExchangeMessage
+from edoc.exchange.services import timeline
+from edoc.incoming.models import IncomingDocument
+from edoc.outgoing.models import Dispatch
+from tests.fixtures.documents import issued_document, send
+from tests.fixtures.exchange import Installation, directory_entry
+from tests.fixtures.pki import Tokens
+
+
+def count(installation: Installation, model: type) -> int:
+    with installation.app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def post(target: Installation, body: bytes, headers: dict[str, str]) -> requests.Response:
+    return requests.post(
+        f"{target.url}/api/v1/exchange/inbox",
+        data=body,
+        headers={"Content-Type": "application/xml", **headers},
+        timeout=60,
+    )
+
+
+def signed_by(sender: Installation, body: bytes) -> dict[str, str]:
+    with sender.app.app_context():
+        return keys.sign_request(body, sender.organ_id)
+
+
+def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, int]:
+    """A document sent by the province while the department is down: its sealed package."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    stc.stop()
+    document_id, clerk = issued_document(tinh.client, tokens)
+    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, stc)]).status_code == 200
+    with tinh.app.app_context():
+        message = db.session.scalar(
+            select(ExchangeMessage).where(ExchangeMessage.direction == "out")
+        )
+        assert message.state == "pending" and message.attempts == 1, message.last_error
+        data = blob_store().open(message.package_sha256).read()
+        dispatch_id = message.dispatch_id
+    stc.serve()
+    return data, dispatch_id
+
+
+def test_outage_then_retry_delivers_once(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, dispatch_id = held_package(pair, softhsm_tokens)
+    assert count(stc, IncomingDocument) == 0
+    assert tinh.cli("exchange", "status").exit_code == 0
+    assert tinh.cli("exchange", "retry", "--all-failed").exit_code == 0
+    result = tinh.cli("exchange", "deliver")
+    assert result.exit_code == 0, result.output
+    assert count(stc, IncomingDocument) == 1
+    with tinh.app.app_context():
+        assert [e.status_code for e in timeline(dispatch_id)] == ["01"]
+    # the same package again (an answer lost, a retry): one document still
+    again = post(stc, package, signed_by(tinh, package))
+    assert again.status_code == 200 and again.json()["result"] == "already_received"
+    assert count(stc, IncomingDocument) == 1
+
+
+def test_tampered_header_is_refused_with_02(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, dispatch_id = held_package(pair, softhsm_tokens)
+    subject = "Quyết định ban hành số 0".encode()
+    assert subject in package
+    tampered = package.replace(subject, "Quyết định ban hành số 9".encode())
+    answer = post(stc, tampered, signed_by(tinh, tampered))
+    assert answer.status_code in {202, 422}, answer.text
+    assert count(stc, IncomingDocument) == 0
+    with tinh.app.app_context():
+        if answer.status_code == 202:  # stored, refused by the worker's check: 02 came back
+            events = timeline(dispatch_id)
+            assert [e.status_code for e in events] == ["02"]
+            assert events[0].description
+    with stc.app.app_context():
+        refused = db.session.scalar(
+            select(ExchangeMessage).where(ExchangeMessage.direction == "in")
+        )
+        if refused is not None:
+            assert refused.state == "refused" and refused.last_error
+
+
+def test_hostile_requests_are_refused_and_nothing_is_stored(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, _dispatch = held_package(pair, softhsm_tokens)
+    before = count(stc, ExchangeMessage)
+    assert post(stc, package, {}).status_code == 401  # unsigned
+    headers = signed_by(tinh, package)
+    assert post(stc, package, {**headers, keys.ORGAN_HEADER: "000.00.99.H30"}).status_code == 403
+    stale = (datetime.now(UTC) - timedelta(minutes=11)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert post(stc, package, {**headers, keys.TIMESTAMP_HEADER: stale}).status_code == 401
+    assert post(stc, package + b" ", headers).status_code == 401  # body changed after signing
+    # signed by another agency's key than the one pinned for the province
+    with stc.app.app_context():
+        own = keys.sign_request(package, stc.organ_id)
+    forged = {**own, keys.ORGAN_HEADER: tinh.organ_id}
+    assert post(stc, package, forged).status_code == 401
+    assert (
+        post(
+            stc, package, {**headers, keys.SIGNATURE_HEADER: base64.b64encode(b"x").decode()}
+        ).status_code
+        == 401
+    )
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        b"<edXMLEnvelope>&lol2;</edXMLEnvelope>"
+    )
+    answer = post(stc, bomb, signed_by(tinh, bomb))
+    assert answer.status_code == 422 and answer.json()["error"]["code"], answer.text
+    huge = b"<" + b"x" * (stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 + 1)
+    assert post(stc, huge, {}).status_code == 413
+    wrong_to = package.replace(stc.organ_id.encode(), b"000.00.77.H30")
+    answer = post(stc, wrong_to, signed_by(tinh, wrong_to))
+    assert answer.status_code == 422, answer.text
+    assert count(stc, ExchangeMessage) == before
+    assert count(stc, IncomingDocument) == 0
+
+
+def test_status_about_an_unknown_message_is_kept(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    from edoc.exchange import edxml
+    from edoc.exchange.packages import this_organ
+
+    with stc.app.app_context():
+        status = edxml.StatusMessage(
+            message_id="5b0f6f0e-0000-4000-8000-000000000001",
+            about_message_id="5b0f6f0e-0000-4000-8000-00000000dead",
+            response_for=edxml.ResponseFor(
+                tinh.organ_id, "99/QĐ-UBND", datetime.now(UTC).date(), ""
+            ),
+            from_organ=this_organ(),
+            to_organ=edxml.Organ(tinh.organ_id, tinh.agency_name),
+            status_code="03",
+            description="",
+            timestamp=datetime.now(UTC).replace(microsecond=0),
+        )
+        body = edxml.build(keys.seal(status))
+    answer = post(tinh, body, signed_by(stc, body))
+    assert answer.status_code == 202, answer.text
+    with tinh.app.app_context():
+        kept = db.session.scalar(select(ExchangeMessage).where(ExchangeMessage.direction == "in"))
+        assert kept.state == "held" and kept.last_error
+    assert "held=1" in tinh.cli("exchange", "status").output
+
+
+def test_dispatch_status_label(pair: dict[str, Installation]) -> None:
+    from edoc.outgoing.sending import dispatch_status_label
+
+    with pair["tinh"].app.app_context():
+        assert dispatch_status_label("arrived") == "Đã đến"
+    assert Dispatch is not None

@@ -1,0 +1,73 @@
+"""Recall reaches the recipient's system (its copy can no longer be handled, 13 confirmed), and
+a package exported to a file imports elsewhere with its PDF byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from edoc.blobs.service import blob_store
+from edoc.core.extensions import db
+from edoc.documents.models import Document
+from edoc.exchange.services import timeline
+from edoc.incoming.models import IncomingDocument
+from tests.fixtures.app import bearer
+from tests.fixtures.documents import issued_document, send
+from tests.fixtures.exchange import Installation, directory_entry
+from tests.fixtures.pki import Tokens
+
+
+def test_recall_marks_the_copy_recalled_and_13_comes_back(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
+    organization = directory_entry(tinh, stc)
+    assert send(tinh.client, clerk, document_id, [organization]).status_code == 200
+    recalled = tinh.client.post(
+        f"/api/v1/outgoing/{document_id}/recall", json={"reason": "Sai thể thức"}, headers=clerk
+    )
+    assert recalled.status_code == 200, recalled.get_json()
+    with stc.app.app_context():
+        incoming = db.session.scalar(select(IncomingDocument))
+        assert incoming.document.status == "recalled"
+        incoming_id = incoming.document_id
+    registered = stc.client.post(
+        f"/api/v1/incoming/{incoming_id}/register", headers=bearer(stc.client, "vanthu"), json={}
+    )
+    assert registered.status_code == 409
+    with tinh.app.app_context():
+        dispatch_id = db.session.get(Document, document_id) and tinh_dispatch(document_id)
+        assert [e.status_code for e in timeline(dispatch_id)] == ["01", "13"]
+
+
+def tinh_dispatch(document_id: int) -> int:
+    from edoc.outgoing.models import Dispatch
+
+    return db.session.scalar(select(Dispatch.id).where(Dispatch.document_id == document_id))
+
+
+def test_export_then_import_round_trips(
+    pair: dict[str, Installation], softhsm_tokens: Tokens, tmp_path: Path
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    stc.stop()  # not connected: the package goes by file
+    document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
+    out = tmp_path / "goi.edxml"
+    exported = tinh.cli(
+        "exchange", "export", str(document_id), "--to", stc.organ_id, "-o", str(out)
+    )
+    assert exported.exit_code == 0, exported.output
+    imported = stc.cli("exchange", "import", str(out))
+    assert imported.exit_code == 0, imported.output
+    assert "accepted" in imported.output
+    with tinh.app.app_context():
+        original = blob_store().open(db.session.get(Document, document_id).main_file.sha256).read()
+    with stc.app.app_context():
+        incoming = db.session.scalar(select(IncomingDocument))
+        assert incoming.document.subject == "Quyết định ban hành số 0"
+        assert incoming.document.number_notation == "01/QĐ-UBND"
+        assert blob_store().open(incoming.document.main_file.sha256).read() == original
+    again = stc.cli("exchange", "import", str(out))
+    assert "already_received" in again.output
