@@ -26,6 +26,7 @@ from edoc.core.extensions import babel, csrf, db, limiter
 from edoc.core.health import check_database, register_health_check
 from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
+from edoc.documents.panels import document_panels, list_marks
 from edoc.documents.views_common import stored_file_state
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
@@ -138,7 +139,11 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
-        Role=Role, area_links=nav_links_for, stored_file_state=stored_file_state
+        Role=Role,
+        area_links=nav_links_for,
+        stored_file_state=stored_file_state,
+        document_panels=document_panels,
+        list_marks=list_marks,
     )
     app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["date_vn"] = _date_vn

@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "exchange.imported": _l("Nhập gói tin edXML"),
     "exchange.exported": _l("Xuất gói tin edXML"),
     "document.file_downloaded": _l("Tải tệp"),
+    "exchange.package_downloaded": _l("Tải gói tin edXML"),
     "outgoing.draft_created": _l("Tạo dự thảo"),
     "outgoing.version_added": _l("Cập nhật dự thảo"),
     "outgoing.commented": _l("Góp ý dự thảo"),
