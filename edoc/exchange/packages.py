@@ -15,7 +15,8 @@ from edoc.core.extensions import db
 from edoc.documents.agency import agency_name
 from edoc.documents.models import Document, DocumentType
 from edoc.exchange import edxml
-from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
+from edoc.directory.models import Organization
+from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEvent
 from edoc.outgoing.models import OutgoingDocument
 
 #: Our urgency (0 normal … 3 hỏa tốc) is edXML's Priority 0–3 (4, "hỏa tốc hẹn giờ", unused).
@@ -28,6 +29,19 @@ def new_message_id() -> str:
 
 def this_organ() -> edxml.Organ:
     return edxml.Organ(current_app.config["EDOC"].organ_id, agency_name() or "")
+
+
+def organ_name(organ_code: str) -> str:
+    """The name an organ code stands for: the directory's, else the peer's, else the code
+    (edXML requires a name beside every OrganId)."""
+    for model, column in (
+        (Organization, Organization.code),
+        (ExchangePeer, ExchangePeer.organ_code),
+    ):
+        name = db.session.scalar(select(model.name).where(column == organ_code))
+        if name:
+            return name
+    return organ_code
 
 
 def split_number_notation(number_notation: str) -> tuple[str, str]:
@@ -51,7 +65,7 @@ class DocumentPlan:
     files: tuple[FileToSend, ...]
 
 
-def document_plan(message: ExchangeMessage, to_name: str) -> DocumentPlan:
+def document_plan(message: ExchangeMessage) -> DocumentPlan:
     """The MessageHeader of ``message``'s outgoing document, and the files to attach (the
     signed PDF first, byte for byte, then the sealed appendices)."""
     document = db.session.get(Document, message.document_id)
@@ -75,7 +89,7 @@ def document_plan(message: ExchangeMessage, to_name: str) -> DocumentPlan:
         business = edxml.Business(message.business_type, reason, replaced_ids)
     header = edxml.MessageHeader(
         from_organ=this_organ(),
-        to_organs=(edxml.Organ(message.to_organ, to_name),),
+        to_organs=(edxml.Organ(message.to_organ, organ_name(message.to_organ)),),
         code_number=number,
         code_notation=notation,
         promulgation_place=settings.place_name,
@@ -153,7 +167,7 @@ def status_plan(message: ExchangeMessage) -> edxml.StatusMessage:
         about_message_id=message.about_message_id or "",
         response_for=response_for,
         from_organ=this_organ(),
-        to_organ=edxml.Organ(message.to_organ, ""),
+        to_organ=edxml.Organ(message.to_organ, organ_name(message.to_organ)),
         status_code=message.status_code,
         description=event.description if event else "",
         timestamp=occurred.replace(tzinfo=UTC),

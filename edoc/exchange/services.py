@@ -485,8 +485,7 @@ def _build_package(message: ExchangeMessage) -> None:
         unsigned: edxml.Envelope | edxml.StatusMessage = packages.status_plan(message)
         plan = None
     else:
-        to_name = message.to_organ
-        plan = packages.document_plan(message, to_name)
+        plan = packages.document_plan(message)
         unsigned = None  # type: ignore[assignment]
     db.session.commit()
     with outside_transaction():
