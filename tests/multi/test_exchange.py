@@ -55,6 +55,10 @@ OUTAGE_DOCUMENTS = 3
 
 T = TypeVar("T")
 
+#: The first test also pays for the module's set-up (three installations, eight documents
+#: issued), several minutes on a loaded machine.
+pytestmark = pytest.mark.timeout(1200)
+
 
 # ---- the province -------------------------------------------------------------------------------
 
@@ -262,7 +266,10 @@ def signed_headers(body: bytes, organ_id: str, signer: Installation) -> dict[str
         pkcs7.PKCS7SignatureBuilder()
         .set_data(payload)
         .add_signer(certificate, key, hashes.SHA256())  # type: ignore[arg-type]
-        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature])
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
     )
     return {
         "Content-Type": "application/xml",
