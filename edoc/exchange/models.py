@@ -40,6 +40,7 @@ class MessageState(enum.StrEnum):
     PROCESSED = "processed"
     REFUSED = "refused"  # a check failed: nothing created, 02 sent back
     HELD = "held"  # no route yet (out), or a status about an unknown message (in)
+    EXPORTED = "exported"  # handed over as a .edxml file: the worker never sends it by itself
 
 
 class ExchangePeer(db.Model):

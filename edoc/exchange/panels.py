@@ -31,6 +31,7 @@ STATE_LABELS = {
     MessageState.PROCESSED: _l("Đã xử lý"),
     MessageState.REFUSED: _l("Bị từ chối"),
     MessageState.HELD: _l("Đang giữ lại"),
+    MessageState.EXPORTED: _l("Đã xuất tệp .edxml"),
 }
 DIRECTION_LABELS = {"out": _l("Gửi đi"), "in": _l("Nhận về"), "forward": _l("Chuyển tiếp")}
 KIND_LABELS = {"document": _l("Văn bản"), "status": _l("Trạng thái")}

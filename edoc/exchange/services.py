@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import Actor, Operator, record
@@ -329,26 +329,49 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
                 422,
             )
         direction, to_code = Direction.FORWARD, members[0]
-    existing = db.session.scalar(
-        select(ExchangeMessage.id).where(
+    earlier = db.session.scalar(
+        select(ExchangeMessage).where(
             ExchangeMessage.message_id == message.message_id,
             ExchangeMessage.direction == direction,
         )
     )
-    if existing is not None:
+    if earlier is not None and earlier.state != MessageState.REFUSED:
         return Accepted(message.message_id, True)
+    earlier_pk = earlier.id if earlier is not None else None
     with outside_transaction(), storage_errors():
         info = blob_store().put(io.BytesIO(data))
-    row = ExchangeMessage(
-        message_id=message.message_id,
-        direction=direction,
-        from_organ=from_code,
-        to_organ=to_code,
-        hop=via,
-        package_sha256=info.sha256,
-        package_size=info.size,
-        state=MessageState.RECEIVED,
-    )
+    if earlier_pk is not None:
+        # A copy refused earlier (tampered on the way, say) must not block the genuine package:
+        # the same row takes the new bytes and is checked again; its 02 stays on the timeline.
+        # One statement, so that of two repeats arriving together only one takes it.
+        taken = db.session.execute(
+            update(ExchangeMessage)
+            .where(ExchangeMessage.id == earlier_pk, ExchangeMessage.state == MessageState.REFUSED)
+            .values(
+                state=MessageState.RECEIVED,
+                hop=via,
+                package_sha256=info.sha256,
+                package_size=info.size,
+                verification=None,
+                last_error="",
+                claimed_by=None,
+                claimed_until=None,
+            )
+        ).rowcount
+        if not taken:
+            return Accepted(message.message_id, True)
+        row = db.session.get(ExchangeMessage, earlier_pk, populate_existing=True)
+    else:
+        row = ExchangeMessage(
+            message_id=message.message_id,
+            direction=direction,
+            from_organ=from_code,
+            to_organ=to_code,
+            hop=via,
+            package_sha256=info.sha256,
+            package_size=info.size,
+            state=MessageState.RECEIVED,
+        )
     if isinstance(message, edxml.StatusMessage):
         row.kind = MessageKind.STATUS
         row.status_code = message.status_code
@@ -730,11 +753,12 @@ def get_message(message_id: str, direction: str | None = None) -> ExchangeMessag
 
 
 def retry(message: ExchangeMessage, actor: Actor) -> ExchangeMessage:
-    """Send a failed (or waiting, or held) package again now."""
+    """Send a failed (or waiting, held or exported) package again now, by its route."""
     if message.direction not in (Direction.OUT, Direction.FORWARD) or message.state not in (
         MessageState.FAILED,
         MessageState.PENDING,
         MessageState.HELD,
+        MessageState.EXPORTED,
     ):
         raise AppError("not_retryable", _("Gói tin này không thể gửi lại."), 409)
     message.next_attempt_at = None
@@ -878,8 +902,10 @@ def export_package(document_id: int, to_organ: str, actor: Actor) -> bytes:
     )
     if message is None:
         message = queue_document(document_id, to_organ)
-        message.state = MessageState.HELD
-        message.last_error = _("Gửi bằng tệp .edxml.")
+        # Not held: release_held() would send it over a route configured later, beside the file.
+        message.state = MessageState.EXPORTED
+        message.hop = None
+        message.last_error = ""
         db.session.flush()
     if message.package_sha256 is None:
         _build_package(message)

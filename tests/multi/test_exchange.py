@@ -533,11 +533,6 @@ def test_a_tampered_package_is_refused_with_02_and_a_reason(
     assert reason in step.text_content()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="exchange bug: a refused package keeps its message id, so the genuine package with "
-    "that id is answered already_received and dropped (accept_package checks any earlier row)",
-)
 def test_a_refused_tampered_copy_does_not_block_the_genuine_package(province: Province) -> None:
     """A file corrupted on the way (refused) and then the good file: the good one registers."""
     issued = province.documents["pdf_tampered"]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents.models import Document
+from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.services import timeline
 from edoc.incoming.models import IncomingDocument
 from tests.fixtures.app import bearer
@@ -116,3 +117,24 @@ def test_a_clerk_brings_a_package_in_through_the_api(
     with stc.app.app_context():
         [incoming] = db.session.scalars(select(IncomingDocument)).all()
         assert incoming.document.number_notation == "01/QĐ-UBND"
+
+
+def test_an_exported_package_is_not_also_sent_over_a_route(
+    pair: dict[str, Installation], softhsm_tokens: Tokens, tmp_path: Path
+) -> None:
+    """A package exported for a recipient never sent to is handed over by file only: the worker
+    does not send it too, even though a route to that recipient exists."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
+    out = tmp_path / "goi.edxml"
+    exported = tinh.cli(
+        "exchange", "export", str(document_id), "--to", stc.organ_id, "-o", str(out)
+    )
+    assert exported.exit_code == 0, exported.output
+    assert tinh.cli("exchange", "deliver").exit_code == 0
+    with tinh.app.app_context():
+        [message] = db.session.scalars(select(ExchangeMessage)).all()
+        assert message.state == "exported"
+    with stc.app.app_context():
+        assert db.session.scalar(select(ExchangeMessage)) is None
+        assert db.session.scalar(select(IncomingDocument)) is None
