@@ -54,6 +54,9 @@ def init_exchange(app: Flask) -> None:
 # Clerks and admins read; admins edit peers; clerks export and import files. Each view checks
 # its role, loads its form through ``schemas`` and calls one service or query.
 
+#: Problems listed on the overview; the message list (filtered by state) has them all.
+OVERVIEW_PROBLEMS = 10
+
 bp = Blueprint("exchange", __name__, url_prefix="/exchange")
 READERS = (Role.ADMIN, Role.CLERK)
 
@@ -88,7 +91,8 @@ def overview() -> Any:
         certificate=certificate,
         peers=peers.peers(),
         queues=queries.queue_lines(current_user),
-        problems=queries.problems(current_user),
+        problems=queries.problems(current_user, limit=OVERVIEW_PROBLEMS + 1),
+        overview_problems=OVERVIEW_PROBLEMS,
         **_context(),
     )
 

@@ -425,3 +425,29 @@ def test_a_recalled_document_says_so_on_both_sides(
     assert [code for code, _text in timeline_steps(outgoing)] == ["01", "13"]
     assert "Thu hồi:" in outgoing  # the recall's own package, under the recipient
     assert f'href="/exchange/export/{document_id}"' not in outgoing  # no longer issued
+
+
+def test_the_overview_lists_the_first_problems_and_links_to_all(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """Forty packages held for agencies with no route must not make the overview a scroll of
+    forty forms: it shows ten and links to the full, filtered message list."""
+    tinh = pair["tinh"]
+    document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
+    admin = bearer(tinh.client, "quantri")
+    recipients = [
+        tinh.client.post(
+            "/api/v1/organizations",
+            json={"code": f"000.00.{n:02d}.K30", "name": f"Cơ quan {n}", "internal": False},
+            headers=admin,
+        ).get_json()["id"]
+        for n in range(12)
+    ]
+    clerk_token = bearer(tinh.client, "vanthu")
+    assert send(tinh.client, clerk_token, document_id, recipients).status_code == 200
+    clerk = signed_in(tinh.app, "vanthu")
+    overview = clerk.get("/exchange/").get_data(as_text=True)
+    assert overview.count('data-testid="problem"') == 10
+    assert 'data-testid="more-problems"' in overview
+    held = clerk.get("/exchange/messages?state=held").get_data(as_text=True)
+    assert all(f"000.00.{n:02d}.K30" in held for n in range(12))
