@@ -22,7 +22,9 @@ from marshmallow import Schema, fields
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.core.errors import AppError
-from edoc.exchange import keys, services
+from edoc.documents.access import get_visible_document
+from edoc.exchange import edxml, keys, panels, queries, services
+from edoc.exchange.schemas import DispatchTimelineSchema
 from edoc.users.models import Role
 
 blp = Blueprint(
@@ -118,6 +120,41 @@ class Packages(MethodView):
         if accepted.already_received:
             return {"message_id": accepted.message_id, "result": "already_received"}, 200
         return {"message_id": accepted.message_id, "result": "accepted"}, 201
+
+
+@blp.route("/documents/<int:document_id>/dispatches")
+class DocumentDispatches(MethodView):
+    @blp.response(200, DispatchTimelineSchema(many=True))
+    @refusals(blp, 401, (404, "No such document, or not one the caller may see."))
+    @api_roles()
+    def get(self, document_id: int) -> list[dict[str, Any]]:
+        """The recipients an outgoing document was sent to by exchange, each with its delivery
+        and the statuses their system sent back (what the document's page shows)."""
+        get_visible_document(document_id, api_user())
+        return [_timeline(t) for t in queries.dispatch_timelines(document_id)]
+
+
+def _timeline(timeline: queries.DispatchTimeline) -> dict[str, Any]:
+    package = timeline.package
+    return {
+        "recipient": timeline.dispatch.recipient,
+        "organ_code": package.to_organ if package else "",
+        "message_id": package.message_id if package else "",
+        "delivery": panels.delivery(package)["state"] if package else "waiting",
+        "attempts": package.attempts if package else 0,
+        "last_error": package.last_error if package else "",
+        "statuses": [
+            {
+                "code": event.status_code,
+                "label": edxml.STATUS_LABELS.get(event.status_code, ""),
+                "description": event.description,
+                "arrival_number": event.arrival_number,
+                "occurred_at": event.occurred_at,
+                "received_at": event.received_at,
+            }
+            for event in timeline.events
+        ],
+    }
 
 
 def _bounded_body() -> bytes:

@@ -69,6 +69,8 @@ def delivery(message: ExchangeMessage) -> dict[str, Any]:
         return {"state": "held", "text": _("Chưa có đường liên thông"), "error": message.last_error}
     if state == MessageState.GIVEN_UP:
         return {"state": "given-up", "text": _("Đã ngừng gửi"), "error": message.last_error}
+    if state == MessageState.EXPORTED:
+        return {"state": "exported", "text": _("Đã xuất tệp .edxml")}
     if state == MessageState.FAILED or (state == MessageState.PENDING and message.attempts):
         text = _("Gửi lỗi") if state == MessageState.FAILED else _("Gửi lỗi, sẽ gửi lại")
         return {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from edoc.api import UtcDateTime
 from edoc.core.params import page_field, per_page_field
 from edoc.exchange.models import Direction, MessageKind, MessageState, PeerKind
 from edoc.outgoing.schemas import text, uploaded_file
@@ -61,3 +62,29 @@ class ExportForm(Schema):
 
 class ImportForm(Schema):
     file = uploaded_file("an edXML package (.edxml)", required="Cần chọn tệp .edxml.")
+
+
+class StatusStepSchema(Schema):
+    """One status the recipient's system sent back (01 arrived … 06 done, 02 refused, 13)."""
+
+    code = fields.String(required=True, metadata={"example": "03"})
+    label = fields.String(required=True, metadata={"example": "Đã tiếp nhận"})
+    description = fields.String(required=True)
+    arrival_number = fields.String(required=True, metadata={"description": "with 03"})
+    occurred_at = UtcDateTime(required=True, metadata={"description": "the status's own time"})
+    received_at = UtcDateTime(required=True)
+
+
+class DispatchTimelineSchema(Schema):
+    """One recipient of an outgoing document sent by exchange, and what became of it."""
+
+    recipient = fields.String(required=True)
+    organ_code = fields.String(required=True)
+    message_id = fields.String(required=True)
+    delivery = fields.String(
+        required=True,
+        metadata={"description": "waiting, sent, failed, held, given-up or exported"},
+    )
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(required=True)
+    statuses = fields.List(fields.Nested(StatusStepSchema), required=True)

@@ -73,7 +73,7 @@ def test_routing_progress_and_done_reach_the_sender(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    _document_id, dispatch_id = sent_to_stc(pair, softhsm_tokens)
+    document_id, dispatch_id = sent_to_stc(pair, softhsm_tokens)
     client = stc.client
     with stc.app.app_context():
         incoming_id = arrived(stc).document_id
@@ -102,6 +102,20 @@ def test_routing_progress_and_done_reach_the_sender(
         assert db.session.get(Dispatch, dispatch_id).status == "done"
         events = timeline(dispatch_id)
         assert events[1].arrival_number == "1"
+    # The same timeline for other systems, and for no one who may not see the document.
+    path = f"/api/v1/exchange/documents/{document_id}/dispatches"
+    [recipient] = tinh.client.get(path, headers=bearer(tinh.client, "vanthu")).get_json()
+    assert recipient["organ_code"] == stc.organ_id and recipient["delivery"] == "sent"
+    assert [s["code"] for s in recipient["statuses"]] == ["01", "03", "04", "05", "06"]
+    assert recipient["statuses"][1]["arrival_number"] == "1"
+    assert recipient["statuses"][0]["occurred_at"].endswith("+00:00")
+    assert tinh.client.get(path).status_code == 401
+    assert (
+        tinh.client.get(
+            "/api/v1/exchange/documents/999999/dispatches", headers=bearer(tinh.client, "vanthu")
+        ).status_code
+        == 404
+    )
 
 
 def test_returned_document_answers_02_with_the_reason(
