@@ -239,9 +239,9 @@ def arrived_at(district: Installation) -> dict[int, float]:
     """Document id → epoch seconds of its "01" status (the department's clock when the package
     arrived there), read from the district's SQLite database, read-only.
 
-    Neither ``edoc exchange status`` (queues per next hop) nor the API lists the statuses each
-    dispatch received; the dispatch page does, one document at a time. Reading the district's
-    records directly adds no load to the installations being measured."""
+    The API gives them one document at a time (``GET /api/v1/exchange/documents/{id}/
+    dispatches``): polling it for every document would load the installations being measured,
+    reading the district's records directly does not."""
     uri = f"file:{district.data_dir / 'edoc.db'}?mode=ro"
     with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
         rows = connection.execute(
