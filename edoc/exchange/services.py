@@ -312,6 +312,15 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
         message = edxml.parse(data, max_bytes=max_bytes)
     except edxml.EdxmlError as error:
         raise _edxml_refusal(error) from None
+    if isinstance(message, edxml.Envelope) and message.header.secrecy > 0:
+        raise AppError(
+            "secret_not_accepted",
+            _(
+                "Không tiếp nhận văn bản mật qua liên thông điện tử: văn bản mật được gửi bản "
+                "giấy theo quy định về bảo vệ bí mật nhà nước."
+            ),
+            422,
+        )
     if isinstance(message, edxml.StatusMessage):
         to_codes = [message.to_organ.organ_id]
         from_code = message.from_organ.organ_id
@@ -886,8 +895,15 @@ def messages_for_document(document_id: int) -> list[ExchangeMessage]:
 def export_package(document_id: int, to_organ: str, actor: Actor) -> bytes:
     """The sealed package of the document sent to ``to_organ`` (the one already built for the
     dispatch when there is one, else a new one recorded as an outgoing message). Commits."""
-    if db.session.get(OutgoingDocument, document_id) is None:
+    outgoing = db.session.get(OutgoingDocument, document_id)
+    if outgoing is None:
         raise NotFound("document_not_found", _("Không tìm thấy văn bản đi."))
+    if outgoing.document.secrecy > 0:
+        raise AppError(
+            "secret_not_exchangeable",
+            _("Văn bản mật không được xuất thành gói tin liên thông."),
+            422,
+        )
     message = db.session.scalar(
         select(ExchangeMessage)
         .where(

@@ -101,6 +101,17 @@ def send(
     if outgoing.status != OutgoingStatus.ISSUED:
         raise AppError("not_issued", _("Chỉ gửi được văn bản đã phát hành."), 409)
     document = outgoing.document
+    if document.secrecy > 0 and not _all_internal(organization_ids):
+        # State secrets do not travel over the ordinary network (Luật Bảo vệ bí mật nhà nước):
+        # edXML exchange carries no secret document; the paper copy goes by the secret post.
+        raise AppError(
+            "secret_not_exchangeable",
+            _(
+                "Văn bản mật không được gửi qua liên thông điện tử đến cơ quan ngoài hệ thống; "
+                "hãy gửi bản giấy theo quy định về bảo vệ bí mật nhà nước."
+            ),
+            422,
+        )
     dispatches = []
     for organization in db.session.scalars(
         select(Organization).where(Organization.id.in_(organization_ids))
@@ -159,6 +170,14 @@ def register_dispatch_status_labels(labels: dict[str, Any]) -> None:
     """Labels of the statuses an upper area (exchange) sets, so lists here can show them."""
     for status, label in labels.items():
         DISPATCH_STATUS_LABELS.setdefault(status, label)
+
+
+def _all_internal(organization_ids: list[int]) -> bool:
+    return not db.session.scalar(
+        select(func.count()).where(
+            Organization.id.in_(organization_ids), Organization.internal.is_(False)
+        )
+    )
 
 
 def _any_internal(organization_ids: list[int]) -> bool:

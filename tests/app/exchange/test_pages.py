@@ -298,38 +298,27 @@ def secret_issued_document(client: FlaskClient, tokens: Tokens) -> int:
     return document_id
 
 
-def test_messages_about_a_secret_document_only_for_users_cleared_for_it(
-    pair: dict[str, Installation], softhsm_tokens: Tokens
+def test_a_secret_document_never_leaves_by_exchange(
+    pair: dict[str, Installation], softhsm_tokens: Tokens, tmp_path: Path
 ) -> None:
+    """State secrets do not travel over the network: a Mật document is neither sent nor exported
+    as a package (the clerk is told to send paper), and nothing is queued or recorded."""
     tinh, stc = pair["tinh"], pair["stc"]
-    stc.stop()  # the package waits in the queue, so it shows in the counts too
     document_id = secret_issued_document(tinh.client, softhsm_tokens)
     organization = directory_entry(tinh, stc)
-    assert (
-        send(tinh.client, bearer(tinh.client, "vanthu"), document_id, [organization]).status_code
-        == 200
+    refused = send(tinh.client, bearer(tinh.client, "vanthu"), document_id, [organization])
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["code"] == "secret_not_exchangeable"
+    assert "bản giấy" in refused.get_json()["error"]["message"]
+    out = tmp_path / "mat.edxml"
+    exported = tinh.cli(
+        "exchange", "export", str(document_id), "--to", stc.organ_id, "-o", str(out)
     )
-    pk = message_pk(tinh, direction="out", kind="document")
-
-    clerk, admin = signed_in(tinh.app, "vanthu"), signed_in(tinh.app, "quantri")  # Mật / none
-    listed = clerk.get("/exchange/messages").get_data(as_text=True)
-    assert "Phương án bảo vệ" in listed and 'data-testid="total">1 ' in listed
-    assert f'data-hop="{stc.organ_id}"' in clerk.get("/exchange/").get_data(as_text=True)
-    package = clerk.get(f"/exchange/messages/{pk}/package")
-    assert package.status_code == 200 and package.data.startswith(b"<?xml")
-
-    listed = admin.get("/exchange/messages").get_data(as_text=True)
-    assert "Phương án bảo vệ" not in listed and 'data-testid="total">0 ' in listed
-    overview = admin.get("/exchange/").get_data(as_text=True)
-    assert f'data-hop="{stc.organ_id}"' not in overview and "Phương án" not in overview
-    assert admin.get(f"/exchange/messages/{pk}").status_code == 404
-    assert admin.get(f"/exchange/messages/{pk}/package").status_code == 404
-    page = "/exchange/"
-    assert form_post(admin, f"/exchange/messages/{pk}/retry", page, {}).status_code == 404
-    assert (
-        form_post(admin, f"/exchange/messages/{pk}/give-up", page, {"reason": "x"}).status_code
-        == 404
-    )
+    assert exported.exit_code != 0 and "mật" in exported.output
+    assert not out.exists()
+    with tinh.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExchangeMessage)) == 0
+        assert db.session.scalar(select(func.count()).select_from(Dispatch)) == 0
 
 
 # ---- files by hand ----------------------------------------------------------------------------

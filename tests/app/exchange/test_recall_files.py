@@ -105,6 +105,16 @@ def test_a_clerk_brings_a_package_in_through_the_api(
     with stc.app.app_context():
         assert db.session.scalar(select(IncomingDocument)) is None
 
+    marked_secret = package.replace(
+        b"<edoc:Secrecy>0</edoc:Secrecy>", b"<edoc:Secrecy>1</edoc:Secrecy>"
+    )
+    assert marked_secret != package
+    secret = client.post("/api/v1/exchange/packages", data=marked_secret, headers=clerk)
+    assert secret.status_code == 422
+    assert secret.get_json()["error"]["code"] == "secret_not_accepted"
+    with stc.app.app_context():
+        assert db.session.scalar(select(ExchangeMessage)) is None
+
     first = client.post("/api/v1/exchange/packages", data=package, headers=clerk)
     assert first.status_code == 201, first.get_json()
     assert first.get_json()["result"] == "accepted"
