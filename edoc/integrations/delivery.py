@@ -233,7 +233,25 @@ def _record(delivery_id: int, holder: str, outcome: Outcome) -> None:
     db.session.commit()  # this delivery's attempt is over, whatever happens to the next one
 
 
-def deliver_one(delivery_id: int, holder: str) -> Outcome:
+def _renew(delivery_id: int, holder: str) -> bool:
+    """Extend this drain's lease on one delivery just before sending it; False when the lease
+    ran out and another drain took it (then that one sends it, and what follows it). Commits.
+
+    The claim covers a whole run; renewing per delivery keeps a run of slow receivers from
+    outliving its lease, so no event is sent twice or out of order."""
+    renewed = db.session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.claimed_by == holder)
+        .values(claimed_until=wall_clock() + LEASE)
+    ).rowcount
+    db.session.commit()  # the renewed lease is visible to every other drain before the POST
+    return bool(renewed)
+
+
+def deliver_one(delivery_id: int, holder: str) -> Outcome | None:
+    """Send one claimed delivery and record the answer; None when this drain lost its claim."""
+    if not _renew(delivery_id, holder):
+        return None
     prepared = _request(delivery_id)
     outcome = prepared if isinstance(prepared, Outcome) else _post(*prepared)
     if not outcome.delivered:
@@ -252,7 +270,8 @@ def drain(max_rounds: int = 1000) -> int:
             break
         for run in taken.runs:
             for position, delivery_id in enumerate(run):
-                if not deliver_one(delivery_id, taken.holder).delivered:
+                outcome = deliver_one(delivery_id, taken.holder)
+                if outcome is None or not outcome.delivered:
                     release(taken.holder, run[position + 1 :])
                     break
                 delivered += 1

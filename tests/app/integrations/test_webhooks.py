@@ -9,17 +9,18 @@ import hashlib
 import hmac
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from edoc.audit.models import AuditEvent
 from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.incoming import services as incoming
+from edoc.integrations import delivery
 from edoc.integrations.models import WebhookDelivery, WebhookSubscription
 from edoc.users.models import User
 from tests.fixtures.app import bearer, csrf_token_from, signed_in
@@ -371,3 +372,32 @@ def test_the_address_is_checked_again_at_each_delivery(
     assert attempt["last_error"].startswith("address_refused")
     assert client.delete(f"/api/v1/webhooks/{subscription_id}", headers=admin).status_code == 204
     assert client.get(f"/api/v1/webhooks/{subscription_id}", headers=admin).status_code == 404
+
+
+def test_a_drain_that_lost_its_lease_sends_nothing(
+    loopback: Flask, client: FlaskClient, admin: dict[str, str], receiver: Receiver
+) -> None:
+    """A drain slowed past its lease (a slow receiver, a paused worker) finds its run taken by
+    another drain: it sends nothing more, so no event goes twice or out of order."""
+    subscribe(client, admin, receiver.url)
+    receiver.down = True  # the drain after the request fails: both events wait, as if new
+    assert post_incoming(client, bearer(client, "vanthu"), blank_pdf()).status_code == 201
+    receiver.down = False
+    with loopback.app_context():
+        db.session.execute(update(WebhookDelivery).values(attempts=0, next_attempt_at=None))
+        db.session.commit()
+        slow = delivery.claim()
+        assert slow is not None and [len(run) for run in slow.runs] == [2]
+        db.session.execute(
+            update(WebhookDelivery).values(
+                claimed_until=delivery.wall_clock() - timedelta(seconds=1)
+            )
+        )
+        db.session.commit()
+        other = delivery.claim()  # the lease ran out: another drain takes the run
+        assert other is not None and other.runs == slow.runs
+        assert delivery.deliver_one(slow.runs[0][0], slow.holder) is None
+        assert receiver.accepted == []
+        first = delivery.deliver_one(other.runs[0][0], other.holder)
+        assert first is not None and first.delivered
+    assert [payload(r)["type"] for r in receiver.accepted] == ["document.received"]
