@@ -19,14 +19,13 @@ from tests.fixtures.app import bearer
 from tests.fixtures.browser import sign_in
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import (
-    AGENCIES,
-    PIN,
     Installation,
     add_peer,
+    agency_tokens,
     directory_entry,
     installations_fixture,
 )
-from tests.fixtures.pki import Tokens, fill_token, reinitialize_library
+from tests.fixtures.pki import Tokens
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path("/tmp")
@@ -37,12 +36,7 @@ DATETIME_VN = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 def browser_exchange_tokens(softhsm_tokens: Tokens, demo_pki: DemoPKI) -> dict[str, str]:
     """Each installation's agency key on a token of its own (labels apart from those of
     tests/app/exchange, which may run in the same session)."""
-    made = {}
-    for name in ("tinh", "stc"):
-        made[name] = f"browser-exch-{name}"
-        fill_token(softhsm_tokens.hsm, demo_pki, made[name], PIN, (AGENCIES[name][0],))
-    reinitialize_library(softhsm_tokens.module)
-    return made
+    return agency_tokens(softhsm_tokens, demo_pki, "browser-exch", ("tinh", "stc"))
 
 
 @pytest.fixture
