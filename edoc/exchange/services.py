@@ -501,8 +501,11 @@ def _guarded(pk: int, report: DrainReport, work: Callable[[], None]) -> None:
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if message.attempts >= current_app.config["EDOC"].exchange_max_attempts:
+            delivering = message.state == MessageState.PENDING
             message.state = MessageState.FAILED
             message.next_attempt_at = None
+            if delivering:
+                _forward_ended(message, message.last_error)
         else:
             message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)
         db.session.commit()
@@ -543,7 +546,10 @@ def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
     except DeliveryFailed as failure:
         message = outbox.release(pk)
         outbox.record_failure(message, failure.reason, failure.retryable)
-        if not failure.retryable:
+        if message.direction == Direction.FORWARD:
+            if message.state == MessageState.FAILED:
+                _forward_ended(message, failure.reason)
+        elif not failure.retryable:
             _refused_at_the_door(message, failure.reason)
         report.failed += 1
         db.session.commit()
@@ -560,6 +566,14 @@ def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
             set_dispatch_status(message.dispatch_id, "sent")
     report.delivered += 1
     db.session.commit()
+
+
+def _forward_ended(message: ExchangeMessage, reason: str) -> None:
+    """A hub's forwarded document that will not reach its member (refused there, attempts run
+    out, given up): the origin hears it as 02 with the reason, like any refusal."""
+    forwarded = message.direction == Direction.FORWARD and message.kind == MessageKind.DOCUMENT
+    if forwarded and not _already_told(message, "02"):
+        queue_status(message, "02", reason)
 
 
 def _refused_at_the_door(message: ExchangeMessage, reason: str) -> None:
@@ -947,6 +961,7 @@ def give_up(message: ExchangeMessage, reason: str, actor: Actor) -> ExchangeMess
     message.state = MessageState.GIVEN_UP
     message.last_error = reason.strip()
     message.next_attempt_at = None
+    _forward_ended(message, reason.strip())
     record(
         "exchange.given_up",
         actor=actor,
