@@ -111,6 +111,12 @@ MAX_PACKAGE_BYTES = 200 * 1024 * 1024
 MAX_NAME_CHARS = 255
 MAX_ELEMENTS = 100_000  # a package has about 80 + 12 per attachment
 MAX_TEXT_CHARS = 10_000_000  # in one element other than an attachment's base64 content
+#: Values a receiving system stores in fixed-width columns: longer ones are refused when read
+#: (a hostile package must not fail the database write). Number and notation together fit a
+#: document's ``number_notation`` (128); a DocumentId adds the organ code and date.
+MAX_CODE_CHARS = 128
+MAX_DOCUMENT_ID_CHARS = 255
+MAX_ARRIVAL_NUMBER_CHARS = 32
 SIGNED_CONTENT_VERSION = 1
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -158,6 +164,7 @@ MESSAGES: dict[str, str] = {
     ),
     "edxml_invalid:status_attachments": "Gói tin trạng thái không được có tệp đính kèm.",
     "edxml_invalid:characters": "Phần tử {element} có ký tự không được phép trong XML.",
+    "edxml_invalid:too_long": "Giá trị ở {element} quá dài (tối đa {limit} ký tự).",
     "edxml_invalid:type": "Giá trị ở {element} không đúng kiểu ({expected}).",
     "attachment_name_invalid": "Tên tệp đính kèm không hợp lệ: {value}.",
     "attachment_digest_mismatch": (
@@ -328,9 +335,13 @@ def is_organ_id(value: str) -> bool:
     return isinstance(value, str) and ORGAN_ID.fullmatch(value) is not None
 
 
-def _check_str(value: Any, element: str, *, required: bool = False) -> str:
+def _check_str(
+    value: Any, element: str, *, required: bool = False, max_chars: int | None = None
+) -> str:
     if not isinstance(value, str):
         raise _error("edxml_invalid:type", element, expected="str")
+    if max_chars is not None and len(value) > max_chars:
+        raise _error("edxml_invalid:too_long", element, limit=max_chars)
     if required and not value.strip():
         raise _error("edxml_invalid:empty", element)
     if _NOT_XML_CHAR.search(value):
@@ -412,9 +423,9 @@ def _check_response_for(response: Any, element: str) -> None:
     if not isinstance(response, ResponseFor):
         raise _error("edxml_invalid:type", element, expected="ResponseFor")
     _check_organ_id(response.organ_id, f"{element}/OrganId")
-    _check_str(response.code, f"{element}/Code", required=True)
+    _check_str(response.code, f"{element}/Code", required=True, max_chars=MAX_CODE_CHARS)
     _check_date(response.promulgation_date, f"{element}/PromulgationDate")
-    _check_str(response.document_id, f"{element}/DocumentId")
+    _check_str(response.document_id, f"{element}/DocumentId", max_chars=MAX_DOCUMENT_ID_CHARS)
 
 
 def _check_traces(traces: Any) -> None:
@@ -442,6 +453,8 @@ def _check_header(h: Any) -> None:
         _check_organ(organ, "To")
     _check_str(h.code_number, "Code/CodeNumber", required=True)
     _check_str(h.code_notation, "Code/CodeNotation", required=True)
+    if len(h.code_number) + 1 + len(h.code_notation) > MAX_CODE_CHARS:
+        raise _error("edxml_invalid:too_long", "Code", limit=MAX_CODE_CHARS)
     _check_str(h.promulgation_place, "PromulgationInfo/Place", required=True)
     _check_date(h.promulgation_date, "PromulgationInfo/PromulgationDate")
     _check_int(h.document_type, "DocumentType/Type", 0, 999_999)
@@ -463,7 +476,7 @@ def _check_header(h: Any) -> None:
     _check_int(h.page_amount, "OtherInfo/PageAmount", 0, 999_999)
     _check_strings(h.appendixes, "OtherInfo/Appendixes/Appendix")
     _check_int(h.steering_type, "SteeringType", 0, 2)
-    _check_str(h.document_id, "DocumentId")
+    _check_str(h.document_id, "DocumentId", max_chars=MAX_DOCUMENT_ID_CHARS)
     if h.response_for is not None:
         _check_response_for(h.response_for, "ResponseFor")
     if not isinstance(h.business, Business):
@@ -471,6 +484,8 @@ def _check_header(h: Any) -> None:
     _check_int(h.business.doc_type, "Bussiness/BussinessDocType", 0, 3)
     _check_str(h.business.reason, "Bussiness/BussinessDocReason")
     _check_strings(h.business.replaces_document_ids, "ReplacementInfo/DocumentId")
+    for replaced in h.business.replaces_document_ids:
+        _check_str(replaced, "ReplacementInfo/DocumentId", max_chars=MAX_DOCUMENT_ID_CHARS)
     _check_int(h.secrecy, "edoc:Secrecy", 0, 3)
     _check_int(h.urgency, "edoc:Urgency", 0, 3)
 
@@ -523,7 +538,7 @@ def _check_status(m: StatusMessage) -> None:
         raise _error("edxml_invalid:type", "Status/StaffInfo", expected="StaffInfo")
     for name in ("department", "staff", "mobile", "email"):
         _check_str(getattr(m.staff, name), f"Status/StaffInfo/{name.capitalize()}")
-    _check_str(m.arrival_number, "Status/edoc:ArrivalNumber")
+    _check_str(m.arrival_number, "Status/edoc:ArrivalNumber", max_chars=MAX_ARRIVAL_NUMBER_CHARS)
     _check_traces(m.traces)
     _check_signature(m.signature)
 

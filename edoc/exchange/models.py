@@ -94,7 +94,7 @@ class ExchangeMessage(db.Model):
     #: The package this one replaces or recalls (business type 1, 2, 3), by message id.
     replaces_message_id: Mapped[str | None] = mapped_column(String(64))
     # What the package is about, kept to answer statuses and show lists without reparsing it.
-    code: Mapped[str] = mapped_column(String(100), default="")  # number/notation
+    code: Mapped[str] = mapped_column(String(128), default="")  # number/notation
     promulgation_date: Mapped[date | None]
     edxml_document_id: Mapped[str] = mapped_column(String(255), default="")
     subject: Mapped[str] = mapped_column(Text, default="")

@@ -64,6 +64,7 @@ def claim_next(holder: str, *, to_check: bool) -> int | None:
         query = select(ExchangeMessage.id).where(
             ExchangeMessage.direction.in_((Direction.IN, Direction.FORWARD)),
             ExchangeMessage.state == MessageState.RECEIVED,
+            or_(ExchangeMessage.next_attempt_at.is_(None), ExchangeMessage.next_attempt_at <= now),
             _free(now),
         )
     else:

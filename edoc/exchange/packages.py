@@ -147,7 +147,7 @@ def status_plan(message: ExchangeMessage) -> edxml.StatusMessage:
     about = db.session.scalar(
         select(ExchangeMessage).where(
             ExchangeMessage.message_id == message.about_message_id,
-            ExchangeMessage.direction.in_(("in", "out")),
+            ExchangeMessage.direction.in_(("in", "out", "forward")),
         )
     )
     event = db.session.scalar(

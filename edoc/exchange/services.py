@@ -35,6 +35,7 @@ from edoc.exchange.models import (
     ExchangeStatusEvent,
     MessageKind,
     MessageState,
+    PeerKind,
 )
 from edoc.exchange.transport import DeliveryFailed, HttpTransport, Transport
 from edoc.incoming.intake import check_stored_pdf
@@ -42,6 +43,7 @@ from edoc.incoming.models import HandlingTask, ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, mark_recalled, receive
 from edoc.outgoing.models import Dispatch, OutgoingDocument
 from edoc.outgoing.sending import register_dispatch_status_labels, set_dispatch_status
+from storage.base import BlobInfo
 
 WORKER = "exchange.worker"
 STATUS_LABELS = edxml.STATUS_LABELS
@@ -122,18 +124,41 @@ def queue_document(
         subject=document.subject,
         state=MessageState.PENDING,
     )
-    if document.issued_date:
-        message.edxml_document_id = edxml.document_id_for(
-            organ_id(), document.issued_date, document.number_notation
-        )
-    _route_state(message)
+    unsendable = _unsendable(to_organ)
+    if document.issued_date and not unsendable:
+        try:
+            message.edxml_document_id = edxml.document_id_for(
+                organ_id(), document.issued_date, document.number_notation
+            )
+        except edxml.EdxmlError as error:
+            unsendable = _cannot_build(error)
+    if unsendable:
+        message.state = MessageState.FAILED
+        message.last_error = unsendable
+    else:
+        _route_state(message)
     db.session.add(message)
     db.session.flush()
-    if dispatch_id is not None and message.state == MessageState.HELD:
-        set_dispatch_status(dispatch_id, "held", message.last_error)
+    if dispatch_id is not None and message.state in (MessageState.HELD, MessageState.FAILED):
+        set_dispatch_status(dispatch_id, message.state, message.last_error)
     elif dispatch_id is not None and business_type == 0:
         set_dispatch_status(dispatch_id, "queued")
     return message
+
+
+def _unsendable(to_organ: str) -> str:
+    """Why no edXML package can name ``to_organ`` (a legacy directory code), or ""."""
+    if edxml.is_organ_id(to_organ):
+        return ""
+    return _(
+        "Không gửi liên thông được: mã cơ quan nhận %(o)s không đúng dạng mã định danh "
+        "(000.00.00.H30). Cần sửa mã trong danh bạ rồi gửi lại, hoặc gửi bằng cách khác.",
+        o=to_organ,
+    )
+
+
+def _cannot_build(error: edxml.EdxmlError) -> str:
+    return _("Không lập được gói tin edXML: %(e)s", e=error.message)
 
 
 def queue_status(
@@ -302,6 +327,39 @@ def _edxml_refusal(error: edxml.EdxmlError) -> AppError:
     return AppError(error.code, error.message, status)
 
 
+def _unverifiable(from_code: str) -> str:
+    return _(
+        "Không xác minh được cơ quan gửi %(o)s: cơ quan này chưa được khai báo kết nối nên "
+        "không có chứng thư đã đăng ký để kiểm tra chữ ký gói tin.",
+        o=from_code,
+    )
+
+
+def _check_sender(from_code: str, via: str | None) -> None:
+    """The seal is tied to the ``From`` agency: a peer or member may bring only its own
+    packages (its pinned certificate signs them); only a hub brings other agencies' (it checked
+    their seals against its members' pinned certificates). A package brought by hand must come
+    from an organ whose certificate is pinned here, or nothing can vouch for it."""
+    if via is None:
+        if peers.pinned_certificate(from_code) is None:
+            raise AppError("unverifiable_sender", _unverifiable(from_code), 422)
+        return
+    hop = peers.peer(via)
+    if hop is not None and hop.kind == PeerKind.HUB:
+        return
+    if from_code != via:
+        raise AppError(
+            "sender_mismatch",
+            _(
+                "Gói tin ghi cơ quan gửi là %(f)s nhưng do hệ thống của %(v)s chuyển đến: chỉ "
+                "trục liên thông (hub) được chuyển gói tin của cơ quan khác.",
+                f=from_code,
+                v=via,
+            ),
+            422,
+        )
+
+
 def accept_package(data: bytes, *, via: str | None) -> Accepted:
     """Parse, check the addressee, store the bytes and one row; nothing when refused.
 
@@ -338,6 +396,7 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
                 422,
             )
         direction, to_code = Direction.FORWARD, members[0]
+    _check_sender(from_code, via)
     earlier = db.session.scalar(
         select(ExchangeMessage).where(
             ExchangeMessage.message_id == message.message_id,
@@ -431,7 +490,7 @@ def drain(transport: Transport | None = None, limit: int = 500) -> DrainReport:
         pk = outbox.claim_next(holder, to_check=True)
         if pk is None:
             break
-        _check_one(pk, report)
+        _check_one(pk, holder, report)
     for _round in range(limit):
         pk = outbox.claim_next(holder, to_check=False)
         if pk is None:
@@ -443,14 +502,21 @@ def drain(transport: Transport | None = None, limit: int = 500) -> DrainReport:
 def _guarded(pk: int, report: DrainReport, work: Callable[[], None]) -> None:
     try:
         work()
-    except Exception as error:  # the row keeps its state; the lease lapses, a later drain retries
+    except Exception as error:  # tried again after back-off, then failed: others go on meanwhile
         db.session.rollback()
         current_app.logger.exception("exchange: message %s failed in the worker", pk)
         report.errors.append(f"{pk}: {type(error).__name__}: {error}")
         message = outbox.release(pk)
         message.attempts += 1
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
-        message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)
+        if message.attempts >= current_app.config["EDOC"].exchange_max_attempts:
+            delivering = message.state == MessageState.PENDING
+            message.state = MessageState.FAILED
+            message.next_attempt_at = None
+            if delivering:
+                _forward_ended(message, message.last_error)
+        else:
+            message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)
         db.session.commit()
 
 
@@ -461,7 +527,19 @@ def _deliver_one(pk: int, transport: Transport, report: DrainReport) -> None:
 def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
     message = db.session.get(ExchangeMessage, pk)
     if message.package_sha256 is None:
-        _build_package(message)
+        try:
+            _build_package(message)
+        except edxml.EdxmlError as error:  # retrying cannot help; the route goes on
+            db.session.rollback()
+            message = outbox.release(pk)
+            message.state = MessageState.FAILED
+            message.last_error = _cannot_build(error)
+            message.next_attempt_at = None
+            if message.dispatch_id and message.kind == MessageKind.DOCUMENT:
+                set_dispatch_status(message.dispatch_id, "failed", message.last_error)
+            report.failed += 1
+            db.session.commit()
+            return
         message = db.session.get(ExchangeMessage, pk)
     route = peers.route_for(message.to_organ)
     sha256, message_id = message.package_sha256, message.message_id
@@ -477,7 +555,10 @@ def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
     except DeliveryFailed as failure:
         message = outbox.release(pk)
         outbox.record_failure(message, failure.reason, failure.retryable)
-        if not failure.retryable:
+        if message.direction == Direction.FORWARD:
+            if message.state == MessageState.FAILED:
+                _forward_ended(message, failure.reason)
+        elif not failure.retryable:
             _refused_at_the_door(message, failure.reason)
         report.failed += 1
         db.session.commit()
@@ -494,6 +575,14 @@ def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
             set_dispatch_status(message.dispatch_id, "sent")
     report.delivered += 1
     db.session.commit()
+
+
+def _forward_ended(message: ExchangeMessage, reason: str) -> None:
+    """A hub's forwarded document that will not reach its member (refused there, attempts run
+    out, given up): the origin hears it as 02 with the reason, like any refusal."""
+    forwarded = message.direction == Direction.FORWARD and message.kind == MessageKind.DOCUMENT
+    if forwarded and not _already_told(message, "02"):
+        queue_status(message, "02", reason)
 
 
 def _refused_at_the_door(message: ExchangeMessage, reason: str) -> None:
@@ -549,29 +638,95 @@ class Checked:
     message: edxml.Envelope | edxml.StatusMessage | None = None
 
 
-def _check_one(pk: int, report: DrainReport) -> None:
-    _guarded(pk, report, lambda: _check(pk, report))
+def _check_one(pk: int, holder: str, report: DrainReport) -> None:
+    _guarded(pk, report, lambda: _check(pk, holder, report))
 
 
-def _check(pk: int, report: DrainReport) -> None:
+def _check(pk: int, holder: str, report: DrainReport) -> None:
+    """Verify with no transaction open, then apply the result in one short transaction, only
+    if this drain still holds the row (a lease that ran out during slow work may have let
+    another drain check it too: one incoming document and one 01, never two).
+
+    A package that breaks one of our rules (a file that is no PDF, an encrypted one, a date in
+    the future, no register …) is refused with 02 and the reason, so it never blocks the queue;
+    anything else unexpected propagates to ``_guarded`` (back-off, then ``failed``)."""
     message = db.session.get(ExchangeMessage, pk)
     sha256, direction, kind = message.package_sha256, message.direction, message.kind
-    pinned = peers.pinned_certificate(message.from_organ)
+    pinned, unverifiable = _seal_pin(message)
     db.session.commit()
-    with outside_transaction():
-        checked = _verify(
-            sha256, pinned, with_files=direction == Direction.IN and kind == "document"
-        )
-    message = outbox.release(pk)
+    stored = None
+    if unverifiable:
+        checked = Checked(False, unverifiable, {"envelope": {"ok": False, "reason": unverifiable}})
+    else:
+        try:
+            with outside_transaction():
+                checked = _verify(
+                    sha256, pinned, with_files=direction == Direction.IN and kind == "document"
+                )
+                if direction == Direction.FORWARD and checked.ok and checked.message is not None:
+                    stored = _store_traced(checked.message)
+        except AppError as error:
+            if not _refusable(error):
+                raise
+            reason = error.message
+            checked = Checked(False, reason, {"files": {"ok": False, "reason": reason}})
+    if not _still_held(pk, holder):
+        db.session.rollback()
+        report.errors.append(f"{pk}: checked meanwhile by another worker; result dropped")
+        return
+    message = db.session.get(ExchangeMessage, pk)
     message.verification = checked.verification
     report.checked += 1
-    if direction == Direction.FORWARD:
-        _forward(message, checked)
-    elif kind == MessageKind.STATUS:
-        _take_status(message, checked)
-    else:
-        _take_document(message, checked)
+    try:
+        with db.session.begin_nested():
+            if direction == Direction.FORWARD:
+                _forward(message, checked, stored)
+            elif kind == MessageKind.STATUS:
+                _take_status(message, checked)
+            else:
+                _take_document(message, checked)
+    except AppError as error:
+        if not _refusable(error):
+            raise
+        message = db.session.get(ExchangeMessage, pk)
+        _refuse(message, error.message)
     db.session.commit()
+
+
+def _refusable(error: AppError) -> bool:
+    """A rule the package breaks (4xx), as opposed to an outage or a fault here (5xx)."""
+    return error.status < 500
+
+
+def _still_held(pk: int, holder: str) -> bool:
+    """End this drain's claim on a row it is checking, if it still has it (one statement: of
+    two drains that both checked it, only one applies its result)."""
+    return bool(
+        db.session.execute(
+            update(ExchangeMessage)
+            .where(
+                ExchangeMessage.id == pk,
+                ExchangeMessage.claimed_by == holder,
+                ExchangeMessage.state == MessageState.RECEIVED,
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+def _seal_pin(message: ExchangeMessage) -> tuple[str | None, str]:
+    """The certificate the package's seal must be made with (None: any trusted one), or why
+    it cannot be verified. Only a package a hub brought to this (member) installation may be
+    sealed by an agency not pinned here: the hub checked it against its member's certificate.
+    A hub forwarding always checks against its member's pinned certificate."""
+    pinned = peers.pinned_certificate(message.from_organ)
+    if pinned is not None:
+        return pinned, ""
+    hop = peers.peer(message.hop) if message.hop else None
+    if message.direction == Direction.IN and hop is not None and hop.kind == PeerKind.HUB:
+        return None, ""
+    return None, _unverifiable(message.from_organ)
 
 
 def _verify(sha256: str, pinned: str | None, *, with_files: bool) -> Checked:
@@ -707,6 +862,17 @@ def _take_status(message: ExchangeMessage, checked: Checked) -> None:
             m=status.about_message_id,
         )
         return
+    # the recipient's system, or the hub it went through refusing it on the member's behalf
+    if status.from_organ.organ_id not in {about.to_organ, about.hop}:
+        message.state = MessageState.REFUSED
+        message.last_error = _(
+            "Trạng thái %(c)s về gói tin %(m)s do %(f)s gửi, nhưng gói tin đó gửi đến %(t)s.",
+            c=status.status_code,
+            m=status.about_message_id,
+            f=status.from_organ.organ_id,
+            t=about.to_organ,
+        )
+        return
     occurred = status.timestamp.astimezone(UTC).replace(tzinfo=None)
     db.session.add(
         ExchangeStatusEvent(
@@ -725,26 +891,26 @@ def _take_status(message: ExchangeMessage, checked: Checked) -> None:
         set_dispatch_status(about.dispatch_id, DISPATCH_STATUS_OF_CODE[status.status_code], note)
 
 
-def _forward(message: ExchangeMessage, checked: Checked) -> None:
+def _store_traced(message: edxml.Envelope | edxml.StatusMessage) -> BlobInfo:
+    """The package with this hub's TraceHeader appended, stored (slow: no transaction)."""
+    traced = edxml.with_trace(
+        message, edxml.TraceHeader(organ_id(), datetime.now(UTC).replace(microsecond=0))
+    )
+    with storage_errors():
+        return blob_store().put(io.BytesIO(edxml.build(traced)))
+
+
+def _forward(message: ExchangeMessage, checked: Checked, stored: BlobInfo | None) -> None:
     """A hub's store and forward: checked against the origin's pinned certificate, a trace
     appended, queued to the member in order (or 02 back to the origin when broken)."""
-    if not checked.ok or checked.message is None:
+    if not checked.ok or checked.message is None or stored is None:
         message.state = MessageState.REFUSED
         message.last_error = checked.reason
         if message.kind == MessageKind.DOCUMENT:
             queue_status(message, "02", checked.reason)
         return
-    traced = edxml.with_trace(
-        checked.message, edxml.TraceHeader(organ_id(), datetime.now(UTC).replace(microsecond=0))
-    )
-    data = edxml.build(traced)
-    pk = message.id
-    db.session.commit()
-    with outside_transaction(), storage_errors():
-        info = blob_store().put(io.BytesIO(data))
-    message = db.session.get(ExchangeMessage, pk)
-    message.package_sha256 = info.sha256
-    message.package_size = info.size
+    message.package_sha256 = stored.sha256
+    message.package_size = stored.size
     _route_state(message)
 
 
@@ -804,6 +970,7 @@ def give_up(message: ExchangeMessage, reason: str, actor: Actor) -> ExchangeMess
     message.state = MessageState.GIVEN_UP
     message.last_error = reason.strip()
     message.next_attempt_at = None
+    _forward_ended(message, reason.strip())
     record(
         "exchange.given_up",
         actor=actor,
@@ -924,7 +1091,10 @@ def export_package(document_id: int, to_organ: str, actor: Actor) -> bytes:
         message.last_error = ""
         db.session.flush()
     if message.package_sha256 is None:
-        _build_package(message)
+        try:
+            _build_package(message)
+        except edxml.EdxmlError as error:
+            raise ValidationError("package_unbuildable", _cannot_build(error)) from None
         message = db.session.get(ExchangeMessage, message.id)
     record(
         "exchange.exported",

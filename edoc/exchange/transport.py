@@ -71,7 +71,10 @@ class HttpTransport:
         if 200 <= response.status_code < 300:
             return
         reason = f"{url}: HTTP {response.status_code} {_error_code(response)}".strip()
-        retryable = response.status_code >= 500 or response.status_code in {408, 429}
+        # 401/403: the request was not taken as coming from us (clocks apart, a certificate
+        # renewed on one side only, the peer not yet configured there): an operator can fix
+        # that, so keep trying; the package itself was never judged, so it is no refusal.
+        retryable = response.status_code >= 500 or response.status_code in {401, 403, 408, 429}
         if 300 <= response.status_code < 400:
             retryable = False  # redirects are not followed: the endpoint is misconfigured
         raise DeliveryFailed(retryable, reason)

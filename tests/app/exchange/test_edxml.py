@@ -787,3 +787,23 @@ def test_an_overlong_text_outside_an_attachment_is_refused() -> None:
 
 def test_an_ellipsis_in_a_title_is_a_valid_attachment_name() -> None:
     assert edxml.check_attachment_name("Tờ trình...pdf") == "Tờ trình...pdf"
+
+
+@pytest.mark.parametrize(
+    ("kind", "path", "limit"),
+    [
+        ("document", "//e:CodeNotation", edxml.MAX_CODE_CHARS),
+        ("document", "//e:DocumentId", edxml.MAX_DOCUMENT_ID_CHARS),
+        ("status", "//e:ResponseFor/e:Code", edxml.MAX_CODE_CHARS),
+        ("status", "//e:ResponseFor/e:DocumentId", edxml.MAX_DOCUMENT_ID_CHARS),
+        ("status", "//x:ArrivalNumber", edxml.MAX_ARRIVAL_NUMBER_CHARS),
+    ],
+)
+def test_values_longer_than_the_receivers_columns_are_refused(
+    kind: str, path: str, limit: int
+) -> None:
+    """A hostile package must not make the receiving database's write fail (a DataError, a
+    500 on PostgreSQL): what is stored in a fixed-width column is refused when too long."""
+    package = build(_envelope() if kind == "document" else _status("03"))
+    error = _refused("edxml_invalid", _edit(package, path, _set_text("9" * (limit + 1))))
+    assert str(limit) in error.message
