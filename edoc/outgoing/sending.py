@@ -156,10 +156,12 @@ def send(
 def set_dispatch_status(dispatch_id: int, status: str, note: str | None = None) -> Dispatch:
     """What the recipient's system reported about a dispatch (the exchange area's statuses:
     arrived, accepted, refused …); their labels are registered with
-    :func:`register_dispatch_status_labels`."""
+    :func:`register_dispatch_status_labels`. A recalled dispatch stays recalled."""
     dispatch = db.session.get(Dispatch, dispatch_id)
     if dispatch is None:
         raise ValueError(f"no dispatch {dispatch_id}")
+    if dispatch.status == "recalled":  # final: a status still on its way does not undo it
+        return dispatch
     dispatch.status = status
     if note is not None:
         dispatch.note = note

@@ -13,6 +13,8 @@ from edoc.documents.models import Document
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.services import timeline
 from edoc.incoming.models import IncomingDocument
+from edoc.outgoing.models import Dispatch
+from edoc.outgoing.sending import set_dispatch_status
 from tests.fixtures.app import bearer
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, directory_entry
@@ -39,13 +41,14 @@ def test_recall_marks_the_copy_recalled_and_13_comes_back(
     )
     assert registered.status_code == 409
     with tinh.app.app_context():
-        dispatch_id = db.session.get(Document, document_id) and tinh_dispatch(document_id)
+        dispatch_id = tinh_dispatch(document_id)
         assert [e.status_code for e in timeline(dispatch_id)] == ["01", "13"]
+        # A status that was on its way when the recall went out does not undo it.
+        assert set_dispatch_status(dispatch_id, "accepted", "late").status == "recalled"
+        assert db.session.get(Dispatch, dispatch_id).note != "late"
 
 
 def tinh_dispatch(document_id: int) -> int:
-    from edoc.outgoing.models import Dispatch
-
     return db.session.scalar(select(Dispatch.id).where(Dispatch.document_id == document_id))
 
 
