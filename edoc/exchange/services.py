@@ -270,7 +270,7 @@ def on_document_event(action: str, *, actor: Any, document_id: int, details: dic
 
 def _queue_recall(document_id: int, reason: str, replaced_by: int | None) -> None:
     """Business type 1 (revoke) — or 3 (replace), carrying the replacing document — to every
-    system the document went to."""
+    system the document went to; a package that never left is given up instead."""
     sent = db.session.scalars(
         select(ExchangeMessage).where(
             ExchangeMessage.document_id == document_id,
@@ -279,7 +279,21 @@ def _queue_recall(document_id: int, reason: str, replaced_by: int | None) -> Non
             ExchangeMessage.business_type.in_((0, 2, 3)),
         )
     ).all()
+    now = outbox.wall_clock()
     for original in sent:
+        in_flight = original.claimed_until is not None and original.claimed_until > now
+        never_left = original.state in (
+            MessageState.PENDING,
+            MessageState.FAILED,
+            MessageState.HELD,
+        )
+        if never_left and not in_flight:
+            # Nothing reached the recipient: stop it rather than send a revoke that could arrive
+            # first (a failed original goes out of order) and a retry that would bring it back.
+            original.state = MessageState.GIVEN_UP
+            original.next_attempt_at = None
+            original.last_error = _("Văn bản đã bị thu hồi trước khi gửi được: không gửi nữa.")
+            continue
         queue_document(
             replaced_by or document_id,
             original.to_organ,

@@ -151,3 +151,28 @@ def test_an_exported_package_is_not_also_sent_over_a_route(
     with stc.app.app_context():
         assert db.session.scalar(select(ExchangeMessage)) is None
         assert db.session.scalar(select(IncomingDocument)) is None
+
+
+def test_a_recall_before_delivery_stops_the_package_instead_of_chasing_it(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """The recipient's system is down, the package waits; the sender recalls: nothing has
+    reached the recipient, so the package is given up (no revoke that could arrive first, no
+    retry that would bring the document back)."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    stc.stop()
+    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
+    organization = directory_entry(tinh, stc)
+    assert send(tinh.client, clerk, document_id, [organization]).status_code == 200
+    recalled = tinh.client.post(
+        f"/api/v1/outgoing/{document_id}/recall", json={"reason": "Sai thể thức"}, headers=clerk
+    )
+    assert recalled.status_code == 200, recalled.get_json()
+    with tinh.app.app_context():
+        [original] = db.session.scalars(select(ExchangeMessage)).all()  # no revoke queued
+        assert original.state == "given_up" and "thu hồi" in original.last_error
+        assert db.session.get(Dispatch, tinh_dispatch(document_id)).status == "recalled"
+        pk = original.id
+    assert tinh.cli("exchange", "retry", original.message_id).exit_code != 0
+    with tinh.app.app_context():
+        assert db.session.get(ExchangeMessage, pk).state == "given_up"
