@@ -349,13 +349,18 @@ def _unverifiable(from_code: str) -> str:
     )
 
 
-def _check_sender(from_code: str, via: str | None) -> None:
+def _check_sender(from_code: str, via: str | None, *, acts_on_others: bool) -> None:
     """The seal is tied to the ``From`` agency: a peer or member may bring only its own
     packages (its pinned certificate signs them); only a hub brings other agencies' (it checked
-    their seals against its members' pinned certificates). A package brought by hand must come
-    from an organ whose certificate is pinned here, or nothing can vouch for it."""
+    their seals against its members' pinned certificates).
+
+    A package brought by hand (``via`` None) from an agency not connected here — what files are
+    for — may bring a new document: its seal must still verify against a trusted CA, and it
+    waits unregistered for the clerk, who sees the signer. It may not act on what is already
+    here (``acts_on_others``: a recall, a replacement, a status): nothing ties its key to the
+    organ it names."""
     if via is None:
-        if peers.pinned_certificate(from_code) is None:
+        if acts_on_others and peers.pinned_certificate(from_code) is None:
             raise AppError("unverifiable_sender", _unverifiable(from_code), 422)
         return
     hop = peers.peer(via)
@@ -410,7 +415,10 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
                 422,
             )
         direction, to_code = Direction.FORWARD, members[0]
-    _check_sender(from_code, via)
+    acts_on_others = isinstance(message, edxml.StatusMessage) or (
+        message.header.business.doc_type in (1, 3)
+    )
+    _check_sender(from_code, via, acts_on_others=acts_on_others)
     earlier = db.session.scalar(
         select(ExchangeMessage).where(
             ExchangeMessage.message_id == message.message_id,
@@ -731,15 +739,19 @@ def _still_held(pk: int, holder: str) -> bool:
 
 def _seal_pin(message: ExchangeMessage) -> tuple[str | None, str]:
     """The certificate the package's seal must be made with (None: any trusted one), or why
-    it cannot be verified. Only a package a hub brought to this (member) installation may be
-    sealed by an agency not pinned here: the hub checked it against its member's certificate.
-    A hub forwarding always checks against its member's pinned certificate."""
+    it cannot be verified. A package a hub brought to this (member) installation may be sealed
+    by an agency not pinned here (the hub checked it against its member's certificate), and so
+    may a new document brought by hand (see :func:`_check_sender`). A hub forwarding always
+    checks against its member's pinned certificate."""
     pinned = peers.pinned_certificate(message.from_organ)
     if pinned is not None:
         return pinned, ""
     hop = peers.peer(message.hop) if message.hop else None
     if message.direction == Direction.IN and hop is not None and hop.kind == PeerKind.HUB:
         return None, ""
+    by_hand = message.direction == Direction.IN and message.hop is None
+    if by_hand and message.kind == MessageKind.DOCUMENT and message.business_type in (0, 2):
+        return None, ""  # a new document by file: any trusted seal, the clerk sees the signer
     return None, _unverifiable(message.from_organ)
 
 

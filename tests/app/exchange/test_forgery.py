@@ -120,15 +120,27 @@ def test_statuses_come_only_from_the_organ_the_document_went_to(
         assert db.session.scalar(select(func.count()).select_from(ExchangeStatusEvent)) == 0
 
 
-def test_a_package_brought_by_hand_from_an_unknown_agency_is_refused(
+def test_a_package_brought_by_hand_from_an_unknown_agency_may_bring_but_not_recall(
     pair: dict[str, Installation], softhsm_tokens: Tokens, tmp_path: Path
 ) -> None:
+    """Files are for agencies that are not connected: a new document from one is taken (its
+    seal verified against a trusted CA, unregistered for the clerk); a recall in its name is
+    refused, since nothing ties its key to the organ it names."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
-    file = tmp_path / "goi.edxml"
-    file.write_bytes(resealed(tinh, package, from_organ=ELSEWHERE))
-    imported = stc.cli("exchange", "import", str(file))
+    recall = tmp_path / "thu-hoi.edxml"
+    recall.write_bytes(
+        resealed(tinh, package, from_organ=ELSEWHERE, business=edxml.Business(1, "Sai"))
+    )
+    imported = stc.cli("exchange", "import", str(recall))
     assert imported.exit_code != 0
     assert "unverifiable_sender" in imported.output
     assert count(stc, ExchangeMessage) == 0
-    assert count(stc, IncomingDocument) == 0
+
+    new = tmp_path / "moi.edxml"
+    new.write_bytes(resealed(tinh, package, from_organ=ELSEWHERE))
+    taken = stc.cli("exchange", "import", str(new))
+    assert taken.exit_code == 0, taken.output
+    with stc.app.app_context():
+        [incoming] = db.session.scalars(select(IncomingDocument)).all()
+        assert incoming.status == "received"  # waits for the clerk to register it
