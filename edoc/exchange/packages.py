@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.extensions import db
-from edoc.directory.models import Organization
+from edoc.directory import services as directory
 from edoc.documents.agency import agency_name
 from edoc.documents.models import Document, DocumentType
-from edoc.exchange import edxml
-from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEvent
+from edoc.exchange import edxml, peers
+from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.outgoing.models import OutgoingDocument
 
 #: Our urgency (0 normal … 3 hỏa tốc) is edXML's Priority 0–3 (4, "hỏa tốc hẹn giờ", unused).
@@ -34,14 +34,11 @@ def this_organ() -> edxml.Organ:
 def organ_name(organ_code: str) -> str:
     """The name an organ code stands for: the directory's, else the peer's, else the code
     (edXML requires a name beside every OrganId)."""
-    for model, column in (
-        (Organization, Organization.code),
-        (ExchangePeer, ExchangePeer.organ_code),
-    ):
-        name = db.session.scalar(select(model.name).where(column == organ_code))
-        if name:
-            return name
-    return organ_code
+    listed = directory.names_by_code([organ_code]).get(organ_code)
+    if listed:
+        return listed
+    peer = peers.peer(organ_code)
+    return peer.name if peer is not None and peer.name else organ_code
 
 
 def split_number_notation(number_notation: str) -> tuple[str, str]:
