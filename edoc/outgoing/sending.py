@@ -59,7 +59,7 @@ def send_document(document_id: int, organization_ids: list[int], clerk: User) ->
         raise AppError("recipients_required", _("Cần chọn ít nhất một nơi nhận."), 422)
     # The slow signature check first, with no transaction open: the checks below then see the
     # state as it is when the dispatches are written (a double click cannot send twice).
-    receipt = _receipt_check(outgoing) if _any_internal(wanted) else None
+    receipt = _receipt_check(outgoing) if _any_recipient(wanted, internal=True) else None
     found = {
         o.id: o
         for o in db.session.scalars(
@@ -96,12 +96,12 @@ def send(
     ``receipt``: the main file as the receiving side checked it; checked here (outside any
     transaction, so the caller must not have written yet) when not given.
     """
-    if receipt is None and _any_internal(organization_ids):
+    if receipt is None and _any_recipient(organization_ids, internal=True):
         receipt = _receipt_check(outgoing)
     if outgoing.status != OutgoingStatus.ISSUED:
         raise AppError("not_issued", _("Chỉ gửi được văn bản đã phát hành."), 409)
     document = outgoing.document
-    if document.secrecy > 0 and not _all_internal(organization_ids):
+    if document.secrecy > 0 and _any_recipient(organization_ids, internal=False):
         # State secrets do not travel over the ordinary network (Luật Bảo vệ bí mật nhà nước):
         # edXML exchange carries no secret document; the paper copy goes by the secret post.
         raise AppError(
@@ -174,19 +174,12 @@ def register_dispatch_status_labels(labels: dict[str, Any]) -> None:
         DISPATCH_STATUS_LABELS.setdefault(status, label)
 
 
-def _all_internal(organization_ids: list[int]) -> bool:
-    return not db.session.scalar(
-        select(func.count()).where(
-            Organization.id.in_(organization_ids), Organization.internal.is_(False)
-        )
-    )
-
-
-def _any_internal(organization_ids: list[int]) -> bool:
+def _any_recipient(organization_ids: list[int], *, internal: bool) -> bool:
+    """Whether any of these agencies is served here (``internal``) — or is not."""
     return bool(
         db.session.scalar(
             select(func.count()).where(
-                Organization.id.in_(organization_ids), Organization.internal.is_(True)
+                Organization.id.in_(organization_ids), Organization.internal.is_(internal)
             )
         )
     )
