@@ -55,20 +55,32 @@ def _free(now: datetime):  # type: ignore[no-untyped-def]
 
 
 def claim_next(holder: str, *, to_check: bool) -> int | None:
-    """Claim the next package: one waiting for its checks (``to_check``), or the oldest one due
-    for delivery whose next hop has no earlier package still waiting (packages to one peer
-    leave in order: a later one does not overtake an earlier one being retried). Commits."""
+    """Claim the next package: the oldest due for its checks whose sender has no earlier one
+    being checked by another worker (``to_check``), or the oldest one due for delivery whose
+    next hop has no earlier package still waiting. Packages from one sender are taken, and
+    packages to one peer leave, in order: a later one does not overtake an earlier one still
+    in hand or being retried; only an earlier one that failed its check and waits out its
+    back-off is passed, so that one broken package does not hold up the rest. Commits."""
     _lock_claims()
     now = wall_clock()
+    earlier = aliased(ExchangeMessage)
     if to_check:
         query = select(ExchangeMessage.id).where(
             ExchangeMessage.direction.in_((Direction.IN, Direction.FORWARD)),
             ExchangeMessage.state == MessageState.RECEIVED,
             or_(ExchangeMessage.next_attempt_at.is_(None), ExchangeMessage.next_attempt_at <= now),
             _free(now),
+            ~exists().where(
+                and_(
+                    earlier.direction.in_((Direction.IN, Direction.FORWARD)),
+                    earlier.state == MessageState.RECEIVED,
+                    earlier.from_organ == ExchangeMessage.from_organ,
+                    earlier.id < ExchangeMessage.id,
+                    earlier.claimed_until > now,
+                )
+            ),
         )
     else:
-        earlier = aliased(ExchangeMessage)
         query = select(ExchangeMessage.id).where(
             ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
             ExchangeMessage.state == MessageState.PENDING,

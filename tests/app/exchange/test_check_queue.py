@@ -135,3 +135,24 @@ def test_two_drains_checking_one_package_apply_it_once(
             select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
         ).all()
         assert answers == ["01"]
+
+
+def test_a_second_drain_does_not_check_a_later_package_while_the_earlier_is_in_hand(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """Two drains at once (one per package arriving) take one sender's packages in order, so
+    the later document is not registered before the earlier one."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, _dispatch = held_package(pair, softhsm_tokens)
+    later = variant(tinh, package, "5b0f6f0e-0000-4000-8000-0000000000c3")
+    with stc.app.app_context():
+        for each in (package, later):
+            services.accept_package(each, via=tinh.organ_id)
+            db.session.commit()
+        holder = outbox.new_holder()
+        first = outbox.claim_next(holder, to_check=True)
+        assert first is not None
+        assert outbox.claim_next(outbox.new_holder(), to_check=True) is None
+        services._check(first, holder, services.DrainReport())
+        second = outbox.claim_next(outbox.new_holder(), to_check=True)
+        assert second is not None and second > first
