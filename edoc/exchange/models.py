@@ -64,7 +64,8 @@ class ExchangeMessage(db.Model):
     """One edXML package in, out or forwarded, with its exact bytes in the blob store.
 
     The message id identifies a package across installations: a second delivery of the same
-    id in the same direction is refused by the unique constraint, so it creates nothing.
+    id in the same direction to the same addressee is refused by the unique constraint, so it
+    creates nothing (a hub keeps one forward row per member a package names).
     ``hop``: the organ code the package is delivered to next (the peer itself, or the hub);
     packages to one hop leave in order. ``claimed_by``/``claimed_until``: the worker delivering
     or processing it now (a lease on the wall clock, as in :mod:`edoc.jobs.outbox`).
@@ -72,7 +73,9 @@ class ExchangeMessage(db.Model):
 
     __tablename__ = "exchange_messages"
     __table_args__ = (
-        UniqueConstraint("message_id", "direction", name="uq_exchange_messages_id_direction"),
+        UniqueConstraint(
+            "message_id", "direction", "to_organ", name="uq_exchange_messages_id_direction_to"
+        ),
         Index("ix_exchange_messages_queue", "direction", "state", "hop"),
     )
 

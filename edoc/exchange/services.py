@@ -380,7 +380,8 @@ def _check_sender(from_code: str, via: str | None, *, acts_on_others: bool) -> N
 
 
 def accept_package(data: bytes, *, via: str | None) -> Accepted:
-    """Parse, check the addressee, store the bytes and one row; nothing when refused.
+    """Parse, check the addressees, store the bytes and one row per addressee served here
+    (this installation, or each member behind this hub); nothing when refused.
 
     ``via``: the organ whose signed request brought it (None: a file imported by hand).
     The package's seal and PDF are checked later by the worker (slow)."""
@@ -404,64 +405,97 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
     else:
         to_codes = [o.organ_id for o in message.header.to_organs]
         from_code = message.header.from_organ.organ_id
-    if organ_id() in to_codes:
-        direction, to_code = Direction.IN, organ_id()
-    else:
-        members = [c for c in to_codes if peers.is_member(c)]
-        if not members:
-            raise AppError(
-                "wrong_recipient",
-                _("Gói tin không gửi đến cơ quan này (%(o)s).", o=organ_id()),
-                422,
-            )
-        direction, to_code = Direction.FORWARD, members[0]
+    targets = _addressees_served_here(to_codes)
     acts_on_others = isinstance(message, edxml.StatusMessage) or (
         message.header.business.doc_type in (1, 3)
     )
     _check_sender(from_code, via, acts_on_others=acts_on_others)
-    earlier = db.session.scalar(
-        select(ExchangeMessage).where(
-            ExchangeMessage.message_id == message.message_id,
-            ExchangeMessage.direction == direction,
+    earlier = {
+        (row.direction, row.to_organ): row
+        for row in db.session.scalars(
+            select(ExchangeMessage).where(ExchangeMessage.message_id == message.message_id)
         )
-    )
-    if earlier is not None and earlier.state != MessageState.REFUSED:
+    }
+    missing = [
+        target
+        for target in targets
+        if target not in earlier or earlier[target].state == MessageState.REFUSED
+    ]
+    if not missing:
         return Accepted(message.message_id, True)
-    earlier_pk = earlier.id if earlier is not None else None
+    refused_pks = {target: earlier[target].id for target in missing if target in earlier}
     with outside_transaction(), storage_errors():
         info = blob_store().put(io.BytesIO(data))
-    if earlier_pk is not None:
-        # A copy refused earlier (tampered on the way, say) must not block the genuine package:
-        # the same row takes the new bytes and is checked again; its 02 stays on the timeline.
-        # One statement, so that of two repeats arriving together only one takes it.
-        taken = db.session.execute(
-            update(ExchangeMessage)
-            .where(ExchangeMessage.id == earlier_pk, ExchangeMessage.state == MessageState.REFUSED)
-            .values(
-                state=MessageState.RECEIVED,
-                hop=via,
-                package_sha256=info.sha256,
-                package_size=info.size,
-                verification=None,
-                last_error="",
-                claimed_by=None,
-                claimed_until=None,
-            )
-        ).rowcount
-        if not taken:
-            return Accepted(message.message_id, True)
-        row = db.session.get(ExchangeMessage, earlier_pk, populate_existing=True)
-    else:
-        row = ExchangeMessage(
-            message_id=message.message_id,
-            direction=direction,
-            from_organ=from_code,
-            to_organ=to_code,
+    taken_any = False
+    for direction, to_code in missing:
+        pk = refused_pks.get((direction, to_code))
+        row = _take_refused(pk, via, info) if pk is not None else _new_row(message, via, info)
+        if row is None:
+            continue
+        row.direction, row.from_organ, row.to_organ = direction, from_code, to_code
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:  # the same package, delivered twice at the same moment
+            continue
+        taken_any = True
+    if not taken_any:
+        return Accepted(message.message_id, True)
+    outbox.ask_for_drain()
+    return Accepted(message.message_id, False)
+
+
+def _addressees_served_here(to_codes: list[str]) -> list[tuple[str, str]]:
+    """(direction, organ) for each addressee this installation serves: itself (in) and, on a
+    hub, each member named (forward; a package to several members goes to each of them)."""
+    targets = [(Direction.IN, organ_id())] if organ_id() in to_codes else []
+    targets += [
+        (Direction.FORWARD, code)
+        for code in dict.fromkeys(to_codes)
+        if code != organ_id() and peers.is_member(code)
+    ]
+    if not targets:
+        raise AppError(
+            "wrong_recipient",
+            _("Gói tin không gửi đến cơ quan này (%(o)s).", o=organ_id()),
+            422,
+        )
+    return targets
+
+
+def _take_refused(pk: int, via: str | None, info: BlobInfo) -> ExchangeMessage | None:
+    """A copy refused earlier (tampered on the way, say) must not block the genuine package:
+    the same row takes the new bytes and is checked again; its 02 stays on the timeline.
+    One statement, so that of two repeats arriving together only one takes it."""
+    taken = db.session.execute(
+        update(ExchangeMessage)
+        .where(ExchangeMessage.id == pk, ExchangeMessage.state == MessageState.REFUSED)
+        .values(
+            state=MessageState.RECEIVED,
             hop=via,
             package_sha256=info.sha256,
             package_size=info.size,
-            state=MessageState.RECEIVED,
+            verification=None,
+            last_error="",
+            claimed_by=None,
+            claimed_until=None,
         )
+    ).rowcount
+    if not taken:
+        return None
+    return db.session.get(ExchangeMessage, pk, populate_existing=True)
+
+
+def _new_row(
+    message: edxml.Envelope | edxml.StatusMessage, via: str | None, info: BlobInfo
+) -> ExchangeMessage:
+    row = ExchangeMessage(
+        message_id=message.message_id,
+        hop=via,
+        package_sha256=info.sha256,
+        package_size=info.size,
+        state=MessageState.RECEIVED,
+    )
     if isinstance(message, edxml.StatusMessage):
         row.kind = MessageKind.STATUS
         row.status_code = message.status_code
@@ -476,13 +510,7 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
         row.promulgation_date = header.promulgation_date
         row.edxml_document_id = header.document_id
         row.subject = header.subject
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:  # the same package, delivered twice at the same moment
-        return Accepted(message.message_id, True)
-    outbox.ask_for_drain()
-    return Accepted(message.message_id, False)
+    return row
 
 
 # ---- the worker -------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ origin as 02 with the reason, never swallowed at the hub."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,13 +11,15 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.services import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI
-from tests.app.exchange.test_inbox import count
+from tests.app.exchange.test_inbox import count, post, signed_by
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, add_peer, directory_entry, installations_fixture
 from tests.fixtures.pki import Tokens
@@ -68,3 +71,71 @@ def test_a_member_refusing_a_forwarded_package_sends_02_back_to_the_origin(
         [refusal] = timeline(dispatch_id)
         assert refusal.status_code == "02" and "sender_mismatch" in refusal.description
         assert db.session.get(Dispatch, dispatch_id).status == "refused"
+
+
+@pytest.fixture
+def hub_and_two_members(
+    app: Flask,
+    tmp_path: Path,
+    softhsm_tokens: Tokens,
+    exchange_tokens: dict[str, str],
+    demo_pki: DemoPKI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[dict[str, Installation]]:
+    """The province (origin), the finance department as the hub, the district and the home
+    affairs department behind it."""
+    monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
+    found = installations_fixture(
+        app, tmp_path, ("tinh", "stc", "huyen", "snv"), softhsm_tokens, exchange_tokens, demo_pki
+    )
+    made = next(found)
+    yield made
+    next(found, None)
+
+
+def test_a_package_naming_two_members_reaches_each_of_them_once(
+    hub_and_two_members: dict[str, Installation], softhsm_tokens: Tokens, demo_pki: DemoPKI
+) -> None:
+    """Other systems address one package to several agencies; the hub forwards it to every
+    member it names, not only the first, and a repeat creates nothing."""
+    made = hub_and_two_members
+    tinh, hub, huyen, snv = made["tinh"], made["stc"], made["huyen"], made["snv"]
+    add_peer(tinh, hub, demo_pki, kind="hub")
+    for member in (tinh, huyen, snv):
+        add_peer(hub, member, demo_pki, kind="member")
+    for member in (huyen, snv):
+        add_peer(member, hub, demo_pki, kind="hub")
+    hub.stop()  # the province's own package waits: only its bytes are wanted here
+    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
+    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, huyen)]).status_code == 200
+    hub.serve()
+    with tinh.app.app_context():
+        sealed = db.session.scalar(
+            select(ExchangeMessage).where(ExchangeMessage.direction == "out")
+        )
+        envelope = edxml.parse(blob_store().open(sealed.package_sha256).read())
+        assert isinstance(envelope, edxml.Envelope)
+        to_both = tuple(edxml.Organ(m.organ_id, m.agency_name) for m in (huyen, snv))
+        package = edxml.build(
+            keys.seal(
+                dataclasses.replace(
+                    envelope,
+                    message_id="5b0f6f0e-0000-4000-8000-0000000000d1",
+                    header=dataclasses.replace(envelope.header, to_organs=to_both),
+                )
+            )
+        )
+
+    assert post(hub, package, signed_by(tinh, package)).status_code == 202
+    again = post(hub, package, signed_by(tinh, package))
+    assert again.status_code == 200 and again.json()["result"] == "already_received", again.text
+    assert hub.cli("exchange", "deliver").exit_code == 0
+    assert count(huyen, IncomingDocument) == 1
+    assert count(snv, IncomingDocument) == 1
+    with hub.app.app_context():
+        forwarded = db.session.scalars(
+            select(ExchangeMessage.to_organ).where(
+                ExchangeMessage.direction == "forward", ExchangeMessage.kind == "document"
+            )
+        ).all()
+        assert sorted(forwarded) == sorted([huyen.organ_id, snv.organ_id])
