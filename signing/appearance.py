@@ -1,7 +1,8 @@
 """Signature appearances as ND30 Appendix I draws them, with every Vietnamese glyph.
 
 Our own stamp class draws the three ND30 layouts (personal, agency seal, text block); text is set
-in an embedded, rescaled DejaVu subset because pyHanko's default font drops letters such as ở.
+in an embedded, rescaled subset of Liberation Serif (Times New Roman metrics, as ND30 asks;
+:mod:`signing.fonts` picks the file) because pyHanko's default font drops letters such as ở.
 Why: docs/signing.md ("Appearance").
 """
 
@@ -28,27 +29,15 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 from pyhanko.stamp import BaseStamp, BaseStampStyle
 
+from signing.fonts import FontStyle, font_file
+
 # fontTools reports every table it leaves out of a subset (FFTM, …) at WARNING: noise, not news.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
-DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 BLUE = (0.0, 0.0, 0.85)
 BLACK = (0.0, 0.0, 0.0)
 RGB = tuple[float, float, float]
-
-
-def font_path(*, bold: bool = False, serif: bool = True) -> str:
-    """A TrueType font with all Vietnamese glyphs (``EDOC_SIGNING_FONT[_BOLD]`` override).
-
-    Times New Roman is what ND30 documents use; DejaVu Serif is the free font closest to it that
-    Debian ships with every glyph we need.
-    """
-    override = os.environ.get("EDOC_SIGNING_FONT_BOLD" if bold else "EDOC_SIGNING_FONT")
-    if override:
-        return override
-    family = "DejaVuSerif" if serif else "DejaVuSans"
-    return str(DEJAVU_DIR / f"{family}{'-Bold' if bold else ''}.ttf")
 
 
 _FONT_LOCK = threading.Lock()
@@ -58,7 +47,8 @@ def embeddable_font(path: str) -> str:
     """A copy of the font scaled to 1000 units per em, cached on disk; returns its path.
 
     Why: pyHanko's glyph accumulator writes the CIDFont ``/W`` widths in the font's own units,
-    while PDF reads them in thousandths of an em. DejaVu has 2048 units per em, so every letter
+    while PDF reads them in thousandths of an em. Liberation Serif (like DejaVu) has 2048 units
+    per em, so every letter
     would get twice its advance (the "wide spacing" pitfall). Scaling the font's units to 1000 with
     fontTools makes the widths right without touching pyHanko.
     """
@@ -80,9 +70,9 @@ def embeddable_font(path: str) -> str:
     return str(target)
 
 
-def pdf_font(*, bold: bool = False) -> Any:
+def pdf_font(style: FontStyle | str = FontStyle.REGULAR) -> Any:
     """pyHanko font factory embedding a subset of the (scaled) Vietnamese-capable font."""
-    return GlyphAccumulatorFactory(embeddable_font(font_path(bold=bold)))
+    return GlyphAccumulatorFactory(embeddable_font(str(font_file(style))))
 
 
 def nfc(text: str) -> str:
@@ -177,7 +167,7 @@ class Nd30Stamp(BaseStamp):
     def _line(self, text: str, index: int) -> tuple[bytes, float, float]:
         style: Nd30StampStyle = self.style
         box_style = TextBoxStyle(
-            font=pdf_font(bold=style.bold),
+            font=pdf_font(FontStyle.BOLD if style.bold else FontStyle.REGULAR),
             font_size=style.font_size,
             leading=round(style.font_size * 1.25),
             text_color=style.text_color,
@@ -298,13 +288,8 @@ def text_stamp_box(page_width: float, page_height: float, appearance: TextStampA
 # --------------------------------------------------------------------------- demo images
 
 
-def _font(size: int, *, italic: bool = False, bold: bool = False) -> Any:
-    name = (
-        "DejaVuSerif-BoldItalic.ttf"
-        if italic
-        else ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-    )
-    return ImageFont.truetype(str(DEJAVU_DIR / name), size)
+def _font(size: int, style: FontStyle) -> Any:
+    return ImageFont.truetype(str(font_file(style)), size)
 
 
 def draw_signature_image(name: str) -> bytes:
@@ -317,7 +302,7 @@ def draw_signature_image(name: str) -> bytes:
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
     ink = (20, 40, 180, 255)
-    font = _font(64, italic=True)
+    font = _font(64, FontStyle.BOLD_ITALIC)
     draw.text((40, 20), given, font=font, fill=ink)
     points = [
         (30 + t * 3.6, 118 - 18 * math.sin(t / 14.0) - (t / 100.0) * 10) for t in range(0, 100)
@@ -361,7 +346,7 @@ def draw_seal_image(agency: str) -> bytes:
         for k in range(10)
     ]
     draw.polygon(star, fill=red)
-    _text_on_circle(image, agency.upper(), centre, 160, _font(30, bold=True), red)
+    _text_on_circle(image, agency.upper(), centre, 160, _font(30, FontStyle.BOLD), red)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

@@ -5,7 +5,8 @@ date afterwards. Writing text onto the page would break the leader's signature; 
 form field that already existed when the leader signed is a change pyHanko's difference analysis
 classes as FORM_FILLING, which our validation accepts. The fill-in is an incremental update that
 sets the field's value and a new appearance stream drawn with an embedded font that has every
-Vietnamese glyph (the number carries Đ: ``125/QĐ-UBND``).
+Vietnamese glyph (the number carries Đ: ``125/QĐ-UBND``); the place-and-date line is italic, as
+ND30 Appendix I sets it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.text import TextBox, TextBoxStyle
 
 from signing.appearance import Box, nfc, pdf_font
+from signing.fonts import FontStyle
 
 NUMBER_FIELD = "so_ky_hieu"
 DATE_FIELD = "ngay_ban_hanh"
@@ -110,7 +112,10 @@ def _field_by_name(writer: IncrementalPdfFileWriter, name: str) -> generic.Dicti
 
 
 def _appearance(
-    writer: IncrementalPdfFileWriter, field: generic.DictionaryObject, text: str, bold: bool
+    writer: IncrementalPdfFileWriter,
+    field: generic.DictionaryObject,
+    text: str,
+    style: FontStyle,
 ) -> generic.IndirectObject:
     x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
     width, height = abs(x2 - x1), abs(y2 - y1)
@@ -123,8 +128,8 @@ def _appearance(
         except ValueError:
             size = 13
     resources = PdfResources()
-    style = TextBoxStyle(
-        font=pdf_font(bold=bold),
+    box_style = TextBoxStyle(
+        font=pdf_font(style),
         font_size=size,
         box_layout_rule=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID,
@@ -133,21 +138,26 @@ def _appearance(
         ),
     )
     box = layout.BoxConstraints(width=width, height=height)
-    text_box = TextBox(style, writer=writer, resources=resources, box=box, font_name="F1")
+    text_box = TextBox(box_style, writer=writer, resources=resources, box=box, font_name="F1")
     text_box.content = nfc(text)
     commands = text_box.render()
     stream = RawContent(commands, box=box, resources=resources).as_form_xobject()
     return writer.add_object(stream)
 
 
-def fill_text_fields(pdf: bytes, values: Mapping[str, str], *, bold: bool = False) -> bytes:
-    """Fill existing text fields in one incremental update, keeping earlier signatures valid."""
+def fill_text_fields(
+    pdf: bytes, values: Mapping[str, str], *, styles: Mapping[str, FontStyle] | None = None
+) -> bytes:
+    """Fill existing text fields in one incremental update, keeping earlier signatures valid.
+
+    ``styles`` gives a field's font style (regular when not named)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     for name, text in values.items():
         field = _field_by_name(writer, name)
         field[pdf_name("/V")] = pdf_string(nfc(text))
+        style = (styles or {}).get(name, FontStyle.REGULAR)
         field[pdf_name("/AP")] = generic.DictionaryObject(
-            {pdf_name("/N"): _appearance(writer, field, text, bold)}
+            {pdf_name("/N"): _appearance(writer, field, text, style)}
         )
         writer.update_container(field)
     out = io.BytesIO()
@@ -164,9 +174,14 @@ def fill_number_and_date(
     number_field: str = NUMBER_FIELD,
     date_field: str = DATE_FIELD,
 ) -> bytes:
-    """The clerk's fill-in after the leader signed: ``Số: 125/QĐ-UBND`` and the date line."""
+    """The clerk's fill-in after the leader signed: ``Số: 125/QĐ-UBND`` and the date line
+    (italic)."""
     date_text = issued if isinstance(issued, str) else format_nd30_date(issued, place)
-    return fill_text_fields(pdf, {number_field: f"Số: {number}", date_field: date_text})
+    return fill_text_fields(
+        pdf,
+        {number_field: f"Số: {number}", date_field: date_text},
+        styles={date_field: FontStyle.ITALIC},
+    )
 
 
 def field_values(pdf: bytes) -> dict[str, Any]:

@@ -33,6 +33,7 @@ ACTION_LABELS = {
     "outgoing.issued": _l("Cấp số, ký số cơ quan, phát hành"),
     "outgoing.copy_signed": _l("Tạo bản sao, phụ lục có ký số cơ quan"),
     "outgoing.appendix_added": _l("Thêm phụ lục dự thảo"),
+    "agency.updated": _l("Sửa thẩm quyền ký của cơ quan"),
     "organization.created": _l("Thêm cơ quan, tổ chức vào danh bạ"),
     "organization.updated": _l("Sửa thông tin cơ quan, tổ chức trong danh bạ"),
     "organization.deactivated": _l("Ngừng sử dụng cơ quan, tổ chức trong danh bạ"),

@@ -21,6 +21,9 @@ from edoc.users.models import Clearance, Role, User
 
 AGENCY_NAME = "UBND tỉnh Demo"
 
+#: The agency's signing titles (ND30): "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH".
+COLLECTIVE_NAME, HEAD_TITLE = "Ủy ban nhân dân", "Chủ tịch"
+
 DEMO_UNITS = [
     ("UBND", AGENCY_NAME, None),
     ("VP", "Văn phòng UBND tỉnh", "UBND"),
@@ -88,7 +91,8 @@ CLOSED_DOSSIERS = {"01.VP", "05.VP"}
 
 
 def create_demo_agency(password: str, agency_name: str = AGENCY_NAME) -> None:
-    """The units and one user per role, all with ``password`` (as the admin pages create them).
+    """The units (the top one with the agency's signing titles) and one user per role, all with
+    ``password`` (as the admin pages create them).
 
     ``agency_name`` names the top unit, the issuing body of the installation's documents (several
     demo installations exchanging documents must be different agencies).
@@ -96,10 +100,14 @@ def create_demo_agency(password: str, agency_name: str = AGENCY_NAME) -> None:
     operator = Operator.cli("edoc demo")
     units: dict[str, int] = {}
     for code, name, parent in DEMO_UNITS:
-        if parent is None:
-            name = agency_name
+        top = parent is None
         unit = users.create_unit(
-            code=code, name=name, parent_id=units.get(parent or ""), actor=operator
+            code=code,
+            name=agency_name if top else name,
+            parent_id=units.get(parent or ""),
+            collective_name=COLLECTIVE_NAME if top else "",
+            head_title=HEAD_TITLE if top else "",
+            actor=operator,
         )
         units[code] = unit.id
     for demo in DEMO_USERS:

@@ -3,9 +3,10 @@
 One layout (a list of text and line operations in PDF points) is drawn two ways: with reportlab
 into a PDF with a text layer (electronic documents and drafts), or with Pillow into a 200 dpi
 greyscale page image (a paper original through the scanner: no text layer, only OCR can read
-it). DejaVu Serif has every Vietnamese glyph. Outgoing drafts leave the number and date empty
-(the clerk fills the form fields after the leader signs) and the bottom right free for the
-leader's signature appearance.
+it). The font has ND30's Times New Roman metrics and every Vietnamese glyph (Liberation Serif,
+from :func:`signing.fonts.font_file`); the place-and-date line is italic. Outgoing drafts leave
+the number and date empty (the clerk fills the form fields after the leader signs) and the
+bottom right free for the leader's signature appearance.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from signing.appearance import DEJAVU_DIR
+from signing.fonts import FontStyle, font_file
 
 WIDTH, HEIGHT = A4  # 595.27 x 841.89 points
 SCAN_DPI = 200
 FONTS = {
-    "r": "DejaVuSerif.ttf",
-    "b": "DejaVuSerif-Bold.ttf",
-    "i": "DejaVuSerif-Italic.ttf",
-    "bi": "DejaVuSerif-BoldItalic.ttf",
+    "r": FontStyle.REGULAR,
+    "b": FontStyle.BOLD,
+    "i": FontStyle.ITALIC,
+    "bi": FontStyle.BOLD_ITALIC,
 }
 LEFT_CENTRE, RIGHT_CENTRE = 165.0, 420.0
 BODY_LEFT, BODY_RIGHT = 72.0, WIDTH - 60.0
@@ -74,7 +75,7 @@ class Letter:
 @cache
 def _font_name(key: str) -> str:
     name = f"DemoSerif-{key}"
-    pdfmetrics.registerFont(TTFont(name, str(DEJAVU_DIR / FONTS[key])))
+    pdfmetrics.registerFont(TTFont(name, str(font_file(FONTS[key]))))
     return name
 
 
@@ -196,7 +197,7 @@ def pdf(letter: Letter) -> bytes:
 
 @cache
 def _pil_font(key: str, pixels: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(DEJAVU_DIR / FONTS[key]), pixels)
+    return ImageFont.truetype(str(font_file(FONTS[key])), pixels)
 
 
 def scan_jpeg(letter: Letter, seed: int = 0) -> bytes:

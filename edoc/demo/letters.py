@@ -321,14 +321,25 @@ DONE_NOTES = [
 ]
 
 
+#: What the province's people's committee decides as a collective is signed "TM. ỦY BAN NHÂN DÂN"
+#: over "CHỦ TỊCH"; the chairman signs the rest in his own name ("CHỦ TỊCH").
+COLLECTIVE_TYPES = frozenset({"QĐ", "CT", "KH", "CĐ"})
+
+
 @dataclass(frozen=True)
 class Outgoing:
     doc_type: str
     subject: str
     body: str
     recipients: tuple[str, ...] = ("Các sở, ban, ngành tỉnh", "UBND các huyện")
-    prefix: str = ""
+    prefix: str | None = None  # signing authority; None: TM. for COLLECTIVE_TYPES, else none
     urgency: int = 0
+
+    @property
+    def authority(self) -> str:
+        if self.prefix is not None:
+            return self.prefix
+        return "TM." if self.doc_type in COLLECTIVE_TYPES else ""
 
 
 #: Issued over the year, in date order. The one with ``RECALLED_INDEX`` is recalled after sending.

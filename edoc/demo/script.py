@@ -271,7 +271,7 @@ def write_draft(year: DemoYear, item: Outgoing, day: date, submit: bool = True) 
         outgoing.DraftFields(
             doc_type=item.doc_type,
             subject=subject,
-            authority_prefix=item.prefix,
+            authority_prefix=item.authority,
             urgency=item.urgency,
             recipients="\n".join([*item.recipients, "Lưu: VT, TH"]),
             signer_id=year.cast.leader.id,

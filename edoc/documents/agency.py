@@ -3,22 +3,33 @@ registers and reports."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
-from edoc.core.extensions import db
-from edoc.users.models import Unit
+from edoc.users.services import agency_unit
 
 
-def _root() -> Unit | None:
-    return db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+@dataclass(frozen=True)
+class SigningTitles:
+    """What ND30 prints above a signature besides the signer's own title (empty: not set)."""
+
+    collective_name: str  # after "TM.": "Ủy ban nhân dân"
+    head_title: str  # after "KT.", "Q.", "TL.", "TUQ.": "Chủ tịch"
 
 
 def agency_name() -> str:
     """The issuing body: the top organisational unit."""
-    root = _root()
+    root = agency_unit()
     return root.name if root else ""
 
 
 def agency_code() -> str:
-    root = _root()
+    root = agency_unit()
     return root.code if root else ""
+
+
+def signing_titles() -> SigningTitles:
+    """The agency's signing titles, as the administrator set them (Quản trị › Đơn vị)."""
+    root = agency_unit()
+    if root is None:
+        return SigningTitles("", "")
+    return SigningTitles(root.collective_name, root.head_title)

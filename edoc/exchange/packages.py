@@ -17,6 +17,7 @@ from edoc.documents.agency import agency_name
 from edoc.documents.models import Document, DocumentType
 from edoc.exchange import edxml, peers
 from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
+from edoc.outgoing.authority import competence
 from edoc.outgoing.models import OutgoingDocument
 
 #: Our urgency (0 normal … 3 hỏa tốc) is edXML's Priority 0–3 (4, "hỏa tốc hẹn giờ", unused).
@@ -95,7 +96,7 @@ def document_plan(message: ExchangeMessage) -> DocumentPlan:
         type_name=doc_type.name if doc_type else document.doc_type_code,
         subject=document.subject,
         signer=edxml.SignerInfo(
-            competence=outgoing.authority_prefix if outgoing else "",
+            competence=competence(outgoing) if outgoing else "",
             position=document.signer_title,
             full_name=document.signer_name,
         ),

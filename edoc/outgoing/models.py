@@ -28,6 +28,15 @@ class OutgoingStatus(LabelledStrEnum):
 OUTGOING_STATUS_LABELS = labels(OutgoingStatus)
 
 AUTHORITY_PREFIXES = ["", "TM.", "KT.", "Q.", "TL.", "TUQ."]
+#: What each signing authority (thẩm quyền ký, ND30) is called on the forms.
+AUTHORITY_LABELS = {
+    "": _l("Người đứng đầu ký"),
+    "TM.": _l("TM. — Thay mặt tập thể"),
+    "KT.": _l("KT. — Ký thay người đứng đầu"),
+    "Q.": _l("Q. — Quyền người đứng đầu"),
+    "TL.": _l("TL. — Thừa lệnh"),
+    "TUQ.": _l("TUQ. — Thừa ủy quyền"),
+}
 
 #: What the agency may seal after issue: certified copies (ND30 art. 25) and appendices (PL).
 COPY_KINDS = {"SY": "Bản sao y", "SL": "Bản sao lục", "TS": "Bản trích sao", "PL": "Phụ lục"}

@@ -8,8 +8,10 @@ from flask import Response
 from flask_babel import gettext as _
 
 from edoc.core.clock import to_local
+from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.outgoing import services
+from edoc.outgoing.authority import authority_lines
 from edoc.outgoing.models import OutgoingDocument
 from edoc.reports.http import register_download
 from edoc.reports.tables import Column, Table, dmy
@@ -29,6 +31,17 @@ COLUMNS = [
 ]
 
 
+def _signer_cell(outgoing: OutgoingDocument) -> str:
+    """The signer's name over the authority they signed under ("KT. CHỦ TỊCH, PHÓ CHỦ TỊCH")."""
+    if outgoing.signer is None:
+        return ""
+    try:
+        block = ", ".join(authority_lines(outgoing))
+    except AppError:  # the agency's titles were cleared since: the name alone
+        return outgoing.signer.full_name
+    return f"{outgoing.signer.full_name}\n{block}"
+
+
 def build_register(user: User, date_from: date, date_to: date, code: str = "DI") -> Table:
     rows: list[list[str]] = []
     void_rows: set[int] = set()
@@ -45,7 +58,6 @@ def build_register(user: User, date_from: date, date_to: date, code: str = "DI")
             note = _("Đã thu hồi: %(r)s", r=outgoing.recall_reason)
         else:
             note = ""
-        signer = outgoing.signer
         rows.append(
             [
                 document.number_notation
@@ -53,7 +65,7 @@ def build_register(user: User, date_from: date, date_to: date, code: str = "DI")
                 else f"{allocation.number:02d}",
                 dmy(document.issued_date),
                 f"{document.doc_type.name}: {document.subject}",
-                f"{outgoing.authority_prefix} {signer.full_name}".strip() if signer else "",
+                _signer_cell(outgoing),
                 "; ".join(outgoing.recipient_list),
                 outgoing.drafter.unit.name if outgoing.drafter.unit else "",
                 str(outgoing.copies),

@@ -16,10 +16,12 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from edoc.core.errors import ValidationError
 from edoc.core.forms import UploadedFile, text
 from edoc.core.params import id_field
 from edoc.documents.listing import ListArgs
-from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
+from edoc.outgoing.authority import authority_lines, signer_title
+from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingDocument, OutgoingStatus
 
 # --- fields ------------------------------------------------------------------------------
 
@@ -71,7 +73,13 @@ class DraftForm(Schema):
     authority_prefix = fields.String(
         load_default="",
         validate=validate.OneOf(AUTHORITY_PREFIXES, error="Thẩm quyền ký không hợp lệ."),
+        metadata={
+            "description": "signing authority (ND30): empty (the head signs), TM. (for the "
+            "collective), KT. (a deputy for the head), Q. (acting), TL. (by order), TUQ. (by "
+            "authorisation)"
+        },
     )
+    signer_title = text(max_length=255)  # the title it is signed under; empty: the signer's
     urgency = fields.Integer(
         load_default=0, validate=validate.Range(0, 3, error="Độ khẩn không hợp lệ.")
     )
@@ -207,6 +215,14 @@ class RecallForm(Schema):
 # --- reading -----------------------------------------------------------------------------
 
 
+def _authority_lines(outgoing: OutgoingDocument) -> list[str]:
+    """The block as it would be printed now; empty while it cannot be (settings missing)."""
+    try:
+        return authority_lines(outgoing)
+    except ValidationError:
+        return []
+
+
 class OutgoingListArgs(ListArgs):
     """The outgoing list's filters, on the page and in the API: a status must be one of ours."""
 
@@ -223,6 +239,21 @@ class OutgoingSchema(Schema):
     doc_type = fields.String(attribute="document.doc_type_code")
     signer_id = fields.Integer(allow_none=True)
     authority_prefix = fields.String()
+    signer_title = fields.Function(
+        signer_title,
+        metadata={
+            "type": "string",
+            "description": "the title it is signed under (the signer's own by default)",
+        },
+    )
+    authority_lines = fields.Function(
+        _authority_lines,
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "the signing authority block as printed, top to bottom (ND30)",
+        },
+    )
     recipients = fields.String()
     issued_number = fields.Integer(allow_none=True)
     issued_year = fields.Integer(allow_none=True)

@@ -26,11 +26,12 @@ from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import files
 from edoc.documents.access import get_visible_document, visible
-from edoc.documents.agency import agency_code, agency_name
+from edoc.documents.agency import agency_code, agency_name, signing_titles
 from edoc.documents.listing import ListFilter, filtered, one_page
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
 from edoc.documents.records import audit, new_document, new_register, require_status
+from edoc.outgoing.authority import authority_errors, authority_lines
 from edoc.outgoing.models import (
     DraftVersion,
     NumberAllocation,
@@ -53,6 +54,7 @@ class DraftFields:
     recipients: str = ""
     signer_id: int | None = None
     authority_prefix: str = ""
+    signer_title: str = ""  # the title it is signed under; empty: the signer's own
     urgency: int = 0
     secrecy: int = 0
     copies: int = 1
@@ -68,12 +70,16 @@ class DraftFields:
             errors["legal_normative"] = _("Loại văn bản này không phải văn bản QPPL.")
         if self.secrecy > actor.clearance:
             errors["secrecy"] = _("Độ mật không hợp lệ.")
+        title = self.signer_title.strip()
         if self.signer_id is not None:
             signer = db.session.get(User, self.signer_id)
             if signer is None or not signer.has_role(Role.LEADER) or not signer.active:
                 errors["signer_id"] = _("Người ký phải là lãnh đạo.")
             elif self.secrecy > signer.clearance:
                 errors["signer_id"] = _("Người ký không được tiếp cận văn bản mật này.")
+            else:
+                title = title or signer.title
+        errors.update(authority_errors(self.authority_prefix, title, signing_titles()))
         if errors:
             raise ValidationError(
                 "invalid_fields", _("Thông tin dự thảo chưa hợp lệ."), details=errors
@@ -148,6 +154,7 @@ def create_draft(fields: DraftFields, upload: FileStorage, actor: User) -> Outgo
         doc_type_code=fields.doc_type,
         subject=fields.subject.strip(),
         issuer_org=agency_name(),
+        signer_title=fields.signer_title.strip(),
         urgency=fields.urgency,
         secrecy=fields.secrecy,
         page_count=checked.page_count,
@@ -303,7 +310,9 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
         )
     outgoing.signer_id = signer.id
     outgoing.document.signer_name = signer.full_name
-    outgoing.document.signer_title = signer.title
+    # the title the drafter named stays; otherwise the document is signed under the signer's own
+    outgoing.document.signer_title = outgoing.document.signer_title or signer.title
+    authority_lines(outgoing, signer)  # refused now, with the reason, if it cannot be printed
     outgoing.document.status = OutgoingStatus.SUBMITTED
     db.session.flush()
     audit(

@@ -30,6 +30,7 @@ from edoc.core.transactions import outside_transaction
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Document
 from edoc.documents.records import add_file, audit
+from edoc.outgoing.authority import authority_lines
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
 from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
@@ -70,12 +71,6 @@ def ca_chain() -> list[bytes]:
             else [data]
         )
     return chain
-
-
-def _title_line(outgoing: OutgoingDocument, signer: User) -> str:
-    prefix = outgoing.authority_prefix
-    title = (signer.title or "").upper()
-    return f"{prefix} {title}".strip() if prefix else title
 
 
 @dataclass
@@ -126,8 +121,14 @@ def prepare_batch(
         outgoing = _waiting_for_signature(document_id, leader)
         version = outgoing.current_version
         version_sha256, version_number = version.sha256, version.number
+        try:
+            lines = authority_lines(outgoing, leader)
+        except AppError as error:  # an agency setting cleared since the draft was submitted
+            raise SigningFailed(
+                "authority_incomplete", _("Văn bản %(id)s: %(e)s", id=document_id, e=error.message)
+            ) from error
         appearance = PersonalAppearance(
-            title=_title_line(outgoing, leader),
+            title="\n".join(lines),
             full_name=leader.full_name,
             signature_image=draw_signature_image(leader.full_name),
         )

@@ -30,7 +30,14 @@ from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
 from edoc.outgoing import issuing, reports, sending, services, signing
-from edoc.outgoing.models import AUTHORITY_PREFIXES, COPY_KINDS, OutgoingStatus
+from edoc.outgoing.authority import authority_lines
+from edoc.outgoing.models import (
+    AUTHORITY_LABELS,
+    AUTHORITY_PREFIXES,
+    COPY_KINDS,
+    OutgoingDocument,
+    OutgoingStatus,
+)
 from edoc.outgoing.schemas import (
     AppendixForm,
     CommentForm,
@@ -59,7 +66,7 @@ def _choices() -> dict[str, Any]:
         "urgencies": URGENCY_LABELS,
         "secrecies": {k: v for k, v in CLEARANCE_LABELS.items() if k <= current_user.clearance},
         "leaders": leaders(),
-        "prefixes": AUTHORITY_PREFIXES,
+        "authorities": {p: str(AUTHORITY_LABELS[p]) for p in AUTHORITY_PREFIXES},
     }
 
 
@@ -152,9 +159,18 @@ def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any
         dispatch_status=sending.dispatch_status_label,
         channel_label=sending.channel_label,
         Status=OutgoingStatus,
+        authority_block=_authority_block(outgoing),
         **_choices(),
     )
     return page, status
+
+
+def _authority_block(outgoing: OutgoingDocument) -> list[str]:
+    """The signing authority lines as they are (or will be) printed; none while incomplete."""
+    try:
+        return authority_lines(outgoing)
+    except AppError:
+        return []
 
 
 @bp.route("/<int:document_id>/files/<int:file_id>")

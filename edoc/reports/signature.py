@@ -2,7 +2,8 @@
 
 The text comes from :func:`signing.report_vi.format_report_vi` (the same wording as
 ``edoc verify-pdf``); this module only adds the case the signing library does not know — a paper
-original whose signatures were never checked — and lays the lines out on A4 in DejaVu Sans.
+original whose signatures were never checked — and lays the lines out on A4 in the registers'
+font (Liberation Serif).
 
 The PDF is deterministic: the same report and heading give the same bytes (reportlab's invariant
 mode fixes the document ID; the creation date is the report's own validation time), so an

@@ -1,7 +1,10 @@
 """Registers and reports as printable PDF (A4 landscape) and as XLSX.
 
 Both renderers take the same :class:`Table`, so the paper register and the spreadsheet always
-have the same columns. The PDF embeds DejaVu, which has every Vietnamese glyph.
+have the same columns. The PDF is set in Liberation Serif (Times New Roman metrics, as ND30 asks
+for what an agency prints; :func:`signing.fonts.font_file` picks the file), which has every
+Vietnamese glyph. A column is never narrower than its longest word: a date or a number split
+across two lines ("02/01/202" over "6") is misread on paper.
 """
 
 from __future__ import annotations
@@ -9,7 +12,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 from flask_babel import format_date
 from openpyxl import Workbook
@@ -23,7 +25,17 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 
-FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu")]
+from signing.fonts import FontStyle, font_file
+
+REGULAR, BOLD, ITALIC, BOLD_ITALIC = (
+    "EdocSerif",
+    "EdocSerif-Bold",
+    "EdocSerif-Italic",
+    "EdocSerif-BI",
+)
+CELL_PADDING = 6.0  # points each side: reportlab's default LEFTPADDING and RIGHTPADDING
+#: A column is widened to its longest word up to this width; a longer word may still break.
+MAX_WORD_WIDTH = 60 * mm
 
 
 @dataclass(frozen=True)
@@ -48,16 +60,45 @@ def dmy(value: date | None) -> str:
 
 
 def register_fonts() -> tuple[str, str]:
-    """Register DejaVu Sans (regular, bold) once; returns the two font names."""
-    if "EdocSans" in pdfmetrics.getRegisteredFontNames():
-        return "EdocSans", "EdocSans-Bold"
-    for directory in FONT_DIRS:
-        regular, bold = directory / "DejaVuSans.ttf", directory / "DejaVuSans-Bold.ttf"
-        if regular.is_file() and bold.is_file():
-            pdfmetrics.registerFont(TTFont("EdocSans", str(regular)))
-            pdfmetrics.registerFont(TTFont("EdocSans-Bold", str(bold)))
-            return "EdocSans", "EdocSans-Bold"
-    raise RuntimeError("DejaVu fonts not found: install fonts-dejavu-core (scripts/bootstrap)")
+    """Register the serif family once (regular, bold, italic, bold italic, so ``<b>`` and
+    ``<i>`` in a paragraph work); returns the regular and bold font names."""
+    if REGULAR not in pdfmetrics.getRegisteredFontNames():
+        for name, style in (
+            (REGULAR, FontStyle.REGULAR),
+            (BOLD, FontStyle.BOLD),
+            (ITALIC, FontStyle.ITALIC),
+            (BOLD_ITALIC, FontStyle.BOLD_ITALIC),
+        ):
+            pdfmetrics.registerFont(TTFont(name, str(font_file(style))))
+        pdfmetrics.registerFontFamily(
+            REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC
+        )
+    return REGULAR, BOLD
+
+
+def column_widths(table: Table, fonts: tuple[str, str], size: float) -> list[float]:
+    """Each column's width in points: as asked, but never below its longest word (header in
+    bold, cells in regular), the room taken from the columns that have more than they need.
+
+    Why: reportlab breaks a word wider than its cell letter by letter. If the columns together
+    cannot make room, the asked widths are kept for the columns that cannot give.
+    """
+    regular, bold = fonts
+    asked = [c.width_mm * mm for c in table.columns]
+    need = []
+    for index, column in enumerate(table.columns):
+        words = [(w, bold) for w in column.header.split()]
+        words += [(w, regular) for row in table.rows for w in row[index].split()]
+        widest = max((pdfmetrics.stringWidth(w, f, size) for w, f in words), default=0.0)
+        need.append(min(widest + 2 * CELL_PADDING + 0.5, MAX_WORD_WIDTH))
+    short = sum(max(n - a, 0.0) for a, n in zip(asked, need, strict=True))
+    slack = [max(a - n, 0.0) for a, n in zip(asked, need, strict=True)]
+    if short == 0 or sum(slack) < short:
+        return asked
+    widths = []
+    for a, n, spare in zip(asked, need, slack, strict=True):
+        widths.append(n if n > a else a - short * spare / sum(slack))
+    return widths
 
 
 def render_pdf(table: Table) -> bytes:
@@ -74,7 +115,8 @@ def render_pdf(table: Table) -> bytes:
 
     data = [[para(c.header, head) for c in table.columns]]
     data += [[para(value, cell) for value in row] for row in table.rows]
-    grid = LongTable(data, colWidths=[c.width_mm * mm for c in table.columns], repeatRows=1)
+    widths = column_widths(table, (regular, bold), cell.fontSize)
+    grid = LongTable(data, colWidths=widths, repeatRows=1)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),

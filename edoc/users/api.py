@@ -6,13 +6,22 @@ from typing import Any
 
 from flask import current_app, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import Person, Role, api_roles, api_user
+from edoc.core.errors import NotFound
 from edoc.core.extensions import limiter
 from edoc.users import services
 from edoc.users.models import Unit, User
-from edoc.users.schemas import Credentials, TokenResponse, UnitSchema, UserSchema
+from edoc.users.schemas import (
+    AgencyFields,
+    AgencySchema,
+    Credentials,
+    TokenResponse,
+    UnitSchema,
+    UserSchema,
+)
 
 blp = Blueprint("users_api", __name__, url_prefix="/api/v1", description="Tài khoản và token")
 
@@ -72,3 +81,26 @@ class Units(MethodView):
     def get(self) -> list[Unit]:
         """Organisational units."""
         return services.list_units()
+
+
+@blp.route("/agency")
+class Agency(MethodView):
+    @blp.response(200, AgencySchema)
+    @refusals(blp, 401, (404, "No top unit (the agency) exists yet."))
+    @api_roles()
+    def get(self) -> Unit:
+        """The agency (the top unit) and its signing titles: the collective's name printed after
+        "TM." and the head's title printed after "KT.", "Q.", "TL.", "TUQ." (ND30)."""
+        unit = services.agency_unit()
+        if unit is None:
+            raise NotFound("agency_not_found", _("Chưa có đơn vị cấp cao nhất (cơ quan)."))
+        return unit
+
+    @blp.arguments(AgencyFields)
+    @blp.response(200, AgencySchema)
+    @refusals(blp, 401, 403, (404, "No top unit (the agency) exists yet."))
+    @api_roles(Role.ADMIN)
+    def put(self, fields: dict[str, str]) -> Unit:
+        """Set the agency's signing titles (admin only); drafts are signed under the titles in
+        force when the leader signs."""
+        return services.update_agency(**fields, actor=api_user())

@@ -38,12 +38,21 @@ CLEARANCE_LABELS = labels(Clearance)
 
 
 class Unit(db.Model):
+    """An organisational unit; the top one is the agency itself (the issuer of its documents).
+
+    The agency's two signing titles are what ND30 prints above a signature besides the signer's
+    own title: the collective's name after "TM." ("Ủy ban nhân dân") and the head's title after
+    "KT.", "Q.", "TL.", "TUQ." ("Chủ tịch"). Only the top unit's are used.
+    """
+
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    collective_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    head_title: Mapped[str] = mapped_column(String(255), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id])

@@ -87,12 +87,31 @@ class UnitFields(Schema):
         return data | {"parent_id": data["parent_id"] or None}
 
 
+class AgencyFields(Schema):
+    """The agency's signing titles, as an administrator sets them (empty: not used)."""
+
+    collective_name = _text(
+        255,
+        load_default="",
+        metadata={"description": "the collective signed for after TM., e.g. Ủy ban nhân dân"},
+    )
+    head_title = _text(
+        255,
+        load_default="",
+        metadata={"description": "the head's title after KT., Q., TL., TUQ., e.g. Chủ tịch"},
+    )
+
+
 class TokenResponse(Schema):
     token = fields.String(required=True)
     expires_at = UtcDateTime(required=True)
 
 
 UnitSchema = response_schema("UnitSchema", id=int, code=str, name=str, parent_id=int | None)
+
+AgencySchema = response_schema(
+    "AgencySchema", id=int, code=str, name=str, collective_name=str, head_title=str
+)
 
 UserSchema = response_schema(
     "UserSchema",

@@ -394,15 +394,53 @@ def list_units() -> list[Unit]:
     return list(db.session.scalars(select(Unit).order_by(Unit.code)))
 
 
-def create_unit(*, code: str, name: str, parent_id: int | None = None, actor: Actor) -> Unit:
+def create_unit(
+    *,
+    code: str,
+    name: str,
+    parent_id: int | None = None,
+    collective_name: str = "",
+    head_title: str = "",
+    actor: Actor,
+) -> Unit:
+    """A new unit; ``collective_name`` and ``head_title`` are the signing titles of a top unit
+    (the agency: see :func:`update_agency`)."""
     code = code.strip().upper()
     if not code or not name.strip():
         raise ValidationError("invalid_unit", _("Mã và tên đơn vị là bắt buộc."))
     if db.session.scalar(select(Unit).where(Unit.code == code)) is not None:
         raise Conflict("unit_code_taken", _("Mã đơn vị %(c)s đã tồn tại.", c=code))
     _check_unit(parent_id)
-    unit = Unit(code=code, name=name.strip(), parent_id=parent_id)
+    unit = Unit(
+        code=code,
+        name=name.strip(),
+        parent_id=parent_id,
+        collective_name=collective_name.strip(),
+        head_title=head_title.strip(),
+    )
     db.session.add(unit)
     db.session.flush()
     record("unit.created", actor=actor, object_type="unit", object_id=unit.id, code=code)
+    return unit
+
+
+def agency_unit() -> Unit | None:
+    """The top unit: the agency this installation serves (the first one made, if several)."""
+    return db.session.scalar(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+
+
+def update_agency(*, collective_name: str, head_title: str, actor: Actor) -> Unit:
+    """Set the agency's signing titles, what ND30 prints above a signature besides the signer's
+    own title: the collective's name after "TM." and the head's title after "KT.", "Q.", "TL.",
+    "TUQ.". Drafts are signed under the titles in force when the leader signs."""
+    unit = agency_unit()
+    if unit is None:
+        raise NotFound("agency_not_found", _("Chưa có đơn vị cấp cao nhất (cơ quan)."))
+    before = {"collective_name": unit.collective_name, "head_title": unit.head_title}
+    unit.collective_name = collective_name.strip()
+    unit.head_title = head_title.strip()
+    after = {"collective_name": unit.collective_name, "head_title": unit.head_title}
+    changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    db.session.flush()
+    record("agency.updated", actor=actor, object_type="unit", object_id=unit.id, changes=changes)
     return unit

@@ -44,7 +44,7 @@ from edoc.core.extensions import limiter, login_manager
 from edoc.core.forms import FormInvalid, load_form
 from edoc.users import services
 from edoc.users.models import CLEARANCE_LABELS, User
-from edoc.users.schemas import Credentials, PasswordChange, UnitFields, UserFields
+from edoc.users.schemas import AgencyFields, Credentials, PasswordChange, UnitFields, UserFields
 
 bp = Blueprint("users", __name__)
 
@@ -252,11 +252,44 @@ def unit_list() -> Any:
         else:
             flash(_("Đã thêm đơn vị."), "success")
             return redirect(url_for("users.unit_list"))
+    return _units_page(request.form, errors, _agency_values(), {}, status)
+
+
+@bp.route("/admin/agency", methods=["POST"])
+@roles_required(Role.ADMIN)
+def agency_update() -> Any:
+    """The agency's signing titles (TM. …, KT. …), a form on the units page."""
+    try:
+        services.update_agency(**load_form(AgencyFields(), request.form), actor=_me())
+    except AppError as error:
+        errors, status = _refused(error)
+        return _units_page(MultiDict(), {}, request.form, errors, status)
+    flash(_("Đã lưu thẩm quyền ký của cơ quan."), "success")
+    return redirect(url_for("users.unit_list"))
+
+
+def _agency_values() -> Mapping[str, str]:
+    unit = services.agency_unit()
+    if unit is None:
+        return {}
+    return {"collective_name": unit.collective_name, "head_title": unit.head_title}
+
+
+def _units_page(
+    values: Mapping[str, Any],
+    errors: dict[str, str],
+    agency_values: Mapping[str, Any],
+    agency_errors: dict[str, str],
+    status: int,
+) -> Any:
     page = render_template(
         "users/unit_list.html",
         units=services.list_units(),
-        values=request.form,
+        agency=services.agency_unit(),
+        values=values,
         errors=errors,
+        agency_values=agency_values,
+        agency_errors=agency_errors,
         parents=_unit_choices(_("— Cấp cao nhất —")),
     )
     return page, status

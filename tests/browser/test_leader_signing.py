@@ -81,6 +81,7 @@ def test_draft_sign_issue_journey(
     page.locator("input[name=file]").set_input_files(str(draft))
     page.locator("select[name=doc_type]").select_option("QĐ")
     page.locator("select[name=authority_prefix]").select_option("KT.")
+    page.locator("input[name=signer_title]").fill("Phó Chủ tịch")
     page.locator("textarea[name=subject]").fill(
         "Quyết định ban hành Kế hoạch phòng chống thiên tai"
     )
