@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 
 from edoc.core.lists import label_cells
-from tests.fixtures.app import login
+from tests.fixtures.app import login, signed_in
 
 
 def test_the_site_icon_is_linked_and_answers_at_favicon_ico(client: FlaskClient) -> None:
@@ -57,3 +58,12 @@ def test_label_cells_counts_spans_and_keeps_labels_given() -> None:
         '<td data-label="own">4</td><td data-label="Nơi &#34;gửi&#34;">5</td></tr>'
         '<tr><th scope="row" data-label="Số">a</th><td data-label="Tên">b</td></tr>'
     )
+
+
+def test_only_those_who_may_draft_are_offered_a_new_draft(app: Flask, demo: None) -> None:
+    """The tour found the archivist sent to a 403 by the outgoing list's "Soạn dự thảo"."""
+    archivist = signed_in(app, "luutru")
+    assert "/outgoing/new" not in archivist.get("/outgoing/").get_data(as_text=True)
+    assert archivist.get("/outgoing/new").status_code == 403
+    specialist = signed_in(app, "chuyenvien")
+    assert "/outgoing/new" in specialist.get("/outgoing/").get_data(as_text=True)
