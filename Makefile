@@ -50,12 +50,14 @@ format: install-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## screenshots: the README's pictures of each demo account, taken by chromium on `edoc demo` data
-## (docs/screenshots/*.png; commits nothing: review and commit them yourself).
+## screenshots: the README's pictures of each demo account, taken by chromium on `edoc demo` data,
+## at 1280x860 and on a 390x844 phone (docs/screenshots/*.png and *-phone.png; commits nothing:
+## review and commit them yourself).
 screenshots: install-test
 	rm -f docs/screenshots/*.png
 	EDOC_SCREENSHOT_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider \
-		"tests/browser/test_demo_accounts.py::test_what_each_demo_account_sees[sqlite]"
+		"tests/browser/test_tour.py::test_what_each_demo_account_sees[sqlite]" \
+		"tests/browser/test_tour.py::test_the_phone_menu_folds_and_opens_with_the_keyboard[sqlite]"
 	@ls docs/screenshots
 
 clean:

@@ -24,6 +24,7 @@ from edoc.core.db import configure_sqlite, init_request_transactions
 from edoc.core.errors import register_error_handlers
 from edoc.core.extensions import babel, csrf, db, limiter
 from edoc.core.health import check_database, register_health_check
+from edoc.core.lists import label_cells
 from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
 from edoc.directory.api import blp as directory_api
@@ -155,6 +156,7 @@ def _register_template_helpers(app: Flask) -> None:
         list_marks=list_marks,
     )
     app.jinja_env.filters["action_label"] = action_label
+    app.jinja_env.filters["label_cells"] = label_cells
     app.jinja_env.filters["date_vn"] = _date_vn
     app.jinja_env.filters["number_vn"] = _number_vn
     app.jinja_env.filters["datetime_vn"] = _datetime_vn

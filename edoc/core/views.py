@@ -1,10 +1,19 @@
-"""The pages every signed-in person shares: the start page, the dashboard, ``/healthz``."""
+"""The pages every signed-in person shares: the start page, the dashboard, ``/healthz``, the
+site icon."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
 from edoc.core.auth import Role, login_required
@@ -27,6 +36,15 @@ def dashboard() -> Any:
     items = items_for(current_user)
     sections = [role for role in Role if role in current_user.roles]
     return render_template("core/dashboard.html", items=items, sections=sections)
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """The site icon where browsers and bookmarks look for it without reading the page's
+    ``<link rel=icon>``: the same SVG, cached for a day."""
+    return send_from_directory(
+        str(current_app.static_folder), "favicon.svg", mimetype="image/svg+xml", max_age=86400
+    )
 
 
 @bp.route("/healthz")
