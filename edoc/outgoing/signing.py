@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,7 @@ from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningReques
 from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
+from signing.errors import SignatureRejected
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
 from signing.remote import PreparedSignature, SignatureFieldSpec, SignatureOptions, finish, prepare
 from signing.validation import validate_pdf
@@ -76,6 +78,43 @@ def _title_line(outgoing: OutgoingDocument, signer: User) -> str:
     prefix = outgoing.authority_prefix
     title = (signer.title or "").upper()
     return f"{prefix} {title}".strip() if prefix else title
+
+
+def signed_under_title(outgoing: OutgoingDocument, leader: User) -> str:
+    """The signer's own title as the document prints it under the authority line ("CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH"), which the signing page compares with the certificate's title.
+
+    The one place that knows where that title comes from (today the title recorded when the
+    draft was submitted, else the leader's profile), so a richer authority model changes only
+    this function."""
+    return (outgoing.document.signer_title or leader.title or "").strip().upper()
+
+
+def fold_title(title: str) -> str:
+    """A title compared without case, accents or spacing: "Phó  Chủ tịch" → "pho chu tich".
+
+    ``static/js/sign.js`` folds the certificate's title the same way (``foldTitle``)."""
+    decomposed = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().replace(".", " ").split())
+
+
+def _failure_message(error: Exception, document_id: int) -> str:
+    """What the leader is told about one document that could not be signed (in Vietnamese;
+    the technical reason is kept in the signing request for the operator)."""
+    if isinstance(error, AppError):
+        return error.message
+    if isinstance(error, SignatureRejected):
+        return _(
+            "Văn bản %(id)s: chữ ký trả về không khớp với văn bản đã chuẩn bị (có thể đã chọn "
+            "chứng thư khác); chưa ký, hãy ký lại.",
+            id=document_id,
+        )
+    return _(
+        "Văn bản %(id)s: không gắn được chữ ký vào tệp hoặc chữ ký sau khi gắn không hợp lệ; "
+        "chưa ký, hãy ký lại.",
+        id=document_id,
+    )
 
 
 @dataclass
@@ -256,7 +295,7 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
         if error is not None:
             request.status, request.error = "failed", str(error)[:2000]
             db.session.commit()  # slow-work boundary: the next embedding runs with none open
-            failed[item_id] = str(error)
+            failed[item_id] = _failure_message(error, request.document_id)
             continue
         document = outgoing.document
         filename = outgoing.current_version.filename
