@@ -209,9 +209,8 @@ def test_batch_of_two_with_one_pin(
     button.click()
     expect(error).to_contain_text("Mã PIN không đúng; chưa ký văn bản nào.")
     expect(error).not_to_contain_text("incorrect")
-    assert page.evaluate("getComputedStyle(document.getElementById('sign-error')).color") == (
-        "rgb(198, 40, 40)"
-    )
+    shown = error.locator("p").first
+    assert shown.evaluate("p => getComputedStyle(p).color") == "rgb(198, 40, 40)"  # red
     expect(button).to_be_enabled()
     snapshot(page, "leader-sign-wrong-pin")
 
@@ -232,6 +231,21 @@ def test_batch_of_two_with_one_pin(
     expect(page.get_by_test_id("status")).to_have_text("Đã ký, chờ phát hành")
     page.goto(f"{live_server}/outgoing/?status=signed")
     expect(page.get_by_test_id("outgoing-table").locator("tbody tr")).to_have_count(2)
+
+    # From the third draft's own page: Ký số opens it in the signing page's viewer; Trả lại
+    # gives it back to its drafter with a comment.
+    page.goto(f"{live_server}/outgoing/")
+    page.get_by_role("link", name="Quyết định thử nghiệm số 3").click()
+    detail = page.url
+    page.get_by_test_id("sign-link").click()
+    expect(page.get_by_test_id("viewer")).to_be_visible()
+    expect(page.locator('input[name="document_ids"]')).to_be_enabled()
+    page.goto(detail)
+    page.get_by_text("Trả lại", exact=True).click()
+    page.get_by_label("Nội dung cần sửa").fill("Bổ sung căn cứ pháp lý.")
+    page.get_by_role("button", name="Trả lại người soạn thảo").click()
+    expect(page.get_by_text("Đã trả lại dự thảo cho người soạn thảo.")).to_be_visible()
+    expect(page.get_by_test_id("status")).to_have_text("Dự thảo")
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

@@ -115,9 +115,11 @@
     titleWarning.hidden = differing.length === 0;
     if (differing.length) {
       const intro = document.createElement("p");
-      intro.innerHTML = "<strong>Lưu ý chức danh:</strong> ";
-      intro.append(`chứng thư số đã chọn ghi chức danh “${certTitle}”, khác chức danh ký trên ${differing.length} văn bản: `
-        + differing.map((d) => `“${d.dataset.title}” (${d.dataset.subject})`).join("; ") + ".");
+      const label = document.createElement("strong");
+      label.textContent = "Lưu ý chức danh: ";
+      const titles = [...new Set(differing.map((d) => `“${d.dataset.title}”`))].join(", ");
+      intro.append(label, `chứng thư số đã chọn ghi chức danh “${certTitle}”, khác chức danh ${titles} `
+        + `mà ${differing.length} văn bản được ký (xem dưới từng văn bản).`);
       const advice = document.createElement("p");
       advice.textContent = "Kiểm tra lại người ký, thẩm quyền ký (TM./KT./Q./TL./TUQ.) hoặc chọn đúng chứng thư trước khi ký.";
       titleWarning.replaceChildren(intro, advice);
@@ -130,7 +132,7 @@
 
   function pageWidth(viewer) {
     const css = viewer.querySelector(".sign-pages").clientWidth || viewer.clientWidth || 800;
-    return Math.round(Math.min(css, 800) * (window.devicePixelRatio || 1));
+    return Math.round(Math.min(css, 1200) * (window.devicePixelRatio || 1));
   }
 
   function fillViewer(viewer) {
