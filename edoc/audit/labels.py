@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "outgoing.version_added": _l("Cập nhật dự thảo"),
     "outgoing.commented": _l("Góp ý dự thảo"),
     "outgoing.submitted": _l("Trình ký"),
+    "outgoing.returned": _l("Trả lại dự thảo cho người soạn thảo"),
     "outgoing.number_allocated": _l("Cấp số văn bản đi"),
     "outgoing.number_voided": _l("Hủy số không sử dụng"),
     "outgoing.recalled": _l("Thu hồi văn bản"),

@@ -27,6 +27,7 @@ from edoc.outgoing.schemas import (
     PrepareArgs,
     PrepareResponse,
     RecallForm,
+    ReturnForm,
     SendForm,
     SendResponse,
     SubmitForm,
@@ -76,6 +77,23 @@ class Submit(MethodView):
     def post(self, form: dict[str, Any], document_id: int) -> Any:
         """Send the draft to the leader who signs it."""
         return services.submit(document_id, api_user(), form["signer_id"])
+
+
+@blp.route("/outgoing/<int:document_id>/return")
+class Return(MethodView):
+    @blp.arguments(ReturnForm)
+    @blp.response(200, OutgoingSchema)
+    @refusals(
+        blp,
+        (403, "Only the leader the draft waits for gives it back."),
+        NOT_VISIBLE,
+        (409, "The document is not waiting for a signature."),
+    )
+    @refusals(blp, 401)
+    @api_roles(Role.LEADER)
+    def post(self, form: dict[str, Any], document_id: int) -> Any:
+        """Give a submitted draft back to its drafter with a comment: it is a draft again."""
+        return services.return_to_drafter(document_id, api_user(), form["comment"])
 
 
 @blp.route("/outgoing/sign/prepare")

@@ -111,6 +111,12 @@ class CommentForm(Schema):
     text = text(required="Cần nhập nội dung góp ý.")
 
 
+class ReturnForm(Schema):
+    """The signing leader gives the draft back to its drafter: what to change."""
+
+    comment = text(required="Cần nêu nội dung cần sửa khi trả lại dự thảo.", max_length=4000)
+
+
 class SubmitForm(Schema):
     """Sending the draft up; without ``signer_id`` the signer chosen on the draft signs."""
 

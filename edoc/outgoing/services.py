@@ -295,6 +295,51 @@ def comment(document_id: int, actor: User, text: str) -> ReviewComment:
     return note
 
 
+def return_to_drafter(document_id: int, actor: User, text: str) -> OutgoingDocument:
+    """The leader asked to sign gives the draft back to its drafter with what to change.
+
+    The comment is kept with the version it is about (beside the other review comments); the
+    draft is a draft again, so the drafter revises it and submits it anew. Only the leader it
+    waits for may do it: another reader comments instead (403, they know the draft exists)."""
+    outgoing = get_outgoing(document_id, actor)
+    require_status(outgoing, OutgoingStatus.SUBMITTED)
+    if actor.id != outgoing.signer_id:
+        raise Forbidden(
+            "not_signer", _("Chỉ lãnh đạo được trình ký văn bản này mới trả lại được dự thảo.")
+        )
+    text = text.strip()
+    if not text:
+        raise ValidationError(
+            "comment_required",
+            _("Cần nêu nội dung cần sửa khi trả lại dự thảo."),
+            details={"comment": _("Cần nêu nội dung cần sửa khi trả lại dự thảo.")},
+        )
+    version = outgoing.current_version.number if outgoing.current_version else 0
+    outgoing.comments.append(ReviewComment(version_number=version, author_id=actor.id, text=text))
+    outgoing.document.status = OutgoingStatus.DRAFT
+    db.session.flush()
+    audit(
+        "outgoing.returned",
+        actor,
+        document_id,
+        version=version,
+        drafter_id=outgoing.drafter_id,
+        comment=text[:500],
+    )
+    return outgoing
+
+
+def shown_file(outgoing: OutgoingDocument) -> DraftVersion | DocumentFile:
+    """The file a reader of the document is shown: the signed main file once there is one,
+    else the draft's current version."""
+    main = outgoing.document.main_file
+    if main is not None:
+        return main
+    if outgoing.current_version is None:
+        raise NotFound("file_not_found", _("Không tìm thấy tệp."))
+    return outgoing.current_version
+
+
 def submit(document_id: int, actor: User, signer_id: int | None = None) -> OutgoingDocument:
     """Send the draft to the leader who will sign it."""
     outgoing = get_outgoing(document_id, actor)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,12 @@ from edoc.core.transactions import outside_transaction
 from edoc.documents.files import CheckedFile
 from edoc.documents.models import Document
 from edoc.documents.records import add_file, audit
-from edoc.outgoing.authority import authority_lines
+from edoc.outgoing import authority
 from edoc.outgoing.models import OutgoingDocument, OutgoingStatus, SigningRequest
 from edoc.outgoing.services import get_outgoing
 from edoc.users.models import Role, User
 from signing.appearance import Box, PersonalAppearance, draw_signature_image
+from signing.errors import SignatureRejected
 from signing.formfields import DATE_FIELD, NUMBER_FIELD, TextFieldSpec
 from signing.remote import PreparedSignature, SignatureFieldSpec, SignatureOptions, finish, prepare
 from signing.validation import validate_pdf
@@ -71,6 +73,39 @@ def ca_chain() -> list[bytes]:
             else [data]
         )
     return chain
+
+
+def signed_under_title(outgoing: OutgoingDocument, leader: User) -> str:
+    """The signer's own title as the document prints it under the authority line ("CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH"), which the signing page compares with the certificate's title."""
+    return authority.upper(authority.signer_title(outgoing, leader))
+
+
+def fold_title(title: str) -> str:
+    """A title compared without case, accents or spacing: "Phó  Chủ tịch" → "pho chu tich".
+
+    ``static/js/sign.js`` folds the certificate's title the same way (``foldTitle``)."""
+    decomposed = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(bare.lower().replace(".", " ").split())
+
+
+def _failure_message(error: Exception, document_id: int) -> str:
+    """What the leader is told about one document that could not be signed (in Vietnamese;
+    the technical reason is kept in the signing request for the operator)."""
+    if isinstance(error, AppError):
+        return error.message
+    if isinstance(error, SignatureRejected):
+        return _(
+            "Văn bản %(id)s: chữ ký trả về không khớp với văn bản đã chuẩn bị (có thể đã chọn "
+            "chứng thư khác); chưa ký, hãy ký lại.",
+            id=document_id,
+        )
+    return _(
+        "Văn bản %(id)s: không gắn được chữ ký vào tệp hoặc chữ ký sau khi gắn không hợp lệ; "
+        "chưa ký, hãy ký lại.",
+        id=document_id,
+    )
 
 
 @dataclass
@@ -122,7 +157,7 @@ def prepare_batch(
         version = outgoing.current_version
         version_sha256, version_number = version.sha256, version.number
         try:
-            lines = authority_lines(outgoing, leader)
+            lines = authority.authority_lines(outgoing, leader)
         except AppError as error:  # an agency setting cleared since the draft was submitted
             raise SigningFailed(
                 "authority_incomplete", _("Văn bản %(id)s: %(e)s", id=document_id, e=error.message)
@@ -257,7 +292,7 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
         if error is not None:
             request.status, request.error = "failed", str(error)[:2000]
             db.session.commit()  # slow-work boundary: the next embedding runs with none open
-            failed[item_id] = str(error)
+            failed[item_id] = _failure_message(error, request.document_id)
             continue
         document = outgoing.document
         filename = outgoing.current_version.filename

@@ -11,7 +11,16 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,11 +30,12 @@ from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import local_today, parse_user_date
 from edoc.core.dashboard import DashboardItem
-from edoc.core.errors import AppError
+from edoc.core.errors import AppError, error_response
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
 from edoc.directory import services as directory
 from edoc.directory.schemas import OrganizationSchema
+from edoc.documents import preview
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
@@ -46,6 +56,7 @@ from edoc.outgoing.schemas import (
     IssueForm,
     OutgoingListArgs,
     RecallForm,
+    ReturnForm,
     SendForm,
     SubmitForm,
     VersionForm,
@@ -309,13 +320,55 @@ def outgoing_file(document_id: int) -> Any:
     return file_response(services.document_file(document_id, main.id, current_user), inline=inline)
 
 
+@bp.route("/<int:document_id>/pages/<int:page>.png")
+@login_required
+def outgoing_page(document_id: int, page: int) -> Any:
+    """One page of the file :func:`outgoing_file` would serve, as a PNG for the in-page viewer.
+
+    Only for those who may see the document (:func:`services.get_outgoing`: its readers while
+    it is a draft, and the cleared for a secret one; everyone else gets the 404 of a document
+    that does not exist). Not audited as a download: it is the reading the signing page asks
+    for, and the file itself is not handed over."""
+    outgoing = services.get_outgoing(document_id, current_user)
+    stored = services.shown_file(outgoing)
+    width = preview.width_step(request.args.get("w", type=int))
+    try:
+        png = preview.page_png(stored.sha256, page, width, outgoing.document.page_count)
+    except preview.PreviewFailed as error:  # the viewer shows this message in place of the page
+        return error_response(error.code, error.message, error.status)
+    response = send_file(png, mimetype="image/png", max_age=0)
+    # The URL names the document, not the file: a new version is a new ``v``, and the private
+    # cache keeps an image no longer than a working day.
+    response.headers["Cache-Control"] = "private, max-age=28800"
+    return response
+
+
+@bp.route("/<int:document_id>/return", methods=["POST"])
+@roles_required(Role.LEADER)
+def outgoing_return(document_id: int) -> Any:
+    """The signing leader sends the draft back to its drafter with what to change."""
+
+    def give_back() -> object:
+        form = load_form(ReturnForm(), request.form)
+        return services.return_to_drafter(document_id, current_user, form["comment"])
+
+    return _act(document_id, give_back, _("Đã trả lại dự thảo cho người soạn thảo."))
+
+
 @bp.route("/sign")
 @roles_required(Role.LEADER)
 def sign_page() -> Any:
-    """The leader's drafts waiting for a signature, signed through the local agent."""
+    """The leader's drafts waiting for a signature, signed through the local agent.
+
+    Nothing is ticked: each draft is read in the page's viewer first (``?open=<id>`` opens one,
+    from the draft's own page)."""
+    drafts = signing.waiting_for(current_user)
     return render_template(
         "outgoing/sign.html",
-        drafts=signing.waiting_for(current_user),
+        drafts=drafts,
+        titles={o.document_id: signing.signed_under_title(o, current_user) for o in drafts},
+        fold_title=signing.fold_title,
+        open_id=request.args.get("open", type=int),
         signer_url=current_app.config["EDOC"].signer_url,
         origin=request.host_url.rstrip("/"),
     )

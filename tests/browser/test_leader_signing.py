@@ -48,7 +48,8 @@ def _drafts(app: Flask, count: int) -> None:
 
 def _leader_opens_signing(page: Page, live_server: str, pin: str) -> None:
     """The leader opens the signing page, finds the agent and their certificate (not the
-    expired one) and types the PIN; the button is left to the test."""
+    expired one), reads each draft in the page's viewer and ticks it, and types the PIN; the
+    button is left to the test."""
     sign_in(page, live_server, "lanhdao")
     page.goto(f"{live_server}/outgoing/sign")
     expect(page.get_by_test_id("agent-status")).to_contain_text("Đã kết nối phần mềm ký số")
@@ -56,8 +57,27 @@ def _leader_opens_signing(page: Page, live_server: str, pin: str) -> None:
     expect(leader_option).to_have_count(1)
     expect(page.locator("#certificate option", has_text="Trần")).to_have_count(0)  # expired
     page.locator("#certificate").select_option(leader_option.get_attribute("value"))
+    _read_and_tick_every_draft(page)
     page.locator("#pin").fill(pin)
     snapshot(page, "leader-sign")
+
+
+def _read_and_tick_every_draft(page: Page) -> None:
+    """Nothing is ticked, and a draft can be ticked only once opened in the viewer, whose page
+    images the server renders."""
+    boxes = page.locator('input[name="document_ids"]')
+    for index in range(boxes.count()):
+        expect(boxes.nth(index)).not_to_be_checked()
+        expect(boxes.nth(index)).to_be_disabled()
+    for draft in page.get_by_test_id("draft").all():
+        draft.get_by_test_id("read-button").click()
+        image = draft.get_by_test_id("page-image").first
+        expect(image).to_be_visible()
+        image.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        )
+        draft.locator('input[name="document_ids"]').check()
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
@@ -163,17 +183,70 @@ def test_batch_of_two_with_one_pin(
     agent: AgentServer,
     softhsm_tokens: Tokens,
 ) -> None:
+    """Errors are said in Vietnamese next to the button (an empty PIN before anything is sent,
+    a wrong PIN as the agent reports it), the certificate's title is compared with the title
+    the drafts are signed under, and after signing the list refreshes in place with links to
+    the signed documents and the button back."""
     app = trusted_app
-    _drafts(app, 2)
+    _drafts(app, 3)
     _use_agent(app, agent.url)
-    _leader_opens_signing(page, live_server, softhsm_tokens.leader_pin)
-    page.get_by_role("button", name="Ký số các văn bản đã chọn").click()
+    _leader_opens_signing(page, live_server, "")
+    # The demo leader signs as "Chủ tịch" with a certificate that says "Phó Chủ tịch".
+    expect(page.get_by_test_id("title-warning")).to_be_visible()
+    expect(page.get_by_test_id("title-warning")).to_contain_text("Phó Chủ tịch")
+    expect(page.get_by_test_id("title-warning")).to_contain_text("CHỦ TỊCH")
+    page.get_by_test_id("draft").nth(2).locator('input[name="document_ids"]').uncheck()
+    page.evaluate("window.notReloaded = true")
+    button = page.get_by_role("button", name="Ký số các văn bản đã chọn")
+    error = page.get_by_test_id("sign-error")
+    logins_before = tokens_module.LOGINS.count
+
+    button.click()  # no PIN: caught on the page, nothing sent to the agent
+    expect(error).to_have_text("Cần nhập mã PIN của token trước khi ký.")
+    expect(error).to_have_attribute("role", "alert")
+    assert tokens_module.LOGINS.count == logins_before
+
+    page.locator("#pin").fill(softhsm_tokens.leader_pin + "9")
+    button.click()
+    expect(error).to_contain_text("Mã PIN không đúng; chưa ký văn bản nào.")
+    expect(error).not_to_contain_text("incorrect")
+    shown = error.locator("p").first
+    assert shown.evaluate("p => getComputedStyle(p).color") == "rgb(198, 40, 40)"  # red
+    expect(button).to_be_enabled()
+    snapshot(page, "leader-sign-wrong-pin")
+
+    page.locator("#pin").fill(softhsm_tokens.leader_pin)
+    button.click()
     expect(page.get_by_test_id("sign-result")).to_contain_text("Đã ký 2 văn bản.")
-    expect(page.get_by_test_id("drafts-to-sign")).to_contain_text(
-        "Không có dự thảo nào chờ bạn ký."
-    )
+    expect(error).to_be_empty()
+    signed = page.get_by_test_id("sign-result").get_by_role("link")
+    expect(signed).to_have_count(2)
+    expect(signed.first).to_have_text("Quyết định thử nghiệm số 1")
+    # the list refreshed in place: the third draft stays, unticked; the button is back
+    expect(page.get_by_test_id("draft")).to_have_count(1)
+    expect(page.get_by_test_id("draft")).to_contain_text("Quyết định thử nghiệm số 3")
+    expect(page.locator('input[name="document_ids"]')).not_to_be_checked()
+    expect(button).to_be_enabled()
+    assert page.evaluate("window.notReloaded === true")
+    signed.first.click()
+    expect(page.get_by_test_id("status")).to_have_text("Đã ký, chờ phát hành")
     page.goto(f"{live_server}/outgoing/?status=signed")
     expect(page.get_by_test_id("outgoing-table").locator("tbody tr")).to_have_count(2)
+
+    # From the third draft's own page: Ký số opens it in the signing page's viewer; Trả lại
+    # gives it back to its drafter with a comment.
+    page.goto(f"{live_server}/outgoing/")
+    page.get_by_role("link", name="Quyết định thử nghiệm số 3").click()
+    detail = page.url
+    page.get_by_test_id("sign-link").click()
+    expect(page.get_by_test_id("viewer")).to_be_visible()
+    expect(page.locator('input[name="document_ids"]')).to_be_enabled()
+    page.goto(detail)
+    page.get_by_text("Trả lại", exact=True).click()
+    page.get_by_label("Nội dung cần sửa").fill("Bổ sung căn cứ pháp lý.")
+    page.get_by_role("button", name="Trả lại người soạn thảo").click()
+    expect(page.get_by_text("Đã trả lại dự thảo cho người soạn thảo.")).to_be_visible()
+    expect(page.get_by_test_id("status")).to_have_text("Dự thảo")
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
