@@ -50,6 +50,7 @@ from edoc.outgoing.views import bp as outgoing_bp
 from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
 from edoc.search.api import blp as search_api
 from edoc.search.views import init_search
+from edoc.statistics.views import bp as statistics_bp
 from edoc.users.api import blp as users_api
 from edoc.users.views import bp as users_bp
 from edoc.users.views import init_users
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(statistics_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
@@ -140,6 +142,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     register_nav_link(app, _l("Danh bạ cơ quan"), "directory.directory_list", "clerk", "admin")
+    register_nav_link(app, _l("Thống kê"), "statistics.statistics_page", "leader", "clerk")
     init_search(app)
     init_dossiers(app)
     init_exchange(app)
