@@ -9,7 +9,6 @@ from datetime import date
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
