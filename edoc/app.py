@@ -30,6 +30,7 @@ from edoc.directory.api import blp as directory_api
 from edoc.directory.views import bp as directory_bp
 from edoc.documents.panels import document_panels, list_marks
 from edoc.documents.views_common import stored_file_state
+from edoc.dossiers.api import blp as dossiers_api
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
 from edoc.dossiers.views import init_dossiers
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(search_api)
     register_api_blueprint(exchange_api)
     register_api_blueprint(integrations_api)
+    register_api_blueprint(dossiers_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
