@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,7 +14,7 @@ from sqlalchemy import func, select
 from edoc.audit.services import record, record_security_event
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import local_today
-from edoc.core.dashboard import DashboardItem
+from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import FormInvalid, load_form
@@ -295,24 +296,44 @@ def job_download(job_id: str) -> Any:
 
 
 def dashboard_items(user: User) -> list[Any]:
+    """The archivist's: this year's open dossiers, and those due or overdue for transfer."""
     if not user.has_role(Role.ARCHIVIST):
         return []
     section = Role.ARCHIVIST.label
-    open_count = (
-        db.session.scalar(
-            select(func.count()).where(
-                Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
-            )
-        )
-        or 0
+    open_query = select(Dossier).where(
+        Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
     )
-    due = len(services.due_for_transfer())
+    open_count = db.session.scalar(select(func.count()).select_from(open_query.subquery())) or 0
+    open_entries = tuple(
+        DashboardEntry(f"{d.code} — {d.title}", url_for("dossiers.dossier_detail", dossier_id=d.id))
+        for d in db.session.scalars(open_query.order_by(Dossier.code).limit(LIST_LIMIT))
+    )
+    due = services.due_for_transfer()
+    due_entries = tuple(
+        DashboardEntry(
+            f"{item.dossier.code} — {item.dossier.title}",
+            url_for("dossiers.dossier_detail", dossier_id=item.dossier.id),
+            (_("quá hạn nộp lưu %(d)s") if item.overdue else _("hạn nộp lưu %(d)s"))
+            % {"d": format_date(item.deadline, "dd/MM/yyyy")},
+            item.overdue,
+        )
+        for item in due[:LIST_LIMIT]
+    )
     return [
         DashboardItem(
-            section, _("Hồ sơ đang mở năm nay"), open_count, url_for("dossiers.dossier_list")
+            section,
+            _("Hồ sơ đang mở năm nay"),
+            open_count,
+            url_for("dossiers.dossier_list"),
+            entries=open_entries,
         ),
         DashboardItem(
-            section, _("Hồ sơ đến hạn nộp lưu"), due, url_for("dossiers.dossier_list"), due > 0
+            section,
+            _("Hồ sơ đến hạn nộp lưu"),
+            len(due),
+            url_for("dossiers.dossier_list") + "#due-for-transfer",
+            bool(due),
+            due_entries,
         ),
     ]
 
