@@ -199,4 +199,7 @@ def _download(stats: Statistics, report: str, fmt: str) -> Response:
         **{"from": stats.date_from.isoformat(), "to": stats.date_to.isoformat()},
     )
     name = f"thong-ke-{report.replace('_', '-')}_{stats.date_from:%Y%m%d}-{stats.date_to:%Y%m%d}"
-    return table_response(report_table(stats, report), name, fmt)
+    table = report_table(stats, report)
+    if fmt == "xlsx":  # numbers as numbers, so the spreadsheet can sum and chart them
+        table.rows = [[int(v) if v.isdigit() else v for v in row] for row in table.rows]  # type: ignore[misc]
+    return table_response(table, name, fmt)

@@ -126,9 +126,9 @@ def test_xlsx_reads_back_and_is_audited(app: Flask, march: dict) -> None:
         "Đang xử lý",
     ]
     body = {row[0]: row[1:] for row in rows[4:]}
-    assert body["Phòng Tổng hợp"] == ["4", "2", "1", "0", "1"]
-    assert body["Phòng Kinh tế"] == ["3", "0", "0", "1", "2"]
-    assert body["Tổng cộng"] == ["7", "2", "1", "1", "3"]
+    assert body["Phòng Tổng hợp"] == [4, 2, 1, 0, 1]
+    assert body["Phòng Kinh tế"] == [3, 0, 0, 1, 2]
+    assert body["Tổng cộng"] == [7, 2, 1, 1, 3]
     with app.app_context():
         event = db.session.scalar(
             select(AuditEvent).where(AuditEvent.action == "statistics.exported")
