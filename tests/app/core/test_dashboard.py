@@ -56,6 +56,12 @@ def test_the_leaders_lists(app: Flask, month: dict[str, int]) -> None:
     lists = _lists(app, "lanhdao")
     [presented] = lists["Văn bản chờ ý kiến chỉ đạo"]
     assert "Về việc xin ý kiến chỉ đạo" in presented and presented.endswith("đến 17/03/2026")
+    with app.app_context():
+        mine = {"status": "presented", "presented_to_id": user("lanhdao").id}
+        theirs = {"status": "presented", "presented_to_id": user("lanhdao2").id}
+    client = signed_in(app, "lanhdao")
+    assert "Về việc xin ý kiến chỉ đạo" in client.get("/incoming/", query_string=mine).text
+    assert "Về việc xin ý kiến chỉ đạo" not in client.get("/incoming/", query_string=theirs).text
     [soon] = lists["Văn bản sắp đến hạn giải quyết"]
     assert "Về việc kiểm tra giá vật liệu" in soon and soon.endswith("hạn 20/03/2026")
     overdue = lists["Văn bản quá hạn giải quyết"]
