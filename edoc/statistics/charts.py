@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 200
+WIDTH = 480  # small enough that a phone (about 350 px of page) shows 12 px text at ~9 px
+LABEL_WIDTH = 150
 BAR_HEIGHT = 18
 GAP = 8
 TOP = 6
@@ -33,7 +33,7 @@ class Bar:
         return sum(s.value for s in self.segments)
 
 
-def _short(text: str, limit: int = 28) -> str:
+def _short(text: str, limit: int = 22) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -75,6 +75,6 @@ def bar_chart(title: str, bars: Sequence[Bar], legend: Sequence[Segment] = ()) -
                 f'<rect x="{x:.1f}" y="{y + 3}" width="12" height="12" fill="{item.colour}"/>'
                 f'<text x="{x + 16:.1f}" y="{y + 13}">{escape(item.label)}</text>'
             )
-            x += 24 + 7 * len(item.label)
+            x += 22 + 6.5 * len(item.label)
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -95,6 +95,15 @@ def test_closing_asks_and_lists_the_documents_still_handled(app: Flask, demo: No
         assert services.get(dossier_id).status == DossierStatus.CLOSED
     assert signed_in(app, "vanthu").get(f"/dossiers/{dossier_id}/close").status_code == 403
 
+    with app.app_context():
+        empty = services.create(
+            services.DossierFields(year=2026, code="E", title="E"), user("luutru")
+        )
+        db.session.commit()
+        empty_id = empty.id
+    nothing = client.get(f"/dossiers/{empty_id}/close").get_data(as_text=True)
+    assert "Hồ sơ chưa có văn bản, chưa thể đóng." in nothing and "confirm-close" not in nothing
+
 
 def test_reopen_needs_a_reason_and_is_audited(app: Flask, demo: None) -> None:
     ids = build_march(app)
