@@ -13,10 +13,13 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
+from edoc.core.clock import local_today
 from edoc.core.extensions import db
 from edoc.statistics.queries import HandlingCounts, outcome, statistics
 from tests.fixtures.app import signed_in
+from tests.fixtures.documents import issued_document
 from tests.fixtures.pdfs import pdf_text
+from tests.fixtures.pki import Tokens
 from tests.fixtures.workload import build_march, issue_archived, user
 
 MARCH = {"from": "01/03/2026", "to": "31/03/2026"}
@@ -155,3 +158,16 @@ def test_only_leaders_and_clerks(app: Flask, demo: None, username: str, status: 
     client = signed_in(app, username)
     assert client.get("/statistics/").status_code == status
     assert "/statistics/" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_an_issued_document_counts_for_its_drafting_unit(
+    trusted_app: Flask, demo: None, agency_token: Tokens
+) -> None:
+    """Drafted by chuyenvien (Phòng Tổng hợp), signed by the leader, issued by the clerk today."""
+    client = trusted_app.test_client()
+    issued_document(client, agency_token)
+    with trusted_app.app_context():
+        today = local_today()
+        stats = statistics(user("vanthu"), today, today)
+        assert [(r.label, r.count) for r in stats.outgoing_units] == [("Phòng Tổng hợp", 1)]
+        assert [(r.label, r.count) for r in stats.outgoing_types] == [("Quyết định", 1)]
