@@ -31,6 +31,7 @@ from edoc.directory.api import blp as directory_api
 from edoc.directory.views import bp as directory_bp
 from edoc.documents.panels import document_panels, list_marks
 from edoc.documents.views_common import stored_file_state
+from edoc.dossiers.api import blp as dossiers_api
 from edoc.dossiers.views import bp as dossiers_bp
 from edoc.dossiers.views import dashboard_items as dossier_dashboard_items
 from edoc.dossiers.views import init_dossiers
@@ -51,6 +52,7 @@ from edoc.outgoing.views import bp as outgoing_bp
 from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
 from edoc.search.api import blp as search_api
 from edoc.search.views import init_search
+from edoc.statistics.views import bp as statistics_bp
 from edoc.users.api import blp as users_api
 from edoc.users.views import bp as users_bp
 from edoc.users.views import init_users
@@ -118,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(dossiers_bp)
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(directory_bp)
+    app.register_blueprint(statistics_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
@@ -128,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(search_api)
     register_api_blueprint(exchange_api)
     register_api_blueprint(integrations_api)
+    register_api_blueprint(dossiers_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
@@ -141,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Việc được giao"), "incoming.my_tasks")
     register_nav_link(app, _l("Hồ sơ"), "dossiers.dossier_list", "archivist", "clerk", "leader")
     register_nav_link(app, _l("Danh bạ cơ quan"), "directory.directory_list", "clerk", "admin")
+    register_nav_link(app, _l("Thống kê"), "statistics.statistics_page", "leader", "clerk")
     init_search(app)
     init_dossiers(app)
     init_exchange(app)

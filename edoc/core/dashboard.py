@@ -13,14 +13,34 @@ from flask import Flask, current_app, url_for
 
 from edoc.core.auth import Person
 
+#: How many rows each list of the dashboard shows; the item's link shows them all.
+LIST_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class DashboardEntry:
+    """One row of an item's list: a document or a dossier, with what makes it wait."""
+
+    title: str
+    url: str
+    note: str = ""  # e.g. "hạn 05/03/2026", "đến 02/03/2026"
+    urgent: bool = False
+
 
 @dataclass(frozen=True)
 class DashboardItem:
+    """A kind of work waiting (new, due soon, overdue, waiting for me): how many, the first
+    ``LIST_LIMIT`` of them, and ``url``, the filtered list of all of them.
+
+    Providers build ``entries`` with the same visibility rule as ``count`` (the user's
+    clearance inside the query), so a list never shows what the count would not."""
+
     section: str  # the role label the item belongs under
     title: str
     count: int
     url: str
     urgent: bool = False
+    entries: tuple[DashboardEntry, ...] = ()
 
 
 Provider = Callable[[Person], list[DashboardItem]]

@@ -1,5 +1,6 @@
 """What each dossier action accepts, loaded from the pages' forms with ``core.forms.load_form``
-(the dossiers area has no JSON API of its own; jobs it starts are read through ``/api/v1/jobs``).
+and by ``dossiers.api`` (a dossier, reopening, the transfer schedule); jobs it starts are read
+through ``/api/v1/jobs``.
 
 Types and bounds live here; the rules (a code is unique in its year, a hold needs a reason…)
 stay in the services, which every caller goes through.
@@ -33,6 +34,10 @@ class FileDocuments(Schema):
 
 class CloseDossier(Schema):
     page_count = fields.Integer(load_default=None, validate=validate.Range(0, MAX_FORM_INT))
+
+
+class Reopen(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
 class LegalHold(Schema):

@@ -6,9 +6,10 @@ Each function checks, changes and flushes; the request or command that called it
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from edoc.audit.services import record
 from edoc.core.clock import local_today, to_local, utcnow
@@ -17,6 +18,8 @@ from edoc.core.extensions import db
 from edoc.documents.access import can_see, get_visible_document, visible
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
+from edoc.incoming.models import IncomingStatus
+from edoc.outgoing.models import OutgoingStatus
 from edoc.users.models import Role, User
 
 FILERS = (Role.ARCHIVIST, Role.CLERK, Role.SPECIALIST)  # who may file documents into dossiers
@@ -256,15 +259,119 @@ def transfer(dossier_ids: list[int], actor: User) -> list[Dossier]:
     return dossiers
 
 
-def due_for_transfer() -> list[Dossier]:
-    """Closed dossiers of earlier years (ND30: transfer within a year of closing)."""
-    return list(
-        db.session.scalars(
-            select(Dossier)
-            .where(Dossier.status == DossierStatus.CLOSED, Dossier.year < local_today().year)
-            .order_by(Dossier.year, Dossier.code)
+#: ND30: dossiers kept this many years or more must go to the agency archive; shorter-lived
+#: ones stay with the unit until they are disposed of.
+TRANSFER_MIN_RETENTION = 5
+#: Within this many days of its transfer deadline a dossier is listed as due.
+TRANSFER_DUE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class TransferDue:
+    """A closed dossier that must be transferred, and by when (ND30: within one year of the
+    work's end, which is when the dossier was closed)."""
+
+    dossier: Dossier
+    closed_on: date
+    deadline: date
+    overdue: bool
+    due_soon: bool
+
+
+def _plus_one_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def transfer_schedule() -> list[TransferDue]:
+    """Every closed dossier that must be transferred (kept permanently or at least
+    ``TRANSFER_MIN_RETENTION`` years), earliest deadline first, marked overdue or due soon."""
+    today = local_today()
+    dossiers = db.session.scalars(
+        select(Dossier).where(
+            Dossier.status == DossierStatus.CLOSED,
+            or_(
+                Dossier.retention_years.is_(None),
+                Dossier.retention_years >= TRANSFER_MIN_RETENTION,
+            ),
         )
     )
+    schedule = []
+    for dossier in dossiers:
+        if dossier.closed_at is not None:
+            closed_on = to_local(dossier.closed_at).date()
+        else:  # an imported dossier: its last document's date, or its year's end
+            closed_on = dossier.end_date or date(dossier.year, 12, 31)
+        deadline = _plus_one_year(closed_on)
+        overdue = deadline < today
+        due_soon = not overdue and deadline <= today + timedelta(days=TRANSFER_DUE_DAYS)
+        schedule.append(TransferDue(dossier, closed_on, deadline, overdue, due_soon))
+    return sorted(schedule, key=lambda item: (item.deadline, item.dossier.code))
+
+
+def due_for_transfer() -> list[TransferDue]:
+    """The closed dossiers overdue for transfer or due within ``TRANSFER_DUE_DAYS``."""
+    return [item for item in transfer_schedule() if item.overdue or item.due_soon]
+
+
+#: Statuses in which a document is still being handled (not finished, returned or recalled).
+IN_HAND = (
+    IncomingStatus.RECEIVED,
+    IncomingStatus.REGISTERED,
+    IncomingStatus.PRESENTED,
+    IncomingStatus.ROUTED,
+    OutgoingStatus.DRAFT,
+    OutgoingStatus.SUBMITTED,
+    OutgoingStatus.SIGNED,
+)
+
+
+def in_hand(dossier: Dossier, user: User) -> tuple[list[Document], int]:
+    """The dossier's documents still being handled that ``user`` may see, in date order, and
+    how many more there are above the user's clearance (counted, never named)."""
+    documents = [entry.document for entry in dossier.entries if entry.document.status in IN_HAND]
+    shown = [d for d in documents if can_see(user, d)]
+    return sorted(shown, key=document_date), len(documents) - len(shown)
+
+
+def document_date(document: Document) -> date:
+    """The date a document is filed under: its own date, or the day it was recorded."""
+    return document.issued_date or to_local(document.created_at).date()
+
+
+def entries_in_date_order(dossier: Dossier, user: User) -> list[DossierDocument]:
+    """The entries ``user`` may see, oldest document first (then in filing order)."""
+    visible_entries = [e for e in dossier.entries if can_see(user, e.document)]
+    return sorted(visible_entries, key=lambda e: (document_date(e.document), e.ordinal))
+
+
+def reopen(dossier_id: int, reason: str, actor: User) -> Dossier:
+    """Open a closed dossier again (a document was missed, a case resumed), with its reason in
+    the audit log. Only a closed one: once transferred the archive holds it, and a disposed one
+    is gone. Closing it again recomputes its dates and page count."""
+    dossier = get(dossier_id)
+    if dossier.status != DossierStatus.CLOSED:
+        raise Conflict("dossier_not_closed", _("Chỉ mở lại được hồ sơ đã đóng, chưa nộp lưu."))
+    if not reason.strip():
+        raise ValidationError(
+            "reason_required",
+            _("Cần nêu lý do mở lại hồ sơ."),
+            details={"reason": _("Cần nêu lý do mở lại hồ sơ.")},
+        )
+    dossier.status = DossierStatus.OPEN
+    closed_at = dossier.closed_at
+    dossier.closed_at = None
+    _record(
+        "dossier.reopened",
+        dossier,
+        actor,
+        reason=reason.strip(),
+        closed_at=closed_at.isoformat() if closed_at else None,
+    )
+    db.session.flush()
+    return dossier
 
 
 def set_legal_hold(dossier_id: int, hold: bool, reason: str, actor: User) -> Dossier:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -13,12 +14,11 @@ from sqlalchemy import func, select
 from edoc.audit.services import record, record_security_event
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import local_today
-from edoc.core.dashboard import DashboardItem
+from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import FormInvalid, load_form
 from edoc.core.params import YearArgs, load_query
-from edoc.documents.access import can_see
 from edoc.documents.models import Document
 from edoc.dossiers import schemas, services
 from edoc.dossiers.models import Dossier, DossierDocument, DossierStatus
@@ -116,7 +116,7 @@ def dossier_detail(dossier_id: int) -> Any:
         found = search.search_documents(current_user, params)
         filed = {e.document_id for e in dossier.entries}
         candidates = [row.document for row in found.rows if row.document.id not in filed]
-    visible = [e for e in dossier.entries if can_see(current_user, e.document)]
+    visible = services.entries_in_date_order(dossier, current_user)
     return render_template(
         "dossiers/detail.html",
         dossier=dossier,
@@ -164,14 +164,45 @@ def dossier_add(dossier_id: int | None = None) -> Any:
     return redirect(url_for("dossiers.dossier_detail", dossier_id=target["id"]))
 
 
-@bp.route("/<int:dossier_id>/close", methods=["POST"])
+@bp.route("/<int:dossier_id>/close", methods=["GET", "POST"])
 @roles_required(Role.ARCHIVIST)
 def dossier_close(dossier_id: int) -> Any:
-    def close() -> None:
-        form = load_form(schemas.CloseDossier(), request.form)
-        services.close(dossier_id, current_user, form["page_count"])
+    """Closing asks first: the confirmation page lists the documents still being handled
+    (those the archivist may see; the others are counted). The close itself is a POST of
+    that page with ``confirm=1``; a POST without it comes back to the page."""
+    dossier = services.get(dossier_id)
+    if request.method == "POST" and request.form.get("confirm") == "1":
 
-    _try(close, _("Đã đóng hồ sơ."))
+        def close() -> None:
+            form = load_form(schemas.CloseDossier(), request.form)
+            services.close(dossier_id, current_user, form["page_count"])
+
+        _try(close, _("Đã đóng hồ sơ."))
+        return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+    if dossier.status != DossierStatus.OPEN:
+        flash(_("Hồ sơ không ở trạng thái đang mở."), "error")
+        return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
+    if request.method == "POST":  # not confirmed: ask
+        return redirect(url_for("dossiers.dossier_close", dossier_id=dossier_id))
+    in_hand, hidden = services.in_hand(dossier, current_user)
+    return render_template(
+        "dossiers/close.html",
+        dossier=dossier,
+        in_hand=in_hand,
+        hidden=hidden,
+        filed=len(dossier.entries),
+        status_labels={status.value: status.label for status in services.IN_HAND},
+    )
+
+
+@bp.route("/<int:dossier_id>/reopen", methods=["POST"])
+@roles_required(Role.ARCHIVIST)
+def dossier_reopen(dossier_id: int) -> Any:
+    def reopen() -> None:
+        form = load_form(schemas.Reopen(), request.form)
+        services.reopen(dossier_id, form["reason"], current_user)
+
+    _try(reopen, _("Đã mở lại hồ sơ."))
     return redirect(url_for("dossiers.dossier_detail", dossier_id=dossier_id))
 
 
@@ -265,24 +296,44 @@ def job_download(job_id: str) -> Any:
 
 
 def dashboard_items(user: User) -> list[Any]:
+    """The archivist's: this year's open dossiers, and those due or overdue for transfer."""
     if not user.has_role(Role.ARCHIVIST):
         return []
     section = Role.ARCHIVIST.label
-    open_count = (
-        db.session.scalar(
-            select(func.count()).where(
-                Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
-            )
-        )
-        or 0
+    open_query = select(Dossier).where(
+        Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
     )
-    due = len(services.due_for_transfer())
+    open_count = db.session.scalar(select(func.count()).select_from(open_query.subquery())) or 0
+    open_entries = tuple(
+        DashboardEntry(f"{d.code} — {d.title}", url_for("dossiers.dossier_detail", dossier_id=d.id))
+        for d in db.session.scalars(open_query.order_by(Dossier.code).limit(LIST_LIMIT))
+    )
+    due = services.due_for_transfer()
+    due_entries = tuple(
+        DashboardEntry(
+            f"{item.dossier.code} — {item.dossier.title}",
+            url_for("dossiers.dossier_detail", dossier_id=item.dossier.id),
+            (_("quá hạn nộp lưu %(d)s") if item.overdue else _("hạn nộp lưu %(d)s"))
+            % {"d": format_date(item.deadline, "dd/MM/yyyy")},
+            item.overdue,
+        )
+        for item in due[:LIST_LIMIT]
+    )
     return [
         DashboardItem(
-            section, _("Hồ sơ đang mở năm nay"), open_count, url_for("dossiers.dossier_list")
+            section,
+            _("Hồ sơ đang mở năm nay"),
+            open_count,
+            url_for("dossiers.dossier_list"),
+            entries=open_entries,
         ),
         DashboardItem(
-            section, _("Hồ sơ đến hạn nộp lưu"), due, url_for("dossiers.dossier_list"), due > 0
+            section,
+            _("Hồ sơ đến hạn nộp lưu"),
+            len(due),
+            url_for("dossiers.dossier_list") + "#due-for-transfer",
+            bool(due),
+            due_entries,
         ),
     ]
 

@@ -20,7 +20,7 @@ from edoc.api import (
 from edoc.core.auth import api_roles, api_user
 from edoc.documents.access import document_file_for, get_visible_document
 from edoc.documents.views_common import file_response
-from edoc.incoming import intake, reports, services
+from edoc.incoming import intake, reports, services, slip
 from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
 from edoc.incoming.models import IncomingDocument
 from edoc.incoming.schemas import (
@@ -150,6 +150,16 @@ class IncomingRegisterReport(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """The incoming register for a date range, as PDF or XLSX."""
         return reports.register_response(api_user(), **args)
+
+
+@blp.route("/incoming/<int:document_id>/slip")
+class IncomingSlip(MethodView):
+    @blp.response(200, BINARY, content_type=PDF, description="The processing slip as PDF.")
+    @refusals(blp, S.UNAUTHORIZED, S.NOT_FOUND)
+    @api_roles()
+    def get(self, document_id: int) -> Response:
+        """The processing slip (phiếu xử lý) of a document the caller may see, as PDF."""
+        return slip.slip_response(document_id, api_user())
 
 
 @blp.route("/documents/<int:document_id>")

@@ -103,6 +103,7 @@ class IncomingListArgs(ListArgs):
 
     date_from = user_date(data_key="from", load_default=None)
     date_to = user_date(data_key="to", load_default=None)
+    presented_to_id = id_field(load_default=None)  # presented to this leader (the dashboard's)
 
 
 class RegisterArgs(Schema):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from edoc.core.clock import local_today, to_local
-from edoc.core.dashboard import DashboardItem
+from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.extensions import db
 from edoc.documents.access import visible
 from edoc.documents.models import Document
 from edoc.incoming import services
-from edoc.incoming.models import IncomingDocument, IncomingStatus
+from edoc.incoming.models import HandlingTask, IncomingDocument, IncomingStatus
+from edoc.reports.tables import dmy
 from edoc.users.models import Role, User
 
 
@@ -49,62 +53,129 @@ def tracking_rows(user: User, include_done: bool = False) -> list[TrackingRow]:
     return rows
 
 
-def _count(user: User, *conditions: object) -> int:
+#: A deadline this many days away or closer is "due soon" on the dashboard.
+DUE_SOON_DAYS = 3
+
+
+def _listed(
+    user: User, order: tuple[Any, ...], *conditions: Any
+) -> tuple[int, list[IncomingDocument]]:
+    """How many documents ``user`` may see meet ``conditions``, and the first ones in
+    ``order`` (the same query, so the list never shows what the count would not)."""
     query = visible(
-        select(func.count())
-        .select_from(IncomingDocument)
+        select(IncomingDocument)
         .join(Document, Document.id == IncomingDocument.document_id)
         .where(*conditions),
         user,
     )
-    return db.session.scalar(query) or 0
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.order_by(*order).limit(LIST_LIMIT)).all()
+    return total, list(rows)
 
 
-def _waiting(
-    user: User, role: Role, title: str, status: IncomingStatus, *also: object, urgent: bool = False
+def _entry(document: Document, note: str, urgent: bool = False) -> DashboardEntry:
+    title = document.subject
+    if document.number_notation:
+        title = f"{document.number_notation} — {document.subject}"
+    url = url_for("incoming.incoming_detail", document_id=document.id)
+    return DashboardEntry(title, url, note, urgent)
+
+
+def _arrived(incoming: IncomingDocument) -> str:
+    return _("đến %(d)s", d=dmy(to_local(incoming.received_at).date()))
+
+
+def _due(deadline: date | None, today: date) -> tuple[str, bool]:
+    if deadline is None:
+        return "", False
+    if deadline < today:
+        return _("quá hạn %(d)s", d=dmy(deadline)), True
+    return _("hạn %(d)s", d=dmy(deadline)), False
+
+
+def _item(
+    role: Role,
+    title: str,
+    url: str,
+    listed: tuple[int, list[IncomingDocument]],
+    note: Callable[[IncomingDocument], tuple[str, bool]],
+    urgent: bool = False,
 ) -> DashboardItem:
-    """The documents ``user`` may see waiting in ``status``, linked to that list."""
-    count = _count(user, Document.status == status, *also)
-    link = url_for("incoming.incoming_list", status=status.value)
-    return DashboardItem(role.label, title, count, link, urgent and count > 0)
+    count, rows = listed
+    entries = tuple(_entry(i.document, *note(i)) for i in rows)
+    return DashboardItem(role.label, title, count, url, urgent and count > 0, entries)
+
+
+def _task_item(section: str, title: str, tasks: list[HandlingTask], today: date) -> DashboardItem:
+    """Tasks, most pressing first (earliest deadline, then those without one)."""
+    ordered = sorted(tasks, key=lambda t: (t.routing.deadline is None, t.routing.deadline, -t.id))
+    entries = tuple(
+        _entry(t.routing.incoming.document, *_due(t.routing.deadline, today))
+        for t in ordered[:LIST_LIMIT]
+    )
+    overdue = any(t.routing.deadline and t.routing.deadline < today for t in tasks)
+    link = url_for("incoming.my_tasks")
+    return DashboardItem(section, title, len(tasks), link, overdue, entries)
 
 
 def dashboard_items(user: User) -> list[DashboardItem]:
+    """Per role, what is new, due soon, overdue and waiting for ``user``, each with its first
+    ``LIST_LIMIT`` documents and a link to all of them."""
     items: list[DashboardItem] = []
     today = local_today()
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    newest = (IncomingDocument.received_at.desc(), IncomingDocument.document_id.desc())
+    by_deadline = (IncomingDocument.deadline, IncomingDocument.document_id)
+    routed = Document.status == IncomingStatus.ROUTED
+
+    def status_url(status: IncomingStatus) -> str:
+        return url_for("incoming.incoming_list", status=status.value)
+
+    def arrived(i: IncomingDocument) -> tuple[str, bool]:
+        return _arrived(i), False
+
+    def due(i: IncomingDocument) -> tuple[str, bool]:
+        return _due(i.deadline, today)
+
     if user.has_role(Role.CLERK):
-        items += [
-            _waiting(
-                user,
-                Role.CLERK,
-                _("Văn bản đến chờ vào sổ / trả lại"),
-                IncomingStatus.RECEIVED,
-                urgent=True,
-            ),
-            _waiting(
-                user, Role.CLERK, _("Đã vào sổ, chưa trình lãnh đạo"), IncomingStatus.REGISTERED
-            ),
-        ]
+        for status, title, urgent in (
+            (IncomingStatus.RECEIVED, _("Văn bản đến chờ vào sổ / trả lại"), True),
+            (IncomingStatus.REGISTERED, _("Đã vào sổ, chưa trình lãnh đạo"), False),
+        ):
+            listed = _listed(user, newest, Document.status == status)
+            items.append(_item(Role.CLERK, title, status_url(status), listed, arrived, urgent))
     if user.has_role(Role.LEADER):
         mine = IncomingDocument.presented_to_id == user.id
-        late = _count(
-            user, Document.status == IncomingStatus.ROUTED, IncomingDocument.deadline < today
-        )
+        presented = IncomingStatus.PRESENTED
         items += [
-            _waiting(
-                user,
+            _item(
                 Role.LEADER,
                 _("Văn bản chờ ý kiến chỉ đạo"),
-                IncomingStatus.PRESENTED,
-                mine,
+                url_for("incoming.incoming_list", status=presented.value, presented_to_id=user.id),
+                _listed(user, newest, Document.status == presented, mine),
+                arrived,
                 urgent=True,
             ),
-            DashboardItem(
-                Role.LEADER.label,
-                _("Văn bản quá hạn giải quyết"),
-                late,
+            _item(
+                Role.LEADER,
+                _("Văn bản sắp đến hạn giải quyết"),
                 url_for("incoming.tracking"),
-                late > 0,
+                _listed(
+                    user,
+                    by_deadline,
+                    routed,
+                    IncomingDocument.deadline >= today,
+                    IncomingDocument.deadline <= soon,
+                ),
+                due,
+            ),
+            _item(
+                Role.LEADER,
+                _("Văn bản quá hạn giải quyết"),
+                url_for("incoming.tracking"),
+                _listed(user, by_deadline, routed, IncomingDocument.deadline < today),
+                due,
+                urgent=True,
             ),
         ]
     tasks = services.tasks_for(user)
@@ -112,10 +183,23 @@ def dashboard_items(user: User) -> list[DashboardItem]:
         section = (
             Role.SPECIALIST if user.has_role(Role.SPECIALIST) else next(iter(user.roles))
         ).label
-        overdue = [t for t in tasks if t.routing.deadline and t.routing.deadline < today]
-        link = url_for("incoming.my_tasks")
+        deadline_of = [(t, t.routing.deadline) for t in tasks]
         items += [
-            DashboardItem(section, _("Văn bản được giao xử lý"), len(tasks), link),
-            DashboardItem(section, _("Việc quá hạn"), len(overdue), link, bool(overdue)),
+            _task_item(
+                section,
+                _("Văn bản mới được giao"),
+                [t for t in tasks if t.status == "open" and not t.notes],
+                today,
+            ),
+            _task_item(
+                section,
+                _("Sắp đến hạn"),
+                [t for t, d in deadline_of if d is not None and today <= d <= soon],
+                today,
+            ),
+            _task_item(
+                section, _("Việc quá hạn"), [t for t, d in deadline_of if d and d < today], today
+            ),
+            _task_item(section, _("Văn bản được giao xử lý"), tasks, today),
         ]
     return items

@@ -37,7 +37,7 @@ from edoc.documents import records
 from edoc.documents.access import document_file_for
 from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
-from edoc.incoming import intake, reports, schemas, services
+from edoc.incoming import intake, reports, schemas, services, slip
 from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
 from edoc.incoming.models import IncomingStatus, ReceivedVia
 from edoc.incoming.tracking import tracking_rows
@@ -225,6 +225,13 @@ def task_progress(task_id: int) -> Any:
 def incoming_file(document_id: int) -> Any:
     inline = request.args.get("inline") == "1"
     return file_response(document_file_for(current_user, document_id), inline=inline)
+
+
+@bp.route("/<int:document_id>/slip")
+@login_required
+def incoming_slip(document_id: int) -> Any:
+    """The processing slip (phiếu xử lý) as a PDF, for printing."""
+    return slip.slip_response(document_id, current_user._get_current_object())
 
 
 @bp.route("/tasks")

@@ -29,7 +29,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from edoc.audit.models import AuditEvent
 from edoc.core.auth import login_required, roles_required
 from edoc.core.clock import local_today, parse_user_date
-from edoc.core.dashboard import DashboardItem
+from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.errors import AppError, error_response
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
@@ -374,21 +374,39 @@ def sign_page() -> Any:
     )
 
 
+def _entries(
+    documents: list[OutgoingDocument], note: Callable[[OutgoingDocument], str]
+) -> tuple[DashboardEntry, ...]:
+    return tuple(
+        DashboardEntry(
+            o.document.subject,
+            url_for("outgoing.outgoing_detail", document_id=o.document_id),
+            note(o),
+        )
+        for o in documents[:LIST_LIMIT]
+    )
+
+
 def dashboard_items(user: User) -> list[DashboardItem]:
-    """What waits for the leader (drafts to sign) and for the clerk (signed, to issue)."""
+    """What waits for the leader (drafts to sign) and for the clerk (signed, to issue), each
+    with its first documents."""
     items = []
     if user.has_role(Role.LEADER):
-        count = len(signing.waiting_for(user))
+        drafts = signing.waiting_for(user)
         url = url_for("outgoing.sign_page")
+        entries = _entries(drafts, lambda o: _("soạn thảo: %(n)s", n=o.drafter.full_name))
         items.append(
-            DashboardItem(Role.LEADER.label, _("Dự thảo chờ ký số"), count, url, count > 0)
+            DashboardItem(
+                Role.LEADER.label, _("Dự thảo chờ ký số"), len(drafts), url, bool(drafts), entries
+            )
         )
     if user.has_role(Role.CLERK):
-        signed = services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=1)
-        total, _rows = services.list_outgoing(user, signed)
+        signed = services.OutgoingFilter(status=OutgoingStatus.SIGNED, per_page=LIST_LIMIT)
+        total, rows = services.list_outgoing(user, signed)
         url = url_for("outgoing.outgoing_list", status=OutgoingStatus.SIGNED.value)
         title = _("Văn bản đã ký chờ cấp số, phát hành")
-        items.append(DashboardItem(Role.CLERK.label, title, total, url, total > 0))
+        entries = _entries(rows, lambda o: o.signer.full_name if o.signer else "")
+        items.append(DashboardItem(Role.CLERK.label, title, total, url, total > 0, entries))
     return items
 
 

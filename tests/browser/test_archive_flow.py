@@ -48,6 +48,8 @@ def test_archivist_builds_closes_exports(
     expect(page.get_by_text("Đã thêm văn bản vào hồ sơ.")).to_be_visible()
     expect(page.get_by_test_id("dossier-documents").locator("tbody tr")).to_have_count(2)
     page.get_by_role("button", name="Đóng hồ sơ").click()
+    expect(page.get_by_test_id("in-hand-documents").locator("tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Xác nhận đóng hồ sơ").click()
     expect(page.get_by_test_id("dossier-status")).to_have_text("Đã đóng")
     snapshot(page, "dossier-closed")
 

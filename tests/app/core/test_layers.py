@@ -10,7 +10,7 @@ from __future__ import annotations
 from tests.importgraph import all_imports
 
 AREAS = ("audit", "blobs", "demo", "documents", "dossiers", "incoming", "jobs", "outgoing")
-AREAS += ("reports", "search", "users")
+AREAS += ("reports", "search", "statistics", "users")
 ABOVE_CORE = (*(f"edoc.{area}" for area in AREAS), "edoc.app", "edoc.cli")
 
 
