@@ -22,7 +22,7 @@ from edoc.users.models import User
 
 K = NotificationKind
 #: The actions by which a leader (or reviewer) sends a draft back to its drafter.
-RETURN_ACTIONS = frozenset({"outgoing.returned", "outgoing.rejected", "outgoing.sent_back"})
+RETURN_ACTIONS = frozenset({"outgoing.returned"})
 EXCERPT = 300
 
 
