@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import record
@@ -164,7 +164,8 @@ def notify(
     return made
 
 
-def _mine(user: User):  # type: ignore[no-untyped-def]
+def _mine(user: User) -> Select:
+    """The person's in-app notifications on documents they may see now."""
     query = (
         select(Notification)
         .join(Document, Document.id == Notification.document_id)

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.auth import login_required
 from edoc.core.signals import document_event
@@ -135,7 +136,11 @@ def unread_notifications() -> int:
     if not current_user.is_authenticated:
         return 0
     if "notification_unread" not in g:
-        g.notification_unread = services.unread_count(_me())
+        try:
+            g.notification_unread = services.unread_count(_me())
+        except SQLAlchemyError:  # the error page of a failed database: show it, bell empty
+            current_app.logger.warning("unread notifications not counted", exc_info=True)
+            g.notification_unread = 0
     return g.notification_unread  # type: ignore[no-any-return]
 
 
