@@ -90,6 +90,7 @@ def test_clerk_leader_specialist(
     # leader (on another PC) talk: each message shows on the other's page within 2 s.
     expect(page.get_by_test_id("bell-count")).to_have_text("1")
     page.get_by_test_id("bell").click()
+    snapshot(page, "notifications")
     page.get_by_test_id("notifications").get_by_role("link", name=re.compile("Mời dự họp")).click()
     expect(page.get_by_test_id("status")).to_have_text("Đang xử lý")
     expect(page.get_by_test_id("bell-count")).to_have_count(0)
