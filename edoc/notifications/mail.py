@@ -77,7 +77,7 @@ def queue(to: str, subject: str, body: str, *, user_id: int | None, dedup_key: s
         OutgoingEmail(
             user_id=user_id,
             to_address=to,
-            subject=subject[:255],
+            subject=" ".join(subject.split())[:255],  # a subject typed on two lines: one
             body=body,
             dedup_key=dedup_key,
             status=EmailStatus.PENDING,
@@ -211,6 +211,8 @@ def _send(config: Settings, letters: list[Letter]) -> dict[int, str]:
             try:
                 server.send_message(_message(config, letter))
                 results[letter.id] = ""
+            except ValueError as error:  # an address or header no server would take
+                results[letter.id] = f"invalid message: {error}"[:1000]
             except (OSError, smtplib.SMTPException) as error:
                 results[letter.id] = f"SMTP: {error}"[:1000]
                 if isinstance(error, OSError | smtplib.SMTPServerDisconnected):

@@ -124,8 +124,8 @@ def test_mark_read_and_all_read_through_the_page_and_the_api(
 def test_a_draft_submitted_reaches_the_signer_by_email(
     mailing: Flask, client: FlaskClient, specialist: Headers, leader: Headers, smtp: Mailbox
 ) -> None:
-    document_id = submitted_draft(
-        client, specialist, "Quyết định về công tác phòng chống lụt bão", leader_id(client)
+    document_id = submitted_draft(  # a subject on two lines makes a one-line e-mail subject
+        client, specialist, "Quyết định về công tác\nphòng chống lụt bão", leader_id(client)
     )
     [item] = notifications(client, leader)["items"]
     assert item["kind"] == "to_sign" and item["document_id"] == document_id
