@@ -29,6 +29,8 @@ from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
 from edoc.directory.api import blp as directory_api
 from edoc.directory.views import bp as directory_bp
+from edoc.discussion.api import blp as discussion_api
+from edoc.discussion.views import init_discussion
 from edoc.documents.panels import document_panels, list_marks
 from edoc.documents.views_common import stored_file_state
 from edoc.dossiers.api import blp as dossiers_api
@@ -45,6 +47,8 @@ from edoc.integrations.api import blp as integrations_api
 from edoc.integrations.views import init_integrations
 from edoc.jobs.api import blp as jobs_api
 from edoc.jobs.runtime import init_jobs
+from edoc.notifications.api import blp as notifications_api
+from edoc.notifications.views import init_notifications
 from edoc.outgoing.access import init_draft_readers
 from edoc.outgoing.api import blp as outgoing_api
 from edoc.outgoing.sending import recall_notice
@@ -132,6 +136,8 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(exchange_api)
     register_api_blueprint(integrations_api)
     register_api_blueprint(dossiers_api)
+    register_api_blueprint(discussion_api)
+    register_api_blueprint(notifications_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
@@ -150,6 +156,8 @@ def _register_blueprints(app: Flask) -> None:
     init_dossiers(app)
     init_exchange(app)
     init_integrations(app)
+    init_discussion(app)
+    init_notifications(app)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -98,6 +98,27 @@ def _as_rate_limit(name: str, raw: str) -> str:
     raise ConfigError(f"{name}: expected limits such as '30 per minute; 300 per hour', got {raw!r}")
 
 
+def _as_smtp_security(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"starttls", "ssl", "none"}:
+        raise ConfigError(f"{name}: expected starttls, ssl or none, got {raw!r}")
+    return value
+
+
+def _as_email_address(name: str, raw: str) -> str:
+    address = raw.strip()
+    if "@" not in address or any(c in address for c in "\r\n"):
+        raise ConfigError(f"{name}: expected an e-mail address such as edoc@example.gov.vn")
+    return address
+
+
+def _as_public_url(name: str, raw: str) -> str:
+    parsed = urlparse(raw.strip())
+    if raw and (parsed.scheme not in {"http", "https"} or not parsed.netloc):
+        raise ConfigError(f"{name}: expected http(s)://HOST[:PORT], got {raw!r}")
+    return raw.strip().rstrip("/")
+
+
 RATELIMIT_STORAGE_SCHEMES = {"memory", "redis", "rediss"}
 
 
@@ -167,6 +188,21 @@ class Settings:
     webhook_allow_private: bool = False
     #: Attempts of one webhook delivery before it is marked failed (EDOC_WEBHOOK_MAX_ATTEMPTS).
     webhook_max_attempts: int = 20
+    #: E-mail of notifications and daily digests (EDOC_SMTP_*). No host: no e-mail is sent,
+    #: notifications stay in the app. ``smtp_security``: ``starttls``, ``ssl`` or ``none``.
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_security: str = "starttls"
+    smtp_from: str = "edoc@localhost"
+    smtp_timeout: int = 20
+    #: Attempts of one e-mail before it is marked failed (EDOC_SMTP_MAX_ATTEMPTS).
+    smtp_max_attempts: int = 10
+    #: Local hour after which the daily digest goes out (EDOC_DIGEST_HOUR).
+    digest_hour: int = 7
+    #: The address people open edoc at, for the links in e-mails (EDOC_PUBLIC_URL).
+    public_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -226,6 +262,16 @@ class Settings:
             ),
             webhook_allow_private=get("EDOC_WEBHOOK_ALLOW_PRIVATE", "false", _as_bool),
             webhook_max_attempts=get("EDOC_WEBHOOK_MAX_ATTEMPTS", "20", _between(1, 100)),
+            smtp_host=get("EDOC_SMTP_HOST", ""),
+            smtp_port=get("EDOC_SMTP_PORT", "587", _between(1, 65535)),
+            smtp_username=get("EDOC_SMTP_USERNAME", ""),
+            smtp_password=get("EDOC_SMTP_PASSWORD", ""),
+            smtp_security=get("EDOC_SMTP_SECURITY", "starttls", _as_smtp_security),
+            smtp_from=get("EDOC_SMTP_FROM", "edoc@localhost", _as_email_address),
+            smtp_timeout=get("EDOC_SMTP_TIMEOUT", "20", _between(1, 600)),
+            smtp_max_attempts=get("EDOC_SMTP_MAX_ATTEMPTS", "10", _between(1, 100)),
+            digest_hour=get("EDOC_DIGEST_HOUR", "7", _between(0, 23)),
+            public_url=get("EDOC_PUBLIC_URL", "", _as_public_url),
         )
 
     def audit_hmac_key(self) -> bytes:

@@ -3,6 +3,7 @@
 from edoc.audit.models import AuditEvent, AuditHead
 from edoc.core.extensions import Base
 from edoc.directory.models import Organization
+from edoc.discussion.models import DiscussionMessage
 from edoc.documents.models import (
     Document,
     DocumentFile,
@@ -15,6 +16,7 @@ from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEv
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.integrations.models import InboundDocument, WebhookDelivery, WebhookSubscription
 from edoc.jobs.models import Job, OutboxEntry
+from edoc.notifications.models import Notification, NotificationPreference, OutgoingEmail
 from edoc.outgoing.models import (
     Dispatch,
     DraftVersion,
@@ -32,6 +34,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "AuditHead",
+    "DiscussionMessage",
     "Dispatch",
     "Document",
     "DocumentFile",
@@ -47,10 +50,13 @@ __all__ = [
     "InboundDocument",
     "IncomingDocument",
     "Job",
+    "Notification",
+    "NotificationPreference",
     "NumberAllocation",
     "Organization",
     "OutboxEntry",
     "OutgoingDocument",
+    "OutgoingEmail",
     "Register",
     "RegisterCounter",
     "ReviewComment",

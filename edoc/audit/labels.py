@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "document.file_downloaded": _l("Tải tệp"),
     "exchange.package_downloaded": _l("Tải gói tin edXML"),
     "outgoing.draft_created": _l("Tạo dự thảo"),
+    "document.message_posted": _l("Trao đổi về văn bản"),
+    "notifications.preferences_saved": _l("Đổi cách nhận thông báo"),
     "outgoing.version_added": _l("Cập nhật dự thảo"),
     "outgoing.commented": _l("Góp ý dự thảo"),
     "outgoing.submitted": _l("Trình ký"),

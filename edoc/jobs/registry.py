@@ -6,11 +6,17 @@ from edoc.audit.tasks import checkpoint_periodically, checkpoint_task
 from edoc.dossiers.tasks import export_task
 from edoc.exchange.tasks import exchange_drain_periodically, exchange_drain_task
 from edoc.integrations.tasks import deliver_webhooks_periodically, deliver_webhooks_task
+from edoc.notifications.tasks import (
+    daily_work_hourly,
+    send_emails_periodically,
+    send_emails_task,
+)
 from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
 
 __all__ = [
     "checkpoint_periodically",
     "checkpoint_task",
+    "daily_work_hourly",
     "deliver_webhooks_periodically",
     "deliver_webhooks_task",
     "drain_periodically",
@@ -19,4 +25,6 @@ __all__ = [
     "exchange_drain_task",
     "export_task",
     "extract_text_task",
+    "send_emails_periodically",
+    "send_emails_task",
 ]

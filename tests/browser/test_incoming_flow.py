@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.fixtures.browser import sign_in, snapshot
 from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
@@ -19,7 +19,9 @@ pytestmark = pytest.mark.browser
 
 # The journey runs once, on SQLite: the services under it are tested on both databases.
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
-def test_clerk_leader_specialist(page: Page, live_server: str, app: Flask, tmp_path: Path) -> None:
+def test_clerk_leader_specialist(
+    page: Page, browser: Browser, live_server: str, app: Flask, tmp_path: Path
+) -> None:
     signed, root = make_signed_pdf(tmp_path, "Trần Văn Bình")
     trust = app.config["EDOC"].data_dir / "trust"
     trust.mkdir(parents=True, exist_ok=True)
@@ -83,6 +85,38 @@ def test_clerk_leader_specialist(page: Page, live_server: str, app: Flask, tmp_p
     page.get_by_role("button", name="Đăng xuất").click()
     sign_in(page, live_server, "chuyenvien")
     expect(page.get_by_test_id("dashboard-specialist")).to_contain_text("Văn bản được giao xử lý")
+
+    # The bell says one thing waits; it leads to the document, where the specialist and the
+    # leader (on another PC) talk: each message shows on the other's page within 2 s.
+    expect(page.get_by_test_id("bell-count")).to_have_text("1")
+    page.get_by_test_id("bell").click()
+    snapshot(page, "notifications")
+    page.get_by_test_id("notifications").get_by_role("link", name=re.compile("Mời dự họp")).click()
+    expect(page.get_by_test_id("status")).to_have_text("Đang xử lý")
+    expect(page.get_by_test_id("bell-count")).to_have_count(0)
+    other = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 860})
+    leader_page = other.new_page()
+    sign_in(leader_page, live_server, "lanhdao")
+    leader_page.goto(page.url)
+    unread = int(leader_page.get_by_test_id("bell-count").inner_text())  # the two presented
+    discussion = page.get_by_test_id("discussion")
+    discussion.locator("textarea").fill("Xin ý kiến @")
+    discussion.get_by_role("listbox").get_by_role(
+        "option", name=re.compile("Nguyễn Văn An")
+    ).click()
+    expect(discussion.locator("textarea")).to_have_value("Xin ý kiến @lanhdao ")
+    discussion.locator("textarea").press_sequentially("về số liệu báo cáo.")
+    discussion.get_by_role("button", name="Gửi").click()
+    expect(discussion.locator("li")).to_have_count(1)
+    seen = leader_page.get_by_test_id("discussion").locator("li")
+    expect(seen).to_contain_text("Xin ý kiến @lanhdao về số liệu báo cáo.", timeout=2000)
+    leader_page.get_by_test_id("discussion").locator("textarea").fill("Đồng ý, gửi trước 16 giờ.")
+    leader_page.get_by_test_id("discussion").get_by_role("button", name="Gửi").click()
+    expect(discussion.locator("li").nth(1)).to_contain_text("Đồng ý", timeout=2000)
+    leader_page.reload()
+    expect(leader_page.get_by_test_id("bell-count")).to_have_text(str(unread + 1))  # mentioned
+    snapshot(leader_page, "discussion")
+    other.close()
     page.goto(f"{live_server}/incoming/tasks")
     page.get_by_test_id("task-table").get_by_role("link").click()
     task = page.get_by_test_id("task-form")
