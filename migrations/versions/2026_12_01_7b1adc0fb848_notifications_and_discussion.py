@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7b1adc0fb848"
-down_revision = "a7f3c2e91b64"
+down_revision = "6b2e9f4c1d83"
 
 
 def upgrade() -> None:

@@ -12,11 +12,9 @@ from sqlalchemy import select, update
 from edoc.cli import cli
 from edoc.core.clock import local_today, set_clock, to_local, utcnow
 from edoc.core.extensions import db
-from edoc.documents import records
 from edoc.notifications import mail
 from edoc.notifications.models import EmailStatus, Notification, OutgoingEmail
 from edoc.notifications.reminders import notify_deadlines
-from edoc.users.models import User
 from tests.fixtures.app import login
 from tests.fixtures.documents import leader_id, receive_incoming, submitted_draft
 from tests.fixtures.pdfs import text_pdf
@@ -308,15 +306,14 @@ def test_the_api_is_declared_and_needs_a_user(client: FlaskClient) -> None:
 def test_a_draft_returned_tells_its_drafter_with_the_comment(
     app: Flask, client: FlaskClient, specialist: Headers, leader: Headers
 ) -> None:
-    """``outgoing.returned`` is what the leader's "Trả lại" writes (issue #18, the signing
-    page's part); announced here through the audit, as that service does."""
+    """The leader's "Trả lại" tells the drafter, with the comment."""
     document_id = submitted_draft(client, specialist, "Dự thảo cần sửa", leader_id(client))
-    with app.app_context():
-        lanhdao = db.session.scalar(select(User).where(User.username == "lanhdao"))
-        records.audit(
-            "outgoing.returned", lanhdao, document_id, version=1, comment="Sửa lại điều 2."
-        )
-        db.session.commit()
+    returned = client.post(
+        f"/api/v1/outgoing/{document_id}/return",
+        json={"comment": "Sửa lại điều 2."},
+        headers=leader,
+    )
+    assert returned.status_code == 200, returned.get_json()
     [item] = notifications(client, specialist)["items"]
     assert item["kind"] == "returned" and item["document_id"] == document_id
     assert item["text"] == "Nguyễn Văn An trả lại dự thảo."
