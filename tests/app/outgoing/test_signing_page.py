@@ -5,7 +5,6 @@ the title check's folding; the leader giving a draft back to its drafter with a 
 from __future__ import annotations
 
 import dataclasses
-import time
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -40,7 +39,7 @@ def test_nothing_is_ticked_and_each_draft_has_its_viewer(
     assert " checked" not in page  # nothing ticked by default
     for document_id in (first, second):
         assert f'data-page-url="/outgoing/{document_id}/pages/0.png"' in page
-    assert 'data-title-key="chu tich"' in page  # lanhdao signs as Chủ tịch
+    assert 'data-title-key="pho chu tich"' in page  # the drafts are signed KT. / Phó Chủ tịch
 
 
 def test_pages_render_for_readers_and_come_from_the_cache_the_second_time(
@@ -52,12 +51,11 @@ def test_pages_render_for_readers_and_come_from_the_cache_the_second_time(
     assert first.status_code == 200, first.get_data(as_text=True)[:300]
     assert first.mimetype == "image/png" and first.data.startswith(PNG)
     assert "private" in first.headers["Cache-Control"]
-    cached = list((app.config["EDOC"].data_dir / "cache" / "pages").rglob("*.png"))
-    assert [p.name.split("-", 1)[1] for p in cached] == ["p1-w480.png"]  # 390 → the 480 step
-    started = time.monotonic()
+    [cached] = list((app.config["EDOC"].data_dir / "cache" / "pages").rglob("*.png"))
+    assert cached.name.split("-", 1)[1] == "p1-w480.png"  # 390 → the 480 step
+    cached.write_bytes(PNG + b"from the cache")  # what a second view serves, not a new render
     again = leader.get(f"/outgoing/{document_id}/pages/1.png?w=400")
-    assert again.data == first.data
-    assert time.monotonic() - started < 0.5
+    assert again.data == PNG + b"from the cache"
     # the drafter reads it too; a page the file does not have is a 404
     drafter = signed_in(app, "chuyenvien")
     assert drafter.get(f"/outgoing/{document_id}/pages/1.png").status_code == 200
@@ -123,13 +121,11 @@ def test_a_hostile_draft_is_refused_with_a_clear_message(
     created = post_draft(client, drafter, text_bomb_pdf(), doc_type="QĐ", subject="Tệp độc hại")
     assert created.status_code == 201, created.get_json()
     document_id = created.get_json()["id"]
-    started = time.monotonic()
     answer = signed_in(app, "chuyenvien").get(f"/outgoing/{document_id}/pages/1.png")
     assert answer.status_code == 422
     error = answer.get_json()["error"]
     assert error["code"] == "preview_too_large"
     assert "vượt giới hạn bộ nhớ" in error["message"]
-    assert time.monotonic() - started < 30
     assert not list((app.config["EDOC"].data_dir / "cache").rglob("*.png"))
 
 
