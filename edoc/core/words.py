@@ -21,7 +21,8 @@ from flask import Flask, current_app, g
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from edoc.core.clock import to_local
+from edoc.core.clock import parse_user_date, to_local
+from edoc.core.holidays import quick_deadlines
 from signing.report_vi import COMMITMENTS, LEVELS
 
 PersonNames = Callable[[Iterable[int]], dict[int, str]]
@@ -67,6 +68,18 @@ def datetime_vn(value: Any) -> str:
         return date_vn(value)
     moment = as_moment(value)
     return moment.strftime("%d/%m/%Y %H:%M") if moment is not None else str(value)
+
+
+def iso_date(value: Any) -> str:
+    """The ``value`` of an ``<input type="date">``: ``yyyy-mm-dd`` from a date or from what a
+    person typed (dd/mm/yyyy or ISO); empty when it is not a date (the field's message says
+    why, beside it)."""
+    if isinstance(value, datetime):
+        return date_vn(value) and as_moment(value).date().isoformat()  # type: ignore[union-attr]
+    if isinstance(value, date):
+        return value.isoformat()
+    parsed = parse_user_date(str(value)) if value else None
+    return parsed.isoformat() if parsed else ""
 
 
 def number_vn(value: Any) -> str:
@@ -119,6 +132,7 @@ def init_words(app: Flask, **extra: Callable[..., Any]) -> None:
         date_vn=date_vn,
         datetime_vn=datetime_vn,
         number_vn=number_vn,
+        iso_date=iso_date,
         modification_level=modification_level,
         commitment_type=commitment_type,
         yes_no=yes_no,
@@ -126,3 +140,4 @@ def init_words(app: Flask, **extra: Callable[..., Any]) -> None:
         actor_name=actor_name,
         **extra,
     )
+    app.jinja_env.globals.update(quick_deadlines=quick_deadlines)

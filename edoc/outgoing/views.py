@@ -332,9 +332,10 @@ def register_export() -> Any:
         return reports.register_response(
             current_user, date_from, date_to, request.args.get("format", "pdf")
         )
-    if request.args.get("format"):
+    refused = bool(request.args.get("format"))
+    if refused:
         flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
     today = local_today()
     return render_template(
         "outgoing/register.html", default_from=date(today.year, 1, 1), default_to=today
-    )
+    ), (422 if refused else 200)

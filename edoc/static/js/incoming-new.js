@@ -23,11 +23,6 @@
     }
   }
 
-  function dmy(iso) {
-    const [y, m, d] = iso.split("-");
-    return `${d}/${m}/${y}`;
-  }
-
   function showReport(data) {
     report.replaceChildren();
     if (!data) { report.classList.add("hidden"); return; }
@@ -72,7 +67,7 @@
       fill("subject", p.subject);
       fill("signer_name", p.signer_name);
       fill("page_count", p.page_count);
-      if (p.issued_date) fill("issued_date", dmy(p.issued_date));
+      fill("issued_date", p.issued_date); // a date input takes ISO and shows it dd/mm/yyyy
       if (p.doc_type) form.elements["doc_type"].value = p.doc_type;
       status.className = "";
       status.textContent = `Đã kiểm tra: ${data.filename}` + (data.page_count ? `, ${data.page_count} trang` : "");
