@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from edoc.core.words import date_vn, datetime_vn, yes_no
+from edoc.core.words import SECRECY_LABELS, date_vn, datetime_vn, yes_no
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}.*)?$")
 
@@ -246,8 +246,6 @@ def detail_value(value: Any, changes: bool = False) -> str:
     return str(value)
 
 
-#: Levels of secrecy (a document's) and of clearance (a person's), by their stored number.
-SECRECY_LABELS = (_l("Không"), _l("Mật"), _l("Tối mật"), _l("Tuyệt mật"))
 #: What an event is about (``AuditEvent.object_type``).
 OBJECT_LABELS = {
     "document": _l("Văn bản"),

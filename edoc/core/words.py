@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, current_app, g
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from edoc.core.clock import parse_user_date, to_local
 from edoc.core.holidays import quick_deadlines
@@ -82,6 +84,37 @@ def iso_date(value: Any) -> str:
     return parsed.isoformat() if parsed else ""
 
 
+#: Secrecy of a document (độ mật, ND30) by its stored level; the same scale as clearances.
+SECRECY_LABELS = (_l("Không"), _l("Mật"), _l("Tối mật"), _l("Tuyệt mật"))
+
+
+def secrecy_label(level: Any) -> str:
+    """ "Mật", "Tối mật", "Tuyệt mật"; empty for an ordinary document."""
+    try:
+        index = int(level or 0)
+    except (TypeError, ValueError):
+        return ""
+    return str(SECRECY_LABELS[index]) if 0 < index < len(SECRECY_LABELS) else ""
+
+
+def secrecy_mark(level: Any) -> Markup:
+    """The red stamp of a secret document beside its number or subject."""
+    label = secrecy_label(level)
+    if not label:
+        return Markup("")
+    return Markup('<mark class="secret" data-testid="secrecy-mark">{}</mark>').format(label)
+
+
+def secret_series_mark(secret: Any) -> Markup:
+    """Beside a number drawn from a secret register: its sequence is not the ordinary one, so
+    "số 3" of the secret register is not mistaken for "số 3" of the common one."""
+    if not secret:
+        return Markup("")
+    return Markup(
+        '<mark class="secret-series" data-testid="secret-series" title="{}">{}</mark>'
+    ).format(_("Số trong sổ văn bản mật: dãy số riêng"), _("Sổ mật"))
+
+
 def number_vn(value: Any) -> str:
     return format_decimal(value) if value is not None else ""
 
@@ -133,6 +166,9 @@ def init_words(app: Flask, **extra: Callable[..., Any]) -> None:
         datetime_vn=datetime_vn,
         number_vn=number_vn,
         iso_date=iso_date,
+        secrecy_label=secrecy_label,
+        secrecy_mark=secrecy_mark,
+        secret_series_mark=secret_series_mark,
         modification_level=modification_level,
         commitment_type=commitment_type,
         yes_no=yes_no,

@@ -57,7 +57,9 @@ def _choices() -> dict[str, Any]:
     return {
         "doc_types": db.session.scalars(select(DocumentType).order_by(DocumentType.name)).all(),
         "urgencies": URGENCY_LABELS,
-        "secrecies": {k: v for k, v in CLEARANCE_LABELS.items() if k <= current_user.clearance},
+        # Every level is listed (the scale is ND30's), those above the user's clearance
+        # greyed out: they may not register what they could not read.
+        "secrecies": CLEARANCE_LABELS,
         "leaders": leaders(),
         "prefixes": AUTHORITY_PREFIXES,
     }

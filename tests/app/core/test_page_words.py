@@ -201,6 +201,12 @@ def _shows_words_instead(trusted_app: Flask) -> None:
     issued = _text(clerk, "/outgoing/3")
     assert "Điền biểu mẫu (được phép)" in issued
     assert re.search(r"Thời điểm ký: \d{2}/\d{2}/\d{4} \d{2}:\d{2}", issued)
+    listed = _text(clerk, "/incoming/")
+    assert "Sổ mật" in listed  # the secret letter's arrival number is from its own series
+    form = clerk.get("/incoming/new").get_data(as_text=True)
+    for level in ("Mật", "Tối mật", "Tuyệt mật"):
+        assert f">{level}</option>" in form
+    assert re.search(r'<option value="3" disabled[^>]*>Tuyệt mật', form)  # above the clerk's
     missing = clerk.get("/incoming/999999")
     assert missing.status_code == 404
     assert "not_found" not in _text(clerk, "/incoming/999999")
