@@ -74,14 +74,15 @@ def datetime_vn(value: Any) -> str:
 
 def iso_date(value: Any) -> str:
     """The ``value`` of an ``<input type="date">``: ``yyyy-mm-dd`` from a date or from what a
-    person typed (dd/mm/yyyy or ISO); empty when it is not a date (the field's message says
-    why, beside it)."""
+    person typed (dd/mm/yyyy or ISO). What is not a date is kept as it came (a refused form
+    gives back what was sent; the browser shows such a value empty, the message beside it
+    says why)."""
     if isinstance(value, datetime):
         return date_vn(value) and as_moment(value).date().isoformat()  # type: ignore[union-attr]
     if isinstance(value, date):
         return value.isoformat()
     parsed = parse_user_date(str(value)) if value else None
-    return parsed.isoformat() if parsed else ""
+    return parsed.isoformat() if parsed else str(value or "")
 
 
 #: Secrecy of a document (độ mật, ND30) by its stored level; the same scale as clearances.

@@ -336,7 +336,10 @@ def register_export() -> Any:
         )
     refused = bool(request.args.get("format"))
     if refused:
-        flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
+        flash(
+            _("Khoảng ngày không hợp lệ: cần từ ngày và đến ngày, từ ngày không sau đến ngày."),
+            "error",
+        )
     today = local_today()
     return render_template(
         "outgoing/register.html", default_from=date(today.year, 1, 1), default_to=today
