@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from edoc.documents.catalog import DOCUMENT_TYPES
+from search.analysis import fold
 
 NUMBER_RE = re.compile(r"Số\s*[:.]?\s*(\d{1,6}\s*/\s*[0-9A-Za-zĐđ]+(?:\s*-\s*[0-9A-Za-zĐđ]+)*)")
 LOOSE_NUMBER_RE = re.compile(r"\b(\d{1,6}/[A-ZĐ][0-9A-Za-zĐđ]*(?:-[0-9A-Za-zĐđ]+)+)\b")
@@ -85,9 +86,47 @@ def guess_fields(first_page: str, signer_name: str = "", signer_org: str = "") -
         guess["sender_org"] = signer_org
     elif header:
         guess["sender_org"] = " ".join(header[:2])
+    if signer_name and _is_agency(signer_name, signer_org):
+        signer_name = ""  # an agency's seal certificate: the person is on the page, if anywhere
     if signer_name := signer_name or _signer_on_page(lines):
         guess["signer_name"] = signer_name
     return guess
+
+
+#: How agencies' names start (a seal's certificate names the agency, not the person).
+AGENCY_WORDS = (
+    "ubnd",
+    "uy ban",
+    "hdnd",
+    "hoi dong",
+    "so ",
+    "bo ",
+    "cuc ",
+    "tong cuc",
+    "vu ",
+    "van phong",
+    "ban ",
+    "chi cuc",
+    "phong ",
+    "trung tam",
+    "truong ",
+    "benh vien",
+    "cong ty",
+    "tinh ",
+    "huyen ",
+    "xa ",
+    "thanh pho",
+    "quan ",
+    "thi xa",
+    "ngan hang",
+    "kho bac",
+    "thanh tra",
+)
+
+
+def _is_agency(name: str, organisation: str) -> bool:
+    folded = fold(name).strip()
+    return folded == fold(organisation).strip() or folded.startswith(AGENCY_WORDS)
 
 
 def header_lines(first_page: str) -> list[str]:

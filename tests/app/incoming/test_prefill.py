@@ -93,3 +93,12 @@ def test_the_signer_is_read_from_page_one_unless_the_certificate_names_them() ->
     certified = guess_fields(WRAPPED_LETTER, signer_name="Lê Thị Hồng Nhung (chứng thư)")
     assert certified["signer_name"] == "Lê Thị Hồng Nhung (chứng thư)"
     assert "signer_name" not in guess_fields(WRAPPED_DECISION)
+
+
+def test_an_agency_seal_is_not_the_signer() -> None:
+    """A document sealed by its agency names the agency in the certificate: the person who
+    signed is the name under the authority lines of page 1."""
+    guess = guess_fields(WRAPPED_LETTER, signer_name="Sở Tài chính tỉnh Demo", signer_org="")
+    assert guess["signer_name"] == "Lê Thị Hồng Nhung"
+    sealed = guess_fields(WRAPPED_DECISION, signer_name="UBND tỉnh Bình Minh", signer_org="x")
+    assert "signer_name" not in sealed
