@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.api import init_api, register_api_blueprint
-from edoc.audit.labels import action_label, object_label, readable_details
+from edoc.audit.labels import action_group_label, action_label, object_label, readable_details
 from edoc.audit.services import init_audit
 from edoc.audit.views import bp as audit_bp
 from edoc.blobs.service import init_storage
@@ -155,5 +155,9 @@ def _register_template_helpers(app: Flask) -> None:
         list_marks=list_marks,
     )
     init_words(
-        app, action_label=action_label, audit_details=readable_details, object_label=object_label
+        app,
+        action_label=action_label,
+        action_group_label=action_group_label,
+        audit_details=readable_details,
+        object_label=object_label,
     )

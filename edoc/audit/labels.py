@@ -217,7 +217,21 @@ AREA_LABELS = {
     "dossier": _l("Hồ sơ"),
     "auth": _l("Đăng nhập"),
     "user": _l("Tài khoản"),
+    "security": _l("An ninh"),
+    "exchange": _l("Liên thông"),
+    "webhook": _l("Webhook"),
+    "organization": _l("Danh bạ cơ quan"),
+    "archive": _l("Lưu trữ"),
+    "audit": _l("Nhật ký"),
+    "unit": _l("Đơn vị"),
+    "storage": _l("Kho tệp"),
 }
+
+
+def action_group_label(prefix: str) -> str:
+    """A filter on every action of an area (``auth.``): "Đăng nhập (mọi hành động)"."""
+    area = prefix.split(".")[0]
+    return f"{AREA_LABELS.get(area, area)} ({_l('mọi hành động')})"
 
 
 def detail_label(key: str) -> str:

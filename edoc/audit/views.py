@@ -9,6 +9,7 @@ from flask_login import current_user
 from marshmallow import Schema
 from sqlalchemy import func, select
 
+from edoc.audit.labels import OBJECT_LABELS
 from edoc.audit.models import AuditEvent
 from edoc.audit.queries import events_for
 from edoc.core.auth import Role, roles_required
@@ -63,5 +64,6 @@ def audit_list() -> Any:
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),
         actions=list(actions),
+        object_types=OBJECT_LABELS,
         errors=errors,
     ), (422 if errors else 200)
