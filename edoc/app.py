@@ -8,12 +8,11 @@ from typing import Any
 
 from dotenv import load_dotenv
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from edoc.api import init_api, register_api_blueprint
-from edoc.audit.labels import action_label
+from edoc.audit.labels import action_group_label, action_label, object_label, readable_details
 from edoc.audit.services import init_audit
 from edoc.audit.views import bp as audit_bp
 from edoc.blobs.service import init_storage
@@ -27,6 +26,7 @@ from edoc.core.health import check_database, register_health_check
 from edoc.core.lists import label_cells
 from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
+from edoc.core.words import init_words
 from edoc.directory.api import blp as directory_api
 from edoc.directory.views import bp as directory_bp
 from edoc.discussion.api import blp as discussion_api
@@ -168,20 +168,11 @@ def _register_template_helpers(app: Flask) -> None:
         document_panels=document_panels,
         list_marks=list_marks,
     )
-    app.jinja_env.filters["action_label"] = action_label
     app.jinja_env.filters["label_cells"] = label_cells
-    app.jinja_env.filters["date_vn"] = _date_vn
-    app.jinja_env.filters["number_vn"] = _number_vn
-    app.jinja_env.filters["datetime_vn"] = _datetime_vn
-
-
-def _date_vn(value: Any) -> str:
-    return format_date(value, "dd/MM/yyyy") if value else ""
-
-
-def _number_vn(value: Any) -> str:
-    return format_decimal(value) if value is not None else ""
-
-
-def _datetime_vn(value: Any) -> str:
-    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+    init_words(
+        app,
+        action_label=action_label,
+        action_group_label=action_group_label,
+        audit_details=readable_details,
+        object_label=object_label,
+    )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 
+from edoc.core.holidays import parse_holidays
 from edoc.core.organ_codes import EXAMPLE, is_organ_code
 
 
@@ -81,6 +82,20 @@ def _as_timezone(name: str, raw: str) -> str:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{name}: unknown time zone {raw!r}") from None
     return raw
+
+
+def _as_holidays_file(name: str, raw: str) -> Path | None:
+    """A readable holidays file whose every line is a date (see ``core.holidays``)."""
+    if not raw:
+        return None
+    path = Path(raw).resolve()
+    try:
+        parse_holidays(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{name}: cannot read {raw!r} ({error.strerror})") from None
+    except ValueError as error:
+        raise ConfigError(f"{name}: {raw!r} {error}") from None
+    return path
 
 
 def _as_organ_id(name: str, raw: str) -> str:
@@ -151,6 +166,9 @@ class Settings:
     api_token_hours: int = 24
     session_cookie_secure: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
+    #: Public holidays that deadlines in working days skip (EDOC_HOLIDAYS_FILE); None: the
+    #: defaults of ``core.holidays`` (2026–2027).
+    holidays_file: Path | None = None
     trust_dir: Path | None = None
     organ_id: str = "000.00.00.H30"
     tsa_url: str = ""
@@ -232,6 +250,7 @@ class Settings:
             api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", _between(1, 8760)),
             session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
+            holidays_file=get("EDOC_HOLIDAYS_FILE", "", _as_holidays_file),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
             organ_id=get("EDOC_ORGAN_ID", "000.00.00.H30", _as_organ_id),
             agency_token_file=Path(

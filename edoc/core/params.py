@@ -13,6 +13,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
 from edoc.core.clock import MAX_DATE, MIN_DATE
@@ -80,6 +81,31 @@ class YearArgs(Schema):
         load_default=None,
         validate=validate.Range(MIN_DATE.year, MAX_DATE.year, error="Năm phải từ {min} đến {max}."),
     )
+
+
+def clamp_page(raw: Any) -> int:
+    """A page number as a list page reads it: what is not a page number (``0``, ``-1``,
+    ``abc``) is the first page, one past the bound the last the bound allows. A link to page
+    999 of a list that shrank since is a person's everyday case, not an error: the pages show
+    the nearest page instead of a refusal (the API, read by programs, still refuses)."""
+    try:
+        page = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def with_clamped_page(args: Mapping[str, Any]) -> MultiDict[str, Any]:
+    """The query string of a list page with its ``page`` clamped (see :func:`clamp_page`)."""
+    clamped = MultiDict(args)
+    if "page" in clamped:
+        clamped["page"] = str(clamp_page(clamped.get("page")))
+    return clamped
+
+
+def last_page_if_past(page: int, total: int, per_page: int) -> int:
+    """``page``, or the last page when ``page`` is past it (an empty list has one page)."""
+    return min(page, max(1, -(-total // per_page)))
 
 
 def load_query(schema: Schema, args: Mapping[str, Any]) -> dict[str, Any]:

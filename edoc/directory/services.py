@@ -83,6 +83,41 @@ def search(
     return total, list(rows)
 
 
+def match_sender(names: Iterable[str]) -> Organization | None:
+    """The one active agency of the directory a received document names as its sender.
+
+    ``names`` are tried in order (the certificate's organisation, the issuing body under the
+    header, the header lines together): a name equal to an agency's, without diacritics or
+    case, wins; else an agency whose name holds every word of the candidate, if only one does,
+    or only one of them also holds most words of the whole header ("SỞ TÀI CHÍNH" under "UBND
+    TỈNH DEMO" is "Sở Tài chính tỉnh Demo", not another province's). No match is no guess:
+    the clerk types or picks the sender.
+    """
+    candidates = [fold(n).strip() for n in names if n and fold(n).strip()]
+    if not candidates:
+        return None
+    context = set(" ".join(candidates).split())
+    for candidate in candidates:
+        words = candidate.split()[:10]
+        query = select(Organization).where(Organization.active.is_(True))
+        for word in words:
+            like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(Organization.folded.like(like, escape="\\"))
+        found = list(db.session.scalars(query.limit(50)))
+        exact = [o for o in found if fold(o.name).strip() == candidate]
+        if len(exact) == 1:
+            return exact[0]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            scores = {o.id: len(context & set(fold(o.name).split())) for o in found}
+            best = max(scores.values())
+            top = [o for o in found if scores[o.id] == best]
+            if len(top) == 1:
+                return top[0]
+    return None
+
+
 def get_by_code(code: str) -> Organization:
     organization = db.session.scalar(select(Organization).where(Organization.code == code))
     if organization is None:

@@ -13,6 +13,7 @@ from marshmallow import Schema
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.documents.files import clean_filename
 from edoc.documents.listing import page_count
 from storage import BlobNotFound, IntegrityError, StorageUnavailable
@@ -78,13 +79,17 @@ def render_list(template: str, schema: Schema, lister: Lister, **context: Any) -
     of rows from ``lister`` and the pager (``page``, ``pages``). Filters that do not load show
     the page again, empty, with what was typed and a message for each field (422)."""
     try:
-        args = load_form(schema, request.args)
+        args = load_form(schema, with_clamped_page(request.args))
     except FormInvalid as error:
         page = render_template(
             template, items=[], total=0, page=1, pages=1, errors=error.fields, **context
         )
         return page, error.status
     total, items = lister(args)
+    last = last_page_if_past(args["page"], total, args["per_page"])
+    if last != args["page"]:  # page 999 of a list of 3 pages: the last page
+        args["page"] = last
+        total, items = lister(args)
     page = render_template(
         template,
         items=items,

@@ -75,8 +75,9 @@ def dossier_list() -> Any:
             form = load_form(schemas.DossierCreate(), request.form)
             services.create(services.DossierFields(year=year, **form), current_user)
 
-        _try(create, _("Đã thêm hồ sơ vào danh mục."))
-        return redirect(url_for("dossiers.dossier_list", year=year))
+        if _try(create, _("Đã thêm hồ sơ vào danh mục.")):
+            return redirect(url_for("dossiers.dossier_list", year=year))
+        # refused: the page again with what was typed (the message is flashed)
     dossiers = db.session.scalars(
         select(Dossier).where(Dossier.year == year).order_by(Dossier.code)
     ).all()
@@ -93,7 +94,8 @@ def dossier_list() -> Any:
         keepers=archivists,
         due=services.due_for_transfer(),
         appraisal=services.due_for_appraisal(),
-    )
+        values=request.form if request.method == "POST" else {},
+    ), (422 if request.method == "POST" else 200)
 
 
 @bp.route("/copy", methods=["POST"])

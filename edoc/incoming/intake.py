@@ -18,6 +18,7 @@ from werkzeug.datastructures import FileStorage
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.errors import AppError
 from edoc.core.transactions import slow_work
+from edoc.directory import services as directory
 from edoc.documents import upload_tokens
 from edoc.documents.files import (
     CheckedFile,
@@ -29,7 +30,7 @@ from edoc.documents.files import (
 )
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument, ReceivedVia
-from edoc.incoming.prefill import guess_fields
+from edoc.incoming.prefill import guess_fields, sender_names
 from edoc.users.models import User
 
 
@@ -55,6 +56,12 @@ def analyse(user: User, received_via: str, uploads: list[FileStorage]) -> dict[s
     )
     if checked.page_count:
         prefill["page_count"] = checked.page_count
+    sender = directory.match_sender(
+        sender_names(checked.first_page_text, checked.signer_organisation())
+    )
+    if sender is not None:  # the directory's name, not a new spelling of a known agency
+        prefill["sender_org"] = sender.name
+        prefill["sender_code"] = sender.code
     return {
         "upload_token": upload_tokens.issue(checked, user.id),
         "filename": checked.filename,

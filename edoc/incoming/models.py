@@ -27,6 +27,12 @@ class IncomingStatus(LabelledStrEnum):
 
 
 INCOMING_STATUS_LABELS = labels(IncomingStatus)
+#: A handling task's state (``HandlingTask.status``).
+TASK_STATUS_LABELS = {
+    "open": _l("Mới giao"),
+    "in_progress": _l("Đang xử lý"),
+    "done": _l("Đã hoàn thành"),
+}
 
 
 class ReceivedVia(enum.StrEnum):
@@ -127,6 +133,10 @@ class HandlingTask(db.Model):
     notes: Mapped[list[HandlingNote]] = relationship(
         order_by="HandlingNote.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def status_label(self) -> str:
+        return str(TASK_STATUS_LABELS.get(self.status, self.status))
 
 
 class HandlingNote(db.Model):

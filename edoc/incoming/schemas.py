@@ -93,6 +93,20 @@ class ReceiveUpload(ReceiveForm):
     attachments = fields.List(Upload(), load_default=list)
 
 
+class BadSignatureChoice(Schema):
+    """What the receive page does, at once, with an electronic document whose signature is
+    missing or fails: hold it unnumbered (decide later on its page), return it to the sender, or
+    register it anyway with a recorded reason. The clerk sees the check before submitting, so
+    the choice is made on the same page (the API calls ``return`` or ``register`` after)."""
+
+    on_bad_signature = fields.String(
+        load_default="hold",
+        validate=validate.OneOf(["hold", "return", "register"], error="Lựa chọn không hợp lệ."),
+    )
+    return_reason = fields.String(load_default="")
+    override_reason = fields.String(load_default="")
+
+
 class AnalyseUpload(Schema):
     received_via = _received_via()
     file = fields.List(Upload(), load_default=list)

@@ -39,7 +39,7 @@ from edoc.documents.models import URGENCY_LABELS, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming import intake, reports, schemas, services, slip
 from edoc.incoming.actions import DOCUMENT_ACTIONS, DocumentAction
-from edoc.incoming.models import IncomingStatus, ReceivedVia
+from edoc.incoming.models import IncomingDocument, IncomingStatus, ReceivedVia
 from edoc.incoming.tracking import tracking_rows
 from edoc.users.models import CLEARANCE_LABELS, Role, Unit, User
 
@@ -66,11 +66,24 @@ def _refusal(error: AppError) -> dict[str, str]:
     return error.details if isinstance(error.details, dict) else {}
 
 
+def _act_on_bad_signature(incoming: IncomingDocument, choice: dict[str, Any]) -> None:
+    """The clerk's choice for a held document (signature missing or failed), in the same
+    request as the receipt: a refused choice (no reason given) refuses the whole receipt."""
+    if incoming.status != IncomingStatus.RECEIVED:
+        return
+    if choice["on_bad_signature"] == "return":
+        services.return_to_sender(incoming.document_id, choice["return_reason"], current_user)
+    elif choice["on_bad_signature"] == "register":
+        services.register(incoming.document_id, current_user, choice["override_reason"])
+
+
 def _choices() -> dict[str, Any]:
     return {
         "doc_types": db.session.scalars(select(DocumentType).order_by(DocumentType.name)).all(),
         "urgencies": URGENCY_LABELS,
-        "secrecies": {k: v for k, v in CLEARANCE_LABELS.items() if k <= current_user.clearance},
+        # Every level is listed (the scale is ND30's), those above the user's clearance
+        # greyed out: they may not register what they could not read.
+        "secrecies": CLEARANCE_LABELS,
     }
 
 
@@ -97,16 +110,24 @@ def incoming_new() -> Any:
     if request.method == "POST":
         values = request.form.to_dict()
         try:
+            choice = load_form(schemas.BadSignatureChoice(), request.form)
             incoming = intake.receive(
                 current_user,
                 load_form(schemas.ReceiveForm(), request.form),
                 request.files.getlist("file"),
                 request.files.getlist("attachments"),
             )
+            _act_on_bad_signature(incoming, choice)
         except AppError as error:
             errors, status = _refusal(error), error.status
+            if error.code == "reason_required":
+                errors.setdefault("return_reason", error.message)
+            elif error.code == "signature_not_valid":
+                errors.setdefault("override_reason", error.message)
         else:
-            if incoming.arrival_number:
+            if incoming.status == IncomingStatus.RETURNED:
+                flash(_("Đã trả lại văn bản cho nơi gửi, không cấp số đến."), "success")
+            elif incoming.arrival_number:
                 flash(
                     _("Đã vào sổ văn bản đến, số đến %(n)s.", n=incoming.arrival_number),
                     "success",

@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from edoc.core.auth import Role, roles_required
 from edoc.core.errors import AppError
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.core.signals import document_event
 from edoc.documents.listing import page_count
 from edoc.integrations import events, services
@@ -87,12 +88,15 @@ def webhook_ping(subscription_id: int) -> Any:
 def delivery_list() -> Any:
     errors: dict[str, str] = {}
     try:
-        args = load_form(DeliveryArgs(), request.args)
+        args = load_form(DeliveryArgs(), with_clamped_page(request.args))
     except FormInvalid as refused:
         errors, args = refused.fields, load_form(DeliveryArgs(), MultiDict())
     subscription_id = request.args.get("subscription", type=int)
     flt = services.DeliveryFilter(subscription_id=subscription_id, **args)
     total, items = services.list_deliveries(flt)
+    if (last := last_page_if_past(flt.page, total, flt.per_page)) != flt.page:
+        flt.page = last
+        total, items = services.list_deliveries(flt)
     return render_template(
         "integrations/delivery_list.html",
         items=items,

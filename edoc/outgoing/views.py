@@ -75,7 +75,9 @@ def _choices() -> dict[str, Any]:
     return {
         "doc_types": db.session.scalars(select(DocumentType).order_by(DocumentType.name)).all(),
         "urgencies": URGENCY_LABELS,
-        "secrecies": {k: v for k, v in CLEARANCE_LABELS.items() if k <= current_user.clearance},
+        # Every level is listed (the scale is ND30's), those above the user's clearance
+        # greyed out: they may not register what they could not read.
+        "secrecies": CLEARANCE_LABELS,
         "leaders": leaders(),
         "authorities": {p: str(AUTHORITY_LABELS[p]) for p in AUTHORITY_PREFIXES},
     }
@@ -419,9 +421,13 @@ def register_export() -> Any:
         return reports.register_response(
             current_user, date_from, date_to, request.args.get("format", "pdf")
         )
-    if request.args.get("format"):
-        flash(_("Cần nhập khoảng ngày hợp lệ (dd/mm/yyyy)."), "error")
+    refused = bool(request.args.get("format"))
+    if refused:
+        flash(
+            _("Khoảng ngày không hợp lệ: cần từ ngày và đến ngày, từ ngày không sau đến ngày."),
+            "error",
+        )
     today = local_today()
     return render_template(
         "outgoing/register.html", default_from=date(today.year, 1, 1), default_to=today
-    )
+    ), (422 if refused else 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import (
@@ -26,6 +27,7 @@ from edoc.core.errors import AppError, NotFound
 from edoc.core.extensions import db
 from edoc.core.forms import load_form
 from edoc.core.health import register_health_check
+from edoc.core.params import with_clamped_page
 from edoc.core.transactions import outside_transaction
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response
@@ -34,6 +36,7 @@ from edoc.search.backend import search_backend
 from edoc.search.schemas import LIST_ARGS, SearchArgs
 from edoc.search.tasks import drain_task
 from edoc.users.models import Role
+from search.base import MAX_PAGE
 
 bp = Blueprint("search", __name__, url_prefix="/search")
 
@@ -63,11 +66,16 @@ def search_url(args: MultiDict[str, str], changes: dict[str, list[str]]) -> str:
 def search_page() -> Any:
     page, error, status_code = None, None, 200
     try:
-        params = load_form(SearchArgs(), request.args, lists=LIST_ARGS)
+        args = with_clamped_page(request.args)
+        if "page" in args:
+            args["page"] = str(min(int(args["page"]), MAX_PAGE))
+        params = load_form(SearchArgs(), args, lists=LIST_ARGS)
     except AppError as refused:  # the form is shown again, with its lists, under the message
         error, status_code = refused.message, 422
     else:
         page = services.search_documents(current_user, params) if request.args else None
+        if page is not None and 1 <= page.pages < params.page:  # past the end: the last page
+            page = services.search_documents(current_user, replace(params, page=page.pages))
     return render_template(
         "search/index.html",
         page=page,

@@ -378,6 +378,14 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def full_names(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's full name (what pages call a person), their login where none was given."""
+    rows = db.session.execute(
+        select(User.id, User.full_name, User.username).where(User.id.in_(list(user_ids)))
+    )
+    return {row.id: row.full_name or row.username for row in rows}
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.username)))
 

@@ -42,6 +42,7 @@ from edoc.core.dashboard import DashboardItem, register_dashboard_provider
 from edoc.core.errors import AppError, ValidationError
 from edoc.core.extensions import limiter, login_manager
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.words import register_person_names
 from edoc.users import services
 from edoc.users.models import CLEARANCE_LABELS, User
 from edoc.users.schemas import AgencyFields, Credentials, PasswordChange, UnitFields, UserFields
@@ -58,6 +59,7 @@ def init_users(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
     register_token_loader(app, services.user_for_token)
+    register_person_names(app, services.full_names)
     register_dashboard_provider(app, dashboard_items)
 
 

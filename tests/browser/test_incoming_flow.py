@@ -76,7 +76,7 @@ def test_clerk_leader_specialist(
         "Giao đồng chí Dũng chuẩn bị nội dung, báo cáo trước cuộc họp."
     )
     form.locator("select[name=lead_user_id]").select_option(label="Lê Hoàng Dũng")
-    form.locator("input[name=deadline]").fill("31/12/2099")
+    form.locator("input[name=deadline]").fill("2099-12-31")
     form.get_by_role("button", name="Giao xử lý").click()
     expect(page.get_by_text("Đã ghi ý kiến chỉ đạo và giao xử lý.")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Đang xử lý")

@@ -9,6 +9,8 @@
   const status = document.getElementById("analyse-status");
   const token = document.getElementById("upload_token");
   const report = document.getElementById("signature-report");
+  const badSignature = document.getElementById("bad-signature");
+  const senderMatch = document.getElementById("sender-match");
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
 
   function via() {
@@ -23,11 +25,6 @@
     }
   }
 
-  function dmy(iso) {
-    const [y, m, d] = iso.split("-");
-    return `${d}/${m}/${y}`;
-  }
-
   function showReport(data) {
     report.replaceChildren();
     if (!data) { report.classList.add("hidden"); return; }
@@ -35,9 +32,23 @@
     verdict.dataset.testid = "signature-verdict";
     const ok = data.verdict === "ok";
     verdict.className = "verdict verdict-" + data.verdict;
+    const electronic = via() === "electronic";
+    const unsigned = data.verdict === "no_signatures";
     verdict.textContent = ok ? "✔ Tất cả chữ ký số hợp lệ, toàn vẹn và tin cậy."
-      : data.verdict === "no_signatures" ? "Tệp không có chữ ký số."
-      : "✘ Chữ ký số KHÔNG hợp lệ hoặc không tin cậy — văn bản sẽ được giữ lại để trả lại nơi gửi.";
+      : unsigned && !electronic ? "Tệp không có chữ ký số (bản quét giấy)."
+      : unsigned ? "⚠ Văn bản điện tử KHÔNG có chữ ký số: chọn bên dưới giữ lại, trả lại nơi gửi hay vẫn vào sổ."
+      : "✘ Chữ ký số KHÔNG hợp lệ hoặc không tin cậy: chọn bên dưới giữ lại, trả lại nơi gửi hay vẫn vào sổ.";
+    if (!ok && electronic) {
+      verdict.setAttribute("role", "alert");
+      badSignature.hidden = false;
+      const reason = form.elements["return_reason"];
+      if (!reason.value) {
+        reason.value = unsigned ? "Văn bản điện tử không có chữ ký số."
+          : "Chữ ký số của văn bản không hợp lệ hoặc không tin cậy.";
+      }
+    } else {
+      badSignature.hidden = true;
+    }
     report.append(verdict);
     for (const sig of data.signatures || []) {
       const line = document.createElement("p");
@@ -68,11 +79,14 @@
       token.value = data.upload_token;
       const p = data.prefill || {};
       fill("sender_org", p.sender_org);
+      senderMatch.textContent = p.sender_code
+        ? `Khớp danh bạ cơ quan: mã ${p.sender_code}`
+        : p.sender_org ? "Chưa có trong danh bạ cơ quan: kiểm tra lại tên." : "";
       fill("number_notation", p.number_notation);
       fill("subject", p.subject);
       fill("signer_name", p.signer_name);
       fill("page_count", p.page_count);
-      if (p.issued_date) fill("issued_date", dmy(p.issued_date));
+      fill("issued_date", p.issued_date); // a date input takes ISO and shows it dd/mm/yyyy
       if (p.doc_type) form.elements["doc_type"].value = p.doc_type;
       status.className = "";
       status.textContent = `Đã kiểm tra: ${data.filename}` + (data.page_count ? `, ${data.page_count} trang` : "");

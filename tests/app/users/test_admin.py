@@ -132,10 +132,10 @@ def test_admin_creates_a_unit(app: Flask, client: FlaskClient, demo: None) -> No
 def test_audit_page_filters(client: FlaskClient, demo: None) -> None:
     login(client, "quantri")
     page = client.get("/admin/audit/?action=user.created").get_data(as_text=True)
-    assert page.count("<code>user.created</code>") == 5
-    assert "<code>unit.created</code>" not in page
+    assert page.count("<td>Tạo tài khoản</td>") == 5  # the event's label, not its code
+    assert "<td>Tạo đơn vị</td>" not in page
     by_actor = client.get("/admin/audit/?actor=quantri").get_data(as_text=True)
-    assert "<code>auth.login</code>" in by_actor
+    assert "<td>Đăng nhập</td>" in by_actor
 
 
 def _edit_form(app: Flask, username: str, **changes: object) -> dict[str, object]:
