@@ -4,8 +4,9 @@ Two tests share one demo (module scope):
 
 - the tour: each account opens every page its menu and dashboard lead to, and one page of each
   kind linked from those (a document, a dossier, a register, a search with a query …), at
-  1366 x 768 and on a 390 x 844 phone; no page may be wider than the screen, and axe-core
-  (pinned below, from the npm registry) may find no critical accessibility violation;
+  1366 x 768 and on a 390 x 844 phone; no page may be wider than the screen or show an ISO
+  time or a JSON blob, and axe-core (pinned below, from the npm registry) may find no critical
+  accessibility violation;
 - the README's pictures: ``make screenshots`` runs the module with
   ``EDOC_SCREENSHOT_DIR=docs/screenshots`` on the full demo (60 incoming documents, signed
   outgoing ones, search index) and saves each main page at desktop size and at phone size
@@ -35,6 +36,7 @@ from edoc.cli import cli
 from edoc.demo.keys import start_leader_agent
 from signing.softhsm import SoftHSM
 from tests.fixtures.browser import free_port, sign_in, snapshot
+from tests.fixtures.words import raw_bits
 
 # The pages are the same on PostgreSQL (the services under them are tested on both): one run.
 pytestmark = [
@@ -162,6 +164,13 @@ def _fits(page: Page, where: str, findings: Findings) -> None:
         findings.problems.append(f"{where}: {widths[0]} px wide in {widths[1]} px ({wide})")
 
 
+def _plain_words(page: Page, where: str, findings: Findings) -> None:
+    """No ISO time or JSON blob in what the page shows."""
+    raw = raw_bits(page.inner_text("body"))
+    if raw:
+        findings.problems.append(f"{where}: shows {raw}")
+
+
 def _accessible(page: Page, axe: str, where: str, findings: Findings) -> None:
     """No critical axe-core violation on the page as it is shown now."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -211,6 +220,7 @@ def _tour(browser: Browser, base: str, username: str, axe: str, axed: set[str]) 
             where = f"{username} {url[len(base) :]}"
             findings.pages.append(url[len(base) :])
             _fits(page, f"{where} @1366", findings)
+            _plain_words(page, where, findings)
             if kind not in axed:
                 _accessible(page, axe, f"{where} @1366", findings)
             queue.extend(_links(page, base, "main a"))
@@ -284,7 +294,7 @@ def test_what_each_demo_account_sees(demo_server: str, page: Page) -> None:
     page.context.clear_cookies()
 
     sign_in(page, base, "lanhdao")
-    _shows(page, page.get_by_text("Dự thảo chờ ký số"), "lanhdao-dashboard")
+    _shows(page, page.get_by_role("link", name="Dự thảo chờ ký số"), "lanhdao-dashboard")
     page.goto(f"{base}/outgoing/sign")
     expect(page.get_by_text("Đã kết nối phần mềm ký số")).to_be_visible(timeout=15000)
     waiting = "Ban hành Kế hoạch phòng, chống thiên tai"
@@ -310,4 +320,4 @@ def test_what_each_demo_account_sees(demo_server: str, page: Page) -> None:
     sign_in(page, base, "quantri")
     _shows(page, page.get_by_text("Đỗ Minh Quân").first, "quantri-dashboard")
     page.goto(f"{base}/admin/audit/")
-    _shows(page, page.get_by_text("vanthu").first, "quantri-nhat-ky")
+    _shows(page, page.get_by_text("Trần Thị Bích Ngọc").first, "quantri-nhat-ky")  # by name

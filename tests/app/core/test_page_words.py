@@ -34,6 +34,7 @@ from tests.fixtures.documents import (
 )
 from tests.fixtures.pdfs import text_pdf
 from tests.fixtures.pki import Tokens
+from tests.fixtures.words import ISO_TIME, JSON_BLOB
 
 ROLES = ("vanthu", "lanhdao", "chuyenvien", "luutru", "quantri")
 #: Links a crawl does not follow: leaving, files and exports (not pages), the API.
@@ -41,8 +42,6 @@ SKIP = re.compile(
     r"^/(logout|api/|static/)|/(file|download|export|package|register\.(pdf|xlsx))\b|"
     r"\.(pdf|xlsx|xml|zip|json)$|format=(pdf|xlsx)"
 )
-ISO_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}|\b)")
-JSON_BLOB = re.compile(r"\{\s*\"[^\"]+\"\s*:")
 MAX_PAGES_PER_ROLE = 80
 #: Refusals are pages too: not found, not allowed.
 ERROR_PAGES = ("/incoming/999999", "/admin/audit/", "/outgoing/sign")
