@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "exchange.imported": _l("Nhập gói tin edXML"),
     "exchange.exported": _l("Xuất gói tin edXML"),
     "document.file_downloaded": _l("Tải tệp"),
+    "document.page_viewed": _l("Xem trang văn bản mật"),
     "exchange.package_downloaded": _l("Tải gói tin edXML"),
     "outgoing.draft_created": _l("Tạo dự thảo"),
     "document.message_posted": _l("Trao đổi về văn bản"),

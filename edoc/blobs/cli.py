@@ -15,6 +15,7 @@ from sqlalchemy import select
 from edoc.audit.services import Operator, record
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.documents import preview
 from edoc.documents.models import DocumentFile
 from edoc.outgoing.models import DraftVersion
 from edoc.search.models import TextExtract
@@ -102,24 +103,34 @@ def fsck_command(as_json: bool, grace_hours: int) -> None:
 
 @click.command("gc")
 @click.option("--grace-hours", default=24, show_default=True)
+@click.option(
+    "--page-days",
+    default=30,
+    show_default=True,
+    help="Cached page images not read for this many days are removed.",
+)
 @click.option("--dry-run", is_flag=True)
 @with_appcontext
-def gc_command(grace_hours: int, dry_run: bool) -> None:
-    """Delete orphaned blobs (no row refers to them and they are older than the grace period)."""
+def gc_command(grace_hours: int, page_days: int, dry_run: bool) -> None:
+    """Delete orphaned blobs (no row refers to them and they are older than the grace period),
+    the cached page images of those blobs and cached pages nobody has read for a while."""
     report = fsck(timedelta(hours=grace_hours))
     store = blob_store()
     referenced = referenced_blobs()  # read again just before deleting
-    removed = 0
+    removed: list[str] = []
     for sha256 in report.orphaned:
         if sha256 in referenced:
             continue
         if not dry_run:
             store.delete(sha256, unreferenced=True)
-        removed += 1
+        removed.append(sha256)
     if not dry_run and removed:
-        record("storage.gc", actor=Operator.cli("edoc gc"), removed=removed)
+        record("storage.gc", actor=Operator.cli("edoc gc"), removed=len(removed))
         db.session.commit()
-    click.echo(f"{'would remove' if dry_run else 'removed'} {removed} orphaned blobs")
+    click.echo(f"{'would remove' if dry_run else 'removed'} {len(removed)} orphaned blobs")
+    if not dry_run:
+        pages = preview.drop_pages(removed) + preview.drop_stale_pages(timedelta(days=page_days))
+        click.echo(f"removed {pages} cached page images")
 
 
 @click.group("storage")

@@ -9,7 +9,9 @@ an uploaded file), so a hostile draft costs a bounded amount and ends in a clear
 Renders are cached on disk under ``<data_dir>/cache/pages`` by the blob's SHA-256, the page and
 the width: a stored file never changes, so a cached image is never stale, and a second view is a
 file read. The widths are a few fixed steps, so a client cannot fill the disk by asking for
-every width from 1 to 5000.
+every width from 1 to 5000. ``edoc gc`` purges the cache: the pages of the blobs it deletes
+(:func:`drop_pages`) and pages nobody has read for a while (:func:`drop_stale_pages`; a hit
+refreshes a page's time).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -69,6 +74,7 @@ def page_png(sha256: str, page: int, width: int, page_count: int | None) -> Path
         raise NotFound("page_not_found", _("Văn bản không có trang %(n)s.", n=page))
     target = cached_path(sha256, page, width)
     if target.is_file():
+        target.touch()  # read now: :func:`drop_stale_pages` keeps it
         return target
     with tempfile.TemporaryDirectory(dir=files.tmp_root()) as directory:
         source = Path(directory) / "van-ban.pdf"
@@ -80,11 +86,41 @@ def page_png(sha256: str, page: int, width: int, page_count: int | None) -> Path
         if not produced.is_file() or produced.stat().st_size == 0:
             raise NotFound("page_not_found", _("Văn bản không có trang %(n)s.", n=page))
         target.parent.mkdir(parents=True, exist_ok=True)
-        # Rename within the cache's file system: a reader sees the whole image or none.
-        partial = target.with_name(f".{target.name}.{os.getpid()}")
-        shutil.copyfile(produced, partial)
-        partial.replace(target)
+        # A unique name in the cache's own directory, then a rename: a reader sees the whole
+        # image or none, and two renders of the same page (threads of one process) never
+        # write into the same temporary file.
+        handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        try:
+            with os.fdopen(handle, "wb") as out, produced.open("rb") as rendered:
+                shutil.copyfileobj(rendered, out)
+            os.replace(partial, target)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
     return target
+
+
+def drop_pages(sha256s: Iterable[str]) -> int:
+    """Remove the cached pages of these blobs (deleted ones: their pages must go with them);
+    returns how many files were removed."""
+    removed = 0
+    for sha256 in sha256s:
+        for path in (cache_dir() / sha256[:2]).glob(f"{sha256}-p*.png"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def drop_stale_pages(max_age: timedelta) -> int:
+    """Remove cached pages (and temporary files left by a crash) not read for ``max_age``, so
+    the cache holds what is being read, not every page ever shown; returns how many."""
+    cutoff = time.time() - max_age.total_seconds()
+    removed = 0
+    for path in cache_dir().rglob("*"):
+        if path.is_file() and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _render(source: Path, prefix: Path, page: int, width: int) -> None:

@@ -100,12 +100,20 @@ class Return(MethodView):
 class SignPrepare(MethodView):
     @blp.arguments(PrepareArgs)
     @blp.response(200, PrepareResponse)
-    @refusals(blp, NOT_VISIBLE, (503, "The file store cannot be reached."))
+    @refusals(
+        blp,
+        NOT_VISIBLE,
+        (409, "A draft has a newer version than the one the leader read."),
+        (503, "The file store cannot be reached."),
+    )
     @refusals(blp, 401, 403)
     @api_roles(Role.LEADER)
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Prepare drafts for the leader's certificate; returns the digests for the agent."""
-        digests = signing.prepare_batch(args["document_ids"], args["certificate"], api_user())
+        read = {int(k): v for k, v in args["versions"].items()}
+        digests = signing.prepare_batch(
+            args["document_ids"], args["certificate"], api_user(), read_versions=read
+        )
         return {"items": [d.to_dict() for d in digests]}
 
 

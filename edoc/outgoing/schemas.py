@@ -128,6 +128,22 @@ class SubmitForm(Schema):
 
 class PrepareArgs(Schema):
     document_ids = id_list("Cần chọn ít nhất một văn bản.", 200)
+    # Optional for API clients that sign without showing the text; the signing page always
+    # sends it, so a draft revised after the leader read it is refused, not signed unread.
+    versions = fields.Dict(
+        keys=fields.String(
+            validate=validate.Regexp(r"^[1-9]\d{0,9}$", error="Mã văn bản không hợp lệ.")
+        ),
+        values=fields.String(
+            validate=validate.Regexp(r"^[0-9a-f]{64}$", error="Phiên bản dự thảo không hợp lệ.")
+        ),
+        load_default=dict,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "document id → SHA-256 of the draft version the leader read; a "
+            "draft whose current version differs is refused with 409"
+        },
+    )
     certificate = Base64Bytes(
         required=True,
         error_messages={"invalid_base64": "Chứng thư số không hợp lệ."},

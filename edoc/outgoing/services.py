@@ -30,7 +30,7 @@ from edoc.documents.agency import agency_code, agency_name, signing_titles
 from edoc.documents.listing import ListFilter, filtered, one_page
 from edoc.documents.models import Direction, Document, DocumentFile, DocumentType, Register
 from edoc.documents.numbering import next_number
-from edoc.documents.records import audit, new_document, new_register, require_status
+from edoc.documents.records import audit, history, new_document, new_register, require_status
 from edoc.outgoing.authority import authority_errors, authority_lines
 from edoc.outgoing.models import (
     DraftVersion,
@@ -340,6 +340,26 @@ def shown_file(outgoing: OutgoingDocument) -> DraftVersion | DocumentFile:
     return outgoing.current_version
 
 
+def page_viewed(
+    outgoing: OutgoingDocument, user: User, stored: DraftVersion | DocumentFile
+) -> None:
+    """Audit the reading of a secret document's pages in the viewer, once per reader and file
+    (a viewer asks for every page, at several widths: one entry says who read which text)."""
+    document = outgoing.document
+    if document.secrecy <= 0:
+        return
+    # Lock the document so the viewer's parallel page requests write one entry, not several.
+    db.session.execute(select(Document.id).where(Document.id == document.id).with_for_update())
+    for event in history(document.id):
+        if (
+            event.action == "document.page_viewed"
+            and event.actor_id == user.id
+            and event.details.get("sha256") == stored.sha256
+        ):
+            return
+    audit("document.page_viewed", user, document.id, sha256=stored.sha256)
+
+
 def submit(document_id: int, actor: User, signer_id: int | None = None) -> OutgoingDocument:
     """Send the draft to the leader who will sign it."""
     outgoing = get_outgoing(document_id, actor)
@@ -355,8 +375,9 @@ def submit(document_id: int, actor: User, signer_id: int | None = None) -> Outgo
         )
     outgoing.signer_id = signer.id
     outgoing.document.signer_name = signer.full_name
-    # the title the drafter named stays; otherwise the document is signed under the signer's own
-    outgoing.document.signer_title = outgoing.document.signer_title or signer.title
+    # ``signer_title`` keeps only what the drafter typed: the signer's own title is worked out
+    # from whoever signs (authority.signer_title), so a draft returned and sent to another
+    # leader never carries the first one's title; it is written down when the leader signs.
     authority_lines(outgoing, signer)  # refused now, with the reason, if it cannot be printed
     outgoing.document.status = OutgoingStatus.SUBMITTED
     db.session.flush()

@@ -25,7 +25,7 @@ from sqlalchemy import select
 from edoc.audit.services import record
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.clock import utcnow
-from edoc.core.errors import AppError, Forbidden
+from edoc.core.errors import AppError, Conflict, Forbidden
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents.files import CheckedFile
@@ -139,9 +139,16 @@ def waiting_for(leader: User) -> list[OutgoingDocument]:
 
 
 def prepare_batch(
-    document_ids: list[int], certificate_der: bytes, leader: User
+    document_ids: list[int],
+    certificate_der: bytes,
+    leader: User,
+    read_versions: dict[int, str] | None = None,
 ) -> list[DigestToSign]:
     """Prepare every draft for this certificate; nothing is signed yet.
+
+    ``read_versions`` (document id → SHA-256) names the version of each draft the leader read
+    on the signing page: a draft revised since is refused with a :class:`Conflict`, so what is
+    signed is what was read, not whatever the drafter uploaded meanwhile.
 
     Preparing reads and rewrites each PDF (slow on a large or hostile file), so it runs with
     no transaction open; the signing requests are then written together, after the state of
@@ -156,6 +163,15 @@ def prepare_batch(
         outgoing = _waiting_for_signature(document_id, leader)
         version = outgoing.current_version
         version_sha256, version_number = version.sha256, version.number
+        read = (read_versions or {}).get(document_id)
+        if read is not None and read != version_sha256:
+            raise Conflict(
+                "draft_version_changed",
+                _(
+                    "Dự thảo “%(s)s” đã có phiên bản mới, hãy đọc lại trước khi ký.",
+                    s=outgoing.document.subject,
+                ),
+            )
         try:
             lines = authority.authority_lines(outgoing, leader)
         except AppError as error:  # an agency setting cleared since the draft was submitted
@@ -302,6 +318,9 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
             CheckedFile.signed_pdf(filename, sha256, len(signed), report.to_dict()),
         )
         document.status = OutgoingStatus.SIGNED
+        # What the signature's appearance printed, kept for edXML and the register: until now
+        # only a title the drafter typed was stored (the signer may have changed meanwhile).
+        document.signer_title = authority.signer_title(outgoing, leader)
         outgoing.signed_at = utcnow()
         request.status, request.completed_at = "signed", utcnow()
         db.session.flush()

@@ -329,15 +329,25 @@ def outgoing_page(document_id: int, page: int) -> Any:
 
     Only for those who may see the document (:func:`services.get_outgoing`: its readers while
     it is a draft, and the cleared for a secret one; everyone else gets the 404 of a document
-    that does not exist). Not audited as a download: it is the reading the signing page asks
-    for, and the file itself is not handed over."""
+    that does not exist). ``v`` is the SHA-256 of the version the page showed: a draft revised
+    since is refused, so the leader never reads pages of a text other than the one the page
+    signs. The reading of a secret document is audited once per reader and version
+    (:func:`services.page_viewed`); the file itself is not handed over."""
     outgoing = services.get_outgoing(document_id, current_user)
     stored = services.shown_file(outgoing)
+    shown = request.args.get("v")
+    if shown and shown != stored.sha256:
+        return error_response(
+            "draft_version_changed",
+            _("Dự thảo đã có phiên bản mới, hãy tải lại trang để đọc bản mới trước khi ký."),
+            409,
+        )
     width = preview.width_step(request.args.get("w", type=int))
     try:
         png = preview.page_png(stored.sha256, page, width, outgoing.document.page_count)
     except preview.PreviewFailed as error:  # the viewer shows this message in place of the page
         return error_response(error.code, error.message, error.status)
+    services.page_viewed(outgoing, current_user, stored)
     response = send_file(png, mimetype="image/png", max_age=0)
     # The URL names the document, not the file: a new version is a new ``v``, and the private
     # cache keeps an image no longer than a working day.

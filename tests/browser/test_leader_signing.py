@@ -18,7 +18,7 @@ from signing import tokens as tokens_module
 from signing.agent.server import AgentConfig, AgentServer
 from tests.fixtures.app import bearer
 from tests.fixtures.browser import free_port, sign_in, snapshot
-from tests.fixtures.documents import leader_id, submitted_draft
+from tests.fixtures.documents import leader_id, post_draft, submitted_draft
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
 
@@ -188,10 +188,23 @@ def test_batch_of_two_with_one_pin(
     the drafts are signed under, and after signing the list refreshes in place with links to
     the signed documents and the button back."""
     app = trusted_app
-    _drafts(app, 3)
+    _drafts(app, 2)  # KT. CHỦ TỊCH / PHÓ CHỦ TỊCH, as the certificate says
+    client: FlaskClient = app.test_client()
+    drafter = bearer(client, "chuyenvien")
+    third = post_draft(
+        client,
+        drafter,
+        draft_pdf("QUYET DINH"),
+        doc_type="QĐ",
+        subject="Quyết định thử nghiệm số 3",
+    ).get_json()["id"]  # no title typed: the leader's own, "Chủ tịch"
+    submitted = client.post(
+        f"/api/v1/outgoing/{third}/submit", json={"signer_id": leader_id(client)}, headers=drafter
+    )
+    assert submitted.status_code == 200, submitted.get_json()
     _use_agent(app, agent.url)
     _leader_opens_signing(page, live_server, "")
-    # The demo leader signs as "Chủ tịch" with a certificate that says "Phó Chủ tịch".
+    # The third draft is signed as "Chủ tịch", the certificate says "Phó Chủ tịch".
     expect(page.get_by_test_id("title-warning")).to_be_visible()
     expect(page.get_by_test_id("title-warning")).to_contain_text("Phó Chủ tịch")
     expect(page.get_by_test_id("title-warning")).to_contain_text("CHỦ TỊCH")

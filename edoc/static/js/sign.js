@@ -237,6 +237,12 @@
     return [...box.querySelectorAll('input[name="document_ids"]:checked')].map((i) => Number(i.value));
   }
 
+  // The version each ticked draft's viewer showed: the server refuses a draft revised since.
+  function readVersions(ids) {
+    return Object.fromEntries(ids.map((id) => [String(id),
+      box.querySelector(`.sign-draft[data-document-id="${id}"] .sign-viewer`).dataset.version]));
+  }
+
   function checkBeforeSending(ids, cert) {
     if (!agentReady) return AGENT_UNREACHABLE;
     if (!ids.length) return "Chưa chọn văn bản nào: bấm “Đọc dự thảo”, đọc rồi đánh dấu văn bản sẽ ký.";
@@ -298,7 +304,7 @@
       const prepared = await call(box.dataset.prepare, {
         method: "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-        body: JSON.stringify({ document_ids: ids, certificate: cert.der }),
+        body: JSON.stringify({ document_ids: ids, versions: readVersions(ids), certificate: cert.der }),
       }, false);
       const documentOf = Object.fromEntries(prepared.items.map((i) => [i.id, i.document_id]));
       result.textContent = "Đang ký trên token…";

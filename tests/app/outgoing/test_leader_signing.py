@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from edoc.core.extensions import db
+from edoc.documents.models import Document
 from edoc.outgoing.services import add_version
 from edoc.users.models import User
 from signing import pki as labels
@@ -21,6 +22,7 @@ from tests.fixtures.app import bearer
 from tests.fixtures.documents import (
     finish_signing,
     leader_id,
+    post_draft,
     prepare_signing,
     submitted_draft,
 )
@@ -121,3 +123,27 @@ def test_a_draft_revised_between_prepare_and_finish_is_not_signed(
     document = client.get(f"/api/v1/documents/{document_id}", headers=drafter).get_json()
     assert document["status"] == "draft"
     assert document["files"] == []
+
+
+def test_the_title_signed_under_is_kept_once_signed(
+    trusted_app: Flask, client: FlaskClient, demo: None, softhsm_tokens: Tokens
+) -> None:
+    """Until signed a draft stores only a title its drafter typed; the title the signature
+    printed (here the leader's own) is written down when it is signed, for edXML's Position."""
+    drafter = bearer(client, "chuyenvien")
+    leader = bearer(client, "lanhdao")
+    created = post_draft(
+        client, drafter, draft_pdf("QUYET DINH"), doc_type="QĐ", subject="Quyết định chủ tịch ký"
+    )
+    document_id = created.get_json()["id"]
+    url = f"/api/v1/outgoing/{document_id}/submit"
+    assert (
+        client.post(url, json={"signer_id": leader_id(client)}, headers=drafter).status_code == 200
+    )
+    with trusted_app.app_context():
+        assert db.session.get(Document, document_id).signer_title == ""
+        own = db.session.scalar(select(User.title).where(User.username == "lanhdao"))
+    items = prepare_signing(client, leader, softhsm_tokens, [document_id])
+    assert finish_signing(client, leader, softhsm_tokens, items)["signed"] == [document_id]
+    with trusted_app.app_context():
+        assert db.session.get(Document, document_id).signer_title == own
