@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from edoc.core.errors import ValidationError
 from edoc.core.extensions import db
@@ -26,13 +26,16 @@ from search.analysis import fold
 
 MAX_LENGTH = 4000
 PAGE = 200  # messages per answer: a poll after the last one seen gets the few new ones
-#: ``@login`` at the start or after a space or bracket (so ``a@b.vn`` is not a mention).
-MENTION = re.compile(r"(?<![\w.@])@([A-Za-z0-9][A-Za-z0-9._-]{0,63})")
+#: ``@login`` at the start or after a space or bracket (so ``a@b.vn`` is not a mention). A
+#: login is letters (any script: ``\w`` is Unicode), digits, ``_`` and ``.`` (what
+#: :func:`edoc.users.services.create_user` accepts); logins are
+#: compared without case (``@NguyenVanA`` and ``@nguyenvana`` name the same person).
+MENTION = re.compile(r"(?<![\w.@])@(\w[\w.]{0,63})")
 
 
 def mentioned_logins(body: str) -> list[str]:
     """The logins a text names, in order, once each (a trailing dot ends a sentence)."""
-    found = (match.rstrip(".-") for match in MENTION.findall(body))
+    found = (match.rstrip(".") for match in MENTION.findall(body))
     return list(dict.fromkeys(login.lower() for login in found if login))
 
 
@@ -41,7 +44,7 @@ def _people_named(document: Document, logins: list[str]) -> list[User]:
         return []
     users = {
         u.username.lower(): u
-        for u in db.session.scalars(select(User).where(User.username.in_(logins)))
+        for u in db.session.scalars(select(User).where(func.lower(User.username).in_(logins)))
     }
     unknown = [f"@{login}" for login in logins if login not in users or not users[login].active]
     if unknown:

@@ -22,6 +22,10 @@ from edoc.users.models import User
 
 bp = Blueprint("discussion", __name__, url_prefix="/documents")
 
+#: How often an open (visible) page asks for new messages: under 2 s, so a message shows on
+#: the other person's page within 2 s. The page's script reads it from ``data-poll-ms``.
+POLL_MS = 1500
+
 
 def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
@@ -73,6 +77,7 @@ def render_panel(document_id: int) -> str | None:
         document_id=document_id,
         items=[as_item(m) for m in items],
         last_id=items[-1].id if items else 0,
+        poll_ms=POLL_MS,
         people=services.mentionable(document_id, me, limit=200),
     )
 

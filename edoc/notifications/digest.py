@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from edoc.core.clock import local_day_start_utc, local_today, to_local
 from edoc.core.extensions import db
@@ -19,7 +19,7 @@ from edoc.documents.access import visible
 from edoc.documents.models import Document
 from edoc.notifications import mail
 from edoc.notifications.models import KIND_LABELS, Notification
-from edoc.notifications.services import preferences
+from edoc.notifications.services import preferences, unread_count
 from edoc.notifications.wording import describe, title
 from edoc.users.models import User
 
@@ -103,7 +103,7 @@ def queue_digests(day: date | None = None) -> int:
         )
         if not items:
             continue
-        unread = db.session.scalar(select(func.count()).select_from(mine.subquery())) or 0
+        unread = unread_count(user)  # what the bell shows, not rows kept only for the digest
         subject = _("[edoc] Tổng hợp thông báo ngày %(day)s", day=day.strftime("%d/%m/%Y"))
         body = _body(user, day, items, unread)
         if mail.queue(

@@ -3,10 +3,11 @@
 Nothing is sent inside a request's transaction: the request (or task) only adds an
 :class:`OutgoingEmail` row, and :func:`drain` sends after it committed (kicked at the end of
 the request, and every minute for retries). A drain claims rows with a lease (a short
-committed transaction: ``claimed_by``/``claimed_until``), talks to the SMTP server with no
-transaction open, then records each answer; a drain that dies only delays its rows until the
-lease expires. A refused or failed attempt waits 1 min, 5 min, 15 min, 1 h, then every 2 h,
-up to ``EDOC_SMTP_MAX_ATTEMPTS``.
+committed transaction: ``claimed_by``/``claimed_until``), then for each message renews its
+lease (committed), talks to the SMTP server with no transaction open and records the answer;
+a drain that lost a lease leaves that message to the drain that took it, so none goes twice,
+and a drain that dies only delays its rows until the lease expires. A refused or failed
+attempt waits 1 min, 5 min, 15 min, 1 h, then every 2 h, up to ``EDOC_SMTP_MAX_ATTEMPTS``.
 
 Secret documents: an e-mail leaves the agency's network, so for a document with secrecy > 0
 it never carries the subject, number, sender or any note: only that a secret document is
@@ -135,7 +136,14 @@ class Letter:
     body: str
 
 
-def _claim(now: datetime) -> list[Letter]:
+def lease(config: Settings) -> timedelta:
+    """How long one drain holds a row: enough for the slowest send of one message the SMTP
+    timeout allows (each of its half-dozen exchanges may wait up to the timeout). The lease is
+    renewed before each message, so a batch of slow sends never outlives it."""
+    return LEASE + 6 * timedelta(seconds=config.smtp_timeout)
+
+
+def claim(now: datetime, held: timedelta) -> tuple[str, list[Letter]]:
     """Due rows, leased to this drain. Commits (the lease must be seen by other drains)."""
     due = list(
         db.session.scalars(
@@ -149,10 +157,10 @@ def _claim(now: datetime) -> list[Letter]:
             .limit(BATCH)
         )
     )
+    holder = str(uuid.uuid4())
     if not due:
         db.session.commit()
-        return []
-    holder = str(uuid.uuid4())
+        return holder, []
     db.session.execute(  # a row another drain leased meanwhile keeps its holder
         update(OutgoingEmail)
         .where(
@@ -160,14 +168,42 @@ def _claim(now: datetime) -> list[Letter]:
             OutgoingEmail.status == EmailStatus.PENDING,
             or_(OutgoingEmail.claimed_until.is_(None), OutgoingEmail.claimed_until <= now),
         )
-        .values(claimed_by=holder, claimed_until=now + LEASE)
+        .values(claimed_by=holder, claimed_until=now + held)
     )
     rows = db.session.scalars(
         select(OutgoingEmail).where(OutgoingEmail.claimed_by == holder).order_by(OutgoingEmail.id)
     )
     letters = [Letter(r.id, r.to_address, r.subject, r.body) for r in rows]
     db.session.commit()
-    return letters
+    return holder, letters
+
+
+def _renew(email_id: int, holder: str, held: timedelta) -> bool:
+    """Extend this drain's lease on one row just before sending it; False when the lease ran
+    out and another drain took the row (that one sends it). Commits, so every other drain sees
+    the renewed lease before the message goes."""
+    renewed = db.session.execute(
+        update(OutgoingEmail)
+        .where(
+            OutgoingEmail.id == email_id,
+            OutgoingEmail.claimed_by == holder,
+            OutgoingEmail.status == EmailStatus.PENDING,
+        )
+        .values(claimed_until=wall_clock() + held)
+    ).rowcount
+    db.session.commit()
+    return bool(renewed)
+
+
+def _release(holder: str) -> None:
+    """Give back the rows this drain claimed and did not attempt (the connection was lost, or
+    it lost a lease): the next drain takes them without waiting for the lease to run out."""
+    db.session.execute(
+        update(OutgoingEmail)
+        .where(OutgoingEmail.claimed_by == holder)
+        .values(claimed_by=None, claimed_until=None)
+    )
+    db.session.commit()
 
 
 def _message(config: Settings, letter: Letter) -> EmailMessage:
@@ -199,39 +235,24 @@ def _connect(config: Settings) -> smtplib.SMTP:
     return server
 
 
-def _send(config: Settings, letters: list[Letter]) -> dict[int, str]:
-    """Send each letter over one connection; the error of each that failed ('' when sent)."""
-    results: dict[int, str] = {}
+def _send_one(config: Settings, server: smtplib.SMTP, letter: Letter) -> tuple[str, bool]:
+    """Send one letter: its error ('' when sent), and whether the connection is gone."""
     try:
-        server = _connect(config)
+        server.send_message(_message(config, letter))
+    except ValueError as error:  # an address or header no server would take
+        return f"invalid message: {error}"[:1000], False
     except (OSError, smtplib.SMTPException) as error:
-        return {letter.id: f"SMTP: {error}"[:1000] for letter in letters}
-    try:
-        for letter in letters:
-            try:
-                server.send_message(_message(config, letter))
-                results[letter.id] = ""
-            except ValueError as error:  # an address or header no server would take
-                results[letter.id] = f"invalid message: {error}"[:1000]
-            except (OSError, smtplib.SMTPException) as error:
-                results[letter.id] = f"SMTP: {error}"[:1000]
-                if isinstance(error, OSError | smtplib.SMTPServerDisconnected):
-                    break  # the connection is gone: the rest wait for the next attempt
-    finally:
-        try:
-            server.quit()
-        except (OSError, smtplib.SMTPException):
-            server.close()
-    for letter in letters:
-        results.setdefault(letter.id, "SMTP: not attempted, connection lost")
-    return results
+        gone = isinstance(error, OSError | smtplib.SMTPServerDisconnected)
+        return f"SMTP: {error}"[:1000], gone
+    return "", False
 
 
-def _record(results: dict[int, str], max_attempts: int) -> None:
+def _record(results: dict[int, str], holder: str, max_attempts: int) -> None:
+    """Write each attempt's answer on the rows this drain still holds. Commits."""
     now = wall_clock()
     for email_id, error in results.items():
         row = db.session.get(OutgoingEmail, email_id)
-        if row is None:
+        if row is None or row.claimed_by != holder:
             continue
         row.attempts += 1
         row.claimed_by = None
@@ -250,6 +271,44 @@ def _record(results: dict[int, str], max_attempts: int) -> None:
     db.session.commit()
 
 
+def deliver(config: Settings, holder: str, letters: list[Letter]) -> tuple[int, bool]:
+    """Send the letters this drain claimed over one connection, renewing the lease before each
+    and recording each answer at once; how many were sent, and whether one failed.
+
+    A letter whose lease was lost (another drain took it after it ran out) is not sent: it
+    and what follows are left to that drain, so no e-mail goes twice."""
+    held = lease(config)
+    try:
+        with outside_transaction():
+            server = _connect(config)
+    except (OSError, smtplib.SMTPException) as error:
+        _record(
+            {letter.id: f"SMTP: {error}"[:1000] for letter in letters},
+            holder,
+            config.smtp_max_attempts,
+        )
+        return 0, True
+    sent, failed = 0, False
+    try:
+        for letter in letters:
+            if not _renew(letter.id, holder, held):
+                break
+            with outside_transaction():
+                error, gone = _send_one(config, server, letter)
+            _record({letter.id: error}, holder, config.smtp_max_attempts)
+            sent += 0 if error else 1
+            failed = failed or bool(error)
+            if gone:
+                break  # the rest wait for the next drain
+    finally:
+        try:
+            server.quit()
+        except (OSError, smtplib.SMTPException):
+            server.close()
+        _release(holder)
+    return sent, failed
+
+
 def drain(rounds: int = 20) -> int:
     """Send what is due, batch after batch; how many were sent. Commits."""
     config = settings()
@@ -257,13 +316,11 @@ def drain(rounds: int = 20) -> int:
         return 0
     sent = 0
     for _round in range(rounds):
-        letters = _claim(wall_clock())
+        holder, letters = claim(wall_clock(), lease(config))
         if not letters:
             break
-        with outside_transaction():
-            results = _send(config, letters)
-        _record(results, config.smtp_max_attempts)
-        sent += sum(1 for error in results.values() if not error)
-        if any(results.values()):
+        done, failed = deliver(config, holder, letters)
+        sent += done
+        if failed:
             break  # the server refuses or is gone: the rest wait for their back-off
     return sent

@@ -40,7 +40,7 @@ class Notification(db.Model):
 
     ``in_app``: shown by the bell and the page (the person's preference when it was made; a
     row kept with ``in_app`` off still feeds the digest). ``dedup_key`` makes the periodic
-    deadline reminders idempotent (one per person, document, kind and day); event
+    deadline reminders idempotent (see :mod:`edoc.notifications.reminders`); event
     notifications leave it empty. ``note`` is a short text (a mention's excerpt, a return's
     reason) shown only to someone who may still see the document.
     """

@@ -48,11 +48,14 @@ class ReadAll(Schema):
 
 
 class PreferenceSchema(Schema):
+    """One kind's choice. An update is partial: a field left out keeps the saved (or default)
+    value, so no load default here (one would reset an omitted choice to on)."""
+
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     label = fields.String(dump_only=True)
-    in_app = fields.Boolean(load_default=True)
-    email = fields.Boolean(load_default=True)
-    digest = fields.Boolean(load_default=True)
+    in_app = fields.Boolean(metadata={"description": "left out: unchanged"})
+    email = fields.Boolean(metadata={"description": "left out: unchanged"})
+    digest = fields.Boolean(metadata={"description": "left out: unchanged"})
 
 
 class PreferencesUpdate(Schema):

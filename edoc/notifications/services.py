@@ -46,15 +46,17 @@ class Preference:
         return str(KIND_LABELS[K(self.kind)])
 
 
-#: Without a saved choice: everything in the app and in the digest; e-mail at once for what a
-#: person must act on now, not for the daily deadline reminders (the digest carries those).
+#: Without a saved choice everything shows in the app, and each event is mailed exactly once:
+#: what a person must act on now (given, to sign, returned, named) by e-mail at once and not
+#: again in the digest; the routine deadline reminders only in the daily digest, not at once.
+#: Someone who wants both ticks both on the preferences page.
 DEFAULTS = {
-    K.ASSIGNED: Preference(K.ASSIGNED, True, True, True),
-    K.TO_SIGN: Preference(K.TO_SIGN, True, True, True),
-    K.RETURNED: Preference(K.RETURNED, True, True, True),
+    K.ASSIGNED: Preference(K.ASSIGNED, True, True, False),
+    K.TO_SIGN: Preference(K.TO_SIGN, True, True, False),
+    K.RETURNED: Preference(K.RETURNED, True, True, False),
     K.DUE_TOMORROW: Preference(K.DUE_TOMORROW, True, False, True),
     K.OVERDUE: Preference(K.OVERDUE, True, False, True),
-    K.MENTION: Preference(K.MENTION, True, True, True),
+    K.MENTION: Preference(K.MENTION, True, True, False),
 }
 
 
@@ -72,6 +74,20 @@ def preferences(user: User) -> list[Preference]:
         chosen.append(
             default if row is None else Preference(kind.value, row.in_app, row.email, row.digest)
         )
+    return chosen
+
+
+def preferences_of(user_ids: list[int], kind: K) -> dict[int, Preference]:
+    """Each person's choice for one kind, in one query (the periodic reminders ask for many)."""
+    chosen = dict.fromkeys(user_ids, DEFAULTS[kind])
+    if user_ids:
+        for row in db.session.scalars(
+            select(NotificationPreference).where(
+                NotificationPreference.user_id.in_(user_ids),
+                NotificationPreference.kind == kind.value,
+            )
+        ):
+            chosen[row.user_id] = Preference(kind.value, row.in_app, row.email, row.digest)
     return chosen
 
 
@@ -127,17 +143,21 @@ def notify(
     event: str = "",
     note: str = "",
     dedup_key: str | None = None,
+    chosen: Preference | None = None,
 ) -> Notification | None:
     """Tell ``user`` about ``document`` as they chose; nothing for the actor themself, an
     inactive account, someone who may not see the document, or a reminder already made
-    (``dedup_key``). The e-mail, if any, goes to the outbox in the same transaction."""
+    (``dedup_key``). The e-mail, if any, goes to the outbox in the same transaction.
+    ``chosen``: the person's preference for ``kind`` when the caller loaded it already (in
+    bulk, with the existing ``dedup_key`` rows: then this asks the database nothing more)."""
     if not user.active or user.id == actor_id or not can_see(user, document):
         return None
-    if dedup_key and db.session.scalar(
-        select(Notification.id).where(Notification.dedup_key == dedup_key)
-    ):
-        return None
-    chosen = preference(user, kind.value)
+    if chosen is None:
+        if dedup_key and db.session.scalar(
+            select(Notification.id).where(Notification.dedup_key == dedup_key)
+        ):
+            return None
+        chosen = preference(user, kind.value)
     if not (chosen.in_app or chosen.email or chosen.digest):
         return None
     made = Notification(
@@ -164,14 +184,20 @@ def notify(
     return made
 
 
-def _mine(user: User) -> Select:
-    """The person's in-app notifications on documents they may see now."""
+def _own(user: User) -> Select:
+    """All the person's notifications on documents they may see now, in the app or not: an
+    e-mail or digest link opens its notification even for someone who turned the app off."""
     query = (
         select(Notification)
         .join(Document, Document.id == Notification.document_id)
-        .where(Notification.user_id == user.id, Notification.in_app.is_(True))
+        .where(Notification.user_id == user.id)
     )
     return visible(query, user)
+
+
+def _mine(user: User) -> Select:
+    """The person's in-app notifications (the bell and the page) on documents they may see."""
+    return _own(user).where(Notification.in_app.is_(True))
 
 
 def unread_count(user: User) -> int:
@@ -195,8 +221,9 @@ def list_for(
 
 
 def get_notification(notification_id: int, user: User) -> Notification:
-    """One of the person's own notifications on a document they may see (404 otherwise)."""
-    found = db.session.scalar(_mine(user).where(Notification.id == notification_id))
+    """One of the person's own notifications on a document they may see (404 otherwise),
+    whether or not the bell shows it (its e-mail and the digest link to it)."""
+    found = db.session.scalar(_own(user).where(Notification.id == notification_id))
     if found is None:
         raise NotFound("notification_not_found", _("Không tìm thấy thông báo."))
     return found

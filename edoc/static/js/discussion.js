@@ -1,5 +1,7 @@
 // The discussion thread on a document's page: new messages appear within 2 s (polling the
-// API every 1.5 s with ?after=<last id>), posting without reloading, @mention suggestions.
+// API every data-poll-ms, 1.5 s, with ?after=<last id>) while the tab is visible; a hidden tab
+// does not poll (it catches up at once when shown again). Posting without reloading,
+// @mention suggestions.
 (function () {
   "use strict";
   const box = document.getElementById("trao-doi");
@@ -111,5 +113,19 @@
     }
   });
 
-  setInterval(poll, 1500);
+  const every = Number(box.dataset.pollMs || 1500);
+  let timer = null;
+  function follow() {
+    if (document.hidden) {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    } else if (timer === null) {
+      timer = setInterval(poll, every);
+    }
+  }
+  document.addEventListener("visibilitychange", () => {
+    follow();
+    if (!document.hidden) poll(); // shown again: catch up now, not a whole interval later
+  });
+  follow();
 })();

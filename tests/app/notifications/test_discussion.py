@@ -8,7 +8,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
+from edoc.audit.services import Operator
+from edoc.core.auth import Role
 from edoc.core.extensions import db
+from edoc.discussion.services import mentioned_logins
+from edoc.discussion.views import POLL_MS
+from edoc.users.services import create_user
 from tests.fixtures.app import csrf_token_from, login
 from tests.fixtures.documents import leader_id, receive_incoming, submitted_draft
 from tests.fixtures.pdfs import text_pdf
@@ -112,6 +117,9 @@ def test_a_draft_thread_is_for_its_readers_and_the_page_shows_the_box(
     login(client, "chuyenvien")
     page = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="discussion"' in page and "@chuyenvien sửa đoạn 2" in page
+    # the script polls every data-poll-ms while the tab is visible: under 2 s, so a message
+    # shows on the other's open page within 2 s (the browser test waits generously)
+    assert f'data-poll-ms="{POLL_MS}"' in page and POLL_MS < 2000
     assert 'value="lanhdao">Nguyễn Văn An (@lanhdao)' in page
     answer = client.post(
         f"/documents/{document_id}/discussion",
@@ -137,3 +145,27 @@ def test_a_draft_thread_is_for_its_readers_and_the_page_shows_the_box(
     assert kinds == ["mention", "to_sign"]
     history = client.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert "Trao đổi về văn bản" in history
+
+
+def test_mentions_match_logins_whatever_their_case_and_script(
+    app: Flask, client: FlaskClient, clerk: Headers
+) -> None:
+    assert mentioned_logins("@Nguyễn.Văn. và @NguyenVanA, a@b.vn (@x_1)") == [
+        "nguyễn.văn",
+        "nguyenvana",
+        "x_1",
+    ]
+    with app.app_context():
+        create_user(
+            username="NguyenVanA",
+            full_name="Nguyễn Văn A",
+            password="mat-khau-dai-du",
+            roles=[Role.SPECIALIST],
+            actor=Operator.cli("test"),
+        )
+        db.session.commit()
+    document_id = receive_incoming(client, clerk, text_pdf("Công văn"), received_via="paper")
+    for written in ("@nguyenvana xem giúp", "@NguyenVanA xem giúp"):
+        answer = post(client, clerk, document_id, written)
+        assert answer.status_code == 201, answer.get_json()
+        assert answer.get_json()["mentioned"] == ["NguyenVanA"]

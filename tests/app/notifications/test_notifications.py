@@ -3,7 +3,8 @@ server, the deadline reminders and the daily digest, secret documents, preferenc
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import dataclasses
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +16,8 @@ from edoc.core.extensions import db
 from edoc.notifications import mail
 from edoc.notifications.models import EmailStatus, Notification, OutgoingEmail
 from edoc.notifications.reminders import notify_deadlines
+from edoc.notifications.services import mark_all_read
+from edoc.users.models import User
 from tests.fixtures.app import login
 from tests.fixtures.documents import leader_id, receive_incoming, submitted_draft
 from tests.fixtures.pdfs import text_pdf
@@ -170,21 +173,32 @@ def test_secret_documents_tell_only_the_cleared_and_never_put_the_subject_in_an_
 def test_preferences_choose_in_app_email_and_digest(
     mailing: Flask, client: FlaskClient, specialist: Headers, leader: Headers, smtp: Mailbox
 ) -> None:
-    defaults = client.get("/api/v1/notifications/preferences", headers=leader).get_json()
-    to_sign = next(p for p in defaults if p["kind"] == "to_sign")
-    assert to_sign == {
+    defaults = {
+        p["kind"]: p
+        for p in client.get("/api/v1/notifications/preferences", headers=leader).get_json()
+    }
+    assert defaults["to_sign"] == {  # to act on now: e-mailed at once, not again in the digest
         "kind": "to_sign",
         "label": "Văn bản chờ ký",
         "in_app": True,
         "email": True,
-        "digest": True,
+        "digest": False,
     }
+    assert not defaults["overdue"]["email"] and defaults["overdue"]["digest"]  # routine
     saved = client.put(
         "/api/v1/notifications/preferences",
         json={"preferences": [{"kind": "to_sign", "in_app": False, "email": False}]},
         headers=leader,
     )
     assert saved.status_code == 200, saved.get_json()
+    partial = client.put(  # a field left out keeps its value, it is not reset to on
+        "/api/v1/notifications/preferences",
+        json={"preferences": [{"kind": "to_sign", "digest": True}]},
+        headers=leader,
+    )
+    assert partial.status_code == 200, partial.get_json()
+    to_sign = next(p for p in partial.get_json() if p["kind"] == "to_sign")
+    assert (to_sign["in_app"], to_sign["email"], to_sign["digest"]) == (False, False, True)
     submitted_draft(client, specialist, "Dự thảo không báo", leader_id(client))
     assert notifications(client, leader)["total"] == 0  # not in the app
     assert smtp.wait_for(1, timeout=0.5) == []  # nor by e-mail
@@ -211,7 +225,7 @@ def test_preferences_choose_in_app_email_and_digest(
     assert refused.status_code == 422
 
 
-def test_deadline_reminders_once_a_day_then_overdue(
+def test_deadline_reminders_once_then_overdue_once_a_week(
     app: Flask, client: FlaskClient, clerk: Headers, leader: Headers, specialist: Headers
 ) -> None:
     document_id = letter(client, clerk, "Công văn")
@@ -241,6 +255,11 @@ def test_deadline_reminders_once_a_day_then_overdue(
     overdue = notifications(client, specialist)["items"][0]
     assert overdue["kind"] == "overdue"
     assert overdue["text"] == f"Văn bản đã quá hạn giải quyết (hạn {tomorrow:%d/%m/%Y})."
+    with app.app_context():  # overdue is told once, then once a week, not every day
+        for days, made in ((4, 0), (7, 0), (8, 1), (9, 0)):  # days after today
+            with set_clock(later + timedelta(days=days - 3)):
+                assert notify_deadlines() == made, days
+        db.session.commit()
 
 
 def test_email_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back(
@@ -261,22 +280,32 @@ def test_email_waits_while_the_smtp_server_is_down_and_goes_when_it_is_back(
     assert "Dự thảo khi máy chủ thư ngừng" in message["Subject"]
 
 
+def digest_day(app: Flask) -> date:
+    """The day whose digest covers now (the next one at 07:00 local)."""
+    with app.app_context():
+        now = to_local(utcnow())
+        return now.date() + timedelta(days=1 if now.hour >= 7 else 0)
+
+
 def test_daily_digest_once_per_person_and_day(
-    mailing: Flask, client: FlaskClient, clerk: Headers, smtp: Mailbox
+    mailing: Flask, client: FlaskClient, clerk: Headers, leader: Headers, smtp: Mailbox
 ) -> None:
+    choice = {"kind": "assigned", "email": False, "digest": True}
+    put = client.put(
+        "/api/v1/notifications/preferences", json={"preferences": [choice]}, headers=leader
+    )
+    assert put.status_code == 200, put.get_json()
     for n in range(2):
         present(client, clerk, letter(client, clerk, f"Công văn {n}"))
-    smtp.wait_for(2)
-    with mailing.app_context():  # the digest covering now: the next one at 07:00 local
-        now = to_local(utcnow())
-        tomorrow = now.date() + timedelta(days=1 if now.hour >= 7 else 0)
+    assert smtp.wait_for(1, timeout=0.5) == []  # the digest only
+    tomorrow = digest_day(mailing)
     runner = mailing.test_cli_runner()
     first = runner.invoke(cli, ["notifications", "digest", "--day", f"{tomorrow:%d/%m/%Y}"])
     assert first.exit_code == 0, first.output
     assert "digests queued: 1, e-mails sent: 1" in first.output
     again = runner.invoke(cli, ["notifications", "digest", "--day", f"{tomorrow:%d/%m/%Y}"])
     assert "digests queued: 0" in again.output
-    digests = [m for m in smtp.wait_for(3) if "Tổng hợp" in m["Subject"]]
+    digests = [m for m in smtp.wait_for(1) if "Tổng hợp" in m["Subject"]]
     [digest] = digests
     assert digest["To"] == "lanhdao@ubnd.demo.gov.vn"
     body = digest.get_content()
@@ -319,3 +348,100 @@ def test_a_draft_returned_tells_its_drafter_with_the_comment(
     assert item["text"] == "Nguyễn Văn An trả lại dự thảo."
     assert item["note"] == "Sửa lại điều 2."
     assert item["url"] == f"/outgoing/{document_id}"
+
+
+def test_by_default_each_event_is_mailed_once(
+    mailing: Flask,
+    client: FlaskClient,
+    clerk: Headers,
+    leader: Headers,
+    specialist: Headers,
+    smtp: Mailbox,
+) -> None:
+    document_id = letter(client, clerk, "Công văn hạn gấp")
+    present(client, clerk, document_id)  # the leader: at once, by e-mail
+    with mailing.app_context():
+        tomorrow = local_today() + timedelta(days=1)
+    route(
+        client,
+        leader,
+        document_id,
+        lead_user_id=me(client, specialist)["id"],
+        deadline=tomorrow.isoformat(),
+    )  # the specialist: at once, by e-mail
+    assert sorted(m["To"] for m in smtp.wait_for(2)) == [
+        "chuyenvien@ubnd.demo.gov.vn",
+        "lanhdao@ubnd.demo.gov.vn",
+    ]
+    with mailing.app_context():
+        assert notify_deadlines() == 1  # due tomorrow: in the app and the digest, not at once
+        db.session.commit()
+        assert mail.drain() == 0
+    result = mailing.test_cli_runner().invoke(
+        cli, ["notifications", "digest", "--day", f"{digest_day(mailing):%d/%m/%Y}"]
+    )
+    assert "digests queued: 1" in result.output, result.output  # not the leader's again
+    [digest] = [m for m in smtp.wait_for(3) if "Tổng hợp" in m["Subject"]]
+    assert digest["To"] == "chuyenvien@ubnd.demo.gov.vn"
+    body = digest.get_content()
+    assert "Văn bản đến hạn ngày mai: " in body and "được giao, được trình: " not in body
+
+
+def test_an_email_link_opens_for_someone_who_turned_the_app_off(
+    mailing: Flask, client: FlaskClient, specialist: Headers, leader: Headers, smtp: Mailbox
+) -> None:
+    choice = {"kind": "to_sign", "in_app": False, "email": True, "digest": True}
+    put = client.put(
+        "/api/v1/notifications/preferences", json={"preferences": [choice]}, headers=leader
+    )
+    assert put.status_code == 200, put.get_json()
+    document_id = submitted_draft(client, specialist, "Dự thảo qua thư", leader_id(client))
+    assert notifications(client, leader)["total"] == 0  # not in the bell
+    [message] = smtp.wait_for(1)
+    path = "/notifications/" + message.get_content().split("/notifications/")[1].split()[0]
+    assert path.endswith("/open")
+    result = mailing.test_cli_runner().invoke(
+        cli, ["notifications", "digest", "--day", f"{digest_day(mailing):%d/%m/%Y}"]
+    )
+    assert "digests queued: 1" in result.output, result.output
+    [digest] = [m for m in smtp.wait_for(2) if "Tổng hợp" in m["Subject"]]
+    assert "Dự thảo qua thư" in digest.get_content()
+    assert "Tổng số thông báo chưa đọc: 0" in digest.get_content()  # as the bell counts
+    login(client, "lanhdao")
+    opened = client.get(path)
+    assert opened.status_code == 302 and opened.location.endswith(f"/outgoing/{document_id}")
+    with mailing.app_context():
+        assert db.session.scalar(select(Notification.read_at)) is not None
+        assert mark_all_read(db.session.get(User, me(client, leader)["id"])) == 0
+
+
+def test_a_drain_that_lost_its_lease_does_not_send(mailing: Flask, smtp: Mailbox) -> None:
+    """A drain renews its lease before each message: one whose lease ran out and was taken
+    by another drain (a slow server, a long timeout) leaves the message to that drain."""
+    with mailing.app_context():
+        config = dataclasses.replace(mailing.config["EDOC"], smtp_timeout=600)
+        for n in range(2):
+            mail.queue(f"a{n}@ubnd.demo.gov.vn", "Thư", "Nội dung", user_id=None, dedup_key=f"t{n}")
+        db.session.commit()
+        now = mail.wall_clock()
+        holder, letters = mail.claim(now, mail.lease(config))
+        assert len(letters) == 2
+        row = db.session.get(OutgoingEmail, letters[0].id)
+        assert row is not None and row.claimed_until >= now + timedelta(seconds=6 * 600)
+        db.session.execute(  # the lease ran out, another drain took the first message
+            update(OutgoingEmail)
+            .where(OutgoingEmail.id == letters[0].id)
+            .values(claimed_by="another")
+        )
+        db.session.commit()
+        assert mail.deliver(config, holder, letters) == (0, False)
+        rows = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).all()
+        assert [(r.status, r.attempts, r.claimed_by) for r in rows] == [
+            (EmailStatus.PENDING, 0, "another"),
+            (EmailStatus.PENDING, 0, None),  # given back for the next drain
+        ]
+        assert smtp.wait_for(1, timeout=0.5) == []
+        db.session.execute(update(OutgoingEmail).values(claimed_by=None, claimed_until=None))
+        db.session.commit()
+        assert mail.drain() == 2
+    assert len(smtp.wait_for(2)) == 2
