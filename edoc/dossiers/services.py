@@ -328,12 +328,14 @@ IN_HAND = (
 )
 
 
-def in_hand(dossier: Dossier, user: User) -> tuple[list[Document], int]:
+def in_hand(dossier: Dossier, user: User) -> tuple[list[Document], bool]:
     """The dossier's documents still being handled that ``user`` may see, in date order, and
-    how many more there are above the user's clearance (counted, never named)."""
+    whether some above the user's clearance are too: said, never counted nor named, as the
+    detail page never counts what the user may not see (a count would tell how many secret
+    documents the dossier holds)."""
     documents = [entry.document for entry in dossier.entries if entry.document.status in IN_HAND]
     shown = [d for d in documents if can_see(user, d)]
-    return sorted(shown, key=document_date), len(documents) - len(shown)
+    return sorted(shown, key=document_date), len(shown) < len(documents)
 
 
 def document_date(document: Document) -> date:

@@ -170,7 +170,8 @@ def dossier_add(dossier_id: int | None = None) -> Any:
 @roles_required(Role.ARCHIVIST)
 def dossier_close(dossier_id: int) -> Any:
     """Closing asks first: the confirmation page lists the documents still being handled
-    (those the archivist may see; the others are counted). The close itself is a POST of
+    (those the archivist may see; of the others only that some are, never how many, as on the
+    detail page). The close itself is a POST of
     that page with ``confirm=1``; a POST without it comes back to the page."""
     dossier = services.get(dossier_id)
     if request.method == "POST" and request.form.get("confirm") == "1":
@@ -192,7 +193,8 @@ def dossier_close(dossier_id: int) -> Any:
         dossier=dossier,
         in_hand=in_hand,
         hidden=hidden,
-        filed=len(dossier.entries),
+        empty=not dossier.entries,
+        filed=len(services.entries_in_date_order(dossier, current_user)),
         status_labels={status.value: status.label for status in services.IN_HAND},
     )
 

@@ -136,18 +136,22 @@ def status(as_json: bool) -> None:
         )
 
 
+TO_HELP = "the addressee's organ code, when the package names several (a hub forwards it once each)"
+
+
 @exchange_group.command("retry")
 @click.argument("message_id", required=False)
+@click.option("--to", "to_organ", help=TO_HELP)
 @click.option("--all-failed", is_flag=True, help="every failed package, and those waiting")
 @with_appcontext
-def retry(message_id: str | None, all_failed: bool) -> None:
+def retry(message_id: str | None, to_organ: str | None, all_failed: bool) -> None:
     """Send a failed or waiting package again now (then run ``deliver`` or let the worker)."""
     actor = Operator.cli("edoc exchange retry")
     try:
         if all_failed:
             count = services.retry_all_failed(actor)
         elif message_id:
-            services.retry(services.get_message(message_id), actor)
+            services.retry(services.sent_message(message_id, to_organ), actor)
             count = 1
         else:
             raise click.UsageError("give MESSAGE_ID or --all-failed")
@@ -159,18 +163,18 @@ def retry(message_id: str | None, all_failed: bool) -> None:
 
 @exchange_group.command("give-up")
 @click.argument("message_id")
+@click.option("--to", "to_organ", help=TO_HELP)
 @click.option("--reason", required=True)
 @with_appcontext
-def give_up(message_id: str, reason: str) -> None:
+def give_up(message_id: str, to_organ: str | None, reason: str) -> None:
     """Stop trying to deliver a package, with the reason."""
     try:
-        services.give_up(
-            services.get_message(message_id), reason, Operator.cli("edoc exchange give-up")
-        )
+        message = services.sent_message(message_id, to_organ)
+        services.give_up(message, reason, Operator.cli("edoc exchange give-up"))
     except AppError as error:
         raise _refused(error) from None
     db.session.commit()
-    click.echo(f"{message_id} given up")
+    click.echo(f"{message_id} to {message.to_organ} given up")
 
 
 @exchange_group.command("deliver")

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from edoc.audit.services import Actor, Operator, record
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.clock import utcnow
-from edoc.core.errors import AppError, NotFound, ValidationError
+from edoc.core.errors import AppError, Conflict, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.core.signals import document_event
 from edoc.core.transactions import outside_transaction
@@ -972,6 +972,9 @@ def _forward(message: ExchangeMessage, checked: Checked, stored: BlobInfo | None
 
 
 def get_message(message_id: str, direction: str | None = None) -> ExchangeMessage:
+    """The first row recorded of package ``message_id`` (in ``direction`` when given): to
+    show a package, whose page leads to its other rows. Never to act on one: a package naming
+    several addressees is one row per addressee, so ``sent_message`` picks the row to act on."""
     query = select(ExchangeMessage).where(ExchangeMessage.message_id == message_id)
     if direction:
         query = query.where(ExchangeMessage.direction == direction)
@@ -979,6 +982,54 @@ def get_message(message_id: str, direction: str | None = None) -> ExchangeMessag
     if message is None:
         raise NotFound("message_not_found", _("Không tìm thấy gói tin %(m)s.", m=message_id))
     return message
+
+
+def imported_message(message_id: str) -> ExchangeMessage:
+    """The row to show for a package just imported: the one addressed to this installation,
+    else (a hub importing for its members) the first of those it forwards."""
+    received = db.session.scalar(
+        select(ExchangeMessage.id).where(
+            ExchangeMessage.message_id == message_id, ExchangeMessage.direction == Direction.IN
+        )
+    )
+    return get_message(message_id, Direction.IN if received else None)
+
+
+def sent_message(message_id: str, to_organ: str | None = None) -> ExchangeMessage:
+    """The row of package ``message_id`` this installation sends (out) or forwards to
+    ``to_organ``, for the operator's retry and give-up. A hub keeps one forward row per
+    addressee (and may hold the package as received too): without ``to_organ`` the package
+    must have one such row, otherwise it is refused naming the addressees, so that an action
+    never lands on a row the operator did not mean."""
+    query = select(ExchangeMessage).where(
+        ExchangeMessage.message_id == message_id,
+        ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
+    )
+    if to_organ:
+        query = query.where(ExchangeMessage.to_organ == to_organ)
+    rows = list(db.session.scalars(query.order_by(ExchangeMessage.id)))
+    if not rows:
+        raise NotFound(
+            "message_not_found",
+            _("Không tìm thấy gói tin %(m)s gửi đi hoặc chuyển tiếp.", m=message_id)
+            if not to_organ
+            else _(
+                "Không tìm thấy gói tin %(m)s gửi đi hoặc chuyển tiếp tới %(to)s.",
+                m=message_id,
+                to=to_organ,
+            ),
+        )
+    if len(rows) > 1:
+        addressees = sorted({row.to_organ for row in rows})
+        raise Conflict(
+            "message_ambiguous",
+            _(
+                "Gói tin %(m)s có nhiều nơi nhận: %(to)s. Hãy chọn một nơi nhận (--to).",
+                m=message_id,
+                to=", ".join(addressees),
+            ),
+        )
+    return rows[0]
 
 
 def retry(message: ExchangeMessage, actor: Actor) -> ExchangeMessage:

@@ -325,7 +325,7 @@ def import_page() -> Any:
                     _("Đã nhận gói tin; hệ thống đang kiểm tra chữ ký và tạo văn bản đến."),
                     "success",
                 )
-            message = services.get_message(accepted.message_id)
+            message = services.imported_message(accepted.message_id)
             return redirect(url_for("exchange.message_detail", pk=message.id))
     return render_template("exchange/import.html", errors=errors), status
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from edoc.audit.services import Actor, Operator
 from edoc.core.clock import local_day_end_utc, local_day_start_utc, local_today, to_local, utcnow
@@ -408,10 +409,17 @@ def _task_filter(user: User) -> Any:
 
 
 def tasks_for(user: User, include_done: bool = False) -> list[HandlingTask]:
+    """``user``'s tasks on documents they may see, newest first, with each task's routing, its
+    document and its notes loaded with them: the dashboard and the task list read all three on
+    every task, and loading them one by one cost a few queries per task."""
     query = (
         select(HandlingTask)
         .join(Document, Document.id == HandlingTask.document_id)
         .where(_task_filter(user), Document.secrecy <= user.clearance)
+        .options(
+            joinedload(HandlingTask.routing).joinedload(Routing.incoming),
+            selectinload(HandlingTask.notes),
+        )
         .order_by(HandlingTask.id.desc())
     )
     statuses = ["open", "in_progress"] + (["done"] if include_done else [])

@@ -148,13 +148,31 @@ def report_table(stats: Statistics, report: str) -> Table:
     return _count_table(stats, report)
 
 
+#: The longest period counted: beyond it the page would read years of documents for one table.
+MAX_PERIOD_YEARS = 5
+
+
 def _period(args: dict[str, Any]) -> tuple[date, date]:
+    """The period asked for. Without a start, the first of the end's month (not of this month,
+    which comes after an end in an earlier month); without an end, today, or the start itself
+    when it is later (a one-day period)."""
     today = local_today()
-    start = args["date_from"] or date(today.year, today.month, 1)
     end = args["date_to"] or today
-    if start > end:  # only the start given, after today: a one-day period
+    start = args["date_from"] or end.replace(day=1)
+    if start > end:  # only the start given, after today
         end = start
     return start, end
+
+
+def _too_long(start: date, end: date) -> bool:
+    """Whether the period runs past ``MAX_PERIOD_YEARS`` years after its start (29/02 counts
+    as 28/02 in a year without it)."""
+    year = start.year + MAX_PERIOD_YEARS
+    try:
+        limit = start.replace(year=year)
+    except ValueError:
+        limit = date(year, 2, 28)
+    return end > limit
 
 
 @bp.route("/")
@@ -167,6 +185,11 @@ def statistics_page() -> Any:
         errors = error.fields
         args = {"date_from": None, "date_to": None, "report": "units", "fmt": None}
     date_from, date_to = _period(args)
+    if not errors and _too_long(date_from, date_to):
+        errors = {
+            "to": _("Khoảng thời gian thống kê không được dài quá %(n)s năm.", n=MAX_PERIOD_YEARS)
+        }
+        date_from, date_to = _period({"date_from": None, "date_to": None})
     stats = statistics(current_user, date_from, date_to)
     if args["fmt"] and not errors:
         return _download(stats, args["report"], args["fmt"])

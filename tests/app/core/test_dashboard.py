@@ -9,13 +9,14 @@ from datetime import date
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from edoc.core.clock import set_clock
 from edoc.core.extensions import db
 from edoc.dossiers import services as dossiers
 from edoc.incoming import services as incoming
 from tests.fixtures.app import signed_in
-from tests.fixtures.workload import at, build_march, receive, route, unit, user
+from tests.fixtures.workload import at, build_march, receive, report, route, unit, user
 
 TODAY = at(date(2026, 3, 19), 10)
 SECRET = "Về việc phương án bảo vệ mục tiêu"
@@ -120,3 +121,48 @@ def test_the_archivists_lists(app: Flask, month: dict[str, int]) -> None:
         "Hồ sơ đang mở năm nay": ["11.TH — Hồ sơ 11.TH"],
         "Hồ sơ đến hạn nộp lưu": ["12.TH — Hồ sơ 12.TH hạn nộp lưu 01/04/2026"],
     }
+
+
+def _statements_for_dashboard(app: Flask, username: str) -> int:
+    """How many SQL statements one dashboard of ``username`` runs."""
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    client = signed_in(app, username)
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with set_clock(TODAY):
+            assert client.get("/dashboard").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_tasks_lists_cost_the_same_queries_for_one_task_or_twenty(
+    app: Flask, demo: None
+) -> None:
+    """The task lists load each task's routing, document and notes with the tasks: the number
+    of statements does not grow with the number of tasks."""
+
+    def assign(n: int) -> int:
+        document_id = receive(f"Về việc giao nhiệm vụ số {n:02d}", date(2026, 3, 10))
+        lead = {"lead_user_id": user("chuyenvien").id}
+        return route(document_id, date(2026, 3, 11), date(2026, 3, 10 + n), **lead)
+
+    with app.app_context():
+        report(assign(1), "chuyenvien", date(2026, 3, 12), done=False)
+        db.session.commit()
+    one = _statements_for_dashboard(app, "chuyenvien")
+    with app.app_context():
+        for n in range(2, 21):
+            task_id = assign(n)
+            if n % 2:
+                report(task_id, "chuyenvien", date(2026, 3, 12), done=False)
+        db.session.commit()
+    lists = _lists(app, "chuyenvien")
+    assert len(lists["Văn bản được giao xử lý"]) == 11  # ten and "Xem tất cả (20)"
+    assert _statements_for_dashboard(app, "chuyenvien") == one

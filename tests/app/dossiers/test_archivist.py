@@ -74,9 +74,18 @@ def test_closing_asks_and_lists_the_documents_still_handled(app: Flask, demo: No
     assert "Về việc kế hoạch bảo mật" in rows[2] and "Đã vào sổ" in rows[2]
     assert "Còn 3 văn bản đang được xử lý" in html
 
-    other = signed_in(app, "luutru2").get(f"/dossiers/{dossier_id}/close").get_data(as_text=True)
-    assert "Còn 3 văn bản đang được xử lý" in other and "kế hoạch bảo mật" not in other
-    assert "Trong đó 1 văn bản có độ mật cao hơn" in other
+    assert "Hồ sơ có 4 văn bản." in html and "không được xem" not in html
+
+    # an archivist not cleared for Mật: neither the secret one nor how many such are counted
+    uncleared = signed_in(app, "luutru2")
+    other = uncleared.get(f"/dossiers/{dossier_id}/close").get_data(as_text=True)
+    assert "kế hoạch bảo mật" not in other and len(_rows(other, "in-hand-documents")) == 2
+    assert "Hồ sơ có 3 văn bản." in other and "Còn 2 văn bản đang được xử lý" in other
+    assert "Hồ sơ còn văn bản bạn không được xem đang xử lý." in other
+    assert "độ mật cao hơn" not in other and "4 văn bản" not in other
+    # the API tells the dossier without any count of its documents or pages
+    api = uncleared.get(f"/api/v1/dossiers/{dossier_id}").get_json()
+    assert api["code"] == "09.TH" and not {"page_count", "document_count", "documents"} & set(api)
 
     token = csrf_token_from(html)
     unconfirmed = client.post(f"/dossiers/{dossier_id}/close", data={"csrf_token": token})

@@ -126,16 +126,38 @@ def test_a_package_naming_two_members_reaches_each_of_them_once(
             )
         )
 
+    snv.stop()  # the home affairs department is down: its forward waits
     assert post(hub, package, signed_by(tinh, package)).status_code == 202
     again = post(hub, package, signed_by(tinh, package))
     assert again.status_code == 200 and again.json()["result"] == "already_received", again.text
     assert hub.cli("exchange", "deliver").exit_code == 0
     assert count(huyen, IncomingDocument) == 1
-    assert count(snv, IncomingDocument) == 1
+    assert count(snv, IncomingDocument) == 0
     with hub.app.app_context():
-        forwarded = db.session.scalars(
-            select(ExchangeMessage.to_organ).where(
-                ExchangeMessage.direction == "forward", ExchangeMessage.kind == "document"
-            )
-        ).all()
+        forwarded = dict(
+            db.session.execute(
+                select(ExchangeMessage.to_organ, ExchangeMessage.state).where(
+                    ExchangeMessage.direction == "forward", ExchangeMessage.kind == "document"
+                )
+            ).all()
+        )
         assert sorted(forwarded) == sorted([huyen.organ_id, snv.organ_id])
+        assert forwarded[huyen.organ_id] == "delivered" and forwarded[snv.organ_id] != "delivered"
+
+    # the operator's commands name the addressee: one id is two forwards here
+    message_id = "5b0f6f0e-0000-4000-8000-0000000000d1"
+    for command in (("retry", message_id), ("give-up", message_id, "--reason", "thử")):
+        ambiguous = hub.cli("exchange", *command)
+        assert ambiguous.exit_code != 0 and "message_ambiguous" in ambiguous.output
+        assert huyen.organ_id in ambiguous.output and snv.organ_id in ambiguous.output
+    delivered = hub.cli("exchange", "retry", message_id, "--to", huyen.organ_id)
+    assert delivered.exit_code != 0 and "not_retryable" in delivered.output
+    unknown = hub.cli("exchange", "retry", message_id, "--to", "000.00.00.H99")
+    assert unknown.exit_code != 0 and "message_not_found" in unknown.output
+    snv.serve()
+    retried = hub.cli("exchange", "retry", message_id, "--to", snv.organ_id)
+    assert retried.exit_code == 0, retried.output
+    assert hub.cli("exchange", "deliver").exit_code == 0
+    assert count(snv, IncomingDocument) == 1 and count(huyen, IncomingDocument) == 1
+    done = hub.cli("exchange", "give-up", message_id, "--to", snv.organ_id, "--reason", "thử")
+    assert done.exit_code != 0 and "not_pending" in done.output

@@ -13,14 +13,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.core.clock import local_today
+from edoc.core.clock import local_today, set_clock
 from edoc.core.extensions import db
 from edoc.statistics.queries import HandlingCounts, outcome, statistics
 from tests.fixtures.app import signed_in
 from tests.fixtures.documents import issued_document
 from tests.fixtures.pdfs import pdf_text
 from tests.fixtures.pki import Tokens
-from tests.fixtures.workload import build_march, issue_archived, user
+from tests.fixtures.workload import at, build_march, issue_archived, user
 
 MARCH = {"from": "01/03/2026", "to": "31/03/2026"}
 OUTGOING = [("QĐ", date(2026, 3, 10), 0), ("TB", date(2026, 3, 15), 0)]
@@ -109,6 +109,33 @@ def test_bad_dates_are_said_not_ignored(app: Flask, march: dict) -> None:
     reversed_ = client.get("/statistics/", query_string={"from": "31/03/2026", "to": "01/03/2026"})
     assert reversed_.status_code == 422
     assert "Ngày bắt đầu phải trước ngày kết thúc" in reversed_.get_data(as_text=True)
+
+
+def test_only_an_end_counts_from_the_first_of_its_month(app: Flask, march: dict) -> None:
+    client = signed_in(app, "lanhdao")
+    with set_clock(at(date(2026, 5, 10))):
+        page = client.get("/statistics/", query_string={"to": "31/03/2026"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'name="from" value="2026-03-01"' in html and 'name="to" value="2026-03-31"' in html
+    total = re.sub(r"<[^>]+>", "", html.split('data-testid="stats-total"')[1].split("</p>")[0])
+    assert "Tổng số được giao: 7" in re.sub(r"\s+", " ", total)
+
+
+def test_a_period_is_at_most_five_years(app: Flask, demo: None) -> None:
+    client = signed_in(app, "lanhdao")
+    with set_clock(at(date(2026, 5, 10))):
+        for period in (
+            {"from": "01/01/2021", "to": "02/01/2026"},
+            {"from": "01/01/2019"},  # until today
+            {"from": "01/01/2021", "to": "02/01/2026", "format": "xlsx"},  # no file either
+        ):
+            page = client.get("/statistics/", query_string=period)
+            assert page.status_code == 422 and page.mimetype == "text/html"
+            said = "Khoảng thời gian thống kê không được dài quá 5 năm."
+            assert said in page.get_data(as_text=True)
+        five = client.get("/statistics/", query_string={"from": "01/01/2021", "to": "01/01/2026"})
+        assert five.status_code == 200
 
 
 def test_xlsx_reads_back_and_is_audited(app: Flask, march: dict) -> None:
