@@ -16,7 +16,7 @@ from edoc.core.extensions import db
 from edoc.incoming.models import IncomingDocument
 from signing.pki import DemoPKI
 from tests.fixtures.app import bearer
-from tests.fixtures.browser import sign_in
+from tests.fixtures.browser import open_menu, sign_in
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import (
     Installation,
@@ -136,6 +136,7 @@ def test_the_sender_reads_01_03_04_06_with_their_times_on_desktop_and_phone(
         expect(page.get_by_test_id("message-state")).to_have_text("Đã gửi")
         page.screenshot(path=str(SCREENSHOTS / f"pages-message-{name}.png"), full_page=True)
         assert_no_overflow(page, f"{name} (message)")
+        open_menu(page)
         page.get_by_role("link", name="Liên thông", exact=True).click()
         expect(page.get_by_test_id("own-organ")).to_have_text(tinh.organ_id)
         page.screenshot(path=str(SCREENSHOTS / f"pages-overview-{name}.png"), full_page=True)

@@ -46,7 +46,7 @@ def test_admin_finds_failed_logins_in_the_audit_page(page: Page, live_server: st
     sign_in(page, live_server, "quantri")
     page.get_by_text("Quản trị", exact=True).click()
     page.get_by_role("link", name="Nhật ký hệ thống").click()
-    page.get_by_label("Hành động").fill("auth.login_failed")
+    page.get_by_label("Hành động").select_option(label="Đăng nhập không thành công")
     page.get_by_role("button", name="Lọc").click()
     expect(page.locator("table.audit tbody tr")).to_have_count(1)
-    expect(page.locator("table.audit tbody")).to_contain_text("chuyenvien")
+    expect(page.locator("table.audit tbody")).to_contain_text("Lê Hoàng Dũng")  # by name

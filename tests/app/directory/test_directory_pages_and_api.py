@@ -52,7 +52,9 @@ def test_the_list_page_pages_300_agencies_and_finds_one_typed_without_accents(
     assert "Sở Nông nghiệp và Môi trường tỉnh Demo" in found and "150.00.01.H30" in found
     by_code = reader.get("/directory/?q=150.00").get_data(as_text=True)
     assert by_code.count('data-testid="directory-row"') == 1
-    assert reader.get("/directory/?page=0").status_code == 422
+    for out_of_range, shown in (("0", "Trang 1/6"), ("999", "Trang 6/6"), ("abc", "Trang 1/6")):
+        clamped = reader.get(f"/directory/?page={out_of_range}")  # clamped, not refused
+        assert clamped.status_code == 200 and shown in clamped.get_data(as_text=True)
 
     assert reader.get("/directory/import").status_code == 403
     assert reader.get("/directory/150.00.01.H30/edit").status_code == 403
