@@ -24,9 +24,15 @@ from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, add_peer, directory_entry, installations_fixture
 from tests.fixtures.pki import Tokens
 
+#: The province (origin), the finance department as the hub, the district behind it; FOUR adds
+#: the home affairs department as a second member.
+THREE = ("tinh", "stc", "huyen")
+FOUR = (*THREE, "snv")
+
 
 @pytest.fixture
 def hub_and_members(
+    request: pytest.FixtureRequest,
     app: Flask,
     tmp_path: Path,
     softhsm_tokens: Tokens,
@@ -34,11 +40,10 @@ def hub_and_members(
     demo_pki: DemoPKI,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, Installation]]:
-    """The province (origin), the finance department as the hub, the district behind it."""
+    """``THREE`` installations in process, or those of the test's indirect parameter."""
     monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
-    found = installations_fixture(
-        app, tmp_path, ("tinh", "stc", "huyen"), softhsm_tokens, exchange_tokens, demo_pki
-    )
+    names = getattr(request, "param", THREE)
+    found = installations_fixture(app, tmp_path, names, softhsm_tokens, exchange_tokens, demo_pki)
     made = next(found)
     yield made
     next(found, None)
@@ -73,32 +78,13 @@ def test_a_member_refusing_a_forwarded_package_sends_02_back_to_the_origin(
         assert db.session.get(Dispatch, dispatch_id).status == "refused"
 
 
-@pytest.fixture
-def hub_and_two_members(
-    app: Flask,
-    tmp_path: Path,
-    softhsm_tokens: Tokens,
-    exchange_tokens: dict[str, str],
-    demo_pki: DemoPKI,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[dict[str, Installation]]:
-    """The province (origin), the finance department as the hub, the district and the home
-    affairs department behind it."""
-    monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
-    found = installations_fixture(
-        app, tmp_path, ("tinh", "stc", "huyen", "snv"), softhsm_tokens, exchange_tokens, demo_pki
-    )
-    made = next(found)
-    yield made
-    next(found, None)
-
-
+@pytest.mark.parametrize("hub_and_members", [FOUR], indirect=True)
 def test_a_package_naming_two_members_reaches_each_of_them_once(
-    hub_and_two_members: dict[str, Installation], softhsm_tokens: Tokens, demo_pki: DemoPKI
+    hub_and_members: dict[str, Installation], softhsm_tokens: Tokens, demo_pki: DemoPKI
 ) -> None:
     """Other systems address one package to several agencies; the hub forwards it to every
     member it names, not only the first, and a repeat creates nothing."""
-    made = hub_and_two_members
+    made = hub_and_members
     tinh, hub, huyen, snv = made["tinh"], made["stc"], made["huyen"], made["snv"]
     add_peer(tinh, hub, demo_pki, kind="hub")
     for member in (tinh, huyen, snv):
