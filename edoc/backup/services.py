@@ -45,6 +45,7 @@ from edoc.core.extensions import db
 from edoc.core.migrate import alembic_config, upgrade
 from edoc.search.indexing import reindex
 from storage import BlobStore, IntegrityError
+from storage.base import SHA256_RE
 from storage.hashing import CHUNK
 from storage.s3 import S3Store
 
@@ -306,7 +307,7 @@ def verify_backup(backup: Path, manifest: dict[str, Any], progress: Progress = _
         blobs = manifest.get("blobs", [])
         for done, blob in enumerate(blobs, start=1):
             sha256, size = str(blob.get("sha256", "")), blob.get("size")
-            path = _blob_path(backup, sha256) if len(sha256) == 64 else backup / "?"
+            path = _blob_path(backup, sha256) if SHA256_RE.match(sha256) else backup / "?"
             if not path.is_file():
                 problems.append(f"blob {sha256}: missing from the backup")
             elif path.stat().st_size != size or file_digest(path) != sha256:

@@ -23,9 +23,11 @@ from edoc.core.extensions import db
 from edoc.demo.agency import create_demo_agency
 from edoc.documents.models import Document
 from edoc.users.models import User
+from storage import open_store
 from tests.fixtures.app import DEMO_PASSWORD, DatabaseUnderTest, _settings, bearer
 from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
+from tests.fixtures.seaweed import SeaweedServer
 
 
 def invoke(app: Flask, *args: str) -> tuple[int, str]:
@@ -238,3 +240,52 @@ def test_backup_refuses_an_existing_directory(app: Flask, tmp_path: Path) -> Non
     code, output = invoke(app, "backup", "--out", str(tmp_path / "taken"))
     assert code == 1
     assert "already exists" in output
+
+
+def _on_bucket(app: Flask, seaweed: SeaweedServer, bucket: str) -> Flask:
+    with app.app_context():
+        app.extensions["edoc.blobstore"] = open_store(seaweed.url(bucket))
+    return app
+
+
+def test_s3_blobs_are_listed_and_checked_not_copied_unless_asked(
+    app: Flask, database: DatabaseUnderTest, seaweed: SeaweedServer, fresh: Any, tmp_path: Path
+) -> None:
+    if database.kind != "sqlite":
+        pytest.skip("the store's part does not depend on the database (run once, on SQLite)")
+    bucket = f"edoc-backup-{uuid.uuid4().hex[:8]}"
+    _on_bucket(app, seaweed, bucket)
+    with app.app_context():
+        create_demo_agency(DEMO_PASSWORD)
+    client = app.test_client()
+    receive_incoming(client, bearer(client, "vanthu"), text_pdf("Công văn trên S3."))
+    key = (app.config["EDOC"].data_dir / "audit_key").read_bytes()
+
+    code, output = invoke(app, "backup", "--out", str(tmp_path / "listed"))
+    assert code == 0, output
+    manifest = json.loads((tmp_path / "listed" / "manifest.json").read_text())
+    assert manifest["blob_store"]["kind"] == "s3" and not manifest["blob_store"]["included"]
+    assert manifest["blob_store"]["protection"]["versioning"] == "Enabled"
+    assert "no object lock" in output  # the bucket was made without it: the operator is told
+    assert manifest["blobs"] and not (tmp_path / "listed" / "blobs").exists()
+
+    # into a new installation on another, empty bucket: the blobs are nowhere to be found
+    elsewhere = _on_bucket(fresh(key, "elsewhere"), seaweed, f"{bucket}-empty")
+    code, output = invoke(elsewhere, "restore", str(tmp_path / "listed"))
+    assert code == 1
+    assert f"{len(manifest['blobs'])} blobs of the backup are not in" in output
+    assert _is_untouched(elsewhere)
+
+    # on the same bucket (what its versioning protects), the database is all there is to restore
+    same = _on_bucket(fresh(key, "same"), seaweed, bucket)
+    code, output = invoke(same, "restore", str(tmp_path / "listed"))
+    assert code == 0, output
+    assert invoke(same, "fsck")[0] == 0
+
+    # --include-blobs: a complete copy, restorable onto an empty bucket
+    code, output = invoke(app, "backup", "--include-blobs", "--out", str(tmp_path / "copied"))
+    assert code == 0, output
+    copied = _on_bucket(fresh(key, "from-copy"), seaweed, f"{bucket}-copy")
+    code, output = invoke(copied, "restore", str(tmp_path / "copied"))
+    assert code == 0, output
+    assert invoke(copied, "fsck")[0] == 0
