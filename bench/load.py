@@ -348,7 +348,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def single_process(data_dir: Path | None, documents: int, log: Path) -> Iterator[tuple[str, int]]:
+def single_process(
+    data_dir: Path | None, documents: int, log: Path, database_url: str | None
+) -> Iterator[tuple[str, int]]:
     """``edoc serve`` (Werkzeug, threaded, its worker beside it) on a demo agency."""
     work = Path(tempfile.mkdtemp(prefix="edoc-load-"))
     if data_dir is not None:
@@ -361,6 +363,8 @@ def single_process(data_dir: Path | None, documents: int, log: Path) -> Iterator
         "EDOC_RATELIMIT_TOKEN": "100000 per minute",
     }
     environment.pop("EDOC_DATABASE_URL", None)
+    if database_url:  # a database already holding the demo that --data-dir's blobs belong to
+        environment["EDOC_DATABASE_URL"] = database_url
     edoc = [sys.executable, "-m", "edoc.cli"]
     if data_dir is None:
         print(f"loading the demo ({documents} documents) into {work} …", flush=True)
@@ -412,6 +416,9 @@ def main() -> None:
     parser.add_argument("--url", action="append", default=[], help="a running edoc (repeatable)")
     parser.add_argument("--pid", type=int, help="the server's master process (else: found)")
     parser.add_argument("--data-dir", type=Path, help="a loaded demo to copy and serve")
+    parser.add_argument(
+        "--database-url", help="with --data-dir: the server's database (default: its SQLite)"
+    )
     parser.add_argument("--documents", type=int, default=20, help="demo size when loading one")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
@@ -428,7 +435,10 @@ def main() -> None:
 
     summaries: list[Summary] = []
     if not args.url:
-        with single_process(args.data_dir, args.documents, args.server_log) as (url, pid):
+        with single_process(args.data_dir, args.documents, args.server_log, args.database_url) as (
+            url,
+            pid,
+        ):
             summaries.append(measure(url, args, pid))
     for url in args.url:
         summaries.append(measure(url, args, args.pid))
