@@ -122,7 +122,7 @@ class User:
             "number_notation": f"{serial}/STC-NS",
             "doc_type": "CV",
             "subject": f"V/v dự toán ngân sách (tải thử {serial})",
-            "issued_date": "2026-11-20",
+            "issued_date": "20/11/2026",  # as typed in the form: dd/mm/yyyy
         }
         files = {"file": (f"cv-{serial}.pdf", pdf, "application/pdf")}
         await self.call("register", "POST", "/incoming/new", ok=(302,), data=form, files=files)
@@ -163,9 +163,9 @@ class User:
             await self.call("export_status", "GET", httpx.URL(started.headers["location"]).path)
 
 
-async def run_user(user: User, password: str, deadline: float, think: float) -> None:
+async def run_user(user: User, password: str, deadline: float, think: float, ramp: float) -> None:
     try:
-        await asyncio.sleep(user.rng.uniform(0, 3))  # not all at the same instant
+        await asyncio.sleep(user.rng.uniform(0, ramp))  # people arrive over the first minutes
         if not await user.login(password):
             return
         action: Callable[[], Awaitable[None]] = getattr(user, user.role)
@@ -280,17 +280,19 @@ class Summary:
         return percentile(self.results.latencies[action], 0.95)
 
 
-async def load(
-    url: str, users: int, seconds: float, think: float, password: str, seed: int
-) -> Results:
+async def load(url: str, args: argparse.Namespace) -> Results:
+    """Every user's session until the deadline (``--seconds`` after the first arrives)."""
     results = Results()
-    rng = random.Random(seed)
-    people: list[User] = []
-    for role, share, username in MIX:
-        for _ in range(max(1, round(users * share))):
-            people.append(User(url, role, username, results, random.Random(rng.random())))
-    deadline = time.monotonic() + seconds
-    await asyncio.gather(*(run_user(p, password, deadline, think) for p in people[:users]))
+    rng = random.Random(args.seed)
+    roles = [(role, username) for role, share, username in MIX for _ in range(round(100 * share))]
+    people = [
+        User(url, *roles[(i * len(roles)) // args.users], results, random.Random(rng.random()))
+        for i in range(args.users)
+    ]
+    deadline = time.monotonic() + args.seconds
+    await asyncio.gather(
+        *(run_user(p, args.password, deadline, args.think, args.ramp) for p in people)
+    )
     return results
 
 
@@ -300,13 +302,9 @@ def measure(url: str, args: argparse.Namespace, pid: int | None = None) -> Summa
     started = time.monotonic()
     if watch is not None:
         with watch:
-            results = asyncio.run(
-                load(url, args.users, args.seconds, args.think, args.password, args.seed)
-            )
+            results = asyncio.run(load(url, args))
     else:
-        results = asyncio.run(
-            load(url, args.users, args.seconds, args.think, args.password, args.seed)
-        )
+        results = asyncio.run(load(url, args))
     elapsed = time.monotonic() - started
     return Summary(url, results, elapsed, watch.rows() if watch is not None else [])
 
@@ -422,6 +420,7 @@ def main() -> None:
     parser.add_argument("--documents", type=int, default=20, help="demo size when loading one")
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--ramp", type=float, default=30, help="users arrive over this many s")
     parser.add_argument("--think", type=float, default=2.0, help="mean pause between actions (s)")
     parser.add_argument("--password", default=os.environ.get("EDOC_DEMO_PASSWORD", "edoc-demo"))
     parser.add_argument("--seed", type=int, default=19)
