@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.fixtures.pdfs import text_pdf  # noqa: E402  (real PDFs with a text layer)
 
+FIELD_ERROR_RE = re.compile(r'<small class="field-error">([^<]+)</small>')
 CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 #: Search words found in the demo's letters (subjects of storms, budgets, schools, roads…).
 QUERIES = ("bão", "ngân sách", "kế hoạch", "báo cáo", "trường học", "đường", "dự toán", "UBND")
@@ -89,7 +90,8 @@ class User:
         self.results.requests += 1
         self.results.latencies[action].append(time.perf_counter() - started)
         if response.status_code not in ok:
-            self._error(action, f"{method} {path}: HTTP {response.status_code}")
+            said = FIELD_ERROR_RE.findall(response.text)[:3] if response.status_code < 500 else []
+            self._error(action, f"{method} {path}: HTTP {response.status_code} {said or ''}")
             return None
         if found := CSRF_RE.search(
             response.text if "html" in response.headers.get("content-type", "") else ""
@@ -403,8 +405,14 @@ def single_process(
             raise RuntimeError("edoc serve did not answer within 2 minutes")
         yield url, server.pid
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate()  # edoc serve stops its worker on SIGTERM
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            for child in psutil.Process(server.pid).children(recursive=True):
+                child.kill()
+            server.kill()
+            server.wait()
         log_file.close()
         shutil.rmtree(work, ignore_errors=True)
 

@@ -13,8 +13,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import URL, Connection, Engine
 
 from edoc.core.extensions import db
 
@@ -38,16 +38,23 @@ def dump_file_name(kind: str) -> str:
     return SQLITE_DUMP if kind == "sqlite" else POSTGRES_DUMP
 
 
+def _model_tables(present: set[str]) -> list[str]:
+    """edoc's own tables, without the search library's (rebuilt by the reindex after a restore;
+    SQLite's full-text tables cannot even be counted with a plain scan)."""
+    return sorted(present & {*db.metadata.tables, "alembic_version"})
+
+
+def _count(connection: Connection, names: list[str]) -> dict[str, int]:
+    return {
+        name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
+        for name in names
+    }
+
+
 def table_counts() -> dict[str, int]:
-    """Rows per table of edoc's models (the manifest's and the restore's check). The search
-    library's own tables are left out: they are rebuilt by the reindex after a restore."""
-    present = set(inspect(db.engine).get_table_names())
-    names = sorted(present & {*db.metadata.tables, "alembic_version"})
+    """Rows per table of edoc's models (what the restore compares with the manifest)."""
     with db.engine.connect() as connection:
-        return {
-            name: connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one()
-            for name in names
-        }
+        return _count(connection, _model_tables(set(inspect(db.engine).get_table_names())))
 
 
 def installation_in_use() -> dict[str, int]:
@@ -74,12 +81,28 @@ def postgres_schema() -> str:
         return connection.execute(text("SELECT current_schema()")).scalar() or "public"
 
 
-def dump(target: Path) -> None:
-    """Write a consistent dump of the configured database to ``target``."""
+def dump(target: Path) -> dict[str, int]:
+    """Write a consistent dump of the configured database to ``target``; the rows per table
+    *of that dump* (counted in the copy, or in the snapshot pg_dump was given), so a server
+    writing meanwhile cannot make the manifest disagree with the dump."""
     if engine_kind() == "sqlite":
-        _sqlite_copy(_sqlite_path(db.engine), target)
-    else:
-        _pg_dump(db.engine.url, postgres_schema(), target)
+        _sqlite_copy(_sqlite_path(db.engine), target, "DELETE")
+        copy = create_engine(f"sqlite:///{target}")
+        try:
+            with copy.connect() as connection:
+                return _count(connection, _model_tables(set(inspect(copy).get_table_names())))
+        finally:
+            copy.dispose()
+    schema = postgres_schema()
+    names = _model_tables(set(inspect(db.engine).get_table_names()))
+    # A read-only transaction held while pg_dump runs: the exported snapshot must stay valid
+    # until pg_dump has imported it (pg_dump holds one as long itself; no row is locked).
+    engine = db.engine.execution_options(isolation_level="REPEATABLE READ")
+    with engine.connect() as connection, connection.begin():
+        snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar_one()
+        counts = _count(connection, names)
+        _pg_dump(db.engine.url, schema, target, snapshot)
+    return counts
 
 
 def restore(source: Path, kind: str) -> None:
@@ -91,7 +114,7 @@ def restore(source: Path, kind: str) -> None:
     db.session.remove()
     db.engine.dispose()
     if kind == "sqlite":
-        _sqlite_copy(source, _sqlite_path(db.engine))
+        _sqlite_copy(source, _sqlite_path(db.engine), "WAL")
     else:
         _pg_restore(db.engine.url, source)
     db.engine.dispose()
@@ -104,13 +127,14 @@ def _sqlite_path(engine: Engine) -> Path:
     return Path(database)
 
 
-def _sqlite_copy(source: Path, target: Path) -> None:
-    """SQLite's online backup: the target ends as an exact, consistent copy of the source."""
+def _sqlite_copy(source: Path, target: Path, journal_mode: str) -> None:
+    """SQLite's online backup: the target ends as an exact, consistent copy of the source (a
+    backup copy is one self-contained file: journal DELETE; a restored database: WAL)."""
     source_db = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     target_db = sqlite3.connect(target)
     try:
         source_db.backup(target_db, pages=1024)
-        target_db.execute("PRAGMA journal_mode=WAL")
+        target_db.execute(f"PRAGMA journal_mode={journal_mode}")
     finally:
         target_db.close()
         source_db.close()
@@ -147,11 +171,12 @@ def _run(command: list[str], environment: dict[str, str]) -> None:
         raise DatabaseToolError(f"{command[0]} failed (exit {result.returncode}): {tail}")
 
 
-def _pg_dump(url: URL, schema: str, target: Path) -> None:
+def _pg_dump(url: URL, schema: str, target: Path, snapshot: str) -> None:
     uri, environment = _libpq(url)
     _run(
         [
             "pg_dump",
+            f"--snapshot={snapshot}",
             "--format=custom",
             "--no-owner",
             "--no-privileges",
