@@ -48,7 +48,9 @@ sys.path.insert(0, str(REPO))
 
 from tests.fixtures.pdfs import text_pdf  # noqa: E402  (real PDFs with a text layer)
 
-FIELD_ERROR_RE = re.compile(r'<small class="field-error">([^<]+)</small>')
+FIELD_ERROR_RE = re.compile(
+    r'<(?:small class="field-error"|p class="flash flash-error"[^>]*)>([^<]+)<'
+)
 CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 #: Search words found in the demo's letters (subjects of storms, budgets, schools, roads…).
 QUERIES = ("bão", "ngân sách", "kế hoạch", "báo cáo", "trường học", "đường", "dự toán", "UBND")
