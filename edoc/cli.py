@@ -23,6 +23,7 @@ from edoc.audit.checkpoints import (
     write_checkpoint,
 )
 from edoc.audit.services import Operator, rekey, verify_chain
+from edoc.backup.cli import backup_command, restore_command
 from edoc.blobs.cli import fsck_command, gc_command, storage_group
 from edoc.config import ConfigError
 from edoc.core.errors import AppError
@@ -199,6 +200,8 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
 
 for area_command in (
     demo_command,
+    backup_command,
+    restore_command,
     user_group,
     directory_group,
     worker_command,

@@ -89,12 +89,19 @@ ACTION_LABELS = {
     "audit.checkpoint": _l("Ký điểm kiểm tra nhật ký"),
     "audit.rekeyed": _l("Chuyển nhật ký sang khóa mới"),
     "storage.gc": _l("Dọn tệp không còn dùng"),
+    "backup.created": _l("Sao lưu dữ liệu"),
+    "backup.restored": _l("Khôi phục từ bản sao lưu"),
     "incoming.register_exported": _l("Xuất sổ văn bản đến"),
     "outgoing.register_exported": _l("Xuất sổ văn bản đi"),
 }
 
 #: What each detail kept with an event is called.
 DETAIL_LABELS = {
+    "backup_created_at": _l("Thời điểm sao lưu"),
+    "backup_host": _l("Máy đã sao lưu"),
+    "blobs": _l("Số tệp lưu trữ"),
+    "blobs_included": _l("Kèm các tệp lưu trữ"),
+    "manifest_sha256": _l("Mã băm bản kê (SHA-256)"),
     "active": _l("Đang dùng"),
     "added": _l("Đã thêm"),
     "already_received": _l("Đã nhận trước đó"),
@@ -233,6 +240,7 @@ AREA_LABELS = {
     "audit": _l("Nhật ký"),
     "unit": _l("Đơn vị"),
     "storage": _l("Kho tệp"),
+    "backup": _l("Sao lưu"),
 }
 
 

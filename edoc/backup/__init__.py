@@ -1,0 +1,1 @@
+"""Backups that restore: ``edoc backup`` and ``edoc restore`` (docs/operations.md)."""
