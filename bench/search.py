@@ -19,6 +19,7 @@ Timing is informational, never a pass/fail test.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import math
 import os
@@ -37,7 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from search import open_backend
+from search import tantivy_backend as tb
+from search.analysis import analyse, number_tokens, parse_query
 from search.base import IndexDocument, SchemaMismatch, SearchBackend, SearchQuery
+from search.ranking import Candidate, Found, score
 
 PREFIX = "bench_search"
 PLAIN = f"{PREFIX}_plain"
@@ -633,40 +637,43 @@ BM25_K1, BM25_B = 1.2, 0.75
 
 
 class Reference:
-    """A ranking over ALL matches, computed here in Python, not by any backend: the matches
-    come from Tantivy (every backend's total must equal its count, checked), each match is
-    re-analysed from the generated corpus and scored with search.ranking.score (the signals)
-    plus BM25 (own formula; document frequencies from the index, average field lengths from a
-    sample of the corpus) at the Tantivy backend's weight, times its recency prior; ties go to
-    the newer document."""
+    """A ranking over ALL matches, computed here in Python, not by any backend.
+
+    The matches come from Tantivy (each backend's exact total must equal their number:
+    checked and printed otherwise). Each match is scored with search.ranking.score (the
+    signals the relevance set is tuned on) plus BM25 (its own formula here; document
+    frequencies from the index, average field lengths from a sample of the corpus) at the
+    Tantivy backend's weight and field boosts, times its recency prior; equal scores go to the
+    newer document. Exact but pruned: every match gets an upper bound from its short fields
+    (the body can add at most the phrase and diacritics signals and its BM25 ceiling), and
+    only matches whose bound reaches the current tenth best are scored in full.
+    """
 
     FIELDS = ("num", "subj", "meta", "body")
 
-    def __init__(self, docs: dict[str, IndexDocument], tantivy: SearchBackend) -> None:
-        from search.analysis import analyse, number_tokens  # bench only: keep imports local
-        from search.sqlcommon import doc_row, meta_text
-
-        self.docs = docs
+    def __init__(self, docs: list[IndexDocument], tantivy: SearchBackend) -> None:
+        self.docs = docs  # bench documents are b0…bN-1, indexed in that order
         self.tantivy = tantivy
-        self.analyse, self.number_tokens = analyse, number_tokens
-        self.doc_row, self.meta_text = doc_row, meta_text
         searcher = tantivy._generation().index.searcher()  # type: ignore[attr-defined]
         self.searcher = searcher
         self.n_docs = searcher.num_docs
-        sample = list(docs.values())[:: max(1, len(docs) // 5000)]
-        lengths = [self.fields(d) for d in sample]
+        sample = docs[:: max(1, len(docs) // 5000)]
         self.avgdl = {
-            f: max(1.0, statistics.fmean(len(x[f][0]) for x in lengths)) for f in self.FIELDS
+            f: max(1.0, statistics.fmean(len(self.head(d)[f][0]) for d in sample))
+            for f in ("num", "subj", "meta")
         }
+        self.avgdl["body"] = max(1.0, statistics.fmean(len(analyse(d.body)[0]) for d in sample))
         self.df_cache: dict[tuple[str, str], int] = {}
 
-    def fields(self, doc: IndexDocument) -> dict[str, tuple[list[str], list[str]]]:
-        row = self.doc_row(doc)
+    @staticmethod
+    def head(doc: IndexDocument) -> dict[str, tuple[list[str], list[str]]]:
+        meta = " ".join(
+            v for v in (doc.doc_type, doc.sender, doc.signer, doc.unit, doc.urgency) if v
+        )
         return {
-            "num": (self.number_tokens(doc.number_notation), []),
-            "subj": self.analyse(doc.subject),
-            "meta": self.analyse(self.meta_text(row)),
-            "body": self.analyse(doc.body),
+            "num": (number_tokens(doc.number_notation), []),
+            "subj": analyse(doc.subject),
+            "meta": analyse(meta),
         }
 
     def df(self, field_name: str, term: str) -> int:
@@ -675,51 +682,53 @@ class Reference:
             self.df_cache[key] = self.searcher.doc_freq(field_name, term)
         return self.df_cache[key]
 
-    def bm25(self, field_name: str, tokens: list[str], words: list[str]) -> float:
-        if not tokens:
-            return 0.0
-        if len(words) == 1:
-            tf = tokens.count(words[0])
-        else:
-            width = len(words)
-            tf = sum(1 for i in range(len(tokens) - width + 1) if tokens[i : i + width] == words)
-        if not tf:
-            return 0.0
-        idf = sum(
+    def idf(self, field_name: str, words: list[str]) -> float:
+        return sum(
             math.log(
                 1 + (self.n_docs - self.df(field_name, w) + 0.5) / (self.df(field_name, w) + 0.5)
             )
             for w in words
         )
+
+    def bm25(self, field_name: str, tokens: list[str], words: list[str]) -> float:
+        if not tokens:
+            return 0.0
+        width = len(words)
+        if width == 1:
+            tf = tokens.count(words[0])
+        else:
+            tf = sum(1 for i in range(len(tokens) - width + 1) if tokens[i : i + width] == words)
+        if not tf:
+            return 0.0
         norm = BM25_K1 * (1 - BM25_B + BM25_B * len(tokens) / self.avgdl[field_name])
-        return idf * tf * (BM25_K1 + 1) / (tf + norm)
+        return self.idf(field_name, words) * tf * (BM25_K1 + 1) / (tf + norm)
 
-    def score(self, parsed: Any, doc: IndexDocument) -> float:
-        from search import tantivy_backend as tb
-        from search.ranking import Candidate, Found, score
-
-        f = self.fields(doc)
+    def score(self, parsed: Any, doc: IndexDocument, body: bool) -> float:
+        """The full score (``body``), or an upper bound of it from the short fields."""
+        f = self.head(doc)
+        if body:
+            f["body"] = analyse(doc.body)
         terms = parsed.terms()
         folded = [t.folded for t in terms]
+        accented = [t.accented for t in terms]
 
         def has(tokens: list[str], words: list[str]) -> bool:
             width = len(words)
             return any(tokens[i : i + width] == words for i in range(len(tokens) - width + 1))
 
+        texts = ("subj", "meta", "body") if body else ("subj", "meta")
         found = {Found.ANY}
         if folded and set(folded) <= set(f["num"][0]):
             found.add(Found.NUMBER)
-        if len(terms) > 1 and any(has(f[x][0], folded) for x in ("subj", "meta", "body")):
+        if not body or (len(terms) > 1 and any(has(f[x][0], folded) for x in texts)):
             found.add(Found.PHRASE)
-        accented_all = True
-        for clause in parsed.clauses:
-            words = [t.accented for t in getattr(clause, "terms", (clause,))]
-            if not any(has(f[x][1], words) for x in ("subj", "meta", "body")):
-                accented_all = False
-        if accented_all and folded != [t.accented for t in terms]:
+        clauses_accented = [[t.accented for t in getattr(c, "terms", (c,))] for c in parsed.clauses]
+        if not body or (
+            folded != accented
+            and all(any(has(f[x][1], w) for x in texts) for w in clauses_accented)
+        ):
             found.add(Found.ACCENTED)
-        head_a = [t.accented for t in terms]
-        if any(has(f[x][1], head_a) for x in ("subj", "meta")):
+        if any(has(f[x][1], accented) for x in ("subj", "meta")):
             found.add(Found.EXACT_PHRASE)
         cand = Candidate(0, f["subj"][0], f["subj"][1], f["meta"][0], f["num"][0], found)
         signals = score(parsed, cand)
@@ -727,7 +736,12 @@ class Reference:
         for clause in parsed.clauses:
             words = [t.folded for t in getattr(clause, "terms", (clause,))]
             fields = tb.PHRASE_FIELDS if len(words) > 1 else tuple(tb.FIELD_BOOSTS)
-            per = [tb.FIELD_BOOSTS[x] * self.bm25(x, f[x][0], words) for x in fields]
+            per = []
+            for x in fields:
+                if x == "body" and not body:  # BM25's ceiling: tf-norm below k1 + 1
+                    per.append(tb.FIELD_BOOSTS[x] * self.idf(x, words) * (BM25_K1 + 1))
+                else:
+                    per.append(tb.FIELD_BOOSTS[x] * self.bm25(x, f[x][0], words))
             best = max(per)
             bm25 += best + 0.1 * (sum(per) - best)
         prior = tb._prior(doc.sort_date.toordinal())
@@ -735,31 +749,28 @@ class Reference:
 
     def top(self, case: Case, k: int = 10) -> tuple[list[str], int]:
         """The reference top ``k`` of a query and its number of matches."""
-        from search.analysis import parse_query
-
-        query = SearchQuery(
-            text=case.query.text,
-            max_secrecy=case.query.max_secrecy,
-            filters=case.query.filters,
-            date_from=case.query.date_from,
-            date_to=case.query.date_to,
-            sort="date",
-        )
+        query = dataclasses.replace(case.query, sort="date", facets=(), page=1, per_page=1)
         parsed = parse_query(query.text)
-        from search.tantivy_backend import build_query
-
-        total = self.tantivy.search(SearchQuery(**{**query.__dict__, "per_page": 1})).total
+        total = self.tantivy.search(query).total
         result = self.searcher.search(
-            build_query(query, parsed), max(1, total), count=False, order_by_field="ord"
+            tb.build_query(query, parsed), max(1, total), count=False, order_by_field="ord"
         )
-        scored = []
-        for rank_by_date, (_, address) in enumerate(result.hits):
-            doc_id = self.searcher.doc(address).get_first("id")
-            doc = self.docs[doc_id]
-            # newer first on equal scores: hits arrive newest first
-            scored.append((-round(self.score(parsed, doc), 6), rank_by_date, doc_id))
-        scored.sort()
-        return [doc_id for _, _, doc_id in scored[:k]], total
+        # newest first; the bench's documents were indexed in id order, one generation, so
+        # the order key's sequence is the document's number
+        orders = [order for order, _ in result.hits]
+        matches = [self.docs[order & ((1 << tb.SEQ_BITS) - 1)] for order in orders]
+        bounds = sorted(
+            ((-self.score(parsed, d, body=False), newness, d) for newness, d in enumerate(matches)),
+            key=lambda item: (item[0], item[1]),
+        )
+        best: list[tuple[float, int, str]] = []
+        for bound, newness, doc in bounds:
+            if len(best) >= k and -bound < -best[k - 1][0] - 1e-9:
+                break
+            best.append((-round(self.score(parsed, doc, body=True), 6), newness, doc.id))
+            best.sort()
+            del best[k:]
+        return [doc_id for _, _, doc_id in best], total
 
 
 def ranking_check(engines: list[Engine], all_cases: list[Case], args: argparse.Namespace) -> None:
@@ -769,7 +780,7 @@ def ranking_check(engines: list[Engine], all_cases: list[Case], args: argparse.N
         print("ranking check skipped: it needs the tantivy backend for the match sets")
         return
     t0 = time.perf_counter()
-    docs = {doc.id: doc for doc, _ in generate(args.docs, args.seed)}
+    docs = [doc for doc, _ in generate(args.docs, args.seed)]
     reference = Reference(docs, tantivy.backend)
     for case in all_cases:
         if case.query.sort != "relevance" or not case.query.text:
