@@ -459,7 +459,9 @@ def db_size(engine: sa.Engine) -> tuple[int, int]:
                 conn.exec_driver_sql("SELECT pg_total_relation_size(%s)", (t,)).scalar() or 0
                 for t in tables
             )
-            plain = conn.exec_driver_sql("SELECT pg_total_relation_size(%s)", (PLAIN,)).scalar()
+            plain = conn.exec_driver_sql(
+                "SELECT pg_total_relation_size(to_regclass(%s))", (PLAIN,)
+            ).scalar()
             return int(search), int(plain or 0)
         try:
             rows = dict(
@@ -515,13 +517,16 @@ def build(
     optimize = getattr(backend, "optimize", None)
     if optimize is not None:
         optimize()
-    if engine is None:
+    database = getattr(backend, "_bind", None)
+    if engine is None and database is None:  # Tantivy: nothing more
         print(f"  {backend.name}: optimize {time.perf_counter() - t0:,.0f} s", flush=True)
         return {"index_seconds": index_seconds, "plain_seconds": plain_seconds}
+    engine = engine if engine is not None else database
+    plain_tables = (PLAIN,) if args.scan_every else ()
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in (f"{PREFIX}_docs", f"{PREFIX}_text", PLAIN):
+            for table in (f"{PREFIX}_docs", f"{PREFIX}_text", *plain_tables):
                 conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
         else:
             conn.exec_driver_sql("ANALYZE")
