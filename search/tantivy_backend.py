@@ -22,6 +22,7 @@ Why and the measurements: docs/search.md ("Tantivy").
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -523,7 +524,9 @@ class TantivyBackend:
                     key=lambda pair: (-round(pair[0][0], 5), -(pair[1] or 0)),
                 )
                 page = [hit for hit, _ in ranked[offset:need]]
-            facets = self._facets(searcher, engine_query, query) if query.facets else {}
+            # the same matches without the scoring clauses: aggregating needs no score
+            matches = build_query(dataclasses.replace(query, sort="date"), parsed)
+            facets = self._facets(searcher, matches, query) if query.facets else {}
         except ValueError as exc:
             raise SearchError(f"Tantivy search failed: {exc}") from exc
         hits = [self._hit(searcher.doc(address), parsed, score) for score, address in page]
