@@ -1,7 +1,7 @@
-"""Search benchmark: edoc's database backends against a naive SQL LIKE/ILIKE scan, same run.
+"""Search benchmark: Tantivy, SQLite FTS5 and PostgreSQL side by side, with a LIKE baseline.
 
-    .venv/bin/python bench/search.py --docs 1000000 --backend both
-    .venv/bin/python bench/search.py --docs 1000000 --backend postgresql --keep
+    nice -n 10 .venv/bin/python bench/search.py --docs 200000
+    .venv/bin/python bench/search.py --docs 1000000 --backends tantivy,sqlite --keep
 
 Generates a deterministic synthetic Vietnamese corpus (ND30 document types, provincial
 agencies, subjects built from administrative phrases, numbers such as ``125/QĐ-UBND``,
@@ -10,13 +10,18 @@ signers), indexes it through ``search.open_backend`` (tables ``bench_search_*``)
 fixed mixed query set through ``backend.search`` (top 20, the UI's facets, a realistic
 clearance) and the same queries as ``LIKE``/``ILIKE '%…%'`` over a plain table of the same
 documents (``bench_search_plain``), and prints indexing docs/s, p50/p95 and the ratio.
+The backends are timed query by query in turn (the same machine load for each), then a
+ranking-at-scale check: each backend's top 10 against a reference ranking computed here over
+ALL matches (search.ranking's signals + BM25 + the recency prior; see ``Reference``).
 Timing is informational, never a pass/fail test.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
+import math
 import os
 import random
 import statistics
@@ -33,7 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from search import open_backend
+from search import tantivy_backend as tb
+from search.analysis import analyse, number_tokens, parse_query
 from search.base import IndexDocument, SchemaMismatch, SearchBackend, SearchQuery
+from search.ranking import Candidate, Found, score
 
 PREFIX = "bench_search"
 PLAIN = f"{PREFIX}_plain"
@@ -451,7 +459,9 @@ def db_size(engine: sa.Engine) -> tuple[int, int]:
                 conn.exec_driver_sql("SELECT pg_total_relation_size(%s)", (t,)).scalar() or 0
                 for t in tables
             )
-            plain = conn.exec_driver_sql("SELECT pg_total_relation_size(%s)", (PLAIN,)).scalar()
+            plain = conn.exec_driver_sql(
+                "SELECT pg_total_relation_size(to_regclass(%s))", (PLAIN,)
+            ).scalar()
             return int(search), int(plain or 0)
         try:
             rows = dict(
@@ -466,9 +476,12 @@ def db_size(engine: sa.Engine) -> tuple[int, int]:
     return int(total - plain), int(plain)
 
 
-def build(backend: SearchBackend, engine: sa.Engine, args: argparse.Namespace) -> dict[str, float]:
+def build(
+    backend: SearchBackend, engine: sa.Engine | None, args: argparse.Namespace
+) -> dict[str, float]:
     backend.reset()
-    create_plain(engine)
+    if engine is not None:
+        create_plain(engine)
     index_seconds = plain_seconds = 0.0
     batch: list[tuple[IndexDocument, str]] = []
     done = 0
@@ -479,7 +492,8 @@ def build(backend: SearchBackend, engine: sa.Engine, args: argparse.Namespace) -
         t0 = time.perf_counter()
         backend.index(d for d, _ in batch)
         t1 = time.perf_counter()
-        insert_plain(engine, batch)
+        if engine is not None:
+            insert_plain(engine, batch)
         plain_seconds += time.perf_counter() - t1
         index_seconds += t1 - t0
         done += len(batch)
@@ -503,10 +517,16 @@ def build(backend: SearchBackend, engine: sa.Engine, args: argparse.Namespace) -
     optimize = getattr(backend, "optimize", None)
     if optimize is not None:
         optimize()
+    database = getattr(backend, "_bind", None)
+    if engine is None and database is None:  # Tantivy: nothing more
+        print(f"  {backend.name}: optimize {time.perf_counter() - t0:,.0f} s", flush=True)
+        return {"index_seconds": index_seconds, "plain_seconds": plain_seconds}
+    engine = engine if engine is not None else database
+    plain_tables = (PLAIN,) if args.scan_every else ()
     with engine.connect() as conn:
         if engine.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in (f"{PREFIX}_docs", f"{PREFIX}_text", PLAIN):
+            for table in (f"{PREFIX}_docs", f"{PREFIX}_text", *plain_tables):
                 conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")
         else:
             conn.exec_driver_sql("ANALYZE")
@@ -517,9 +537,36 @@ def build(backend: SearchBackend, engine: sa.Engine, args: argparse.Namespace) -
     return {"index_seconds": index_seconds, "plain_seconds": plain_seconds}
 
 
-def run_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
-    engine = make_engine(kind, args)
-    backend = open_backend(kind, engine=engine, table_prefix=PREFIX)
+@dataclass
+class Engine:
+    """One backend under test, with what the report needs of it."""
+
+    kind: str
+    backend: SearchBackend
+    engine: sa.Engine | None = None  # the database (and its baseline table); None for Tantivy
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def tantivy_path(args: argparse.Namespace) -> Path:
+    return Path(
+        args.tantivy_path or Path(tempfile.gettempdir()) / f"edoc-bench-tantivy-{args.docs}"
+    )
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def open_engine(kind: str, args: argparse.Namespace) -> Engine:
+    """Open (and, unless ``--keep`` finds it built, build) one backend's index."""
+    if kind == "tantivy":
+        under_test = Engine(kind, open_backend(f"tantivy://{tantivy_path(args)}"))
+    else:
+        engine = make_engine(kind, args)
+        under_test = Engine(kind, open_backend(kind, engine=engine, table_prefix=PREFIX), engine)
+    backend = under_test.backend
+    # the LIKE baseline table only when it is scanned (loading it costs as much as indexing)
+    engine = under_test.engine if args.scan_every else None
     try:
         backend.ensure_schema()
         stale = False
@@ -527,118 +574,324 @@ def run_backend(kind: str, args: argparse.Namespace) -> dict[str, Any]:
         print(f"{kind}: {exc}")
         stale = True
     report: dict[str, Any] = {"backend": kind, "docs": args.docs}
-    with engine.connect() as conn:
-        have_plain = bool(
-            conn.exec_driver_sql(
-                "SELECT to_regclass(%s) IS NOT NULL"
-                if kind == "postgresql"
-                else "SELECT count(*) FROM sqlite_master WHERE name = ?",
-                (PLAIN,),
-            ).scalar()
-        )
-        plain_count = (
-            conn.exec_driver_sql(f"SELECT count(*) FROM {PLAIN}").scalar() if have_plain else 0
-        )
+    plain_count = args.docs
+    if engine is not None:
+        with engine.connect() as conn:
+            have_plain = bool(
+                conn.exec_driver_sql(
+                    "SELECT to_regclass(%s) IS NOT NULL"
+                    if kind == "postgresql"
+                    else "SELECT count(*) FROM sqlite_master WHERE name = ?",
+                    (PLAIN,),
+                ).scalar()
+            )
+            plain_count = (
+                conn.exec_driver_sql(f"SELECT count(*) FROM {PLAIN}").scalar() if have_plain else 0
+            )
     if args.keep and not stale and backend.count() == args.docs and plain_count == args.docs:
         print(f"{kind}: reusing the indexed corpus of {args.docs:,} documents (--keep)")
     else:
         print(f"{kind}: generating and indexing {args.docs:,} documents …", flush=True)
         timing = build(backend, engine, args)
         report["docs_per_s"] = args.docs / timing["index_seconds"]
-        report["plain_docs_per_s"] = args.docs / timing["plain_seconds"]
-    report["search_bytes"], report["plain_bytes"] = db_size(engine)
+        if engine is not None:
+            report["plain_docs_per_s"] = args.docs / timing["plain_seconds"]
+    if under_test.engine is not None:
+        report["search_bytes"], report["plain_bytes"] = db_size(under_test.engine)
+    else:
+        report["search_bytes"], report["plain_bytes"] = dir_size(tantivy_path(args)), 0
+    under_test.report = report
+    return under_test
 
-    all_cases = cases()
-    if args.queries:
-        all_cases = all_cases[: args.queries]
+
+def time_queries(engines: list[Engine], all_cases: list[Case], args: argparse.Namespace) -> None:
+    """Every backend on every query, alternating query by query (the same machine load)."""
     for case in all_cases:  # warm-up: caches and plans, not timed
-        backend.search(case.query)
-    times: list[float] = []
-    per_case: dict[str, list[float]] = {}
-    totals: dict[str, int] = {}
+        for e in engines:
+            e.backend.search(case.query)
+    times: dict[str, list[float]] = {e.kind: [] for e in engines}
+    per_case: dict[str, dict[str, list[float]]] = {e.kind: {} for e in engines}
     for _ in range(args.rounds):
         for case in all_cases:
-            t0 = time.perf_counter()
-            result = backend.search(case.query)
-            elapsed = (time.perf_counter() - t0) * 1000
-            times.append(elapsed)
-            per_case.setdefault(case.label, []).append(elapsed)
-            totals[case.label] = result.total
-    report["p50"], report["p95"] = percentile(times, 50), percentile(times, 95)
-    report["max"] = max(times)
-    report["per_case"] = {k: statistics.median(v) for k, v in per_case.items()}
-    report["totals"] = totals
-
-    sample = all_cases[:: args.scan_every]
-    scan_times: list[float] = []
-    scan_per_case: dict[str, float] = {}
-    for case in sample:
-        t0 = time.perf_counter()
-        scan(engine, case)
-        elapsed = (time.perf_counter() - t0) * 1000
-        scan_times.append(elapsed)
-        scan_per_case[case.label] = elapsed
-    report["scan_p50"], report["scan_p95"] = percentile(scan_times, 50), percentile(scan_times, 95)
-    report["scan_n"] = len(sample)
-    report["scan_per_case"] = scan_per_case
-    report["cases"] = all_cases
-    report["kinds"] = {c.label: c.kind for c in all_cases}
-    engine.dispose()
-    return report
+            for e in engines:
+                t0 = time.perf_counter()
+                result = e.backend.search(case.query)
+                elapsed = (time.perf_counter() - t0) * 1000
+                times[e.kind].append(elapsed)
+                per_case[e.kind].setdefault(case.label, []).append(elapsed)
+                e.report.setdefault("totals", {})[case.label] = result.total
+                e.report.setdefault("exact", {})[case.label] = result.total_exact
+                e.report.setdefault("top10", {})[case.label] = [h.id for h in result.hits[:10]]
+    for e in engines:
+        r = e.report
+        r["p50"], r["p95"] = percentile(times[e.kind], 50), percentile(times[e.kind], 95)
+        r["max"] = max(times[e.kind])
+        r["per_case"] = {k: statistics.median(v) for k, v in per_case[e.kind].items()}
+        r["scan_per_case"] = {}
+        if e.engine is not None and args.scan_every:
+            for case in all_cases[:: args.scan_every]:
+                t0 = time.perf_counter()
+                scan(e.engine, case)
+                r["scan_per_case"][case.label] = (time.perf_counter() - t0) * 1000
+            scans = list(r["scan_per_case"].values())
+            r["scan_p50"], r["scan_p95"] = percentile(scans, 50), percentile(scans, 95)
 
 
-def print_report(r: dict[str, Any], args: argparse.Namespace) -> None:
+# ---- the ranking-at-scale check -------------------------------------------------------------
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+class Reference:
+    """A ranking over ALL matches, computed here in Python, not by any backend.
+
+    The matches come from Tantivy (each backend's exact total must equal their number:
+    checked and printed otherwise). Each match is scored with search.ranking.score (the
+    signals the relevance set is tuned on) plus BM25 (its own formula here; document
+    frequencies from the index, average field lengths from a sample of the corpus) at the
+    Tantivy backend's weight and field boosts, times its recency prior; equal scores go to the
+    newer document. Exact but pruned: every match gets an upper bound from its short fields
+    (the body can add at most the phrase and diacritics signals and its BM25 ceiling), and
+    only matches whose bound reaches the current tenth best are scored in full.
+    """
+
+    FIELDS = ("num", "subj", "meta", "body")
+
+    def __init__(self, docs: list[IndexDocument], tantivy: SearchBackend) -> None:
+        self.docs = docs  # bench documents are b0…bN-1, indexed in that order
+        self.tantivy = tantivy
+        searcher = tantivy._generation().index.searcher()  # type: ignore[attr-defined]
+        self.searcher = searcher
+        self.n_docs = searcher.num_docs
+        sample = docs[:: max(1, len(docs) // 5000)]
+        self.avgdl = {
+            f: max(1.0, statistics.fmean(len(self.head(d)[f][0]) for d in sample))
+            for f in ("num", "subj", "meta")
+        }
+        self.avgdl["body"] = max(1.0, statistics.fmean(len(analyse(d.body)[0]) for d in sample))
+        self.df_cache: dict[tuple[str, str], int] = {}
+
+    @staticmethod
+    def head(doc: IndexDocument) -> dict[str, tuple[list[str], list[str]]]:
+        meta = " ".join(
+            v for v in (doc.doc_type, doc.sender, doc.signer, doc.unit, doc.urgency) if v
+        )
+        return {
+            "num": (number_tokens(doc.number_notation), []),
+            "subj": analyse(doc.subject),
+            "meta": analyse(meta),
+        }
+
+    def df(self, field_name: str, term: str) -> int:
+        key = (field_name, term)
+        if key not in self.df_cache:
+            self.df_cache[key] = self.searcher.doc_freq(field_name, term)
+        return self.df_cache[key]
+
+    def idf(self, field_name: str, words: list[str]) -> float:
+        return sum(
+            math.log(
+                1 + (self.n_docs - self.df(field_name, w) + 0.5) / (self.df(field_name, w) + 0.5)
+            )
+            for w in words
+        )
+
+    def bm25(self, field_name: str, tokens: list[str], words: list[str]) -> float:
+        if not tokens:
+            return 0.0
+        width = len(words)
+        if width == 1:
+            tf = tokens.count(words[0])
+        else:
+            tf = sum(1 for i in range(len(tokens) - width + 1) if tokens[i : i + width] == words)
+        if not tf:
+            return 0.0
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * len(tokens) / self.avgdl[field_name])
+        return self.idf(field_name, words) * tf * (BM25_K1 + 1) / (tf + norm)
+
+    def score(self, parsed: Any, doc: IndexDocument, body: bool) -> float:
+        """The full score (``body``), or an upper bound of it from the short fields."""
+        f = self.head(doc)
+        if body:
+            f["body"] = analyse(doc.body)
+        terms = parsed.terms()
+        folded = [t.folded for t in terms]
+        accented = [t.accented for t in terms]
+
+        def has(tokens: list[str], words: list[str]) -> bool:
+            width = len(words)
+            return any(tokens[i : i + width] == words for i in range(len(tokens) - width + 1))
+
+        texts = ("subj", "meta", "body") if body else ("subj", "meta")
+        found = {Found.ANY}
+        if folded and set(folded) <= set(f["num"][0]):
+            found.add(Found.NUMBER)
+        if not body or (len(terms) > 1 and any(has(f[x][0], folded) for x in texts)):
+            found.add(Found.PHRASE)
+        clauses_accented = [[t.accented for t in getattr(c, "terms", (c,))] for c in parsed.clauses]
+        if not body or (
+            folded != accented
+            and all(any(has(f[x][1], w) for x in texts) for w in clauses_accented)
+        ):
+            found.add(Found.ACCENTED)
+        if any(has(f[x][1], accented) for x in ("subj", "meta")):
+            found.add(Found.EXACT_PHRASE)
+        cand = Candidate(0, f["subj"][0], f["subj"][1], f["meta"][0], f["num"][0], found)
+        signals = score(parsed, cand)
+        bm25 = 0.0
+        for clause in parsed.clauses:
+            words = [t.folded for t in getattr(clause, "terms", (clause,))]
+            fields = tb.PHRASE_FIELDS if len(words) > 1 else tuple(tb.FIELD_BOOSTS)
+            per = []
+            for x in fields:
+                if x == "body" and not body:  # BM25's ceiling: tf-norm below k1 + 1
+                    per.append(tb.FIELD_BOOSTS[x] * self.idf(x, words) * (BM25_K1 + 1))
+                else:
+                    per.append(tb.FIELD_BOOSTS[x] * self.bm25(x, f[x][0], words))
+            best = max(per)
+            bm25 += best + 0.1 * (sum(per) - best)
+        prior = tb._prior(doc.sort_date.toordinal())
+        return (signals + tb.BM25_WEIGHT * bm25) * math.log2(2 + prior)
+
+    def top(self, case: Case, k: int = 10) -> tuple[list[str], int]:
+        """The reference top ``k`` of a query and its number of matches."""
+        query = dataclasses.replace(case.query, sort="date", facets=(), page=1, per_page=1)
+        parsed = parse_query(query.text)
+        total = self.tantivy.search(query).total
+        result = self.searcher.search(
+            tb.build_query(query, parsed), max(1, total), count=False, order_by_field="ord"
+        )
+        # newest first; the bench's documents were indexed in id order, one generation, so
+        # the order key's sequence is the document's number
+        orders = [order for order, _ in result.hits]
+        matches = [self.docs[order & ((1 << tb.SEQ_BITS) - 1)] for order in orders]
+        bounds = sorted(
+            ((-self.score(parsed, d, body=False), newness, d) for newness, d in enumerate(matches)),
+            key=lambda item: (item[0], item[1]),
+        )
+        best: list[tuple[float, int, str]] = []
+        for bound, newness, doc in bounds:
+            if len(best) >= k and -bound < -best[k - 1][0] - 1e-9:
+                break
+            best.append((-round(self.score(parsed, doc, body=True), 6), newness, doc.id))
+            best.sort()
+            del best[k:]
+        return [doc_id for _, _, doc_id in best], total
+
+
+def ranking_check(engines: list[Engine], all_cases: list[Case], args: argparse.Namespace) -> None:
+    """overlap@10 of each backend's top 10 with the reference, per query and on average."""
+    tantivy = next((e for e in engines if e.kind == "tantivy"), None)
+    if tantivy is None:
+        print("ranking check skipped: it needs the tantivy backend for the match sets")
+        return
+    t0 = time.perf_counter()
+    docs = [doc for doc, _ in generate(args.docs, args.seed)]
+    reference = Reference(docs, tantivy.backend)
+    for case in all_cases:
+        if case.query.sort != "relevance" or not case.query.text:
+            continue
+        top, total = reference.top(case)
+        if not top:  # nothing matches: nothing to rank
+            continue
+        for e in engines:
+            got = e.report["top10"][case.label]
+            overlap = len(set(got) & set(top)) / len(top)
+            e.report.setdefault("overlap", {})[case.label] = overlap
+            got_total = e.report["totals"][case.label]
+            if got_total != total and e.report["exact"][case.label]:
+                print(f"  MATCH SETS DIFFER on {case.label!r}: {e.kind} {got_total} vs {total}")
+    print(f"ranking check: reference over all matches in {time.perf_counter() - t0:,.0f} s")
+
+
+def print_reports(engines: list[Engine], all_cases: list[Case], args: argparse.Namespace) -> None:
     print()
-    print(f"== {r['backend']} — {r['docs']:,} documents ==")
-    if "docs_per_s" in r:
-        print(
-            f"indexing:         {r['docs_per_s']:,.0f} docs/s "
-            f"(backend.index, batches of {args.batch})"
+    print(f"== {args.docs:,} documents: {', '.join(e.kind for e in engines)} side by side ==")
+    for e in engines:
+        r = e.report
+        line = f"{e.kind:<11} "
+        if "docs_per_s" in r:
+            line += f"indexing {r['docs_per_s']:,.0f} docs/s, "
+        line += f"size {r['search_bytes'] / 2**20:,.0f} MiB"
+        if r.get("plain_bytes"):
+            line += f" (+{r['plain_bytes'] / 2**20:,.0f} MiB baseline table)"
+        print(line)
+    kinds = [e.kind for e in engines]
+    head = f"{'query':<40} {'kind':<11}" + "".join(f" {k[:10]:>10}" for k in kinds)
+    head += "".join(f" {'@10 ' + k[:5]:>10}" for k in kinds)
+    print(head)
+    for case in all_cases:
+        row = f"{case.label[:40]:<40} {case.kind:<11}"
+        row += "".join(f" {e.report['per_case'][case.label]:>8.1f}ms" for e in engines)
+        row += "".join(
+            f" {e.report.get('overlap', {}).get(case.label, float('nan')):>10.1f}" for e in engines
         )
-        print(f"baseline insert:  {r['plain_docs_per_s']:,.0f} docs/s (plain table)")
-    print(
-        f"size:             search tables {r['search_bytes'] / 2**20:,.0f} MiB, "
-        f"plain table {r['plain_bytes'] / 2**20:,.0f} MiB"
-    )
-    print(f"{'query':<48} {'kind':<12} {'total':>8} {'edoc ms':>9} {'scan ms':>9}")
-    for case in r["cases"]:
-        total = r["totals"].get(case.label, 0)
-        scan_ms = r["scan_per_case"].get(case.label, float("nan"))
+        print(row)
+    print("totals (exact?):")
+    for case in all_cases:
         print(
-            f"{case.label[:48]:<48} {case.kind:<12} {total:>8,} "
-            f"{r['per_case'][case.label]:>9.1f} {scan_ms:>9.0f}"
+            f"  {case.label[:40]:<40}"
+            + "".join(
+                f" {e.report['totals'][case.label]:>8,}"
+                + ("" if e.report["exact"][case.label] else "+")
+                for e in engines
+            )
         )
-    n = len(r["per_case"])
-    print(
-        f"edoc search:      p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms "
-        f"({n} queries × {args.rounds} rounds, warm, top 20 + facets {'/'.join(UI_FACETS)})"
-    )
-    print(
-        f"LIKE scan:        p50 {r['scan_p50']:.0f} ms, p95 {r['scan_p95']:.0f} ms "
-        f"({r['scan_n']} of the {n} queries, once each, newest 20, no facets)"
-    )
-    print(
-        f"ratio:            {r['scan_p50'] / r['p50']:.0f}× at p50, "
-        f"{r['scan_p95'] / r['p95']:.0f}× at p95 (goal ≥ 50×; goal p95 < 100 ms)"
-    )
+    base = engines[0].report
+    for e in engines:
+        r = e.report
+        overlaps = list(r.get("overlap", {}).values())
+        mean = statistics.fmean(overlaps) if overlaps else float("nan")
+        ratio = (
+            f"; vs {engines[0].kind}: p50 {r['p50'] / base['p50']:.2f}×, "
+            f"p95 {r['p95'] / base['p95']:.2f}×"
+        )
+        print(
+            f"{e.kind:<11} p50 {r['p50']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms; "
+            f"overlap@10 mean {mean:.2f}, min {min(overlaps, default=float('nan')):.1f}"
+            + (ratio if e is not engines[0] else "")
+        )
+        if r.get("scan_per_case"):
+            print(
+                f"{'':<11} LIKE scan p50 {r['scan_p50']:.0f} ms, p95 {r['scan_p95']:.0f} ms "
+                f"({len(r['scan_per_case'])} queries): {r['scan_p50'] / r['p50']:.0f}× at p50"
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument(
+        "--backends",
+        default="tantivy,sqlite,postgresql",
+        help="comma-separated, run side by side; the first is the ratios' baseline",
+    )
     parser.add_argument("--db-url", default=os.environ.get("EDOC_BENCH_PG", DEFAULT_PG))
     parser.add_argument("--sqlite-path", help="default: $TMPDIR/edoc-bench-search-N.db")
+    parser.add_argument("--tantivy-path", help="default: $TMPDIR/edoc-bench-tantivy-N")
     parser.add_argument("--queries", type=int, default=0, help="run only the first N queries")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds over the query set")
-    parser.add_argument("--scan-every", type=int, default=1, help="scan every k-th query only")
+    parser.add_argument(
+        "--scan-every", type=int, default=1, help="scan every k-th query only (0: no scan)"
+    )
     parser.add_argument("--batch", type=int, default=1000, help="documents per index() call")
     parser.add_argument("--seed", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="reuse an indexed corpus of size N")
+    parser.add_argument("--no-ranking-check", action="store_true")
     args = parser.parse_args(argv)
-    kinds = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
-    for kind in kinds:
-        print_report(run_backend(kind, args), args)
+    started = time.perf_counter()
+    engines = [open_engine(kind.strip(), args) for kind in args.backends.split(",") if kind]
+    all_cases = cases()
+    if args.queries:
+        all_cases = all_cases[: args.queries]
+    time_queries(engines, all_cases, args)
+    if not args.no_ranking_check:
+        ranking_check(engines, all_cases, args)
+    print_reports(engines, all_cases, args)
+    print(f"whole run: {time.perf_counter() - started:,.0f} s")
+    for e in engines:
+        e.backend.close()
+        if e.engine is not None:
+            e.engine.dispose()
     return 0
 
 

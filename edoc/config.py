@@ -71,9 +71,15 @@ def _as_storage_url(name: str, raw: str) -> str:
 
 
 def _as_search_url(name: str, raw: str) -> str:
-    if raw == "db" or urlparse(raw).scheme in {"http", "https"}:
+    if raw in {"db", "tantivy"} or urlparse(raw).scheme in {"http", "https"}:
         return raw
-    raise ConfigError(f"{name}: expected 'db' or an Elasticsearch http(s):// URL, got {raw!r}")
+    parsed = urlparse(raw)
+    if parsed.scheme == "tantivy" and parsed.path.startswith("/") and not parsed.netloc:
+        return raw
+    raise ConfigError(
+        f"{name}: expected 'db', 'tantivy' (an index in the data directory), "
+        f"tantivy:///ABSOLUTE/PATH or an Elasticsearch http(s):// URL, got {raw!r}"
+    )
 
 
 def _as_timezone(name: str, raw: str) -> str:

@@ -5,6 +5,7 @@ to a backend chosen by URL and gets ids, highlights and counts back::
 
     backend = open_backend("db", engine=engine)          # SQLite FTS5 or PostgreSQL, by dialect
     backend = open_backend("http://es:9200?index=edoc")   # Elasticsearch
+    backend = open_backend("tantivy:///var/lib/edoc/search")  # an embedded Tantivy index
 
 Design and measurements: docs/search.md.
 """
@@ -37,6 +38,7 @@ from search.base import (
 from search.elastic import ElasticsearchBackend
 from search.postgres import PostgresBackend
 from search.sqlite import SQLiteBackend
+from search.tantivy_backend import TantivyBackend
 
 __all__ = [
     "FACET_FIELDS",
@@ -70,6 +72,8 @@ def open_backend(url: str, **kw: Any) -> SearchBackend:
     * ``http://host:9200`` / ``https://…`` — Elasticsearch; ``?index=NAME`` sets the alias
       prefix (default ``edoc``); extra keywords (``api_key=``, ``basic_auth=``,
       ``ca_certs=``, ``client=``) go to the client.
+    * ``tantivy:///absolute/path`` — an embedded Tantivy index in that directory (created
+      by ``ensure_schema``); ``tantivy://relative/path`` is relative to the working directory.
     """
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
@@ -77,6 +81,11 @@ def open_backend(url: str, **kw: Any) -> SearchBackend:
         options = dict(parse_qsl(parsed.query))
         base_url = f"{parsed.scheme}://{parsed.netloc}{parsed.path}".rstrip("/")
         return ElasticsearchBackend(base_url, index=options.get("index", "edoc"), **kw)
+    if scheme == "tantivy":
+        path = f"{parsed.netloc}{parsed.path}"
+        if not path:
+            raise UnsupportedBackend(f"search URL {url!r} names no directory")
+        return TantivyBackend(path)
     kind = url.lower().rstrip(":/")
     if kind in {"db", "sqlite", "postgresql", "postgres"}:
         bind = kw.pop("engine", None)
@@ -91,5 +100,5 @@ def open_backend(url: str, **kw: Any) -> SearchBackend:
             return PostgresBackend(bind, **kw)
         raise UnsupportedBackend(f"no database search backend for dialect {dialect!r}")
     raise UnsupportedBackend(
-        f"unknown search URL {url!r}: expected db, sqlite, postgresql or http(s)://…"
+        f"unknown search URL {url!r}: expected db, sqlite, postgresql, tantivy:///path or http(s)://…"
     )

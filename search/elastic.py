@@ -317,6 +317,35 @@ def scoring_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
     return out
 
 
+# BM25 over every match, at the Tantivy backend's weight and field boosts: it orders what the
+# constant-score signals leave equal (search.tantivy_backend.BM25_WEIGHT says why so little).
+BM25_WEIGHT = 0.05
+BM25_FIELDS = ("number^1.5", "subject^1.5", "meta^1.2", "body")
+BM25_PHRASE_FIELDS = ("subject^1.5", "meta^1.2", "body")
+
+
+def bm25_clauses(parsed: ParsedQuery) -> list[dict[str, Any]]:
+    """Each word (or quoted phrase) scored by BM25 on its best field: ``must`` clauses that
+    match exactly what the ``filter`` clauses already require, so they only add score."""
+    out = []
+    for clause in parsed.clauses:
+        words = " ".join(t.folded for t in _clause_terms(clause))
+        phrase = isinstance(clause, Phrase)
+        out.append(
+            {
+                "multi_match": {
+                    "query": words,
+                    "fields": list(BM25_PHRASE_FIELDS if phrase else BM25_FIELDS),
+                    "type": "phrase" if phrase else "best_fields",
+                    **({} if phrase else {"operator": "and"}),
+                    "tie_breaker": 0.1,
+                    "boost": BM25_WEIGHT,
+                }
+            }
+        )
+    return out
+
+
 def filter_clauses(query: SearchQuery) -> list[dict[str, Any]]:
     """Clearance, exact filters and date range: always ``filter`` clauses of the bool query."""
     out: list[dict[str, Any]] = [{"range": {"secrecy": {"lte": max(0, int(query.max_secrecy))}}}]
@@ -362,6 +391,7 @@ def query_body(query: SearchQuery, parsed: ParsedQuery | None = None) -> dict[st
     bool_query: dict[str, Any] = {"filter": filter_clauses(query) + match_clauses(parsed)}
     by_relevance = query.sort == "relevance" and not parsed.empty
     if by_relevance:
+        bool_query["must"] = bm25_clauses(parsed)
         bool_query["should"] = scoring_clauses(parsed)
     body: dict[str, Any] = {
         "query": {"bool": bool_query},

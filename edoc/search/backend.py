@@ -31,8 +31,14 @@ def search_backend(*, check_schema: bool = True) -> SearchBackend:
     """
     backend = current_app.extensions.get(_BACKEND)
     if backend is None:
-        url = current_app.config["EDOC"].search_url
-        backend = open_backend(url, engine=_search_engine()) if url == "db" else open_backend(url)
+        settings = current_app.config["EDOC"]
+        url = settings.search_url
+        if url == "db":
+            backend = open_backend(url, engine=_search_engine())
+        elif url == "tantivy":  # the embedded index, beside the database in the data directory
+            backend = open_backend(f"tantivy://{settings.data_dir / 'search'}")
+        else:
+            backend = open_backend(url)
         current_app.extensions[_BACKEND] = backend
     if check_schema and not current_app.extensions.get(_SCHEMA_CHECKED):
         try:

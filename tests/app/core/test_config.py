@@ -19,6 +19,7 @@ from edoc.config import ConfigError, Settings
         ("EDOC_STORAGE_URL", "ftp://x", "EDOC_STORAGE_URL: expected file"),
         ("EDOC_STORAGE_URL", "s3://", "EDOC_STORAGE_URL: the s3 URL needs a bucket"),
         ("EDOC_SEARCH_URL", "solr://x", "EDOC_SEARCH_URL"),
+        ("EDOC_SEARCH_URL", "tantivy://relative/dir", "tantivy:///ABSOLUTE/PATH"),
         ("EDOC_SESSION_SECURE", "maybe", "EDOC_SESSION_SECURE: expected true or false"),
         ("EDOC_TIMEZONE", "Mars/Olympus", "EDOC_TIMEZONE: unknown time zone"),
         ("EDOC_MAX_UPLOAD_MB", "0", "EDOC_MAX_UPLOAD_MB: must be between"),
@@ -60,3 +61,9 @@ def test_cli_stops_with_one_clear_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         "edoc: configuration error: EDOC_PORT: expected a whole number, got 'nope'"
     ]
+
+
+@pytest.mark.parametrize("value", ["db", "tantivy", "tantivy:///srv/edoc/search", "http://es:9200"])
+def test_search_urls_accepted(tmp_path: Path, value: str) -> None:
+    settings = Settings.from_env({"EDOC_DATA_DIR": str(tmp_path), "EDOC_SEARCH_URL": value})
+    assert settings.search_url == value

@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.app.search.relevance_corpus import DOCUMENTS, KNOWN_WEAKNESSES, QUERIES, Doc, Query
@@ -70,7 +71,8 @@ def _problems(query: Query, result: dict[str, Any], got: list[str]) -> list[str]
     return problems
 
 
-def test_relevance_corpus(client: FlaskClient, demo: None) -> None:
+@pytest.mark.parametrize("search_url", ["db", "tantivy"])
+def test_relevance_corpus(client: FlaskClient, demo: None, search_url: str) -> None:
     started = time.monotonic()
     tokens = {user: api_token(client, user) for user in USERS}
     ids = {doc.key: _receive(client, tokens["vanthu"], doc) for doc in DOCUMENTS}

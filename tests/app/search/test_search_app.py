@@ -219,8 +219,9 @@ def test_db_upgrade_goes_on_when_the_search_engine_is_down_or_misnamed(
     assert "database at head" in result.output and "rebuilt" not in result.output
 
 
+@pytest.mark.parametrize("search_url", ["db", "tantivy"])
 def test_reindex_rebuilds_everything_from_the_database(
-    app: Flask, client: FlaskClient, clerk: dict[str, str]
+    app: Flask, client: FlaskClient, clerk: dict[str, str], search_url: str
 ) -> None:
     first = receive_incoming(client, clerk, text_pdf("Đầu tư công"), subject="Về việc đầu tư công")
     second = receive_incoming(

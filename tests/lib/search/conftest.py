@@ -1,4 +1,5 @@
-"""Backends for the search contract suite: SQLite (temp file), PostgreSQL, Elasticsearch.
+"""Backends for the search contract suite: SQLite (temp file), PostgreSQL, Tantivy (temp
+directory), Elasticsearch.
 
 Every contract test runs once per backend. The session loads the shared corpus once per
 backend (``loaded``); tests that write get their own empty index (``empty``). PostgreSQL
@@ -17,10 +18,11 @@ from tests.fixtures.search_backends import (
     elasticsearch_backends,
     postgres_backends,
     sqlite_backends,
+    tantivy_backends,
 )
 from tests.lib.search import corpus
 
-BACKENDS = ("sqlite", "postgresql", "elasticsearch")
+BACKENDS = ("sqlite", "postgresql", "tantivy", "elasticsearch")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -33,6 +35,8 @@ def make_backend(
         make, cleanup = sqlite_backends(tmp_path_factory.mktemp("search"))
     elif kind == "postgresql":
         make, cleanup = postgres_backends()
+    elif kind == "tantivy":
+        make, cleanup = tantivy_backends(tmp_path_factory.mktemp("tantivy"))
     else:
         make, cleanup = elasticsearch_backends()
     try:

@@ -347,3 +347,15 @@ def test_the_words_as_a_phrase_anywhere_are_a_strong_signal() -> None:
         if c["constant_score"]["filter"].get("multi_match", {}).get("fields")
         == ["number", "subject", "meta", "body"]
     ]
+
+
+def test_bm25_adds_a_little_score_on_top_of_the_signals() -> None:
+    body = query_body(SearchQuery(text='bão "đầu tư công"'))["query"]["bool"]
+    must = [c["multi_match"] for c in body["must"]]
+    assert [(m["query"], m["type"]) for m in must] == [
+        ("bao", "best_fields"),
+        ("dau tu cong", "phrase"),
+    ]
+    assert all(m["boost"] == 0.05 for m in must)
+    assert "number^1.5" in must[0]["fields"] and "number^1.5" not in must[1]["fields"]
+    assert "must" not in query_body(SearchQuery(text="bão", sort="date"))["query"]["bool"]
