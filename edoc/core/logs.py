@@ -59,7 +59,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or current_request_id(),
+            "request_id": current_request_id(),
         }
         for key in ("method", "path", "status", "duration_ms", "task", "task_id"):
             if hasattr(record, key):

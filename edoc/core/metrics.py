@@ -19,6 +19,7 @@ import ipaddress
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
@@ -34,6 +35,9 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
 from edoc.core.extensions import db
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # each process writes its counters' files there
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 REQUEST_LATENCY = Histogram(
     "edoc_http_request_duration_seconds",
