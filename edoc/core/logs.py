@@ -60,6 +60,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "request_id": current_request_id(),
+            "pid": record.process,  # which gunicorn worker (or edoc worker) wrote it
         }
         for key in ("method", "path", "status", "duration_ms", "task", "task_id"):
             if hasattr(record, key):
