@@ -449,6 +449,99 @@ def test_a_worker_killed_mid_upload_stores_nothing_and_a_retry_succeeds(
     assert api.get("/api/v1/incoming").json()["total"] == before + 1
 
 
+def _browser(profile: ProductionProfile, username: str) -> requests.Session:
+    """A browser-like session signed in through the login form."""
+    browser = requests.Session()
+    page = browser.get(f"{profile.url}/login", headers=_fresh(profile))
+    answer = browser.post(
+        f"{profile.url}/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:300]
+    return browser
+
+
+def test_an_export_met_by_a_storage_outage_is_retried_by_the_worker_and_delivered(
+    profile: ProductionProfile,
+) -> None:
+    """The archivist files documents into a dossier, closes it and exports it while S3 is down:
+    the worker's attempt fails (counted), the job says it will retry, and once S3 is back the
+    next attempt delivers the package, whose progress and file any web worker serves."""
+    assert profile.seaweed is not None
+    archivist = _browser(profile, "luutru")
+    page = archivist.get(f"{profile.url}/dossiers/", headers=_fresh(profile))
+    year = int(re.search(r'name="year"[^>]*value="(\d{4})"', page.text).group(1))  # type: ignore[union-attr]
+    created = archivist.post(
+        f"{profile.url}/dossiers/?year={year}",
+        data={
+            "code": "HS-SX-01",
+            "title": "Hồ sơ chạy thử sản xuất",
+            "csrf_token": _csrf(page.text),
+        },
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert created.status_code == 302, created.text[:500]
+    listing = archivist.get(f"{profile.url}/dossiers/?year={year}", headers=_fresh(profile)).text
+    dossier_ids = set(re.findall(r'href="/dossiers/(\d+)"', listing))
+    assert len(dossier_ids) == 1, dossier_ids
+    dossier_id = int(dossier_ids.pop())
+    clerk = profile.api("vanthu")
+    documents = [
+        d["id"] for d in clerk.get("/api/v1/incoming", params={"status": "routed"}).json()["items"]
+    ]
+    token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
+    filed = archivist.post(
+        f"{profile.url}/dossiers/{dossier_id}/documents",
+        data={"document_ids": documents, "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert filed.status_code == 302
+    closed = archivist.post(
+        f"{profile.url}/dossiers/{dossier_id}/close",
+        data={"confirm": "1", "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert closed.status_code == 302
+    api = profile.api("luutru")
+    assert api.get(f"/api/v1/dossiers/{dossier_id}").json()["status"] == "closed"
+
+    profile.seaweed.stop()
+    try:
+        started = archivist.post(
+            f"{profile.url}/dossiers/export",
+            data={"dossier_ids": [dossier_id], "csrf_token": token},
+            headers=_fresh(profile),
+            allow_redirects=False,
+        )
+        assert started.status_code == 302, started.text[:500]
+        job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        job = _poll(
+            "the export's first attempt failing for now",
+            lambda: (j := api.get(f"/api/v1/jobs/{job_id}").json())["message"] and j,
+            timeout=60,
+        )
+        assert job["status"] == "queued", job
+        assert "thử lại" in job["message"]
+    finally:
+        profile.seaweed.start()
+    done = _poll(
+        "the export delivered",
+        lambda: (
+            (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] in {"done", "failed"} and j
+        ),
+        timeout=120,
+    )
+    assert done["status"] == "done", done
+    package = api.get(f"/api/v1/jobs/{job_id}/download", headers=_fresh(profile))
+    assert package.status_code == 200
+    assert package.content[:2] == b"PK"
+
+
 # ---- metrics -------------------------------------------------------------------------------
 
 
@@ -497,4 +590,4 @@ def test_metrics_count_every_family_over_all_processes(profile: ProductionProfil
     assert any(key.startswith("edoc_outbox_backlog{") for key in samples) or (
         _total(samples, "edoc_outbox_failed_attempts") == 0
     )
-    assert "edoc_job_failures_total" in requests.get(f"{profile.url}/metrics", timeout=30).text
+    assert _total(samples, "edoc_job_failures_total", task="export_task") >= 1
