@@ -91,6 +91,16 @@ def _count_failure(signal: str, task: Task, exc: Any = None) -> None:
     log.warning("task %s failed: %s", task.name, exc, extra={"task": task.name, "task_id": task.id})
 
 
+def job_ids_in_queue() -> set[str]:
+    """The first argument of every waiting or scheduled task: the job id, for tasks that run a
+    job (``edoc.jobs.tasks`` compares them with the job table)."""
+    ids = set()
+    for task in [*huey.pending(), *huey.scheduled()]:
+        if task.args and isinstance(task.args[0], str):
+            ids.add(task.args[0])
+    return ids
+
+
 def queue_depth() -> int:
     """Tasks waiting in the queue (not the scheduled ones): raises when the queue is down."""
     return int(huey.pending_count())

@@ -3,7 +3,10 @@ SeaweedFS S3) per test module; skipped where PostgreSQL or Redis does not answer
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -26,12 +29,13 @@ def _services_answer() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionProfile]:
+def profile() -> Iterator[ProductionProfile]:
+    """Under /tmp/prod-journey-*: its logs are kept after the run (the data is removed)."""
     missing = _services_answer()
     if missing:
         pytest.skip(missing)
     made = ProductionProfile(
-        tmp_path_factory.mktemp("prod"),
+        Path(tempfile.mkdtemp(prefix="prod-journey-", dir="/tmp")),
         web_workers=3,
         web_threads=4,
         extra_env={
@@ -47,3 +51,5 @@ def profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProductionProf
         yield made
     finally:
         made.teardown()
+        for bulky in ("data", "seaweed", "prometheus"):
+            shutil.rmtree(made.root / bulky, ignore_errors=True)

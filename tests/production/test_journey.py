@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 import requests
 
 from tests.fixtures.drafts import draft_pdf
@@ -540,6 +541,47 @@ def test_an_export_met_by_a_storage_outage_is_retried_by_the_worker_and_delivere
     package = api.get(f"/api/v1/jobs/{job_id}/download", headers=_fresh(profile))
     assert package.status_code == 200
     assert package.content[:2] == b"PK"
+    EXPORTED["dossier_id"] = dossier_id
+
+
+EXPORTED: dict[str, int] = {}  # the dossier the export test closed, for the next test
+
+
+def test_a_job_the_queue_lost_is_queued_again_from_the_database(
+    profile: ProductionProfile,
+) -> None:
+    """The worker is down, an export is queued, Redis loses its data (FLUSHDB: a restart without
+    persistence); the job row remains, and the worker queues it again when it comes back."""
+    dossier_id = EXPORTED["dossier_id"]
+    worker = profile.processes.pop("worker")
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(30)
+    archivist = _browser(profile, "luutru")
+    token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
+    started = archivist.post(
+        f"{profile.url}/dossiers/export",
+        data={"dossier_ids": [dossier_id], "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert started.status_code == 302
+    job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    queue = redis.Redis.from_url(profile.queue_url)
+    assert queue.dbsize() > 0
+    queue.flushdb()
+    api = profile.api("luutru")
+    assert api.get(f"/api/v1/jobs/{job_id}").json()["status"] == "queued"
+    profile.spawn_worker()
+    done = _poll(
+        "the lost export run",
+        lambda: (
+            (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] in {"done", "failed"} and j
+        ),
+        timeout=120,
+    )
+    assert done["status"] == "done", done
+    assert api.get(f"/api/v1/jobs/{job_id}/download").content[:2] == b"PK"
+    assert "queued again" in (profile.log_dir / "worker.1.log").read_text(encoding="utf-8")
 
 
 # ---- metrics -------------------------------------------------------------------------------
