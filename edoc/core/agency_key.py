@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,13 +102,23 @@ def agency_signer() -> ServerSideSigner:
     return ServerSideSigner(token.config)
 
 
+_softhsm2_conf_lock = threading.Lock()
+
+
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
-    """SoftHSM2 reads its config once, when the module is loaded: reload it on another one."""
+    """SoftHSM2 reads its config once, when the module is loaded: reload it on another one.
+
+    Under a lock: two requests issuing at once in a fresh gunicorn worker (threads) both saw
+    the variable unset, and the second unloaded the module while the first was listing its
+    tokens ("no token matching"), which the production journey test caught.
+    """
     import pkcs11  # only a process that talks to the token loads python-pkcs11
 
-    if os.environ.get("SOFTHSM2_CONF") != str(conf):
+    with _softhsm2_conf_lock:
+        if os.environ.get("SOFTHSM2_CONF") == str(conf):
+            return
         pkcs11.unload(module_path)
-    os.environ["SOFTHSM2_CONF"] = str(conf)
+        os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
 def trusted_certificates() -> list[bytes]:
