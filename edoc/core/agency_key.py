@@ -28,7 +28,7 @@ from flask_babel import gettext as _
 
 from edoc.config import Settings
 from edoc.core.errors import ServiceUnavailable
-from signing.batch import DigestItem
+from signing.batch import BatchResult, DigestItem
 from signing.detached import DigestSigner, sign_detached
 from signing.errors import TokenError
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
@@ -99,7 +99,26 @@ def agency_signer() -> ServerSideSigner:
         ) from error
     if token.softhsm2_conf is not None:
         _use_softhsm2_conf(token.config.module_path, token.softhsm2_conf)
-    return ServerSideSigner(token.config)
+    return _OneAtATimeSigner(token.config)
+
+
+#: One use of the agency token at a time in this process (gunicorn threads): python-pkcs11
+#: creating the module twice at once finalises it under the other thread ("not initialized"),
+#: and two logins on one token at once collide. Other processes have their own module.
+_token_lock = threading.Lock()
+
+
+class _OneAtATimeSigner(ServerSideSigner):
+    """The agency signer whose token operations (listing, one login per batch) are serialised
+    in this process; preparing and finishing PDFs, the slow part, still run in parallel."""
+
+    def certificate(self) -> CertificateInfo:
+        with _token_lock:
+            return super().certificate()
+
+    def sign_digests(self, items: Sequence[DigestItem]) -> BatchResult:
+        with _token_lock:
+            return super().sign_digests(items)
 
 
 _softhsm2_conf_lock = threading.Lock()
