@@ -88,6 +88,12 @@ def write_agency_token_file(path: Path, token: AgencyToken) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
+#: One use of the agency token at a time in this process (gunicorn threads): python-pkcs11
+#: creating the module twice at once finalises it under the other thread ("not initialized"),
+#: and two logins on one token at once collide. Other processes have their own module.
+_token_lock = threading.Lock()
+
+
 def agency_signer() -> ServerSideSigner:
     """A signer on the agency key; 503 ``agency_signer_not_configured`` when there is none."""
     try:
@@ -100,12 +106,6 @@ def agency_signer() -> ServerSideSigner:
     if token.softhsm2_conf is not None:
         _use_softhsm2_conf(token.config.module_path, token.softhsm2_conf)
     return _OneAtATimeSigner(token.config)
-
-
-#: One use of the agency token at a time in this process (gunicorn threads): python-pkcs11
-#: creating the module twice at once finalises it under the other thread ("not initialized"),
-#: and two logins on one token at once collide. Other processes have their own module.
-_token_lock = threading.Lock()
 
 
 class _OneAtATimeSigner(ServerSideSigner):
@@ -121,9 +121,6 @@ class _OneAtATimeSigner(ServerSideSigner):
             return super().sign_digests(items)
 
 
-_softhsm2_conf_lock = threading.Lock()
-
-
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
     """SoftHSM2 reads its config once, when the module is loaded: reload it on another one.
 
@@ -133,7 +130,7 @@ def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
     """
     import pkcs11  # only a process that talks to the token loads python-pkcs11
 
-    with _softhsm2_conf_lock:
+    with _token_lock:  # never while another thread uses the module
         if os.environ.get("SOFTHSM2_CONF") == str(conf):
             return
         pkcs11.unload(module_path)
