@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 export EDOC_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: install install-test run test test-fast lint format screenshots clean
+.PHONY: install install-test run prod-local test test-fast lint format screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: install
 	$(BIN)/edoc db upgrade
 	$(BIN)/edoc demo --if-empty
 	$(BIN)/edoc serve
+
+## prod-local: the production profile on this machine (gunicorn with several workers, `edoc
+## worker` on Redis, PostgreSQL, a SeaweedFS S3 it starts); Ctrl-C stops it. See scripts/prod-local.
+prod-local: install-test
+	$(BIN)/python scripts/prod-local
 
 ## test: the whole suite on SQLite, and on PostgreSQL when it answers.
 test: install-test

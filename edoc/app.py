@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -24,6 +23,8 @@ from edoc.core.errors import register_error_handlers
 from edoc.core.extensions import babel, csrf, db, limiter
 from edoc.core.health import check_database, register_health_check
 from edoc.core.lists import label_cells
+from edoc.core.logs import configure_logging, init_request_ids
+from edoc.core.metrics import init_request_metrics, register_metric_source
 from edoc.core.params import IdConverter
 from edoc.core.views import bp as core_bp
 from edoc.core.words import init_words
@@ -46,6 +47,8 @@ from edoc.incoming.views import register_sender_notice
 from edoc.integrations.api import blp as integrations_api
 from edoc.integrations.views import init_integrations
 from edoc.jobs.api import blp as jobs_api
+from edoc.jobs.metrics import job_gauges
+from edoc.jobs.queue import check_queue
 from edoc.jobs.runtime import init_jobs
 from edoc.notifications.api import blp as notifications_api
 from edoc.notifications.views import init_notifications
@@ -78,13 +81,28 @@ def create_app(
     app.config.update(settings.flask_config())
     if overrides:
         app.config.update(overrides)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_format)
+    init_request_ids(app, log_requests=settings.log_format == "json")
+    init_request_metrics(app)
 
-    if settings.trusted_proxies:
-        # The client's address (rate limits, audit) is the one the trusted proxies saw.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+    hops = (
+        settings.trusted_proxies,
+        settings.proxy_x_proto,
+        settings.proxy_x_host,
+        settings.proxy_x_port,
+        settings.proxy_x_prefix,
+    )
+    if any(hops):
+        # The client's address (rate limits, audit), the scheme (secure cookies, links) and
+        # host are the ones the trusted proxies saw.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxies,
+            x_proto=settings.proxy_x_proto,
+            x_host=settings.proxy_x_host,
+            x_port=settings.proxy_x_port,
+            x_prefix=settings.proxy_x_prefix,
+        )
 
     db.init_app(app)
     with app.app_context():
@@ -142,6 +160,8 @@ def _register_blueprints(app: Flask) -> None:
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)
     register_health_check(app, "database", check_database)
+    register_health_check(app, "queue", check_queue)
+    register_metric_source(app, job_gauges)
     init_storage(app)
     register_dashboard_provider(app, incoming_dashboard_items)
     register_dashboard_provider(app, outgoing_dashboard_items)

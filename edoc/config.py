@@ -140,6 +140,43 @@ def _as_public_url(name: str, raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _as_log_format(name: str, raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise ConfigError(f"{name}: expected text or json, got {raw!r}")
+    return value
+
+
+#: Secrets that may be given as a file instead (``NAME_FILE=/run/secrets/…``), so they need
+#: not sit in the environment of every process or in a unit file. EDOC_AUDIT_KEY_FILE has its
+#: own meaning (the key file is read at each use) and is not in this list.
+SECRET_FILE_NAMES = (
+    "EDOC_SECRET_KEY",
+    "EDOC_DATABASE_URL",
+    "EDOC_SMTP_PASSWORD",
+    "EDOC_S3_ACCESS_KEY",
+    "EDOC_S3_SECRET_KEY",
+    "EDOC_METRICS_TOKEN",
+)
+
+
+def _with_secret_files(env: dict[str, str]) -> dict[str, str]:
+    """``NAME_FILE`` read into ``NAME`` (trailing newline dropped); both set is an error, since
+    which one wins would be a guess."""
+    for name in SECRET_FILE_NAMES:
+        file_name = f"{name}_FILE"
+        path = env.get(file_name, "")
+        if not path:
+            continue
+        if env.get(name):
+            raise ConfigError(f"{file_name}: {name} is set too; set only one of them")
+        try:
+            env[name] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as error:
+            raise ConfigError(f"{file_name}: cannot read {path}: {error.strerror}") from None
+    return env
+
+
 RATELIMIT_STORAGE_SCHEMES = {"memory", "redis", "rediss"}
 
 
@@ -227,13 +264,31 @@ class Settings:
     digest_hour: int = 7
     #: The address people open edoc at, for the links in e-mails (EDOC_PUBLIC_URL).
     public_url: str = ""
+    #: Hops of proxies believed for each X-Forwarded-* header (EDOC_PROXY_X_PROTO, …_X_HOST,
+    #: …_X_PORT, …_X_PREFIX); ``trusted_proxies`` is the count for X-Forwarded-For. Proto and
+    #: host default to that count, port and prefix to 0.
+    proxy_x_proto: int = 0
+    proxy_x_host: int = 0
+    proxy_x_port: int = 0
+    proxy_x_prefix: int = 0
+    #: ``text`` (as ``make run`` always logged) or ``json``: one object a line with the request
+    #: id (EDOC_LOG_FORMAT).
+    log_format: str = "text"
+    #: A bearer token ``/metrics`` requires (EDOC_METRICS_TOKEN or …_FILE); empty: ``/metrics``
+    #: answers only requests from loopback.
+    metrics_token: str = ""
+    #: S3 credentials (EDOC_S3_ACCESS_KEY, EDOC_S3_SECRET_KEY, or their …_FILE).
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and validate every ``EDOC_*`` variable; raise :class:`ConfigError` on a bad one."""
-        env = dict(os.environ if environ is None else environ)
+        env = _with_secret_files(dict(os.environ if environ is None else environ))
         data_dir = Path(env.get("EDOC_DATA_DIR", "var")).resolve()
+
+        proxies = env.get("EDOC_TRUSTED_PROXIES", "0")
 
         def get(name: str, default: str, convert: Callable[[str, str], Any] | None = None) -> Any:
             raw = env.get(name, default)
@@ -254,7 +309,12 @@ class Settings:
             lockout_threshold=get("EDOC_LOCKOUT_THRESHOLD", "5", _between(1, 100)),
             lockout_minutes=get("EDOC_LOCKOUT_MINUTES", "15", _between(1, 10080)),
             api_token_hours=get("EDOC_API_TOKEN_HOURS", "24", _between(1, 8760)),
-            session_cookie_secure=get("EDOC_SESSION_SECURE", "false", _as_bool),
+            # Served over HTTPS (the public address says so): cookies never travel in clear.
+            session_cookie_secure=get(
+                "EDOC_SESSION_SECURE",
+                "true" if env.get("EDOC_PUBLIC_URL", "").startswith("https://") else "false",
+                _as_bool,
+            ),
             timezone=get("EDOC_TIMEZONE", "Asia/Ho_Chi_Minh", _as_timezone),
             holidays_file=get("EDOC_HOLIDAYS_FILE", "", _as_holidays_file),
             trust_dir=Path(env.get("EDOC_TRUST_DIR", data_dir / "trust")).resolve(),
@@ -297,6 +357,14 @@ class Settings:
             smtp_max_attempts=get("EDOC_SMTP_MAX_ATTEMPTS", "10", _between(1, 100)),
             digest_hour=get("EDOC_DIGEST_HOUR", "7", _between(0, 23)),
             public_url=get("EDOC_PUBLIC_URL", "", _as_public_url),
+            proxy_x_proto=get("EDOC_PROXY_X_PROTO", proxies, _between(0, 5)),
+            proxy_x_host=get("EDOC_PROXY_X_HOST", proxies, _between(0, 5)),
+            proxy_x_port=get("EDOC_PROXY_X_PORT", "0", _between(0, 5)),
+            proxy_x_prefix=get("EDOC_PROXY_X_PREFIX", "0", _between(0, 5)),
+            log_format=get("EDOC_LOG_FORMAT", "text", _as_log_format),
+            metrics_token=get("EDOC_METRICS_TOKEN", "").strip(),
+            s3_access_key=get("EDOC_S3_ACCESS_KEY", ""),
+            s3_secret_key=get("EDOC_S3_SECRET_KEY", ""),
         )
 
     def audit_hmac_key(self) -> bytes:
@@ -334,6 +402,7 @@ class Settings:
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "PREFERRED_URL_SCHEME": "https" if self.session_cookie_secure else "http",
             "REMEMBER_COOKIE_SECURE": self.session_cookie_secure,
             "BABEL_DEFAULT_LOCALE": "vi",
             "BABEL_DEFAULT_TIMEZONE": self.timezone,

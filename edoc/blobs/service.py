@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 
 from edoc.core.errors import AppError, ServiceUnavailable
 from edoc.core.health import register_health_check
+from edoc.core.metrics import STORAGE_ERRORS
 from storage import BlobStore, open_store
 
 
@@ -24,8 +24,8 @@ def blob_store() -> BlobStore:
     if store is None:
         store = open_store(
             current_app.config["EDOC"].storage_url,
-            access_key=os.environ.get("EDOC_S3_ACCESS_KEY", ""),
-            secret_key=os.environ.get("EDOC_S3_SECRET_KEY", ""),
+            access_key=current_app.config["EDOC"].s3_access_key,
+            secret_key=current_app.config["EDOC"].s3_secret_key,
         )
         current_app.extensions["edoc.blobstore"] = store
     return store
@@ -38,6 +38,8 @@ def storage_errors() -> Iterator[None]:
         yield
     except Exception as error:
         code = getattr(error, "code", None)
+        if isinstance(code, str):
+            STORAGE_ERRORS.labels(code).inc()
         if code == "storage_unavailable":
             raise ServiceUnavailable(
                 "storage_unavailable",

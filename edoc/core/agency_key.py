@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from flask_babel import gettext as _
 
 from edoc.config import Settings
 from edoc.core.errors import ServiceUnavailable
-from signing.batch import DigestItem
+from signing.batch import BatchResult, DigestItem
 from signing.detached import DigestSigner, sign_detached
 from signing.errors import TokenError
 from signing.server_signer import ServerSideSigner, ServerTokenConfig
@@ -87,6 +88,12 @@ def write_agency_token_file(path: Path, token: AgencyToken) -> None:
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
 
+#: One use of the agency token at a time in this process (gunicorn threads): python-pkcs11
+#: creating the module twice at once finalises it under the other thread ("not initialized"),
+#: and two logins on one token at once collide. Other processes have their own module.
+_token_lock = threading.Lock()
+
+
 def agency_signer() -> ServerSideSigner:
     """A signer on the agency key; 503 ``agency_signer_not_configured`` when there is none."""
     try:
@@ -98,16 +105,36 @@ def agency_signer() -> ServerSideSigner:
         ) from error
     if token.softhsm2_conf is not None:
         _use_softhsm2_conf(token.config.module_path, token.softhsm2_conf)
-    return ServerSideSigner(token.config)
+    return _OneAtATimeSigner(token.config)
+
+
+class _OneAtATimeSigner(ServerSideSigner):
+    """The agency signer whose token operations (listing, one login per batch) are serialised
+    in this process; preparing and finishing PDFs, the slow part, still run in parallel."""
+
+    def certificate(self) -> CertificateInfo:
+        with _token_lock:
+            return super().certificate()
+
+    def sign_digests(self, items: Sequence[DigestItem]) -> BatchResult:
+        with _token_lock:
+            return super().sign_digests(items)
 
 
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
-    """SoftHSM2 reads its config once, when the module is loaded: reload it on another one."""
+    """SoftHSM2 reads its config once, when the module is loaded: reload it on another one.
+
+    Under a lock: two requests issuing at once in a fresh gunicorn worker (threads) both saw
+    the variable unset, and the second unloaded the module while the first was listing its
+    tokens ("no token matching"), which the production journey test caught.
+    """
     import pkcs11  # only a process that talks to the token loads python-pkcs11
 
-    if os.environ.get("SOFTHSM2_CONF") != str(conf):
+    with _token_lock:  # never while another thread uses the module
+        if os.environ.get("SOFTHSM2_CONF") == str(conf):
+            return
         pkcs11.unload(module_path)
-    os.environ["SOFTHSM2_CONF"] = str(conf)
+        os.environ["SOFTHSM2_CONF"] = str(conf)
 
 
 def trusted_certificates() -> list[bytes]:

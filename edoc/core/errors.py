@@ -58,7 +58,7 @@ class ServiceUnavailable(AppError):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(("/api/", "/healthz", "/metrics"))
 
 
 def error_response(code: str, message: str, status: int, details: Any = None) -> Response:

@@ -14,11 +14,14 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from edoc.core.auth import Role, login_required
 from edoc.core.dashboard import items_for
+from edoc.core.errors import Forbidden
 from edoc.core.health import run_health_checks
+from edoc.core.metrics import metrics_allowed, render_metrics
 
 bp = Blueprint("core", __name__)
 
@@ -47,10 +50,34 @@ def favicon() -> Any:
     )
 
 
+@bp.route("/healthz/live")
+def healthz_live() -> Any:
+    """Liveness: the process answers. Checks nothing else, so a database outage does not get
+    every web process restarted by its supervisor."""
+    return jsonify({"status": "ok"})
+
+
 @bp.route("/healthz")
+@bp.route("/healthz/ready")
 def healthz() -> Any:
+    """Readiness: every part this process needs (database, storage, queue, search) answers;
+    503 naming the parts that are down. ``/healthz`` is the same check, kept for existing
+    monitors."""
     parts = run_health_checks()
     healthy = all(state == "ok" for state in parts.values())
-    response = jsonify({"status": "ok" if healthy else "degraded", **parts})
+    down = sorted(name for name, state in parts.items() if state != "ok")
+    body: dict[str, Any] = {"status": "ok" if healthy else "degraded", **parts}
+    if down:
+        body["down"] = down
+    response = jsonify(body)
     response.status_code = 200 if healthy else 503
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/metrics")
+def metrics() -> Any:
+    """Prometheus metrics; only with the metrics token, or from loopback when none is set."""
+    if not metrics_allowed():
+        raise Forbidden("metrics_forbidden", _("Không có quyền xem số liệu giám sát."))
+    return render_metrics()

@@ -24,6 +24,7 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.errors import AppError
+from edoc.core.metrics import SIGNATURE_FAILURES
 from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
 from search.extract import run_bounded
@@ -169,9 +170,12 @@ def _validate(path: Path) -> dict[str, Any]:
         )
     except Exception as error:
         code = getattr(error, "code", None)
+        SIGNATURE_FAILURES.labels(code if code in PDF_ERRORS else "error").inc()
         if code in PDF_ERRORS:
             raise FileRejected(code, PDF_ERRORS[code](), details={"reason": str(error)}) from error
         raise
+    if report.verdict == "invalid":
+        SIGNATURE_FAILURES.labels("invalid").inc()
     return report.to_dict()
 
 

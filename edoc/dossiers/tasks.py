@@ -35,7 +35,10 @@ from storage import StorageUnavailable
 
 #: Failures that may pass: the store or the database did not answer this time.
 TRANSIENT = (ServiceUnavailable, StorageUnavailable, OperationalError, InterfaceError)
-RETRIES = 2
+#: Attempts after the first, RETRY_DELAY seconds apart: an outage of the blob store or the
+#: database up to about a minute (a restart, a failover) costs the archivist nothing.
+RETRIES = 4
+RETRY_DELAY = 15
 
 
 class RetryExport(Exception):
@@ -112,7 +115,7 @@ def _clean(target: Path, partial: Path) -> None:
     partial.unlink(missing_ok=True)
 
 
-@huey.task(retries=RETRIES, retry_delay=10, context=True)
+@huey.task(retries=RETRIES, retry_delay=RETRY_DELAY, context=True)
 def export_task(job_id: str, dossier_ids: list[int], user_id: int, task: Task) -> None:
     with app_context():
         run_export(job_id, dossier_ids, user_id, retries_left=task.retries)

@@ -362,6 +362,11 @@ def _check_export_download(job: Job, user: User) -> None:
     services.check_may_export([services.get(i) for i in job.params["dossier_ids"]], user)
 
 
+def _export_again(job: Job) -> None:
+    """Queue an export job's task again from its row (the queue lost it)."""
+    export_task(job.id, job.params["dossier_ids"], job.created_by_id)
+
+
 def init_dossiers(app: Flask) -> None:
     """Wire the area into the ones below it, which never import it: the search index follows
     filing (a document's dossier is a field and a facet), the jobs area asks who may take an
@@ -370,4 +375,5 @@ def init_dossiers(app: Flask) -> None:
     search_indexing.add_index_fields("dossier", _dossier_of)
     search.add_facet_labels("dossier", _dossier_labels)
     jobs.register_download_check("export", _check_export_download)
+    jobs.register_job_runner("export", _export_again)
     app.jinja_env.globals["dossier_filing"] = services.filing_for

@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from edoc.core.extensions import db
+from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.exchange.models import Direction, ExchangeMessage, MessageState
 
 LEASE = timedelta(minutes=5)
@@ -121,6 +122,7 @@ def release(pk: int) -> ExchangeMessage:
 def record_failure(message: ExchangeMessage, reason: str, retryable: bool) -> None:
     message.attempts += 1
     message.last_error = reason[:2000]
+    DELIVERY_FAILURES.labels("exchange").inc()
     limit = current_app.config["EDOC"].exchange_max_attempts
     if retryable and message.attempts < limit:
         message.next_attempt_at = wall_clock() + backoff(message.attempts)

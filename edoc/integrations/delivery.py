@@ -38,6 +38,7 @@ from sqlalchemy import func, select, update
 
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
+from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.core.transactions import outside_transaction
 from edoc.integrations import secret_box, targets
 from edoc.integrations.models import PING, DeliveryStatus, WebhookDelivery, WebhookSubscription
@@ -217,6 +218,8 @@ def _record(delivery_id: int, holder: str, outcome: Outcome) -> None:
         db.session.commit()
         return
     delivery.attempts += 1
+    if not outcome.delivered:
+        DELIVERY_FAILURES.labels("webhook").inc()
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
     delivery.claimed_by = None

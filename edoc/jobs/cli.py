@@ -9,6 +9,7 @@ from huey.consumer import Consumer
 
 import edoc.jobs.registry  # noqa: F401 - registers every task with the queue
 from edoc.jobs.queue import huey
+from edoc.jobs.tasks import requeue_lost_jobs
 
 
 @click.command("worker")
@@ -23,4 +24,7 @@ def worker_command(workers: int) -> None:
     if "edoc.jobs" not in current_app.extensions:
         raise click.ClickException("the app was built without init_jobs(app)")
     click.echo(f"edoc worker: {workers} threads on {type(huey).__name__}")
+    requeued = requeue_lost_jobs(confirmed=True)  # the queue may have lost them while we were down
+    if requeued:
+        click.echo(f"edoc worker: {len(requeued)} job(s) lost by the queue queued again")
     Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from edoc.core.clock import utcnow
 from edoc.core.errors import Conflict, NotFound
@@ -17,8 +17,11 @@ from edoc.users.models import User
 
 #: Raises (Forbidden, NotFound …) when the user may not take the job's file any more.
 DownloadCheck = Callable[[Job, User], None]
+#: Queues the task that runs a job of its kind again (after the queue lost it).
+JobRunner = Callable[[Job], None]
 
 _download_checks: dict[str, DownloadCheck] = {}
+_runners: dict[str, JobRunner] = {}
 
 
 def create_job(kind: str, params: dict[str, Any], user_id: int | None) -> Job:
@@ -83,3 +86,31 @@ def finish(job_id: str, result: dict[str, Any] | None = None, error: str = "") -
     if error:
         values["message"] = error
     _update(job_id, **values)
+
+
+def register_job_runner(kind: str, runner: JobRunner) -> None:
+    """The area whose jobs these are says how to queue one again from its row (its ``params``):
+    the job table, not the queue, is the record of work asked for."""
+    _runners[kind] = runner
+
+
+def requeue_lost(in_queue: set[str], suspected: set[str]) -> tuple[list[str], set[str]]:
+    """Queue again the jobs the queue has lost (Redis restarted without its data, flushed).
+
+    A job is lost when it is ``queued`` in the database and no task for it waits in the queue
+    (``in_queue``: the job ids the queue's waiting and scheduled tasks carry). A task taken by
+    a worker an instant ago may not have said ``running`` yet, so a job is only queued again
+    when it was found lost by the previous check too (``suspected``). Returns the jobs queued
+    again and the ones to check next time.
+    """
+    waiting = db.session.scalars(
+        select(Job).where(Job.status == "queued", Job.kind.in_(list(_runners)))
+    ).all()
+    lost = {job.id for job in waiting if job.id not in in_queue}
+    requeued = []
+    for job in waiting:
+        if job.id in lost and job.id in suspected:
+            _runners[job.kind](job)
+            requeued.append(job.id)
+    db.session.rollback()  # read only
+    return requeued, lost - set(requeued)

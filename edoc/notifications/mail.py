@@ -31,6 +31,7 @@ from sqlalchemy import or_, select, update
 
 from edoc.config import Settings
 from edoc.core.extensions import db
+from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.core.transactions import outside_transaction
 from edoc.notifications.models import KIND_LABELS, EmailStatus, Notification, OutgoingEmail
 from edoc.notifications.wording import describe, note_of, title
@@ -263,6 +264,7 @@ def _record(results: dict[int, str], holder: str, max_attempts: int) -> None:
             row.last_error = ""
             continue
         row.last_error = error
+        DELIVERY_FAILURES.labels("email").inc()
         if row.attempts >= max_attempts:
             row.status = EmailStatus.FAILED
             log.warning("e-mail %s failed after %s attempts: %s", row.id, row.attempts, error)

@@ -1,0 +1,645 @@
+"""The whole journey on the production profile, several clients at once: nothing may depend on
+which gunicorn worker answers (sessions, CSRF, arrival and outgoing numbers, upload tokens, the
+signer's prepared state between prepare and finish, the outbox drained by another process).
+Then a storage outage and a worker killed mid-upload; then ``/metrics``.
+
+The tests of this module run in order on one profile (module fixture): each leaves what the
+next one reads (documents, counters).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from tests.fixtures.drafts import draft_pdf
+from tests.fixtures.installations import DEMO_PASSWORD, ApiSession, free_port
+from tests.fixtures.production import ProductionProfile
+from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
+
+pytestmark = pytest.mark.production
+
+CLERKS = 4  # parallel clerk sessions (one account, separate tokens)
+PER_CLERK = 3
+INCOMING_FIELDS = {
+    "sender_org": "Sở Tài chính tỉnh Demo",
+    "doc_type": "CV",
+    "received_via": "paper",
+    "issued_date": "2026-01-10",
+}
+
+
+def _fresh(profile: ProductionProfile) -> dict[str, str]:
+    """Headers for a request on a new connection (so the kernel may hand it to any worker),
+    with an id the test can find in the web log afterwards."""
+    return {"Connection": "close", "X-Request-ID": f"journey-{uuid.uuid4().hex}"}
+
+
+def _served_by(profile: ProductionProfile, prefix: str = "journey-") -> dict[str, int]:
+    """Request id -> pid of the gunicorn worker that logged it (JSON lines of the web log)."""
+    found: dict[str, int] = {}
+    for log in profile.log_dir.glob("web.*.log"):
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line.startswith("{"):
+                continue
+            entry = json.loads(line)
+            request_id = entry.get("request_id") or ""
+            if request_id.startswith(prefix) and entry.get("logger") == "edoc.request":
+                found[request_id] = entry["pid"]
+    return found
+
+
+def _parallel(function: Callable[[int], Any], count: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(function, range(count)))
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def _poll(what: str, check: Callable[[], Any], timeout: float = 90) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+
+
+def _receive(
+    api: ApiSession, profile: ProductionProfile, content: bytes, subject: str, **fields: str
+) -> requests.Response:
+    return api.post(
+        "/api/v1/incoming",
+        data={**INCOMING_FIELDS, "subject": subject, **fields},
+        files={"file": ("van-ban.pdf", content, "application/pdf")},
+        headers=_fresh(profile),
+    )
+
+
+# ---- the journey ---------------------------------------------------------------------------
+
+
+def test_a_browser_session_and_its_csrf_token_hold_on_every_worker(
+    profile: ProductionProfile,
+) -> None:
+    browser = requests.Session()
+    page = browser.get(f"{profile.url}/login", headers=_fresh(profile))
+    signed_in = browser.post(
+        f"{profile.url}/login",
+        data={"username": "vanthu", "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    token = ""
+    for _ in range(12):  # new connections: the session must be known whichever worker answers
+        dashboard = browser.get(
+            f"{profile.url}/dashboard", headers=_fresh(profile), allow_redirects=False
+        )
+        assert dashboard.status_code == 200
+        token = _csrf(dashboard.text)
+    # the token of one worker's page is accepted by whichever worker takes the form
+    out = browser.post(
+        f"{profile.url}/logout",
+        data={"csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert out.status_code == 302
+    after = browser.get(f"{profile.url}/dashboard", headers=_fresh(profile), allow_redirects=False)
+    assert after.status_code == 302 and "/login" in after.headers["Location"]
+
+
+def test_concurrent_clerks_get_every_arrival_number_once(profile: ProductionProfile) -> None:
+    admin = profile.api("quantri")
+    refused_port = free_port()  # nothing listens: every delivery attempt fails
+    hook = admin.post(
+        "/api/v1/webhooks",
+        json={
+            "name": "Hệ thống không trả lời",
+            "url": f"http://127.0.0.1:{refused_port}/hook",
+            "events": ["document.registered"],
+        },
+    )
+    assert hook.status_code == 201, hook.text
+
+    def clerk(index: int) -> list[int]:
+        api = profile.api("vanthu")
+        numbers = []
+        for n in range(PER_CLERK):
+            subject = f"Báo cáo quyết toán ngân sách đợt {index}-{n} kho bạc"
+            content = blank_pdf(f"Cong van {index}-{n}")
+            if n % 2:  # analysed on one worker, registered with its upload token on another
+                analysed = api.post(
+                    "/api/v1/incoming/analyse",
+                    data={"received_via": "paper"},
+                    files={"file": ("quet.pdf", content, "application/pdf")},
+                    headers=_fresh(profile),
+                )
+                assert analysed.status_code == 200, analysed.text
+                answer = api.post(
+                    "/api/v1/incoming",
+                    data={
+                        **INCOMING_FIELDS,
+                        "subject": subject,
+                        "upload_token": analysed.json()["upload_token"],
+                    },
+                    headers=_fresh(profile),
+                )
+            else:
+                answer = _receive(api, profile, content, subject)
+            assert answer.status_code == 201, answer.text
+            assert answer.json()["status"] == "registered"
+            numbers.append(answer.json()["arrival_number"])
+        return numbers
+
+    numbers = sorted(n for batch in _parallel(clerk, CLERKS) for n in batch)
+    assert numbers == list(range(numbers[0], numbers[0] + CLERKS * PER_CLERK))  # no gap, no double
+
+    # An electronic document whose signature does not validate (self-signed) is held.
+    api = profile.api("vanthu")
+    (profile.root / "selfsigned").mkdir(exist_ok=True)
+    signed, _root = make_signed_pdf(profile.root / "selfsigned", "Người Ký Lạ")
+    held = _receive(
+        api,
+        profile,
+        signed.read_bytes(),
+        "Văn bản điện tử chữ ký không tin cậy",
+        received_via="electronic",
+        number_notation="9/XYZ",
+    )
+    assert held.status_code == 201, held.text
+    assert held.json()["status"] == "received"
+
+
+def test_the_leader_routes_what_clerks_present(profile: ProductionProfile) -> None:
+    clerk, leader = profile.api("vanthu"), profile.api("lanhdao")
+    leader_id = leader.get("/api/v1/me").json()["id"]
+    units = [u for u in leader.get("/api/v1/units").json() if u.get("parent_id")]
+    listing = clerk.get("/api/v1/incoming", params={"status": "registered"}).json()["items"]
+    ids = [item["id"] for item in listing][:4]
+    assert len(ids) == 4
+
+    def present_and_route(index: int) -> str:
+        document_id = ids[index]
+        presented = clerk.post(
+            f"/api/v1/incoming/{document_id}/present",
+            json={"leader_id": leader_id},
+            headers=_fresh(profile),
+        )
+        assert presented.status_code == 200, presented.text
+        routed = leader.post(
+            f"/api/v1/incoming/{document_id}/route",
+            json={"direction": "Giao chủ trì xử lý", "lead_unit_id": units[0]["id"]},
+            headers=_fresh(profile),
+        )
+        assert routed.status_code == 200, routed.text
+        return str(routed.json()["status"])
+
+    assert _parallel(present_and_route, len(ids)) == ["routed"] * len(ids)
+    for document_id in ids:
+        assert clerk.get(f"/api/v1/documents/{document_id}").json()["status"] == "routed"
+
+
+@pytest.fixture(scope="module")
+def signer(profile: ProductionProfile) -> Iterator[dict[str, Any]]:
+    """The real ``edoc-signer`` on the demo leader's SoftHSM token, allowing the profile's
+    origin; yields its URL and the token's settings."""
+    token = json.loads((profile.data_dir / "leader_token.json").read_text(encoding="utf-8"))
+    port = free_port()
+    env = {**os.environ, "SOFTHSM2_CONF": str(Path(token["softhsm_dir"]) / "softhsm2.conf")}
+    command = [sys.executable, "-m", "signing.agent.cli", "--module", token["module"]]
+    command += ["--port", str(port), "--allow-origin", profile.url]
+    log = (profile.log_dir / "signer.log").open("wb")
+    agent = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        _poll("edoc-signer listening", up, timeout=30)
+        yield {"url": url, **token, "pin": Path(token["pin_file"]).read_text().strip()}
+    finally:
+        agent.terminate()
+        agent.wait(10)
+        log.close()
+
+
+def test_drafts_signed_in_a_batch_through_edoc_signer_then_issued_and_sent(
+    profile: ProductionProfile, signer: dict[str, Any]
+) -> None:
+    drafter, leader = profile.api("chuyenvien"), profile.api("lanhdao")
+    leader_id = leader.get("/api/v1/me").json()["id"]
+
+    def draft(index: int) -> int:
+        created = drafter.post(
+            "/api/v1/outgoing",
+            data={
+                "doc_type": "QĐ",
+                "subject": f"Quyết định phân bổ kinh phí đợt {index}",
+                "recipients": "Các sở, ban, ngành\nLưu: VT",
+                "authority_prefix": "KT.",
+                "signer_title": "Phó Chủ tịch",
+            },
+            files={"file": ("du-thao.pdf", draft_pdf("QUYET DINH"), "application/pdf")},
+            headers=_fresh(profile),
+        )
+        assert created.status_code == 201, created.text
+        document_id = int(created.json()["id"])
+        submitted = drafter.post(
+            f"/api/v1/outgoing/{document_id}/submit",
+            json={"signer_id": leader_id},
+            headers=_fresh(profile),
+        )
+        assert submitted.status_code == 200, submitted.text
+        return document_id
+
+    ids = sorted(_parallel(draft, 4))
+    origin = {"Origin": profile.url}
+    tokens = requests.get(f"{signer['url']}/v1/tokens", headers=origin, timeout=30).json()
+    certificate = next(
+        c
+        for t in tokens["tokens"]
+        if t["label"] == signer["token_label"]
+        for c in t["certificates"]
+        if c["label"] == signer["cert_label"]
+    )
+    signed: list[int] = []
+    for batch in (ids[:2], ids[2:]):  # two batches: two prepare/finish pairs, fresh connections
+        prepared = leader.post(
+            "/api/v1/outgoing/sign/prepare",
+            json={"document_ids": batch, "certificate": certificate["der"]},
+            headers=_fresh(profile),
+        )
+        assert prepared.status_code == 200, prepared.text
+        items = prepared.json()["items"]
+        answer = requests.post(
+            f"{signer['url']}/v1/sign",
+            json={
+                "certificate": {
+                    "token_label": signer["token_label"],
+                    "label": signer["cert_label"],
+                },
+                "items": [{"id": i["id"], "digest": i["digest"]} for i in items],
+                "pin": signer["pin"],
+            },
+            headers=origin,
+            timeout=120,
+        )
+        assert answer.status_code == 200, answer.text
+        finished = leader.post(
+            "/api/v1/outgoing/sign/finish",
+            json={"signatures": answer.json()["signatures"]},
+            headers=_fresh(profile),
+        )
+        assert finished.status_code == 200, finished.text
+        assert finished.json()["failed"] == {}
+        signed += finished.json()["signed"]
+    assert sorted(signed) == ids
+
+    def issue(index: int) -> list[str]:
+        clerk = profile.api("vanthu")
+        issued = clerk.post(
+            "/api/v1/outgoing/issue",
+            json={"document_ids": ids[index * 2 : index * 2 + 2]},
+            headers=_fresh(profile),
+        )
+        assert issued.status_code == 200, issued.text
+        assert issued.json()["failed"] == {}
+        return [i["number_notation"] for i in issued.json()["issued"]]
+
+    notations = [n for batch in _parallel(issue, 2) for n in batch]
+    numbers = sorted(int(n.split("/")[0]) for n in notations)
+    assert numbers == list(range(numbers[0], numbers[0] + len(ids)))  # no gap, no double
+
+    clerk = profile.api("vanthu")
+    organizations = clerk.get("/api/v1/organizations").json()
+    target = next(o for o in organizations if o["code"] != "000.00.00.H30")
+    sent = clerk.post(
+        f"/api/v1/outgoing/{ids[0]}/send",
+        json={"organization_ids": [target["id"]]},
+        headers=_fresh(profile),
+    )
+    assert sent.status_code == 200, sent.text
+    assert len(sent.json()["dispatches"]) == 1
+    for document_id in ids:
+        report = clerk.get(f"/api/v1/documents/{document_id}/signatures").json()
+        assert report["verdict"] == "ok"
+
+
+def test_search_finds_what_the_worker_indexed(profile: ProductionProfile) -> None:
+    """Written by the web workers, pushed to the index by the outbox drains (worker process)."""
+    api = profile.api("vanthu")
+
+    def found() -> int:
+        answer = api.get(
+            "/api/v1/search", params={"q": "quyết toán kho bạc"}, headers=_fresh(profile)
+        )
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["total"])
+
+    assert _poll("the registered documents searchable", found) >= CLERKS * PER_CLERK
+
+
+def test_requests_were_answered_by_several_workers(profile: ProductionProfile) -> None:
+    served = _served_by(profile)
+    assert len(served) > 50
+    assert len(set(served.values())) >= 2, "every request went to one gunicorn worker"
+
+
+# ---- faults --------------------------------------------------------------------------------
+
+
+def test_storage_down_is_a_clear_503_and_recovers_without_a_restart(
+    profile: ProductionProfile,
+) -> None:
+    assert profile.seaweed is not None
+    api = profile.api("vanthu")
+    before = api.get("/api/v1/incoming").json()["total"]
+    profile.seaweed.stop()
+    try:
+        refused = _receive(api, profile, blank_pdf("Khi kho tep ngung"), "Gửi khi kho tệp ngừng")
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["code"] == "storage_unavailable"
+        assert "chưa có gì được lưu" in refused.json()["error"]["message"]
+        ready = requests.get(f"{profile.url}/healthz/ready", timeout=30)
+        assert ready.status_code == 503
+        assert "storage" in ready.json()["down"]
+        assert requests.get(f"{profile.url}/healthz/live", timeout=10).status_code == 200
+        assert api.get("/api/v1/incoming").json()["total"] == before  # nothing half-stored
+    finally:
+        profile.seaweed.start()
+    _poll(
+        "ready again",
+        lambda: requests.get(f"{profile.url}/healthz/ready", timeout=30).status_code == 200,
+    )
+    retried = _receive(api, profile, blank_pdf("Gui lai"), "Gửi lại khi kho tệp đã chạy")
+    assert retried.status_code == 201, retried.text
+    assert api.get("/api/v1/incoming").json()["total"] == before + 1
+
+
+def test_a_worker_killed_mid_upload_stores_nothing_and_a_retry_succeeds(
+    profile: ProductionProfile,
+) -> None:
+    api = profile.api("vanthu")
+    before = api.get("/api/v1/incoming").json()["total"]
+    content = blank_pdf("Tai len bi ngat")
+    boundary = uuid.uuid4().hex
+    head = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in {**INCOMING_FIELDS, "subject": "Tải lên bị ngắt giữa chừng"}.items()
+        )
+        + f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        + "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    body = head + content + tail
+    workers = profile.web_worker_pids()
+    assert len(workers) == 3
+
+    def slow_body() -> Iterator[bytes]:
+        yield body[: len(body) // 2]
+        for pid in workers:  # every worker, so the one reading this upload dies mid-body
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(1)
+        yield body[len(body) // 2 :]
+
+    with pytest.raises(requests.RequestException):
+        answer = requests.post(
+            f"{profile.url}/api/v1/incoming",
+            data=slow_body(),
+            headers={
+                "Authorization": api.headers["Authorization"],
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Content-Length": str(len(body)),
+            },
+            timeout=30,
+        )
+        if answer.status_code >= 500:
+            raise requests.ConnectionError(f"answered {answer.status_code}")
+    profile.wait_ready()  # the master has started new workers
+    assert not set(workers) & set(profile.web_worker_pids())
+    assert api.get("/api/v1/incoming").json()["total"] == before  # nothing half-stored
+    retried = _receive(api, profile, content, "Tải lên lại sau khi ngắt")
+    assert retried.status_code == 201, retried.text
+    assert api.get("/api/v1/incoming").json()["total"] == before + 1
+
+
+def _browser(profile: ProductionProfile, username: str) -> requests.Session:
+    """A browser-like session signed in through the login form."""
+    browser = requests.Session()
+    page = browser.get(f"{profile.url}/login", headers=_fresh(profile))
+    answer = browser.post(
+        f"{profile.url}/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": _csrf(page.text)},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert answer.status_code == 302, answer.text[:300]
+    return browser
+
+
+def test_an_export_met_by_a_storage_outage_is_retried_by_the_worker_and_delivered(
+    profile: ProductionProfile,
+) -> None:
+    """The archivist files documents into a dossier, closes it and exports it while S3 is down:
+    the worker's attempt fails (counted), the job says it will retry, and once S3 is back the
+    next attempt delivers the package, whose progress and file any web worker serves."""
+    assert profile.seaweed is not None
+    archivist = _browser(profile, "luutru")
+    page = archivist.get(f"{profile.url}/dossiers/", headers=_fresh(profile))
+    year = int(re.search(r'name="year"[^>]*value="(\d{4})"', page.text).group(1))  # type: ignore[union-attr]
+    created = archivist.post(
+        f"{profile.url}/dossiers/?year={year}",
+        data={
+            "code": "HS-SX-01",
+            "title": "Hồ sơ chạy thử sản xuất",
+            "csrf_token": _csrf(page.text),
+        },
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert created.status_code == 302, created.text[:500]
+    listing = archivist.get(f"{profile.url}/dossiers/?year={year}", headers=_fresh(profile)).text
+    dossier_ids = set(re.findall(r'href="/dossiers/(\d+)"', listing))
+    assert len(dossier_ids) == 1, dossier_ids
+    dossier_id = int(dossier_ids.pop())
+    clerk = profile.api("vanthu")
+    documents = [
+        d["id"] for d in clerk.get("/api/v1/incoming", params={"status": "routed"}).json()["items"]
+    ]
+    token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
+    filed = archivist.post(
+        f"{profile.url}/dossiers/{dossier_id}/documents",
+        data={"document_ids": documents, "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert filed.status_code == 302
+    closed = archivist.post(
+        f"{profile.url}/dossiers/{dossier_id}/close",
+        data={"confirm": "1", "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert closed.status_code == 302
+    api = profile.api("luutru")
+    assert api.get(f"/api/v1/dossiers/{dossier_id}").json()["status"] == "closed"
+
+    profile.seaweed.stop()
+    try:
+        headers = _fresh(profile)
+        started = archivist.post(
+            f"{profile.url}/dossiers/export",
+            data={"dossier_ids": [dossier_id], "csrf_token": token},
+            headers=headers,
+            allow_redirects=False,
+        )
+        assert started.status_code == 302, started.text[:500]
+        job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        job = _poll(
+            "the export's first attempt failing for now",
+            lambda: "thử lại" in (j := api.get(f"/api/v1/jobs/{job_id}").json())["message"] and j,
+            timeout=60,
+        )
+        assert job["status"] == "queued", job
+        assert "thử lại" in job["message"]
+    finally:
+        profile.seaweed.start()
+    done = _poll(
+        "the export delivered",
+        lambda: (
+            (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] in {"done", "failed"} and j
+        ),
+        timeout=120,
+    )
+    assert done["status"] == "done", done
+    package = api.get(f"/api/v1/jobs/{job_id}/download", headers=_fresh(profile))
+    assert package.status_code == 200
+    assert package.content[:2] == b"PK"
+    EXPORTED["dossier_id"] = dossier_id
+    # the worker's lines about the task carry the id of the web request that queued it
+    worker_lines = [
+        json.loads(line)
+        for line in (profile.log_dir / "worker.1.log").read_text(encoding="utf-8").splitlines()
+        if line.startswith("{")
+    ]
+    carried = [e for e in worker_lines if e["request_id"] == headers["X-Request-ID"]]
+    assert any(e["message"] == "task export_task started" for e in carried)
+    assert {e["pid"] for e in carried} == {profile.processes["worker"].pid}
+
+
+EXPORTED: dict[str, int] = {}  # the dossier the export test closed, for the next test
+
+
+def test_a_job_the_queue_lost_is_queued_again_from_the_database(
+    profile: ProductionProfile,
+) -> None:
+    """The worker is down, an export is queued, Redis loses its data (FLUSHDB: a restart without
+    persistence); the job row remains, and the worker queues it again when it comes back."""
+    dossier_id = EXPORTED["dossier_id"]
+    worker = profile.processes.pop("worker")
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(30)
+    archivist = _browser(profile, "luutru")
+    token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
+    started = archivist.post(
+        f"{profile.url}/dossiers/export",
+        data={"dossier_ids": [dossier_id], "csrf_token": token},
+        headers=_fresh(profile),
+        allow_redirects=False,
+    )
+    assert started.status_code == 302
+    job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    queue = redis.Redis.from_url(profile.queue_url)
+    assert queue.dbsize() > 0
+    queue.flushdb()
+    api = profile.api("luutru")
+    assert api.get(f"/api/v1/jobs/{job_id}").json()["status"] == "queued"
+    profile.spawn_worker()
+    done = _poll(
+        "the lost export run",
+        lambda: (
+            (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] in {"done", "failed"} and j
+        ),
+        timeout=120,
+    )
+    assert done["status"] == "done", done
+    assert api.get(f"/api/v1/jobs/{job_id}/download").content[:2] == b"PK"
+    assert "queued again" in (profile.log_dir / "worker.1.log").read_text(encoding="utf-8")
+
+
+# ---- metrics -------------------------------------------------------------------------------
+
+
+def _samples(text: str) -> dict[str, float]:
+    """``name{labels}`` -> value, for every sample line."""
+    values: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            key, _, value = line.rpartition(" ")
+            values[key] = float(value)
+    return values
+
+
+def _total(samples: dict[str, float], name: str, **labels: str) -> float:
+    wanted = [f'{k}="{v}"' for k, v in labels.items()]
+    return sum(
+        value
+        for key, value in samples.items()
+        if (key == name or key.startswith(name + "{")) and all(w in key for w in wanted)
+    )
+
+
+def test_metrics_count_every_family_over_all_processes(profile: ProductionProfile) -> None:
+    def scrape() -> dict[str, float]:
+        answer = requests.get(f"{profile.url}/metrics", timeout=30)
+        assert answer.status_code == 200
+        return _samples(answer.text)
+
+    # the worker process fails to deliver the webhook; its counter is summed in with the web's
+    samples = _poll(
+        "a failed webhook delivery counted",
+        lambda: (
+            (s := scrape()) and _total(s, "edoc_delivery_failures_total", channel="webhook") and s
+        ),
+    )
+    assert _total(samples, "edoc_http_requests_total") > 100
+    route = "/api/v1/incoming"
+    assert _total(samples, "edoc_http_request_duration_seconds_count", endpoint=route) > 0
+    assert _total(samples, "edoc_http_requests_total", endpoint="/api/v1/outgoing/sign/finish") > 0
+    assert not any("journey-" in key or "/api/v1/documents/1/" in key for key in samples)
+    assert _total(samples, "edoc_jobs_run_total") > 0  # tasks run by edoc worker
+    assert _total(samples, "edoc_signature_validation_failures_total", reason="invalid") >= 1
+    assert _total(samples, "edoc_storage_errors_total", code="storage_unavailable") >= 1
+    # gauges read at the scrape from the queue and the database (by whichever worker answers)
+    text = requests.get(f"{profile.url}/metrics", timeout=30).text
+    assert "edoc_queue_depth" in samples
+    assert "# TYPE edoc_outbox_backlog gauge" in text
+    assert _total(samples, "edoc_jobs", status="done") >= 2  # the two exports
+    assert _total(samples, "edoc_job_failures_total", task="export_task") >= 1
