@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from edoc.audit.services import Operator
 from edoc.core.errors import AppError
-from edoc.legacy.services import report_dir, run_import
+from edoc.legacy.services import BATCH_ROWS, report_dir, run_import
 
 
 @click.command("import-legacy")
@@ -37,6 +37,14 @@ from edoc.legacy.services import report_dir, run_import
 )
 @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
 @click.option("--update", is_flag=True, help="Correct documents whose register row changed.")
+@click.option(
+    "--batch",
+    "batch_rows",
+    default=BATCH_ROWS,
+    show_default=True,
+    type=click.IntRange(1, 10000),
+    help="Rows per transaction.",
+)
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 @with_appcontext
 def import_legacy_command(
@@ -46,6 +54,7 @@ def import_legacy_command(
     dry_run: bool,
     update: bool,
     report_dir: Path | None,
+    batch_rows: int,
 ) -> None:
     """Bring an old e-office system's registers (văn bản đến/đi) and their files into edoc.
 
@@ -66,6 +75,7 @@ def import_legacy_command(
             dry_run=dry_run,
             update=update,
             progress=show,
+            batch_rows=batch_rows,
         )
     except AppError as error:
         raise click.ClickException(error.message) from None

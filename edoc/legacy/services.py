@@ -450,6 +450,7 @@ def run_import(
     dry_run: bool = False,
     update: bool = False,
     progress: Callable[[int, str], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Report:
     """Read every register, check every row, and (unless ``dry_run``) import the ready ones.
 
@@ -487,7 +488,7 @@ def run_import(
             _plan(raw, reader.mapping, path.name, source_sha256, context)
             for raw in _counted(reader.rows(), report, path.name)
         )
-        for batch in _batches(planned, BATCH_ROWS):
+        for batch in _batches(planned, max(1, batch_rows)):
             _check_ledger_and_clashes(batch, context)
             db.session.rollback()  # reads only: release before the files are checked
             _account(batch, report)
