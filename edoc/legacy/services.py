@@ -59,6 +59,7 @@ from edoc.legacy.reading import (
 from edoc.outgoing import archived
 
 BATCH_ROWS = 50  # rows per transaction: short transactions, little lost if stopped
+CHECKED_FILES_KEPT = 4096  # a file named by several rows is checked once (bounded memory)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff"}
 ACCEPTED_SUFFIXES = {".pdf", *IMAGE_SUFFIXES}
 
@@ -460,6 +461,7 @@ def run_import(
     mapping_file = load_mapping_file(mapping_path) if mapping_path else None
     report = Report(dry_run=dry_run)
     context = _Context(FileIndex(files_dir))
+    checker = CheckedFiles()
     db.session.rollback()  # the reads above end here: no transaction held while files are read
     done = 0
     for path in registers:
@@ -493,7 +495,7 @@ def run_import(
             db.session.rollback()  # reads only: release before the files are checked
             _account(batch, report)
             if not dry_run:
-                _import_batch(batch, actor, report, update)
+                _import_batch(batch, actor, report, update, checker)
             done += len(batch)
             if progress is not None:
                 progress(done, path.name)
@@ -549,6 +551,23 @@ def _account(batch: list[PlannedRow], report: Report) -> None:
 # --- the import ---------------------------------------------------------------------------
 
 
+class CheckedFiles:
+    """Files already checked and stored in this run, by path (the most recent few thousand):
+    a file that several rows name is validated once."""
+
+    def __init__(self) -> None:
+        self._checked: dict[Path, files.CheckedFile] = {}
+
+    def get(self, path: Path) -> files.CheckedFile:
+        found = self._checked.get(path)
+        if found is None:
+            found = _check_file(path)
+            if len(self._checked) >= CHECKED_FILES_KEPT:
+                self._checked.pop(next(iter(self._checked)))
+            self._checked[path] = found
+        return found
+
+
 def _check_file(path: Path) -> files.CheckedFile:
     """Check and store one file as an upload is (a PDF readable and unencrypted, its
     signatures validated and the report kept; scans as images are made one PDF first)."""
@@ -577,7 +596,9 @@ def _check_pdf(path: Path, filename: str) -> files.CheckedFile:
     )
 
 
-def _import_batch(batch: list[PlannedRow], actor: Actor, report: Report, update: bool) -> None:
+def _import_batch(
+    batch: list[PlannedRow], actor: Actor, report: Report, update: bool, checker: CheckedFiles
+) -> None:
     """Check and store the batch's files (no transaction), then write its documents and
     ledger rows in one transaction; a row refused there is reported, the others go in."""
     checked: dict[int, list[files.CheckedFile]] = {}
@@ -585,7 +606,7 @@ def _import_batch(batch: list[PlannedRow], actor: Actor, report: Report, update:
         if not row.ready:
             continue
         try:
-            checked[row.row] = [_check_file(path) for path in row.paths]
+            checked[row.row] = [checker.get(path) for path in row.paths]
         except AppError as error:
             row.problems.append(
                 Problem(row.source, row.row, "file_rejected",
