@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 
 from edoc.audit.services import Operator
 from edoc.core.errors import AppError
+from edoc.legacy.edxml import import_edxml_folder
 from edoc.legacy.services import BATCH_ROWS, report_dir, run_import
 
 
@@ -19,14 +20,12 @@ from edoc.legacy.services import BATCH_ROWS, report_dir, run_import
     "--registers",
     "registers",
     multiple=True,
-    required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A register exported as XLSX or CSV (repeat for each).",
 )
 @click.option(
     "--files",
     "files_dir",
-    required=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The folder holding the files the registers name.",
 )
@@ -34,6 +33,12 @@ from edoc.legacy.services import BATCH_ROWS, report_dir, run_import
     "--mapping",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A TOML file naming the columns (otherwise guessed from the headers).",
+)
+@click.option(
+    "--edxml",
+    "edxml_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of .edxml packages exported by another system.",
 )
 @click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
 @click.option("--update", is_flag=True, help="Correct documents whose register row changed.")
@@ -49,7 +54,8 @@ from edoc.legacy.services import BATCH_ROWS, report_dir, run_import
 @with_appcontext
 def import_legacy_command(
     registers: tuple[Path, ...],
-    files_dir: Path,
+    files_dir: Path | None,
+    edxml_dir: Path | None,
     mapping: Path | None,
     dry_run: bool,
     update: bool,
@@ -62,6 +68,14 @@ def import_legacy_command(
     Stopping half-way and running again completes the import; a second run changes nothing.
     """
     actor = Operator.cli("edoc import-legacy" + (" --dry-run" if dry_run else ""))
+    if edxml_dir is not None:
+        if dry_run:
+            raise click.UsageError("--dry-run applies to registers, not to --edxml")
+        click.echo(import_edxml_folder(edxml_dir, actor).readable())
+        if not registers:
+            return
+    if not registers or files_dir is None:
+        raise click.UsageError("give --registers FILE… and --files DIR (or --edxml DIR)")
 
     def show(done: int, source: str) -> None:
         click.echo(f"  {source}: {done} dòng", err=True)
