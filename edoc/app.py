@@ -50,6 +50,7 @@ from edoc.jobs.api import blp as jobs_api
 from edoc.jobs.metrics import job_gauges
 from edoc.jobs.queue import check_queue
 from edoc.jobs.runtime import init_jobs
+from edoc.legacy.views import bp as legacy_bp
 from edoc.notifications.api import blp as notifications_api
 from edoc.notifications.views import init_notifications
 from edoc.outgoing.access import init_draft_readers
@@ -143,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(legacy_bp)
 
     init_api(app)
     register_api_blueprint(users_api)

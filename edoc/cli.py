@@ -36,6 +36,7 @@ from edoc.dossiers.cli import export_command, import_package_command, verify_pac
 from edoc.exchange.cli import exchange_group
 from edoc.integrations.cli import webhooks_group
 from edoc.jobs.cli import worker_command
+from edoc.legacy.cli import import_legacy_command
 from edoc.notifications.cli import notifications_group
 from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
@@ -211,6 +212,7 @@ for area_command in (
     export_command,
     verify_package_command,
     import_package_command,
+    import_legacy_command,
     reindex_command,
     search_status_command,
     exchange_group,

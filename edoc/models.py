@@ -16,6 +16,7 @@ from edoc.exchange.models import ExchangeMessage, ExchangePeer, ExchangeStatusEv
 from edoc.incoming.models import HandlingNote, HandlingTask, IncomingDocument, Routing
 from edoc.integrations.models import InboundDocument, WebhookDelivery, WebhookSubscription
 from edoc.jobs.models import Job, OutboxEntry
+from edoc.legacy.models import LegacyRow
 from edoc.notifications.models import Notification, NotificationPreference, OutgoingEmail
 from edoc.outgoing.models import (
     Dispatch,
@@ -50,6 +51,7 @@ __all__ = [
     "InboundDocument",
     "IncomingDocument",
     "Job",
+    "LegacyRow",
     "Notification",
     "NotificationPreference",
     "NumberAllocation",

@@ -51,6 +51,35 @@ def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
     document_event.send(action, actor=actor, document_id=document_id, details=details)
 
 
+#: What a correction may change: the particulars a register row describes.
+CORRECTABLE = frozenset(
+    {"subject", "issuer_org", "signer_name", "issued_date", "urgency", "number_notation"}
+)
+
+
+def correct(document: Document, actor: Actor, reason: str, **changes: Any) -> dict[str, Any]:
+    """Correct a document's particulars (a re-imported register row that changed), audited
+    with the values before and after. Returns what changed; flushes."""
+    unknown = set(changes) - CORRECTABLE
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    changed = {
+        name: {"before": _plain(getattr(document, name)), "after": _plain(value)}
+        for name, value in changes.items()
+        if getattr(document, name) != value
+    }
+    for name in changed:
+        setattr(document, name, changes[name])
+    if changed:
+        db.session.flush()
+        audit("document.corrected", actor, document.id, reason=reason, changes=changed)
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
 def history(document_id: int) -> list[AuditEvent]:
     """The audit entries about one document, oldest first (its page's "history")."""
     return list(

@@ -103,6 +103,7 @@ class Source(enum.StrEnum):
     PACKAGE = "package"  # an archive package (``edoc import-package``)
     EXCHANGE = "exchange"  # an edXML package from another agency's system (``exchange``)
     INTEGRATION = "integration"  # another system's call (``POST /api/v1/integrations/documents``)
+    LEGACY = "legacy"  # an old system's register (``edoc import-legacy``)
 
 
 @dataclass(frozen=True)
@@ -193,21 +194,25 @@ def receive(
     return incoming
 
 
+def arrival_taken(register_id: int, year: int, number: int) -> int | None:
+    """The document holding this arrival number of the register's year, if any."""
+    return db.session.scalar(
+        select(IncomingDocument.document_id).where(
+            IncomingDocument.register_id == register_id,
+            IncomingDocument.arrival_year == year,
+            IncomingDocument.arrival_number == number,
+        )
+    )
+
+
 def _keep_recorded_arrival(incoming: IncomingDocument, arrival: RecordedArrival) -> None:
     year = to_local(incoming.received_at).year
-    if arrival.number is not None:
-        taken = db.session.scalar(
-            select(IncomingDocument.document_id).where(
-                IncomingDocument.register_id == incoming.register_id,
-                IncomingDocument.arrival_year == year,
-                IncomingDocument.arrival_number == arrival.number,
-            )
+    taken = arrival.number is not None and arrival_taken(incoming.register_id, year, arrival.number)
+    if taken:
+        raise Conflict(
+            "arrival_number_taken",
+            _("Số đến %(n)s năm %(y)s đã có trong sổ.", n=arrival.number, y=year),
         )
-        if taken is not None:
-            raise Conflict(
-                "arrival_number_taken",
-                _("Số đến %(n)s năm %(y)s đã có trong sổ.", n=arrival.number, y=year),
-            )
     incoming.arrival_year = year
     incoming.arrival_number = arrival.number
     incoming.document.status = arrival.status

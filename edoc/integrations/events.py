@@ -44,7 +44,10 @@ _BY_ACTION = {
 
 def event_for(action: str, details: dict[str, Any]) -> WebhookEvent | None:
     """The webhook event an audited document action means, if any. A handling task done is
-    ``document.done`` only when it completed the document (the lead task)."""
+    ``document.done`` only when it completed the document (the lead task). Records of the
+    past brought in by ``edoc import-legacy`` (``source: legacy``) are no news: none."""
+    if details.get("source") == "legacy":
+        return None
     if action == "incoming.task_done":
         return WebhookEvent.DONE if details.get("document_done") else None
     return _BY_ACTION.get(action)

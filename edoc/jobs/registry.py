@@ -7,6 +7,7 @@ from edoc.dossiers.tasks import export_task
 from edoc.exchange.tasks import exchange_drain_periodically, exchange_drain_task
 from edoc.integrations.tasks import deliver_webhooks_periodically, deliver_webhooks_task
 from edoc.jobs.tasks import requeue_lost_periodically
+from edoc.legacy.tasks import legacy_import_task
 from edoc.notifications.tasks import (
     daily_work_hourly,
     send_emails_periodically,
@@ -26,6 +27,7 @@ __all__ = [
     "exchange_drain_task",
     "export_task",
     "extract_text_task",
+    "legacy_import_task",
     "requeue_lost_periodically",
     "send_emails_periodically",
     "send_emails_task",
