@@ -56,37 +56,26 @@ def claim_next(holder: str, *, to_check: bool) -> int | None:
     leases.serialise_claims("edoc.exchange")
     now = wall_clock()
     earlier = aliased(ExchangeMessage)
-    if to_check:
-        query = select(ExchangeMessage.id).where(
-            ExchangeMessage.direction.in_((Direction.IN, Direction.FORWARD)),
-            ExchangeMessage.state == MessageState.RECEIVED,
-            leases.due(ExchangeMessage.next_attempt_at, now),
-            leases.free(ExchangeMessage, now),
-            ~exists().where(
-                and_(
-                    earlier.direction.in_((Direction.IN, Direction.FORWARD)),
-                    earlier.state == MessageState.RECEIVED,
-                    earlier.from_organ == ExchangeMessage.from_organ,
-                    earlier.id < ExchangeMessage.id,
-                    leases.held(earlier, now),
-                )
-            ),
-        )
-    else:
-        query = select(ExchangeMessage.id).where(
-            ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
-            ExchangeMessage.state == MessageState.PENDING,
-            leases.due(ExchangeMessage.next_attempt_at, now),
-            leases.free(ExchangeMessage, now),
-            ~exists().where(
-                and_(
-                    earlier.direction.in_((Direction.OUT, Direction.FORWARD)),
-                    earlier.state == MessageState.PENDING,
-                    earlier.hop == ExchangeMessage.hop,
-                    earlier.id < ExchangeMessage.id,
-                )
-            ),
-        )
+    if to_check:  # only an earlier package being checked now holds a later one back
+        directions, state = (Direction.IN, Direction.FORWARD), MessageState.RECEIVED
+        before = [earlier.from_organ == ExchangeMessage.from_organ, leases.held(earlier, now)]
+    else:  # any earlier package to the same next hop still waiting holds a later one back
+        directions, state = (Direction.OUT, Direction.FORWARD), MessageState.PENDING
+        before = [earlier.hop == ExchangeMessage.hop]
+    query = select(ExchangeMessage.id).where(
+        ExchangeMessage.direction.in_(directions),
+        ExchangeMessage.state == state,
+        leases.due(ExchangeMessage.next_attempt_at, now),
+        leases.free(ExchangeMessage, now),
+        ~exists().where(
+            and_(
+                earlier.direction.in_(directions),
+                earlier.state == state,
+                earlier.id < ExchangeMessage.id,
+                *before,
+            )
+        ),
+    )
     pk = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
     if pk is not None:
         leases.take(ExchangeMessage, holder, now + LEASE, ExchangeMessage.id == pk)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -17,6 +17,7 @@ from edoc.core.errors import AppError
 from edoc.core.forms import FormInvalid, load_form
 from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.core.signals import document_event
+from edoc.core.transactions import kick_after_request
 from edoc.documents.listing import page_count
 from edoc.integrations import events, services
 from edoc.integrations.models import DELIVERY_STATUS_LABELS, WEBHOOK_EVENT_LABELS
@@ -132,20 +133,9 @@ def delivery_give_up(delivery_id: int) -> Any:
     return _back_to_log()
 
 
-def _deliver_after_request(error: BaseException | None) -> None:
-    """A request that wrote deliveries asks the worker to send them now. At teardown, after
-    the request's transaction ended: the rows are committed (or gone) when the worker looks."""
-    if not events.take_flag() or error is not None:
-        return
-    try:
-        deliver_webhooks_task()
-    except Exception:  # the rows wait; the periodic task sends them
-        current_app.logger.exception("webhook delivery after the request failed; will retry")
-
-
 def init_integrations(app: Flask) -> None:
     """Hear document events (deliveries in the change's transaction), serve the admin pages,
     and kick the delivery task after requests that queued something."""
     events.connect(document_event)
     app.register_blueprint(bp)
-    app.teardown_request(_deliver_after_request)
+    kick_after_request(app, events.take_flag, deliver_webhooks_task, "webhook delivery")

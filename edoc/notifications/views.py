@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.auth import login_required
 from edoc.core.signals import document_event
+from edoc.core.transactions import kick_after_request
 from edoc.documents.listing import page_count
 from edoc.documents.models import Direction, Document
 from edoc.notifications import events, mail, services
@@ -142,21 +143,10 @@ def unread_notifications() -> int:
     return g.notification_unread  # type: ignore[no-any-return]
 
 
-def _send_after_request(error: BaseException | None) -> None:
-    """A request that queued e-mails asks the worker to send them, after its transaction
-    ended (teardown): the rows are committed, or gone, when the worker looks."""
-    if not mail.take_flag() or error is not None:
-        return
-    try:
-        send_emails_task()
-    except Exception:  # the rows wait; the periodic task sends them
-        current_app.logger.exception("sending e-mails after the request failed; will retry")
-
-
 def init_notifications(app: Flask) -> None:
     """Hear document events, serve the pages, give templates the bell's count, and kick the
     e-mail task after requests that queued something."""
     events.connect(document_event)
     app.register_blueprint(bp)
     app.context_processor(lambda: {"unread_notifications": unread_notifications})
-    app.teardown_request(_send_after_request)
+    kick_after_request(app, mail.take_flag, send_emails_task, "sending e-mails")
