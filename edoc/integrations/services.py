@@ -171,22 +171,6 @@ def get_delivery(delivery_id: int, subscription_id: int | None = None) -> Webhoo
     return delivery
 
 
-def _decided(delivery: WebhookDelivery, action: str, actor: User, **details: object) -> None:
-    """An admin's decision on a delivery: the drain is kicked (its queue may move) and the
-    decision audited under the delivery's subscription."""
-    db.session.info[events.FLAG] = True
-    db.session.flush()
-    record(
-        action,
-        actor=actor,
-        object_type="webhook",
-        object_id=delivery.subscription_id,
-        delivery=delivery.id,
-        event=delivery.event_id,
-        **details,
-    )
-
-
 def retry_delivery(
     delivery_id: int, actor: User, subscription_id: int | None = None
 ) -> WebhookDelivery:
@@ -200,7 +184,16 @@ def retry_delivery(
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = None
-    _decided(delivery, "webhook.delivery_retried", actor)
+    db.session.info[events.FLAG] = True
+    db.session.flush()
+    record(
+        "webhook.delivery_retried",
+        actor=actor,
+        object_type="webhook",
+        object_id=delivery.subscription_id,
+        delivery=delivery.id,
+        event=delivery.event_id,
+    )
     return delivery
 
 
@@ -214,7 +207,17 @@ def give_up_delivery(delivery_id: int, actor: User, reason: str) -> WebhookDeliv
     delivery.status = DeliveryStatus.GIVEN_UP
     delivery.next_attempt_at = None
     delivery.last_error = (_("Bỏ qua: %(r)s", r=reason.strip()))[:1000]
-    _decided(delivery, "webhook.delivery_given_up", actor, reason=reason.strip())
+    db.session.info[events.FLAG] = True
+    db.session.flush()
+    record(
+        "webhook.delivery_given_up",
+        actor=actor,
+        object_type="webhook",
+        object_id=delivery.subscription_id,
+        delivery=delivery.id,
+        event=delivery.event_id,
+        reason=reason.strip(),
+    )
     return delivery
 
 
