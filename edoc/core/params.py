@@ -76,6 +76,15 @@ class PageArgs(Schema):
     page = page_field()
 
 
+class PageOf(Schema):
+    """The frame of one page of a list in the API: subclasses add ``items`` (and any count of
+    their own), so every list answers with the same paging fields."""
+
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
 class YearArgs(Schema):
     year = fields.Integer(
         load_default=None,

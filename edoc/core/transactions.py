@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
+from flask import Flask
 from flask_sqlalchemy.session import Session as AppSession
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
@@ -110,3 +111,22 @@ def install(session_class: Any) -> None:
 
 
 install(AppSession)  # at import: every module that does slow work imports this one
+
+
+def kick_after_request(
+    app: Flask, wanted: Callable[[], bool], task: Callable[[], object], what: str
+) -> None:
+    """After each request whose session queued work for the worker (``wanted`` says so, and
+    forgets it), run ``task`` to ask the worker to do it now. At teardown, once the request's
+    transaction ended: the rows it wrote are committed (or gone) when the worker looks. A kick
+    that fails loses nothing: the rows wait in their queue for the periodic drain."""
+
+    def kick(error: BaseException | None) -> None:
+        if not wanted() or error is not None:
+            return
+        try:
+            task()
+        except Exception:  # the queue keeps the work; the periodic drain retries it
+            app.logger.exception("%s after the request failed; will retry", what)
+
+    app.teardown_request(kick)

@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from edoc.api import Blueprint, refusals
-from edoc.core.auth import api_roles, api_user
+from edoc.core.auth import api_roles
 from edoc.discussion import services
 from edoc.discussion.schemas import (
     MessageArgs,
@@ -19,6 +19,7 @@ from edoc.discussion.schemas import (
     PersonSchema,
 )
 from edoc.discussion.views import as_item
+from edoc.users.current import caller
 from edoc.users.models import User
 
 blp = Blueprint(
@@ -31,10 +32,6 @@ blp = Blueprint(
 S = HTTPStatus
 
 
-def _me() -> User:
-    return api_user()  # type: ignore[return-value]
-
-
 @blp.route("/documents/<int:document_id>/messages")
 class Messages(MethodView):
     @blp.arguments(MessageArgs, location="query")
@@ -43,7 +40,7 @@ class Messages(MethodView):
     @api_roles()
     def get(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
         """The thread's messages after ``after`` (oldest first); poll with the last id."""
-        items = services.messages(document_id, _me(), after=args["after"])
+        items = services.messages(document_id, caller(), after=args["after"])
         return {
             "items": [as_item(m) for m in items],
             "last_id": items[-1].id if items else args["after"],
@@ -56,7 +53,7 @@ class Messages(MethodView):
     def post(self, args: dict[str, Any], document_id: int) -> dict[str, Any]:
         """Post a message; each ``@login`` named is told (and must be able to see the
         document, else 422)."""
-        return as_item(services.post_message(document_id, _me(), args["body"]))
+        return as_item(services.post_message(document_id, caller(), args["body"]))
 
 
 @blp.route("/documents/<int:document_id>/mentionable")
@@ -67,4 +64,4 @@ class Mentionable(MethodView):
     @api_roles()
     def get(self, args: dict[str, Any], document_id: int) -> list[User]:
         """People a message on this document may name: active, and able to see it."""
-        return services.mentionable(document_id, _me(), args["q"])
+        return services.mentionable(document_id, caller(), args["q"])

@@ -18,6 +18,7 @@ from edoc.discussion.models import DiscussionMessage
 from edoc.documents.access import get_visible_document
 from edoc.documents.models import Direction
 from edoc.documents.panels import register_panel
+from edoc.users.current import signed_in
 from edoc.users.models import User
 
 bp = Blueprint("discussion", __name__, url_prefix="/documents")
@@ -25,10 +26,6 @@ bp = Blueprint("discussion", __name__, url_prefix="/documents")
 #: How often an open (visible) page asks for new messages: under 2 s, so a message shows on
 #: the other person's page within 2 s. The page's script reads it from ``data-poll-ms``.
 POLL_MS = 1500
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def as_item(message: DiscussionMessage) -> dict[str, Any]:
@@ -58,9 +55,9 @@ def _document_page(document_id: int, direction: str) -> str:
 @login_required
 def post(document_id: int) -> Any:
     """The box's form without JavaScript: post, then back to the document's page."""
-    document = get_visible_document(document_id, _me())
+    document = get_visible_document(document_id, signed_in())
     try:
-        services.post_message(document_id, _me(), request.form.get("body", ""))
+        services.post_message(document_id, signed_in(), request.form.get("body", ""))
     except ValidationError as refused:
         flash(refused.message, "error")
     return redirect(_document_page(document_id, document.direction) + "#trao-doi")
@@ -70,7 +67,7 @@ def render_panel(document_id: int) -> str | None:
     """The thread and its form, for whoever may see the document (the page checked it)."""
     if not current_user.is_authenticated:
         return None
-    me = _me()
+    me = signed_in()
     items = services.messages(document_id, me)
     return render_template(
         "discussion/_panel.html",

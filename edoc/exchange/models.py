@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
+from edoc.core.leases import Leased
 
 
 class PeerKind(enum.StrEnum):
@@ -60,7 +61,7 @@ class ExchangePeer(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class ExchangeMessage(db.Model):
+class ExchangeMessage(db.Model, Leased):
     """One edXML package in, out or forwarded, with its exact bytes in the blob store.
 
     The message id identifies a package across installations: a second delivery of the same
@@ -107,11 +108,7 @@ class ExchangeMessage(db.Model):
     #: What the checks on receipt found (envelope seal, PDF signatures), for the clerk.
     verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12))
-    attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
 

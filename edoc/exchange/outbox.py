@@ -10,25 +10,21 @@ lost, the sender retrying — creates nothing the second time.
 
 from __future__ import annotations
 
-import uuid
-import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
+from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.exchange.models import Direction, ExchangeMessage, MessageState
 
 LEASE = timedelta(minutes=5)
 KICK = "edoc.exchange.kick"
-
-
-def wall_clock() -> datetime:
-    """Leases and back-off are about real time passing (the demo moves ``utcnow``)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+wall_clock = leases.wall_clock
+new_holder = leases.new_holder
 
 
 def ask_for_drain() -> None:
@@ -41,18 +37,14 @@ def take_kick() -> bool:
 
 
 def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed attempt: doubling from
+    ``EDOC_EXCHANGE_BACKOFF_SECONDS`` up to ``EDOC_EXCHANGE_BACKOFF_MAX_SECONDS``."""
     settings = current_app.config["EDOC"]
-    seconds = settings.exchange_backoff_seconds * 2 ** max(attempts - 1, 0)
-    return timedelta(seconds=min(seconds, settings.exchange_backoff_max_seconds))
-
-
-def _lock_claims() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(b"edoc.exchange"))))
-
-
-def _free(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(ExchangeMessage.claimed_until.is_(None), ExchangeMessage.claimed_until <= now)
+    schedule = leases.Backoff.doubling(
+        timedelta(seconds=settings.exchange_backoff_seconds),
+        timedelta(seconds=settings.exchange_backoff_max_seconds),
+    )
+    return schedule.after(attempts)
 
 
 def claim_next(holder: str, *, to_check: bool) -> int | None:
@@ -62,60 +54,40 @@ def claim_next(holder: str, *, to_check: bool) -> int | None:
     packages to one peer leave, in order: a later one does not overtake an earlier one still
     in hand or being retried; only an earlier one that failed its check and waits out its
     back-off is passed, so that one broken package does not hold up the rest. Commits."""
-    _lock_claims()
+    leases.serialise_claims("edoc.exchange")
     now = wall_clock()
     earlier = aliased(ExchangeMessage)
-    if to_check:
-        query = select(ExchangeMessage.id).where(
-            ExchangeMessage.direction.in_((Direction.IN, Direction.FORWARD)),
-            ExchangeMessage.state == MessageState.RECEIVED,
-            or_(ExchangeMessage.next_attempt_at.is_(None), ExchangeMessage.next_attempt_at <= now),
-            _free(now),
-            ~exists().where(
-                and_(
-                    earlier.direction.in_((Direction.IN, Direction.FORWARD)),
-                    earlier.state == MessageState.RECEIVED,
-                    earlier.from_organ == ExchangeMessage.from_organ,
-                    earlier.id < ExchangeMessage.id,
-                    earlier.claimed_until > now,
-                )
-            ),
-        )
-    else:
-        query = select(ExchangeMessage.id).where(
-            ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
-            ExchangeMessage.state == MessageState.PENDING,
-            or_(ExchangeMessage.next_attempt_at.is_(None), ExchangeMessage.next_attempt_at <= now),
-            _free(now),
-            ~exists().where(
-                and_(
-                    earlier.direction.in_((Direction.OUT, Direction.FORWARD)),
-                    earlier.state == MessageState.PENDING,
-                    earlier.hop == ExchangeMessage.hop,
-                    earlier.id < ExchangeMessage.id,
-                )
-            ),
-        )
+    if to_check:  # only an earlier package being checked now holds a later one back
+        directions, state = (Direction.IN, Direction.FORWARD), MessageState.RECEIVED
+        before = [earlier.from_organ == ExchangeMessage.from_organ, leases.held(earlier, now)]
+    else:  # any earlier package to the same next hop still waiting holds a later one back
+        directions, state = (Direction.OUT, Direction.FORWARD), MessageState.PENDING
+        before = [earlier.hop == ExchangeMessage.hop]
+    query = select(ExchangeMessage.id).where(
+        ExchangeMessage.direction.in_(directions),
+        ExchangeMessage.state == state,
+        leases.due(ExchangeMessage.next_attempt_at, now),
+        leases.free(ExchangeMessage, now),
+        ~exists().where(
+            and_(
+                earlier.direction.in_(directions),
+                earlier.state == state,
+                earlier.id < ExchangeMessage.id,
+                *before,
+            )
+        ),
+    )
     pk = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
     if pk is not None:
-        db.session.execute(
-            update(ExchangeMessage)
-            .where(ExchangeMessage.id == pk)
-            .values(claimed_by=holder, claimed_until=now + LEASE)
-        )
+        leases.take(ExchangeMessage, holder, now + LEASE, ExchangeMessage.id == pk)
     db.session.commit()
     return pk
-
-
-def new_holder() -> str:
-    return str(uuid.uuid4())
 
 
 def release(pk: int) -> ExchangeMessage:
     """The claimed row, its lease ended (the caller sets the outcome and commits)."""
     message = db.session.get(ExchangeMessage, pk)
-    message.claimed_by = None
-    message.claimed_until = None
+    leases.give_back(message)
     return message
 
 

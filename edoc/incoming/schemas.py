@@ -19,7 +19,7 @@ from marshmallow import ValidationError as SchemaError
 from edoc.api import SignatureReportSchema, UtcDateTime
 from edoc.core.clock import MAX_DATE, MIN_DATE
 from edoc.core.forms import UserDate
-from edoc.core.params import id_field
+from edoc.core.params import PageOf, id_field
 from edoc.documents.listing import ListArgs
 from edoc.incoming.models import ReceivedVia
 
@@ -235,10 +235,7 @@ class IncomingSchema(Schema):
     subject = fields.String(attribute="document.subject")
 
 
-class IncomingPage(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+class IncomingPage(PageOf):
     items = fields.List(fields.Nested(IncomingSchema))
 
 

@@ -10,7 +10,7 @@ on ``X-Edoc-Delivery``). When the head has used every attempt it is ``failed`` a
 stays stopped until an admin retries it or gives up on it (then the queue moves on): events
 are never silently skipped. Test pings are not ordered: they say nothing about documents.
 
-Claims are leases, as in :mod:`edoc.jobs.outbox`: a short committed transaction stamps the
+Claims are leases (:mod:`edoc.core.leases`): a short committed transaction stamps the
 rows with the drain's id and an expiry (serialised between drains by SQLite's BEGIN IMMEDIATE
 or a PostgreSQL advisory lock), the POST runs with no transaction open (a slow receiver holds
 no lock and no pooled connection), and a drain that dies mid-way only delays its rows until
@@ -26,16 +26,15 @@ import hmac
 import json
 import logging
 import time
-import uuid
-import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.client import HTTPException
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
+from edoc.core import leases
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
 from edoc.core.metrics import DELIVERY_FAILURES
@@ -47,27 +46,20 @@ log = logging.getLogger(__name__)
 
 RUN = 20  # deliveries of one subscription per claim, sent one after the other
 LEASE = timedelta(minutes=10)  # over a whole run of POSTs timing out (RUN x 10 s)
-BACKOFF = (
-    timedelta(seconds=30),
-    timedelta(minutes=2),
-    timedelta(minutes=10),
-    timedelta(minutes=30),
-    timedelta(hours=1),
-    timedelta(hours=2),
-    timedelta(hours=4),
+BACKOFF = leases.Backoff(
+    (
+        timedelta(seconds=30),
+        timedelta(minutes=2),
+        timedelta(minutes=10),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=4),
+    ),
+    cap=timedelta(hours=6),
 )
-BACKOFF_CAP = timedelta(hours=6)
 USER_AGENT = "edoc-webhooks/1"
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def backoff(failed_attempts: int) -> timedelta:
-    """The wait after the ``failed_attempts``-th failed attempt."""
-    index = failed_attempts - 1
-    return BACKOFF[index] if index < len(BACKOFF) else BACKOFF_CAP
+wall_clock = leases.wall_clock
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -117,8 +109,7 @@ def _run(subscription_id: int, now: datetime) -> list[int]:
 
 def claim() -> Claim | None:
     """Claim the due head runs of the active subscriptions' queues, and due pings. Commits."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_advisory_xact_lock(zlib.crc32(b"edoc.webhooks"))))
+    leases.serialise_claims("edoc.webhooks")
     now = wall_clock()
     active = select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
     waiting = db.session.scalars(
@@ -142,12 +133,9 @@ def claim() -> Claim | None:
     if not runs:
         db.session.commit()  # ends the claim's transaction (and its lock) with nothing taken
         return None
-    holder = str(uuid.uuid4())
-    db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id.in_([i for run in runs for i in run]))
-        .values(claimed_by=holder, claimed_until=now + LEASE)
-    )
+    holder = leases.new_holder()
+    ids = [i for run in runs for i in run]
+    leases.take(WebhookDelivery, holder, now + LEASE, WebhookDelivery.id.in_(ids))
     db.session.commit()  # the claim is visible to every other drain before the POSTs
     return Claim(holder, runs)
 
@@ -155,11 +143,7 @@ def claim() -> Claim | None:
 def release(holder: str, ids: list[int]) -> None:
     """Give back claimed deliveries not attempted (their run stopped at a failure). Commits."""
     if ids:
-        db.session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.id.in_(ids), WebhookDelivery.claimed_by == holder)
-            .values(claimed_by=None, claimed_until=None)
-        )
+        leases.release(WebhookDelivery, holder, WebhookDelivery.id.in_(ids))
     db.session.commit()  # free for the next drain at once, not when the lease runs out
 
 
@@ -222,8 +206,7 @@ def _record(delivery_id: int, holder: str, outcome: Outcome) -> None:
         DELIVERY_FAILURES.labels("webhook").inc()
     delivery.last_status_code = outcome.status_code
     delivery.last_error = outcome.error
-    delivery.claimed_by = None
-    delivery.claimed_until = None
+    leases.give_back(delivery)
     if outcome.delivered:
         delivery.status = DeliveryStatus.DELIVERED
         delivery.delivered_at = utcnow()
@@ -232,7 +215,7 @@ def _record(delivery_id: int, holder: str, outcome: Outcome) -> None:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = None
     else:
-        delivery.next_attempt_at = wall_clock() + backoff(delivery.attempts)
+        delivery.next_attempt_at = wall_clock() + BACKOFF.after(delivery.attempts)
     db.session.commit()  # this delivery's attempt is over, whatever happens to the next one
 
 
@@ -242,13 +225,7 @@ def _renew(delivery_id: int, holder: str) -> bool:
 
     The claim covers a whole run; renewing per delivery keeps a run of slow receivers from
     outliving its lease, so no event is sent twice or out of order."""
-    renewed = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == delivery_id, WebhookDelivery.claimed_by == holder)
-        .values(claimed_until=wall_clock() + LEASE)
-    ).rowcount
-    db.session.commit()  # the renewed lease is visible to every other drain before the POST
-    return bool(renewed)
+    return leases.renew(WebhookDelivery, holder, LEASE, WebhookDelivery.id == delivery_id)
 
 
 def deliver_one(delivery_id: int, holder: str) -> Outcome | None:

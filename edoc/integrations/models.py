@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from edoc.core.clock import utcnow
 from edoc.core.enums import LabelledStrEnum, labels
 from edoc.core.extensions import db
+from edoc.core.leases import Leased
 from edoc.documents.models import Document
 from edoc.users.models import User
 
@@ -65,7 +66,7 @@ class WebhookSubscription(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class WebhookDelivery(db.Model):
+class WebhookDelivery(db.Model, Leased):
     """One event for one subscription: an outbox row written in the event's own transaction.
 
     ``event_id`` is the event's identity, the same for every subscription that hears it and for
@@ -89,14 +90,10 @@ class WebhookDelivery(db.Model):
     document_id: Mapped[int | None] = mapped_column(index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING, index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
     last_status_code: Mapped[int | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]
 
     subscription: Mapped[WebhookSubscription] = relationship()
 

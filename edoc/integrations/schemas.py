@@ -11,7 +11,7 @@ from marshmallow import ValidationError as SchemaError
 
 from edoc.api import UtcDateTime
 from edoc.core.forms import UserDate
-from edoc.core.params import id_field, page_field, per_page_field
+from edoc.core.params import PageOf, id_field, page_field, per_page_field
 from edoc.incoming.models import ReceivedVia
 from edoc.integrations.models import DeliveryStatus, WebhookEvent
 from edoc.integrations.services import EVENT_NAMES
@@ -94,10 +94,7 @@ class DeliverySchema(Schema):
     delivered_at = UtcDateTime(allow_none=True)
 
 
-class DeliveryPage(Schema):
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+class DeliveryPage(PageOf):
     items = fields.List(fields.Nested(DeliverySchema))
 
 

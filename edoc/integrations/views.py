@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from edoc.core.auth import Role, roles_required
@@ -18,18 +17,15 @@ from edoc.core.errors import AppError
 from edoc.core.forms import FormInvalid, load_form
 from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.core.signals import document_event
+from edoc.core.transactions import kick_after_request
 from edoc.documents.listing import page_count
 from edoc.integrations import events, services
 from edoc.integrations.models import DELIVERY_STATUS_LABELS, WEBHOOK_EVENT_LABELS
 from edoc.integrations.schemas import DeliveryArgs, GiveUpForm, WebhookCreate
 from edoc.integrations.tasks import deliver_webhooks_task
-from edoc.users.models import User
+from edoc.users.current import signed_in
 
 bp = Blueprint("integrations", __name__, url_prefix="/admin/webhooks")
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def _list_page(values: Any, errors: dict[str, str], status: int = 200) -> Any:
@@ -52,7 +48,7 @@ def webhook_list() -> Any:
         return _list_page(MultiDict(), {})
     try:
         fields = load_form(WebhookCreate(), request.form, lists=("events",))
-        subscription, secret = services.create_subscription(actor=_me(), **fields)
+        subscription, secret = services.create_subscription(actor=signed_in(), **fields)
     except AppError as error:
         if isinstance(error, FormInvalid):
             return _list_page(request.form, error.fields, error.status)
@@ -70,7 +66,7 @@ def webhook_list() -> Any:
 @roles_required(Role.ADMIN)
 def webhook_toggle(subscription_id: int) -> Any:
     active = request.form.get("active") == "1"
-    services.update_subscription(subscription_id, _me(), active=active)
+    services.update_subscription(subscription_id, signed_in(), active=active)
     flash(_("Đã bật webhook.") if active else _("Đã tắt webhook."), "success")
     return redirect(url_for("integrations.webhook_list"))
 
@@ -78,7 +74,7 @@ def webhook_toggle(subscription_id: int) -> Any:
 @bp.route("/<int:subscription_id>/ping", methods=["POST"])
 @roles_required(Role.ADMIN)
 def webhook_ping(subscription_id: int) -> Any:
-    services.send_ping(subscription_id, _me())
+    services.send_ping(subscription_id, signed_in())
     flash(_("Đã gửi sự kiện thử (ping); xem kết quả trong nhật ký gửi."), "success")
     return redirect(url_for("integrations.delivery_list", subscription=subscription_id))
 
@@ -123,7 +119,7 @@ def _back_to_log() -> Any:
 @bp.route("/deliveries/<int:delivery_id>/retry", methods=["POST"])
 @roles_required(Role.ADMIN)
 def delivery_retry(delivery_id: int) -> Any:
-    services.retry_delivery(delivery_id, _me())
+    services.retry_delivery(delivery_id, signed_in())
     flash(_("Đã đưa lần gửi vào hàng đợi để gửi lại."), "success")
     return _back_to_log()
 
@@ -132,20 +128,9 @@ def delivery_retry(delivery_id: int) -> Any:
 @roles_required(Role.ADMIN)
 def delivery_give_up(delivery_id: int) -> Any:
     reason = load_form(GiveUpForm(), request.form)["reason"]
-    services.give_up_delivery(delivery_id, _me(), reason)
+    services.give_up_delivery(delivery_id, signed_in(), reason)
     flash(_("Đã bỏ qua lần gửi; các sự kiện sau được gửi tiếp."), "success")
     return _back_to_log()
-
-
-def _deliver_after_request(error: BaseException | None) -> None:
-    """A request that wrote deliveries asks the worker to send them now. At teardown, after
-    the request's transaction ended: the rows are committed (or gone) when the worker looks."""
-    if not events.take_flag() or error is not None:
-        return
-    try:
-        deliver_webhooks_task()
-    except Exception:  # the rows wait; the periodic task sends them
-        current_app.logger.exception("webhook delivery after the request failed; will retry")
 
 
 def init_integrations(app: Flask) -> None:
@@ -153,4 +138,4 @@ def init_integrations(app: Flask) -> None:
     and kick the delivery task after requests that queued something."""
     events.connect(document_event)
     app.register_blueprint(bp)
-    app.teardown_request(_deliver_after_request)
+    kick_after_request(app, events.take_flag, deliver_webhooks_task, "webhook delivery")

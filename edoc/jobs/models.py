@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
+from edoc.core.leases import Leased
 
 
 class Job(db.Model):
@@ -35,7 +36,7 @@ class Job(db.Model):
         return int(100 * self.done / self.total) if self.total else 0
 
 
-class OutboxEntry(db.Model):
+class OutboxEntry(db.Model, Leased):
     """A change to push to another system (the search index), written in the change's own
     transaction so it can never be lost when that system is down.
 
@@ -48,8 +49,4 @@ class OutboxEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     topic: Mapped[str] = mapped_column(String(32), index=True)
     document_id: Mapped[int] = mapped_column(index=True)
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]

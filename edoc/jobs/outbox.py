@@ -6,41 +6,30 @@ thread and process, so several may run at once. None may push an entry twice or 
 and no two may push the same document at once: a drain holding an older read of a document
 could write it after one holding a newer read. So a drain *claims* what it pushes:
 
-- A claim is one short transaction, serialised between processes: on SQLite every
-  transaction begins IMMEDIATE (one writer at a time, :mod:`edoc.core.db`); on PostgreSQL it
-  first takes a transaction-scoped advisory lock. Row locks alone (``FOR UPDATE SKIP
-  LOCKED``) would not do: two claims could take two rows of the same document.
-- It takes every row of the oldest waiting documents that no live claim holds, and stamps
-  them with the drain's id and an expiry: a lease, not a lock held during the push, because
-  the push runs with no transaction open (SQLite's writer lock must be free for an index kept
-  in the same file, and a push may be slow), and a worker that dies mid-push must not stop
-  the index for good: its lease expires and another drain takes the rows again.
+- A claim takes every row of the oldest waiting documents that no live lease holds
+  (:mod:`edoc.core.leases`: one short committed transaction, serialised between drains,
+  stamping the rows with the drain's id and an expiry). Row locks alone would not do: two
+  claims could take two rows of the same document. The push runs with no transaction open
+  (SQLite's writer lock must be free for an index kept in the same file, and a push may be
+  slow); a worker that dies mid-push only delays the rows until its lease expires.
 - After the push the drain deletes the rows it claimed and only those; rows written
   meanwhile for the same document stay, and the next claim pushes the newer state. After a
   failure it releases them with the error and an attempt more.
-
-Leases are measured on the wall clock, not :func:`edoc.core.clock.utcnow`: the demo sets that
-clock to past days, and a lease is about how long a drain has really been gone.
 """
 
 from __future__ import annotations
 
-import uuid
-import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, func, insert, select
 
+from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.jobs.models import OutboxEntry
 
 LEASE = timedelta(minutes=5)
-
-
-def _wall_clock() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def write(connection: Connection, topic: str, document_ids: Iterable[int]) -> None:
@@ -70,13 +59,11 @@ class Claim:
 def claim(topic: str, documents: int) -> Claim | None:
     """Claim the rows of up to ``documents`` waiting documents, oldest first; None when none
     is free. Commits: the claim must be visible to every other drain before the push."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        key = zlib.crc32(f"edoc.outbox.{topic}".encode())
-        db.session.execute(select(func.pg_advisory_xact_lock(key)))
-    now = _wall_clock()
-    free = or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until <= now)
+    leases.serialise_claims(f"edoc.outbox.{topic}")
+    now = leases.wall_clock()
+    free = leases.free(OutboxEntry, now)
     held = select(OutboxEntry.document_id).where(
-        OutboxEntry.topic == topic, OutboxEntry.claimed_until > now
+        OutboxEntry.topic == topic, leases.held(OutboxEntry, now)
     )
     document_ids = list(
         db.session.scalars(
@@ -90,11 +77,14 @@ def claim(topic: str, documents: int) -> Claim | None:
     if not document_ids:
         db.session.commit()  # ends the claim's transaction (and its lock) with nothing taken
         return None
-    holder = str(uuid.uuid4())
-    db.session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.topic == topic, free, OutboxEntry.document_id.in_(document_ids))
-        .values(claimed_by=holder, claimed_until=now + LEASE)
+    holder = leases.new_holder()
+    leases.take(
+        OutboxEntry,
+        holder,
+        now + LEASE,
+        OutboxEntry.topic == topic,
+        free,
+        OutboxEntry.document_id.in_(document_ids),
     )
     db.session.commit()  # the claim is visible to every other drain before the push
     return Claim(topic, holder, sorted(document_ids))
@@ -109,15 +99,8 @@ def complete(taken: Claim) -> None:
 
 def release(taken: Claim, error: str) -> None:
     """The push failed: the rows wait again, with the error and one more attempt."""
-    db.session.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.claimed_by == taken.holder)
-        .values(
-            claimed_by=None,
-            claimed_until=None,
-            attempts=OutboxEntry.attempts + 1,
-            last_error=error[:1000],
-        )
+    leases.release(
+        OutboxEntry, taken.holder, attempts=OutboxEntry.attempts + 1, last_error=error[:1000]
     )
     db.session.commit()  # the batch is over: its rows are free for the next drain
 

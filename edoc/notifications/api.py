@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 
 from edoc.api import Blueprint, refusals
-from edoc.core.auth import api_roles, api_user
+from edoc.core.auth import api_roles
 from edoc.notifications import services
 from edoc.notifications.schemas import (
     NotificationArgs,
@@ -20,7 +20,7 @@ from edoc.notifications.schemas import (
     UnreadCount,
 )
 from edoc.notifications.views import as_item
-from edoc.users.models import User
+from edoc.users.current import caller
 
 blp = Blueprint(
     "notifications_api",
@@ -32,10 +32,6 @@ blp = Blueprint(
 S = HTTPStatus
 
 
-def _me() -> User:
-    return api_user()  # type: ignore[return-value]
-
-
 @blp.route("/notifications")
 class Notifications(MethodView):
     @blp.arguments(NotificationArgs, location="query")
@@ -45,11 +41,11 @@ class Notifications(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The caller's notifications, newest first (only on documents they may see)."""
         total, items = services.list_for(
-            _me(), unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
+            caller(), unread_only=args["unread"], page=args["page"], per_page=args["per_page"]
         )
         return {
             "total": total,
-            "unread": services.unread_count(_me()),
+            "unread": services.unread_count(caller()),
             "page": args["page"],
             "per_page": args["per_page"],
             "items": [as_item(n) for n in items],
@@ -63,7 +59,7 @@ class UnreadNotifications(MethodView):
     @api_roles()
     def get(self) -> dict[str, int]:
         """The bell's number: the caller's unread notifications."""
-        return {"unread": services.unread_count(_me())}
+        return {"unread": services.unread_count(caller())}
 
 
 @blp.route("/notifications/<int:notification_id>/read")
@@ -73,7 +69,7 @@ class NotificationRead(MethodView):
     @api_roles()
     def post(self, notification_id: int) -> dict[str, Any]:
         """Mark one of the caller's notifications read."""
-        return as_item(services.mark_read(notification_id, _me()))
+        return as_item(services.mark_read(notification_id, caller()))
 
 
 @blp.route("/notifications/read-all")
@@ -83,7 +79,7 @@ class NotificationsReadAll(MethodView):
     @api_roles()
     def post(self) -> dict[str, int]:
         """Mark every unread notification of the caller read."""
-        return {"updated": services.mark_all_read(_me())}
+        return {"updated": services.mark_all_read(caller())}
 
 
 @blp.route("/notifications/preferences")
@@ -93,7 +89,7 @@ class NotificationPreferences(MethodView):
     @api_roles()
     def get(self) -> list[services.Preference]:
         """How the caller hears of each kind: in the app, by e-mail, in the daily digest."""
-        return services.preferences(_me())
+        return services.preferences(caller())
 
     @blp.arguments(PreferencesUpdate)
     @blp.response(200, PreferenceSchema(many=True))
@@ -101,4 +97,4 @@ class NotificationPreferences(MethodView):
     @api_roles()
     def put(self, args: dict[str, Any]) -> list[services.Preference]:
         """Change the caller's choices for the kinds given (the others keep theirs)."""
-        return services.save_preferences(_me(), args["preferences"])
+        return services.save_preferences(caller(), args["preferences"])

@@ -2,8 +2,9 @@
 
 Nothing is sent inside a request's transaction: the request (or task) only adds an
 :class:`OutgoingEmail` row, and :func:`drain` sends after it committed (kicked at the end of
-the request, and every minute for retries). A drain claims rows with a lease (a short
-committed transaction: ``claimed_by``/``claimed_until``), then for each message renews its
+the request, and every minute for retries). A drain claims rows with a lease
+(:mod:`edoc.core.leases`: a short committed transaction stamps ``claimed_by``/``claimed_until``),
+then for each message renews its
 lease (committed), talks to the SMTP server with no transaction open and records the answer;
 a drain that lost a lease leaves that message to the drain that took it, so none goes twice,
 and a drain that dies only delays its rows until the lease expires. A refused or failed
@@ -19,17 +20,17 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
-import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 
 from edoc.config import Settings
+from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.core.transactions import outside_transaction
@@ -43,13 +44,11 @@ log = logging.getLogger(__name__)
 FLAG = "emails_queued"
 LEASE = timedelta(minutes=5)
 BATCH = 50
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=15),
-    timedelta(hours=1),
+BACKOFF = leases.Backoff(
+    (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1)),
+    cap=timedelta(hours=2),
 )
-BACKOFF_CAP = timedelta(hours=2)
+wall_clock = leases.wall_clock
 
 
 def settings() -> Settings:
@@ -59,10 +58,6 @@ def settings() -> Settings:
 def configured() -> bool:
     """Whether an SMTP server is configured (no host: notifications stay in the app)."""
     return bool(settings().smtp_host)
-
-
-def wall_clock() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def link(path: str) -> str:
@@ -124,11 +119,6 @@ def take_flag() -> bool:
     return bool(db.session.info.pop(FLAG, False))
 
 
-def backoff(failed_attempts: int) -> timedelta:
-    index = failed_attempts - 1
-    return BACKOFF[index] if index < len(BACKOFF) else BACKOFF_CAP
-
-
 @dataclass(frozen=True)
 class Letter:
     id: int
@@ -151,25 +141,24 @@ def claim(now: datetime, held: timedelta) -> tuple[str, list[Letter]]:
             select(OutgoingEmail.id)
             .where(
                 OutgoingEmail.status == EmailStatus.PENDING,
-                or_(OutgoingEmail.next_attempt_at.is_(None), OutgoingEmail.next_attempt_at <= now),
-                or_(OutgoingEmail.claimed_until.is_(None), OutgoingEmail.claimed_until <= now),
+                leases.due(OutgoingEmail.next_attempt_at, now),
+                leases.free(OutgoingEmail, now),
             )
             .order_by(OutgoingEmail.id)
             .limit(BATCH)
         )
     )
-    holder = str(uuid.uuid4())
+    holder = leases.new_holder()
     if not due:
         db.session.commit()
         return holder, []
-    db.session.execute(  # a row another drain leased meanwhile keeps its holder
-        update(OutgoingEmail)
-        .where(
-            OutgoingEmail.id.in_(due),
-            OutgoingEmail.status == EmailStatus.PENDING,
-            or_(OutgoingEmail.claimed_until.is_(None), OutgoingEmail.claimed_until <= now),
-        )
-        .values(claimed_by=holder, claimed_until=now + held)
+    leases.take(  # a row another drain leased meanwhile keeps its holder
+        OutgoingEmail,
+        holder,
+        now + held,
+        OutgoingEmail.id.in_(due),
+        OutgoingEmail.status == EmailStatus.PENDING,
+        leases.free(OutgoingEmail, now),
     )
     rows = db.session.scalars(
         select(OutgoingEmail).where(OutgoingEmail.claimed_by == holder).order_by(OutgoingEmail.id)
@@ -183,27 +172,19 @@ def _renew(email_id: int, holder: str, held: timedelta) -> bool:
     """Extend this drain's lease on one row just before sending it; False when the lease ran
     out and another drain took the row (that one sends it). Commits, so every other drain sees
     the renewed lease before the message goes."""
-    renewed = db.session.execute(
-        update(OutgoingEmail)
-        .where(
-            OutgoingEmail.id == email_id,
-            OutgoingEmail.claimed_by == holder,
-            OutgoingEmail.status == EmailStatus.PENDING,
-        )
-        .values(claimed_until=wall_clock() + held)
-    ).rowcount
-    db.session.commit()
-    return bool(renewed)
+    return leases.renew(
+        OutgoingEmail,
+        holder,
+        held,
+        OutgoingEmail.id == email_id,
+        OutgoingEmail.status == EmailStatus.PENDING,
+    )
 
 
 def _release(holder: str) -> None:
     """Give back the rows this drain claimed and did not attempt (the connection was lost, or
     it lost a lease): the next drain takes them without waiting for the lease to run out."""
-    db.session.execute(
-        update(OutgoingEmail)
-        .where(OutgoingEmail.claimed_by == holder)
-        .values(claimed_by=None, claimed_until=None)
-    )
+    leases.release(OutgoingEmail, holder)
     db.session.commit()
 
 
@@ -256,8 +237,7 @@ def _record(results: dict[int, str], holder: str, max_attempts: int) -> None:
         if row is None or row.claimed_by != holder:
             continue
         row.attempts += 1
-        row.claimed_by = None
-        row.claimed_until = None
+        leases.give_back(row)
         if not error:
             row.status = EmailStatus.SENT
             row.sent_at = now
@@ -269,7 +249,7 @@ def _record(results: dict[int, str], holder: str, max_attempts: int) -> None:
             row.status = EmailStatus.FAILED
             log.warning("e-mail %s failed after %s attempts: %s", row.id, row.attempts, error)
         else:
-            row.next_attempt_at = now + backoff(row.attempts)
+            row.next_attempt_at = now + BACKOFF.after(row.attempts)
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from edoc.core.clock import utcnow
 from edoc.core.enums import LabelledStrEnum, labels
 from edoc.core.extensions import db
+from edoc.core.leases import Leased
 from edoc.documents.models import Document
 from edoc.users.models import User
 
@@ -85,7 +86,7 @@ class NotificationPreference(db.Model):
     digest: Mapped[bool] = mapped_column(default=True)
 
 
-class OutgoingEmail(db.Model):
+class OutgoingEmail(db.Model, Leased):
     """An e-mail waiting for the worker: written in the transaction that made its reason, sent
     after it committed, retried with back-off. ``dedup_key`` keeps one e-mail per notification
     and one digest per person and day. Leases (``claimed_*``) are on the wall clock."""
@@ -100,10 +101,6 @@ class OutgoingEmail(db.Model):
     body: Mapped[str] = mapped_column(Text)
     dedup_key: Mapped[str | None] = mapped_column(String(96), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=EmailStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
-    claimed_by: Mapped[str | None] = mapped_column(String(36))
-    claimed_until: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from edoc.api import UtcDateTime
-from edoc.core.params import page_field, per_page_field
+from edoc.core.params import PageOf, page_field, per_page_field
 from edoc.notifications.models import NotificationKind
 
 KINDS = [kind.value for kind in NotificationKind]
@@ -31,11 +31,8 @@ class NotificationSchema(Schema):
     read_at = UtcDateTime(allow_none=True)
 
 
-class NotificationPage(Schema):
-    total = fields.Integer()
+class NotificationPage(PageOf):
     unread = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
     items = fields.List(fields.Nested(NotificationSchema))
 
 

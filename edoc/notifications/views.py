@@ -22,20 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.auth import login_required
 from edoc.core.signals import document_event
+from edoc.core.transactions import kick_after_request
 from edoc.documents.listing import page_count
 from edoc.documents.models import Direction, Document
 from edoc.notifications import events, mail, services
 from edoc.notifications.models import Notification
 from edoc.notifications.tasks import send_emails_task
 from edoc.notifications.wording import describe, note_of, title
-from edoc.users.models import User
+from edoc.users.current import signed_in
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 PER_PAGE = 30
-
-
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
 def document_url(document: Document) -> str:
@@ -66,7 +63,9 @@ def as_item(notification: Notification) -> dict[str, Any]:
 def notification_list() -> Any:
     unread_only = request.args.get("unread") == "1"
     page = max(1, min(request.args.get("page", 1, type=int), 100000))
-    total, items = services.list_for(_me(), unread_only=unread_only, page=page, per_page=PER_PAGE)
+    total, items = services.list_for(
+        signed_in(), unread_only=unread_only, page=page, per_page=PER_PAGE
+    )
     pages = page_count(total, PER_PAGE)
     if page > pages > 0:
         return redirect(
@@ -79,7 +78,7 @@ def notification_list() -> Any:
         page=page,
         pages=pages,
         unread_only=unread_only,
-        unread=services.unread_count(_me()),
+        unread=services.unread_count(signed_in()),
     )
 
 
@@ -87,21 +86,21 @@ def notification_list() -> Any:
 @login_required
 def notification_open(notification_id: int) -> Any:
     """The link of a notification (on the page, in an e-mail): read it, go to the document."""
-    found = services.mark_read(notification_id, _me())
+    found = services.mark_read(notification_id, signed_in())
     return redirect(document_url(found.document))
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])
 @login_required
 def notification_read(notification_id: int) -> Any:
-    services.mark_read(notification_id, _me())
+    services.mark_read(notification_id, signed_in())
     return redirect(url_for(".notification_list", unread=request.form.get("unread") or None))
 
 
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def notification_read_all() -> Any:
-    count = services.mark_all_read(_me())
+    count = services.mark_all_read(signed_in())
     flash(_("Đã đánh dấu %(n)s thông báo là đã đọc.", n=count), "success")
     return redirect(url_for(".notification_list"))
 
@@ -109,7 +108,7 @@ def notification_read_all() -> Any:
 @bp.route("/preferences", methods=["GET", "POST"])
 @login_required
 def preferences() -> Any:
-    me = _me()
+    me = signed_in()
     if request.method == "POST":
         choices = [
             {
@@ -137,22 +136,11 @@ def unread_notifications() -> int:
         return 0
     if "notification_unread" not in g:
         try:
-            g.notification_unread = services.unread_count(_me())
+            g.notification_unread = services.unread_count(signed_in())
         except SQLAlchemyError:  # the error page of a failed database: show it, bell empty
             current_app.logger.warning("unread notifications not counted", exc_info=True)
             g.notification_unread = 0
     return g.notification_unread  # type: ignore[no-any-return]
-
-
-def _send_after_request(error: BaseException | None) -> None:
-    """A request that queued e-mails asks the worker to send them, after its transaction
-    ended (teardown): the rows are committed, or gone, when the worker looks."""
-    if not mail.take_flag() or error is not None:
-        return
-    try:
-        send_emails_task()
-    except Exception:  # the rows wait; the periodic task sends them
-        current_app.logger.exception("sending e-mails after the request failed; will retry")
 
 
 def init_notifications(app: Flask) -> None:
@@ -161,4 +149,4 @@ def init_notifications(app: Flask) -> None:
     events.connect(document_event)
     app.register_blueprint(bp)
     app.context_processor(lambda: {"unread_notifications": unread_notifications})
-    app.teardown_request(_send_after_request)
+    kick_after_request(app, mail.take_flag, send_emails_task, "sending e-mails")

@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -28,7 +27,7 @@ from edoc.core.extensions import db
 from edoc.core.forms import load_form
 from edoc.core.health import register_health_check
 from edoc.core.params import with_clamped_page
-from edoc.core.transactions import outside_transaction
+from edoc.core.transactions import kick_after_request, outside_transaction
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response
 from edoc.search import outbox, services
@@ -129,21 +128,6 @@ def status() -> Any:
     return jsonify(services.status_report())
 
 
-def _drain_after_request(_error: BaseException | None) -> None:
-    """A request that changed documents asks the worker to index them now.
-
-    At teardown, after the request's transaction ended: the rows it wrote are committed (or
-    gone), so the worker finds them, and an inline drain (tests) commits nothing of the
-    request's own.
-    """
-    if not outbox.take_flag(db.session()) or _error is not None:
-        return
-    try:
-        drain_task()
-    except Exception:  # the outbox keeps the work; the periodic drain retries it
-        current_app.logger.exception("indexing after the request failed; will retry")
-
-
 def _check_search() -> None:
     with outside_transaction():  # the database check's read must not hold SQLite's writer lock
         health = search_backend().health()
@@ -154,7 +138,7 @@ def _check_search() -> None:
 def init_search(app: Flask) -> None:
     outbox.install(Session)
     app.register_blueprint(bp)
-    app.teardown_request(_drain_after_request)
+    kick_after_request(app, lambda: outbox.take_flag(db.session()), drain_task, "indexing")
     app.jinja_env.globals.update(document_url=document_url, ocr_copy=services.ocr_copy)
     register_nav_link(app, _l("Tìm kiếm"), "search.search_page")
     register_health_check(app, "search", _check_search)

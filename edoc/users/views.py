@@ -44,6 +44,7 @@ from edoc.core.extensions import limiter, login_manager
 from edoc.core.forms import FormInvalid, load_form
 from edoc.core.words import register_person_names
 from edoc.users import services
+from edoc.users.current import signed_in
 from edoc.users.models import CLEARANCE_LABELS, User
 from edoc.users.schemas import AgencyFields, Credentials, PasswordChange, UnitFields, UserFields
 
@@ -104,10 +105,6 @@ def _refused(error: AppError) -> tuple[dict[str, str], int]:
     return {}, error.status
 
 
-def _me() -> User:
-    return current_user._get_current_object()  # type: ignore[no-any-return]
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
@@ -138,7 +135,7 @@ def login() -> Any:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
     if current_user.is_authenticated:  # loaded from the session id, so read it first
-        services.end_session(_me(), session.get(services.SESSION_ID_KEY))
+        services.end_session(signed_in(), session.get(services.SESSION_ID_KEY))
     session.pop(services.SESSION_ID_KEY, None)
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -154,7 +151,7 @@ def change_password() -> Any:
         try:
             change = load_form(PasswordChange(), request.form)
             session_id = services.change_password(
-                _me(),
+                signed_in(),
                 change["current_password"],
                 change["new_password"],
                 ip=request.remote_addr or "",
@@ -232,11 +229,13 @@ def _save_user(user: User | None, fields: dict[str, Any]) -> None:
     if user is None:
         if not password:
             raise ValidationError("password_required", _("Cần đặt mật khẩu ban đầu."))
-        user = services.create_user(username=username, password=password, actor=_me(), **fields)
+        user = services.create_user(
+            username=username, password=password, actor=signed_in(), **fields
+        )
         flash(_("Đã tạo người dùng %(u)s.", u=user.username), "success")
         return
     services.update_user(
-        user.id, active=active, new_password=password, unlock=unlock, actor=_me(), **fields
+        user.id, active=active, new_password=password, unlock=unlock, actor=signed_in(), **fields
     )
     flash(_("Đã lưu thay đổi."), "success")
 
@@ -248,7 +247,7 @@ def unit_list() -> Any:
     status = 200
     if request.method == "POST":
         try:
-            services.create_unit(**load_form(UnitFields(), request.form), actor=_me())
+            services.create_unit(**load_form(UnitFields(), request.form), actor=signed_in())
         except AppError as error:
             errors, status = _refused(error)
         else:
@@ -262,7 +261,7 @@ def unit_list() -> Any:
 def agency_update() -> Any:
     """The agency's signing titles (TM. …, KT. …), a form on the units page."""
     try:
-        services.update_agency(**load_form(AgencyFields(), request.form), actor=_me())
+        services.update_agency(**load_form(AgencyFields(), request.form), actor=signed_in())
     except AppError as error:
         errors, status = _refused(error)
         return _units_page(MultiDict(), {}, request.form, errors, status)

@@ -1,21 +1,13 @@
 """units: the agency's signing titles, collective name (TM.) and head's title (KT., Q., TL., TUQ.)
-
-Revision ID: 6b2e9f4c1d83
-Revises: b3e8f1c40a27
-Create Date: 2026-12-01 21:00:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "6b2e9f4c1d83"
-down_revision: str | None = "b3e8f1c40a27"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "6b2e9f4c1d83"
+down_revision = "b3e8f1c40a27"
 
 
 def upgrade() -> None:

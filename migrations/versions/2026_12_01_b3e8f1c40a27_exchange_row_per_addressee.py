@@ -1,21 +1,13 @@
 """exchange: one row per message, direction and addressee (a hub forwards one package to each
 member it names)
-
-Revision ID: b3e8f1c40a27
-Revises: a7f3c2e91b64
-Create Date: 2026-12-01 21:30:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from alembic import op
 
-revision: str = "b3e8f1c40a27"
-down_revision: str | None = "a7f3c2e91b64"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "b3e8f1c40a27"
+down_revision = "a7f3c2e91b64"
 
 
 def upgrade() -> None:

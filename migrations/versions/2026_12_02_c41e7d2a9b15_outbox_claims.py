@@ -1,21 +1,13 @@
 """outbox: the drain that claimed a row, and until when (concurrent drains)
-
-Revision ID: c41e7d2a9b15
-Revises: b3d81c4e6f02
-Create Date: 2026-12-02 09:00:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "c41e7d2a9b15"
-down_revision: str | None = "b3d81c4e6f02"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "c41e7d2a9b15"
+down_revision = "b3d81c4e6f02"
 
 
 def upgrade() -> None:

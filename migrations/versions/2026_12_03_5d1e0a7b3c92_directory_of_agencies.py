@@ -1,23 +1,15 @@
 """directory: parent agency, level, contact details and a folded name for searching
-
-Revision ID: 5d1e0a7b3c92
-Revises: e4c9a1b7d2f3
-Create Date: 2026-12-03 10:00:00.000000
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 from search.analysis import fold
 
-revision: str = "5d1e0a7b3c92"
-down_revision: str | None = "e4c9a1b7d2f3"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "5d1e0a7b3c92"
+down_revision = "e4c9a1b7d2f3"
 
 
 def upgrade() -> None:

@@ -1,21 +1,13 @@
 """integrations: webhook subscriptions, their deliveries (an outbox), inbound documents' keys
-
-Revision ID: d516a4386695
-Revises: 5d1e0a7b3c92
-Create Date: 2026-12-03 09:00:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "d516a4386695"
-down_revision: str | None = "5d1e0a7b3c92"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "d516a4386695"
+down_revision = "5d1e0a7b3c92"
 
 
 def upgrade() -> None:

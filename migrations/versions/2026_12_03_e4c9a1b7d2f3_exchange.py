@@ -1,21 +1,13 @@
 """exchange: peers, packages in/out/forwarded and their status timelines (edXML)
-
-Revision ID: e4c9a1b7d2f3
-Revises: c41e7d2a9b15
-Create Date: 2026-12-03 10:00:00.000000
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "e4c9a1b7d2f3"
-down_revision: str | None = "c41e7d2a9b15"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "e4c9a1b7d2f3"
+down_revision = "c41e7d2a9b15"
 
 
 def upgrade() -> None:

@@ -8,6 +8,7 @@ import re
 from datetime import date
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
@@ -32,6 +33,17 @@ def _dossier(code: str, ids: list[int], retention: int | None = 10) -> int:
     )
     services.add_documents(dossier.id, ids, archivist)
     return dossier.id
+
+
+def _status(app: Flask, dossier_id: int) -> str:
+    with app.app_context():
+        return services.get(dossier_id).status
+
+
+def _post_form(client: FlaskClient, url: str, token: str, **fields: str) -> list[str]:
+    """Post a dossier form as the page does; the flashed messages of the page it leads to."""
+    answer = client.post(url, data={"csrf_token": token, **fields}, follow_redirects=True)
+    return flashes(answer)
 
 
 def _rows(html: str, testid: str) -> list[str]:
@@ -92,16 +104,10 @@ def test_closing_asks_and_lists_the_documents_still_handled(app: Flask, demo: No
     assert unconfirmed.status_code == 302 and unconfirmed.location.endswith(
         f"/dossiers/{dossier_id}/close"
     )
-    with app.app_context():
-        assert services.get(dossier_id).status == DossierStatus.OPEN
-    closed = client.post(
-        f"/dossiers/{dossier_id}/close",
-        data={"csrf_token": token, "confirm": "1"},
-        follow_redirects=True,
-    )
-    assert "Đã đóng hồ sơ." in flashes(closed)
-    with app.app_context():
-        assert services.get(dossier_id).status == DossierStatus.CLOSED
+    assert _status(app, dossier_id) == DossierStatus.OPEN
+    closed = _post_form(client, f"/dossiers/{dossier_id}/close", token, confirm="1")
+    assert "Đã đóng hồ sơ." in closed
+    assert _status(app, dossier_id) == DossierStatus.CLOSED
     assert signed_in(app, "vanthu").get(f"/dossiers/{dossier_id}/close").status_code == 403
 
     with app.app_context():
@@ -122,20 +128,11 @@ def test_reopen_needs_a_reason_and_is_audited(app: Flask, demo: None) -> None:
         db.session.commit()
     client = signed_in(app, "luutru")
     token = csrf_token_from(client.get(f"/dossiers/{dossier_id}").get_data(as_text=True))
-    refused = client.post(
-        f"/dossiers/{dossier_id}/reopen",
-        data={"csrf_token": token, "reason": " "},
-        follow_redirects=True,
-    )
-    assert "Cần nêu lý do mở lại hồ sơ." in flashes(refused)
-    with app.app_context():
-        assert services.get(dossier_id).status == DossierStatus.CLOSED
-    reopened = client.post(
-        f"/dossiers/{dossier_id}/reopen",
-        data={"csrf_token": token, "reason": "Bổ sung văn bản còn thiếu"},
-        follow_redirects=True,
-    )
-    assert "Đã mở lại hồ sơ." in flashes(reopened)
+    reopen = f"/dossiers/{dossier_id}/reopen"
+    assert "Cần nêu lý do mở lại hồ sơ." in _post_form(client, reopen, token, reason=" ")
+    assert _status(app, dossier_id) == DossierStatus.CLOSED
+    reopened = _post_form(client, reopen, token, reason="Bổ sung văn bản còn thiếu")
+    assert "Đã mở lại hồ sơ." in reopened
     with app.app_context():
         dossier = services.get(dossier_id)
         assert dossier.status == DossierStatus.OPEN and dossier.closed_at is None

@@ -8,15 +8,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Operator
 from edoc.core.auth import Role
 from edoc.core.extensions import db
 from edoc.discussion.services import mentioned_logins
 from edoc.discussion.views import POLL_MS
-from edoc.users.services import create_user
 from tests.fixtures.app import csrf_token_from, login
 from tests.fixtures.documents import leader_id, receive_incoming, submitted_draft
 from tests.fixtures.pdfs import text_pdf
+from tests.fixtures.people import add_person
 from tests.fixtures.smtp import Mailbox
 
 Headers = dict[str, str]
@@ -155,15 +154,7 @@ def test_mentions_match_logins_whatever_their_case_and_script(
         "nguyenvana",
         "x_1",
     ]
-    with app.app_context():
-        create_user(
-            username="NguyenVanA",
-            full_name="Nguyễn Văn A",
-            password="mat-khau-dai-du",
-            roles=[Role.SPECIALIST],
-            actor=Operator.cli("test"),
-        )
-        db.session.commit()
+    add_person(app, "NguyenVanA", "Nguyễn Văn A", Role.SPECIALIST)
     document_id = receive_incoming(client, clerk, text_pdf("Công văn"), received_via="paper")
     for written in ("@nguyenvana xem giúp", "@NguyenVanA xem giúp"):
         answer = post(client, clerk, document_id, written)

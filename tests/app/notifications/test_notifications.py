@@ -58,6 +58,25 @@ def route(client: FlaskClient, leader: Headers, document_id: int, **lead: object
     assert answer.status_code == 200, answer.get_json()
 
 
+def routed_due_tomorrow(
+    app: Flask, client: FlaskClient, clerk: Headers, leader: Headers, specialist: Headers, text: str
+) -> date:
+    """A letter presented to the leader, then routed to the specialist; its deadline
+    (tomorrow)."""
+    document_id = letter(client, clerk, text)
+    present(client, clerk, document_id)
+    with app.app_context():
+        tomorrow = local_today() + timedelta(days=1)
+    route(
+        client,
+        leader,
+        document_id,
+        lead_user_id=me(client, specialist)["id"],
+        deadline=tomorrow.isoformat(),
+    )
+    return tomorrow
+
+
 def notifications(client: FlaskClient, headers: Headers, **args: str) -> dict:
     answer = client.get("/api/v1/notifications", query_string=args, headers=headers)
     assert answer.status_code == 200, answer.get_json()
@@ -228,17 +247,7 @@ def test_preferences_choose_in_app_email_and_digest(
 def test_deadline_reminders_once_then_overdue_once_a_week(
     app: Flask, client: FlaskClient, clerk: Headers, leader: Headers, specialist: Headers
 ) -> None:
-    document_id = letter(client, clerk, "Công văn")
-    present(client, clerk, document_id)
-    with app.app_context():
-        tomorrow = local_today() + timedelta(days=1)
-    route(
-        client,
-        leader,
-        document_id,
-        lead_user_id=me(client, specialist)["id"],
-        deadline=tomorrow.isoformat(),
-    )
+    tomorrow = routed_due_tomorrow(app, client, clerk, leader, specialist, "Công văn")
     with app.app_context():
         assert notify_deadlines() == 1
         assert notify_deadlines() == 0  # the same day again: nothing new
@@ -358,17 +367,8 @@ def test_by_default_each_event_is_mailed_once(
     specialist: Headers,
     smtp: Mailbox,
 ) -> None:
-    document_id = letter(client, clerk, "Công văn hạn gấp")
-    present(client, clerk, document_id)  # the leader: at once, by e-mail
-    with mailing.app_context():
-        tomorrow = local_today() + timedelta(days=1)
-    route(
-        client,
-        leader,
-        document_id,
-        lead_user_id=me(client, specialist)["id"],
-        deadline=tomorrow.isoformat(),
-    )  # the specialist: at once, by e-mail
+    # the leader (presented) and the specialist (routed): each at once, by e-mail
+    routed_due_tomorrow(mailing, client, clerk, leader, specialist, "Công văn hạn gấp")
     assert sorted(m["To"] for m in smtp.wait_for(2)) == [
         "chuyenvien@ubnd.demo.gov.vn",
         "lanhdao@ubnd.demo.gov.vn",

@@ -11,17 +11,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Operator
 from edoc.core.extensions import db
 from edoc.documents import preview
 from edoc.documents.models import Document
 from edoc.outgoing.signing import fold_title
-from edoc.users.models import Clearance, Role, Unit, User
-from edoc.users.services import create_user
+from edoc.users.models import Clearance, Role, User
 from tests.fixtures.app import bearer, csrf_token_from, login, signed_in
 from tests.fixtures.documents import leader_id, post_draft, submitted_draft
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.hostile_pdfs import text_bomb_pdf
+from tests.fixtures.people import add_person
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -77,18 +76,8 @@ def test_pages_are_refused_to_those_who_may_not_read_the_draft(
 def test_a_secret_draft_is_shown_only_to_the_cleared(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
+    add_person(app, "truongphong", "Trưởng phòng chưa được cấp độ mật", Role.LEADER, unit="TH")
     with app.app_context():
-        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "TH"))
-        create_user(
-            username="truongphong",
-            full_name="Trưởng phòng chưa được cấp độ mật",
-            password="edoc-demo-test",
-            roles=[Role.LEADER],
-            unit_id=unit_id,
-            clearance=Clearance.NONE,
-            actor=Operator.cli("test: an uncleared reviewer"),
-        )
-        db.session.commit()
         # the drafter must be cleared to draft a secret document
         user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
         user.clearance = Clearance.MAT

@@ -17,18 +17,17 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Operator
 from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.documents import preview
 from edoc.documents.models import Document
 from edoc.outgoing.models import OutgoingDocument
 from edoc.outgoing.services import add_version
-from edoc.users.models import Clearance, Role, Unit, User
-from edoc.users.services import create_user
+from edoc.users.models import Clearance, Role, User
 from tests.fixtures.app import bearer, csrf_token_from, signed_in
 from tests.fixtures.documents import leader_id, post_draft, submitted_draft
 from tests.fixtures.drafts import draft_pdf
+from tests.fixtures.people import add_person
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -94,18 +93,8 @@ def test_the_title_under_the_signature_is_the_current_signers(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
     """Submitted to A, returned, submitted to B with no title typed: B's own title prints."""
+    add_person(app, "phochutich", "Trần Văn Bình", Role.LEADER, unit="TH", title="Phó Chủ tịch")
     with app.app_context():
-        unit_id = db.session.scalar(select(Unit.id).where(Unit.code == "TH"))
-        create_user(
-            username="phochutich",
-            full_name="Trần Văn Bình",
-            password="edoc-demo-test",
-            roles=[Role.LEADER],
-            unit_id=unit_id,
-            title="Phó Chủ tịch",
-            actor=Operator.cli("test: a second leader"),
-        )
-        db.session.commit()
         first_title = db.session.scalar(select(User.title).where(User.username == "lanhdao"))
     drafter = bearer(client, "chuyenvien")
     created = post_draft(

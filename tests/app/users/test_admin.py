@@ -8,11 +8,10 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Operator
 from edoc.core.extensions import db
 from edoc.users.models import Clearance, Role, Unit, User
-from edoc.users.services import create_user
 from tests.fixtures.app import csrf_token_from, login
+from tests.fixtures.people import add_person
 
 
 def _form(client: FlaskClient, path: str, **data: object) -> TestResponse:
@@ -206,15 +205,7 @@ def test_admin_cannot_change_their_own_role_clearance_or_active_flag(
 def test_another_admin_changes_an_admins_clearance_and_it_is_audited(
     app: Flask, client: FlaskClient, demo: None
 ) -> None:
-    with app.app_context():
-        create_user(
-            username="quantri2",
-            full_name="Quản trị thứ hai",
-            password="mat-khau-dai",
-            roles=[Role.ADMIN],
-            actor=Operator.cli("edoc user create"),
-        )
-        db.session.commit()
+    add_person(app, "quantri2", "Quản trị thứ hai", Role.ADMIN, password="mat-khau-dai")
     signed_in = login(client, "quantri2", "mat-khau-dai")
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
     response = _form(
