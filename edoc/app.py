@@ -54,6 +54,7 @@ from edoc.outgoing.api import blp as outgoing_api
 from edoc.outgoing.sending import recall_notice
 from edoc.outgoing.views import bp as outgoing_bp
 from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
+from edoc.remote_signing.csc_api import bp as csc_bp
 from edoc.search.api import blp as search_api
 from edoc.search.views import init_search
 from edoc.statistics.views import bp as statistics_bp
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(outgoing_bp)
     app.register_blueprint(directory_bp)
     app.register_blueprint(statistics_bp)
+    app.register_blueprint(csc_bp)
 
     init_api(app)
     register_api_blueprint(users_api)

@@ -25,6 +25,7 @@ from edoc.outgoing.models import (
     ReviewComment,
     SigningRequest,
 )
+from edoc.remote_signing.models import RemoteActivation, RemoteCredential
 from edoc.search.models import TextExtract
 from edoc.users.models import ApiToken, Unit, User, UserRole, UserSession
 
@@ -32,6 +33,8 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
+    "RemoteActivation",
+    "RemoteCredential",
     "AuditEvent",
     "AuditHead",
     "DiscussionMessage",
