@@ -33,8 +33,6 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiToken",
-    "RemoteActivation",
-    "RemoteCredential",
     "AuditEvent",
     "AuditHead",
     "DiscussionMessage",
@@ -62,6 +60,8 @@ __all__ = [
     "OutgoingEmail",
     "Register",
     "RegisterCounter",
+    "RemoteActivation",
+    "RemoteCredential",
     "ReviewComment",
     "Routing",
     "SigningRequest",
