@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from asn1crypto import x509
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -49,6 +50,11 @@ class RemoteCredential(db.Model):
     @property
     def locked(self) -> bool:
         return self.locked_at is not None
+
+    @property
+    def certificate_title(self) -> str:
+        """The title (chức danh) the certificate carries, compared with the draft's."""
+        return str(x509.Certificate.load(self.certificate).subject.native.get("title") or "")
 
     @property
     def enrolled(self) -> bool:
