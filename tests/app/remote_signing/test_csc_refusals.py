@@ -19,9 +19,9 @@ from edoc.remote_signing.models import RemoteCredential
 from edoc.users.models import User
 from signing import pki as labels
 from signing.pki import DemoPKI
-from tests.app.remote_signing.conftest import RemoteLeader, give_credential
 from tests.fixtures.app import bearer
 from tests.fixtures.pki import LEADER_PIN, Tokens, fill_token, reinitialize_library
+from tests.fixtures.remote_signing import RemoteLeader, give_credential
 
 SHA256_RSA = "1.2.840.113549.1.1.11"
 SHA256 = "2.16.840.1.101.3.4.2.1"

@@ -27,9 +27,9 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from signing.pki import DemoPKI
-from tests.app.remote_signing.conftest import RemoteLeader, give_credential
 from tests.fixtures.app import DEMO_PASSWORD
 from tests.fixtures.pdfs import text_pdf
+from tests.fixtures.remote_signing import RemoteLeader, give_credential
 
 
 class OtpAuthorization(CSCAuthorizationManager):
@@ -107,9 +107,7 @@ def test_pyhanko_csc_client_signs_a_batch_with_one_otp(
         assert "Signature Validation: Signature is Valid." in report, report
 
 
-def test_a_used_code_cannot_authorise_a_second_batch(
-    csc_service: Flask, live_server: str
-) -> None:
+def test_a_used_code_cannot_authorise_a_second_batch(csc_service: Flask, live_server: str) -> None:
     leader = give_credential(csc_service)
     code = leader.code()
     sign_with_pyhanko(live_server, leader, code, [text_pdf("Một")])

@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
 from edoc.outgoing.models import SigningRequest
-from tests.app.remote_signing.conftest import give_credential
 from tests.fixtures.app import bearer
 from tests.fixtures.documents import leader_id, submitted_draft
 from tests.fixtures.pki import Tokens
+from tests.fixtures.remote_signing import give_credential
 
 
 @pytest.fixture
