@@ -36,6 +36,7 @@ from edoc.exchange.cli import exchange_group
 from edoc.integrations.cli import webhooks_group
 from edoc.jobs.cli import worker_command
 from edoc.notifications.cli import notifications_group
+from edoc.remote_signing.cli import remote_signing_group
 from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
 from edoc.users.cli import user_group
@@ -200,6 +201,7 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
 for area_command in (
     demo_command,
     user_group,
+    remote_signing_group,
     directory_group,
     worker_command,
     fsck_command,

@@ -58,6 +58,9 @@ class RemoteCredential(db.Model):
 
     @property
     def enrolled(self) -> bool:
+        """Ready for a second factor: the agency's TOTP confirmed, or a provider's own."""
+        if self.provider != AGENCY_PROVIDER:
+            return True
         return self.totp_secret is not None and self.totp_confirmed_at is not None
 
 

@@ -27,7 +27,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from edoc.audit.services import record, record_security_event
+from edoc.audit.services import Actor, record, record_security_event
 from edoc.config import Settings
 from edoc.core.auth import Role
 from edoc.core.clock import utcnow
@@ -100,7 +100,7 @@ def trust_roots() -> list[bytes]:
     return found
 
 
-def _audit(action: str, actor: User, credential: RemoteCredential, **details: object) -> None:
+def _audit(action: str, actor: Actor, credential: RemoteCredential, **details: object) -> None:
     record(
         action,
         actor=actor,
@@ -134,7 +134,7 @@ def create_agency_credential(
     *,
     token_label: str,
     cert_label: str,
-    actor: User | None = None,
+    actor: Actor | None = None,
     description: str = "",
 ) -> RemoteCredential:
     """A credential for ``user`` whose key is the object ``cert_label`` on the HSM token
@@ -234,11 +234,32 @@ def confirm_enrolment(credential: RemoteCredential, user: User, code: str) -> No
     _audit("remote_signing.enrolled", user, credential)
 
 
-def unlock(credential: RemoteCredential, admin: User) -> None:
-    if not admin.has_role(Role.ADMIN):
-        raise Forbidden("not_admin", _("Chỉ quản trị được mở khóa."))
+def create_provider_credential(
+    user: User, *, provider: str, credential_id: str, certificate: bytes, actor: Actor
+) -> RemoteCredential:
+    """A credential held by a commercial CSC provider (its id there, its certificate as the
+    provider's ``credentials/info`` gave it); the second factor is the provider's."""
+    if not user.has_role(Role.LEADER):
+        raise Conflict("not_leader", _("Chỉ lãnh đạo được cấp khóa ký từ xa."))
+    leaf = x509.Certificate.load(certificate)
+    credential = RemoteCredential(
+        credential_id=credential_id,
+        user_id=user.id,
+        provider=provider,
+        description=str(leaf.subject.native.get("common_name", credential_id)),
+        certificate=certificate,
+        totp_confirmed_at=utcnow(),  # the provider's own second factor
+    )
+    db.session.add(credential)
+    db.session.flush()
+    _audit("remote_signing.credential_created", actor, credential, user_id=user.id)
+    return credential
+
+
+def unlock(credential: RemoteCredential, actor: Actor) -> None:
+    """After wrong codes locked it (an administrator's command, like a token's PUK)."""
     credential.locked_at, credential.failed_attempts = None, 0
-    _audit("remote_signing.unlocked", admin, credential)
+    _audit("remote_signing.unlocked", actor, credential)
 
 
 def _matching_step(secret: str, code: str, now: float) -> int | None:
