@@ -44,9 +44,17 @@ def _guard() -> ResponseReturnValue | None:
     config = services.settings()
     if not config.csc_service:
         return _error(CSCError("not_found", "the remote-signing service is not enabled", 404))
-    if config.csc_require_https and not request.is_secure:
+    if config.csc_require_https and not _over_https(config.trusted_proxies):
         return _error(CSCError("invalid_request", "HTTPS is required", 403))
     return None
+
+
+def _over_https(trusted_proxies: int) -> bool:
+    """TLS here, or at a trusted reverse proxy that says so (``X-Forwarded-Proto``)."""
+    if request.is_secure:
+        return True
+    forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")
+    return trusted_proxies > 0 and forwarded[-1].strip() == "https"
 
 
 def _error(error: CSCError) -> ResponseReturnValue:

@@ -220,5 +220,11 @@ def test_the_service_is_closed_unless_configured_and_wants_https(
     csc_service.config["EDOC"] = dataclasses.replace(settings, csc_require_https=True)
     assert client.post("/csc/v2/info").status_code == 403
     assert client.post("/csc/v2/info", base_url="https://localhost").status_code == 200
+    forwarded = {"X-Forwarded-Proto": "https"}
+    assert client.post("/csc/v2/info", headers=forwarded).status_code == 403  # no proxy trusted
+    csc_service.config["EDOC"] = dataclasses.replace(
+        settings, csc_require_https=True, trusted_proxies=1
+    )
+    assert client.post("/csc/v2/info", headers=forwarded).status_code == 200
     csc_service.config["EDOC"] = dataclasses.replace(settings, csc_service=False)
     assert client.post("/csc/v2/info", base_url="https://localhost").status_code == 404
