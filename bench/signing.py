@@ -139,7 +139,9 @@ class RemoteService:
         token = httpx.post(f"{base}/csc/v2/auth/login", auth=("lanhdao", "bench-password")).json()[
             "access_token"
         ]
-        self.client = CSCClient(CSCProviderConfig("edoc", base, static_token=token))
+        self.client = CSCClient(
+            CSCProviderConfig("edoc", base, static_token=token, timeout_seconds=600)
+        )
 
     def fresh_code(self) -> str:
         """The current code, made usable again: a real leader waits 30 s between batches, the

@@ -15,10 +15,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pyotp
 import segno
@@ -65,11 +68,53 @@ def _sad_key() -> bytes:
     return hmac.new(settings().secret_key.encode(), b"edoc csc sad v1", hashlib.sha256).digest()
 
 
+#: Where the HSM is when EDOC_CSC_HSM_MODULE is unset: ``<data dir>/remote_signing_hsm.json``,
+#: a JSON object with ``module``, ``pin_file`` and (SoftHSM2 only) ``softhsm2_conf``; the demo
+#: writes one. Read at each use, like the agency token's file.
+HSM_FILE = "remote_signing_hsm.json"
+
+
+@dataclass(frozen=True)
+class HsmSettings:
+    module: str
+    pin_file: Path | None = None
+    softhsm2_conf: Path | None = None
+
+
+def hsm_settings() -> HsmSettings | None:
+    config = settings()
+    if config.csc_hsm_module:
+        return HsmSettings(config.csc_hsm_module, config.csc_hsm_pin_file)
+    path = config.data_dir / HSM_FILE
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return HsmSettings(
+            str(data["module"]),
+            Path(data["pin_file"]) if data.get("pin_file") else None,
+            Path(data["softhsm2_conf"]) if data.get("softhsm2_conf") else None,
+        )
+    except (ValueError, KeyError, TypeError) as error:
+        raise ServiceUnavailable(
+            "hsm_file", _("Tệp cấu hình HSM ký từ xa không hợp lệ: %(e)s", e=error)
+        ) from error
+
+
+def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
+    """SoftHSM2 reads its configuration when the module loads: reload it on another store."""
+    import pkcs11  # only a process that talks to the HSM loads python-pkcs11
+
+    if os.environ.get("SOFTHSM2_CONF") != str(conf):
+        pkcs11.unload(module_path)
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+
+
 def _hsm_pin() -> str:
     """The HSM user PIN, read at each batch and held only for the login."""
-    config = settings()
-    if config.csc_hsm_pin_file is not None:
-        return config.csc_hsm_pin_file.read_text(encoding="utf-8").strip()
+    found = hsm_settings()
+    if found is not None and found.pin_file is not None:
+        return found.pin_file.read_text(encoding="utf-8").strip()
     pin = os.environ.get("EDOC_CSC_HSM_PIN")
     if not pin:
         raise ServiceUnavailable(
@@ -79,12 +124,18 @@ def _hsm_pin() -> str:
 
 
 def hsm_key(credential: RemoteCredential) -> HsmKey:
-    module = settings().csc_hsm_module
-    if not module:
+    return _hsm_key(credential.token_label, credential.cert_label)
+
+
+def _hsm_key(token_label: str, cert_label: str) -> HsmKey:
+    found = hsm_settings()
+    if found is None:
         raise ServiceUnavailable(
             "hsm_missing", _("Chưa cấu hình HSM của dịch vụ ký từ xa (EDOC_CSC_HSM_MODULE).")
         )
-    return HsmKey(module, credential.token_label, credential.cert_label)
+    if found.softhsm2_conf is not None:
+        _use_softhsm2_conf(found.module, found.softhsm2_conf)
+    return HsmKey(found.module, token_label, cert_label)
 
 
 def trust_roots() -> list[bytes]:
@@ -141,7 +192,7 @@ def create_agency_credential(
     ``token_label``; the certificate is read from the HSM (no PIN) and checked usable."""
     if not user.has_role(Role.LEADER):
         raise Conflict("not_leader", _("Chỉ lãnh đạo được cấp khóa ký từ xa."))
-    key = HsmKey(settings().csc_hsm_module, token_label, cert_label)
+    key = _hsm_key(token_label, cert_label)
     try:
         with outside_transaction():
             certificate = key.certificate()
