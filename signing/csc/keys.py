@@ -66,16 +66,18 @@ def check_not_revoked(
     trust_roots: Sequence[bytes],
     *,
     allow_fetching: bool = True,
+    hard_fail: bool = False,
 ) -> None:
     """Refuse a certificate that does not chain to ``trust_roots`` or that its CA revoked.
 
-    Fetches OCSP/CRLs (hard-fail: a CA that cannot be asked is a refusal, since signing with a
-    key reported compromised must not depend on a network blip going our way)."""
+    Fetches OCSP/CRLs. ``hard_fail``: a CA that cannot be asked is a refusal too (for a service
+    that always reaches its CAs); otherwise (soft-fail) only a CA's answer "revoked" refuses,
+    and an unreachable responder lets the signature go ahead, as a token does offline."""
     context = ValidationContext(
         trust_roots=[asn1_x509.Certificate.load(r) for r in trust_roots],
         other_certs=[asn1_x509.Certificate.load(c) for c in chain],
         allow_fetching=allow_fetching,
-        revocation_mode="hard-fail" if allow_fetching else "soft-fail",
+        revocation_mode="hard-fail" if allow_fetching and hard_fail else "soft-fail",
     )
     validator = CertificateValidator(
         asn1_x509.Certificate.load(certificate), validation_context=context
