@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import aiohttp
 from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
@@ -95,3 +96,6 @@ def check_not_revoked(
         raise CertificateRevoked(f"the certificate was revoked: {error}") from None
     except (PathError, ValidationError) as error:
         raise CertificateUntrusted(f"the certificate cannot be trusted: {error}") from None
+    except (TimeoutError, aiohttp.ClientError, OSError) as error:  # a responder out of reach
+        if hard_fail:
+            raise CertificateUntrusted(f"revocation status unavailable: {error!r}") from None
