@@ -136,9 +136,9 @@ class RemoteService:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{self.server.server_port}"
-        token = httpx.post(f"{base}/csc/v2/auth/login", auth=("lanhdao", "bench-password")).json()[
-            "access_token"
-        ]
+        token = httpx.post(
+            f"{base}/csc/v2/auth/login", auth=("lanhdao", "bench-password"), timeout=300
+        ).json()["access_token"]
         self.client = CSCClient(
             CSCProviderConfig("edoc", base, static_token=token, timeout_seconds=600)
         )
