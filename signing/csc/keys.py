@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 from asn1crypto import x509 as asn1_x509
@@ -79,6 +79,8 @@ def check_not_revoked(
         other_certs=[asn1_x509.Certificate.load(c) for c in chain],
         allow_fetching=allow_fetching,
         revocation_mode="hard-fail" if allow_fetching and hard_fail else "soft-fail",
+        # the responder's answer is dated when it is made, a little after "now" was taken
+        time_tolerance=timedelta(minutes=2),
     )
     validator = CertificateValidator(
         asn1_x509.Certificate.load(certificate), validation_context=context
