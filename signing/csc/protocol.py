@@ -50,11 +50,13 @@ class CSCError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
-def _text(body: Mapping[str, Any], *names: str, required: bool = True) -> str | None:
+def _text(
+    body: Mapping[str, Any], *names: str, required: bool = True, longest: int = 4096
+) -> str | None:
     for name in names:
         value = body.get(name)
         if value is not None:
-            if not isinstance(value, str) or len(value) > 4096:
+            if not isinstance(value, str) or len(value) > longest:
                 raise CSCError("invalid_request", f"{name} must be a string")
             return value
     if required:
@@ -142,7 +144,7 @@ class SignHashRequest:
         if not isinstance(body, Mapping):
             raise CSCError("invalid_request", "the body must be a JSON object")
         credential_id = _text(body, "credentialID")
-        sad = _text(body, "SAD")
+        sad = _text(body, "SAD", longest=64 * MAX_HASHES + 1024)  # names every hash
         hashes = _hashes(body, required=True)
         sign_oid = _text(body, "signAlgo")
         assert credential_id is not None and sad is not None and sign_oid is not None
