@@ -228,3 +228,13 @@ def test_the_service_is_closed_unless_configured_and_wants_https(
     assert client.post("/csc/v2/info", headers=forwarded).status_code == 200
     csc_service.config["EDOC"] = dataclasses.replace(settings, csc_service=False)
     assert client.post("/csc/v2/info", base_url="https://localhost").status_code == 404
+
+
+def test_a_batch_of_a_hundred_is_one_authorisation(
+    client: FlaskClient, headers: dict[str, str], leader: RemoteLeader
+) -> None:
+    hashes = digests(*(f"văn bản {n}" for n in range(100)))
+    sad = authorize(client, headers, leader, leader.code(), hashes).json["SAD"]
+    signed = sign_hash(client, headers, leader, sad, hashes)
+    assert signed.status_code == 200, signed.json
+    assert len(signed.json["signatures"]) == 100
