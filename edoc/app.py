@@ -58,6 +58,10 @@ from edoc.outgoing.api import blp as outgoing_api
 from edoc.outgoing.sending import recall_notice
 from edoc.outgoing.views import bp as outgoing_bp
 from edoc.outgoing.views import dashboard_items as outgoing_dashboard_items
+from edoc.remote_signing.api import blp as remote_signing_api
+from edoc.remote_signing.csc_api import bp as csc_bp
+from edoc.remote_signing.leader import init_remote_signing
+from edoc.remote_signing.views import bp as remote_signing_bp
 from edoc.search.api import blp as search_api
 from edoc.search.views import init_search
 from edoc.statistics.views import bp as statistics_bp
@@ -116,6 +120,7 @@ def create_app(
     init_users(app)
     init_audit(app)
     _register_blueprints(app)
+    init_remote_signing(app)
     _register_template_helpers(app)
     register_error_handlers(app)
     app.after_request(_security_headers)
@@ -145,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory_bp)
     app.register_blueprint(statistics_bp)
     app.register_blueprint(legacy_bp)
+    app.register_blueprint(csc_bp)
+    app.register_blueprint(remote_signing_bp)
 
     init_api(app)
     register_api_blueprint(users_api)
@@ -158,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
     register_api_blueprint(dossiers_api)
     register_api_blueprint(discussion_api)
     register_api_blueprint(notifications_api)
+    register_api_blueprint(remote_signing_api)
 
     init_draft_readers(app)
     register_sender_notice(app, recall_notice)

@@ -38,6 +38,7 @@ from edoc.integrations.cli import webhooks_group
 from edoc.jobs.cli import worker_command
 from edoc.legacy.cli import import_legacy_command
 from edoc.notifications.cli import notifications_group
+from edoc.remote_signing.cli import remote_signing_group
 from edoc.search.backend import index_outdated
 from edoc.search.cli import reindex_command, reindex_with_progress, search_status_command
 from edoc.users.cli import user_group
@@ -204,6 +205,7 @@ for area_command in (
     backup_command,
     restore_command,
     user_group,
+    remote_signing_group,
     directory_group,
     worker_command,
     fsck_command,

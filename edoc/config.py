@@ -280,6 +280,20 @@ class Settings:
     #: S3 credentials (EDOC_S3_ACCESS_KEY, EDOC_S3_SECRET_KEY, or their …_FILE).
     s3_access_key: str = ""
     s3_secret_key: str = ""
+    #: The agency's remote-signing service (CSC API v2 at ``/csc/v2``, signing/REMOTE.md):
+    #: off unless EDOC_CSC_SERVICE is on; over plain HTTP only when EDOC_CSC_REQUIRE_HTTPS is
+    #: off (a demo or test on one machine). Its keys are in the PKCS#11 module
+    #: EDOC_CSC_HSM_MODULE, whose user PIN comes from EDOC_CSC_HSM_PIN (read at each use) or the
+    #: file EDOC_CSC_HSM_PIN_FILE. A SAD lives EDOC_CSC_SAD_SECONDS; a credential locks after
+    #: EDOC_CSC_OTP_ATTEMPTS wrong codes in a row, like a token PIN.
+    csc_service: bool = False
+    csc_require_https: bool = True
+    csc_hsm_module: str = ""
+    csc_hsm_pin_file: Path | None = None
+    csc_sad_seconds: int = 300
+    csc_otp_attempts: int = 5
+    #: Commercial remote-signing providers (CSC v2), a JSON list (EDOC_CSC_PROVIDERS_FILE).
+    csc_providers_file: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -365,6 +379,21 @@ class Settings:
             metrics_token=get("EDOC_METRICS_TOKEN", "").strip(),
             s3_access_key=get("EDOC_S3_ACCESS_KEY", ""),
             s3_secret_key=get("EDOC_S3_SECRET_KEY", ""),
+            csc_service=get("EDOC_CSC_SERVICE", "false", _as_bool),
+            csc_require_https=get("EDOC_CSC_REQUIRE_HTTPS", "true", _as_bool),
+            csc_hsm_module=get("EDOC_CSC_HSM_MODULE", ""),
+            csc_hsm_pin_file=(
+                Path(env["EDOC_CSC_HSM_PIN_FILE"]).resolve()
+                if env.get("EDOC_CSC_HSM_PIN_FILE")
+                else None
+            ),
+            csc_sad_seconds=get("EDOC_CSC_SAD_SECONDS", "300", _between(30, 3600)),
+            csc_otp_attempts=get("EDOC_CSC_OTP_ATTEMPTS", "5", _between(1, 20)),
+            csc_providers_file=(
+                Path(env["EDOC_CSC_PROVIDERS_FILE"]).resolve()
+                if env.get("EDOC_CSC_PROVIDERS_FILE")
+                else None
+            ),
         )
 
     def audit_hmac_key(self) -> bytes:

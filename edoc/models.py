@@ -26,6 +26,7 @@ from edoc.outgoing.models import (
     ReviewComment,
     SigningRequest,
 )
+from edoc.remote_signing.models import RemoteActivation, RemoteCredential
 from edoc.search.models import TextExtract
 from edoc.users.models import ApiToken, Unit, User, UserRole, UserSession
 
@@ -61,6 +62,8 @@ __all__ = [
     "OutgoingEmail",
     "Register",
     "RegisterCounter",
+    "RemoteActivation",
+    "RemoteCredential",
     "ReviewComment",
     "Routing",
     "SigningRequest",

@@ -38,6 +38,8 @@ CLERK = "clerk"
 EXPIRED = "expired"
 NOT_YET_VALID = "not-yet-valid"
 WRONG_USAGE = "wrong-usage"
+#: A leader's certificate the CA has revoked (OCSP and the CRL say so): remote signing refuses it.
+REVOKED = "revoked"
 
 #: Certificates whose keys belong on a token (end-entity signing certificates).
 TOKEN_CERTS = (LEADER, AGENCY, CLERK, EXPIRED, NOT_YET_VALID, WRONG_USAGE)
@@ -49,7 +51,7 @@ SO_NOI_VU = "so-noi-vu"
 UBND_HUYEN = "ubnd-binh-an"
 SENDER_CERTS = (SO_TAI_CHINH, SO_NOI_VU, UBND_HUYEN)
 
-_KEY_LABELS = (ROOT, ISSUING_CA, OCSP_RESPONDER, TSA, *TOKEN_CERTS, *SENDER_CERTS)
+_KEY_LABELS = (ROOT, ISSUING_CA, OCSP_RESPONDER, TSA, *TOKEN_CERTS, *SENDER_CERTS, REVOKED)
 
 _SIGNER_USAGE = ["digital_signature", "non_repudiation"]
 
@@ -82,6 +84,11 @@ def _entities() -> dict[str, dict[str, str]]:
         EXPIRED: {"common-name": "Trần Thị Bích Ngọc", "title": "Chánh Văn phòng"},
         NOT_YET_VALID: {"common-name": "Đỗ Minh Đức", "title": "Phó Chánh Văn phòng"},
         WRONG_USAGE: {"common-name": "Phạm Quốc Việt", "title": "Chuyên viên"},
+        REVOKED: {
+            "common-name": "Hoàng Văn Bình",
+            "title": "Phó Chủ tịch",
+            "organization-name": org,
+        },
         SO_TAI_CHINH: {
             "common-name": "Sở Tài chính tỉnh Demo",
             "organization-name": "Sở Tài chính tỉnh Demo",
@@ -189,6 +196,10 @@ def build_config(key_dir: Path, url_prefix: str, now: datetime | None = None) ->
             _SIGNER_USAGE, {"valid-from": _iso(now + 30 * DAY), "valid-to": _iso(now + 400 * DAY)}
         ),
         WRONG_USAGE: leaf(["key_encipherment", "data_encipherment"]),
+        REVOKED: {
+            **leaf(_SIGNER_USAGE),
+            "revocation": {"revoked-since": _iso(now - 2 * DAY), "reason": "key_compromise"},
+        },
         **{label: leaf(_SIGNER_USAGE) for label in SENDER_CERTS},
     }
     return {

@@ -16,6 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from edoc.audit.services import Operator
 from edoc.config import Settings
 from edoc.core.extensions import db
 from edoc.core.migrate import alembic_config
@@ -23,8 +24,10 @@ from edoc.demo import keys as demo_keys
 from edoc.demo.agency import AGENCY_NAME, DEMO_USERS, create_demo_agency
 from edoc.demo.keys import DemoKeys
 from edoc.demo.script import Step, steps
+from edoc.remote_signing import services as remote_signing
 from edoc.search.indexing import reindex
 from edoc.users.models import User
+from signing import pki as labels
 from signing.pki import start_demo_pki
 
 
@@ -115,11 +118,25 @@ def _load_year(
         current_app.config["EDOC"] = replace(settings, tsa_url=settings.tsa_url or pki.tsa_url)
         try:
             leader, agency = demo_keys.create_tokens(data_dir, pki, settings.agency_token_path())
+            demo_keys.create_remote_key(data_dir, pki, agency)
             made = DemoKeys(pki, leader, agency)
             _run(steps(documents, made, tsa_url=pki.tsa_url, paperwork=paperwork), with_index)
+            _give_remote_credential()
         finally:
             current_app.config["EDOC"] = settings
     return made
+
+
+def _give_remote_credential() -> None:
+    """The leader's remote key (agency HSM): enrolled by the leader on "Khóa ký số từ xa"."""
+    leader = db.session.scalars(select(User).where(User.username == "lanhdao")).one()
+    remote_signing.create_agency_credential(
+        leader,
+        token_label=demo_keys.REMOTE_TOKEN,
+        cert_label=labels.LEADER,
+        actor=Operator.cli("edoc demo"),
+    )
+    db.session.commit()
 
 
 def _run(plan: list[Step], with_index: bool = True) -> None:
@@ -148,4 +165,8 @@ def _print_keys(keys: DemoKeys, settings: Settings) -> None:
         "  `edoc serve` khởi động edoc-signer với token lãnh đạo; tự chạy tay:\n"
         f"    SOFTHSM2_CONF={leader.hsm.conf_path} edoc-signer --module {leader.module} "
         f"--allow-origin http://{settings.host}:{settings.port}"
+    )
+    click.echo(
+        "  ký từ xa: lanhdao mở “Khóa ký số từ xa” (/account/remote-signing), quét mã QR bằng "
+        "ứng dụng xác thực, rồi chọn “Ký từ xa” trên trang Ký số"
     )

@@ -13,6 +13,9 @@ What ``edoc demo`` builds under the data directory::
                          installation may use (``EDOC_AGENCY_TOKEN_FILE``, read by
                          ``edoc.core.agency_key`` when EDOC_AGENCY_TOKEN_* is unset)
     leader_token.json    the leader's token for ``edoc serve`` to start ``edoc-signer`` beside it
+    remote_signing_hsm.json  the HSM of the agency's remote-signing service: a token in the
+                         agency store holding a copy of the leader's key ("ký từ xa",
+                         signing/REMOTE.md), its PIN in ``softhsm/agency/remote-pin``
 
 Two stores rather than one: the leader's agent must list only the leader's certificates, and the
 agency key must never be offered on the leader's "Ký số" page. A process can have one SoftHSM
@@ -44,6 +47,8 @@ SOFTHSM_DIR = "softhsm"
 LEADER_TOKEN_FILE = "leader_token.json"
 LEADER_TOKEN = "lanh-dao-nguyen-van-an"
 AGENCY_TOKEN = "ubnd-tinh-demo"
+REMOTE_TOKEN = "ky-tu-xa-nguyen-van-an"
+REMOTE_HSM_FILE = "remote_signing_hsm.json"
 TRUST_FILES = {labels.ROOT: "edoc-demo-root.der", labels.ISSUING_CA: "edoc-demo-issuing-ca.der"}
 
 
@@ -77,6 +82,7 @@ def remove(data_dir: Path, agency_token_file: Path) -> None:
     for name in (PKI_DIR, SOFTHSM_DIR):
         shutil.rmtree(data_dir / name, ignore_errors=True)
     (data_dir / LEADER_TOKEN_FILE).unlink(missing_ok=True)
+    (data_dir / REMOTE_HSM_FILE).unlink(missing_ok=True)
     agency_token_file.unlink(missing_ok=True)
 
 
@@ -129,6 +135,27 @@ def create_tokens(
     )
     write_agency_token_file(agency_token_file, AgencyToken(agency_config, agency.hsm.conf_path))
     return leader, agency
+
+
+def create_remote_key(data_dir: Path, pki: DemoPKI, agency: DemoToken) -> None:
+    """The leader's key for remote signing, in the server's HSM (the agency store), and the file
+    telling the remote-signing service where it is (read when EDOC_CSC_HSM_MODULE is unset)."""
+    pin = _pin()
+    agency.hsm.create_token_with_keys(
+        REMOTE_TOKEN,
+        pin,
+        secrets.token_hex(8),
+        [(labels.LEADER, pki.key_path(labels.LEADER).read_bytes(), pki.cert_der(labels.LEADER))],
+    )
+    pin_file = agency.hsm.directory / "remote-pin"
+    pin_file.touch(mode=0o600)
+    pin_file.write_text(pin + "\n", encoding="utf-8")
+    settings = {
+        "module": agency.module,
+        "pin_file": str(pin_file),
+        "softhsm2_conf": str(agency.hsm.conf_path),
+    }
+    (data_dir / REMOTE_HSM_FILE).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
 
 
 def trust(trust_dir: Path, pki: DemoPKI) -> None:

@@ -17,8 +17,29 @@
   const errorBox = document.getElementById("sign-error");
   const result = document.getElementById("sign-result");
   const titleWarning = document.getElementById("title-warning");
+  const otp = document.getElementById("otp");
+  const remoteSelect = document.getElementById("remote-credential");
   let certificates = [];
   let agentReady = false;
+
+  // "Ký từ xa": the leader's key is in the agency HSM or at a provider, the batch authorised by
+  // one code from the phone's authenticator app; no agent, no token on this machine.
+  function remoteMode() {
+    const chosen = document.querySelector('input[name="sign-mode"]:checked');
+    return Boolean(chosen && chosen.value === "remote");
+  }
+
+  function showMode() {
+    const remote = remoteMode();
+    document.getElementById("remote-fields").hidden = !remote;
+    document.getElementById("remote-enrol-hint").hidden = !remote;
+    document.getElementById("token-fields").hidden = remote;
+    document.getElementById("agent-missing").hidden = remote;
+    status.hidden = remote;
+    button.textContent = remote ? "Ký từ xa các văn bản đã chọn" : "Ký số các văn bản đã chọn";
+    button.disabled = remote ? false : !agentReady;
+    checkTitles();
+  }
 
   // ---------------------------------------------------------------- messages
 
@@ -98,8 +119,16 @@
       .replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/\./g, " ").trim().split(/\s+/).join(" ");
   }
 
+  function chosenCertificate() {
+    if (remoteMode()) {
+      const option = remoteSelect.selectedOptions[0];
+      return option ? { title: option.dataset.title } : undefined;
+    }
+    return certificates.find((c) => c.serial === select.value);
+  }
+
   function checkTitles() {
-    const cert = certificates.find((c) => c.serial === select.value);
+    const cert = chosenCertificate();
     const certTitle = cert ? (cert.title || box.dataset.profileTitle || "") : "";
     const differing = [];
     for (const draft of box.querySelectorAll(".sign-draft")) {
@@ -220,7 +249,7 @@
         select.append(option);
       }
       select.disabled = certificates.length === 0;
-      button.disabled = false;
+      if (!remoteMode()) button.disabled = false;
       if (!certificates.length) {
         showError("Không có chứng thư số nào dùng để ký được trên token (hết hạn, chưa có hiệu lực hoặc không dùng để ký).");
       }
@@ -344,7 +373,61 @@
     }
   }
 
-  button.addEventListener("click", sign);
+  async function signRemotely() {
+    const ids = ticked();
+    showError([]);
+    if (!ids.length) {
+      showError("Chưa chọn văn bản nào: bấm “Đọc dự thảo”, đọc rồi đánh dấu văn bản sẽ ký.");
+      return;
+    }
+    const option = remoteSelect.selectedOptions[0];
+    if (!option || option.disabled) {
+      showError("Chưa có khóa ký từ xa dùng được: đăng ký ứng dụng xác thực trước (liên kết bên dưới).");
+      return;
+    }
+    const code = otp.value.replace(/\s/g, "");
+    if (!/^\d{6,8}$/.test(code)) {
+      showError("Nhập mã OTP 6 chữ số đang hiện trên ứng dụng xác thực của điện thoại.");
+      otp.focus();
+      return;
+    }
+    const subjects = {};
+    for (const id of ids) {
+      const draft = box.querySelector(`.sign-draft[data-document-id="${id}"]`);
+      subjects[id] = { subject: draft.dataset.subject, detail: draft.dataset.detail };
+    }
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    result.textContent = `Đang ký từ xa ${ids.length} văn bản…`;
+    otp.value = "";
+    try {
+      const finished = await call(box.dataset.remote, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify({
+          document_ids: ids, versions: readVersions(ids), credential: Number(option.value), otp: code,
+        }),
+      }, false);
+      tellSigned(finished.signed, subjects);
+      showError(Object.values(finished.failed));
+      await refreshList();
+    } catch (error) {
+      result.textContent = "";
+      showError(error instanceof Refusal ? error.message
+        : "Không ký được do lỗi trên trang; hãy tải lại trang rồi ký lại.");
+      otp.focus();
+    } finally {
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+    }
+  }
+
+  button.addEventListener("click", () => (remoteMode() ? signRemotely() : sign()));
+  for (const radio of document.querySelectorAll('input[name="sign-mode"]')) {
+    radio.addEventListener("change", showMode);
+  }
+  if (remoteSelect) remoteSelect.addEventListener("change", checkTitles);
+  if (otp) otp.addEventListener("keydown", (event) => { if (event.key === "Enter") signRemotely(); });
   select.addEventListener("change", checkTitles);
   pin.addEventListener("keydown", (event) => { if (event.key === "Enter") sign(); });
   bindDrafts();

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from edoc.audit.models import AuditEvent
@@ -20,6 +22,8 @@ from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.dossiers.models import Dossier
 from edoc.incoming.models import IncomingDocument
+from edoc.remote_signing import services as remote_signing
+from edoc.remote_signing.models import RemoteCredential
 from tests.fixtures.app import api_token, login
 
 #: The demo's "today" in the pinned runs (10:00 in Hà Nội): its calendar, and so which deadlines
@@ -139,6 +143,31 @@ def _count(
     return hits
 
 
+def _leader_signs_one_draft_remotely(app: Flask, client: FlaskClient) -> None:
+    """The demo leader's remote key works as the demo left it: enrol, then sign a draft."""
+    leader = {"Authorization": f"Bearer {api_token(client, 'lanhdao')}"}
+    credentials = client.get("/api/v1/remote-signing/credentials", headers=leader).get_json()
+    assert [c["enrolled"] for c in credentials] == [False]
+    with app.app_context():
+        credential = db.session.get(RemoteCredential, credentials[0]["id"])
+        assert credential is not None
+        secret = remote_signing.start_enrolment(credential, credential.user)
+        credential.totp_confirmed_at = credential.created_at
+        db.session.commit()
+    waiting = client.get("/api/v1/outgoing?status=submitted", headers=leader).get_json()
+    draft = waiting["items"][0]["id"]
+    signed = client.post(
+        "/api/v1/outgoing/sign/remote",
+        json={
+            "document_ids": [draft],
+            "credential": credentials[0]["id"],
+            "otp": pyotp.TOTP(secret).now(),
+        },
+        headers=leader,
+    )
+    assert signed.get_json() == {"signed": [draft], "failed": {}}
+
+
 @pytest.mark.slow
 def test_demo_signed_for_real(
     app: Flask, tmp_path: Path, own_softhsm_store: None, monkeypatch: pytest.MonkeyPatch
@@ -161,6 +190,9 @@ def test_demo_signed_for_real(
         "edoc-demo-issuing-ca.der",
         "edoc-demo-root.der",
     ]
+
+    remote = json.loads((data_dir / "remote_signing_hsm.json").read_text())
+    assert "pin" not in remote and Path(remote["pin_file"]).stat().st_mode & 0o077 == 0
 
     client = app.test_client()
     clerk = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
@@ -240,6 +272,7 @@ def test_demo_signed_for_real(
     scan.write_bytes(client.get(f"/api/v1/documents/{scan_ids[0]}/file", headers=clerk).data)
     no_text = subprocess.run(["pdftotext", str(scan), "-"], capture_output=True, text=True)
     assert no_text.returncode == 0 and no_text.stdout.strip() == ""
+    _leader_signs_one_draft_remotely(app, client)
 
 
 def test_the_paperwork_is_the_same_agency_every_time(app: Flask) -> None:
