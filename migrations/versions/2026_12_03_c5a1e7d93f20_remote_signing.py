@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c5a1e7d93f20"
-down_revision = "7b1adc0fb848"
+down_revision = "c3e8a5d1f927"
 
 
 def upgrade() -> None:
