@@ -84,15 +84,20 @@ class Inbox(MethodView):
         (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
     )
     def post(self) -> Any:
-        """Receive an edXML package (document or status) from another agency's system."""
-        body = _bounded_body()
-        services.check_request(
+        """Receive an edXML package (document or status) from another agency's system.
+
+        Checked in this order: the signed headers name a configured peer (nothing of the body
+        is read for anyone else: 401/403 whatever its size), then the body's size, then its
+        signature, then the package; the seal and the PDF's signatures are verified by the
+        worker afterwards, with no transaction open."""
+        caller = services.identify_caller(
             request.headers.get(keys.ORGAN_HEADER, ""),
             request.headers.get(keys.TIMESTAMP_HEADER, ""),
             request.headers.get(keys.SIGNATURE_HEADER, ""),
-            body,
         )
-        accepted = services.accept_package(body, via=request.headers[keys.ORGAN_HEADER])
+        body = _bounded_body()  # only once the caller is a known peer
+        services.check_request(caller, body)
+        accepted = services.accept_package(body, via=caller.organ)
         if accepted.already_received:
             return {"message_id": accepted.message_id, "result": "already_received"}, 200
         return {"message_id": accepted.message_id, "result": "accepted"}, 202

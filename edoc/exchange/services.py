@@ -312,15 +312,23 @@ class Accepted:
     already_received: bool
 
 
-def check_request(organ: str, timestamp: str, signature_b64: str, body: bytes) -> str:
-    """The signed request's sender (an active peer, member or hub), or a 401/403 refusal."""
+@dataclass(frozen=True)
+class Caller:
+    """Who a signed request says it comes from, and the certificate pinned for it, known from
+    the request's headers alone: nothing of the body has been read yet."""
+
+    organ: str
+    timestamp: str
+    signature: bytes
+    certificate: str
+
+
+def identify_caller(organ: str, timestamp: str, signature_b64: str) -> Caller:
+    """The signed request's claimed sender (an active peer, member or hub), or a 401/403
+    refusal, before the body is read: a stranger's body, however large, is never read.
+    One short read of the peers, ended before returning."""
     if not (organ and timestamp and signature_b64):
         raise AppError("request_unsigned", _("Yêu cầu không có chữ ký của cơ quan gửi."), 401)
-    known = peers.peer(organ)
-    if known is None:
-        raise AppError(
-            "unknown_organ", _("Cơ quan %(o)s chưa được khai báo kết nối.", o=organ), 403
-        )
     if not keys.timestamp_fresh(timestamp):
         raise AppError(
             "stale_request", _("Thời điểm ký yêu cầu lệch quá 10 phút so với máy chủ."), 401
@@ -329,11 +337,23 @@ def check_request(organ: str, timestamp: str, signature_b64: str, body: bytes) -
         signature = base64.b64decode(signature_b64, validate=True)
     except ValueError:
         raise AppError("bad_signature", _("Chữ ký yêu cầu không đọc được."), 401) from None
-    payload = keys.request_payload("POST", keys.INBOX_PATH, timestamp, body)
-    check = keys.verify_cms(payload, signature, known.certificate)
+    certificate = peers.pinned_certificate(organ)
+    db.session.rollback()  # read only; no transaction stays open while the body comes in
+    if certificate is None:
+        raise AppError(
+            "unknown_organ", _("Cơ quan %(o)s chưa được khai báo kết nối.", o=organ), 403
+        )
+    return Caller(organ, timestamp, signature, certificate)
+
+
+def check_request(caller: Caller, body: bytes) -> None:
+    """The body is the one ``caller``'s pinned certificate signed (401 otherwise); the CMS
+    check runs with no transaction open."""
+    payload = keys.request_payload("POST", keys.INBOX_PATH, caller.timestamp, body)
+    with outside_transaction():
+        check = keys.verify_cms(payload, caller.signature, caller.certificate)
     if not check.ok:
         raise AppError("bad_signature", check.reason, 401)
-    return organ
 
 
 def _edxml_refusal(error: edxml.EdxmlError) -> AppError:
@@ -387,7 +407,8 @@ def accept_package(data: bytes, *, via: str | None) -> Accepted:
     The package's seal and PDF are checked later by the worker (slow)."""
     max_bytes = current_app.config["EDOC"].max_upload_mb * 1024 * 1024
     try:
-        message = edxml.parse(data, max_bytes=max_bytes)
+        with outside_transaction():  # parsing a large package is slow: hold nothing meanwhile
+            message = edxml.parse(data, max_bytes=max_bytes)
     except edxml.EdxmlError as error:
         raise _edxml_refusal(error) from None
     if isinstance(message, edxml.Envelope) and message.header.secrecy > 0:

@@ -5,7 +5,9 @@ tampered one is refused with 02, an outage delays delivery without losing or dou
 from __future__ import annotations
 
 import base64
+import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import func, select
@@ -139,12 +141,78 @@ def test_hostile_requests_are_refused_and_nothing_is_stored(
     answer = post(stc, bomb, signed_by(tinh, bomb))
     assert answer.status_code == 422 and answer.json()["error"]["code"], answer.text
     huge = b"<" + b"x" * (stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 + 1)
-    assert post(stc, huge, {}).status_code == 413
+    assert post(stc, huge, {}).status_code == 401  # who calls is asked before the size
+    oversize = post(stc, huge, signed_by(tinh, huge))  # a known peer: now the size
+    assert oversize.status_code == 413, oversize.text
     wrong_to = package.replace(stc.organ_id.encode(), b"000.00.77.H30")
     answer = post(stc, wrong_to, signed_by(tinh, wrong_to))
     assert answer.status_code == 422, answer.text
     assert count(stc, ExchangeMessage) == before
     assert count(stc, IncomingDocument) == 0
+
+
+class UnreadBody(io.RawIOBase):
+    """A request body that records whether the server read any of it."""
+
+    def __init__(self) -> None:
+        self.touched = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        self.touched = True
+        return 0
+
+
+def test_callers_are_identified_before_the_body_is_read(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """An unsigned or unknown caller is refused from the headers alone, however large the
+    body it announces (not 413, which would mean its size was weighed), and nothing stored."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    oversize = str(stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 * 4)
+    headers = signed_by(tinh, b"<edXMLEnvelope/>")
+    callers = {
+        "unsigned": ({}, 401, "request_unsigned"),
+        "unknown organ": ({**headers, keys.ORGAN_HEADER: "000.00.99.H30"}, 403, "unknown_organ"),
+        "stale": (
+            {**headers, keys.TIMESTAMP_HEADER: "2020-01-01T00:00:00Z"},
+            401,
+            "stale_request",
+        ),
+        "garbled signature": ({**headers, keys.SIGNATURE_HEADER: "%%%"}, 401, "bad_signature"),
+    }
+    before = count(stc, ExchangeMessage), stored_blob_count(stc)
+    for what, (caller_headers, status, code) in callers.items():
+        body = UnreadBody()
+        answer = stc.client.post(
+            "/api/v1/exchange/inbox",
+            input_stream=body,
+            headers={
+                "Content-Type": "application/xml",
+                "Content-Length": oversize,
+                **caller_headers,
+            },
+        )
+        assert answer.status_code == status, (what, answer.get_data(as_text=True))
+        assert answer.json["error"]["code"] == code, what
+        assert not body.touched, what
+    assert (count(stc, ExchangeMessage), stored_blob_count(stc)) == before
+
+
+def stored_blob_count(installation: Installation) -> int:
+    with installation.app.app_context():
+        return sum(1 for _blob in blob_store().iter_blobs())
 
 
 def test_status_about_an_unknown_message_is_kept(
