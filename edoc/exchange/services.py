@@ -293,6 +293,8 @@ def _queue_recall(document_id: int, reason: str, replaced_by: int | None) -> Non
             original.state = MessageState.GIVEN_UP
             original.next_attempt_at = None
             original.last_error = _("Văn bản đã bị thu hồi trước khi gửi được: không gửi nữa.")
+            if replaced_by:  # the recipient never had the old one: the new one goes as new
+                queue_document(replaced_by, original.to_organ, dispatch_id=original.dispatch_id)
             continue
         queue_document(
             replaced_by or document_id,
@@ -874,7 +876,14 @@ def _take_document(message: ExchangeMessage, checked: Checked) -> None:
         if old is not None:
             message.replaces_message_id = old.message_id
             if old.document_id is not None:
-                reason = business.reason or _("Nơi gửi thu hồi văn bản.")
+                if business.doc_type == 3:
+                    reason = _(
+                        "Nơi gửi đã thay thế văn bản này bằng văn bản %(c)s.", c=message.code
+                    )
+                    if business.reason:
+                        reason = f"{reason} {business.reason}"
+                else:
+                    reason = business.reason or _("Nơi gửi thu hồi văn bản.")
                 mark_recalled(old.document_id, reason, _worker())
             queue_status(old, "13", business.reason)
         if business.doc_type == 1:

@@ -27,6 +27,7 @@ from edoc.outgoing.schemas import (
     PrepareArgs,
     PrepareResponse,
     RecallForm,
+    ReplaceForm,
     ReturnForm,
     SendForm,
     SendResponse,
@@ -208,3 +209,22 @@ class Recall(MethodView):
     def post(self, args: dict[str, Any], document_id: int) -> Any:
         """Recall an issued document (it keeps its number); recipients are told."""
         return services.recall(document_id, api_user(), args["reason"])
+
+
+@blp.route("/outgoing/<int:document_id>/replace")
+class Replace(MethodView):
+    @blp.arguments(ReplaceForm)
+    @blp.response(200, OutgoingSchema)
+    @refusals(
+        blp,
+        NOT_VISIBLE,
+        (409, "The document is not issued, or the replacement already replaces another."),
+        (422, "The replacement is not another issued document the caller may see."),
+    )
+    @refusals(blp, 401, 403)
+    @api_roles(Role.CLERK, Role.LEADER)
+    def post(self, args: dict[str, Any], document_id: int) -> Any:
+        """Replace an issued document by another issued one: it keeps its number and is
+        marked replaced; recipients reached by exchange receive the new one as a replacement
+        (edXML business type 3)."""
+        return services.replace(document_id, args["replacement_id"], api_user(), args["reason"])
