@@ -30,6 +30,7 @@ from edoc.documents.files import CheckedFile, clean_filename
 from edoc.documents.models import Document, DocumentType
 from edoc.exchange import edxml, keys, outbox, packages, peers
 from edoc.exchange.models import (
+    UNPINNED_SENDER,
     Direction,
     ExchangeMessage,
     ExchangeStatusEvent,
@@ -726,6 +727,8 @@ def _check(pk: int, holder: str, report: DrainReport) -> None:
     message = db.session.get(ExchangeMessage, pk)
     sha256, direction, kind = message.package_sha256, message.direction, message.kind
     pinned, unverifiable = _seal_pin(message)
+    # brought by hand and sealed by a key not pinned for its sender: the clerk must be told
+    unpinned = direction == Direction.IN and message.hop is None and pinned is None
     db.session.commit()
     stored = None
     if unverifiable:
@@ -749,6 +752,8 @@ def _check(pk: int, holder: str, report: DrainReport) -> None:
         return
     message = db.session.get(ExchangeMessage, pk)
     message.verification = checked.verification
+    if unpinned:
+        message.verification = {**checked.verification, UNPINNED_SENDER: True}
     report.checked += 1
     try:
         with db.session.begin_nested():
