@@ -10,8 +10,6 @@ from flask.views import MethodView
 
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
-from edoc.directory import services as directory
-from edoc.directory.schemas import OrganizationSchema
 from edoc.outgoing import issuing, sending, services, signing
 from edoc.outgoing.schemas import (
     CopyForm,
@@ -140,25 +138,6 @@ class Issue(MethodView):
     def post(self, args: dict[str, Any]) -> dict[str, Any]:
         """Number, date and agency signature for leader-signed documents (server-side token)."""
         return issuing.issue(args["document_ids"], api_user())
-
-
-@blp.route("/organizations")
-class Organizations(MethodView):
-    @blp.response(200, OrganizationSchema(many=True))
-    @refusals(blp, 401)
-    @api_roles()
-    def get(self) -> Any:
-        """The directory of agencies documents are sent to."""
-        return directory.organizations(active_only=False)
-
-    @blp.arguments(OrganizationSchema)
-    @blp.response(201, OrganizationSchema)
-    @refusals(blp, (409, "An agency with this code is already in the directory."))
-    @refusals(blp, 401, 403)
-    @api_roles(Role.ADMIN, Role.CLERK)
-    def post(self, args: dict[str, Any]) -> Any:
-        """Add an agency to the directory (``internal``: served by this installation)."""
-        return directory.create_organization(actor=api_user(), **args)
 
 
 @blp.route("/outgoing/<int:document_id>/send")

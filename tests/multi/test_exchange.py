@@ -131,11 +131,9 @@ def province(
         issued[len(DOCUMENTS) :],
         scratch,
     )
-    [made.department_org] = [
-        o["id"]
-        for o in district.api("vanthu").get("/api/v1/organizations").json()
-        if o["code"] == DEPARTMENT.organ_id
-    ]
+    made.department_org = (
+        district.api("vanthu").get(f"/api/v1/directory/{DEPARTMENT.organ_id}").json()["id"]
+    )
     return made
 
 
