@@ -23,7 +23,7 @@ from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.core.errors import AppError
 from edoc.documents.access import get_visible_document
-from edoc.exchange import edxml, keys, panels, queries, services
+from edoc.exchange import edxml, files, inbox, keys, panels, queries
 from edoc.exchange.schemas import DispatchTimelineSchema
 from edoc.users.models import Role
 
@@ -90,14 +90,14 @@ class Inbox(MethodView):
         is read for anyone else: 401/403 whatever its size), then the body's size, then its
         signature, then the package; the seal and the PDF's signatures are verified by the
         worker afterwards, with no transaction open."""
-        caller = services.identify_caller(
+        caller = inbox.identify_caller(
             request.headers.get(keys.ORGAN_HEADER, ""),
             request.headers.get(keys.TIMESTAMP_HEADER, ""),
             request.headers.get(keys.SIGNATURE_HEADER, ""),
         )
         body = _bounded_body()  # only once the caller is a known peer
-        services.check_request(caller, body)
-        accepted = services.accept_package(body, via=caller.organ)
+        inbox.check_request(caller, body)
+        accepted = inbox.accept_package(body, via=caller.organ)
         if accepted.already_received:
             return {"message_id": accepted.message_id, "result": "already_received"}, 200
         return {"message_id": accepted.message_id, "result": "accepted"}, 202
@@ -121,7 +121,7 @@ class Packages(MethodView):
         inbox except the request signature, which the caller's token replaces; the package's
         own seal is still verified. A refused package answers 201 too, with the refusal on the
         message (it is the sender who must hear of it, by status 02)."""
-        accepted = services.import_package(_bounded_body(), api_user())
+        accepted = files.import_package(_bounded_body(), api_user())
         if accepted.already_received:
             return {"message_id": accepted.message_id, "result": "already_received"}, 200
         return {"message_id": accepted.message_id, "result": "accepted"}, 201

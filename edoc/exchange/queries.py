@@ -38,7 +38,7 @@ from edoc.exchange.models import (
     MessageKind,
     MessageState,
 )
-from edoc.exchange.services import QueueLine
+from edoc.exchange.operations import QueueLine
 from edoc.outgoing.models import Dispatch, OutgoingStatus
 from edoc.users.models import User
 
@@ -118,7 +118,7 @@ def problems(user: User, limit: int = 100) -> list[ExchangeMessage]:
 
 def queue_lines(user: User) -> list[QueueLine]:
     """Per next hop: waiting, failed and held packages, the oldest and the last error — the
-    operator's view of :func:`edoc.exchange.services.queue_report`, counting only what ``user``
+    operator's view of :func:`edoc.exchange.operations.queue_report`, counting only what ``user``
     may see."""
     hop = func.coalesce(ExchangeMessage.hop, ExchangeMessage.to_organ)
     rows = db.session.execute(

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
-from edoc.exchange import edxml, keys, outbox, services
+from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
 from edoc.exchange.models import ExchangeMessage
 from edoc.incoming.models import IncomingDocument
 from tests.app.exchange.test_inbox import count, held_package, post, signed_by
@@ -76,9 +76,9 @@ def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
     lost = variant(tinh, package, lost_id, header=edxml.parse(package).header)
     object.__setattr__(stc.app.config["EDOC"], "exchange_max_attempts", 2)
     with stc.app.app_context():  # as a poller of another axis would bring them in
-        services.accept_package(lost, via=tinh.organ_id)
+        inbox.accept_package(lost, via=tinh.organ_id)
         db.session.commit()
-        services.accept_package(package, via=tinh.organ_id)
+        inbox.accept_package(package, via=tinh.organ_id)
         db.session.commit()
         row = db.session.scalar(
             select(ExchangeMessage).where(ExchangeMessage.message_id == lost_id)
@@ -115,7 +115,7 @@ def test_two_drains_checking_one_package_apply_it_once(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
-        services.accept_package(package, via=tinh.organ_id)
+        inbox.accept_package(package, via=tinh.organ_id)
         db.session.commit()
         slow = outbox.new_holder()
         pk = outbox.claim_next(slow, to_check=True)
@@ -126,9 +126,9 @@ def test_two_drains_checking_one_package_apply_it_once(
             .values(claimed_until=outbox.wall_clock() - timedelta(seconds=1))
         )
         db.session.commit()
-        assert services.drain().checked == 1  # the second drain
-        report = services.DrainReport()
-        services._check(pk, slow, report)  # the first drain's late result
+        assert worker.drain().checked == 1  # the second drain
+        report = attempts.DrainReport()
+        receiving._check(pk, slow, report)  # the first drain's late result
         assert report.checked == 0 and report.errors
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
         answers = db.session.scalars(
@@ -147,12 +147,12 @@ def test_a_second_drain_does_not_check_a_later_package_while_the_earlier_is_in_h
     later = variant(tinh, package, "5b0f6f0e-0000-4000-8000-0000000000c3")
     with stc.app.app_context():
         for each in (package, later):
-            services.accept_package(each, via=tinh.organ_id)
+            inbox.accept_package(each, via=tinh.organ_id)
             db.session.commit()
         holder = outbox.new_holder()
         first = outbox.claim_next(holder, to_check=True)
         assert first is not None
         assert outbox.claim_next(outbox.new_holder(), to_check=True) is None
-        services._check(first, holder, services.DrainReport())
+        receiving._check(first, holder, attempts.DrainReport())
         second = outbox.claim_next(outbox.new_holder(), to_check=True)
         assert second is not None and second > first

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from edoc.core.extensions import db
-from edoc.exchange import edxml, keys, services
+from edoc.exchange import edxml, keys, queueing
 from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.exchange.packages import this_organ
 from edoc.incoming.models import IncomingDocument
@@ -99,7 +99,7 @@ def test_statuses_come_only_from_the_organ_the_document_went_to(
     document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
     with tinh.app.app_context():
         # a document for Sở Nội vụ (no route yet: it waits), which the department never saw
-        about = services.queue_document(document_id, ELSEWHERE.organ_id)
+        about = queueing.queue_document(document_id, ELSEWHERE.organ_id)
         db.session.commit()
         db.session.refresh(about)
         db.session.expunge(about)

@@ -15,7 +15,7 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI

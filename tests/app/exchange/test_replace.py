@@ -13,7 +13,7 @@ from sqlalchemy import select
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing import services as outgoing_services
 from edoc.outgoing.models import Dispatch, OutgoingDocument
