@@ -71,6 +71,20 @@ SIGNED_HEADERS = [
 ]
 
 
+#: What both ways a package comes in refuse in the package itself.
+PACKAGE_REFUSALS = (
+    (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
+    (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+)
+
+
+def _answer(accepted: inbox.Accepted, taken: HTTPStatus) -> tuple[dict[str, str], int]:
+    """``taken`` for a new package; 200 for a repeat, which creates nothing."""
+    if accepted.already_received:
+        return {"message_id": accepted.message_id, "result": "already_received"}, S.OK
+    return {"message_id": accepted.message_id, "result": "accepted"}, taken
+
+
 @blp.route("/inbox")
 class Inbox(MethodView):
     @blp.doc(requestBody=XML_BODY, parameters=SIGNED_HEADERS, security=[])
@@ -80,8 +94,7 @@ class Inbox(MethodView):
         blp,
         (S.UNAUTHORIZED, "Unsigned, badly signed or stale request."),
         (S.FORBIDDEN, "The sending organ is not a configured peer."),
-        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
-        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+        *PACKAGE_REFUSALS,
     )
     def post(self) -> Any:
         """Receive an edXML package (document or status) from another agency's system.
@@ -98,9 +111,7 @@ class Inbox(MethodView):
         body = _bounded_body()  # only once the caller is a known peer
         inbox.check_request(caller, body)
         accepted = inbox.accept_package(body, via=caller.organ)
-        if accepted.already_received:
-            return {"message_id": accepted.message_id, "result": "already_received"}, 200
-        return {"message_id": accepted.message_id, "result": "accepted"}, 202
+        return _answer(accepted, S.ACCEPTED)
 
 
 @blp.route("/packages")
@@ -112,8 +123,7 @@ class Packages(MethodView):
         blp,
         (S.UNAUTHORIZED, "Not signed in."),
         (S.FORBIDDEN, "Only clerks bring packages in."),
-        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
-        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+        *PACKAGE_REFUSALS,
     )
     @api_roles(Role.CLERK)
     def post(self) -> Any:
@@ -122,9 +132,7 @@ class Packages(MethodView):
         own seal is still verified. A refused package answers 201 too, with the refusal on the
         message (it is the sender who must hear of it, by status 02)."""
         accepted = files.import_package(_bounded_body(), api_user())
-        if accepted.already_received:
-            return {"message_id": accepted.message_id, "result": "already_received"}, 200
-        return {"message_id": accepted.message_id, "result": "accepted"}, 201
+        return _answer(accepted, S.CREATED)
 
 
 @blp.route("/documents/<int:document_id>/dispatches")

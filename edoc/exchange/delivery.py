@@ -14,11 +14,10 @@ from edoc.exchange.attempts import DrainReport, guarded
 from edoc.exchange.models import (
     Direction,
     ExchangeMessage,
-    ExchangeStatusEvent,
     MessageKind,
     MessageState,
 )
-from edoc.exchange.queueing import cannot_build, forward_ended, organ_id, route_state
+from edoc.exchange.queueing import add_event, cannot_build, forward_ended, organ_id, route_state
 from edoc.exchange.transport import DeliveryFailed, HttpTransport, Transport
 from edoc.outgoing.models import Dispatch
 from edoc.outgoing.sending import set_dispatch_status
@@ -90,11 +89,7 @@ def _refused_at_the_door(message: ExchangeMessage, reason: str) -> None:
     status package): its answer is this dispatch's 02."""
     if message.kind != MessageKind.DOCUMENT:
         return
-    db.session.add(
-        ExchangeStatusEvent(
-            message_pk=message.id, status_code="02", description=reason, occurred_at=utcnow()
-        )
-    )
+    add_event(message, "02", reason)
     if message.dispatch_id:
         set_dispatch_status(message.dispatch_id, "refused", reason)
 

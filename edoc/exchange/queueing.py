@@ -142,17 +142,38 @@ def queue_status(
     route_state(message)
     db.session.add(message)
     db.session.flush()
+    add_event(
+        about,
+        code,
+        description,
+        status_message_id=message.message_id,
+        arrival_number=arrival_number,
+        occurred_at=occurred_at,
+    )
+    return message
+
+
+def add_event(
+    about: ExchangeMessage,
+    code: str,
+    description: str = "",
+    *,
+    status_message_id: str | None = None,
+    arrival_number: str = "",
+    occurred_at: datetime | None = None,
+) -> None:
+    """One step on the timeline of package ``about``: a status sent or received about it (by
+    the status package ``status_message_id``), or a refusal at the recipient's door (none)."""
     db.session.add(
         ExchangeStatusEvent(
             message_pk=about.id,
-            status_message_id=message.message_id,
+            status_message_id=status_message_id,
             status_code=code,
             description=description,
             arrival_number=arrival_number,
             occurred_at=occurred_at or utcnow(),
         )
     )
-    return message
 
 
 def release_held() -> int:

@@ -26,12 +26,11 @@ from edoc.exchange.models import (
     UNPINNED_SENDER,
     Direction,
     ExchangeMessage,
-    ExchangeStatusEvent,
     MessageKind,
     MessageState,
     PeerKind,
 )
-from edoc.exchange.queueing import organ_id, queue_status, route_state, worker_operator
+from edoc.exchange.queueing import add_event, organ_id, queue_status, route_state, worker_operator
 from edoc.incoming.intake import check_stored_pdf
 from edoc.incoming.models import ReceivedVia
 from edoc.incoming.services import IncomingFields, Source, mark_recalled, receive
@@ -310,15 +309,13 @@ def _take_status(message: ExchangeMessage, checked: Checked) -> None:
         )
         return
     occurred = status.timestamp.astimezone(UTC).replace(tzinfo=None)
-    db.session.add(
-        ExchangeStatusEvent(
-            message_pk=about.id,
-            status_message_id=status.message_id,
-            status_code=status.status_code,
-            description=status.description,
-            arrival_number=status.arrival_number,
-            occurred_at=occurred,
-        )
+    add_event(
+        about,
+        status.status_code,
+        status.description,
+        status_message_id=status.message_id,
+        arrival_number=status.arrival_number,
+        occurred_at=occurred,
     )
     message.document_id = about.document_id
     message.state = MessageState.PROCESSED

@@ -15,7 +15,12 @@ from edoc.core.extensions import db
 from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
 from edoc.exchange.models import ExchangeMessage
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import count, held_package, post, signed_by
+from tests.app.exchange.test_inbox import (
+    count,
+    held_envelope,
+    held_package,
+    post_signed,
+)
 from tests.fixtures.exchange import Installation
 from tests.fixtures.pki import Tokens
 
@@ -44,15 +49,13 @@ def test_a_package_that_breaks_a_rule_is_refused_and_later_ones_are_checked(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    package, _dispatch = held_package(pair, softhsm_tokens)
-    envelope = edxml.parse(package)
-    assert isinstance(envelope, edxml.Envelope)
+    package, envelope = held_envelope(pair, softhsm_tokens)
     first, *rest = envelope.attachments
     not_pdf = dataclasses.replace(first, data=b"<html>not a PDF</html>")
     bad_id = "5b0f6f0e-0000-4000-8000-0000000000c1"
     bad = variant(tinh, package, bad_id, attachments=(not_pdf, *rest))
-    assert post(stc, bad, signed_by(tinh, bad)).status_code == 202
-    assert post(stc, package, signed_by(tinh, package)).status_code == 202
+    assert post_signed(tinh, stc, bad).status_code == 202
+    assert post_signed(tinh, stc, package).status_code == 202
     assert stc.cli("exchange", "deliver").exit_code == 0
     refused = incoming_row(stc, bad_id)
     assert refused.state == "refused" and refused.last_error, refused.last_error

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
-from edoc.exchange import keys
+from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
@@ -43,6 +43,11 @@ def signed_by(sender: Installation, body: bytes) -> dict[str, str]:
         return keys.sign_request(body, sender.organ_id)
 
 
+def post_signed(sender: Installation, target: Installation, body: bytes) -> requests.Response:
+    """``body`` delivered to ``target``'s inbox as ``sender``'s system delivers it."""
+    return post(target, body, signed_by(sender, body))
+
+
 def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, int]:
     """A document sent by the province while the department is down: its sealed package."""
     tinh, stc = pair["tinh"], pair["stc"]
@@ -60,6 +65,14 @@ def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, 
     return data, dispatch_id
 
 
+def held_envelope(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, edxml.Envelope]:
+    """:func:`held_package`'s bytes and the envelope parsed from them."""
+    package, _dispatch = held_package(pair, tokens)
+    envelope = edxml.parse(package)
+    assert isinstance(envelope, edxml.Envelope)
+    return package, envelope
+
+
 def test_outage_then_retry_delivers_once(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
@@ -74,7 +87,7 @@ def test_outage_then_retry_delivers_once(
     with tinh.app.app_context():
         assert [e.status_code for e in timeline(dispatch_id)] == ["01"]
     # the same package again (an answer lost, a retry): one document still
-    again = post(stc, package, signed_by(tinh, package))
+    again = post_signed(tinh, stc, package)
     assert again.status_code == 200 and again.json()["result"] == "already_received"
     assert count(stc, IncomingDocument) == 1
 
@@ -87,7 +100,7 @@ def test_tampered_header_is_refused_with_02_and_does_not_block_the_genuine_packa
     subject = "Quyết định ban hành số 0".encode()
     assert subject in package
     tampered = package.replace(subject, "Quyết định ban hành số 9".encode())
-    answer = post(stc, tampered, signed_by(tinh, tampered))
+    answer = post_signed(tinh, stc, tampered)
     assert answer.status_code == 202, answer.text  # well-formed: the seal check refuses it
     assert count(stc, IncomingDocument) == 0
     with tinh.app.app_context():
@@ -100,12 +113,12 @@ def test_tampered_header_is_refused_with_02_and_does_not_block_the_genuine_packa
         )
         assert refused.state == "refused" and refused.last_error
 
-    genuine = post(stc, package, signed_by(tinh, package))  # same message id, the real bytes
+    genuine = post_signed(tinh, stc, package)  # same message id, the real bytes
     assert genuine.status_code == 202 and genuine.json()["result"] == "accepted", genuine.text
     assert count(stc, IncomingDocument) == 1
     with tinh.app.app_context():
         assert [e.status_code for e in timeline(dispatch_id)] == ["02", "01"]
-    repeat = post(stc, package, signed_by(tinh, package))
+    repeat = post_signed(tinh, stc, package)
     assert repeat.json()["result"] == "already_received"
     assert count(stc, IncomingDocument) == 1
 
@@ -138,14 +151,14 @@ def test_hostile_requests_are_refused_and_nothing_is_stored(
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
         b"<edXMLEnvelope>&lol2;</edXMLEnvelope>"
     )
-    answer = post(stc, bomb, signed_by(tinh, bomb))
+    answer = post_signed(tinh, stc, bomb)
     assert answer.status_code == 422 and answer.json()["error"]["code"], answer.text
     huge = b"<" + b"x" * (stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 + 1)
     assert post(stc, huge, {}).status_code == 401  # who calls is asked before the size
-    oversize = post(stc, huge, signed_by(tinh, huge))  # a known peer: now the size
+    oversize = post_signed(tinh, stc, huge)  # a known peer: now the size
     assert oversize.status_code == 413, oversize.text
     wrong_to = package.replace(stc.organ_id.encode(), b"000.00.77.H30")
-    answer = post(stc, wrong_to, signed_by(tinh, wrong_to))
+    answer = post_signed(tinh, stc, wrong_to)
     assert answer.status_code == 422, answer.text
     assert count(stc, ExchangeMessage) == before
     assert count(stc, IncomingDocument) == 0
@@ -219,7 +232,6 @@ def test_status_about_an_unknown_message_is_kept(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    from edoc.exchange import edxml
     from edoc.exchange.packages import this_organ
 
     with stc.app.app_context():
@@ -236,7 +248,7 @@ def test_status_about_an_unknown_message_is_kept(
             timestamp=datetime.now(UTC).replace(microsecond=0),
         )
         body = edxml.build(keys.seal(status))
-    answer = post(tinh, body, signed_by(stc, body))
+    answer = post_signed(stc, tinh, body)
     assert answer.status_code == 202, answer.text
     with tinh.app.app_context():
         kept = db.session.scalar(select(ExchangeMessage).where(ExchangeMessage.direction == "in"))
