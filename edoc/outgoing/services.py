@@ -509,6 +509,18 @@ def replace(document_id: int, replacement_id: int, actor: User, reason: str) -> 
     if replacement is None or replacement.document.status != OutgoingStatus.ISSUED:
         message = _("Văn bản thay thế phải là văn bản đi đã phát hành.")
         raise ValidationError("replacement_invalid", message, details={"replacement_id": message})
+    old = get_outgoing(document_id, actor)
+    sent_out = any(dispatch.channel == "edxml" for dispatch in old.dispatches)
+    if replacement.document.secrecy > 0 and sent_out:
+        # the replacement would travel as a package: no secret goes over the network
+        raise AppError(
+            "secret_not_exchangeable",
+            _(
+                "Văn bản thay thế là văn bản mật: không gửi được qua liên thông điện tử đến "
+                "nơi đã nhận văn bản cũ; hãy gửi bản giấy theo quy định về bảo vệ bí mật nhà nước."
+            ),
+            422,
+        )
     if replaced_by(replacement_id) is not None:
         raise Conflict(
             "replacement_in_use",

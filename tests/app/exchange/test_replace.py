@@ -164,6 +164,12 @@ def test_the_service_refuses_what_cannot_replace_and_changes_nothing(
             assert refused.value.code == code, what
             assert refused.value.message, what
             db.session.rollback()
+        # a secret replacement would have to travel as a package: refused
+        db.session.get(OutgoingDocument, new_id).document.secrecy = 1
+        with pytest.raises(AppError) as secret:
+            outgoing_services.replace(old_id, new_id, clerk, "Sai")
+        assert secret.value.code == "secret_not_exchangeable", secret.value.message
+        db.session.rollback()
         outgoing_services.replace(old_id, new_id, clerk, "Sai số liệu")
         db.session.commit()
         third_id = db.session.scalar(
