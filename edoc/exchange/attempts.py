@@ -10,14 +10,14 @@ from flask import current_app
 
 from edoc.core.extensions import db
 from edoc.exchange import outbox
-from edoc.exchange.models import (
-    MessageState,
-)
+from edoc.exchange.models import MessageState
 from edoc.exchange.queueing import forward_ended
 
 
 @dataclass
 class DrainReport:
+    """What one run of the worker did, for the CLI and the logs."""
+
     checked: int = 0
     delivered: int = 0
     failed: int = 0
@@ -25,6 +25,8 @@ class DrainReport:
 
 
 def guarded(pk: int, report: DrainReport, work: Callable[[], None]) -> None:
+    """Run ``work`` on package ``pk``; an unexpected failure is recorded on the package (its
+    attempts, back-off, ``failed`` at the limit) so that the other packages go on."""
     try:
         work()
     except Exception as error:  # tried again after back-off, then failed: others go on meanwhile

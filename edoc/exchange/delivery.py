@@ -11,12 +11,7 @@ from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.exchange import edxml, keys, outbox, packages, peers
 from edoc.exchange.attempts import DrainReport, guarded
-from edoc.exchange.models import (
-    Direction,
-    ExchangeMessage,
-    MessageKind,
-    MessageState,
-)
+from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 from edoc.exchange.queueing import add_event, cannot_build, forward_ended, organ_id, route_state
 from edoc.exchange.transport import DeliveryFailed, HttpTransport, Transport
 from edoc.outgoing.models import Dispatch
@@ -24,10 +19,12 @@ from edoc.outgoing.sending import set_dispatch_status
 
 
 def default_transport() -> Transport:
+    """Signed HTTP to the next hop's inbox, with this agency's key."""
     return HttpTransport(lambda body: keys.sign_request(body, organ_id()))
 
 
 def deliver_one(pk: int, transport: Transport, report: DrainReport) -> None:
+    """Deliver package ``pk`` (claimed by this run), a failure recorded on it."""
     guarded(pk, report, lambda: _deliver(pk, transport, report))
 
 

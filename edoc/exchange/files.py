@@ -12,12 +12,7 @@ from edoc.core.extensions import db
 from edoc.exchange import edxml, packages
 from edoc.exchange.delivery import build_package
 from edoc.exchange.inbox import Accepted, accept_package
-from edoc.exchange.models import (
-    Direction,
-    ExchangeMessage,
-    MessageKind,
-    MessageState,
-)
+from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 from edoc.exchange.queueing import cannot_build, queue_document
 from edoc.outgoing.models import OutgoingDocument
 

@@ -13,12 +13,7 @@ from sqlalchemy import select
 from edoc.core.extensions import db
 from edoc.core.signals import document_event
 from edoc.exchange import outbox
-from edoc.exchange.models import (
-    Direction,
-    ExchangeMessage,
-    MessageKind,
-    MessageState,
-)
+from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 from edoc.exchange.queueing import already_told, queue_document, queue_status
 from edoc.incoming.models import HandlingTask
 from edoc.outgoing.sending import register_dispatch_status_labels
@@ -119,6 +114,7 @@ def _queue_recall(document_id: int, reason: str, replaced_by: int | None) -> Non
 
 
 def init_listeners() -> None:
+    """Listen to document events and name the exchange dispatch statuses (at app start)."""
     document_event.connect(_on_event, weak=False)
     register_dispatch_status_labels(DISPATCH_LABELS)
 

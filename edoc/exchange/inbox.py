@@ -19,13 +19,7 @@ from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.exchange import edxml, keys, outbox, peers
-from edoc.exchange.models import (
-    Direction,
-    ExchangeMessage,
-    MessageKind,
-    MessageState,
-    PeerKind,
-)
+from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState, PeerKind
 from edoc.exchange.queueing import organ_id
 from storage.base import BlobInfo
 
@@ -86,6 +80,7 @@ def _edxml_refusal(error: edxml.EdxmlError) -> AppError:
 
 
 def unverifiable(from_code: str) -> str:
+    """Why a package from ``from_code`` cannot be verified here (no pinned certificate)."""
     return _(
         "Không xác minh được cơ quan gửi %(o)s: cơ quan này chưa được khai báo kết nối nên "
         "không có chứng thư đã đăng ký để kiểm tra chữ ký gói tin.",

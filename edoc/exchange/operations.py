@@ -13,12 +13,7 @@ from sqlalchemy import func, select
 from edoc.audit.services import Actor, record
 from edoc.core.errors import AppError, Conflict, NotFound, ValidationError
 from edoc.core.extensions import db
-from edoc.exchange.models import (
-    Direction,
-    ExchangeMessage,
-    ExchangeStatusEvent,
-    MessageState,
-)
+from edoc.exchange.models import Direction, ExchangeMessage, ExchangeStatusEvent, MessageState
 from edoc.exchange.queueing import forward_ended, route_state
 
 

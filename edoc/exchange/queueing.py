@@ -28,14 +28,18 @@ WORKER = "exchange.worker"
 
 
 def worker_operator() -> Operator:
+    """Who the audit log names for what the exchange worker does."""
     return Operator.task(WORKER)
 
 
 def organ_id() -> str:
+    """This installation's organ code (mã định danh), the ``From`` of what it sends."""
     return current_app.config["EDOC"].organ_id
 
 
 def route_state(message: ExchangeMessage) -> None:
+    """Pending by the route to its organ (the peer, or the hub), or held while there is none;
+    the worker is asked to run."""
     route = peers.route_for(message.to_organ)
     if route is None:
         message.state = MessageState.HELD
@@ -112,6 +116,7 @@ def _unsendable(to_organ: str) -> str:
 
 
 def cannot_build(error: edxml.EdxmlError) -> str:
+    """Why a package could not be built, in the operator's words."""
     return _("Không lập được gói tin edXML: %(e)s", e=error.message)
 
 
