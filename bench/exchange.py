@@ -273,11 +273,7 @@ def edoc_run(root: Path, docs: int, size: int) -> tuple[Run, float]:
         issuing = time.perf_counter() - began
 
         clerk = district.api("vanthu")
-        [target] = [
-            o["id"]
-            for o in clerk.get("/api/v1/organizations").json()
-            if o.get("code") == DEPARTMENT.organ_id
-        ]
+        target = clerk.get(f"/api/v1/directory/{DEPARTMENT.organ_id}").json()["id"]
         sampler = RssSampler(hub)
         sampler.start()
         sent_at: dict[int, float] = {}

@@ -23,7 +23,7 @@ from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
 from edoc.core.errors import AppError
 from edoc.documents.access import get_visible_document
-from edoc.exchange import edxml, keys, panels, queries, services
+from edoc.exchange import edxml, files, inbox, keys, panels, queries
 from edoc.exchange.schemas import DispatchTimelineSchema
 from edoc.users.models import Role
 
@@ -71,6 +71,20 @@ SIGNED_HEADERS = [
 ]
 
 
+#: What both ways a package comes in refuse in the package itself.
+PACKAGE_REFUSALS = (
+    (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
+    (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+)
+
+
+def _answer(accepted: inbox.Accepted, taken: HTTPStatus) -> tuple[dict[str, str], int]:
+    """``taken`` for a new package; 200 for a repeat, which creates nothing."""
+    if accepted.already_received:
+        return {"message_id": accepted.message_id, "result": "already_received"}, S.OK
+    return {"message_id": accepted.message_id, "result": "accepted"}, taken
+
+
 @blp.route("/inbox")
 class Inbox(MethodView):
     @blp.doc(requestBody=XML_BODY, parameters=SIGNED_HEADERS, security=[])
@@ -80,22 +94,24 @@ class Inbox(MethodView):
         blp,
         (S.UNAUTHORIZED, "Unsigned, badly signed or stale request."),
         (S.FORBIDDEN, "The sending organ is not a configured peer."),
-        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
-        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+        *PACKAGE_REFUSALS,
     )
     def post(self) -> Any:
-        """Receive an edXML package (document or status) from another agency's system."""
-        body = _bounded_body()
-        services.check_request(
+        """Receive an edXML package (document or status) from another agency's system.
+
+        Checked in this order: the signed headers name a configured peer (nothing of the body
+        is read for anyone else: 401/403 whatever its size), then the body's size, then its
+        signature, then the package; the seal and the PDF's signatures are verified by the
+        worker afterwards, with no transaction open."""
+        caller = inbox.identify_caller(
             request.headers.get(keys.ORGAN_HEADER, ""),
             request.headers.get(keys.TIMESTAMP_HEADER, ""),
             request.headers.get(keys.SIGNATURE_HEADER, ""),
-            body,
         )
-        accepted = services.accept_package(body, via=request.headers[keys.ORGAN_HEADER])
-        if accepted.already_received:
-            return {"message_id": accepted.message_id, "result": "already_received"}, 200
-        return {"message_id": accepted.message_id, "result": "accepted"}, 202
+        body = _bounded_body()  # only once the caller is a known peer
+        inbox.check_request(caller, body)
+        accepted = inbox.accept_package(body, via=caller.organ)
+        return _answer(accepted, S.ACCEPTED)
 
 
 @blp.route("/packages")
@@ -107,8 +123,7 @@ class Packages(MethodView):
         blp,
         (S.UNAUTHORIZED, "Not signed in."),
         (S.FORBIDDEN, "Only clerks bring packages in."),
-        (S.REQUEST_ENTITY_TOO_LARGE, "Package larger than the upload limit."),
-        (S.UNPROCESSABLE_ENTITY, "Not a valid edXML package, or not addressed here."),
+        *PACKAGE_REFUSALS,
     )
     @api_roles(Role.CLERK)
     def post(self) -> Any:
@@ -116,10 +131,8 @@ class Packages(MethodView):
         inbox except the request signature, which the caller's token replaces; the package's
         own seal is still verified. A refused package answers 201 too, with the refusal on the
         message (it is the sender who must hear of it, by status 02)."""
-        accepted = services.import_package(_bounded_body(), api_user())
-        if accepted.already_received:
-            return {"message_id": accepted.message_id, "result": "already_received"}, 200
-        return {"message_id": accepted.message_id, "result": "accepted"}, 201
+        accepted = files.import_package(_bounded_body(), api_user())
+        return _answer(accepted, S.CREATED)
 
 
 @blp.route("/documents/<int:document_id>/dispatches")

@@ -12,7 +12,7 @@ from flask.cli import with_appcontext
 from edoc.audit.services import Operator
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.exchange import keys, peers, services
+from edoc.exchange import files, keys, operations, peers, queueing, worker
 from edoc.exchange.models import PeerKind
 from edoc.exchange.transport import write_atomically
 
@@ -62,7 +62,7 @@ def peers_add(
             active=not inactive,
             actor=Operator.cli("edoc exchange peers add"),
         )
-        services.release_held()
+        queueing.release_held()
     except AppError as error:
         raise _refused(error) from None
     db.session.commit()
@@ -108,7 +108,7 @@ def certificate() -> None:
 @with_appcontext
 def status(as_json: bool) -> None:
     """Queues per next hop: pending, failed and held packages, the oldest, the last error."""
-    lines = services.queue_report()
+    lines = operations.queue_report()
     if as_json:
         click.echo(
             json.dumps(
@@ -149,9 +149,9 @@ def retry(message_id: str | None, to_organ: str | None, all_failed: bool) -> Non
     actor = Operator.cli("edoc exchange retry")
     try:
         if all_failed:
-            count = services.retry_all_failed(actor)
+            count = operations.retry_all_failed(actor)
         elif message_id:
-            services.retry(services.sent_message(message_id, to_organ), actor)
+            operations.retry(operations.sent_message(message_id, to_organ), actor)
             count = 1
         else:
             raise click.UsageError("give MESSAGE_ID or --all-failed")
@@ -169,8 +169,8 @@ def retry(message_id: str | None, to_organ: str | None, all_failed: bool) -> Non
 def give_up(message_id: str, to_organ: str | None, reason: str) -> None:
     """Stop trying to deliver a package, with the reason."""
     try:
-        message = services.sent_message(message_id, to_organ)
-        services.give_up(message, reason, Operator.cli("edoc exchange give-up"))
+        message = operations.sent_message(message_id, to_organ)
+        operations.give_up(message, reason, Operator.cli("edoc exchange give-up"))
     except AppError as error:
         raise _refused(error) from None
     db.session.commit()
@@ -181,7 +181,7 @@ def give_up(message_id: str, to_organ: str | None, reason: str) -> None:
 @with_appcontext
 def deliver() -> None:
     """Run the worker's drain once now: check what came in, deliver what is due."""
-    report = services.drain()
+    report = worker.drain()
     click.echo(f"checked={report.checked} delivered={report.delivered} failed={report.failed}")
     for error in report.errors:
         click.echo(error, err=True)
@@ -195,7 +195,7 @@ def deliver() -> None:
 def export(document_id: int, to_organ: str, output: Path) -> None:
     """Write the sealed package of issued DOCUMENT_ID for TO as a .edxml file."""
     try:
-        data = services.export_package(document_id, to_organ, Operator.cli("edoc exchange export"))
+        data = files.export_package(document_id, to_organ, Operator.cli("edoc exchange export"))
     except AppError as error:
         raise _refused(error) from None
     write_atomically(output, data)
@@ -208,9 +208,9 @@ def export(document_id: int, to_organ: str, output: Path) -> None:
 def import_(file: Path) -> None:
     """Receive a .edxml file as if it had come to the inbox (then it is checked at once)."""
     try:
-        accepted = services.import_package(file.read_bytes(), Operator.cli("edoc exchange import"))
+        accepted = files.import_package(file.read_bytes(), Operator.cli("edoc exchange import"))
     except AppError as error:
         raise _refused(error) from None
-    report = services.drain()
+    report = worker.drain()
     result = "already_received" if accepted.already_received else "accepted"
     click.echo(f"{accepted.message_id} {result} checked={report.checked}")

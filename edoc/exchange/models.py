@@ -44,6 +44,12 @@ class MessageState(enum.StrEnum):
     EXPORTED = "exported"  # handed over as a .edxml file: the worker never sends it by itself
 
 
+#: The key of ``ExchangeMessage.verification`` set on a package brought by hand whose seal
+#: verified against a trusted CA but not against a certificate pinned for its sender: the
+#: clerk's queue and the document's page say its sender is not authenticated.
+UNPINNED_SENDER = "sender_unpinned"
+
+
 class ExchangePeer(db.Model):
     """Another agency's system: where its inbox is and the certificate its agency key signs
     with (pinned: a package or request signed by any other key is refused)."""

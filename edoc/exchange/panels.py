@@ -95,6 +95,8 @@ def template_context() -> dict[str, Any]:
         "signer_name": signer_name,
         "delivery": delivery,
         "may_operate": may_operate(),
+        "unpinned_warning": UNPINNED_WARNING,
+        "unpinned_explanation": UNPINNED_EXPLANATION,
     }
 
 
@@ -140,10 +142,28 @@ def incoming_panel(document_id: int) -> str | None:
     )
 
 
+UNPINNED_WARNING = _l("Người gửi chưa được xác thực (nhập tay, chứng thư chưa ghim)")
+UNPINNED_EXPLANATION = _l(
+    "Gói tin được nhập tay từ tệp .edxml; chữ ký số gói tin hợp lệ và do tổ chức chứng thực "
+    "tin cậy cấp, nhưng chứng thư đó chưa được ghim (đăng ký) cho cơ quan gửi, nên chưa chắc "
+    "gói tin do chính cơ quan này gửi. Cần đối chiếu người ký với cơ quan gửi trước khi vào sổ."
+)
+
+
 def incoming_marks(document_ids: Sequence[int]) -> dict[int, str]:
+    """The "Liên thông" badge on arrivals from the axis, and beside it, on a package brought
+    by hand whose sender's certificate is not pinned, the warning that its sender is not
+    authenticated (distinct from a verified arrival)."""
     badge = Markup('<mark class="exchange" data-testid="exchange-badge" title="{}">{}</mark>')
     html = badge.format(_("Nhận qua trục liên thông (edXML)"), _("Liên thông"))
-    return {document_id: str(html) for document_id in queries.exchanged_documents(document_ids)}
+    warning = Markup(
+        ' <mark class="exchange-unpinned" data-testid="exchange-unpinned" title="{}">{}</mark>'
+    ).format(UNPINNED_EXPLANATION, UNPINNED_WARNING)
+    unpinned = queries.unpinned_arrivals(document_ids)
+    return {
+        document_id: str(html + warning) if document_id in unpinned else str(html)
+        for document_id in queries.exchanged_documents(document_ids)
+    }
 
 
 def init_panels(app: Flask) -> None:

@@ -30,6 +30,7 @@ from edoc.documents.models import Direction as DocumentDirection
 from edoc.documents.models import Document
 from edoc.exchange import keys
 from edoc.exchange.models import (
+    UNPINNED_SENDER,
     Direction,
     ExchangeMessage,
     ExchangePeer,
@@ -37,7 +38,7 @@ from edoc.exchange.models import (
     MessageKind,
     MessageState,
 )
-from edoc.exchange.services import QueueLine
+from edoc.exchange.operations import QueueLine
 from edoc.outgoing.models import Dispatch, OutgoingStatus
 from edoc.users.models import User
 
@@ -117,7 +118,7 @@ def problems(user: User, limit: int = 100) -> list[ExchangeMessage]:
 
 def queue_lines(user: User) -> list[QueueLine]:
     """Per next hop: waiting, failed and held packages, the oldest and the last error — the
-    operator's view of :func:`edoc.exchange.services.queue_report`, counting only what ``user``
+    operator's view of :func:`edoc.exchange.operations.queue_report`, counting only what ``user``
     may see."""
     hop = func.coalesce(ExchangeMessage.hop, ExchangeMessage.to_organ)
     rows = db.session.execute(
@@ -223,6 +224,11 @@ class Origin:
     replaced_by: list[ExchangeMessage] = field(default_factory=list)
 
     @property
+    def sender_unpinned(self) -> bool:
+        """Brought by hand, sealed by a key not pinned for its sender (see ``UNPINNED_SENDER``)."""
+        return bool((self.message.verification or {}).get(UNPINNED_SENDER))
+
+    @property
     def via(self) -> str:
         """``hub`` when a hub brought it, ``direct`` from the sender itself, ``file`` by hand."""
         if self.message.hop is None:
@@ -277,6 +283,20 @@ def exchanged_documents(document_ids: Sequence[int]) -> set[int]:
             )
         )
     )
+
+
+def unpinned_arrivals(document_ids: Sequence[int]) -> set[int]:
+    """Which of these documents came in a package brought by hand whose seal was not made
+    with a certificate pinned for its sender."""
+    rows = db.session.execute(
+        select(ExchangeMessage.document_id, ExchangeMessage.verification).where(
+            ExchangeMessage.document_id.in_(document_ids),
+            ExchangeMessage.direction == Direction.IN,
+            ExchangeMessage.kind == MessageKind.DOCUMENT,
+            ExchangeMessage.hop.is_(None),
+        )
+    )
+    return {pk for pk, verification in rows if (verification or {}).get(UNPINNED_SENDER)}
 
 
 # ---- this installation ------------------------------------------------------------------------

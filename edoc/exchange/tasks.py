@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from huey import crontab
 
-from edoc.exchange.services import drain
+from edoc.exchange.worker import drain
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
 

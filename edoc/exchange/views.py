@@ -29,7 +29,17 @@ from edoc.core.errors import AppError, NotFound, ServiceUnavailable, ValidationE
 from edoc.core.forms import load_form
 from edoc.documents.files import clean_filename
 from edoc.documents.views_common import file_response, render_list
-from edoc.exchange import outbox, panels, peers, queries, schemas, services
+from edoc.exchange import (
+    files,
+    following,
+    operations,
+    outbox,
+    panels,
+    peers,
+    queries,
+    queueing,
+    schemas,
+)
 from edoc.exchange.tasks import exchange_drain_task
 
 
@@ -45,7 +55,7 @@ def _drain_after_request(error: BaseException | None) -> None:
 
 
 def init_exchange(app: Flask) -> None:
-    services.init_listeners()
+    following.init_listeners()
     app.teardown_request(_drain_after_request)
     init_pages(app)
 
@@ -87,7 +97,7 @@ def overview() -> Any:
     certificate = queries.own_certificate()
     return render_template(
         "exchange/overview.html",
-        organ_id=services.organ_id(),
+        organ_id=queueing.organ_id(),
         certificate=certificate,
         peers=peers.peers(),
         queues=queries.queue_lines(current_user),
@@ -106,7 +116,7 @@ def certificate_download() -> Any:
         raise ServiceUnavailable(
             "agency_signer_not_configured", _("Chưa cấu hình token ký số cơ quan.")
         )
-    name = f"{services.organ_id()}.pem"
+    name = f"{queueing.organ_id()}.pem"
     return Response(
         certificate.pem,
         mimetype="application/x-pem-file",
@@ -144,7 +154,7 @@ def peer_edit(peer_id: int | None = None) -> Any:
                 active=form["active"],
                 actor=current_user,
             )
-            services.release_held()
+            queueing.release_held()
         except AppError as error:
             errors, status = _refused(error), error.status
         else:
@@ -203,7 +213,7 @@ def message_detail(pk: int) -> Any:
 def message_retry(pk: int) -> Any:
     message = queries.message_for(pk, current_user)
     try:
-        services.retry(message, current_user)
+        operations.retry(message, current_user)
     except AppError as error:
         _refused(error)
         return _back(pk, error.status)
@@ -217,7 +227,7 @@ def message_give_up(pk: int) -> Any:
     message = queries.message_for(pk, current_user)
     try:
         form = load_form(schemas.GiveUpForm(), request.form)
-        services.give_up(message, form["reason"], current_user)
+        operations.give_up(message, form["reason"], current_user)
     except AppError as error:
         errors = _refused(error)
         return _back(pk, error.status, errors)
@@ -280,7 +290,7 @@ def export_page(document_id: int) -> Any:
             if organ not in {o.code for o in queries.export_recipients()}:
                 message = _("Cơ quan nhận không có trong danh bạ.")
                 raise ValidationError("unknown_recipient", message, details={"organ_code": message})
-            data = services.export_package(document_id, organ, current_user)
+            data = files.export_package(document_id, organ, current_user)
         except AppError as error:
             errors, status = _refused(error), error.status
         else:
@@ -314,7 +324,7 @@ def import_page() -> Any:
             upload = load_form(
                 schemas.ImportForm(), CombinedMultiDict([request.form, request.files])
             )["file"]
-            accepted = services.import_package(upload.read(), current_user)
+            accepted = files.import_package(upload.read(), current_user)
         except AppError as error:
             errors, status = _refused(error), error.status
         else:
@@ -325,7 +335,7 @@ def import_page() -> Any:
                     _("Đã nhận gói tin; hệ thống đang kiểm tra chữ ký và tạo văn bản đến."),
                     "success",
                 )
-            message = services.imported_message(accepted.message_id)
+            message = operations.imported_message(accepted.message_id)
             return redirect(url_for("exchange.message_detail", pk=message.id))
     return render_template("exchange/import.html", errors=errors), status
 

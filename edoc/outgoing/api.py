@@ -10,8 +10,6 @@ from flask.views import MethodView
 
 from edoc.api import Blueprint, refusals
 from edoc.core.auth import api_roles, api_user
-from edoc.directory import services as directory
-from edoc.directory.schemas import OrganizationSchema
 from edoc.outgoing import issuing, sending, services, signing
 from edoc.outgoing.schemas import (
     CopyForm,
@@ -27,6 +25,7 @@ from edoc.outgoing.schemas import (
     PrepareArgs,
     PrepareResponse,
     RecallForm,
+    ReplaceForm,
     ReturnForm,
     SendForm,
     SendResponse,
@@ -141,25 +140,6 @@ class Issue(MethodView):
         return issuing.issue(args["document_ids"], api_user())
 
 
-@blp.route("/organizations")
-class Organizations(MethodView):
-    @blp.response(200, OrganizationSchema(many=True))
-    @refusals(blp, 401)
-    @api_roles()
-    def get(self) -> Any:
-        """The directory of agencies documents are sent to."""
-        return directory.organizations(active_only=False)
-
-    @blp.arguments(OrganizationSchema)
-    @blp.response(201, OrganizationSchema)
-    @refusals(blp, (409, "An agency with this code is already in the directory."))
-    @refusals(blp, 401, 403)
-    @api_roles(Role.ADMIN, Role.CLERK)
-    def post(self, args: dict[str, Any]) -> Any:
-        """Add an agency to the directory (``internal``: served by this installation)."""
-        return directory.create_organization(actor=api_user(), **args)
-
-
 @blp.route("/outgoing/<int:document_id>/send")
 class Send(MethodView):
     @blp.arguments(SendForm)
@@ -208,3 +188,22 @@ class Recall(MethodView):
     def post(self, args: dict[str, Any], document_id: int) -> Any:
         """Recall an issued document (it keeps its number); recipients are told."""
         return services.recall(document_id, api_user(), args["reason"])
+
+
+@blp.route("/outgoing/<int:document_id>/replace")
+class Replace(MethodView):
+    @blp.arguments(ReplaceForm)
+    @blp.response(200, OutgoingSchema)
+    @refusals(
+        blp,
+        NOT_VISIBLE,
+        (409, "The document is not issued, or the replacement already replaces another."),
+        (422, "The replacement is not another issued document the caller may see."),
+    )
+    @refusals(blp, 401, 403)
+    @api_roles(Role.CLERK, Role.LEADER)
+    def post(self, args: dict[str, Any], document_id: int) -> Any:
+        """Replace an issued document by another issued one: it keeps its number and is
+        marked replaced; recipients reached by exchange receive the new one as a replacement
+        (edXML business type 3)."""
+        return services.replace(document_id, args["replacement_id"], api_user(), args["reason"])

@@ -234,6 +234,20 @@ class RecallForm(Schema):
     reason = text(required="Cần nêu lý do thu hồi.", max_length=2000)
 
 
+class ReplaceForm(Schema):
+    """Replace an issued document by another issued one (the corrected text)."""
+
+    replacement_id = id_field(
+        required=True,
+        error_messages={
+            "required": "Cần chọn văn bản thay thế.",
+            "null": "Cần chọn văn bản thay thế.",
+        },
+        metadata={"description": "the issued outgoing document that replaces this one"},
+    )
+    reason = text(required="Cần nêu lý do thay thế.", max_length=2000)
+
+
 # --- reading -----------------------------------------------------------------------------
 
 
@@ -280,6 +294,9 @@ class OutgoingSchema(Schema):
     issued_number = fields.Integer(allow_none=True)
     issued_year = fields.Integer(allow_none=True)
     version = fields.Integer(attribute="current_version.number")
+    replaced_by_id = fields.Integer(
+        allow_none=True, metadata={"description": "the issued document that replaces this one"}
+    )
 
 
 class OutgoingPage(Schema):

@@ -21,7 +21,7 @@ from sqlalchemy import Select, select
 from werkzeug.datastructures import FileStorage
 
 from edoc.core.clock import to_local, utcnow
-from edoc.core.errors import AppError, Forbidden, NotFound, ValidationError
+from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.core.transactions import slow_work
 from edoc.documents import files
@@ -489,6 +489,74 @@ def recall(
         replaced_by=replaced_by_id,
     )
     return outgoing
+
+
+def replace(document_id: int, replacement_id: int, actor: User, reason: str) -> OutgoingDocument:
+    """Replace an issued document by another issued one (a corrected text with its own
+    number): the old one is marked replaced and linked to the new, and every recipient it went
+    to by exchange receives the new one as a replacement (edXML business type 3), which marks
+    its copy of the old one replaced and links the two there too."""
+    if replacement_id == document_id:
+        raise ValidationError(
+            "replacement_invalid",
+            _("Văn bản thay thế phải là một văn bản khác."),
+            details={"replacement_id": _("Văn bản thay thế phải là một văn bản khác.")},
+        )
+    try:
+        replacement = get_outgoing(replacement_id, actor)
+    except NotFound:
+        replacement = None
+    if replacement is None or replacement.document.status != OutgoingStatus.ISSUED:
+        message = _("Văn bản thay thế phải là văn bản đi đã phát hành.")
+        raise ValidationError("replacement_invalid", message, details={"replacement_id": message})
+    old = get_outgoing(document_id, actor)
+    sent_out = any(dispatch.channel == "edxml" for dispatch in old.dispatches)
+    if replacement.document.secrecy > 0 and sent_out:
+        # the replacement would travel as a package: no secret goes over the network
+        raise AppError(
+            "secret_not_exchangeable",
+            _(
+                "Văn bản thay thế là văn bản mật: không gửi được qua liên thông điện tử đến "
+                "nơi đã nhận văn bản cũ; hãy gửi bản giấy theo quy định về bảo vệ bí mật nhà nước."
+            ),
+            422,
+        )
+    if replaced_by(replacement_id) is not None:
+        raise Conflict(
+            "replacement_in_use",
+            _(
+                "Văn bản %(n)s đã được dùng để thay thế một văn bản khác.",
+                n=replacement.document.number_notation,
+            ),
+        )
+    return recall(document_id, actor, reason, replaced_by_id=replacement_id)
+
+
+def replaced_by(replacement_id: int) -> OutgoingDocument | None:
+    """The document ``replacement_id`` replaces, if any (the other side of ``replaced_by_id``)."""
+    return db.session.scalar(
+        select(OutgoingDocument).where(OutgoingDocument.replaced_by_id == replacement_id)
+    )
+
+
+def replacement_candidates(document_id: int, user: User) -> list[OutgoingDocument]:
+    """Issued documents ``user`` may see that could replace ``document_id``: not itself, not
+    one already replacing another; newest first."""
+    used = select(OutgoingDocument.replaced_by_id).where(
+        OutgoingDocument.replaced_by_id.is_not(None)
+    )
+    query = (
+        select(OutgoingDocument)
+        .join(Document, Document.id == OutgoingDocument.document_id)
+        .where(
+            Document.status == OutgoingStatus.ISSUED,
+            OutgoingDocument.document_id != document_id,
+            OutgoingDocument.document_id.not_in(used),
+        )
+        .order_by(Document.id.desc())
+        .limit(200)
+    )
+    return list(db.session.scalars(visible(query, user)))
 
 
 def _tell_recipients(outgoing: OutgoingDocument, actor: User) -> None:

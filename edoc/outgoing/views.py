@@ -36,7 +36,7 @@ from edoc.core.forms import load_form
 from edoc.directory import services as directory
 from edoc.directory.schemas import OrganizationSchema
 from edoc.documents import preview
-from edoc.documents.models import URGENCY_LABELS, DocumentType
+from edoc.documents.models import URGENCY_LABELS, Document, DocumentType
 from edoc.documents.views_common import file_response, render_list
 from edoc.incoming.services import leaders
 from edoc.outgoing import issuing, reports, sending, services, signing
@@ -56,6 +56,7 @@ from edoc.outgoing.schemas import (
     IssueForm,
     OutgoingListArgs,
     RecallForm,
+    ReplaceForm,
     ReturnForm,
     SendForm,
     SubmitForm,
@@ -173,6 +174,13 @@ def _detail_page(document_id: int, values: Any = None, status: int = 200) -> Any
         channel_label=sending.channel_label,
         Status=OutgoingStatus,
         authority_block=_authority_block(outgoing),
+        replaces=services.replaced_by(document_id),
+        replacement=db.session.get(Document, outgoing.replaced_by_id)
+        if outgoing.replaced_by_id
+        else None,
+        replacement_candidates=services.replacement_candidates(document_id, current_user)
+        if outgoing.document.status == OutgoingStatus.ISSUED
+        else [],
         **_choices(),
     )
     return page, status
@@ -307,6 +315,18 @@ def outgoing_recall(document_id: int) -> Any:
         return services.recall(document_id, current_user, form["reason"])
 
     return _act(document_id, recall, _("Đã thu hồi văn bản và thông báo nơi nhận."))
+
+
+@bp.route("/<int:document_id>/replace", methods=["POST"])
+@roles_required(Role.CLERK, Role.LEADER)
+def outgoing_replace(document_id: int) -> Any:
+    def replace() -> object:
+        form = load_form(ReplaceForm(), request.form)
+        return services.replace(document_id, form["replacement_id"], current_user, form["reason"])
+
+    return _act(
+        document_id, replace, _("Đã thay thế văn bản và gửi văn bản thay thế đến nơi nhận.")
+    )
 
 
 @bp.route("/<int:document_id>/file")

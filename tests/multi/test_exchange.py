@@ -50,7 +50,15 @@ DEPARTMENT_MAX_MB = 2
 #: Retries come quickly after the hub is back (the default back-off starts at 30 s).
 FAST_RETRIES = {"EDOC_EXCHANGE_BACKOFF_SECONDS": "1", "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS": "5"}
 #: Documents issued on the district at the start, by the scenario that uses them.
-DOCUMENTS = ("handled", "recalled", "pdf_tampered", "header_tampered", "by_file")
+DOCUMENTS = (
+    "handled",
+    "recalled",
+    "pdf_tampered",
+    "header_tampered",
+    "by_file",
+    "replaced",
+    "replacement",
+)
 OUTAGE_DOCUMENTS = 3
 
 T = TypeVar("T")
@@ -131,11 +139,9 @@ def province(
         issued[len(DOCUMENTS) :],
         scratch,
     )
-    [made.department_org] = [
-        o["id"]
-        for o in district.api("vanthu").get("/api/v1/organizations").json()
-        if o["code"] == DEPARTMENT.organ_id
-    ]
+    made.department_org = (
+        district.api("vanthu").get(f"/api/v1/directory/{DEPARTMENT.organ_id}").json()["id"]
+    )
     return made
 
 
@@ -473,6 +479,55 @@ def test_a_recall_reaches_the_department_and_is_confirmed(province: Province) ->
     )
     assert codes[0] == "01" and codes[-1] == "13"
     assert len(incoming_with(department, subject)) == 1
+
+
+def test_a_replacement_reaches_the_department_and_both_sides_link_old_and_new(
+    province: Province,
+) -> None:
+    """Business type 3: the district replaces a document the department has by another issued
+    one; the department's copy of the old one is recalled and links to the new one."""
+    district, department = province.district, province.department
+    old, new = province.documents["replaced"], province.documents["replacement"]
+    clerk = district.api("vanthu")
+    sent = clerk.post(
+        f"/api/v1/outgoing/{old.id}/send", json={"organization_ids": [province.department_org]}
+    )
+    assert sent.status_code == 200, sent.text
+    old_subject, new_subject = subject_of(province, old), subject_of(province, new)
+    [arrived] = wait_for(province, lambda: incoming_with(department, old_subject), "the document")
+    wait_for(province, lambda: "01" in outgoing_codes(province, old.id), "01")
+
+    replaced = clerk.post(
+        f"/api/v1/outgoing/{old.id}/replace",
+        json={"replacement_id": new.id, "reason": "Sai số liệu ở Điều 2"},
+    )
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["status"] == "replaced" and replaced.json()["replaced_by_id"] == new.id
+
+    [replacement] = wait_for(
+        province, lambda: incoming_with(department, new_subject), "the replacement"
+    )
+    [old_copy] = incoming_with(department, old_subject)
+    assert old_copy["status"] == "recalled"
+    web = WebSession(department, "vanthu")
+    links = web.page(f"/incoming/{arrived['id']}").xpath(
+        '//*[@data-testid="origin-replaced-by"]//a/@href'
+    )
+    assert links == [f"/incoming/{replacement['id']}"]
+    back = web.page(f"/incoming/{replacement['id']}").xpath(
+        '//*[@data-testid="origin-replaces"]//a/@href'
+    )
+    assert back == [f"/incoming/{arrived['id']}"]
+    codes = wait_for(
+        province,
+        lambda: (c := outgoing_codes(province, old.id)) and "13" in c and c,
+        "13 at the district",
+    )
+    assert codes[0] == "01" and "13" in codes
+    district_web = WebSession(district, "vanthu")
+    assert district_web.page(f"/outgoing/{old.id}").xpath(
+        '//*[@data-testid="replaced-by"]//a/@href'
+    ) == [f"/outgoing/{new.id}"]
 
 
 # ---- 4. tampered packages ------------------------------------------------------------------------

@@ -248,7 +248,7 @@ def _api_operations(app: Flask) -> list[tuple[str, str]]:
 
 def test_anonymous_api_calls_are_401_before_their_input_is_read(app: Flask) -> None:
     client = app.test_client()
-    response = client.post("/api/v1/organizations", json={})
+    response = client.post("/api/v1/directory", json={})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
     wrong = [
@@ -264,7 +264,7 @@ def test_callers_without_the_role_are_403_before_their_input_is_read(
 ) -> None:
     token = api_token(client, "chuyenvien")
     response = client.post(
-        "/api/v1/organizations", json={}, headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/directory", json={}, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"

@@ -208,9 +208,9 @@ def test_the_api_searches_reads_adds_and_changes(
         ).status_code
         == 403
     )
-    # the outgoing area's older endpoint still lists the same directory
-    legacy = client.get("/api/v1/organizations", headers=reader).get_json()
-    assert {o["code"] for o in legacy} >= {"000.02.31.H30", "000.00.00.G22"}
+    # one API for the directory: the outgoing area's older copy of it is gone
+    assert client.get("/api/v1/organizations", headers=reader).status_code == 404
+    assert "/api/v1/organizations" not in client.get("/api/v1/openapi.json").get_json()["paths"]
 
 
 def test_the_send_form_groups_recipients_by_level_and_parent(

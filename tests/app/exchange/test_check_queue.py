@@ -12,10 +12,15 @@ from sqlalchemy import func, select, update
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
-from edoc.exchange import edxml, keys, outbox, services
+from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
 from edoc.exchange.models import ExchangeMessage
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import count, held_package, post, signed_by
+from tests.app.exchange.test_inbox import (
+    count,
+    held_envelope,
+    held_package,
+    post_signed,
+)
 from tests.fixtures.exchange import Installation
 from tests.fixtures.pki import Tokens
 
@@ -44,15 +49,13 @@ def test_a_package_that_breaks_a_rule_is_refused_and_later_ones_are_checked(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    package, _dispatch = held_package(pair, softhsm_tokens)
-    envelope = edxml.parse(package)
-    assert isinstance(envelope, edxml.Envelope)
+    package, envelope = held_envelope(pair, softhsm_tokens)
     first, *rest = envelope.attachments
     not_pdf = dataclasses.replace(first, data=b"<html>not a PDF</html>")
     bad_id = "5b0f6f0e-0000-4000-8000-0000000000c1"
     bad = variant(tinh, package, bad_id, attachments=(not_pdf, *rest))
-    assert post(stc, bad, signed_by(tinh, bad)).status_code == 202
-    assert post(stc, package, signed_by(tinh, package)).status_code == 202
+    assert post_signed(tinh, stc, bad).status_code == 202
+    assert post_signed(tinh, stc, package).status_code == 202
     assert stc.cli("exchange", "deliver").exit_code == 0
     refused = incoming_row(stc, bad_id)
     assert refused.state == "refused" and refused.last_error, refused.last_error
@@ -76,9 +79,9 @@ def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
     lost = variant(tinh, package, lost_id, header=edxml.parse(package).header)
     object.__setattr__(stc.app.config["EDOC"], "exchange_max_attempts", 2)
     with stc.app.app_context():  # as a poller of another axis would bring them in
-        services.accept_package(lost, via=tinh.organ_id)
+        inbox.accept_package(lost, via=tinh.organ_id)
         db.session.commit()
-        services.accept_package(package, via=tinh.organ_id)
+        inbox.accept_package(package, via=tinh.organ_id)
         db.session.commit()
         row = db.session.scalar(
             select(ExchangeMessage).where(ExchangeMessage.message_id == lost_id)
@@ -115,7 +118,7 @@ def test_two_drains_checking_one_package_apply_it_once(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
-        services.accept_package(package, via=tinh.organ_id)
+        inbox.accept_package(package, via=tinh.organ_id)
         db.session.commit()
         slow = outbox.new_holder()
         pk = outbox.claim_next(slow, to_check=True)
@@ -126,9 +129,9 @@ def test_two_drains_checking_one_package_apply_it_once(
             .values(claimed_until=outbox.wall_clock() - timedelta(seconds=1))
         )
         db.session.commit()
-        assert services.drain().checked == 1  # the second drain
-        report = services.DrainReport()
-        services._check(pk, slow, report)  # the first drain's late result
+        assert worker.drain().checked == 1  # the second drain
+        report = attempts.DrainReport()
+        receiving._check(pk, slow, report)  # the first drain's late result
         assert report.checked == 0 and report.errors
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
         answers = db.session.scalars(
@@ -147,12 +150,12 @@ def test_a_second_drain_does_not_check_a_later_package_while_the_earlier_is_in_h
     later = variant(tinh, package, "5b0f6f0e-0000-4000-8000-0000000000c3")
     with stc.app.app_context():
         for each in (package, later):
-            services.accept_package(each, via=tinh.organ_id)
+            inbox.accept_package(each, via=tinh.organ_id)
             db.session.commit()
         holder = outbox.new_holder()
         first = outbox.claim_next(holder, to_check=True)
         assert first is not None
         assert outbox.claim_next(outbox.new_holder(), to_check=True) is None
-        services._check(first, holder, services.DrainReport())
+        receiving._check(first, holder, attempts.DrainReport())
         second = outbox.claim_next(outbox.new_holder(), to_check=True)
         assert second is not None and second > first

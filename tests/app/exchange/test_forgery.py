@@ -11,11 +11,16 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from edoc.core.extensions import db
-from edoc.exchange import edxml, keys, services
+from edoc.exchange import edxml, keys, queueing
 from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.exchange.packages import this_organ
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import count, held_package, post, signed_by
+from tests.app.exchange.test_inbox import (
+    count,
+    held_envelope,
+    held_package,
+    post_signed,
+)
 from tests.fixtures.documents import issued_document
 from tests.fixtures.exchange import Installation
 from tests.fixtures.pki import Tokens
@@ -39,7 +44,7 @@ def test_a_peer_cannot_send_a_document_in_another_agencys_name(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     forged = resealed(tinh, package, from_organ=ELSEWHERE)
-    answer = post(stc, forged, signed_by(tinh, forged))
+    answer = post_signed(tinh, stc, forged)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "sender_mismatch"
     assert count(stc, ExchangeMessage) == 0
@@ -52,9 +57,7 @@ def test_a_peer_cannot_recall_another_agencys_document(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    package, _dispatch = held_package(pair, softhsm_tokens)
-    envelope = edxml.parse(package)
-    assert isinstance(envelope, edxml.Envelope)
+    _package, envelope = held_envelope(pair, softhsm_tokens)
     recall = dataclasses.replace(
         envelope,
         message_id="5b0f6f0e-0000-4000-8000-0000000000a1",
@@ -67,7 +70,7 @@ def test_a_peer_cannot_recall_another_agencys_document(
     )
     with tinh.app.app_context():
         forged = edxml.build(keys.seal(recall))
-    answer = post(stc, forged, signed_by(tinh, forged))
+    answer = post_signed(tinh, stc, forged)
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "sender_mismatch"
     assert count(stc, ExchangeMessage) == 0
@@ -99,19 +102,19 @@ def test_statuses_come_only_from_the_organ_the_document_went_to(
     document_id, _clerk = issued_document(tinh.client, softhsm_tokens)
     with tinh.app.app_context():
         # a document for Sở Nội vụ (no route yet: it waits), which the department never saw
-        about = services.queue_document(document_id, ELSEWHERE.organ_id)
+        about = queueing.queue_document(document_id, ELSEWHERE.organ_id)
         db.session.commit()
         db.session.refresh(about)
         db.session.expunge(about)
     # in Sở Nội vụ's name: refused at the door
     forged = status_from(stc, tinh, about, as_organ=ELSEWHERE)
-    answer = post(tinh, forged, signed_by(stc, forged))
+    answer = post_signed(stc, tinh, forged)
     assert answer.status_code == 422 and answer.json()["error"]["code"] == "sender_mismatch"
     # in its own name, about a document sent to someone else: kept refused, not on the timeline
     with stc.app.app_context():
         own = this_organ()
     forged = status_from(stc, tinh, about, as_organ=own)
-    answer = post(tinh, forged, signed_by(stc, forged))
+    answer = post_signed(stc, tinh, forged)
     assert answer.status_code == 202, answer.text
     assert tinh.cli("exchange", "deliver").exit_code == 0
     with tinh.app.app_context():

@@ -15,11 +15,11 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI
-from tests.app.exchange.test_inbox import count, post, signed_by
+from tests.app.exchange.test_inbox import count, post_signed
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, add_peer, directory_entry, installations_fixture
 from tests.fixtures.pki import Tokens
@@ -113,8 +113,8 @@ def test_a_package_naming_two_members_reaches_each_of_them_once(
         )
 
     snv.stop()  # the home affairs department is down: its forward waits
-    assert post(hub, package, signed_by(tinh, package)).status_code == 202
-    again = post(hub, package, signed_by(tinh, package))
+    assert post_signed(tinh, hub, package).status_code == 202
+    again = post_signed(tinh, hub, package)
     assert again.status_code == 200 and again.json()["result"] == "already_received", again.text
     assert hub.cli("exchange", "deliver").exit_code == 0
     assert count(huyen, IncomingDocument) == 1

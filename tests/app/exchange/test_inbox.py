@@ -5,16 +5,18 @@ tampered one is refused with 02, an outage delays delivery without losing or dou
 from __future__ import annotations
 
 import base64
+import io
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import requests
 from sqlalchemy import func, select
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
-from edoc.exchange import keys
+from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from tests.fixtures.documents import issued_document, send
@@ -41,6 +43,11 @@ def signed_by(sender: Installation, body: bytes) -> dict[str, str]:
         return keys.sign_request(body, sender.organ_id)
 
 
+def post_signed(sender: Installation, target: Installation, body: bytes) -> requests.Response:
+    """``body`` delivered to ``target``'s inbox as ``sender``'s system delivers it."""
+    return post(target, body, signed_by(sender, body))
+
+
 def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, int]:
     """A document sent by the province while the department is down: its sealed package."""
     tinh, stc = pair["tinh"], pair["stc"]
@@ -58,6 +65,14 @@ def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, 
     return data, dispatch_id
 
 
+def held_envelope(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, edxml.Envelope]:
+    """:func:`held_package`'s bytes and the envelope parsed from them."""
+    package, _dispatch = held_package(pair, tokens)
+    envelope = edxml.parse(package)
+    assert isinstance(envelope, edxml.Envelope)
+    return package, envelope
+
+
 def test_outage_then_retry_delivers_once(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
@@ -72,7 +87,7 @@ def test_outage_then_retry_delivers_once(
     with tinh.app.app_context():
         assert [e.status_code for e in timeline(dispatch_id)] == ["01"]
     # the same package again (an answer lost, a retry): one document still
-    again = post(stc, package, signed_by(tinh, package))
+    again = post_signed(tinh, stc, package)
     assert again.status_code == 200 and again.json()["result"] == "already_received"
     assert count(stc, IncomingDocument) == 1
 
@@ -85,7 +100,7 @@ def test_tampered_header_is_refused_with_02_and_does_not_block_the_genuine_packa
     subject = "Quyết định ban hành số 0".encode()
     assert subject in package
     tampered = package.replace(subject, "Quyết định ban hành số 9".encode())
-    answer = post(stc, tampered, signed_by(tinh, tampered))
+    answer = post_signed(tinh, stc, tampered)
     assert answer.status_code == 202, answer.text  # well-formed: the seal check refuses it
     assert count(stc, IncomingDocument) == 0
     with tinh.app.app_context():
@@ -98,12 +113,12 @@ def test_tampered_header_is_refused_with_02_and_does_not_block_the_genuine_packa
         )
         assert refused.state == "refused" and refused.last_error
 
-    genuine = post(stc, package, signed_by(tinh, package))  # same message id, the real bytes
+    genuine = post_signed(tinh, stc, package)  # same message id, the real bytes
     assert genuine.status_code == 202 and genuine.json()["result"] == "accepted", genuine.text
     assert count(stc, IncomingDocument) == 1
     with tinh.app.app_context():
         assert [e.status_code for e in timeline(dispatch_id)] == ["02", "01"]
-    repeat = post(stc, package, signed_by(tinh, package))
+    repeat = post_signed(tinh, stc, package)
     assert repeat.json()["result"] == "already_received"
     assert count(stc, IncomingDocument) == 1
 
@@ -136,22 +151,87 @@ def test_hostile_requests_are_refused_and_nothing_is_stored(
         b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
         b"<edXMLEnvelope>&lol2;</edXMLEnvelope>"
     )
-    answer = post(stc, bomb, signed_by(tinh, bomb))
+    answer = post_signed(tinh, stc, bomb)
     assert answer.status_code == 422 and answer.json()["error"]["code"], answer.text
     huge = b"<" + b"x" * (stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 + 1)
-    assert post(stc, huge, {}).status_code == 413
+    assert post(stc, huge, {}).status_code == 401  # who calls is asked before the size
+    oversize = post_signed(tinh, stc, huge)  # a known peer: now the size
+    assert oversize.status_code == 413, oversize.text
     wrong_to = package.replace(stc.organ_id.encode(), b"000.00.77.H30")
-    answer = post(stc, wrong_to, signed_by(tinh, wrong_to))
+    answer = post_signed(tinh, stc, wrong_to)
     assert answer.status_code == 422, answer.text
     assert count(stc, ExchangeMessage) == before
     assert count(stc, IncomingDocument) == 0
+
+
+class UnreadBody(io.RawIOBase):
+    """A request body that records whether the server read any of it."""
+
+    def __init__(self) -> None:
+        self.touched = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return 0
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        self.touched = True
+        return 0
+
+
+def test_callers_are_identified_before_the_body_is_read(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """An unsigned or unknown caller is refused from the headers alone, however large the
+    body it announces (not 413, which would mean its size was weighed), and nothing stored."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    oversize = str(stc.app.config["EDOC"].max_upload_mb * 1024 * 1024 * 4)
+    headers = signed_by(tinh, b"<edXMLEnvelope/>")
+    callers = {
+        "unsigned": ({}, 401, "request_unsigned"),
+        "unknown organ": ({**headers, keys.ORGAN_HEADER: "000.00.99.H30"}, 403, "unknown_organ"),
+        "stale": (
+            {**headers, keys.TIMESTAMP_HEADER: "2020-01-01T00:00:00Z"},
+            401,
+            "stale_request",
+        ),
+        "garbled signature": ({**headers, keys.SIGNATURE_HEADER: "%%%"}, 401, "bad_signature"),
+    }
+    before = count(stc, ExchangeMessage), stored_blob_count(stc)
+    for what, (caller_headers, status, code) in callers.items():
+        body = UnreadBody()
+        answer = stc.client.post(
+            "/api/v1/exchange/inbox",
+            input_stream=body,
+            headers={
+                "Content-Type": "application/xml",
+                "Content-Length": oversize,
+                **caller_headers,
+            },
+        )
+        assert answer.status_code == status, (what, answer.get_data(as_text=True))
+        assert answer.json["error"]["code"] == code, what
+        assert not body.touched, what
+    assert (count(stc, ExchangeMessage), stored_blob_count(stc)) == before
+
+
+def stored_blob_count(installation: Installation) -> int:
+    with installation.app.app_context():
+        return sum(1 for _blob in blob_store().iter_blobs())
 
 
 def test_status_about_an_unknown_message_is_kept(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    from edoc.exchange import edxml
     from edoc.exchange.packages import this_organ
 
     with stc.app.app_context():
@@ -168,7 +248,7 @@ def test_status_about_an_unknown_message_is_kept(
             timestamp=datetime.now(UTC).replace(microsecond=0),
         )
         body = edxml.build(keys.seal(status))
-    answer = post(tinh, body, signed_by(stc, body))
+    answer = post_signed(stc, tinh, body)
     assert answer.status_code == 202, answer.text
     with tinh.app.app_context():
         kept = db.session.scalar(select(ExchangeMessage).where(ExchangeMessage.direction == "in"))

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from edoc.core.extensions import db
 from edoc.documents.models import Document
-from edoc.exchange import services
+from edoc.exchange import queueing
 from edoc.exchange.models import ExchangeMessage
 from edoc.incoming.models import IncomingDocument
 from tests.app.exchange.test_inbox import count
@@ -31,8 +31,8 @@ def test_a_package_that_cannot_be_built_fails_and_the_route_goes_on(
     tinh, stc = pair["tinh"], pair["stc"]
     first, second = two_issued(tinh, softhsm_tokens)
     with tinh.app.app_context():
-        broken = services.queue_document(first, stc.organ_id).message_id
-        services.queue_document(second, stc.organ_id)
+        broken = queueing.queue_document(first, stc.organ_id).message_id
+        queueing.queue_document(second, stc.organ_id)
         db.session.commit()
         # a number kept from a legacy system, without its notation: no edXML package names it
         db.session.execute(
@@ -63,6 +63,6 @@ def test_a_recipient_code_that_is_no_organ_code_fails_when_queued(
     tinh = pair["tinh"]
     first, _second = two_issued(tinh, softhsm_tokens)
     with tinh.app.app_context():
-        message = services.queue_document(first, "UBND-HBA")
+        message = queueing.queue_document(first, "UBND-HBA")
         assert message.state == "failed"
         assert "UBND-HBA" in message.last_error and "000.00.00.H30" in message.last_error

@@ -226,7 +226,7 @@ def test_a_failed_delivery_is_retried_and_a_held_one_given_up_with_a_reason(
 
     # A held package: an agency with no route at all.
     third = tinh.client.post(
-        "/api/v1/organizations",
+        "/api/v1/directory",
         json={"code": "000.00.99.H30", "name": "Ban Quản lý dự án", "internal": False},
         headers=bearer(tinh.client, "quantri"),
     ).get_json()["id"]
@@ -426,7 +426,7 @@ def test_the_overview_lists_the_first_problems_and_links_to_all(
     admin = bearer(tinh.client, "quantri")
     recipients = [
         tinh.client.post(
-            "/api/v1/organizations",
+            "/api/v1/directory",
             json={"code": f"000.00.{n:02d}.K30", "name": f"Cơ quan {n}", "internal": False},
             headers=admin,
         ).get_json()["id"]

@@ -11,7 +11,7 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from edoc.outgoing.sending import set_dispatch_status
@@ -21,17 +21,22 @@ from tests.fixtures.exchange import Installation, directory_entry
 from tests.fixtures.pki import Tokens
 
 
-def test_recall_marks_the_copy_recalled_and_13_comes_back(
-    pair: dict[str, Installation], softhsm_tokens: Tokens
-) -> None:
-    tinh, stc = pair["tinh"], pair["stc"]
-    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
-    organization = directory_entry(tinh, stc)
-    assert send(tinh.client, clerk, document_id, [organization]).status_code == 200
+def sent_then_recalled(tinh: Installation, stc: Installation, tokens: Tokens) -> int:
+    """A document the province issued, sent to the department, then recalled; its id."""
+    document_id, clerk = issued_document(tinh.client, tokens)
+    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, stc)]).status_code == 200
     recalled = tinh.client.post(
         f"/api/v1/outgoing/{document_id}/recall", json={"reason": "Sai thể thức"}, headers=clerk
     )
     assert recalled.status_code == 200, recalled.get_json()
+    return document_id
+
+
+def test_recall_marks_the_copy_recalled_and_13_comes_back(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    tinh, stc = pair["tinh"], pair["stc"]
+    document_id = sent_then_recalled(tinh, stc, softhsm_tokens)
     with stc.app.app_context():
         incoming = db.session.scalar(select(IncomingDocument))
         assert incoming.document.status == "recalled"
@@ -161,13 +166,7 @@ def test_a_recall_before_delivery_stops_the_package_instead_of_chasing_it(
     retry that would bring the document back)."""
     tinh, stc = pair["tinh"], pair["stc"]
     stc.stop()
-    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
-    organization = directory_entry(tinh, stc)
-    assert send(tinh.client, clerk, document_id, [organization]).status_code == 200
-    recalled = tinh.client.post(
-        f"/api/v1/outgoing/{document_id}/recall", json={"reason": "Sai thể thức"}, headers=clerk
-    )
-    assert recalled.status_code == 200, recalled.get_json()
+    document_id = sent_then_recalled(tinh, stc, softhsm_tokens)
     with tinh.app.app_context():
         [original] = db.session.scalars(select(ExchangeMessage)).all()  # no revoke queued
         assert original.state == "given_up" and "thu hồi" in original.last_error

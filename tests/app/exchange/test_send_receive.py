@@ -9,7 +9,7 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents.models import Document
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from tests.fixtures.app import bearer

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from edoc.core.extensions import db
 from edoc.exchange.models import ExchangeMessage
-from edoc.exchange.services import timeline
+from edoc.exchange.operations import timeline
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI
 from tests.fixtures.documents import issued_document, send

@@ -28,7 +28,7 @@ def _directory(client: FlaskClient) -> None:
         ("000.00.00.H30", "UBND tỉnh Demo"),
     ):
         response = client.post(
-            "/api/v1/organizations", json={"code": code, "name": name}, headers=admin
+            "/api/v1/directory", json={"code": code, "name": name}, headers=admin
         )
         assert response.status_code == 201, response.get_json()
 

@@ -175,7 +175,7 @@ def test_a_decompression_bomb_does_not_stall_other_users(
         "login page": lambda: requests.get(f"{base}/login", timeout=120),
         "list page": lambda: specialist.get(f"{base}/incoming/", timeout=120),
         "small write": lambda: requests.post(
-            f"{base}/api/v1/organizations",
+            f"{base}/api/v1/directory",
             headers={"Authorization": f"Bearer {admin_token}"},
             json={"code": f"{next(codes):03d}.00.05.H30", "name": "Sở Xây dựng tỉnh Demo"},
             timeout=120,

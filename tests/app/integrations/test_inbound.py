@@ -51,7 +51,7 @@ def send(
 def clerk(client: FlaskClient, demo: None) -> dict[str, str]:
     """The clerk, with the sending agency in the directory (found by its organ code)."""
     added = client.post(
-        "/api/v1/organizations",
+        "/api/v1/directory",
         json={"code": "000.00.12.H30", "name": "Sở Tài chính tỉnh Demo"},
         headers=bearer(client, "quantri"),
     )
