@@ -1,5 +1,5 @@
 """``edoc import-legacy --edxml DIR``: a folder of ``.edxml`` packages another system exported,
-received one by one through the exchange area's own import (:func:`edoc.exchange.services.
+received one by one through the exchange area's own import (:func:`edoc.exchange.files.
 import_package`: the same checks, deduplication by message id and audit as a package brought
 by hand), then checked at once. A second run finds each package already received."""
 
@@ -11,7 +11,8 @@ from pathlib import Path
 from edoc.audit.services import Actor
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.exchange import services as exchange
+from edoc.exchange.files import import_package
+from edoc.exchange.worker import drain
 
 MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
@@ -43,12 +44,12 @@ def import_edxml_folder(folder: Path, actor: Actor) -> EdxmlReport:
             report.refused[path.name] = "gói quá lớn"
             continue
         try:
-            accepted = exchange.import_package(path.read_bytes(), actor)
+            accepted = import_package(path.read_bytes(), actor)
         except AppError as error:
             db.session.rollback()
             report.refused[path.name] = error.message
             continue
         target = report.already_received if accepted.already_received else report.accepted
         target.append(accepted.message_id)
-    report.checked = exchange.drain().checked
+    report.checked = drain().checked
     return report

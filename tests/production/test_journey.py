@@ -336,8 +336,8 @@ def test_drafts_signed_in_a_batch_through_edoc_signer_then_issued_and_sent(
     assert numbers == list(range(numbers[0], numbers[0] + len(ids)))  # no gap, no double
 
     clerk = profile.api("vanthu")
-    organizations = clerk.get("/api/v1/organizations").json()
-    target = next(o for o in organizations if o["code"] != "000.00.00.H30")
+    directory = clerk.get("/api/v1/directory", params={"per_page": 100}).json()
+    target = next(o for o in directory["items"] if o["code"] != "000.00.00.H30")
     sent = clerk.post(
         f"/api/v1/outgoing/{ids[0]}/send",
         json={"organization_ids": [target["id"]]},
