@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -52,6 +53,11 @@ FAST_RETRIES = {"EDOC_EXCHANGE_BACKOFF_SECONDS": "1", "EDOC_EXCHANGE_BACKOFF_MAX
 #: Documents issued on the district at the start, by the scenario that uses them.
 DOCUMENTS = ("handled", "recalled", "pdf_tampered", "header_tampered", "by_file")
 OUTAGE_DOCUMENTS = 3
+#: Documents the hub holds (the department down) when it is killed.
+HELD_DOCUMENTS = 3
+#: How long a row claimed by a worker stays claimed (``edoc.exchange.outbox.LEASE``): a hub
+#: killed while delivering one frees it only then.
+LEASE_SECONDS = 300.0
 
 T = TypeVar("T")
 
@@ -70,6 +76,7 @@ class Province:
     district: Installation
     documents: dict[str, Issued]
     outage: list[Issued]
+    held: list[Issued]
     scratch: Path
     #: organisation id of the department in the district's directory
     department_org: int = 0
@@ -121,14 +128,17 @@ def province(
     # the certificate the command prints is the agency's seal certificate
     assert (scratch / "hub.pem").read_bytes().strip() == hub.agency_certificate_pem().strip()
 
-    drafts = [draft_pdf(f"VAN BAN {n}") for n in range(len(DOCUMENTS) + OUTAGE_DOCUMENTS)]
+    count = len(DOCUMENTS) + OUTAGE_DOCUMENTS + HELD_DOCUMENTS
+    drafts = [draft_pdf(f"VAN BAN {n}") for n in range(count)]
     issued = issued_documents(district, drafts, "Về việc thử liên thông số {n}")
+    outage_end = len(DOCUMENTS) + OUTAGE_DOCUMENTS
     made = Province(
         hub,
         department,
         district,
         dict(zip(DOCUMENTS, issued, strict=False)),
-        issued[len(DOCUMENTS) :],
+        issued[len(DOCUMENTS) : outage_end],
+        issued[outage_end:],
         scratch,
     )
     [made.department_org] = [
@@ -581,6 +591,58 @@ def test_the_hub_stopped_mid_way_delivers_everything_after_restart_once_in_order
     assert [i["subject"] for i in by_arrival] == subjects  # in the order sent
     for issued in province.outage:
         wait_for(province, lambda d=issued.id: "01" in outgoing_codes(province, d), "01")
+
+
+def hub_queue_to(province: Province, organ: str) -> dict[str, Any] | None:
+    """The hub's queue line for the next hop ``organ`` (``edoc exchange status --json``)."""
+    lines = json.loads(province.hub.cli("exchange", "status", "--json").stdout)
+    return next((line for line in lines if line["hop"] == organ), None)
+
+
+def test_the_hub_killed_while_holding_packages_forwards_them_after_restart_once_in_order(
+    province: Province,
+) -> None:
+    """Mid-way in the strict sense: the hub has taken the packages in (the department is down,
+    so they wait in its queue for the department) when it dies without warning (SIGKILL);
+    restarted, it forwards each of them once, in order, and the 01s come back."""
+    district, department, hub = province.district, province.department, province.hub
+    clerk = district.api("vanthu")
+    subjects = [subject_of(province, issued) for issued in province.held]
+    department.stop()
+    try:
+        for issued in province.held:
+            sent = clerk.post(
+                f"/api/v1/outgoing/{issued.id}/send",
+                json={"organization_ids": [province.department_org]},
+            )
+            assert sent.status_code == 200, sent.text
+
+        def held_at_the_hub() -> dict[str, Any] | None:
+            line = hub_queue_to(province, DEPARTMENT.organ_id)
+            return line if line and line["pending"] >= HELD_DOCUMENTS else None
+
+        line = wait_for(province, held_at_the_hub, "the packages waiting at the hub")
+        assert line["pending"] == HELD_DOCUMENTS, line
+        hub.kill()
+    finally:
+        department.start()
+        hub.start()
+
+    def all_arrived() -> list[dict[str, Any]] | None:
+        items = [i for i in incoming_items(department) if i["subject"] in subjects]
+        return items if len(items) >= len(subjects) else None
+
+    # a package the hub was delivering when killed stays claimed until its lease runs out
+    wait_for(province, all_arrived, "the packages the hub held", ARRIVAL_TIMEOUT + LEASE_SECONDS)
+    for issued in province.held:
+        wait_for(province, lambda d=issued.id: "01" in outgoing_codes(province, d), "01")
+    province.deliver()  # anything left would be sent now, and show as a duplicate
+    items = [i for i in incoming_items(department) if i["subject"] in subjects]
+    assert sorted(i["subject"] for i in items) == sorted(subjects)  # each once
+    by_arrival = sorted(items, key=lambda i: (i["received_at"], i["id"]))
+    assert [i["subject"] for i in by_arrival] == subjects  # in the order sent
+    after = hub_queue_to(province, DEPARTMENT.organ_id)
+    assert after is None or (after["pending"], after["failed"]) == (0, 0), after
 
 
 # ---- 6 and 8. a package twice; export → import -------------------------------------------------
