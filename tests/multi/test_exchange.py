@@ -396,6 +396,9 @@ def test_a_document_crosses_the_hub_byte_identical_and_its_statuses_come_back(
     assert len(report["signatures"]) == 2 and all(s["ok"] for s in report["signatures"])
     origin = WebSession(department, "vanthu").page(f"/incoming/{incoming_id}")
     assert origin.xpath('//*[@data-testid="envelope-ok"]'), "envelope seal not shown as valid"
+    # and the PDF's signatures, as the department checked them itself on arrival
+    pdf_check = origin.xpath('//*[@data-testid="origin-pdf"]/span[@class="verdict-ok"]')
+    assert pdf_check and pdf_check[0].text_content().strip() == "Hợp lệ", "PDF check not shown"
     assert HUB.organ_id in origin.xpath('string(//*[@data-testid="origin-via"])')
 
     # the district's dispatch: 01, 03 (with the arrival number), 04, 06, each with its time
@@ -676,6 +679,28 @@ def test_an_exported_package_imports_elsewhere_with_its_metadata_and_pdf_and_onl
     assert second.returncode == 0 and "already_received" in second.stdout, second.stdout
     province.deliver()
     assert len(incoming_with(department, subject)) == 1
+
+
+# ---- 9. the API document -------------------------------------------------------------------------
+
+
+def test_the_exchange_and_integration_endpoints_are_in_the_served_openapi_document(
+    province: Province,
+) -> None:
+    spec = requests.get(f"{province.department.url}/api/v1/openapi.json", timeout=60).json()
+    for path in (
+        INBOX,
+        "/api/v1/exchange/packages",
+        "/api/v1/exchange/documents/{document_id}/dispatches",
+        "/api/v1/integrations/documents",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{subscription_id}/deliveries",
+        "/api/v1/directory",
+        "/api/v1/directory/import",
+    ):
+        assert path in spec["paths"], path
+    for path in (INBOX, "/api/v1/exchange/packages", "/api/v1/integrations/documents"):
+        assert "post" in spec["paths"][path], path
 
 
 # ---- 7. hostile packages -----------------------------------------------------------------------
