@@ -681,7 +681,33 @@ def test_an_exported_package_imports_elsewhere_with_its_metadata_and_pdf_and_onl
     assert len(incoming_with(department, subject)) == 1
 
 
-# ---- 9. the API document -------------------------------------------------------------------------
+# ---- 9. the directory and the API document -------------------------------------------------
+
+
+def test_every_installation_has_the_demo_provinces_directory_with_the_others_in_it(
+    province: Province,
+) -> None:
+    """``edoc demo`` gives each agency a realistic directory: organ codes in the
+    ``000.00.00.H30`` style, names with full diacritics, every level from the ministries to the
+    communes, parents that are in the directory; the other two installations are among them."""
+    for installation in province.all:
+        answer = installation.api("vanthu").get("/api/v1/directory", params={"per_page": 500})
+        assert answer.status_code == 200, answer.text
+        items = answer.json()["items"]
+        assert answer.json()["total"] == len(items) >= 50
+        by_code = {item["code"]: item for item in items}
+        assert all(re.fullmatch(r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}", code) for code in by_code)
+        for agency in (HUB, DEPARTMENT, DISTRICT):
+            assert by_code[agency.organ_id]["name"] == agency.name, agency
+        assert {"central", "province", "district", "commune"} <= {i["level"] for i in items}
+        for item in items:
+            assert item["parent_code"] in (None, "") or item["parent_code"] in by_code, item
+            if item["level"] == "commune":
+                assert by_code[item["parent_code"]]["level"] == "district", item
+        assert any("Ủy ban" in i["name"] or "UBND" in i["name"] for i in items)
+
+
+# ---- 10. the API document ------------------------------------------------------------------------
 
 
 def test_the_exchange_and_integration_endpoints_are_in_the_served_openapi_document(
