@@ -15,7 +15,7 @@ department's content-addressed blob store writes each PDF once (the later copies
 existence check instead of a 1 MB write; every package is still stored whole at the hub and
 the department and every PDF still validated).
 
-    python bench/exchange_copies.py SOURCE_ID[,SOURCE_ID…] COUNT FIRST_NUMBER
+    python -m bench.exchange_copies SOURCE_ID[,SOURCE_ID…] COUNT FIRST_NUMBER
 """
 
 from __future__ import annotations
