@@ -291,8 +291,10 @@ def prepared_documents(district: Installation, docs: int, size: int, distinct: i
     """``docs`` issued documents on the district: ``distinct`` issued the real way, the others
     copies of their records (``bench/exchange_copies.py``)."""
     real = min(distinct, docs)
-    drafts = (draft_of_size(size, seed=n) for n in range(real))  # made one at a time
-    issued: list[Issued] = issued_documents(district, drafts, "Văn bản đo liên thông số {n}")
+    issued: list[Issued] = []
+    for n in range(real):  # one per request: a batch of many can outlast a request's timeout
+        draft = draft_of_size(size, seed=n)
+        issued += issued_documents(district, [draft], f"Văn bản đo liên thông số {n}")
     ids = [document.id for document in issued]
     if docs > real:
         done = subprocess.run(
