@@ -76,7 +76,6 @@ class Province:
     district: Installation
     documents: dict[str, Issued]
     outage: list[Issued]
-    held: list[Issued]
     scratch: Path
     #: organisation id of the department in the district's directory
     department_org: int = 0
@@ -128,17 +127,14 @@ def province(
     # the certificate the command prints is the agency's seal certificate
     assert (scratch / "hub.pem").read_bytes().strip() == hub.agency_certificate_pem().strip()
 
-    count = len(DOCUMENTS) + OUTAGE_DOCUMENTS + HELD_DOCUMENTS
-    drafts = [draft_pdf(f"VAN BAN {n}") for n in range(count)]
+    drafts = [draft_pdf(f"VAN BAN {n}") for n in range(len(DOCUMENTS) + OUTAGE_DOCUMENTS)]
     issued = issued_documents(district, drafts, "Về việc thử liên thông số {n}")
-    outage_end = len(DOCUMENTS) + OUTAGE_DOCUMENTS
     made = Province(
         hub,
         department,
         district,
         dict(zip(DOCUMENTS, issued, strict=False)),
-        issued[len(DOCUMENTS) : outage_end],
-        issued[outage_end:],
+        issued[len(DOCUMENTS) :],
         scratch,
     )
     [made.department_org] = [
@@ -609,11 +605,13 @@ def test_the_hub_killed_while_holding_packages_forwards_them_after_restart_once_
     so they wait in its queue for the department) when it dies without warning (SIGKILL);
     restarted, it forwards each of them once, in order, and the 01s come back."""
     district, department, hub = province.district, province.department, province.hub
+    drafts = [draft_pdf(f"VAN BAN GIU {n}") for n in range(HELD_DOCUMENTS)]
+    held = issued_documents(district, drafts, "Về việc thử hub dừng đột ngột số {n}")
     clerk = district.api("vanthu")
-    subjects = [subject_of(province, issued) for issued in province.held]
+    subjects = [subject_of(province, issued) for issued in held]
     department.stop()
     try:
-        for issued in province.held:
+        for issued in held:
             sent = clerk.post(
                 f"/api/v1/outgoing/{issued.id}/send",
                 json={"organization_ids": [province.department_org]},
@@ -637,7 +635,7 @@ def test_the_hub_killed_while_holding_packages_forwards_them_after_restart_once_
 
     # a package the hub was delivering when killed stays claimed until its lease runs out
     wait_for(province, all_arrived, "the packages the hub held", ARRIVAL_TIMEOUT + LEASE_SECONDS)
-    for issued in province.held:
+    for issued in held:
         wait_for(province, lambda d=issued.id: "01" in outgoing_codes(province, d), "01")
     province.deliver()  # anything left would be sent now, and show as a duplicate
     items = [i for i in incoming_items(department) if i["subject"] in subjects]
