@@ -127,8 +127,9 @@ def province(
     # the certificate the command prints is the agency's seal certificate
     assert (scratch / "hub.pem").read_bytes().strip() == hub.agency_certificate_pem().strip()
 
-    drafts = [draft_pdf(f"VAN BAN {n}") for n in range(len(DOCUMENTS) + OUTAGE_DOCUMENTS)]
-    issued = issued_documents(district, drafts, "Về việc thử liên thông số {n}")
+    issued = issued_one_by_one(
+        district, [draft_pdf(f"VAN BAN {n}") for n in range(len(DOCUMENTS) + OUTAGE_DOCUMENTS)]
+    )
     made = Province(
         hub,
         department,
@@ -146,6 +147,19 @@ def province(
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+
+
+def issued_one_by_one(
+    district: Installation, drafts: list[bytes], subject: str = "Về việc thử liên thông số {n}"
+) -> list[Issued]:
+    """``drafts`` issued one per request: the leader's signing of a batch of eight outlasted the
+    60 s request timeout on the shared machine at load 20-40 (each signed result is validated in
+    a bounded child)."""
+    return [
+        issued
+        for n, draft in enumerate(drafts)
+        for issued in issued_documents(district, [draft], subject.replace("{n}", str(n)))
+    ]
 
 
 def wait_for(
@@ -606,7 +620,7 @@ def test_the_hub_killed_while_holding_packages_forwards_them_after_restart_once_
     restarted, it forwards each of them once, in order, and the 01s come back."""
     district, department, hub = province.district, province.department, province.hub
     drafts = [draft_pdf(f"VAN BAN GIU {n}") for n in range(HELD_DOCUMENTS)]
-    held = issued_documents(district, drafts, "Về việc thử hub dừng đột ngột số {n}")
+    held = issued_one_by_one(district, drafts, "Về việc thử hub dừng đột ngột số {n}")
     clerk = district.api("vanthu")
     subjects = [subject_of(province, issued) for issued in held]
     department.stop()
