@@ -440,6 +440,12 @@ class TantivyBackend:
                 )
 
     # ---- schema -------------------------------------------------------------------------
+    def built(self) -> bool:
+        """Whether a live generation exists (ensure_schema would otherwise create an empty
+        one: right for a new installation, wrong for one about to be rebuilt)."""
+        name = self._pointer()
+        return name is not None and (self.root / name).is_dir()
+
     def ensure_schema(self) -> None:
         name = self._pointer()
         if name is None or not (self.root / name).is_dir():
