@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.extensions import db
 from edoc.documents.models import Document
@@ -74,9 +75,9 @@ def index_outdated() -> bool:
     documents = _documents_exist()
     try:
         backend = search_backend(check_schema=False)
-        if _unbuilt(backend):
+        if _unbuilt(backend) and documents:
             # ensure_schema would make an empty live index: answers with nothing until rebuilt
-            return documents
+            return True
         backend.ensure_schema()
         empty = documents and backend.count() == 0
     except SchemaMismatch as exc:
@@ -88,6 +89,19 @@ def index_outdated() -> bool:
     if empty:  # e.g. a new engine configured on an installation with documents
         log.warning("the search index is empty while documents exist: rebuilding it")
     return empty
+
+
+def prepare_new_index() -> None:
+    """At start-up: an index that does not exist yet (Tantivy) is created empty when the
+    database holds no document (a new installation: its documents are indexed as they come).
+    With documents it is left to ``edoc db upgrade``, and search answers degraded until then.
+    Nothing happens when the database is not migrated yet or the engine does not answer."""
+    try:
+        backend = search_backend(check_schema=False)
+        if _unbuilt(backend) and not _documents_exist():
+            backend.ensure_schema()
+    except (SearchError, SQLAlchemyError) as exc:
+        log.info("search index not prepared at start-up: %s", exc)
 
 
 def _unbuilt(backend: SearchBackend) -> bool:
