@@ -314,7 +314,7 @@ class Settings:
                 "EDOC_DATABASE_URL", f"sqlite:///{data_dir / 'edoc.db'}", _as_database_url
             ),
             storage_url=get("EDOC_STORAGE_URL", f"file://{data_dir / 'blobs'}", _as_storage_url),
-            search_url=get("EDOC_SEARCH_URL", "db", _as_search_url),
+            search_url=get("EDOC_SEARCH_URL", "tantivy", _as_search_url),
             secret_key=env.get("EDOC_SECRET_KEY") or _persistent_secret(data_dir),
             host=get("EDOC_HOST", "127.0.0.1"),
             port=get("EDOC_PORT", "5000", _between(1, 65535)),

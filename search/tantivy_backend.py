@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import shutil
 import threading
@@ -60,7 +61,7 @@ from search.base import (
 from search.highlight import highlight, snippet
 from search.sqlcommon import MAX_SECRECY_LEVEL, doc_row, meta_text
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 POINTER = "CURRENT"
 SEQ_BITS = 32
 # Hits fetched beyond the page so that equal scores can be ordered newest first in Python
@@ -79,6 +80,13 @@ FIELD_BOOSTS = {"num": 1.5, "subj": 1.5, "meta": 1.2, "body": 1.0}
 # and "Sơn Tịnh" in a sender: the relevance set's body_place_name).
 BM25_WEIGHT = 0.05
 PHRASE_FIELDS = ("subj", "meta", "body")
+HEAD_PHRASE_FIELDS = ("subj", "meta")
+# What the body-only signals can add to a score at most (phrase anywhere 10, exact diacritics
+# anywhere 4), before the recency prior's factor.
+BODY_SIGNALS = 14.0
+# The first phase keeps this many matches (at least) for the second to rescore with the body
+# signals (TantivyBackend._ranked; the number by bench/search.py's overlap@10).
+RESCORE_WINDOW = 200
 # Recency prior: Tantivy multiplies the score by log2(2 + prior); prior grows by PRIOR_PER_YEAR
 # a year after 2000, so three years move a score by well under one percent: it orders
 # near-equals, it never lifts an old document over a better one (or the reverse).
@@ -86,7 +94,9 @@ PRIOR_EPOCH = 730_120  # date(2000, 1, 1).toordinal()
 PRIOR_PER_YEAR = 0.003
 
 
-STORED_ONLY = ("subject", "number_notation", "body_text")
+# "phrases": the analysed short fields and body, stored for the second ranking phase
+STORED_ONLY = ("subject", "number_notation", "body_text", "phrases")
+PHRASE_PARTS = ("subj", "meta", "body", "subj_a", "meta_a", "body_a")
 
 
 def _schema() -> tantivy.Schema:
@@ -141,6 +151,7 @@ def _to_document(row: dict[str, Any], order: int) -> tantivy.Document:
     doc.add_bytes("subject", row["subject"].encode())
     doc.add_bytes("number_notation", (row["number_notation"] or "").encode())
     doc.add_bytes("body_text", row["body"].encode())
+    doc.add_bytes("phrases", "\t".join(_words(t) for t in (sf, mf, bf, sa, ma, ba)).encode())
     doc.add_integer("secrecy", int(row["secrecy"]))
     doc.add_integer("day", int(row["sort_day"]))
     doc.add_integer("year", int(row["sort_year"]))
@@ -192,9 +203,14 @@ def match_query(parsed: ParsedQuery) -> Query:
     return Query.boost_query(_all(musts), BM25_WEIGHT)
 
 
-def scoring_queries(parsed: ParsedQuery) -> list[Query]:
+def scoring_queries(parsed: ParsedQuery, *, head_only: bool = False) -> list[Query]:
     """Constant-score relevance signals, weighted like search.ranking.score (and like the
-    Elasticsearch backend's ``scoring_clauses``): added to BM25 for every match."""
+    Elasticsearch backend's ``scoring_clauses``): added to BM25 for every match.
+
+    ``head_only`` leaves out what only a body can give (the phrase anywhere, the exact
+    diacritics anywhere: at most BODY_SIGNALS points): the short fields' postings are cheap to
+    read for every match, the bodies' positions are not. The first phase ranks every match
+    by the head signals; the second adds the body ones to the best few (``search``)."""
     terms = parsed.terms()
     if not terms:
         return []
@@ -211,26 +227,30 @@ def scoring_queries(parsed: ParsedQuery) -> list[Query]:
         out.append(_const(_words_in("subj", folded), 5.0))
         out.append(_const(_words_in("subj_a", accented), 3.0))
         # the words as a phrase anywhere, body included (search.ranking.Found.PHRASE)
-        out.append(_const(_any([_words_in(f, folded) for f in PHRASE_FIELDS]), 10.0))
+        fields = HEAD_PHRASE_FIELDS if head_only else PHRASE_FIELDS
+        out.append(_const(_any([_words_in(f, folded) for f in fields]), 10.0))
     for clause in parsed.clauses:
         if isinstance(clause, Phrase):
             out.append(_const(_words_in("subj", [t.folded for t in clause.terms]), 3.0))
     if folded != accented:
         # every word with its exact diacritics somewhere, or the whole query as typed in the
         # subject or metadata (search.ranking.Found.ACCENTED / EXACT_PHRASE)
-        everywhere = _all(
-            [
-                _any(
-                    [
-                        _words_in(f, [t.accented for t in _clause_terms(c)])
-                        for f in ("subj_a", "meta_a", "body_a")
-                    ]
-                )
-                for c in parsed.clauses
-            ]
-        )
         head = _any([_words_in(f, accented) for f in ("subj_a", "meta_a")])
-        out.append(_const(_any([head, everywhere]), 4.0))
+        if head_only:
+            out.append(_const(head, 4.0))
+        else:
+            everywhere = _all(
+                [
+                    _any(
+                        [
+                            _words_in(f, [t.accented for t in _clause_terms(c)])
+                            for f in ("subj_a", "meta_a", "body_a")
+                        ]
+                    )
+                    for c in parsed.clauses
+                ]
+            )
+            out.append(_const(_any([head, everywhere]), 4.0))
     else:
         out.append(_const(_any([_words_in(f, folded) for f in ("subj", "meta")]), 4.0))
     return out
@@ -249,15 +269,69 @@ def filter_query(query: SearchQuery) -> list[Query]:
     return [_const(q, 0.0) for q in out]
 
 
-def build_query(query: SearchQuery, parsed: ParsedQuery) -> Query:
+def build_query(query: SearchQuery, parsed: ParsedQuery, *, head_only: bool = False) -> Query:
     """The one query: filters and words must match; by relevance, signals may add score."""
     musts = filter_query(query)
     if not parsed.empty:
         musts.append(match_query(parsed))
     clauses = [(Occur.Must, q) for q in musts]
     if not parsed.empty and query.sort == "relevance":
-        clauses.extend((Occur.Should, q) for q in scoring_queries(parsed))
+        clauses.extend((Occur.Should, q) for q in scoring_queries(parsed, head_only=head_only))
     return Query.boolean_query(clauses)
+
+
+def _body_signals(
+    searcher: tantivy.Searcher, parsed: ParsedQuery, addresses: Sequence[Any]
+) -> list[float]:
+    """What the body signals add (before the prior) to each of the documents at
+    ``addresses``: the phrase only in a body (10), the exact diacritics only with a body (4).
+
+    Read from the analysed fields stored with each document ("phrases"): a few hundred stored
+    documents are read in about a millisecond, where asking Tantivy costs a query per field and
+    word group (a disjunction would make its union scan every match in blocks of 4096)."""
+    terms = parsed.terms()
+    if not terms:
+        return [0.0] * len(addresses)
+    folded = _padded([t.folded for t in terms])
+    accented = _padded([t.accented for t in terms])
+    groups = [_padded([t.accented for t in _clause_terms(c)]) for c in parsed.clauses]
+    phrase = len(terms) > 1
+    diacritics = folded != accented
+    out = []
+    for address in addresses:
+        value = searcher.doc(address).get_first("phrases")
+        parts = dict(zip(PHRASE_PARTS, _padded_parts(value), strict=False))
+        bonus = 0.0
+        if (
+            phrase
+            and folded in parts.get("body", "")
+            and folded not in parts.get("subj", "")
+            and folded not in parts.get("meta", "")
+        ):
+            bonus += 10.0
+        if (
+            diacritics
+            and accented not in parts.get("subj_a", "")
+            and accented not in parts.get("meta_a", "")
+            and all(
+                any(group in parts.get(f, "") for f in ("subj_a", "meta_a", "body_a"))
+                for group in groups
+            )
+        ):
+            bonus += 4.0
+        out.append(bonus)
+    return out
+
+
+def _padded(words: Sequence[str]) -> str:
+    """Words as a space-delimited needle: ``" a b "`` is in ``" x a b y "`` exactly when the
+    words are next to each other, in order (what a phrase query matches)."""
+    return " " + " ".join(words) + " "
+
+
+def _padded_parts(value: Any) -> list[str]:
+    text = bytes(value).decode() if value is not None else ""
+    return [f" {part} " for part in text.split("\t")]
 
 
 # ---- the index directory --------------------------------------------------------------------
@@ -366,6 +440,12 @@ class TantivyBackend:
                 )
 
     # ---- schema -------------------------------------------------------------------------
+    def built(self) -> bool:
+        """Whether a live generation exists (ensure_schema would otherwise create an empty
+        one: right for a new installation, wrong for one about to be rebuilt)."""
+        name = self._pointer()
+        return name is not None and (self.root / name).is_dir()
+
     def ensure_schema(self) -> None:
         name = self._pointer()
         if name is None or not (self.root / name).is_dir():
@@ -499,13 +579,12 @@ class TantivyBackend:
         query.validate()
         parsed = parse_query(query.text)
         searcher = self._generation().index.searcher()
-        engine_query = build_query(query, parsed)
         offset = (query.page - 1) * query.per_page
         need = offset + query.per_page
         try:
             if parsed.empty or query.sort == "date":
                 result = searcher.search(
-                    engine_query,
+                    build_query(query, parsed),
                     query.per_page,
                     count=True,
                     order_by_field="ord",
@@ -514,16 +593,7 @@ class TantivyBackend:
                 )
                 page = [(0.0, address) for _, address in result.hits]
             else:
-                result = searcher.search(
-                    engine_query, need + TIE_WINDOW, count=True, weight_by_field="prior"
-                )
-                addresses = [address for _, address in result.hits]
-                orders = searcher.fast_field_values("ord", addresses) if addresses else []
-                ranked = sorted(
-                    zip(result.hits, orders, strict=True),
-                    key=lambda pair: (-round(pair[0][0], 5), -(pair[1] or 0)),
-                )
-                page = [hit for hit, _ in ranked[offset:need]]
+                result, page = self._ranked(searcher, query, parsed, offset, need)
             # the same matches without the scoring clauses: aggregating needs no score
             matches = build_query(dataclasses.replace(query, sort="date"), parsed)
             facets = self._facets(searcher, matches, query) if query.facets else {}
@@ -531,6 +601,38 @@ class TantivyBackend:
             raise SearchError(f"Tantivy search failed: {exc}") from exc
         hits = [self._hit(searcher.doc(address), parsed, score) for score, address in page]
         return SearchResult(total=int(result.count), hits=hits, facets=facets)
+
+    @staticmethod
+    def _ranked(
+        searcher: tantivy.Searcher,
+        query: SearchQuery,
+        parsed: ParsedQuery,
+        offset: int,
+        need: int,
+    ) -> tuple[Any, list[tuple[float, Any]]]:
+        """Two phases: every match ranked by BM25 + the head signals (short fields, cheap to
+        read for every match), then the best RESCORE_WINDOW get the body signals added
+        (``_body_signals``). Not exact: a match outside the window that has both body signals
+        and a first-phase score within BODY_SIGNALS of the page's last can be missed; the bench's
+        overlap@10 with the reference over all matches measures what that costs."""
+        first = build_query(query, parsed, head_only=True)
+        window = max(RESCORE_WINDOW, need + TIE_WINDOW)
+        result = searcher.search(first, window, count=True, weight_by_field="prior")
+        addresses = [address for _, address in result.hits]
+        if not addresses:
+            return result, []
+        keys = searcher.fast_field_values("ord", addresses)
+        priors = searcher.fast_field_values("prior", addresses)
+        extra = _body_signals(searcher, parsed, addresses)
+        scored = []
+        for (score, address), key, prior, bonus in zip(
+            result.hits, keys, priors, extra, strict=True
+        ):
+            if bonus:
+                score += bonus * math.log2(2.0 + max(0.0, prior or 0.0))
+            scored.append((score, key, address))
+        scored.sort(key=lambda item: (-round(item[0], 5), -(item[1] or 0)))
+        return result, [(score, address) for score, _, address in scored[offset:need]]
 
     @staticmethod
     def _facets(

@@ -31,7 +31,7 @@ from edoc.core.transactions import kick_after_request, outside_transaction
 from edoc.documents.access import get_visible_document
 from edoc.documents.views_common import file_response
 from edoc.search import outbox, services
-from edoc.search.backend import search_backend
+from edoc.search.backend import prepare_new_index, search_backend
 from edoc.search.schemas import LIST_ARGS, SearchArgs
 from edoc.search.tasks import drain_task
 from edoc.users.models import Role
@@ -142,3 +142,5 @@ def init_search(app: Flask) -> None:
     app.jinja_env.globals.update(document_url=document_url, ocr_copy=services.ocr_copy)
     register_nav_link(app, _l("Tìm kiếm"), "search.search_page")
     register_health_check(app, "search", _check_search)
+    with app.app_context():
+        prepare_new_index()

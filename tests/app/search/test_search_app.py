@@ -209,6 +209,46 @@ def test_an_index_of_another_version_degrades_search_until_db_upgrade_rebuilds_i
     assert again.exit_code == 0 and "rebuilt" not in again.output
 
 
+def test_an_installation_moving_to_tantivy_searches_degraded_until_db_upgrade_builds_it(
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
+) -> None:
+    document_id = receive_incoming(
+        client, clerk, text_pdf("Nội dung"), subject="Về việc thu hồi đất nông nghiệp"
+    )
+    _use_search_url(app, "tantivy")  # the new default, on an installation indexed in SQL
+    index_dir = app.config["EDOC"].data_dir / "search"
+
+    degraded = search(client, clerk, q="thu hồi đất")
+    assert degraded["degraded"] is True  # from the database, not an empty new index
+    assert [r["id"] for r in degraded["results"]] == [document_id]
+    assert not (index_dir / "CURRENT").exists()
+
+    result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "search index rebuilt for this version: 1 documents" in result.output
+    app.extensions.pop("edoc.search.schema", None)  # as after a restart
+    moved = search(client, clerk, q="thu hoi dat nong nghiep")
+    assert moved["degraded"] is False
+    assert [r["id"] for r in moved["results"]] == [document_id]
+    again = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert again.exit_code == 0 and "rebuilt" not in again.output
+
+
+@pytest.mark.parametrize("search_url", ["tantivy"])
+def test_a_new_installation_on_tantivy_starts_with_an_empty_index(
+    app: Flask, client: FlaskClient, clerk: dict[str, str], search_url: str
+) -> None:
+    result = app.test_cli_runner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0 and "rebuilt" not in result.output
+    empty = search(client, clerk, q="bất kỳ")
+    assert empty["degraded"] is False and empty["total"] == 0
+    document_id = receive_incoming(
+        client, clerk, text_pdf("Nội dung"), subject="Về việc cấp giấy chứng nhận"
+    )
+    found = search(client, clerk, q="cap giay chung nhan")
+    assert [r["id"] for r in found["results"]] == [document_id]
+
+
 @pytest.mark.parametrize("url", ["closed-port", "nosuch://engine"])
 def test_db_upgrade_goes_on_when_the_search_engine_is_down_or_misnamed(
     app: Flask, url: str
