@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -135,11 +136,16 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.warning(
             "database unavailable on %s %s: %s", request.method, request.path, str(error)[:200]
         )
-        return render_error(
-            "database_busy",
-            _("Máy chủ đang bận, vui lòng thử lại sau ít phút."),
-            503,
+        message = _("Máy chủ đang bận, vui lòng thử lại sau ít phút.")
+        if wants_json():
+            return error_response("database_busy", message, 503)
+        # Not the site's frame: it shows who is signed in, which needs the database.
+        page = (
+            f"<!doctype html><html lang=vi><meta charset=utf-8><title>{escape(message)}</title>"
+            f"<h1>{escape(message)}</h1><p><a href=''>"
+            f"{escape(_('Thử lại'))}</a></p></html>"
         )
+        return Response(page, status=503, headers={"Retry-After": "5"}, mimetype="text/html")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
