@@ -7,6 +7,7 @@ another request would, and the app must keep serving pages and refuse writes cle
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from sqlalchemy import text
 
 from edoc.core import db as core_db
 from edoc.core.extensions import db
-from tests.fixtures.app import DEMO_PASSWORD, login, signed_in
+from tests.fixtures.app import DEMO_PASSWORD, api_token, login, signed_in
+from tests.fixtures.documents import receive_incoming
+from tests.fixtures.selfsigned import blank_pdf
 from tests.fixtures.threads import in_parallel
 
 
@@ -98,3 +101,29 @@ def test_many_sign_ins_at_once_all_succeed_beside_readers(sqlite_app: Flask) -> 
     with sqlite_app.app_context():
         sessions = db.session.scalar(text("SELECT count(*) FROM user_sessions"))
     assert sessions == len(users) + 1
+
+
+def test_a_read_that_writes_its_audit_entry_waits_for_the_lock_and_records_it(
+    sqlite_app: Flask,
+) -> None:
+    """A file download (GET) reads in a deferred transaction, then takes the write lock for its
+    audit entry: it waits for the writer ahead instead of failing on a stale snapshot."""
+    client = sqlite_app.test_client()
+    headers = {"Authorization": f"Bearer {api_token(client, 'vanthu')}"}
+    document_id = receive_incoming(client, headers, blank_pdf("Cong van tai xuong"))
+    database = _database_file(sqlite_app)
+
+    def audit_count() -> int:
+        with sqlite3.connect(database) as reader:
+            return int(reader.execute("SELECT count(*) FROM audit_events").fetchone()[0])
+
+    before = audit_count()
+    other = sqlite3.connect(database, isolation_level=None, timeout=0, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # a writer ahead, committing a second later
+    other.execute("UPDATE users SET failed_logins = failed_logins WHERE username = 'luutru'")
+    release = threading.Timer(1.0, lambda: (other.execute("COMMIT"), other.close()))
+    release.start()
+    download = client.get(f"/api/v1/documents/{document_id}/file", headers=headers)
+    release.join()
+    assert download.status_code == 200
+    assert audit_count() == before + 1
