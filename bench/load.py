@@ -47,6 +47,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.fixtures.pdfs import text_pdf  # noqa: E402  (real PDFs with a text layer)
+from tests.fixtures.production import ProductionProfile  # noqa: E402
 
 FIELD_ERROR_RE = re.compile(
     r'<(?:small class="field-error"|p class="flash flash-error"[^>]*)>([^<]+)<'
@@ -183,8 +184,9 @@ async def run_user(user: User, password: str, deadline: float, think: float, ram
 class ProcessWatch:
     """CPU seconds and peak resident memory of every process of the server, sampled each second."""
 
-    def __init__(self, root: psutil.Process) -> None:
+    def __init__(self, root: psutil.Process, beside: list[int] | None = None) -> None:
         self.root = root
+        self.beside = [psutil.Process(pid) for pid in beside or []]
         self.peak_rss: dict[int, int] = {}
         self.names: dict[int, str] = {}
         self.cpu_start: dict[int, float] = {}
@@ -193,10 +195,13 @@ class ProcessWatch:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def _processes(self) -> list[psutil.Process]:
-        try:
-            return [self.root, *self.root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return []
+        processes: list[psutil.Process] = []
+        for top in (self.root, *self.beside):
+            try:
+                processes += [top, *top.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                continue
+        return processes
 
     def _sample(self) -> None:
         for process in self._processes():
@@ -300,9 +305,11 @@ async def load(url: str, args: argparse.Namespace) -> Results:
     return results
 
 
-def measure(url: str, args: argparse.Namespace, pid: int | None = None) -> Summary:
+def measure(
+    url: str, args: argparse.Namespace, pid: int | None = None, beside: list[int] | None = None
+) -> Summary:
     root = server_root(url, pid)
-    watch = ProcessWatch(root) if root is not None else None
+    watch = ProcessWatch(root, beside) if root is not None else None
     started = time.monotonic()
     if watch is not None:
         with watch:
@@ -419,6 +426,33 @@ def single_process(
         shutil.rmtree(work, ignore_errors=True)
 
 
+@contextmanager
+def production_profile(
+    documents: int, workers: int, threads: int
+) -> Iterator[tuple[str, int, list[int]]]:
+    """The production profile (gunicorn, `edoc worker` on Redis, PostgreSQL, SeaweedFS), as
+    ``scripts/prod-local`` starts it, on a demo of the same size; yields the URL, gunicorn's
+    master and the worker's process (not a child of gunicorn: measured beside it)."""
+    root = Path(tempfile.mkdtemp(prefix="edoc-load-prod-"))
+    profile = ProductionProfile(
+        root,
+        web_workers=workers,
+        web_threads=threads,
+        extra_env={
+            "EDOC_RATELIMIT_LOGIN": "100000 per minute",
+            "EDOC_RATELIMIT_TOKEN": "100000 per minute",
+        },
+    )
+    try:
+        print(f"production profile: loading the demo ({documents} documents) …", flush=True)
+        profile.setup("--documents", str(documents), "--no-keys")
+        profile.start()
+        yield profile.url, profile.processes["web"].pid, [profile.processes["worker"].pid]
+    finally:
+        profile.teardown()
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", action="append", default=[], help="a running edoc (repeatable)")
@@ -440,15 +474,25 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "edoc-load-server.log",
         help="where the server this script starts writes its log",
     )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="after the single process, start the production profile and measure it too",
+    )
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (--production)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per worker (--production)")
     args = parser.parse_args()
 
     summaries: list[Summary] = []
-    if not args.url:
+    if not args.url or args.production:
         with single_process(args.data_dir, args.documents, args.server_log, args.database_url) as (
             url,
             pid,
         ):
             summaries.append(measure(url, args, pid))
+    if args.production:
+        with production_profile(args.documents, args.workers, args.threads) as (url, pid, extra):
+            summaries.append(measure(url, args, pid, extra))
     for url in args.url:
         summaries.append(measure(url, args, args.pid))
     for summary in summaries:

@@ -29,6 +29,7 @@ from edoc.config import ConfigError
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.migrate import alembic_config, upgrade
+from edoc.core.serving import ConcurrencyLimit, serve_threads, serve_wait
 from edoc.demo.command import demo_command
 from edoc.demo.keys import start_leader_agent
 from edoc.directory.cli import directory_group
@@ -192,7 +193,12 @@ def serve(host: str | None, port: int | None, worker: bool, signer: bool) -> Non
     click.echo(f"edoc: serving on http://{host}:{port}/")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so the children are stopped too
     try:
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        # As many requests at once as gunicorn's threads per worker, fewer than the
+        # database pool's 15 connections; the rest wait for a slot (see core/serving.py).
+        served = ConcurrencyLimit(
+            current_app._get_current_object(), serve_threads(), wait_seconds=serve_wait()
+        )
+        run_simple(host, port, served, threaded=True)
     finally:
         for child in (consumer, agent):
             if child is not None:

@@ -53,9 +53,10 @@ def _letters(text: str) -> int:
 
 
 def run_bounded(
-    command: list[str], *, timeout: float, memory_limit_mb: int
+    command: list[str], *, timeout: float, memory_limit_mb: int, cpu_seconds: int | None = None
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run ``command`` with a wall-clock limit and an address-space limit (RLIMIT_AS).
+    """Run ``command`` with a wall-clock limit, an address-space limit (RLIMIT_AS) and, when
+    ``cpu_seconds`` is given, a processor-time limit (RLIMIT_CPU: SIGXCPU ends the tool).
 
     The limit is set by ``/bin/sh``'s ``ulimit`` just before ``exec``, not by ``preexec_fn``
     (Python code between fork and exec can deadlock a threaded web server or worker). It is
@@ -64,9 +65,10 @@ def run_bounded(
     Raises :class:`subprocess.TimeoutExpired` and :class:`FileNotFoundError` like ``run``.
     """
     kilobytes = str(memory_limit_mb * 1024)
-    trampoline = 'ulimit -c 0 && ulimit -v "$0" && exec "$@"'
+    cpu = str(cpu_seconds) if cpu_seconds is not None else "unlimited"
+    trampoline = 'ulimit -c 0 && ulimit -v "$0" && ulimit -t "$1" && shift && exec "$@"'
     with subprocess.Popen(
-        ["/bin/sh", "-c", trampoline, kilobytes, *command],
+        ["/bin/sh", "-c", trampoline, kilobytes, cpu, *command],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,

@@ -13,6 +13,7 @@ import json
 import logging
 import multiprocessing
 import resource
+import signal
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,11 @@ from signing.errors import PdfInputError, ValidationTimeout
 from signing.inspection import active_content
 
 DEFAULT_TIMEOUT = 60.0
+#: CPU seconds the validating child may use. A limit on CPU time, unlike one on wall-clock time,
+#: does not depend on how busy the machine is: a file that needs more is refused as too complex,
+#: while a good file on an overloaded machine only waits (up to the wall-clock ``timeout``).
+DEFAULT_CPU_SECONDS = 30
+OUT_OF_CPU = "the file needs more than {} s of processor time to check (too complex)"
 DEFAULT_MEMORY_LIMIT_MB = 1536
 OUT_OF_MEMORY = "reading this file needs more than the {} MB memory limit"
 ALLOWED_LEVELS = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
@@ -305,7 +311,13 @@ def _pades_level(embedded: Any, status: Any) -> str:
 
 
 def _child(
-    conn: Any, data: bytes, roots: list[Any], at: datetime | None, fetch: bool, limit_mb: int
+    conn: Any,
+    data: bytes,
+    roots: list[Any],
+    at: datetime | None,
+    fetch: bool,
+    limit_mb: int,
+    cpu_seconds: int,
 ) -> None:
     """Validate and send back JSON text: only plain data can cross, never a pyHanko object."""
     logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings go in the report
@@ -313,6 +325,8 @@ def _child(
     limit = limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # SIGXCPU at the soft limit ends the child; SIGKILL at the hard one if it catches that.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
     reply: dict[str, Any]
     try:
         reply = {"kind": "ok", "report": validate_pdf_in_process(data, roots, at, fetch).to_dict()}
@@ -344,32 +358,42 @@ def validate_pdf(
     allow_fetching: bool = False,
     timeout: float = DEFAULT_TIMEOUT,
     memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+    cpu_seconds: int = DEFAULT_CPU_SECONDS,
 ) -> ValidationReport:
     """Validate every signature of a PDF in a child process; raise on unreadable input.
 
     Raises :class:`PdfInputError` (``not_pdf``, ``malformed_pdf``, ``encrypted_pdf``,
-    ``decompression_bomb``, ``too_large`` when the child needs more than ``memory_limit_mb``)
-    or :class:`ValidationTimeout`.
+    ``decompression_bomb``, ``too_large`` when the child needs more than ``memory_limit_mb``,
+    ``too_complex`` when it needs more than ``cpu_seconds`` of processor time) or
+    :class:`ValidationTimeout` when ``timeout`` (wall clock: a last resort, the machine may
+    just be busy) passes first.
     """
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     roots = [str(r) if isinstance(r, Path) else r for r in (trust_roots or [])]
     receiver, sender = _context.Pipe(duplex=False)
     process = _context.Process(
-        target=_child, args=(sender, data, roots, at, allow_fetching, memory_limit_mb)
+        target=_child,
+        args=(sender, data, roots, at, allow_fetching, memory_limit_mb, cpu_seconds),
     )
     process.start()
     sender.close()
+    reply: dict[str, Any] | None = None
     try:
         if not receiver.poll(timeout):
             raise ValidationTimeout(f"validation took longer than {timeout:g} s")
         reply = json.loads(receiver.recv())
-    except EOFError:  # the child died without a word: killed, or aborted on a failed allocation
-        raise PdfInputError("too_large", OUT_OF_MEMORY.format(memory_limit_mb)) from None
+    except EOFError:  # the child died without a word: see below why
+        pass
     finally:
         if process.is_alive():
             process.kill()
         process.join(5)
         receiver.close()
+    if reply is None:
+        if process.exitcode == -signal.SIGXCPU:  # its CPU limit
+            raise PdfInputError("too_complex", OUT_OF_CPU.format(cpu_seconds))
+        # killed, or aborted on a failed allocation
+        raise PdfInputError("too_large", OUT_OF_MEMORY.format(memory_limit_mb))
     if reply["kind"] == "input":
         raise PdfInputError(reply["code"], reply["message"])
     return ValidationReport.from_dict(reply["report"])

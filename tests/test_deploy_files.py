@@ -75,9 +75,12 @@ def test_every_command_names_a_real_entry_point() -> None:
 def test_every_edoc_setting_is_one_edoc_reads_and_is_valid() -> None:
     environment = _compose()["x-edoc"]["environment"]
     config_source = (REPO / "edoc" / "config.py").read_text(encoding="utf-8")
-    names = [name for name in environment if name.startswith("EDOC_")]
-    for name in names:
-        assert f'"{name}"' in config_source or name.startswith("EDOC_S3_"), name
+    gunicorn_source = (REPO / "gunicorn.conf.py").read_text(encoding="utf-8")
+    web_environment = _compose()["services"]["web"]["environment"]
+    for name in [*environment, *web_environment]:
+        if name.startswith("EDOC_"):
+            known = f'"{name}"' in config_source or f'"{name}"' in gunicorn_source
+            assert known or name.startswith("EDOC_S3_"), name
     resolved = {
         name: re.sub(r"\$\{(\w+):[-?]([^}]*)\}", r"\2", str(value))
         for name, value in environment.items()
@@ -85,3 +88,15 @@ def test_every_edoc_setting_is_one_edoc_reads_and_is_valid() -> None:
     settings = Settings.from_env(resolved)  # every value passes the start-up validation
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert settings.storage_url.startswith("s3://") and settings.search_url.startswith("http")
+
+
+def test_web_runs_gunicorn_with_the_profiles_settings_file() -> None:
+    """Container and unit file share gunicorn.conf.py (workers, threads, metrics directory)."""
+    services = _compose()["services"]
+    dockerfile_cmd = next(arg for ins, arg in _dockerfile_instructions() if ins == "CMD")
+    for command in (services["web"]["command"], yaml.safe_load(dockerfile_cmd)):
+        assert command == ["gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"]
+    environment = _compose()["x-edoc"]["environment"]
+    assert environment["PROMETHEUS_MULTIPROC_DIR"].startswith("/var/lib/edoc/")  # shared volume
+    assert environment["EDOC_LOG_FORMAT"] == "json"
+    assert services["worker"]["pid"] == "service:web"

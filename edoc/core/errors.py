@@ -12,6 +12,9 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from edoc.core.signals import security_refused
@@ -123,6 +126,26 @@ def register_error_handlers(app: Flask) -> None:
         )
 
     app.register_error_handler(HTTPException, handle_http_exception)
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: Exception) -> Any:
+        # SQLite's write lock not granted within busy_timeout, no pooled connection free within
+        # pool_timeout, PostgreSQL restarting: the request changed nothing (the transaction is
+        # rolled back) and may simply be sent again, which is what the person is told.
+        app.logger.warning(
+            "database unavailable on %s %s: %s", request.method, request.path, str(error)[:200]
+        )
+        message = _("Máy chủ đang bận, vui lòng thử lại sau ít phút.")
+        if wants_json():
+            return error_response("database_busy", message, 503)
+        # Not the site's frame: it shows who is signed in, which needs the database.
+        page = (
+            f"<!doctype html><html lang=vi><meta charset=utf-8><title>{escape(message)}</title>"
+            f"<h1>{escape(message)}</h1><p><a href=''>"
+            f"{escape(_('Thử lại'))}</a></p></html>"
+        )
+        return Response(page, status=503, headers={"Retry-After": "5"}, mimetype="text/html")
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

@@ -20,6 +20,7 @@ from edoc.audit.services import Actor, Anonymous, record, record_security_event
 from edoc.core.clock import utcnow
 from edoc.core.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationError
 from edoc.core.extensions import db
+from edoc.core.transactions import outside_transaction
 from edoc.users.models import ApiToken, Clearance, Role, Unit, User, UserRole, UserSession
 from edoc.users.passwords import hash_password, needs_rehash, verify_password
 from edoc.users.schemas import MIN_PASSWORD_LENGTH
@@ -49,7 +50,11 @@ def authenticate(username: str, password: str) -> User:
     now = utcnow()
     locked = user is not None and user.is_locked(now)
     may_sign_in = user is not None and user.active and not locked
-    password_ok = verify_password(user.password_hash if may_sign_in else None, password)
+    stored_hash = user.password_hash if user is not None and may_sign_in else None
+    with outside_transaction():  # the slow Argon2 check holds no lock and no pooled connection
+        password_ok = verify_password(stored_hash, password)
+    if user is not None and may_sign_in and user.password_hash != stored_hash:
+        password_ok = False  # the password was changed while this one was being checked
     refused = Unauthorized("invalid_credentials", _("Tên đăng nhập hoặc mật khẩu không đúng."))
     if user is None:
         record_security_event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -87,3 +88,19 @@ def test_a_timeout_kills_the_whole_process_tree(tmp_path: Path) -> None:
     stat = Path(f"/proc/{int(marker.read_text())}/stat")
     time.sleep(0.2)
     assert not stat.exists() or stat.read_text().split(")")[1].split()[0] == "Z"  # gone or dead
+
+
+def test_a_tool_that_burns_processor_time_is_stopped_by_its_cpu_limit() -> None:
+    """Ended by RLIMIT_CPU, long before the generous elapsed-time limit."""
+    done = run_bounded(
+        ["/bin/sh", "-c", "while :; do :; done"],
+        timeout=300,
+        memory_limit_mb=256,
+        cpu_seconds=1,
+    )
+    assert done.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
+
+
+def test_a_tool_within_its_cpu_limit_runs_normally() -> None:
+    done = run_bounded(["echo", "xin chào"], timeout=60, memory_limit_mb=256, cpu_seconds=5)
+    assert (done.returncode, done.stdout) == (0, "xin chào\n".encode())
