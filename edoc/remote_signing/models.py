@@ -22,8 +22,9 @@ class RemoteCredential(db.Model):
     its configuration; ``credential_id`` is the provider's).
 
     ``totp_seed_sealed`` is the shared seed of the leader's authenticator app (agency
-    credentials), sealed with AES-GCM under a key outside the database (``seeds``): the codes themselves are never stored, only the time step of the last one accepted, so a
-    code cannot be used twice. Wrong codes count in ``failed_attempts``; at the limit the
+    credentials), sealed with AES-GCM under a key outside the database (``seeds``). The codes
+    themselves are never stored, only the time step of the last one accepted, so a code
+    cannot be used twice. Wrong codes count in ``failed_attempts``; at the limit the
     credential locks, like a token PIN, until an administrator unlocks it.
     """
 
