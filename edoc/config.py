@@ -298,9 +298,10 @@ class Settings:
     csc_seed_key: str = ""
     csc_seed_key_file: Path | None = None
     #: A certificate whose CA cannot be asked (OCSP/CRL out of reach) before a remote signature:
-    #: ``hard`` refuses (the default), ``soft`` signs anyway (the demo, whose responder stops
-    #: with ``edoc demo``; see signing/REMOTE.md). A CA's answer "revoked" refuses in both.
-    csc_revocation: str = "hard"
+    #: ``hard`` refuses, ``soft`` signs anyway; a CA's answer "revoked" refuses in both. Unset
+    #: (""): hard, unless the demo's HSM file says soft (its OCSP responder runs only while
+    #: ``edoc demo`` builds the data; see signing/REMOTE.md).
+    csc_revocation: str = ""
     #: Commercial remote-signing providers (CSC v2), a JSON list (EDOC_CSC_PROVIDERS_FILE).
     csc_providers_file: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -400,7 +401,7 @@ class Settings:
             csc_otp_attempts=get("EDOC_CSC_OTP_ATTEMPTS", "5", _between(1, 20)),
             csc_seed_key=get("EDOC_CSC_SEED_KEY", "", _as_audit_key),
             csc_seed_key_file=get("EDOC_CSC_SEED_KEY_FILE", "", _as_audit_key_file),
-            csc_revocation=get("EDOC_CSC_REVOCATION", "hard", _as_revocation_mode),
+            csc_revocation=get("EDOC_CSC_REVOCATION", "", _as_revocation_mode),
             csc_providers_file=(
                 Path(env["EDOC_CSC_PROVIDERS_FILE"]).resolve()
                 if env.get("EDOC_CSC_PROVIDERS_FILE")
@@ -482,7 +483,7 @@ def _as_audit_key(name: str, raw: str) -> str:
 
 def _as_revocation_mode(name: str, raw: str) -> str:
     mode = raw.strip().lower()
-    if mode not in ("soft", "hard"):
+    if mode not in ("", "soft", "hard"):
         raise ConfigError(f"{name}: 'soft' or 'hard', not {raw!r}")
     return mode
 

@@ -41,7 +41,12 @@ from edoc.remote_signing import seeds
 from edoc.remote_signing.models import AGENCY_PROVIDER, RemoteActivation, RemoteCredential
 from edoc.users.models import User
 from signing.csc.activation import ActivationRefused, check_hashes, open_sad, seal_sad
-from signing.csc.keys import CertificateRevoked, HsmKey, check_not_revoked
+from signing.csc.keys import (
+    CertificateRevoked,
+    HsmKey,
+    RevocationUnavailable,
+    check_not_revoked,
+)
 from signing.csc.protocol import (
     AuthorizeRequest,
     CSCError,
@@ -70,8 +75,9 @@ def _sad_key() -> bytes:
 
 
 #: Where the HSM is when EDOC_CSC_HSM_MODULE is unset: ``<data dir>/remote_signing_hsm.json``,
-#: a JSON object with ``module``, ``pin_file`` and (SoftHSM2 only) ``softhsm2_conf``; the demo
-#: writes one. Read at each use, like the agency token's file.
+#: a JSON object with ``module``, ``pin_file``, (SoftHSM2 only) ``softhsm2_conf`` and
+#: optionally ``revocation`` (``soft`` in the demo's); the demo writes one. Read at each use,
+#: like the agency token's file.
 HSM_FILE = "remote_signing_hsm.json"
 
 
@@ -80,6 +86,7 @@ class HsmSettings:
     module: str
     pin_file: Path | None = None
     softhsm2_conf: Path | None = None
+    revocation: str = ""
 
 
 def hsm_settings() -> HsmSettings | None:
@@ -95,11 +102,22 @@ def hsm_settings() -> HsmSettings | None:
             str(data["module"]),
             Path(data["pin_file"]) if data.get("pin_file") else None,
             Path(data["softhsm2_conf"]) if data.get("softhsm2_conf") else None,
+            str(data.get("revocation") or ""),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ServiceUnavailable(
             "hsm_file", _("Tệp cấu hình HSM ký từ xa không hợp lệ: %(e)s", e=error)
         ) from error
+
+
+def revocation_mode() -> str:
+    """``hard`` or ``soft`` (EDOC_CSC_REVOCATION): set, it rules; unset, hard — except where
+    the demo's HSM file (no EDOC_CSC_HSM_MODULE) says soft, its OCSP responder being gone."""
+    configured = settings().csc_revocation
+    if configured:
+        return configured
+    found = hsm_settings()
+    return "soft" if found is not None and found.revocation == "soft" else "hard"
 
 
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
@@ -424,7 +442,7 @@ def check_certificate(credential: RemoteCredential, user: User) -> None:
             if key is not None:
                 key.certificate()
             if roots:
-                check_not_revoked(der, roots, roots)
+                check_not_revoked(der, roots, roots, hard_fail=revocation_mode() == "hard")
     except CertificateRevoked as error:
         raise _refuse(
             user,
@@ -432,6 +450,17 @@ def check_certificate(credential: RemoteCredential, user: User) -> None:
             "certificate_revoked",
             _("Chứng thư số của khóa ký từ xa đã bị thu hồi; không ký được."),
             403,
+        ) from error
+    except RevocationUnavailable as error:
+        raise _refuse(
+            user,
+            credential,
+            "revocation_unavailable",
+            _(
+                "Không kiểm tra được tình trạng thu hồi của chứng thư số (máy chủ OCSP/CRL "
+                "của nhà cung cấp không trả lời); chưa ký. Hãy thử lại sau ít phút."
+            ),
+            503,
         ) from error
     except TokenError as error:
         raise _refuse(
