@@ -292,6 +292,16 @@ class Settings:
     csc_hsm_pin_file: Path | None = None
     csc_sad_seconds: int = 300
     csc_otp_attempts: int = 5
+    #: The key sealing leaders' TOTP seeds in the database (EDOC_CSC_SEED_KEY), or the file
+    #: holding it (EDOC_CSC_SEED_KEY_FILE); neither set: ``<data_dir>/csc_seed_key``, generated
+    #: on first use with mode 0600. Like the audit key: never in the database, backed up apart.
+    csc_seed_key: str = ""
+    csc_seed_key_file: Path | None = None
+    #: A certificate whose CA cannot be asked (OCSP/CRL out of reach) before a remote signature:
+    #: ``hard`` refuses, ``soft`` signs anyway; a CA's answer "revoked" refuses in both. Unset
+    #: (""): hard, unless the demo's HSM file says soft (its OCSP responder runs only while
+    #: ``edoc demo`` builds the data; see signing/REMOTE.md).
+    csc_revocation: str = ""
     #: Commercial remote-signing providers (CSC v2), a JSON list (EDOC_CSC_PROVIDERS_FILE).
     csc_providers_file: Path | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -389,6 +399,9 @@ class Settings:
             ),
             csc_sad_seconds=get("EDOC_CSC_SAD_SECONDS", "300", _between(30, 3600)),
             csc_otp_attempts=get("EDOC_CSC_OTP_ATTEMPTS", "5", _between(1, 20)),
+            csc_seed_key=get("EDOC_CSC_SEED_KEY", "", _as_audit_key),
+            csc_seed_key_file=get("EDOC_CSC_SEED_KEY_FILE", "", _as_audit_key_file),
+            csc_revocation=get("EDOC_CSC_REVOCATION", "", _as_revocation_mode),
             csc_providers_file=(
                 Path(env["EDOC_CSC_PROVIDERS_FILE"]).resolve()
                 if env.get("EDOC_CSC_PROVIDERS_FILE")
@@ -408,6 +421,17 @@ class Settings:
         if self.audit_key_file is not None:
             return _read_audit_key(self.audit_key_file)
         return _persistent_audit_key(self.data_dir / "audit_key")
+
+    def csc_seed_key_material(self) -> bytes:
+        """The secret the TOTP seeds of remote credentials are sealed with (HKDF input).
+
+        Kept as the audit key is, and for the same reason: whoever copies the database alone
+        must not be able to make a leader's one-time codes. Losing it means re-enrolling."""
+        if self.csc_seed_key:
+            return self.csc_seed_key.encode()
+        if self.csc_seed_key_file is not None:
+            return _read_audit_key(self.csc_seed_key_file)
+        return _persistent_audit_key(self.data_dir / "csc_seed_key")
 
     def checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.data_dir / "audit-checkpoints"
@@ -455,6 +479,13 @@ def _as_audit_key(name: str, raw: str) -> str:
     if raw and len(raw.strip()) < AUDIT_KEY_MIN_LENGTH:
         raise ConfigError(f"{name}: at least {AUDIT_KEY_MIN_LENGTH} characters are needed")
     return raw.strip()
+
+
+def _as_revocation_mode(name: str, raw: str) -> str:
+    mode = raw.strip().lower()
+    if mode not in ("", "soft", "hard"):
+        raise ConfigError(f"{name}: 'soft' or 'hard', not {raw!r}")
+    return mode
 
 
 def _as_audit_key_file(name: str, raw: str) -> Path | None:

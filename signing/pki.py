@@ -60,7 +60,13 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _entities() -> dict[str, dict[str, str]]:
+#: The title (chức danh) in the leader's certificate unless told otherwise: the tests' leader
+#: signs "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"; ``edoc demo`` passes its leader's own title, so the
+#: signing page's title check agrees with the demo's drafts.
+LEADER_TITLE = "Phó Chủ tịch"
+
+
+def _entities(leader_title: str = LEADER_TITLE) -> dict[str, dict[str, str]]:
     org = "UBND tỉnh Demo"
     pki_org = "Edoc Demo PKI"
     return {
@@ -70,7 +76,7 @@ def _entities() -> dict[str, dict[str, str]]:
         TSA: {"common-name": "Edoc Demo TSA", "organization-name": pki_org},
         LEADER: {
             "common-name": "Nguyễn Văn An",
-            "title": "Phó Chủ tịch",
+            "title": leader_title,
             "organization-name": org,
             "locality-name": "Thành phố Demo",
             "state-or-province-name": "Tỉnh Demo",
@@ -129,7 +135,12 @@ def _ocsp_aia(responder: str) -> dict[str, Any]:
     }
 
 
-def build_config(key_dir: Path, url_prefix: str, now: datetime | None = None) -> dict[str, Any]:
+def build_config(
+    key_dir: Path,
+    url_prefix: str,
+    now: datetime | None = None,
+    leader_title: str = LEADER_TITLE,
+) -> dict[str, Any]:
     """The certomancer configuration for the demo PKI, with dates relative to ``now``."""
     now = now or datetime.now(UTC)
     long = {"valid-from": _iso(now - 365 * DAY), "valid-to": _iso(now + 3650 * DAY)}
@@ -214,7 +225,7 @@ def build_config(key_dir: Path, url_prefix: str, now: datetime | None = None) ->
             ARCH: {
                 "keyset": ARCH,
                 "entity-defaults": {"country-name": "VN"},
-                "entities": _entities(),
+                "entities": _entities(leader_title),
                 "certs": certs,
                 "services": {
                     "ocsp": {
@@ -275,11 +286,11 @@ class DemoPKI:
     CONFIG_NAME = "demo_pki.yml"
 
     @classmethod
-    def create(cls, directory: Path, url_prefix: str) -> DemoPKI:
+    def create(cls, directory: Path, url_prefix: str, leader_title: str = LEADER_TITLE) -> DemoPKI:
         """Build (or rebuild, keeping existing keys) the PKI in ``directory``."""
         directory = Path(directory)
         _ensure_keys(directory / "keys")
-        config = build_config((directory / "keys").resolve(), url_prefix)
+        config = build_config((directory / "keys").resolve(), url_prefix, leader_title=leader_title)
         (directory / cls.CONFIG_NAME).write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
         )
@@ -384,7 +395,9 @@ class PkiServer:
 
 
 @contextmanager
-def start_demo_pki(directory: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[DemoPKI]:
+def start_demo_pki(
+    directory: Path, host: str = "127.0.0.1", port: int = 0, leader_title: str = LEADER_TITLE
+) -> Iterator[DemoPKI]:
     """Create the PKI in ``directory`` for a free (or given) loopback port and serve it there.
 
     Used by the test fixtures and by ``edoc demo``; the PKI object stays usable after the context
@@ -392,7 +405,7 @@ def start_demo_pki(directory: Path, host: str = "127.0.0.1", port: int = 0) -> I
     """
     server = PkiServer(host, port)
     try:
-        pki = DemoPKI.create(directory, server.url)
+        pki = DemoPKI.create(directory, server.url, leader_title)
         server.start(pki)
         yield pki
     finally:

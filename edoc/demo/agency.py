@@ -46,7 +46,8 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("vanthu", "Trần Thị Bích Ngọc", "Văn thư", "VP", (Role.CLERK,), Clearance.MAT),
-    DemoUser("lanhdao", "Nguyễn Văn An", "Chủ tịch", "UBND", (Role.LEADER,), Clearance.TUYET_MAT),
+    # the head: signs as CHỦ TỊCH, and the demo's certificates say so too (command.py)
+    DemoUser("lanhdao", "Nguyễn Văn An", HEAD_TITLE, "UBND", (Role.LEADER,), Clearance.TUYET_MAT),
     DemoUser(
         "chuyenvien", "Lê Hoàng Dũng", "Chuyên viên", "TH", (Role.SPECIALIST,), Clearance.NONE
     ),

@@ -21,7 +21,7 @@ from edoc.config import Settings
 from edoc.core.extensions import db
 from edoc.core.migrate import alembic_config
 from edoc.demo import keys as demo_keys
-from edoc.demo.agency import AGENCY_NAME, DEMO_USERS, create_demo_agency
+from edoc.demo.agency import AGENCY_NAME, DEMO_USERS, HEAD_TITLE, create_demo_agency
 from edoc.demo.keys import DemoKeys
 from edoc.demo.script import Step, steps
 from edoc.remote_signing import services as remote_signing
@@ -113,7 +113,9 @@ def _load_year(
     data_dir = settings.data_dir
     demo_keys.remove(data_dir, settings.agency_token_path())
     click.echo("demo: tạo hạ tầng khóa công khai mẫu (CA gốc, CA cấp chứng thư, OCSP, CRL, TSA)…")
-    with start_demo_pki(data_dir / demo_keys.PKI_DIR) as pki:
+    # The leader's certificate carries the leader's own title, as the drafts are signed
+    # under it: the signing page's title warning stays for real mismatches.
+    with start_demo_pki(data_dir / demo_keys.PKI_DIR, leader_title=HEAD_TITLE) as pki:
         demo_keys.trust(settings.trust_dir or data_dir / "trust", pki)
         current_app.config["EDOC"] = replace(settings, tsa_url=settings.tsa_url or pki.tsa_url)
         try:

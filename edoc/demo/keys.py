@@ -154,6 +154,9 @@ def create_remote_key(data_dir: Path, pki: DemoPKI, agency: DemoToken) -> None:
         "module": agency.module,
         "pin_file": str(pin_file),
         "softhsm2_conf": str(agency.hsm.conf_path),
+        # the demo's OCSP responder and CRL stop with `edoc demo`: only a "revoked" answer could
+        # refuse, and none comes (signing/REMOTE.md); EDOC_CSC_REVOCATION=hard overrides it
+        "revocation": "soft",
     }
     (data_dir / REMOTE_HSM_FILE).write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
 

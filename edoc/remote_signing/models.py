@@ -21,9 +21,10 @@ class RemoteCredential(db.Model):
     key found by token and object label) or at a commercial CSC provider (``provider`` names
     its configuration; ``credential_id`` is the provider's).
 
-    ``totp_secret`` is the shared seed of the leader's authenticator app (agency credentials):
-    the codes themselves are never stored, only the time step of the last one accepted, so a
-    code cannot be used twice. Wrong codes count in ``failed_attempts``; at the limit the
+    ``totp_seed_sealed`` is the shared seed of the leader's authenticator app (agency
+    credentials), sealed with AES-GCM under a key outside the database (``seeds``). The codes
+    themselves are never stored, only the time step of the last one accepted, so a code
+    cannot be used twice. Wrong codes count in ``failed_attempts``; at the limit the
     credential locks, like a token PIN, until an administrator unlocks it.
     """
 
@@ -37,7 +38,7 @@ class RemoteCredential(db.Model):
     token_label: Mapped[str] = mapped_column(String(64), default="")
     cert_label: Mapped[str] = mapped_column(String(64), default="")
     certificate: Mapped[bytes] = mapped_column(LargeBinary)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_seed_sealed: Mapped[str | None] = mapped_column(String(160))
     totp_confirmed_at: Mapped[datetime | None]
     last_otp_step: Mapped[int] = mapped_column(default=0)
     failed_attempts: Mapped[int] = mapped_column(default=0)
@@ -61,7 +62,7 @@ class RemoteCredential(db.Model):
         """Ready for a second factor: the agency's TOTP confirmed, or a provider's own."""
         if self.provider != AGENCY_PROVIDER:
             return True
-        return self.totp_secret is not None and self.totp_confirmed_at is not None
+        return self.totp_seed_sealed is not None and self.totp_confirmed_at is not None
 
 
 class RemoteActivation(db.Model):

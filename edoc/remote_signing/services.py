@@ -37,10 +37,16 @@ from edoc.core.clock import utcnow
 from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
+from edoc.remote_signing import seeds
 from edoc.remote_signing.models import AGENCY_PROVIDER, RemoteActivation, RemoteCredential
 from edoc.users.models import User
 from signing.csc.activation import ActivationRefused, check_hashes, open_sad, seal_sad
-from signing.csc.keys import CertificateRevoked, HsmKey, check_not_revoked
+from signing.csc.keys import (
+    CertificateRevoked,
+    HsmKey,
+    RevocationUnavailable,
+    check_not_revoked,
+)
 from signing.csc.protocol import (
     AuthorizeRequest,
     CSCError,
@@ -69,8 +75,9 @@ def _sad_key() -> bytes:
 
 
 #: Where the HSM is when EDOC_CSC_HSM_MODULE is unset: ``<data dir>/remote_signing_hsm.json``,
-#: a JSON object with ``module``, ``pin_file`` and (SoftHSM2 only) ``softhsm2_conf``; the demo
-#: writes one. Read at each use, like the agency token's file.
+#: a JSON object with ``module``, ``pin_file``, (SoftHSM2 only) ``softhsm2_conf`` and
+#: optionally ``revocation`` (``soft`` in the demo's); the demo writes one. Read at each use,
+#: like the agency token's file.
 HSM_FILE = "remote_signing_hsm.json"
 
 
@@ -79,6 +86,7 @@ class HsmSettings:
     module: str
     pin_file: Path | None = None
     softhsm2_conf: Path | None = None
+    revocation: str = ""
 
 
 def hsm_settings() -> HsmSettings | None:
@@ -94,11 +102,22 @@ def hsm_settings() -> HsmSettings | None:
             str(data["module"]),
             Path(data["pin_file"]) if data.get("pin_file") else None,
             Path(data["softhsm2_conf"]) if data.get("softhsm2_conf") else None,
+            str(data.get("revocation") or ""),
         )
     except (ValueError, KeyError, TypeError) as error:
         raise ServiceUnavailable(
             "hsm_file", _("Tệp cấu hình HSM ký từ xa không hợp lệ: %(e)s", e=error)
         ) from error
+
+
+def revocation_mode() -> str:
+    """``hard`` or ``soft`` (EDOC_CSC_REVOCATION): set, it rules; unset, hard — except where
+    the demo's HSM file (no EDOC_CSC_HSM_MODULE) says soft, its OCSP responder being gone."""
+    configured = settings().csc_revocation
+    if configured:
+        return configured
+    found = hsm_settings()
+    return "soft" if found is not None and found.revocation == "soft" else "hard"
 
 
 def _use_softhsm2_conf(module_path: str, conf: Path) -> None:
@@ -251,23 +270,51 @@ def get_credential(credential_pk: int, user: User) -> RemoteCredential:
 # --------------------------------------------------------------------------- TOTP
 
 
+def _store_seed(credential: RemoteCredential, seed: str) -> None:
+    credential.totp_seed_sealed = seeds.seal(
+        settings().csc_seed_key_material(), credential.credential_id, seed
+    )
+
+
+def totp_seed(credential: RemoteCredential) -> str:
+    """The credential's seed, opened; a plaintext row from before sealing is sealed now.
+
+    A seed that does not open (another installation's key, a row moved) is an error for the
+    administrator, not a wrong code: the leader re-enrols."""
+    stored = credential.totp_seed_sealed
+    assert stored is not None
+    if not seeds.is_sealed(stored):
+        _store_seed(credential, stored)
+        return stored
+    try:
+        return seeds.open_seed(settings().csc_seed_key_material(), credential.credential_id, stored)
+    except seeds.SeedUnreadable as error:
+        raise Conflict(
+            "seed_unreadable",
+            _(
+                "Không đọc được khóa bí mật của ứng dụng xác thực (khóa mã hóa đã đổi?); "
+                "hãy đăng ký lại ứng dụng xác thực."
+            ),
+        ) from error
+
+
 def start_enrolment(credential: RemoteCredential, user: User) -> str:
     """A new TOTP seed for the leader's authenticator app; codes count only once confirmed.
 
     Re-enrolling (a new phone) replaces the seed; a locked credential needs an administrator."""
     if credential.locked:
         raise Forbidden("credential_locked", _("Khóa ký từ xa đang bị khóa; liên hệ quản trị."))
-    credential.totp_secret = pyotp.random_base32()
+    seed = pyotp.random_base32()
+    _store_seed(credential, seed)
     credential.totp_confirmed_at = None
     credential.last_otp_step = 0
     _audit("remote_signing.enrolment_started", user, credential)
-    return credential.totp_secret
+    return seed
 
 
 def provisioning_uri(credential: RemoteCredential) -> str:
     """The ``otpauth://`` address the authenticator app reads from the QR code."""
-    assert credential.totp_secret is not None
-    return pyotp.TOTP(credential.totp_secret).provisioning_uri(
+    return pyotp.TOTP(totp_seed(credential)).provisioning_uri(
         name=credential.user.username, issuer_name=f"{ISSUER} ({credential.credential_id})"
     )
 
@@ -278,7 +325,7 @@ def qr_svg(uri: str) -> str:
 
 
 def confirm_enrolment(credential: RemoteCredential, user: User, code: str) -> None:
-    if credential.totp_secret is None:
+    if credential.totp_seed_sealed is None:
         raise Conflict("not_enrolling", _("Hãy bắt đầu đăng ký ứng dụng xác thực trước."))
     check_otp(credential, user, code, enrolling=True)
     credential.totp_confirmed_at = utcnow()
@@ -344,9 +391,9 @@ def check_otp(
             _("Chưa đăng ký ứng dụng xác thực (OTP) cho khóa ký từ xa."),
             409,
         )
-    assert credential.totp_secret is not None
+    seed = totp_seed(credential)
     clean = (code or "").strip().replace(" ", "")
-    step = _matching_step(credential.totp_secret, clean, time.time()) if clean.isdigit() else None
+    step = _matching_step(seed, clean, time.time()) if clean.isdigit() else None
     if step is not None and step > credential.last_otp_step:
         credential.last_otp_step, credential.failed_attempts = step, 0
         return
@@ -395,7 +442,7 @@ def check_certificate(credential: RemoteCredential, user: User) -> None:
             if key is not None:
                 key.certificate()
             if roots:
-                check_not_revoked(der, roots, roots)
+                check_not_revoked(der, roots, roots, hard_fail=revocation_mode() == "hard")
     except CertificateRevoked as error:
         raise _refuse(
             user,
@@ -403,6 +450,17 @@ def check_certificate(credential: RemoteCredential, user: User) -> None:
             "certificate_revoked",
             _("Chứng thư số của khóa ký từ xa đã bị thu hồi; không ký được."),
             403,
+        ) from error
+    except RevocationUnavailable as error:
+        raise _refuse(
+            user,
+            credential,
+            "revocation_unavailable",
+            _(
+                "Không kiểm tra được tình trạng thu hồi của chứng thư số (máy chủ OCSP/CRL "
+                "của nhà cung cấp không trả lời); chưa ký. Hãy thử lại sau ít phút."
+            ),
+            503,
         ) from error
     except TokenError as error:
         raise _refuse(

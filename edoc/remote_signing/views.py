@@ -49,7 +49,7 @@ def _enrolment_page(credential_pk: int, errors: dict[str, str], status: int = 20
             "remote_signing/credentials.html",
             credentials=services.credentials_of(current_user),
             enrolling=credential,
-            secret=credential.totp_secret,
+            secret=services.totp_seed(credential),
             qr=services.qr_svg(uri),
             errors=errors,
         ),

@@ -15,7 +15,12 @@ from datetime import datetime, timedelta
 import aiohttp
 from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator.errors import PathError, RevokedError, ValidationError
+from pyhanko_certvalidator.errors import (
+    InsufficientRevinfoError,
+    PathError,
+    RevokedError,
+    ValidationError,
+)
 
 from signing import errors
 from signing.batch import DigestItem, key_algorithm, sign_digests
@@ -29,6 +34,13 @@ class CertificateRevoked(errors.TokenError):
 
 class CertificateUntrusted(errors.TokenError):
     code = "certificate_untrusted"
+
+
+class RevocationUnavailable(CertificateUntrusted):
+    """Hard-fail only: the CA's OCSP responder and CRL could not be reached or read, so
+    nobody can say the certificate is not revoked (a condition of the service, not the key)."""
+
+    code = "revocation_unavailable"
 
 
 @dataclass(frozen=True)
@@ -96,8 +108,10 @@ def check_not_revoked(
         run_async(validate())
     except RevokedError as error:
         raise CertificateRevoked(f"the certificate was revoked: {error}") from None
+    except InsufficientRevinfoError as error:
+        raise RevocationUnavailable(f"revocation status unavailable: {error}") from None
     except (PathError, ValidationError) as error:
         raise CertificateUntrusted(f"the certificate cannot be trusted: {error}") from None
     except (TimeoutError, aiohttp.ClientError, OSError) as error:  # a responder out of reach
         if hard_fail:
-            raise CertificateUntrusted(f"revocation status unavailable: {error!r}") from None
+            raise RevocationUnavailable(f"revocation status unavailable: {error!r}") from None

@@ -197,7 +197,8 @@ def test_batch_of_two_with_one_pin(
         draft_pdf("QUYET DINH"),
         doc_type="QĐ",
         subject="Quyết định thử nghiệm số 3",
-    ).get_json()["id"]  # no title typed: the leader's own, "Chủ tịch"
+        signer_title="Chủ tịch",  # typed on purpose: not what the certificate says
+    ).get_json()["id"]
     submitted = client.post(
         f"/api/v1/outgoing/{third}/submit", json={"signer_id": leader_id(client)}, headers=drafter
     )
@@ -208,6 +209,10 @@ def test_batch_of_two_with_one_pin(
     expect(page.get_by_test_id("title-warning")).to_be_visible()
     expect(page.get_by_test_id("title-warning")).to_contain_text("Phó Chủ tịch")
     expect(page.get_by_test_id("title-warning")).to_contain_text("CHỦ TỊCH")
+    drafts = page.get_by_test_id("draft")  # the two signed as the certificate says: no warning
+    expect(drafts.nth(0).get_by_test_id("draft-title-warning")).to_be_hidden()
+    expect(drafts.nth(1).get_by_test_id("draft-title-warning")).to_be_hidden()
+    expect(drafts.nth(2).get_by_test_id("draft-title-warning")).to_be_visible()
     page.get_by_test_id("draft").nth(2).locator('input[name="document_ids"]').uncheck()
     page.evaluate("window.notReloaded = true")
     button = page.get_by_role("button", name="Ký số các văn bản đã chọn")

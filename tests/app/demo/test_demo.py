@@ -151,10 +151,13 @@ def _leader_signs_one_draft_remotely(app: Flask, client: FlaskClient) -> None:
     with app.app_context():
         credential = db.session.get(RemoteCredential, credentials[0]["id"])
         assert credential is not None
+        # the certificate's title is the leader's own: the demo's drafts raise no title warning
+        assert credential.certificate_title == credential.user.title == "Chủ tịch"
         secret = remote_signing.start_enrolment(credential, credential.user)
         credential.totp_confirmed_at = credential.created_at
         db.session.commit()
     waiting = client.get("/api/v1/outgoing?status=submitted", headers=leader).get_json()
+    assert {item["signer_title"] for item in waiting["items"]} == {"Chủ tịch"}
     draft = waiting["items"][0]["id"]
     signed = client.post(
         "/api/v1/outgoing/sign/remote",
