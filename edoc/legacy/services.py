@@ -256,11 +256,11 @@ class _Context:
 
     def __init__(self, files_index: FileIndex) -> None:
         self.files = files_index
-        self.types = {
-            fold(t.abbreviation or t.code).upper(): t.code
-            for t in db.session.scalars(select(DocumentType))
-        }
-        self.type_names = {fold(t.name): t.code for t in db.session.scalars(select(DocumentType))}
+        # Held for the run: ``incoming.receive`` looks each row's type up by key, and a type
+        # still in the session is refreshed once a batch rather than fetched once a row.
+        self.type_rows = list(db.session.scalars(select(DocumentType)))
+        self.types = {fold(t.abbreviation or t.code).upper(): t.code for t in self.type_rows}
+        self.type_names = {fold(t.name): t.code for t in self.type_rows}
         self.registers = {
             r.code: r.id
             for r in db.session.scalars(
