@@ -205,6 +205,34 @@ def arrival_taken(register_id: int, year: int, number: int) -> int | None:
     )
 
 
+def arrivals_taken(
+    wanted: list[tuple[int | None, int, int]],
+) -> dict[tuple[int | None, int, int], int]:
+    """Which of these (register, year, arrival number) edoc already holds, and by which
+    document: one query (a superset by register, years and numbers, matched exactly here)."""
+    wanted = [entry for entry in wanted if entry[0] is not None]
+    if not wanted:
+        return {}
+    found = db.session.execute(
+        select(
+            IncomingDocument.register_id,
+            IncomingDocument.arrival_year,
+            IncomingDocument.arrival_number,
+            IncomingDocument.document_id,
+        ).where(
+            IncomingDocument.register_id.in_({entry[0] for entry in wanted}),
+            IncomingDocument.arrival_year.in_({entry[1] for entry in wanted}),
+            IncomingDocument.arrival_number.in_({entry[2] for entry in wanted}),
+        )
+    )
+    exact = set(wanted)
+    return {
+        (register_id, year, number): document_id
+        for register_id, year, number, document_id in found
+        if (register_id, year, number) in exact
+    }
+
+
 def _keep_recorded_arrival(incoming: IncomingDocument, arrival: RecordedArrival) -> None:
     year = to_local(incoming.received_at).year
     taken = arrival.number is not None and arrival_taken(incoming.register_id, year, arrival.number)

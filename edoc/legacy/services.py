@@ -256,11 +256,11 @@ class _Context:
 
     def __init__(self, files_index: FileIndex) -> None:
         self.files = files_index
-        self.types = {
-            fold(t.abbreviation or t.code).upper(): t.code
-            for t in db.session.scalars(select(DocumentType))
-        }
-        self.type_names = {fold(t.name): t.code for t in db.session.scalars(select(DocumentType))}
+        # Held for the run: ``incoming.receive`` looks each row's type up by key, and a type
+        # still in the session is refreshed once a batch rather than fetched once a row.
+        self.type_rows = list(db.session.scalars(select(DocumentType)))
+        self.types = {fold(t.abbreviation or t.code).upper(): t.code for t in self.type_rows}
+        self.type_names = {fold(t.name): t.code for t in self.type_rows}
         self.registers = {
             r.code: r.id
             for r in db.session.scalars(
@@ -392,12 +392,24 @@ def _plan(
 
 
 def _check_ledger_and_clashes(batch: list[PlannedRow], context: _Context) -> None:
-    """Mark rows already imported (unchanged or changed) and rows whose number edoc holds."""
+    """Mark rows already imported (unchanged or changed) and rows whose number edoc holds.
+
+    Two queries a batch, whatever its size: the ledger by key, and the arrival numbers the
+    batch's incoming rows would take (``incoming.receive`` checks each row again as it goes in).
+    """
     keys = [row.key for row in batch if not row.problems]
     ledger = {
         row.key: LegacyRowState(row.document_id, row.row_hash)
         for row in db.session.scalars(select(LegacyRow).where(LegacyRow.key.in_(keys)))
     }
+    arrivals = incoming.arrivals_taken(
+        [
+            (context.registers.get(row.key.split(":")[1]), row.fields["arrival_date"].year,
+             row.fields["arrival_number"])
+            for row in batch
+            if not row.problems and row.key not in ledger and row.direction == "incoming"
+        ]
+    )  # fmt: skip
     for row in batch:
         if row.problems:
             continue
@@ -408,11 +420,7 @@ def _check_ledger_and_clashes(batch: list[PlannedRow], context: _Context) -> Non
         if row.direction == "incoming":
             register_id = context.registers.get(row.key.split(":")[1])
             number, arrival = row.fields["arrival_number"], row.fields["arrival_date"]
-            taken = (
-                incoming.arrival_taken(register_id, arrival.year, number)
-                if register_id is not None
-                else None
-            )
+            taken = arrivals.get((register_id, arrival.year, number))
             what = f"số đến {number} năm {arrival.year}"
         else:
             taken = context.outgoing_keys.get(row.key)
@@ -615,11 +623,14 @@ def _import_batch(
             )  # fmt: skip
             report.problems.append(row.problems[-1])
             report.ready -= 1
-    for row in batch:
-        if row.row in checked:
-            _import_row(row, checked[row.row], actor, report)
-        elif update and row.ledger is not None and row.ledger.row_hash != row.row_hash:
-            _update_row(row, actor, report)
+    # Each row flushes once when it is complete (its savepoint) rather than before every query
+    # the services make: the checks read what earlier rows wrote, never a half-written row.
+    with db.session.no_autoflush:
+        for row in batch:
+            if row.row in checked:
+                _import_row(row, checked[row.row], actor, report)
+            elif update and row.ledger is not None and row.ledger.row_hash != row.row_hash:
+                _update_row(row, actor, report)
     db.session.commit()  # the batch's documents and their ledger rows, together
 
 
