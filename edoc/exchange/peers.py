@@ -23,10 +23,14 @@ def save_peer(
     kind: str,
     actor: Actor,
     active: bool = True,
-    transport: str = "http",
+    transport: str | None = None,
 ) -> ExchangePeer:
-    """Add or update the peer ``organ_code`` (the one way a peer row is written)."""
+    """Add or update the peer ``organ_code`` (the one way a peer row is written); ``transport``
+    None keeps the one it has (``http`` for a new peer)."""
     errors: dict[str, str] = {}
+    known = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
+    if transport is None:
+        transport = known.transport if known is not None and known.transport else "http"
     if kind not in {k.value for k in PeerKind}:
         errors["kind"] = _("Loại kết nối phải là peer, hub hoặc member.")
     if transport not in transport_names():
@@ -48,7 +52,7 @@ def save_peer(
         errors["certificate"] = _("Chứng thư số của cơ quan không đọc được (cần tệp PEM).")
     if errors:
         raise ValidationError("invalid_peer", _("Thông tin kết nối chưa hợp lệ."), details=errors)
-    peer = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
+    peer = known
     if peer is None:
         peer = ExchangePeer(organ_code=organ_code.strip())
         db.session.add(peer)
