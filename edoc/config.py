@@ -243,6 +243,8 @@ class Settings:
     exchange_max_attempts: int = 20
     exchange_backoff_seconds: int = 30
     exchange_backoff_max_seconds: int = 3600
+    #: days a hub keeps the packages it forwarded after their delivery (then ``edoc gc``)
+    exchange_forward_retention_days: int = 30
     #: Webhooks may target loopback, private, link-local and other non-public addresses
     #: (EDOC_WEBHOOK_ALLOW_PRIVATE). Off by default: an admin's URL must not reach the server's
     #: own network (SSRF). A demo or test on one machine turns it on.
@@ -368,6 +370,9 @@ class Settings:
             exchange_backoff_seconds=get("EDOC_EXCHANGE_BACKOFF_SECONDS", "30", _between(1, 86400)),
             exchange_backoff_max_seconds=get(
                 "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
+            ),
+            exchange_forward_retention_days=get(
+                "EDOC_EXCHANGE_FORWARD_RETENTION_DAYS", "30", _between(0, 36500)
             ),
             webhook_allow_private=get("EDOC_WEBHOOK_ALLOW_PRIVATE", "false", _as_bool),
             webhook_max_attempts=get("EDOC_WEBHOOK_MAX_ATTEMPTS", "20", _between(1, 100)),

@@ -17,13 +17,15 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents import preview
 from edoc.documents.models import DocumentFile
+from edoc.exchange.retention import kept_packages
 from edoc.outgoing.models import DraftVersion
 from edoc.search.models import TextExtract
 from storage import BlobNotFound, IntegrityError, copy_all, open_store
 
 
 def referenced_blobs() -> set[str]:
-    """Every blob address a database row points to."""
+    """Every blob address a database row points to (exchange packages: those still kept,
+    :mod:`edoc.exchange.retention`)."""
     columns = [
         DocumentFile.sha256,
         DraftVersion.sha256,
@@ -33,7 +35,7 @@ def referenced_blobs() -> set[str]:
     found: set[str] = set()
     for column in columns:
         found.update(value for value in db.session.scalars(select(column).distinct()) if value)
-    return found
+    return found | kept_packages()
 
 
 @dataclass

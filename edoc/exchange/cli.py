@@ -46,10 +46,21 @@ def _refused(error: AppError) -> click.ClickException:
     help="PEM of the peer agency's key certificate",
 )
 @click.option("--kind", type=click.Choice([k.value for k in PeerKind]), default="peer")
+@click.option(
+    "--transport",
+    default=None,
+    help="the registered transport that carries packages to it (default: http, or unchanged)",
+)
 @click.option("--inactive", is_flag=True, help="keep it configured but unused")
 @with_appcontext
 def peers_add(
-    code: str, name: str, endpoint: str, certificate: Path, kind: str, inactive: bool
+    code: str,
+    name: str,
+    endpoint: str,
+    certificate: Path,
+    kind: str,
+    transport: str | None,
+    inactive: bool,
 ) -> None:
     """Add or update peer CODE (its organ code)."""
     try:
@@ -59,6 +70,7 @@ def peers_add(
             endpoint=endpoint,
             certificate_pem=certificate.read_text(encoding="ascii", errors="replace"),
             kind=kind,
+            transport=transport,
             active=not inactive,
             actor=Operator.cli("edoc exchange peers add"),
         )
@@ -66,7 +78,7 @@ def peers_add(
     except AppError as error:
         raise _refused(error) from None
     db.session.commit()
-    click.echo(f"{peer.organ_code} {peer.kind} {peer.endpoint or '-'}")
+    click.echo(f"{peer.organ_code} {peer.kind} {peer.transport} {peer.endpoint or '-'}")
 
 
 @peers_group.command("list")
@@ -78,6 +90,7 @@ def peers_list(as_json: bool) -> None:
             "organ_code": p.organ_code,
             "name": p.name,
             "kind": p.kind,
+            "transport": p.transport,
             "endpoint": p.endpoint,
             "active": p.active,
         }

@@ -13,22 +13,32 @@ from edoc.exchange import edxml, keys, outbox, packages, peers
 from edoc.exchange.attempts import DrainReport, guarded
 from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 from edoc.exchange.queueing import add_event, cannot_build, forward_ended, organ_id, route_state
-from edoc.exchange.transport import DeliveryFailed, HttpTransport, Transport
+from edoc.exchange.transport import (
+    DeliveryFailed,
+    HttpTransport,
+    Transport,
+    register_transport,
+    transport_for,
+)
 from edoc.outgoing.models import Dispatch
 from edoc.outgoing.sending import set_dispatch_status
 
 
-def default_transport() -> Transport:
+def http_transport() -> Transport:
     """Signed HTTP to the next hop's inbox, with this agency's key."""
     return HttpTransport(lambda body: keys.sign_request(body, organ_id()))
 
 
-def deliver_one(pk: int, transport: Transport, report: DrainReport) -> None:
-    """Deliver package ``pk`` (claimed by this run), a failure recorded on it."""
+register_transport("http", http_transport)
+
+
+def deliver_one(pk: int, transport: Transport | None, report: DrainReport) -> None:
+    """Deliver package ``pk`` (claimed by this run), a failure recorded on it; by
+    ``transport``, or (None) by the one the next hop's peer is configured with."""
     guarded(pk, report, lambda: _deliver(pk, transport, report))
 
 
-def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
+def _deliver(pk: int, transport: Transport | None, report: DrainReport) -> None:
     message = db.session.get(ExchangeMessage, pk)
     if message.package_sha256 is None:
         try:
@@ -54,8 +64,9 @@ def _deliver(pk: int, transport: Transport, report: DrainReport) -> None:
         db.session.commit()
         return
     try:
+        carrier = transport or transport_for(route)
         with outside_transaction():
-            transport.deliver(route, packages.read_blob(sha256), message_id)
+            carrier.deliver(route, packages.read_blob(sha256), message_id)
     except DeliveryFailed as failure:
         message = outbox.release(pk)
         outbox.record_failure(message, failure.reason, failure.retryable)

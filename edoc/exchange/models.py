@@ -62,6 +62,8 @@ class ExchangePeer(db.Model):
     endpoint: Mapped[str] = mapped_column(String(500), default="")
     certificate: Mapped[str] = mapped_column(Text)  # PEM
     kind: Mapped[str] = mapped_column(String(8), default=PeerKind.PEER)
+    #: which registered transport carries packages to it (``edoc.exchange.transport``)
+    transport: Mapped[str] = mapped_column(String(16), default="http", server_default="http")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -10,6 +10,7 @@ lost, the sender retrying — creates nothing the second time.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app
@@ -27,13 +28,35 @@ wall_clock = leases.wall_clock
 new_holder = leases.new_holder
 
 
+#: Set when work outside a web request (a queued task) queued packages: the task's end asks
+#: for a drain (``edoc.exchange.tasks``), so they do not wait for the minute's drain.
+_asked_outside_request: ContextVar[bool] = ContextVar("edoc_exchange_kick", default=False)
+
+
 def ask_for_drain() -> None:
-    """Ask the worker to run once the current request ends (see ``init_exchange``)."""
+    """Ask the worker to run once the current request (``init_exchange``) or task
+    (``edoc.exchange.tasks``) ends, after its transaction, so the worker sees the rows."""
     db.session().info[KICK] = True
+    _asked_outside_request.set(True)
 
 
 def take_kick() -> bool:
+    """Whether this request queued packages (and forget it)."""
+    _asked_outside_request.set(False)
     return bool(db.session().info.pop(KICK, False))
+
+
+def take_task_kick() -> bool:
+    """Whether the task that just ran queued packages (and forget it)."""
+    asked = _asked_outside_request.get()
+    _asked_outside_request.set(False)
+    return asked
+
+
+def drained() -> None:
+    """A drain ran until nothing was due: what it queued itself, it delivered."""
+    db.session().info.pop(KICK, None)
+    _asked_outside_request.set(False)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -11,7 +11,7 @@ from edoc.core.errors import ValidationError
 from edoc.core.extensions import db
 from edoc.exchange.keys import pem_to_der
 from edoc.exchange.models import ExchangePeer, PeerKind
-from edoc.exchange.transport import Route
+from edoc.exchange.transport import Route, transport_names
 
 
 def save_peer(
@@ -23,11 +23,22 @@ def save_peer(
     kind: str,
     actor: Actor,
     active: bool = True,
+    transport: str | None = None,
 ) -> ExchangePeer:
-    """Add or update the peer ``organ_code`` (the one way a peer row is written)."""
+    """Add or update the peer ``organ_code`` (the one way a peer row is written); ``transport``
+    None keeps the one it has (``http`` for a new peer)."""
     errors: dict[str, str] = {}
+    known = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
+    if transport is None:
+        transport = known.transport if known is not None and known.transport else "http"
     if kind not in {k.value for k in PeerKind}:
         errors["kind"] = _("Loại kết nối phải là peer, hub hoặc member.")
+    if transport not in transport_names():
+        errors["transport"] = _(
+            "Cách truyền gói tin %(t)s chưa được hỗ trợ (có: %(known)s).",
+            t=transport,
+            known=", ".join(transport_names()),
+        )
     if not organ_code.strip():
         errors["organ_code"] = _("Cần nhập mã định danh cơ quan.")
     if not name.strip():
@@ -41,7 +52,7 @@ def save_peer(
         errors["certificate"] = _("Chứng thư số của cơ quan không đọc được (cần tệp PEM).")
     if errors:
         raise ValidationError("invalid_peer", _("Thông tin kết nối chưa hợp lệ."), details=errors)
-    peer = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
+    peer = known
     if peer is None:
         peer = ExchangePeer(organ_code=organ_code.strip())
         db.session.add(peer)
@@ -49,6 +60,7 @@ def save_peer(
     peer.endpoint = endpoint.strip()
     peer.certificate = certificate_pem.strip() + "\n"
     peer.kind = kind
+    peer.transport = transport
     peer.active = active
     db.session.flush()
     record(
@@ -58,6 +70,7 @@ def save_peer(
         object_id=peer.id,
         organ_code=peer.organ_code,
         kind=kind,
+        transport=transport,
         endpoint=peer.endpoint,
         active=active,
     )
@@ -92,7 +105,7 @@ def route_for(organ_code: str) -> Route | None:
     None when neither is configured."""
     direct = peer(organ_code)
     if direct is not None:
-        return Route(direct.organ_code, direct.endpoint, direct.kind)
+        return Route(direct.organ_code, direct.endpoint, direct.kind, direct.transport)
     hub = db.session.scalar(
         select(ExchangePeer)
         .where(ExchangePeer.kind == PeerKind.HUB, ExchangePeer.active.is_(True))
@@ -100,5 +113,5 @@ def route_for(organ_code: str) -> Route | None:
         .limit(1)
     )
     if hub is not None:
-        return Route(hub.organ_code, hub.endpoint, hub.kind)
+        return Route(hub.organ_code, hub.endpoint, hub.kind, hub.transport)
     return None

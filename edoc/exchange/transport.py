@@ -2,7 +2,9 @@
 
 A national-axis adapter is one more class with ``deliver`` (see docs/exchange.md): it takes
 the sealed package bytes as they are, so whatever the axis wants around them (its own
-authentication, its own envelope) stays inside the adapter.
+authentication, its own envelope) stays inside the adapter. Each peer names its transport
+(``ExchangePeer.transport``, ``http`` unless set); :func:`register_transport` makes one more
+name known and :func:`transport_for` picks the class for a route.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Route:
     organ_code: str  # the next hop's organ code
     endpoint: str
     kind: str
+    transport: str = "http"  # the registered transport that carries packages to it
 
 
 class DeliveryFailed(Exception):
@@ -41,6 +44,31 @@ class DeliveryFailed(Exception):
 class Transport(Protocol):
     def deliver(self, route: Route, package: bytes, message_id: str) -> None:
         """Hand ``package`` to ``route``; raise :class:`DeliveryFailed` when it was not taken."""
+
+
+#: Builds the transport for one drain; called with no argument, inside the app context.
+TransportFactory = Callable[[], Transport]
+
+TRANSPORTS: dict[str, TransportFactory] = {}
+
+
+def register_transport(name: str, factory: TransportFactory) -> None:
+    """Make ``name`` a transport a peer can be configured with (the HTTP one is registered by
+    :mod:`edoc.exchange.delivery`; an adapter registers its own when its module is imported)."""
+    TRANSPORTS[name] = factory
+
+
+def transport_names() -> list[str]:
+    return sorted(TRANSPORTS)
+
+
+def transport_for(route: Route) -> Transport:
+    """The transport the route's peer is configured with; a name no longer registered (the
+    adapter removed) fails the delivery for retry, so an operator can fix it without loss."""
+    factory = TRANSPORTS.get(route.transport)
+    if factory is None:
+        raise DeliveryFailed(True, f"{route.organ_code}: unknown transport {route.transport!r}")
+    return factory()
 
 
 class HttpTransport:

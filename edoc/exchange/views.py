@@ -40,7 +40,7 @@ from edoc.exchange import (
     queueing,
     schemas,
 )
-from edoc.exchange.tasks import exchange_drain_task
+from edoc.exchange.tasks import request_drain
 
 
 def _drain_after_request(error: BaseException | None) -> None:
@@ -49,7 +49,7 @@ def _drain_after_request(error: BaseException | None) -> None:
     if not outbox.take_kick() or error is not None:
         return
     try:
-        exchange_drain_task()
+        request_drain()
     except Exception:  # the queue keeps the work; the periodic drain retries it
         current_app.logger.exception("exchange after the request failed; will retry")
 

@@ -147,3 +147,50 @@ def test_a_package_naming_two_members_reaches_each_of_them_once(
     assert count(snv, IncomingDocument) == 1 and count(huyen, IncomingDocument) == 1
     done = hub.cli("exchange", "give-up", message_id, "--to", snv.organ_id, "--reason", "thử")
     assert done.exit_code != 0 and "not_pending" in done.output
+
+
+def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_takes_it(
+    hub_and_members: dict[str, Installation],
+    softhsm_tokens: Tokens,
+    demo_pki: DemoPKI,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tinh, hub, huyen = hub_and_members["tinh"], hub_and_members["stc"], hub_and_members["huyen"]
+    add_peer(tinh, hub, demo_pki, kind="hub")
+    add_peer(hub, tinh, demo_pki, kind="member")
+    add_peer(hub, huyen, demo_pki, kind="member")
+    add_peer(huyen, hub, demo_pki, kind="hub")
+    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
+    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, huyen)]).status_code == 200
+    assert count(huyen, IncomingDocument) == 1
+    with hub.app.app_context():
+        forwarded = db.session.scalar(
+            select(ExchangeMessage).where(ExchangeMessage.direction == "forward")
+        )
+        assert forwarded.state == "delivered"
+        traced = forwarded.package_sha256
+    with tinh.app.app_context():
+        sent = db.session.scalar(
+            select(ExchangeMessage.package_sha256).where(ExchangeMessage.direction == "out")
+        )
+
+    def collect(installation: Installation) -> None:
+        done = installation.cli("gc", "--grace-hours", "0")
+        assert done.exit_code == 0, done.output
+
+    def stored(installation: Installation, sha256: str) -> bool:
+        with installation.app.app_context():
+            return blob_store().exists(sha256)
+
+    collect(hub)  # delivered, but within the retention period (30 days by default)
+    assert stored(hub, traced)
+    collect(tinh)  # the sender's own package stays, whatever its age
+    assert stored(tinh, sent)
+
+    settings = hub.app.config["EDOC"]
+    expired = dataclasses.replace(settings, exchange_forward_retention_days=0)
+    monkeypatch.setitem(hub.app.config, "EDOC", expired)
+    collect(hub)
+    assert not stored(hub, traced)
+    with hub.app.app_context():  # the record of the forward stays, only its bytes went
+        assert db.session.get(ExchangeMessage, forwarded.id).state == "delivered"

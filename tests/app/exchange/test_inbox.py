@@ -17,8 +17,10 @@ from edoc.core.extensions import db
 from edoc.exchange import edxml, keys
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.operations import timeline
+from edoc.exchange.packages import this_organ
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
+from edoc.outgoing.sending import dispatch_status_label
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, directory_entry
 from tests.fixtures.pki import Tokens
@@ -232,7 +234,6 @@ def test_status_about_an_unknown_message_is_kept(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     tinh, stc = pair["tinh"], pair["stc"]
-    from edoc.exchange.packages import this_organ
 
     with stc.app.app_context():
         status = edxml.StatusMessage(
@@ -257,7 +258,6 @@ def test_status_about_an_unknown_message_is_kept(
 
 
 def test_dispatch_status_label(pair: dict[str, Installation]) -> None:
-    from edoc.outgoing.sending import dispatch_status_label
 
     with pair["tinh"].app.app_context():
         assert dispatch_status_label("arrived") == "Đã đến"

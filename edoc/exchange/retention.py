@@ -1,0 +1,36 @@
+"""Which exchange packages the blob store keeps (for ``edoc gc``).
+
+Every package this installation sends, receives or still has to forward stays: retries resend
+exactly those bytes, and the operator can download them. The one exception is a hub's copy of
+a package addressed to someone else (a forward): once delivered, and after
+``EDOC_EXCHANGE_FORWARD_RETENTION_DAYS``, the sender and the member keep theirs and the hub's
+goes (on a busy hub these are most of its disk). The copy a hub received before it appended
+its trace header is referred to by nothing once the traced copy is stored (unless the package
+was also addressed to the hub's own agency), so ``edoc gc`` takes it after its grace period.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, not_, select
+
+from edoc.core.clock import utcnow
+from edoc.core.extensions import db
+from edoc.exchange.models import Direction, ExchangeMessage, MessageState
+
+
+def kept_packages() -> set[str]:
+    """The blob addresses of every package still kept."""
+    days = current_app.config["EDOC"].exchange_forward_retention_days
+    cutoff = utcnow() - timedelta(days=days)
+    forwarded_long_ago = and_(
+        ExchangeMessage.direction == Direction.FORWARD,
+        ExchangeMessage.state == MessageState.DELIVERED,
+        ExchangeMessage.delivered_at < cutoff,
+    )
+    query = select(ExchangeMessage.package_sha256).where(
+        ExchangeMessage.package_sha256.is_not(None), not_(forwarded_long_ago)
+    )
+    return {sha256 for sha256 in db.session.scalars(query.distinct()) if sha256}
