@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a7e2c4f81b60"
-down_revision = "c5a1e7d93f20"
+down_revision = "e2b7c94a1d06"
 
 
 def upgrade() -> None:
