@@ -195,6 +195,17 @@ class SoftHSM:
         """The per-token subdirectories of the store (one per initialised token)."""
         return sorted(p for p in self.token_dir.iterdir() if p.is_dir())
 
+    def delete_token(self, label: str) -> bool:
+        """Delete the token labelled ``label`` if it is there; whether one was deleted."""
+        present = any(
+            label.encode() in (path / "token.object").read_bytes()
+            for path in self.token_paths()
+            if (path / "token.object").exists()
+        )
+        if present:
+            self._run(["softhsm2-util", "--delete-token", "--token", label])
+        return present
+
     def remove_token_files(self, token_serial: str) -> None:
         """Delete one token's files: the closest SoftHSM gets to pulling a USB token out."""
         for path in self.token_paths():

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import psutil
 import pytest
 import redis
 import requests
@@ -420,10 +421,19 @@ def test_a_worker_killed_mid_upload_stores_nothing_and_a_retry_succeeds(
     body = head + content + tail
     workers = profile.web_worker_pids()
     assert len(workers) == 3
+    server_port = int(profile.url.rsplit(":", 1)[1])
+    idle = _connections_to(server_port)  # the API session's keep-alive ones
 
     def slow_body() -> Iterator[bytes]:
         yield body[: len(body) // 2]
-        for pid in workers:  # every worker, so the one reading this upload dies mid-body
+        # wait until a worker has accepted the upload (one still in the listen queue would be
+        # read whole by the next worker), then kill every worker, that one among them
+        _poll(
+            "a worker reading the upload",
+            lambda: _holder(workers, _connections_to(server_port) - idle),
+            timeout=30,
+        )
+        for pid in workers:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         time.sleep(1)
@@ -448,6 +458,25 @@ def test_a_worker_killed_mid_upload_stores_nothing_and_a_retry_succeeds(
     retried = _receive(api, profile, content, "Tải lên lại sau khi ngắt")
     assert retried.status_code == 201, retried.text
     assert api.get("/api/v1/incoming").json()["total"] == before + 1
+
+
+def _connections_to(port: int) -> set[tuple[str, int]]:
+    """This process's open connections to the server, by their local address."""
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for c in psutil.Process().net_connections("tcp")
+        if c.raddr and c.raddr.port == port and c.status == psutil.CONN_ESTABLISHED
+    }
+
+
+def _holder(workers: list[int], ours: set[tuple[str, int]]) -> int | None:
+    """The worker that accepted one of ``ours``."""
+    for pid in workers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for c in psutil.Process(pid).net_connections("tcp"):
+                if c.raddr and (c.raddr.ip, c.raddr.port) in ours:
+                    return pid
+    return None
 
 
 def _browser(profile: ProductionProfile, username: str) -> requests.Session:

@@ -20,7 +20,7 @@ from edoc.users.models import User
 from signing import pki as labels
 from signing.pki import DemoPKI
 from tests.fixtures.app import bearer
-from tests.fixtures.pki import LEADER_PIN, Tokens, fill_token, reinitialize_library
+from tests.fixtures.pki import Tokens, temporary_token
 from tests.fixtures.remote_signing import RemoteLeader, give_credential
 
 SHA256_RSA = "1.2.840.113549.1.1.11"
@@ -198,18 +198,17 @@ def test_a_revoked_certificate_is_refused(
     softhsm_tokens: Tokens,
     demo_pki: DemoPKI,
 ) -> None:
-    fill_token(softhsm_tokens.hsm, demo_pki, "thu-hoi", LEADER_PIN, (labels.REVOKED,))
-    reinitialize_library(softhsm_tokens.module)
-    with csc_service.app_context():
-        user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
-        credential = services.create_agency_credential(
-            user, token_label="thu-hoi", cert_label=labels.REVOKED
-        )
-        secret = services.start_enrolment(credential, user)
-        credential.totp_confirmed_at = credential.created_at
-        db.session.commit()
-        leader = RemoteLeader(credential.credential_id, credential.id, secret)
-    answer = authorize(client, headers, leader, leader.code(), digests("một"))
+    with temporary_token(softhsm_tokens, demo_pki, "thu-hoi", (labels.REVOKED,)) as token:
+        with csc_service.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
+            credential = services.create_agency_credential(
+                user, token_label=token, cert_label=labels.REVOKED
+            )
+            secret = services.start_enrolment(credential, user)
+            credential.totp_confirmed_at = credential.created_at
+            db.session.commit()
+            leader = RemoteLeader(credential.credential_id, credential.id, secret)
+        answer = authorize(client, headers, leader, leader.code(), digests("một"))
     assert answer.status_code == 403 and answer.json["error"] == "certificate_revoked"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from signing import pki as labels
 from signing.pki import DemoPKI
 from tests.app.remote_signing.test_csc_refusals import authorize, digests
 from tests.fixtures.app import bearer
-from tests.fixtures.pki import LEADER_PIN, Tokens, fill_token, reinitialize_library
+from tests.fixtures.pki import Tokens, temporary_token
 from tests.fixtures.remote_signing import RemoteLeader
 
 
@@ -35,25 +36,24 @@ def _closed_port() -> int:
 @pytest.fixture
 def unreachable_ca_leader(
     csc_service: Flask, softhsm_tokens: Tokens, tmp_path: Path
-) -> RemoteLeader:
+) -> Iterator[RemoteLeader]:
     """The leader's key certified by a CA whose OCSP responder and CRL are out of reach (a
     PKI built with the address of a closed port), trusted alone by the app."""
     pki = DemoPKI.create(tmp_path / "pki", f"http://127.0.0.1:{_closed_port()}")
     trust = csc_service.config["EDOC"].data_dir / "trust"
     for label in (labels.ROOT, labels.ISSUING_CA):
         (trust / f"{label}.der").write_bytes(pki.cert_der(label))
-    token = f"ngoai-tam-{tmp_path.name[-12:]}"
-    fill_token(softhsm_tokens.hsm, pki, token, LEADER_PIN, (labels.LEADER,))
-    reinitialize_library(softhsm_tokens.module)
-    with csc_service.app_context():
-        user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
-        credential = services.create_agency_credential(
-            user, token_label=token, cert_label=labels.LEADER
-        )
-        secret = services.start_enrolment(credential, user)
-        credential.totp_confirmed_at = credential.created_at
-        db.session.commit()
-        return RemoteLeader(credential.credential_id, credential.id, secret)
+    with temporary_token(softhsm_tokens, pki, "ngoai-tam", (labels.LEADER,)) as token:
+        with csc_service.app_context():
+            user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
+            credential = services.create_agency_credential(
+                user, token_label=token, cert_label=labels.LEADER
+            )
+            secret = services.start_enrolment(credential, user)
+            credential.totp_confirmed_at = credential.created_at
+            db.session.commit()
+            leader = RemoteLeader(credential.credential_id, credential.id, secret)
+        yield leader
 
 
 @pytest.fixture

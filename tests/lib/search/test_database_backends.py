@@ -120,7 +120,9 @@ def test_open_backend_picks_the_backend_by_dialect(engine: sa.Engine) -> None:
     with pytest.raises(UnsupportedBackend):
         open_backend("db")
     with pytest.raises(UnsupportedBackend):
-        open_backend("tantivy:///tmp/x")
+        open_backend("solr://127.0.0.1:8983/edoc")
+    with pytest.raises(UnsupportedBackend):
+        open_backend("tantivy://")
     pg = sa.create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
     assert isinstance(open_backend("db", engine=pg), PostgresBackend)
     with pytest.raises(ValueError):
