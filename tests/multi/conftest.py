@@ -8,6 +8,7 @@ module) and leave them as they found them running.
 
 from __future__ import annotations
 
+import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -29,9 +30,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=["mixed"])
 def database_kind(request: pytest.FixtureRequest) -> str:
-    """Where the installations keep their records; the PostgreSQL runs skip without a server."""
+    """Where the installations keep their records: ``mixed`` (the default) puts every other
+    installation on PostgreSQL and the rest on SQLite files, as in a province where the hub runs
+    on a server and small agencies on the embedded database, so each test crosses both in one
+    run; ``sqlite`` or ``postgresql`` (indirect parametrisation) put all on one. Without a
+    PostgreSQL server, ``mixed`` is all SQLite and ``postgresql`` skips."""
     if request.param == "postgresql" and _postgres_url() is None:
         pytest.skip("PostgreSQL does not answer at 127.0.0.1:5432 (set EDOC_TEST_DATABASE_URL)")
     return str(request.param)
@@ -42,12 +47,16 @@ def installations_under(root: Path, database_kind: str) -> Iterator[Installation
     """A factory of installations under ``root``: all stopped (and their PostgreSQL schemas
     dropped) on the way out."""
     schemas: list[str] = []
-    server_url = _postgres_url() if database_kind == "postgresql" else None
-    database_url_for: Callable[[Agency], str] | None = None
+    server_url = _postgres_url() if database_kind in {"postgresql", "mixed"} else None
+    database_url_for: Callable[[Agency], str | None] | None = None
     if server_url is not None:
         admin = create_engine(server_url)
 
-        def database_url_for(agency: Agency) -> str:
+        made = itertools.count()
+
+        def database_url_for(agency: Agency) -> str | None:
+            if database_kind == "mixed" and next(made) % 2:
+                return None  # on SQLite
             schema = f"edoc_multi_{os.getpid()}_{agency.key}_{uuid.uuid4().hex[:6]}"
             with admin.begin() as connection:
                 connection.execute(text(f'CREATE SCHEMA "{schema}"'))
