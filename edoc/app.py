@@ -51,6 +51,7 @@ from edoc.jobs.metrics import job_gauges
 from edoc.jobs.queue import check_queue
 from edoc.jobs.runtime import init_jobs
 from edoc.legacy.views import bp as legacy_bp
+from edoc.legacy.views import init_legacy
 from edoc.notifications.api import blp as notifications_api
 from edoc.notifications.views import init_notifications
 from edoc.outgoing.access import init_draft_readers
@@ -184,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
     register_nav_link(app, _l("Thống kê"), "statistics.statistics_page", "leader", "clerk")
     init_search(app)
     init_dossiers(app)
+    init_legacy(app)
     init_exchange(app)
     init_integrations(app)
     init_discussion(app)

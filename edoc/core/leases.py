@@ -1,7 +1,8 @@
 """Leases: how a drain takes rows of a queue table so that no two drains work on one row, and a
 drain that dies only delays its rows. One mechanism for every queue the worker drains (the
-search outbox, webhook deliveries, e-mail, exchange packages); each queue keeps its own rule
-of *which* rows are due (order per document, per subscription, per sender or next hop).
+search outbox, webhook deliveries, e-mail, exchange packages) and for the jobs it runs
+(:mod:`edoc.jobs.services`: exports, legacy imports); each queue keeps its own rule of
+*which* rows are due (order per document, per subscription, per sender or next hop).
 
 - A claim is one short committed transaction, serialised between processes: on SQLite every
   transaction begins IMMEDIATE (:mod:`edoc.core.db`); on PostgreSQL :func:`serialise_claims`

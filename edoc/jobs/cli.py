@@ -24,7 +24,8 @@ def worker_command(workers: int) -> None:
     if "edoc.jobs" not in current_app.extensions:
         raise click.ClickException("the app was built without init_jobs(app)")
     click.echo(f"edoc worker: {workers} threads on {type(huey).__name__}")
-    requeued = requeue_lost_jobs(confirmed=True)  # the queue may have lost them while we were down
+    # the queue may have lost jobs while we were down, and a killed worker left jobs running
+    requeued = requeue_lost_jobs(confirmed=True)
     if requeued:
-        click.echo(f"edoc worker: {len(requeued)} job(s) lost by the queue queued again")
+        click.echo(f"edoc worker: {len(requeued)} lost or interrupted job(s) queued again")
     Consumer(huey, workers=workers, worker_type="thread", periodic=True).run()

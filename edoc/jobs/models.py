@@ -14,7 +14,16 @@ from edoc.core.extensions import db
 from edoc.core.leases import Leased
 
 
-class Job(db.Model):
+class Job(db.Model, Leased):
+    """A long task asked for by someone, its progress, and its result.
+
+    A running job is leased (:mod:`edoc.core.leases`): ``claimed_by``/``claimed_until`` are the
+    worker running it and until when, renewed at each step it reports. ``attempts`` counts the
+    runs lost with their worker (killed, out of memory, machine restarted: the lease ran out),
+    ``last_error`` says when the last was found; after ``EDOC_JOB_MAX_LOST_RUNS`` the job fails
+    instead of being queued again (see :func:`edoc.jobs.services.requeue_expired`).
+    """
+
     __tablename__ = "jobs"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=lambda: str(uuid.uuid4()))

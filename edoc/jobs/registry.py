@@ -13,7 +13,12 @@ from edoc.notifications.tasks import (
     send_emails_periodically,
     send_emails_task,
 )
-from edoc.search.tasks import drain_periodically, drain_task, extract_text_task
+from edoc.search.tasks import (
+    drain_periodically,
+    drain_task,
+    extract_text_task,
+    schedule_lost_extractions_hourly,
+)
 
 __all__ = [
     "checkpoint_periodically",
@@ -29,6 +34,7 @@ __all__ = [
     "extract_text_task",
     "legacy_import_task",
     "requeue_lost_periodically",
+    "schedule_lost_extractions_hourly",
     "send_emails_periodically",
     "send_emails_task",
 ]

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from edoc.core import leases
 from edoc.core.clock import utcnow
 from edoc.core.errors import Conflict, NotFound
 from edoc.core.extensions import db
@@ -58,34 +62,92 @@ def download_path(job_id: str, user: User) -> Path:
     return Path(job.result["path"])
 
 
-def _update(job_id: str, **values: Any) -> None:
-    db.session.execute(update(Job).where(Job.id == job_id).values(**values))
+#: Claims of jobs are serialised under this name (:func:`edoc.core.leases.serialise_claims`).
+QUEUE = "edoc.jobs"
+
+
+class LeaseLost(Exception):
+    """This worker's lease on the job ran out and the job was queued again or taken by another
+    worker: this run stops and writes nothing more (the other run produces the result)."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One worker's run of a job: the job, and the holder id its lease is stamped with."""
+
+    job_id: str
+    holder: str
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["EDOC"].job_lease_seconds)
+
+
+def start(job_id: str) -> Run | None:
+    """Take a queued job to run it now: it becomes ``running`` under a lease held by this run.
+
+    None when the job is not to be run by this task: done or failed already, or running under
+    another worker's lease (a second task for one job: only one of them runs it). Commits: the
+    lease is visible to every other worker and to the periodic check before the work starts.
+    """
+    leases.serialise_claims(QUEUE)
+    now = leases.wall_clock()
+    holder = leases.new_holder()
+    taken = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="running", claimed_by=holder, claimed_until=now + _lease())
+    ).rowcount
+    db.session.commit()  # the claim is over: every other worker sees the lease
+    return Run(job_id, holder) if taken else None
+
+
+def _write(run: Run, **values: Any) -> bool:
+    """Write on the job if this run still holds it; commits (the UI and the CLI read it)."""
+    written = db.session.execute(
+        update(Job)
+        .where(Job.id == run.job_id, Job.claimed_by == run.holder, Job.status == "running")
+        .values(**values)
+    ).rowcount
     db.session.commit()  # written while the job runs: the UI and the CLI read it meanwhile
+    return bool(written)
 
 
-def progress(job_id: str, *, done: int, total: int | None = None, message: str = "") -> None:
-    """The job runs and has done ``done`` of ``total`` steps (committed at once)."""
-    values: dict[str, Any] = {"done": done, "status": "running"}
+def progress(run: Run, *, done: int, total: int | None = None, message: str = "") -> None:
+    """The job has done ``done`` of ``total`` steps (committed at once); renews the lease.
+
+    Raises :class:`LeaseLost` when the lease ran out and the job was queued again: the caller
+    stops without writing its result (call it before every slow step and before the result
+    is put in place, so a run that lost its job never overwrites the other run's work)."""
+    values: dict[str, Any] = {"done": done, "claimed_until": leases.wall_clock() + _lease()}
     if total is not None:
         values["total"] = total
     if message:
         values["message"] = message
-    _update(job_id, **values)
+    if not _write(run, **values):
+        raise LeaseLost(run.job_id)
 
 
-def retry_later(job_id: str, reason: str) -> None:
-    """A transient failure: the job waits for its next attempt, which starts over from 0."""
-    _update(job_id, status="queued", done=0, message=reason)
+def retry_later(run: Run, reason: str) -> bool:
+    """A transient failure: the job waits for its next attempt, which starts over from 0.
+    False when this run had lost the job already (then it must not be retried by this run)."""
+    return _write(run, status="queued", done=0, message=reason, claimed_by=None, claimed_until=None)
 
 
-def finish(job_id: str, result: dict[str, Any] | None = None, error: str = "") -> None:
-    """The job is over: done with ``result``, or failed with ``error`` (for good)."""
-    values: dict[str, Any] = {"finished_at": utcnow(), "status": "failed" if error else "done"}
+def finish(run: Run, result: dict[str, Any] | None = None, error: str = "") -> bool:
+    """The job is over: done with ``result``, or failed with ``error`` (for good). False, and
+    nothing written, when this run had lost the job (the run that took it over finishes it)."""
+    values: dict[str, Any] = {
+        "finished_at": utcnow(),
+        "status": "failed" if error else "done",
+        "claimed_by": None,
+        "claimed_until": None,
+    }
     if result is not None:
         values["result"] = result
     if error:
         values["message"] = error
-    _update(job_id, **values)
+    return _write(run, **values)
 
 
 def register_job_runner(kind: str, runner: JobRunner) -> None:
@@ -114,3 +176,50 @@ def requeue_lost(in_queue: set[str], suspected: set[str]) -> tuple[list[str], se
             requeued.append(job.id)
     db.session.rollback()  # read only
     return requeued, lost - set(requeued)
+
+
+def requeue_expired() -> tuple[list[str], list[str]]:
+    """Queue again the running jobs whose worker is gone: their lease ran out (the worker was
+    killed, ran out of memory, or its machine restarted), so nothing will finish them.
+
+    Each such run counts as lost (``attempts``); after ``EDOC_JOB_MAX_LOST_RUNS`` of them, or
+    for a kind no area can run again, the job fails with a message saying so instead: a job
+    that kills its worker every time must not kill workers forever. Runs again from the start
+    through its area's runner (every runner produces its result once however often it is
+    started). A worker that only stalled and comes back finds its lease gone at its next
+    progress report and stops (:class:`LeaseLost`). Returns the jobs queued again and failed.
+    """
+    leases.serialise_claims(QUEUE)
+    now = leases.wall_clock()
+    expired = db.session.scalars(
+        select(Job).where(Job.status == "running", leases.free(Job, now)).order_by(Job.created_at)
+    ).all()
+    max_lost = current_app.config["EDOC"].job_max_lost_runs
+    again: list[Job] = []
+    failed: list[str] = []
+    for job in expired:
+        job.attempts += 1
+        job.last_error = f"lease of {job.claimed_by} ran out at {job.claimed_until} (lost run)"
+        job.claimed_by = None
+        job.claimed_until = None
+        if job.attempts >= max_lost or job.kind not in _runners:
+            job.status = "failed"
+            job.finished_at = utcnow()
+            job.message = _(
+                "Tác vụ đã bị dừng đột ngột %(n)d lần (tiến trình chạy nền bị tắt hoặc hết bộ "
+                "nhớ) nên không chạy lại nữa. Hãy báo quản trị viên kiểm tra máy chủ rồi yêu "
+                "cầu lại.",
+                n=job.attempts,
+            )
+            failed.append(job.id)
+        else:
+            job.status = "queued"
+            job.done = 0
+            job.message = _("Tiến trình chạy nền bị dừng giữa chừng; tác vụ được chạy lại từ đầu.")
+            again.append(job)
+    db.session.commit()  # queued before its task is: a task finding it still running would skip
+    requeued = []
+    for job in again:
+        _runners[job.kind](job)
+        requeued.append(job.id)
+    return requeued, failed

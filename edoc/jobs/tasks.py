@@ -1,4 +1,5 @@
-"""Work of the jobs area itself: finding the jobs the queue lost and queueing them again."""
+"""Work of the jobs area itself: finding the jobs the queue lost, and the running jobs whose
+worker died, and queueing them again."""
 
 from __future__ import annotations
 
@@ -18,8 +19,17 @@ _suspected: set[str] = set()
 
 def requeue_lost_jobs(confirmed: bool = False) -> list[str]:
     """One check; ``confirmed``: queue again what is lost now, without waiting for a second
-    check (at the worker's start, before its threads take anything)."""
+    check (at the worker's start, before its threads take anything).
+
+    First the running jobs whose lease ran out (their worker died), then the queued jobs the
+    queue lost; the queue is read after the first, which queued tasks of its own."""
     global _suspected
+    with app_context():
+        expired, failed = services.requeue_expired()
+    for job_id in expired:
+        log.warning("job %s: its worker stopped mid-run (lease ran out): queued again", job_id)
+    for job_id in failed:
+        log.error("job %s: its worker stopped mid-run too often: failed", job_id)
     in_queue = job_ids_in_queue()
     with app_context():
         if confirmed:
@@ -29,7 +39,7 @@ def requeue_lost_jobs(confirmed: bool = False) -> list[str]:
             requeued, _suspected = services.requeue_lost(in_queue, _suspected)
     for job_id in requeued:
         log.warning("job %s was no longer in the queue: queued again", job_id)
-    return requeued
+    return expired + requeued
 
 
 @huey.periodic_task(crontab(minute="*"))

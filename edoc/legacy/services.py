@@ -192,18 +192,26 @@ class Report:
             lines += [f"  {name}" for name in self.files_unclaimed]
         return "\n".join(lines) + "\n"
 
-    def save(self, directory: Path) -> tuple[Path, Path]:
+    def save(self, directory: Path, name: str = "") -> tuple[Path, Path]:
+        """Write the report as JSON and text; ``name`` (a job's) instead of the time makes a
+        second save of the same run replace the first whole, not add a report."""
         directory.mkdir(parents=True, exist_ok=True)
-        stamp = utcnow().strftime("%Y%m%d-%H%M%S-%f")
+        stamp = name or utcnow().strftime("%Y%m%d-%H%M%S-%f")
         kind = "kiem-tra" if self.dry_run else "nhap"
         json_path = directory / f"bao-cao-{kind}-{stamp}.json"
         text_path = json_path.with_suffix(".txt")
-        json_path.write_text(
-            json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str),
-            encoding="utf-8",
+        _write_whole(
+            json_path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
         )
-        text_path.write_text(self.readable(), encoding="utf-8")
+        _write_whole(text_path, self.readable())
         return json_path, text_path
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """A file that is either the old one or the new one whole, never half-written."""
+    spool = path.with_name(path.name + ".partial")
+    spool.write_text(text, encoding="utf-8")
+    os.replace(spool, path)
 
 
 class FileIndex:

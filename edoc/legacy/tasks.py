@@ -1,4 +1,10 @@
-"""The admin page's dry run and import, as a background job with progress."""
+"""The admin page's dry run and import, as a background job with progress.
+
+Safe to run again from the start after the worker was killed mid-import (the jobs area queues
+the job again when its lease runs out): the import reads its ledger first, so rows a killed
+run committed are skipped and nothing is imported twice; the report is saved under the job's
+name, so a second run replaces the first's instead of adding one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,7 @@ from edoc.audit.services import Operator
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.jobs import services as jobs
+from edoc.jobs.models import Job
 from edoc.jobs.queue import huey
 from edoc.jobs.runtime import app_context
 from edoc.legacy.reading import read_register
@@ -25,27 +32,35 @@ def count_rows(upload_id: str) -> int:
 @huey.task(context=False)
 def legacy_import_task(job_id: str, upload_id: str, dry_run: bool, user_id: int) -> None:
     with app_context() as app:
+        run = jobs.start(job_id)
+        if run is None:  # done already, or another worker runs it
+            return
         data_dir = app.config["EDOC"].data_dir
         try:
             upload = load_upload(data_dir, upload_id)
             admin = db.session.get(User, user_id)
             total = count_rows(upload_id)
-            jobs.progress(job_id, done=0, total=total, message="")
+            jobs.progress(run, done=0, total=total, message="")
             actor = Operator.task("legacy import", on_behalf_of=admin)
             report = run_import(
                 upload.registers,
                 upload.files_dir,
                 actor,
                 dry_run=dry_run,
-                progress=lambda done, _source: jobs.progress(job_id, done=done),
+                progress=lambda done, _source: jobs.progress(run, done=done),
             )
-            json_path, text_path = report.save(report_dir(data_dir))
+            jobs.progress(run, done=total)  # still ours: a run that lost the job saves nothing
+            json_path, text_path = report.save(report_dir(data_dir), name=f"job-{job_id}")
+        except jobs.LeaseLost:
+            db.session.rollback()  # another run took the job over: it reports
+            app.logger.warning("legacy import job %s: lease lost, stopped", job_id)
+            return
         except AppError as error:
             db.session.rollback()
-            jobs.finish(job_id, error=error.message)
+            jobs.finish(run, error=error.message)
             return
         jobs.finish(
-            job_id,
+            run,
             {
                 "report_json": str(json_path),
                 "report_text": str(text_path),
@@ -56,3 +71,8 @@ def legacy_import_task(job_id: str, upload_id: str, dry_run: bool, user_id: int)
                 "upload_id": upload_id,
             },
         )
+
+
+def run_again(job: Job) -> None:
+    """Queue a legacy job's task again from its row (the queue lost it, or its worker died)."""
+    legacy_import_task(job.id, job.params["upload_id"], job.params["dry_run"], job.created_by_id)

@@ -6,7 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +26,7 @@ from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.jobs import services as jobs
 from edoc.legacy.reading import RegisterError, read_register
-from edoc.legacy.tasks import legacy_import_task
+from edoc.legacy.tasks import legacy_import_task, run_again
 from edoc.legacy.uploads import inbox_root, load_upload, save_upload
 
 bp = Blueprint("legacy", __name__, url_prefix="/admin/legacy")
@@ -110,3 +120,9 @@ def job_page(job_id: str) -> Any:
     if job.status == "done" and job.result:
         report = Path(job.result["report_text"]).read_text(encoding="utf-8")
     return render_template("legacy/job.html", job=job, report=report)
+
+
+def init_legacy(app: Flask) -> None:
+    """Wire the area into the jobs area: how to run an import job again from its row (the
+    queue lost it, or the worker running it died)."""
+    jobs.register_job_runner("legacy", run_again)

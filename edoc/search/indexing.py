@@ -222,6 +222,27 @@ def extract(sha256: str, *, queue: bool = True) -> TextExtract:
     return _save(store, sha256, result, queue)
 
 
+def unread_pdfs(limit: int = 2000) -> list[str]:
+    """Stored PDFs of indexed documents whose text was never read (no ``text_extracts`` row):
+    their extraction task was lost with the worker running it (killed mid-OCR) or with the
+    queue. The drain schedules extraction once per blob; this finds the ones it never got."""
+    read = select(TextExtract.sha256).where(TextExtract.sha256 == DocumentFile.sha256)
+    return list(
+        db.session.scalars(
+            select(DocumentFile.sha256)
+            .join(Document, Document.id == DocumentFile.document_id)
+            .where(
+                DocumentFile.role.in_(INDEXED_FILE_ROLES),
+                DocumentFile.content_type == "application/pdf",
+                ~unissued_condition(),
+                ~read.exists(),
+            )
+            .distinct()
+            .limit(limit)
+        )
+    )
+
+
 def extract_many(sha256s: Sequence[str]) -> None:
     """Read several blobs at once, one per core: OCR is one single-threaded Tesseract each."""
     store = blob_store()

@@ -10,6 +10,8 @@ next one reads (documents, counters).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import re
@@ -19,12 +21,15 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 import pytest
 import redis
 import requests
@@ -624,6 +629,101 @@ def test_a_job_the_queue_lost_is_queued_again_from_the_database(
     assert done["status"] == "done", done
     assert api.get(f"/api/v1/jobs/{job_id}/download").content[:2] == b"PK"
     assert "queued again" in (profile.log_dir / "worker.1.log").read_text(encoding="utf-8")
+
+
+def test_a_worker_killed_mid_export_is_replaced_and_the_export_finishes_once(
+    profile: ProductionProfile,
+) -> None:
+    """The worker is killed (SIGKILL) while it writes an export package: S3 is frozen (SIGSTOP)
+    so the worker is caught mid-read, with the job running under its lease. Once the lease has
+    run out a new worker queues the job again at its start; the package is built again from
+    the start and put in place once, and the killed run's half-built files are gone."""
+    assert profile.seaweed is not None and profile.seaweed.process is not None
+    dossier_id = EXPORTED["dossier_id"]
+    old = profile.processes.pop("worker")
+    os.killpg(old.pid, signal.SIGTERM)
+    old.wait(30)
+    usual = profile.extra_env
+    profile.extra_env = {**usual, "EDOC_JOB_LEASE_SECONDS": "5"}  # the worker to be killed
+    try:
+        profile.spawn_worker()
+    finally:
+        profile.extra_env = usual
+    doomed = profile.processes["worker"]
+    archivist = _browser(profile, "luutru")
+    token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
+    api = profile.api("luutru")
+    weed = profile.seaweed.process.pid
+    os.kill(weed, signal.SIGSTOP)  # every read of a file now waits (60 s before a time-out)
+    try:
+        started = archivist.post(
+            f"{profile.url}/dossiers/export",
+            data={"dossier_ids": [dossier_id], "csrf_token": token},
+            headers=_fresh(profile),
+            allow_redirects=False,
+        )
+        assert started.status_code == 302
+        job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        running = _poll(
+            "the export running",
+            lambda: (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] == "running" and j,
+            timeout=60,
+        )
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(10)
+        profile.processes.pop("worker")
+    finally:
+        os.kill(weed, signal.SIGCONT)
+    assert running["status"] == "running"
+
+    table = f'"{profile.schema}".jobs'
+    with psycopg.connect(profile.postgres_url, autocommit=True) as connection:
+
+        def row() -> tuple[Any, ...]:
+            found = connection.execute(
+                f"SELECT status, claimed_by, claimed_until, attempts, finished_at FROM {table}"
+                " WHERE id = %s",
+                (job_id,),
+            ).fetchone()
+            assert found is not None
+            return tuple(found)
+
+        status, holder, until, attempts, _finished = row()
+        assert (status, attempts) == ("running", 0) and holder is not None
+        _poll(  # the killed worker's lease runs out: until then nobody may take the job
+            "the lease running out",
+            lambda: datetime.now(UTC).replace(tzinfo=None) > until,
+            timeout=30,
+        )
+        profile.spawn_worker()  # at its start it finds the job and queues it again
+        done = _poll(
+            "the export finished by the new worker",
+            lambda: (
+                (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] in {"done", "failed"}
+                and j
+            ),
+            timeout=180,
+        )
+        assert done["status"] == "done", done
+        status, holder, _until, attempts, finished = row()
+        assert (status, holder, attempts) == ("done", None, 1) and finished is not None
+
+    exports = profile.data_dir / "exports"
+    assert sorted(p.name for p in exports.iterdir() if p.name.startswith(job_id)) == [
+        f"{job_id}.zip"
+    ]
+    package = api.get(f"/api/v1/jobs/{job_id}/download")
+    assert package.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(package.content)) as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert len(names) == len(set(names))
+        folders = {n.rsplit("/tep/", 1)[0] for n in names if "/tep/" in n}
+        listing = archive.read("goi-luu-tru/data/muc-luc.csv").decode("utf-8")
+    header, entry = csv.reader(io.StringIO(listing))  # one dossier
+    assert header[4] == "Số văn bản" and int(entry[4]) == len(folders) > 0  # each document once
+    log = "".join(p.read_text(encoding="utf-8") for p in profile.log_dir.glob("worker.*.log"))
+    assert f"job {job_id}: its worker stopped mid-run (lease ran out): queued again" in log
 
 
 # ---- metrics -------------------------------------------------------------------------------
