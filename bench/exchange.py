@@ -56,6 +56,7 @@ from tests.fixtures.installations import (
     free_port,
     mutual_trust,
 )
+from tests.fixtures.processes import run_python
 from tests.fixtures.remote_documents import Issued, draft_of_size, issued_documents
 
 ARRIVED = "01"
@@ -306,14 +307,11 @@ def prepared_documents(district: Installation, docs: int, size: int, distinct: i
         issued += issued_documents(district, [draft], f"Văn bản đo liên thông số {n}")
     ids = [document.id for document in issued]
     if docs > real:
-        done = subprocess.run(
-            [sys.executable, "-m", COPIES, ",".join(map(str, ids)), str(docs - real), "100000"],
+        done = run_python(
+            ["-m", COPIES, ",".join(map(str, ids)), str(docs - real), "100000"],
             env=district.env,
             cwd=district.data_dir,
-            capture_output=True,
-            text=True,
             timeout=600,
-            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"copying the issued documents failed\n{done.stderr}")

@@ -8,7 +8,7 @@ is what lets the same contract suite run unchanged against SQLite, PostgreSQL an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
@@ -198,6 +198,16 @@ class Health:
     backend: str
     documents: int | None = None
     detail: str = ""
+
+    @classmethod
+    def by_counting(cls, backend: str, count: Callable[[], int]) -> Health:
+        """Healthy when the index can count its documents (a read that touches it all the
+        way down). Never raises: a health check reports what failed."""
+        try:
+            documents = count()
+        except Exception as exc:  # health never raises: it reports
+            return cls(ok=False, backend=backend, detail=f"{type(exc).__name__}: {exc}")
+        return cls(ok=True, backend=backend, documents=documents)
 
 
 @runtime_checkable

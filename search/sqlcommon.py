@@ -407,8 +407,4 @@ class SqlBackendBase(ABC):
         """Compact the index after a bulk load (``edoc reindex`` calls it at the end)."""
 
     def health(self) -> Health:
-        try:
-            documents = self.count()
-        except Exception as exc:  # health never raises: it reports
-            return Health(ok=False, backend=self.name, detail=f"{type(exc).__name__}: {exc}")
-        return Health(ok=True, backend=self.name, documents=documents)
+        return Health.by_counting(self.name, self.count)

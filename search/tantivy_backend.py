@@ -59,7 +59,7 @@ from search.base import (
     SearchUnavailable,
 )
 from search.highlight import highlight, snippet
-from search.sqlcommon import MAX_SECRECY_LEVEL, doc_row, meta_text
+from search.sqlcommon import MAX_SECRECY_LEVEL, latest_rows, meta_text
 
 SCHEMA_VERSION = "2"
 POINTER = "CURRENT"
@@ -500,16 +500,8 @@ class TantivyBackend:
             writer.delete_documents_by_term("id", row["doc_id"])
             writer.add_document(_to_document(row, order))
 
-    @staticmethod
-    def _rows(docs: Iterable[IndexDocument]) -> list[dict[str, Any]]:
-        latest: dict[str, dict[str, Any]] = {}
-        for doc in docs:
-            row = doc_row(doc)
-            latest[row["doc_id"]] = row
-        return list(latest.values())
-
     def index(self, docs: Iterable[IndexDocument]) -> int:
-        rows = self._rows(docs)
+        rows = latest_rows(docs)
         if not rows:
             return 0
         generation = self._generation()
@@ -528,11 +520,11 @@ class TantivyBackend:
             for doc in docs:
                 pending.append(doc)
                 if len(pending) >= batch:
-                    rows = self._rows(pending)
+                    rows = latest_rows(pending)
                     self._write(generation, writer, rows)
                     count += len(rows)
                     pending = []
-            rows = self._rows(pending)
+            rows = latest_rows(pending)
             self._write(generation, writer, rows)
             count += len(rows)
         self._switch(path)
@@ -565,11 +557,7 @@ class TantivyBackend:
         return int(self._generation().index.searcher().num_docs)
 
     def health(self) -> Health:
-        try:
-            documents = self.count()
-        except Exception as exc:  # health never raises: it reports
-            return Health(ok=False, backend=self.name, detail=f"{type(exc).__name__}: {exc}")
-        return Health(ok=True, backend=self.name, documents=documents)
+        return Health.by_counting(self.name, self.count)
 
     def close(self) -> None:
         with self._lock:

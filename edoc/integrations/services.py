@@ -184,16 +184,7 @@ def retry_delivery(
     delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = None
-    db.session.info[events.FLAG] = True
-    db.session.flush()
-    record(
-        "webhook.delivery_retried",
-        actor=actor,
-        object_type="webhook",
-        object_id=delivery.subscription_id,
-        delivery=delivery.id,
-        event=delivery.event_id,
-    )
+    _changed_by_admin(delivery, actor, "webhook.delivery_retried")
     return delivery
 
 
@@ -207,18 +198,24 @@ def give_up_delivery(delivery_id: int, actor: User, reason: str) -> WebhookDeliv
     delivery.status = DeliveryStatus.GIVEN_UP
     delivery.next_attempt_at = None
     delivery.last_error = (_("Bỏ qua: %(r)s", r=reason.strip()))[:1000]
+    _changed_by_admin(delivery, actor, "webhook.delivery_given_up", reason=reason.strip())
+    return delivery
+
+
+def _changed_by_admin(delivery: WebhookDelivery, actor: User, action: str, **details: Any) -> None:
+    """A delivery the admin sent again or gave up: the request drains the queues at its end
+    (its subscription's queue may move now), and the change is audited."""
     db.session.info[events.FLAG] = True
     db.session.flush()
     record(
-        "webhook.delivery_given_up",
+        action,
         actor=actor,
         object_type="webhook",
         object_id=delivery.subscription_id,
         delivery=delivery.id,
         event=delivery.event_id,
-        reason=reason.strip(),
+        **details,
     )
-    return delivery
 
 
 @dataclass

@@ -17,14 +17,8 @@ from edoc.incoming.models import IncomingDocument
 from signing.pki import DemoPKI
 from tests.fixtures.app import bearer
 from tests.fixtures.browser import open_menu, sign_in
-from tests.fixtures.documents import issued_document, send
-from tests.fixtures.exchange import (
-    Installation,
-    add_peer,
-    agency_tokens,
-    directory_entry,
-    installations_fixture,
-)
+from tests.fixtures.documents import issued_document, route_and_finish, send
+from tests.fixtures.exchange import Installation, agency_tokens, directory_entry, peer_pair
 from tests.fixtures.pki import Tokens
 
 pytestmark = pytest.mark.browser
@@ -50,14 +44,7 @@ def pair(
 ) -> Iterator[dict[str, Installation]]:
     """The province (the test's ``app``, served) and the finance department, peers."""
     monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
-    found = installations_fixture(
-        app, tmp_path, ("tinh", "stc"), softhsm_tokens, browser_exchange_tokens, demo_pki
-    )
-    made = next(found)
-    add_peer(made["tinh"], made["stc"], demo_pki)
-    add_peer(made["stc"], made["tinh"], demo_pki)
-    yield made
-    next(found, None)
+    yield from peer_pair(app, tmp_path, softhsm_tokens, browser_exchange_tokens, demo_pki)
 
 
 def handled_at_the_recipient(stc: Installation) -> None:
@@ -66,24 +53,12 @@ def handled_at_the_recipient(stc: Installation) -> None:
     client = stc.client
     with stc.app.app_context():
         incoming_id = db.session.scalar(select(IncomingDocument.document_id))
-    clerk, leader = bearer(client, "vanthu"), bearer(client, "lanhdao")
-    specialist = bearer(client, "chuyenvien")
+    clerk = bearer(client, "vanthu")
     answer = client.post(f"/api/v1/incoming/{incoming_id}/register", headers=clerk, json={})
     assert answer.status_code == 200, answer.get_json()
-    me = client.get("/api/v1/me", headers=specialist).get_json()["id"]
-    answer = client.post(
-        f"/api/v1/incoming/{incoming_id}/route",
-        json={"direction": "Giao chuyên viên tham mưu trả lời", "lead_user_id": me},
-        headers=leader,
+    route_and_finish(
+        client, incoming_id, "Giao chuyên viên tham mưu trả lời", "Đã có văn bản trả lời"
     )
-    assert answer.status_code == 200, answer.get_json()
-    [task] = client.get("/api/v1/tasks", headers=specialist).get_json()
-    answer = client.post(
-        f"/api/v1/tasks/{task['id']}/progress",
-        json={"text": "Đã có văn bản trả lời", "done": True},
-        headers=specialist,
-    )
-    assert answer.status_code == 200, answer.get_json()
 
 
 def assert_no_overflow(page: Page, where: str) -> None:

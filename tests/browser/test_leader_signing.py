@@ -17,7 +17,7 @@ from edoc.cli import cli
 from signing import tokens as tokens_module
 from signing.agent.server import AgentConfig, AgentServer
 from tests.fixtures.app import bearer
-from tests.fixtures.browser import free_port, sign_in, snapshot
+from tests.fixtures.browser import free_port, read_and_tick_drafts, sign_in, snapshot
 from tests.fixtures.documents import leader_id, post_draft, submitted_draft
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.pki import Tokens
@@ -63,21 +63,12 @@ def _leader_opens_signing(page: Page, live_server: str, pin: str) -> None:
 
 
 def _read_and_tick_every_draft(page: Page) -> None:
-    """Nothing is ticked, and a draft can be ticked only once opened in the viewer, whose page
-    images the server renders."""
+    """Nothing is ticked, and nothing can be until its draft is opened in the viewer."""
     boxes = page.locator('input[name="document_ids"]')
     for index in range(boxes.count()):
         expect(boxes.nth(index)).not_to_be_checked()
         expect(boxes.nth(index)).to_be_disabled()
-    for draft in page.get_by_test_id("draft").all():
-        draft.get_by_test_id("read-button").click()
-        image = draft.get_by_test_id("page-image").first
-        expect(image).to_be_visible()
-        image.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-        )
-        draft.locator('input[name="document_ids"]').check()
+    read_and_tick_drafts(page)
 
 
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)

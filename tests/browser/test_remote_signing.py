@@ -13,7 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from edoc.outgoing.signing import LEADER_BOX, LEADER_FIELD
 from tests.fixtures.app import bearer
-from tests.fixtures.browser import open_menu, sign_in, snapshot
+from tests.fixtures.browser import open_menu, read_and_tick_drafts, sign_in, snapshot
 from tests.fixtures.documents import leader_id, submitted_draft
 from tests.fixtures.pki import Tokens
 from tests.fixtures.remote_signing import enable_service, give_credential
@@ -53,15 +53,7 @@ def test_leader_signs_three_drafts_remotely_on_a_phone(
     try:
         sign_in(page, live_server, "lanhdao")
         page.goto(f"{live_server}/outgoing/sign")
-        for draft in page.get_by_test_id("draft").all():
-            draft.get_by_test_id("read-button").click()
-            image = draft.get_by_test_id("page-image").first
-            expect(image).to_be_visible()
-            image.scroll_into_view_if_needed()
-            page.wait_for_function(
-                "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
-            )
-            draft.locator('input[name="document_ids"]').check()
+        read_and_tick_drafts(page)
         page.get_by_test_id("remote-mode").check()
         expect(page.locator("#pin")).to_be_hidden()
         expect(page.get_by_test_id("title-warning")).to_be_hidden()  # the certificate's title

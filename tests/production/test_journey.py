@@ -36,6 +36,7 @@ import requests
 
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.installations import DEMO_PASSWORD, ApiSession, free_port
+from tests.fixtures.processes import wait_for
 from tests.fixtures.production import ProductionProfile
 from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
 
@@ -83,13 +84,7 @@ def _csrf(html: str) -> str:
 
 
 def _poll(what: str, check: Callable[[], Any], timeout: float = 90) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+    return wait_for(what, check, timeout)
 
 
 def _receive(

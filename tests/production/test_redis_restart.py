@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import requests
 from edoc.jobs.queue import make_huey
 from tests.fixtures.installations import REPO, ApiSession, free_port
 from tests.fixtures.private_redis import PrivateRedis
+from tests.fixtures.processes import spawn_logged, stop_all, wait_for, wait_ready
 from tests.fixtures.selfsigned import blank_pdf
 
 PASSWORD = "edoc-redis-test"
@@ -36,13 +36,7 @@ T = TypeVar("T")
 
 
 def _poll(what: str, probe: Callable[[], T | None], timeout: float = 180) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(1)
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+    return wait_for(what, probe, timeout, pause=1)
 
 
 @dataclass
@@ -54,24 +48,16 @@ class Site:
     processes: dict[str, subprocess.Popen[bytes]]
 
     def spawn(self, name: str, *args: str) -> None:
-        log = (self.root / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
+        self.processes[name] = spawn_logged(
             [sys.executable, "-m", "edoc.cli", *args],
             env=self.env,
             cwd=self.root,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            log=self.root / f"{name}.log",
+            append=True,
         )
 
     def stop_all(self) -> None:
-        for popen in self.processes.values():
-            popen.terminate()
-        for popen in self.processes.values():
-            try:
-                popen.wait(30)
-            except subprocess.TimeoutExpired:
-                popen.kill()
-                popen.wait(10)
+        stop_all(self.processes.values(), 30)
 
 
 @pytest.fixture(scope="module")
@@ -120,17 +106,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         timeout=300,
     )
     made.spawn("web", "serve", "--no-worker", "--no-signer", "--port", str(port))
-    _poll("edoc serve", lambda: _answers(f"{made.url}/healthz/live"), timeout=120)
+    wait_ready(f"{made.url}/healthz/live", made.processes.items(), timeout=120)
     yield made
     made.stop_all()
     queue.destroy()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _register(api: ApiSession, subject: str) -> requests.Response:

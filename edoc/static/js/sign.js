@@ -311,6 +311,23 @@
     result.append(list);
   }
 
+  // What the result list says of each ticked draft (read before the list is refreshed).
+  function subjectsOf(ids) {
+    const subjects = {};
+    for (const id of ids) {
+      const draft = box.querySelector(`.sign-draft[data-document-id="${id}"]`);
+      subjects[id] = { subject: draft.dataset.subject, detail: draft.dataset.detail };
+    }
+    return subjects;
+  }
+
+  // The sign button is held while a signing is under way, so one click signs once.
+  function setBusy(busy) {
+    button.disabled = busy;
+    if (busy) button.setAttribute("aria-busy", "true");
+    else button.removeAttribute("aria-busy");
+  }
+
   async function sign() {
     const ids = ticked();
     const cert = certificates.find((c) => c.serial === select.value);
@@ -321,13 +338,8 @@
       if (problem.includes("PIN")) pin.focus();
       return;
     }
-    const subjects = {};
-    for (const id of ids) {
-      const draft = box.querySelector(`.sign-draft[data-document-id="${id}"]`);
-      subjects[id] = { subject: draft.dataset.subject, detail: draft.dataset.detail };
-    }
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
+    const subjects = subjectsOf(ids);
+    setBusy(true);
     result.textContent = "Đang chuẩn bị văn bản…";
     try {
       const prepared = await call(box.dataset.prepare, {
@@ -368,8 +380,7 @@
         : "Không ký được do lỗi trên trang; hãy tải lại trang rồi ký lại.");
       if (error.message.includes("PIN")) pin.focus();
     } finally {
-      button.disabled = false;
-      button.removeAttribute("aria-busy");
+      setBusy(false);
     }
   }
 
@@ -391,13 +402,8 @@
       otp.focus();
       return;
     }
-    const subjects = {};
-    for (const id of ids) {
-      const draft = box.querySelector(`.sign-draft[data-document-id="${id}"]`);
-      subjects[id] = { subject: draft.dataset.subject, detail: draft.dataset.detail };
-    }
-    button.disabled = true;
-    button.setAttribute("aria-busy", "true");
+    const subjects = subjectsOf(ids);
+    setBusy(true);
     result.textContent = `Đang ký từ xa ${ids.length} văn bản…`;
     otp.value = "";
     try {
@@ -417,8 +423,7 @@
         : "Không ký được do lỗi trên trang; hãy tải lại trang rồi ký lại.");
       otp.focus();
     } finally {
-      button.disabled = false;
-      button.removeAttribute("aria-busy");
+      setBusy(false);
     }
   }
 

@@ -9,9 +9,8 @@ from flask import Flask
 from signing.pki import DemoPKI
 from tests.fixtures.exchange import (
     Installation,
-    add_peer,
     exchange_tokens,  # noqa: F401  (a fixture)
-    installations_fixture,
+    peer_pair,
 )
 from tests.fixtures.pki import Tokens
 
@@ -27,11 +26,4 @@ def pair(
 ) -> Iterator[dict[str, Installation]]:
     """The province (the test's ``app``) and the finance department, peers of each other."""
     monkeypatch.delenv("EDOC_AGENCY_TOKEN_MODULE", raising=False)
-    found = installations_fixture(
-        app, tmp_path, ("tinh", "stc"), softhsm_tokens, exchange_tokens, demo_pki
-    )
-    made = next(found)
-    add_peer(made["tinh"], made["stc"], demo_pki)
-    add_peer(made["stc"], made["tinh"], demo_pki)
-    yield made
-    next(found, None)
+    yield from peer_pair(app, tmp_path, softhsm_tokens, exchange_tokens, demo_pki)

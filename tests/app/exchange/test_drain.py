@@ -11,15 +11,15 @@ from sqlalchemy import func, select
 from edoc.audit.services import Operator
 from edoc.core.errors import ValidationError
 from edoc.core.extensions import db
-from edoc.exchange import files, peers, transport
+from edoc.exchange import files, transport
 from edoc.exchange.delivery import http_transport
-from edoc.exchange.models import ExchangeMessage, ExchangePeer
+from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.transport import Route
 from edoc.exchange.worker import drain
 from edoc.incoming.models import IncomingDocument
 from edoc.jobs.queue import huey
 from tests.app.exchange.test_unpinned_sender import exported
-from tests.fixtures.exchange import Installation
+from tests.fixtures.exchange import Installation, change_peer
 from tests.fixtures.pki import Tokens
 
 
@@ -45,18 +45,7 @@ class CountingTransport:
 
 def use_transport(installation: Installation, organ_code: str, name: str) -> None:
     """Configure ``installation``'s peer ``organ_code`` with the transport ``name``."""
-    with installation.app.app_context():
-        known = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
-        peers.save_peer(
-            organ_code,
-            name=known.name,
-            endpoint=known.endpoint,
-            certificate_pem=known.certificate,
-            kind=known.kind,
-            transport=name,
-            actor=Operator.cli("test"),
-        )
-        db.session.commit()
+    change_peer(installation, organ_code, transport=name)
 
 
 def statuses_back(installation: Installation) -> int:

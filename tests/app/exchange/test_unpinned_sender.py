@@ -9,14 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from edoc.audit.services import Operator
 from edoc.core.extensions import db
-from edoc.exchange import peers
-from edoc.exchange.models import ExchangeMessage, ExchangePeer
+from edoc.exchange.models import ExchangeMessage
 from tests.app.exchange.test_pages import upload
 from tests.fixtures.app import signed_in
 from tests.fixtures.documents import issued_document
-from tests.fixtures.exchange import Installation
+from tests.fixtures.exchange import Installation, change_peer
 from tests.fixtures.pki import Tokens
 
 WARNING = "Người gửi chưa được xác thực (nhập tay, chứng thư chưa ghim)"
@@ -31,18 +29,7 @@ def exported(tinh: Installation, to: Installation, tokens: Tokens, path: Path) -
 
 def pin(installation: Installation, organ_code: str, *, active: bool) -> None:
     """Pin (or unpin) the certificate of ``organ_code`` at ``installation``."""
-    with installation.app.app_context():
-        known = db.session.scalar(select(ExchangePeer).where(ExchangePeer.organ_code == organ_code))
-        peers.save_peer(
-            organ_code,
-            name=known.name,
-            endpoint=known.endpoint,
-            certificate_pem=known.certificate,
-            kind=known.kind,
-            actor=Operator.cli("test"),
-            active=active,
-        )
-        db.session.commit()
+    change_peer(installation, organ_code, active=active)
 
 
 def list_row(html: str, document_id: int) -> str:

@@ -24,7 +24,7 @@ from edoc.integrations import delivery
 from edoc.integrations.models import WebhookDelivery, WebhookSubscription
 from edoc.users.models import User
 from tests.fixtures.app import bearer, csrf_token_from, signed_in
-from tests.fixtures.documents import issued_document, post_incoming
+from tests.fixtures.documents import issued_document, post_incoming, route_and_finish
 from tests.fixtures.pki import Tokens
 from tests.fixtures.selfsigned import blank_pdf
 from tests.fixtures.webhooks import Receiver, Request
@@ -72,25 +72,6 @@ def assert_signed(request: Request, secret: str) -> None:
     assert datetime.fromisoformat(body["occurred_at"]).utcoffset() is not None
 
 
-def route_and_finish(client: FlaskClient, clerk: dict[str, str], document_id: int) -> None:
-    """The leader directs the specialist (assigned), who completes the lead task (done)."""
-    leader, specialist = bearer(client, "lanhdao"), bearer(client, "chuyenvien")
-    specialist_id = client.get("/api/v1/me", headers=specialist).get_json()["id"]
-    routed = client.post(
-        f"/api/v1/incoming/{document_id}/route",
-        json={"direction": "Giao chuyên viên xử lý", "lead_user_id": specialist_id},
-        headers=leader,
-    )
-    assert routed.status_code == 200, routed.get_json()
-    [task] = client.get("/api/v1/tasks", headers=specialist).get_json()
-    done = client.post(
-        f"/api/v1/tasks/{task['id']}/progress",
-        json={"text": "Đã xử lý xong", "done": True},
-        headers=specialist,
-    )
-    assert done.status_code == 200, done.get_json()
-
-
 def test_every_event_once_signed_in_order_also_after_the_receivers_outage(
     trusted_app: Flask,
     loopback: Flask,
@@ -107,7 +88,7 @@ def test_every_event_once_signed_in_order_also_after_the_receivers_outage(
     assert [payload(r)["type"] for r in receiver.accepted] == ALL_EVENTS[:2]
 
     receiver.down = True  # the receiver's outage: everything from here waits
-    route_and_finish(client, clerk, incoming_id)
+    route_and_finish(client, incoming_id)
     outgoing_id, clerk = issued_document(client, agency_token)
     recalled = client.post(
         f"/api/v1/outgoing/{outgoing_id}/recall", json={"reason": "Sai thể thức"}, headers=clerk

@@ -14,14 +14,12 @@ from flask.testing import FlaskClient
 
 from edoc.audit.models import AuditEvent
 from edoc.core.extensions import db
-from edoc.remote_signing import services
 from edoc.remote_signing.models import RemoteCredential
-from edoc.users.models import User
 from signing import pki as labels
 from signing.pki import DemoPKI
 from tests.fixtures.app import bearer
-from tests.fixtures.pki import Tokens, temporary_token
-from tests.fixtures.remote_signing import RemoteLeader, give_credential
+from tests.fixtures.pki import Tokens
+from tests.fixtures.remote_signing import RemoteLeader, give_credential, leader_on_temporary_token
 
 SHA256_RSA = "1.2.840.113549.1.1.11"
 SHA256 = "2.16.840.1.101.3.4.2.1"
@@ -198,16 +196,9 @@ def test_a_revoked_certificate_is_refused(
     softhsm_tokens: Tokens,
     demo_pki: DemoPKI,
 ) -> None:
-    with temporary_token(softhsm_tokens, demo_pki, "thu-hoi", (labels.REVOKED,)) as token:
-        with csc_service.app_context():
-            user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
-            credential = services.create_agency_credential(
-                user, token_label=token, cert_label=labels.REVOKED
-            )
-            secret = services.start_enrolment(credential, user)
-            credential.totp_confirmed_at = credential.created_at
-            db.session.commit()
-            leader = RemoteLeader(credential.credential_id, credential.id, secret)
+    with leader_on_temporary_token(
+        csc_service, softhsm_tokens, demo_pki, "thu-hoi", labels.REVOKED
+    ) as leader:
         answer = authorize(client, headers, leader, leader.code(), digests("một"))
     assert answer.status_code == 403 and answer.json["error"] == "certificate_revoked"
 

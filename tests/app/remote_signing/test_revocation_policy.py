@@ -17,13 +17,12 @@ from edoc.config import ConfigError, Settings
 from edoc.core.extensions import db
 from edoc.remote_signing import services
 from edoc.remote_signing.models import RemoteCredential
-from edoc.users.models import User
 from signing import pki as labels
 from signing.pki import DemoPKI
 from tests.app.remote_signing.test_csc_refusals import authorize, digests
 from tests.fixtures.app import bearer
-from tests.fixtures.pki import Tokens, temporary_token
-from tests.fixtures.remote_signing import RemoteLeader
+from tests.fixtures.pki import Tokens
+from tests.fixtures.remote_signing import RemoteLeader, leader_on_temporary_token
 
 
 def _closed_port() -> int:
@@ -43,16 +42,9 @@ def unreachable_ca_leader(
     trust = csc_service.config["EDOC"].data_dir / "trust"
     for label in (labels.ROOT, labels.ISSUING_CA):
         (trust / f"{label}.der").write_bytes(pki.cert_der(label))
-    with temporary_token(softhsm_tokens, pki, "ngoai-tam", (labels.LEADER,)) as token:
-        with csc_service.app_context():
-            user = db.session.scalars(db.select(User).where(User.username == "lanhdao")).one()
-            credential = services.create_agency_credential(
-                user, token_label=token, cert_label=labels.LEADER
-            )
-            secret = services.start_enrolment(credential, user)
-            credential.totp_confirmed_at = credential.created_at
-            db.session.commit()
-            leader = RemoteLeader(credential.credential_id, credential.id, secret)
+    with leader_on_temporary_token(
+        csc_service, softhsm_tokens, pki, "ngoai-tam", labels.LEADER
+    ) as leader:
         yield leader
 
 
