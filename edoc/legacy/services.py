@@ -24,6 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -607,8 +608,9 @@ def _check_pdf(path: Path, filename: str) -> files.CheckedFile:
 def _import_batch(
     batch: list[PlannedRow], actor: Actor, report: Report, update: bool, checker: CheckedFiles
 ) -> None:
-    """Check and store the batch's files (no transaction), then write its documents and
-    ledger rows in one transaction; a row refused there is reported, the others go in."""
+    """Check and store the batch's files (no transaction), then write its documents, their
+    audit entries and ledger rows in one transaction; a row refused there is reported, the
+    others go in."""
     checked: dict[int, list[files.CheckedFile]] = {}
     for row in batch:
         if not row.ready:
@@ -623,15 +625,73 @@ def _import_batch(
             )  # fmt: skip
             report.problems.append(row.problems[-1])
             report.ready -= 1
-    # Each row flushes once when it is complete (its savepoint) rather than before every query
-    # the services make: the checks read what earlier rows wrote, never a half-written row.
+    # The services flush when they need ids, not before every query they make.
     with db.session.no_autoflush:
-        for row in batch:
-            if row.row in checked:
+        going_in = [row for row in batch if row.row in checked]
+        for direction, run in groupby(going_in, key=lambda row: row.direction):
+            rows = list(run)
+            if direction == "incoming" and _import_together(rows, checked, actor, report):
+                continue
+            for row in rows:  # one by one, each in its own savepoint: the refused are named
                 _import_row(row, checked[row.row], actor, report)
-            elif update and row.ledger is not None and row.ledger.row_hash != row.row_hash:
-                _update_row(row, actor, report)
+        if update:
+            for row in batch:
+                if row.ledger is not None and row.ledger.row_hash != row.row_hash:
+                    _update_row(row, actor, report)
     db.session.commit()  # the batch's documents and their ledger rows, together
+
+
+def _provenance(row: PlannedRow) -> dict[str, Any]:
+    """What the document's audit entry records of the register row it came from."""
+    return {
+        "text": f"imported from {row.source}, row {row.row}",
+        "legacy_register": row.source,
+        "legacy_register_sha256": row.source_sha256,
+        "legacy_row": row.row,
+    }
+
+
+def _import_together(
+    rows: list[PlannedRow],
+    checked: dict[int, list[files.CheckedFile]],
+    actor: Actor,
+    report: Report,
+) -> bool:
+    """Consecutive incoming rows in one savepoint, through ``incoming.receive_many`` (one
+    flush, one append to the audit chain); False, with nothing written, when one of them is
+    refused: the caller then takes them one by one to name it."""
+    try:
+        with db.session.begin_nested():
+            received = incoming.receive_many(
+                [_receipt(row, checked[row.row]) for row in rows],
+                actor,
+                source=incoming.Source.LEGACY,
+            )
+            for row, document in zip(rows, received, strict=True):
+                db.session.add(_ledger_row(row, document.document_id))
+            db.session.flush()
+    except AppError:
+        return False
+    for row in rows:
+        _count_imported(checked[row.row][0], report)
+    return True
+
+
+def _ledger_row(row: PlannedRow, document_id: int) -> LegacyRow:
+    return LegacyRow(
+        key=row.key,
+        source_name=row.source,
+        source_sha256=row.source_sha256,
+        row_number=row.row,
+        row_hash=row.row_hash,
+        document_id=document_id,
+    )
+
+
+def _count_imported(main: files.CheckedFile, report: Report) -> None:
+    report.imported += 1
+    verdict = main.signature_verdict or "unsigned"
+    report.signatures[verdict] = report.signatures.get(verdict, 0) + 1
 
 
 def _import_row(
@@ -640,30 +700,13 @@ def _import_row(
     main, attachments = stored[0], stored[1:]
     try:
         with db.session.begin_nested():
-            document = (
-                _receive(row, main, attachments, actor)
-                if row.direction == "incoming"
-                else _record_outgoing(row, main, attachments, actor)
-            )
-            db.session.add(
-                LegacyRow(
-                    key=row.key,
-                    source_name=row.source,
-                    source_sha256=row.source_sha256,
-                    row_number=row.row,
-                    row_hash=row.row_hash,
-                    document_id=document.id,
-                )
-            )
-            records.audit(
-                "legacy.imported",
-                actor,
-                document.id,
-                text=f"imported from {row.source}, row {row.row}",
-                source=row.source,
-                source_sha256=row.source_sha256,
-                row=row.row,
-            )
+            if row.direction == "incoming":
+                document_id = incoming.receive_many(
+                    [_receipt(row, stored)], actor, source=incoming.Source.LEGACY
+                )[0].document_id
+            else:
+                document_id = _record_outgoing(row, main, attachments, actor).id
+            db.session.add(_ledger_row(row, document_id))
             db.session.flush()
     except AppError as error:
         found = Problem(row.source, row.row, "refused",
@@ -671,9 +714,7 @@ def _import_row(
         report.problems.append(found)
         report.ready -= 1
         return
-    report.imported += 1
-    verdict = main.signature_verdict or "unsigned"
-    report.signatures[verdict] = report.signatures.get(verdict, 0) + 1
+    _count_imported(main, report)
 
 
 def _note(fields: dict[str, Any]) -> str:
@@ -685,13 +726,9 @@ def _note(fields: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _receive(
-    row: PlannedRow,
-    main: files.CheckedFile,
-    attachments: list[files.CheckedFile],
-    actor: Actor,
-) -> Document:
+def _receipt(row: PlannedRow, stored: list[files.CheckedFile]) -> incoming.Receipt:
     values = row.fields
+    main, attachments = stored[0], stored[1:]
     arrival: date = values["arrival_date"]
     fields = incoming.IncomingFields(
         sender_org=values["issuer_org"],
@@ -706,17 +743,15 @@ def _receive(
         received_at=local_day_start_utc(arrival) + timedelta(hours=8),
         note=_note(values),
     )
-    received = incoming.receive(
+    return incoming.Receipt(
         fields,
         main,
-        actor,
         attachments,
-        source=incoming.Source.LEGACY,
         recorded_arrival=incoming.RecordedArrival(
             number=values["arrival_number"], status=IncomingStatus.DONE
         ),
+        provenance=_provenance(row),
     )
-    return received.document
 
 
 def _record_outgoing(
@@ -738,7 +773,9 @@ def _record_outgoing(
         "page_count": main.page_count,
     }
     stored = [("main", main), *[("attachment", f) for f in attachments]]
-    return archived.record_historic(described, stored, actor, source=row.source)
+    return archived.record_historic(
+        described, stored, actor, source=row.source, provenance=_provenance(row)
+    )
 
 
 def _update_row(row: PlannedRow, actor: Actor, report: Report) -> None:

@@ -118,12 +118,19 @@ def test_import_brings_every_good_row_with_its_file_and_numbers_unchanged(
                 assert document.issued_date.year == expected.year
             audited = db.session.scalars(
                 select(AuditEvent).where(
-                    AuditEvent.action == "legacy.imported",
+                    AuditEvent.object_type == "document",
                     AuditEvent.object_id == str(document.id),
                 )
             ).all()
-            assert [a.details["text"] for a in audited] == [
-                f"imported from {expected.source}, row {expected.row}"
+            # one entry, its area's own (incoming.received, outgoing.recorded), says where
+            assert [(a.action, a.details["text"], a.details["legacy_row"]) for a in audited] == [
+                (
+                    "incoming.received"
+                    if expected.direction == "incoming"
+                    else "outgoing.recorded",
+                    f"imported from {expected.source}, row {expected.row}",
+                    expected.row,
+                )
             ]
         before = _counts()
     again = _run(app, export)
