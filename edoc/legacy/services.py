@@ -16,6 +16,7 @@ rows stream from the register; only the set of numbers seen in this run is kept.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -58,6 +59,7 @@ from edoc.legacy.reading import (
     read_register,
 )
 from edoc.outgoing import archived
+from signing.validation import Validator
 
 BATCH_ROWS = 50  # rows per transaction: short transactions, little lost if stopped
 CHECKED_FILES_KEPT = 4096  # a file named by several rows is checked once (bounded memory)
@@ -470,8 +472,28 @@ def run_import(
     mapping_file = load_mapping_file(mapping_path) if mapping_path else None
     report = Report(dry_run=dry_run)
     context = _Context(FileIndex(files_dir))
-    checker = CheckedFiles()
     db.session.rollback()  # the reads above end here: no transaction held while files are read
+    with contextlib.ExitStack() as stack:
+        validator = None if dry_run else stack.enter_context(files.validator_for_many())
+        _run(registers, mapping_file, report, context, CheckedFiles(validator), actor,
+             dry_run=dry_run, update=update, progress=progress, batch_rows=batch_rows)  # fmt: skip
+    report.files_unclaimed = context.files.unclaimed()
+    return report
+
+
+def _run(
+    registers: list[Path],
+    mapping_file: dict[str, Any] | None,
+    report: Report,
+    context: _Context,
+    checker: CheckedFiles,
+    actor: Actor,
+    *,
+    dry_run: bool,
+    update: bool,
+    progress: Callable[[int, str], None] | None,
+    batch_rows: int,
+) -> None:
     done = 0
     for path in registers:
         try:
@@ -508,8 +530,6 @@ def run_import(
             done += len(batch)
             if progress is not None:
                 progress(done, path.name)
-    report.files_unclaimed = context.files.unclaimed()
-    return report
 
 
 def _counted(rows: Iterator[RawRow], report: Report, source: str) -> Iterator[RawRow]:
@@ -562,35 +582,37 @@ def _account(batch: list[PlannedRow], report: Report) -> None:
 
 class CheckedFiles:
     """Files already checked and stored in this run, by path (the most recent few thousand):
-    a file that several rows name is validated once."""
+    a file that several rows name is validated once, by the run's one long-lived validating
+    child rather than a child per file."""
 
-    def __init__(self) -> None:
+    def __init__(self, validator: Validator | None = None) -> None:
         self._checked: dict[Path, files.CheckedFile] = {}
+        self.validator = validator
 
     def get(self, path: Path) -> files.CheckedFile:
         found = self._checked.get(path)
         if found is None:
-            found = _check_file(path)
+            found = _check_file(path, self.validator)
             if len(self._checked) >= CHECKED_FILES_KEPT:
                 self._checked.pop(next(iter(self._checked)))
             self._checked[path] = found
         return found
 
 
-def _check_file(path: Path) -> files.CheckedFile:
+def _check_file(path: Path, validator: Validator | None) -> files.CheckedFile:
     """Check and store one file as an upload is (a PDF readable and unencrypted, its
     signatures validated and the report kept; scans as images are made one PDF first)."""
     if path.suffix.lower() in IMAGE_SUFFIXES:
         with tempfile.TemporaryDirectory(dir=files.tmp_root()) as directory:
             combined = Path(directory) / "scan.pdf"
             files.images_to_pdf([path], combined)
-            checked = _check_pdf(combined, path.stem + ".pdf")
+            checked = _check_pdf(combined, path.stem + ".pdf", validator)
         return checked
-    return _check_pdf(path, path.name)
+    return _check_pdf(path, path.name, validator)
 
 
-def _check_pdf(path: Path, filename: str) -> files.CheckedFile:
-    check = files.check_pdf(path, validate_signatures=True)
+def _check_pdf(path: Path, filename: str, validator: Validator | None) -> files.CheckedFile:
+    check = files.check_pdf(path, validate_signatures=True, validator=validator)
     report = check.signature_report or {}
     signed = bool(report.get("signatures"))
     sha256, size = files.store_path(path)
