@@ -10,8 +10,14 @@ Resumable and idempotent: a row's document and its :class:`LegacyRow` are writte
 transaction, a batch of rows per transaction, and the ledger is read before anything is done,
 so a run stopped at any point and started again finishes the work, and a run on what is
 already imported changes nothing. Files are checked and stored before each batch's
-transaction opens (content-addressed: storing one twice stores it once). Memory stays bounded:
-rows stream from the register; only the set of numbers seen in this run is kept.
+transaction opens (content-addressed: storing one twice stores it once), their signatures
+validated by one long-lived bounded child for the run rather than a child per file. Each row
+is audited once, by its area's own entry (``incoming.received``, ``outgoing.recorded``), which
+names the register and the row it came from. The incoming rows of a batch go in together
+(``incoming.receive_many``: one flush, one append to the audit chain); when one is refused
+there, the batch is taken again row by row so the refused row is named and the rest go in.
+Memory stays bounded: rows stream from the register; only the set of numbers seen in this run
+is kept.
 """
 
 from __future__ import annotations
