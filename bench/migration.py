@@ -6,7 +6,7 @@ distinct PDFs (each named by N/F rows: content-addressed, checked once), then
 
 - baseline: ``csv.reader`` → ``executemany`` INSERT into a bare table, 1,000 rows a commit;
 - edoc: the dry run, then the import (every row through ``incoming.receive`` with its historic
-  number, its file checked, validated and stored, its ledger row, its audit entries, its search
+  number, its file checked, validated and stored, its ledger row, its audit entry, its search
   outbox row).
 
 Prints rows/s of each, the ratio, and the peak RSS after each phase (the baseline runs first,

@@ -8,6 +8,7 @@ address-space limit, so a hostile file can neither hang nor exhaust the caller.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -119,6 +120,9 @@ class ValidationReport:
 def _load_certs(sources: list[Any]) -> list[Any]:
     certs = []
     for source in sources:
+        if isinstance(source, x509.Certificate):  # loaded already (a long-lived child's roots)
+            certs.append(source)
+            continue
         if isinstance(source, bytes):
             items: list[Any] = [source]
         elif Path(source).is_dir():
@@ -397,3 +401,180 @@ def validate_pdf(
     if reply["kind"] == "input":
         raise PdfInputError(reply["code"], reply["message"])
     return ValidationReport.from_dict(reply["report"])
+
+
+#: Files one long-lived child validates before it is replaced by a fresh one: what a file left
+#: behind in its memory (caches, fragmentation) cannot build up across a whole migration.
+FILES_PER_CHILD = 200
+
+
+def _serve(
+    conn: Any,
+    roots: list[Any],
+    limit_mb: int,
+    cpu_seconds: int,
+    files_per_child: int,
+) -> None:
+    """A long-lived child: validate file after file sent over ``conn`` until told to stop.
+
+    The same bounds as :func:`_child`, per file: its address space for all of them, and a soft
+    CPU limit moved to "what was spent so far + ``cpu_seconds``" before each file, so one file
+    may use ``cpu_seconds`` and no more; the hard limit (one file's worth more than the whole
+    child's share) ends a child that ignored SIGXCPU. After a MemoryError the child answers and
+    exits: what it holds after one is not to be trusted.
+    """
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
+    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
+    limit = limit_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    hard = (files_per_child + 1) * (cpu_seconds + 5)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, hard))
+    loaded = _load_certs(roots)  # once for every file, not once a file
+    try:
+        while True:
+            request = conn.recv()
+            if request is None:
+                return
+            source, at, fetch = request
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            spent = int(usage.ru_utime + usage.ru_stime) + 1
+            resource.setrlimit(resource.RLIMIT_CPU, (min(spent + cpu_seconds, hard), hard))
+            reply: dict[str, Any]
+            out_of_memory = False
+            try:
+                data = source if isinstance(source, bytes) else Path(source).read_bytes()
+                report = validate_pdf_in_process(data, loaded, at, fetch)
+                reply = {"kind": "ok", "report": report.to_dict()}
+            except PdfInputError as error:
+                reply = _refusal(error.code, str(error))
+            except MemoryError:
+                reply, out_of_memory = _refusal("too_large", OUT_OF_MEMORY.format(limit_mb)), True
+            except OSError as error:
+                reply = _refusal("not_pdf", f"the file cannot be read: {error}")
+            except Exception as error:
+                reply = _refusal("malformed_pdf", f"the PDF cannot be read: {error}")
+            data = b""
+            conn.send(json.dumps(reply | {"ending": out_of_memory}))
+            if out_of_memory:
+                return
+    except (EOFError, OSError):  # the parent went away
+        return
+    except MemoryError:  # out of memory outside a file's check (receiving it): the parent
+        return  # sees the child gone, refuses that file as too large, and starts a fresh one
+    finally:
+        conn.close()
+
+
+class Validator:
+    """Validate many PDFs (a migration of thousands) in one long-lived, bounded child.
+
+    Why: :func:`validate_pdf` starts a child per file, which costs more than validating a small
+    unsigned file. This one keeps a child (forked from the same fork server, pyHanko already
+    loaded, the trust roots loaded once) for up to ``files_per_child`` files, with the same
+    bounds per file: ``timeout`` of wall clock, ``cpu_seconds`` of processor time,
+    ``memory_limit_mb`` of address space. A child that exceeds one is gone (killed, or it ends
+    itself) and the next file starts a fresh one; so does every ``files_per_child``-th file.
+    Raises as :func:`validate_pdf` does. Use it as a context manager (the child ends with it).
+    One caller at a time: it is not thread-safe.
+    """
+
+    def __init__(
+        self,
+        *,
+        trust_roots: list[Any] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        memory_limit_mb: int = DEFAULT_MEMORY_LIMIT_MB,
+        cpu_seconds: int = DEFAULT_CPU_SECONDS,
+        files_per_child: int = FILES_PER_CHILD,
+    ) -> None:
+        self.roots = [str(r) if isinstance(r, Path) else r for r in (trust_roots or [])]
+        self.timeout = timeout
+        self.memory_limit_mb = memory_limit_mb
+        self.cpu_seconds = cpu_seconds
+        self.files_per_child = max(1, files_per_child)
+        self._process: Any = None
+        self._conn: Any = None
+        self._served = 0
+
+    def __enter__(self) -> Validator:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id, if one is running (tests watch it being replaced)."""
+        return self._process.pid if self._process is not None else None
+
+    def _start(self) -> None:
+        parent, child = _context.Pipe(duplex=True)
+        process = _context.Process(
+            target=_serve,
+            args=(child, self.roots, self.memory_limit_mb, self.cpu_seconds, self.files_per_child),
+        )
+        try:
+            process.start()
+        finally:
+            child.close()
+        self._process, self._conn, self._served = process, parent, 0
+
+    def close(self) -> None:
+        """Tell the child to stop, and make sure it has."""
+        if self._process is None:
+            return
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        with contextlib.suppress(OSError, ValueError):  # already gone
+            conn.send(None)
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+        conn.close()
+
+    def _kill(self) -> int | None:
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+        conn.close()
+        return process.exitcode
+
+    def validate(
+        self,
+        source: bytes | str | Path,
+        *,
+        at: datetime | None = None,
+        allow_fetching: bool = False,
+    ) -> ValidationReport:
+        """Validate one PDF (its bytes, or a path the child reads itself)."""
+        if self._process is not None and (
+            self._served >= self.files_per_child or not self._process.is_alive()
+        ):
+            self.close()
+        if self._process is None:
+            self._start()
+        self._served += 1
+        request = (source if isinstance(source, bytes) else str(source), at, allow_fetching)
+        reply: dict[str, Any] | None = None
+        try:
+            self._conn.send(request)
+            if not self._conn.poll(self.timeout):
+                self._kill()
+                raise ValidationTimeout(f"validation took longer than {self.timeout:g} s")
+            reply = json.loads(self._conn.recv())
+        except (EOFError, BrokenPipeError, ConnectionResetError):  # the child died: see below
+            pass
+        if reply is not None and reply.get("ending"):  # it said it is ending: wait for it
+            self._kill()
+        if reply is None:
+            exitcode = self._kill()
+            if exitcode == -signal.SIGXCPU:
+                raise PdfInputError("too_complex", OUT_OF_CPU.format(self.cpu_seconds))
+            raise PdfInputError("too_large", OUT_OF_MEMORY.format(self.memory_limit_mb))
+        if reply["kind"] == "input":
+            raise PdfInputError(reply["code"], reply["message"])
+        return ValidationReport.from_dict(reply["report"])

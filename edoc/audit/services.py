@@ -17,9 +17,9 @@ import hashlib
 import hmac
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
@@ -155,6 +155,16 @@ def _describe(actor: Actor) -> tuple[int | None, str, str, str]:
     )
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One entry of :func:`record_many`: what :func:`record` takes besides the actor."""
+
+    action: str
+    object_type: str = ""
+    object_id: str | int = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
 def record(
     action: str,
     *,
@@ -169,34 +179,53 @@ def record(
     ``actor`` is required: the signed-in user in a web request, an :class:`Operator` for a
     command or task, :class:`Anonymous` for a request by nobody signed in.
     """
+    return record_many([Entry(action, object_type, object_id, details)], actor=actor)[0]
+
+
+def record_many(entries: Sequence[Entry], *, actor: Actor) -> list[AuditEvent]:
+    """Append several events by one actor, in order, in the caller's transaction.
+
+    Why: a bulk operation (a legacy import of 200,000 register rows) audits every row, and
+    taking the chain's head once for ``n`` entries costs two statements instead of ``2n``.
+    The chain is the same as ``n`` calls of :func:`record`: consecutive ``seq``, each entry
+    sealed over the one before it; the head's row lock is held from the first statement to
+    the caller's commit, as for one entry.
+    """
+    if not entries:
+        return []
     actor_id, actor_name, command, operator = _describe(actor)
     ip = (request.remote_addr or "") if has_request_context() else ""
     key = audit_key()
     head = db.session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + len(entries))
         .returning(AuditHead.seq, AuditHead.last_hash)
     ).one()
-    event = AuditEvent(
-        seq=head.seq,
-        at=utcnow(),
-        actor_id=actor_id,
-        actor_name=actor_name,
-        command=command,
-        operator=operator,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        ip=ip,
-        details=_scrub(details),
-        prev_hash=head.last_hash,
-        hash_version=KEYED_HMAC,
-    )
-    event.hash = compute_hash(event, key)
-    db.session.add(event)
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=event.hash))
-    return event
+    seq, previous = head.seq - len(entries), head.last_hash
+    events = []
+    for entry in entries:
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            at=utcnow(),
+            actor_id=actor_id,
+            actor_name=actor_name,
+            command=command,
+            operator=operator,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=str(entry.object_id),
+            ip=ip,
+            details=_scrub(entry.details),
+            prev_hash=previous,
+            hash_version=KEYED_HMAC,
+        )
+        event.hash = previous = compute_hash(event, key)
+        events.append(event)
+    db.session.add_all(events)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=previous))
+    return events
 
 
 def record_security_event(action: str, *, actor: Actor, **kwargs: Any) -> None:

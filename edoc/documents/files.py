@@ -29,7 +29,7 @@ from edoc.core.transactions import slow_work
 from edoc.documents.models import DocumentFile
 from search.extract import run_bounded
 from signing.errors import ValidationTimeout
-from signing.validation import validate_pdf
+from signing.validation import Validator, validate_pdf
 
 PDF_MAGIC = b"%PDF-"
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/tiff"}
@@ -149,16 +149,33 @@ class PdfCheck:
     active_content: list[str]
 
 
+@contextmanager
+def validator_for_many() -> Iterator[Validator]:
+    """One long-lived validating child for a run of many files (a migration), bounded per file
+    as :func:`check_pdf`'s child per file is; pass it to :func:`check_pdf` as ``validator``."""
+    settings = current_app.config["EDOC"]
+    with Validator(
+        trust_roots=settings.trust_roots(),
+        timeout=CHECK_TIMEOUT_SECONDS,
+        memory_limit_mb=settings.file_tool_memory_mb,
+        cpu_seconds=CHECK_CPU_SECONDS,
+    ) as validator:
+        yield validator
+
+
 @slow_work
-def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
+def check_pdf(
+    path: Path, *, validate_signatures: bool, validator: Validator | None = None
+) -> PdfCheck:
     """Refuse what is not a readable, unencrypted PDF; say its pages, signatures and whether it
-    carries JavaScript or automatic actions (found by the validator's bounded child)."""
+    carries JavaScript or automatic actions (found by the validator's bounded child: a child
+    of its own, or the long-lived ``validator`` of a run of many files)."""
     if path.stat().st_size == 0:
         raise FileRejected("empty_file", _("Tệp rỗng (0 byte)."))
     with path.open("rb") as head:
         if PDF_MAGIC not in head.read(1024):
             raise FileRejected("not_pdf", PDF_ERRORS["not_pdf"]())
-    report = _validate(path)
+    report = _validate(path, validator)
     return PdfCheck(
         page_count=page_count(path),
         signature_report=report if validate_signatures else None,
@@ -166,16 +183,19 @@ def check_pdf(path: Path, *, validate_signatures: bool) -> PdfCheck:
     )
 
 
-def _validate(path: Path) -> dict[str, Any]:
+def _validate(path: Path, validator: Validator | None = None) -> dict[str, Any]:
     settings = current_app.config["EDOC"]
     try:
-        report = validate_pdf(
-            path,
-            trust_roots=settings.trust_roots(),
-            timeout=CHECK_TIMEOUT_SECONDS,
-            memory_limit_mb=settings.file_tool_memory_mb,
-            cpu_seconds=CHECK_CPU_SECONDS,
-        )
+        if validator is not None:
+            report = validator.validate(path)
+        else:
+            report = validate_pdf(
+                path,
+                trust_roots=settings.trust_roots(),
+                timeout=CHECK_TIMEOUT_SECONDS,
+                memory_limit_mb=settings.file_tool_memory_mb,
+                cpu_seconds=CHECK_CPU_SECONDS,
+            )
     except ValidationTimeout as error:
         SIGNATURE_FAILURES.labels("timeout").inc()
         raise ServiceUnavailable(

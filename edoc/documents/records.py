@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Actor, record
+from edoc.audit.services import Actor, Entry, record, record_many
 from edoc.core.errors import Conflict
 from edoc.core.extensions import db
 from edoc.core.signals import document_event
@@ -49,6 +49,22 @@ def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
     the areas that follow documents (:data:`edoc.core.signals.document_event`)."""
     record(action, actor=actor, object_type="document", object_id=document_id, **details)
     document_event.send(action, actor=actor, document_id=document_id, details=details)
+
+
+def audit_many(entries: list[tuple[str, int, dict[str, Any]]], actor: Actor) -> None:
+    """Several entries about documents (``(action, document_id, details)``, in order), written
+    as one append to the chain (:func:`edoc.audit.services.record_many`: a bulk import audits
+    every row without taking the chain's head once a row), each announced as :func:`audit`
+    announces one."""
+    record_many(
+        [
+            Entry(action, "document", document_id, details)
+            for action, document_id, details in entries
+        ],
+        actor=actor,
+    )
+    for action, document_id, details in entries:
+        document_event.send(action, actor=actor, document_id=document_id, details=details)
 
 
 #: What a correction may change: the particulars a register row describes.

@@ -31,6 +31,18 @@ DISPATCH_LABELS = {
 }
 
 
+#: What happens here to an exchanged incoming document that its sender is told (a status).
+TOLD_TO_SENDER = frozenset(
+    {
+        "incoming.registered",
+        "incoming.routed",
+        "incoming.task_progress",
+        "incoming.task_done",
+        "incoming.returned",
+    }
+)
+
+
 def _exchanged_incoming(document_id: int) -> ExchangeMessage | None:
     return db.session.scalar(
         select(ExchangeMessage)
@@ -57,7 +69,7 @@ def on_document_event(action: str, *, actor: Any, document_id: int, details: dic
     if action == "outgoing.recalled":
         _queue_recall(document_id, details.get("reason", ""), details.get("replaced_by"))
         return
-    if not action.startswith("incoming."):
+    if action not in TOLD_TO_SENDER:  # no query for what the sender is never told
         return
     message = _exchanged_incoming(document_id)
     if message is None:

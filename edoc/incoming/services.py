@@ -115,6 +115,19 @@ class RecordedArrival:
     status: IncomingStatus = IncomingStatus.DONE
 
 
+@dataclass
+class Receipt:
+    """One document brought in by :func:`receive_many`: its particulars, its checked and stored
+    files, its arrival number when it was numbered elsewhere, and what its ``incoming.received``
+    entry records besides (where a migrated row came from)."""
+
+    fields: IncomingFields
+    main: files.CheckedFile
+    attachments: list[files.CheckedFile] = field(default_factory=list)
+    recorded_arrival: RecordedArrival | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+
 def receive(
     fields: IncomingFields,
     main: files.CheckedFile,
@@ -137,61 +150,128 @@ def receive(
     Flushes; the caller commits (a dispatch to several agencies, a package of many documents
     are each one transaction).
     """
-    fields.validate()
+    receipt = Receipt(fields, main, list(attachments or []), recorded_arrival)
+    return receive_many([receipt], actor, register_now=register_now, source=source)[0]
+
+
+def receive_many(
+    receipts: list[Receipt],
+    actor: Actor,
+    *,
+    register_now: bool = True,
+    source: Source = Source.UPLOAD,
+) -> list[IncomingDocument]:
+    """:func:`receive` for several documents at once, with the same checks and entries.
+
+    Why: a migration brings in hundreds of thousands of rows; done one by one, each costs a
+    flush, a register lookup, an arrival-number query and an append to the audit chain.
+    Here every check runs first (nothing is added to the session if one fails: the caller
+    sees the error and may retry the documents one by one to name the one refused), then one
+    flush writes every row and one append to the chain writes an ``incoming.received`` entry
+    per document, in order. Flushes; the caller commits.
+    """
     user = actor.on_behalf_of if isinstance(actor, Operator) else actor
     if not isinstance(user, User | None):
         raise TypeError("an incoming document is received by a user or a command's Operator")
-    if user is not None and fields.secrecy > user.clearance:
-        raise Forbidden(
-            "clearance_too_low", _("Bạn không được phép tiếp nhận văn bản có độ mật này.")
+    registers: dict[bool, Register] = {}
+    planned: list[tuple[Receipt, Register, datetime]] = []
+    for receipt in receipts:
+        fields, main = receipt.fields, receipt.main
+        fields.validate()
+        if user is not None and fields.secrecy > user.clearance:
+            raise Forbidden(
+                "clearance_too_low", _("Bạn không được phép tiếp nhận văn bản có độ mật này.")
+            )
+        if fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict is None:
+            raise RuntimeError("an electronic document needs the report of its signature check")
+        secret = fields.secrecy > 0
+        if secret not in registers:
+            registers[secret] = register_for(fields.secrecy)
+        planned.append((receipt, registers[secret], fields.received_at or utcnow()))
+    _check_recorded_arrivals(planned)
+    received: list[IncomingDocument] = []
+    for receipt, register, received_at in planned:
+        fields, main = receipt.fields, receipt.main
+        document = records.new_document(
+            Direction.INCOMING,
+            IncomingStatus.RECEIVED,
+            number_notation=fields.number_notation.strip(),
+            doc_type_code=fields.doc_type,
+            subject=fields.subject.strip(),
+            issued_date=fields.issued_date,
+            issuer_org=fields.sender_org.strip(),
+            signer_name=fields.signer_name.strip() or main.signer_name(),
+            signer_title=fields.signer_title.strip(),
+            urgency=fields.urgency,
+            secrecy=fields.secrecy,
+            page_count=fields.page_count or main.page_count,
+            created_by_id=user.id if user is not None else None,
         )
-    if fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict is None:
-        raise RuntimeError("an electronic document needs the report of its signature check")
-    document = records.new_document(
-        Direction.INCOMING,
-        IncomingStatus.RECEIVED,
-        number_notation=fields.number_notation.strip(),
-        doc_type_code=fields.doc_type,
-        subject=fields.subject.strip(),
-        issued_date=fields.issued_date,
-        issuer_org=fields.sender_org.strip(),
-        signer_name=fields.signer_name.strip() or main.signer_name(),
-        signer_title=fields.signer_title.strip(),
-        urgency=fields.urgency,
-        secrecy=fields.secrecy,
-        page_count=fields.page_count or main.page_count,
-        created_by_id=user.id if user is not None else None,
-    )
-    records.add_file(document, "main", main)
-    for attachment in attachments or []:
-        records.add_file(document, "attachment", attachment)
-    incoming = IncomingDocument(
-        document=document,
-        register_id=register_for(fields.secrecy).id,
-        received_at=fields.received_at or utcnow(),
-        received_via=fields.received_via,
-        recipient=fields.recipient.strip(),
-        note=fields.note.strip(),
-    )
-    if recorded_arrival is not None:
-        _keep_recorded_arrival(incoming, recorded_arrival)
-    db.session.add(incoming)
+        records.add_file(document, "main", main)
+        for attachment in receipt.attachments:
+            records.add_file(document, "attachment", attachment)
+        incoming = IncomingDocument(
+            document=document,
+            register_id=register.id,
+            received_at=received_at,
+            received_via=fields.received_via,
+            recipient=fields.recipient.strip(),
+            note=fields.note.strip(),
+        )
+        arrival = receipt.recorded_arrival
+        if arrival is not None:  # numbered before it reached this installation: kept as it was
+            incoming.arrival_year = to_local(received_at).year
+            incoming.arrival_number = arrival.number
+            document.status = arrival.status
+        db.session.add(incoming)
+        received.append(incoming)
     db.session.flush()
-    records.audit(
-        "incoming.received",
+    records.audit_many(
+        [
+            (
+                "incoming.received",
+                incoming.document_id,
+                {
+                    "sha256": receipt.main.sha256,
+                    "via": receipt.fields.received_via,
+                    "source": source.value,
+                    "signatures": receipt.main.signature_verdict,
+                    "secrecy": receipt.fields.secrecy,
+                    "arrival_number": incoming.arrival_number,
+                    **receipt.provenance,
+                },
+            )
+            for receipt, incoming in zip(receipts, received, strict=True)
+        ],
         actor,
-        document.id,
-        sha256=main.sha256,
-        via=fields.received_via,
-        source=source.value,
-        signatures=main.signature_verdict,
-        secrecy=fields.secrecy,
-        arrival_number=incoming.arrival_number,
     )
-    hold = fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
-    if recorded_arrival is None and register_now and not hold:
-        _assign_arrival_number(incoming, actor)
-    return incoming
+    for receipt, incoming in zip(receipts, received, strict=True):
+        main = receipt.main
+        hold = (
+            receipt.fields.received_via == ReceivedVia.ELECTRONIC and main.signature_verdict != "ok"
+        )
+        if receipt.recorded_arrival is None and register_now and not hold:
+            _assign_arrival_number(incoming, actor)
+    return received
+
+
+def _check_recorded_arrivals(planned: list[tuple[Receipt, Register, datetime]]) -> None:
+    """Refuse (409) an arrival number recorded elsewhere that the register's year already
+    holds here, or that two of these documents share: one query whatever their number."""
+    wanted = [
+        (register.id, to_local(received_at).year, receipt.recorded_arrival.number)
+        for receipt, register, received_at in planned
+        if receipt.recorded_arrival is not None and receipt.recorded_arrival.number is not None
+    ]
+    taken = arrivals_taken(wanted)
+    seen: set[tuple[int | None, int, int]] = set()
+    for entry in wanted:
+        if entry in taken or entry in seen:
+            raise Conflict(
+                "arrival_number_taken",
+                _("Số đến %(n)s năm %(y)s đã có trong sổ.", n=entry[2], y=entry[1]),
+            )
+        seen.add(entry)
 
 
 def arrival_taken(register_id: int, year: int, number: int) -> int | None:
@@ -231,19 +311,6 @@ def arrivals_taken(
         for register_id, year, number, document_id in found
         if (register_id, year, number) in exact
     }
-
-
-def _keep_recorded_arrival(incoming: IncomingDocument, arrival: RecordedArrival) -> None:
-    year = to_local(incoming.received_at).year
-    taken = arrival.number is not None and arrival_taken(incoming.register_id, year, arrival.number)
-    if taken:
-        raise Conflict(
-            "arrival_number_taken",
-            _("Số đến %(n)s năm %(y)s đã có trong sổ.", n=arrival.number, y=year),
-        )
-    incoming.arrival_year = year
-    incoming.arrival_number = arrival.number
-    incoming.document.status = arrival.status
 
 
 def _assign_arrival_number(incoming: IncomingDocument, actor: Actor) -> None:

@@ -10,12 +10,19 @@ Resumable and idempotent: a row's document and its :class:`LegacyRow` are writte
 transaction, a batch of rows per transaction, and the ledger is read before anything is done,
 so a run stopped at any point and started again finishes the work, and a run on what is
 already imported changes nothing. Files are checked and stored before each batch's
-transaction opens (content-addressed: storing one twice stores it once). Memory stays bounded:
-rows stream from the register; only the set of numbers seen in this run is kept.
+transaction opens (content-addressed: storing one twice stores it once), their signatures
+validated by one long-lived bounded child for the run rather than a child per file. Each row
+is audited once, by its area's own entry (``incoming.received``, ``outgoing.recorded``), which
+names the register and the row it came from. The incoming rows of a batch go in together
+(``incoming.receive_many``: one flush, one append to the audit chain); when one is refused
+there, the batch is taken again row by row so the refused row is named and the rest go in.
+Memory stays bounded: rows stream from the register; only the set of numbers seen in this run
+is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -24,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +65,7 @@ from edoc.legacy.reading import (
     read_register,
 )
 from edoc.outgoing import archived
+from signing.validation import Validator
 
 BATCH_ROWS = 50  # rows per transaction: short transactions, little lost if stopped
 CHECKED_FILES_KEPT = 4096  # a file named by several rows is checked once (bounded memory)
@@ -477,8 +486,28 @@ def run_import(
     mapping_file = load_mapping_file(mapping_path) if mapping_path else None
     report = Report(dry_run=dry_run)
     context = _Context(FileIndex(files_dir))
-    checker = CheckedFiles()
     db.session.rollback()  # the reads above end here: no transaction held while files are read
+    with contextlib.ExitStack() as stack:
+        validator = None if dry_run else stack.enter_context(files.validator_for_many())
+        _run(registers, mapping_file, report, context, CheckedFiles(validator), actor,
+             dry_run=dry_run, update=update, progress=progress, batch_rows=batch_rows)  # fmt: skip
+    report.files_unclaimed = context.files.unclaimed()
+    return report
+
+
+def _run(
+    registers: list[Path],
+    mapping_file: dict[str, Any] | None,
+    report: Report,
+    context: _Context,
+    checker: CheckedFiles,
+    actor: Actor,
+    *,
+    dry_run: bool,
+    update: bool,
+    progress: Callable[[int, str], None] | None,
+    batch_rows: int,
+) -> None:
     done = 0
     for path in registers:
         try:
@@ -515,8 +544,6 @@ def run_import(
             done += len(batch)
             if progress is not None:
                 progress(done, path.name)
-    report.files_unclaimed = context.files.unclaimed()
-    return report
 
 
 def _counted(rows: Iterator[RawRow], report: Report, source: str) -> Iterator[RawRow]:
@@ -569,35 +596,37 @@ def _account(batch: list[PlannedRow], report: Report) -> None:
 
 class CheckedFiles:
     """Files already checked and stored in this run, by path (the most recent few thousand):
-    a file that several rows name is validated once."""
+    a file that several rows name is validated once, by the run's one long-lived validating
+    child rather than a child per file."""
 
-    def __init__(self) -> None:
+    def __init__(self, validator: Validator | None = None) -> None:
         self._checked: dict[Path, files.CheckedFile] = {}
+        self.validator = validator
 
     def get(self, path: Path) -> files.CheckedFile:
         found = self._checked.get(path)
         if found is None:
-            found = _check_file(path)
+            found = _check_file(path, self.validator)
             if len(self._checked) >= CHECKED_FILES_KEPT:
                 self._checked.pop(next(iter(self._checked)))
             self._checked[path] = found
         return found
 
 
-def _check_file(path: Path) -> files.CheckedFile:
+def _check_file(path: Path, validator: Validator | None) -> files.CheckedFile:
     """Check and store one file as an upload is (a PDF readable and unencrypted, its
     signatures validated and the report kept; scans as images are made one PDF first)."""
     if path.suffix.lower() in IMAGE_SUFFIXES:
         with tempfile.TemporaryDirectory(dir=files.tmp_root()) as directory:
             combined = Path(directory) / "scan.pdf"
             files.images_to_pdf([path], combined)
-            checked = _check_pdf(combined, path.stem + ".pdf")
+            checked = _check_pdf(combined, path.stem + ".pdf", validator)
         return checked
-    return _check_pdf(path, path.name)
+    return _check_pdf(path, path.name, validator)
 
 
-def _check_pdf(path: Path, filename: str) -> files.CheckedFile:
-    check = files.check_pdf(path, validate_signatures=True)
+def _check_pdf(path: Path, filename: str, validator: Validator | None) -> files.CheckedFile:
+    check = files.check_pdf(path, validate_signatures=True, validator=validator)
     report = check.signature_report or {}
     signed = bool(report.get("signatures"))
     sha256, size = files.store_path(path)
@@ -615,8 +644,9 @@ def _check_pdf(path: Path, filename: str) -> files.CheckedFile:
 def _import_batch(
     batch: list[PlannedRow], actor: Actor, report: Report, update: bool, checker: CheckedFiles
 ) -> None:
-    """Check and store the batch's files (no transaction), then write its documents and
-    ledger rows in one transaction; a row refused there is reported, the others go in."""
+    """Check and store the batch's files (no transaction), then write its documents, their
+    audit entries and ledger rows in one transaction; a row refused there is reported, the
+    others go in."""
     checked: dict[int, list[files.CheckedFile]] = {}
     for row in batch:
         if not row.ready:
@@ -631,15 +661,73 @@ def _import_batch(
             )  # fmt: skip
             report.problems.append(row.problems[-1])
             report.ready -= 1
-    # Each row flushes once when it is complete (its savepoint) rather than before every query
-    # the services make: the checks read what earlier rows wrote, never a half-written row.
+    # The services flush when they need ids, not before every query they make.
     with db.session.no_autoflush:
-        for row in batch:
-            if row.row in checked:
+        going_in = [row for row in batch if row.row in checked]
+        for direction, run in groupby(going_in, key=lambda row: row.direction):
+            rows = list(run)
+            if direction == "incoming" and _import_together(rows, checked, actor, report):
+                continue
+            for row in rows:  # one by one, each in its own savepoint: the refused are named
                 _import_row(row, checked[row.row], actor, report)
-            elif update and row.ledger is not None and row.ledger.row_hash != row.row_hash:
-                _update_row(row, actor, report)
+        if update:
+            for row in batch:
+                if row.ledger is not None and row.ledger.row_hash != row.row_hash:
+                    _update_row(row, actor, report)
     db.session.commit()  # the batch's documents and their ledger rows, together
+
+
+def _provenance(row: PlannedRow) -> dict[str, Any]:
+    """What the document's audit entry records of the register row it came from."""
+    return {
+        "text": f"imported from {row.source}, row {row.row}",
+        "legacy_register": row.source,
+        "legacy_register_sha256": row.source_sha256,
+        "legacy_row": row.row,
+    }
+
+
+def _import_together(
+    rows: list[PlannedRow],
+    checked: dict[int, list[files.CheckedFile]],
+    actor: Actor,
+    report: Report,
+) -> bool:
+    """Consecutive incoming rows in one savepoint, through ``incoming.receive_many`` (one
+    flush, one append to the audit chain); False, with nothing written, when one of them is
+    refused: the caller then takes them one by one to name it."""
+    try:
+        with db.session.begin_nested():
+            received = incoming.receive_many(
+                [_receipt(row, checked[row.row]) for row in rows],
+                actor,
+                source=incoming.Source.LEGACY,
+            )
+            for row, document in zip(rows, received, strict=True):
+                db.session.add(_ledger_row(row, document.document_id))
+            db.session.flush()
+    except AppError:
+        return False
+    for row in rows:
+        _count_imported(checked[row.row][0], report)
+    return True
+
+
+def _ledger_row(row: PlannedRow, document_id: int) -> LegacyRow:
+    return LegacyRow(
+        key=row.key,
+        source_name=row.source,
+        source_sha256=row.source_sha256,
+        row_number=row.row,
+        row_hash=row.row_hash,
+        document_id=document_id,
+    )
+
+
+def _count_imported(main: files.CheckedFile, report: Report) -> None:
+    report.imported += 1
+    verdict = main.signature_verdict or "unsigned"
+    report.signatures[verdict] = report.signatures.get(verdict, 0) + 1
 
 
 def _import_row(
@@ -648,30 +736,13 @@ def _import_row(
     main, attachments = stored[0], stored[1:]
     try:
         with db.session.begin_nested():
-            document = (
-                _receive(row, main, attachments, actor)
-                if row.direction == "incoming"
-                else _record_outgoing(row, main, attachments, actor)
-            )
-            db.session.add(
-                LegacyRow(
-                    key=row.key,
-                    source_name=row.source,
-                    source_sha256=row.source_sha256,
-                    row_number=row.row,
-                    row_hash=row.row_hash,
-                    document_id=document.id,
-                )
-            )
-            records.audit(
-                "legacy.imported",
-                actor,
-                document.id,
-                text=f"imported from {row.source}, row {row.row}",
-                source=row.source,
-                source_sha256=row.source_sha256,
-                row=row.row,
-            )
+            if row.direction == "incoming":
+                document_id = incoming.receive_many(
+                    [_receipt(row, stored)], actor, source=incoming.Source.LEGACY
+                )[0].document_id
+            else:
+                document_id = _record_outgoing(row, main, attachments, actor).id
+            db.session.add(_ledger_row(row, document_id))
             db.session.flush()
     except AppError as error:
         found = Problem(row.source, row.row, "refused",
@@ -679,9 +750,7 @@ def _import_row(
         report.problems.append(found)
         report.ready -= 1
         return
-    report.imported += 1
-    verdict = main.signature_verdict or "unsigned"
-    report.signatures[verdict] = report.signatures.get(verdict, 0) + 1
+    _count_imported(main, report)
 
 
 def _note(fields: dict[str, Any]) -> str:
@@ -693,13 +762,9 @@ def _note(fields: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
-def _receive(
-    row: PlannedRow,
-    main: files.CheckedFile,
-    attachments: list[files.CheckedFile],
-    actor: Actor,
-) -> Document:
+def _receipt(row: PlannedRow, stored: list[files.CheckedFile]) -> incoming.Receipt:
     values = row.fields
+    main, attachments = stored[0], stored[1:]
     arrival: date = values["arrival_date"]
     fields = incoming.IncomingFields(
         sender_org=values["issuer_org"],
@@ -714,17 +779,15 @@ def _receive(
         received_at=local_day_start_utc(arrival) + timedelta(hours=8),
         note=_note(values),
     )
-    received = incoming.receive(
+    return incoming.Receipt(
         fields,
         main,
-        actor,
         attachments,
-        source=incoming.Source.LEGACY,
         recorded_arrival=incoming.RecordedArrival(
             number=values["arrival_number"], status=IncomingStatus.DONE
         ),
+        provenance=_provenance(row),
     )
-    return received.document
 
 
 def _record_outgoing(
@@ -746,7 +809,9 @@ def _record_outgoing(
         "page_count": main.page_count,
     }
     stored = [("main", main), *[("attachment", f) for f in attachments]]
-    return archived.record_historic(described, stored, actor, source=row.source)
+    return archived.record_historic(
+        described, stored, actor, source=row.source, provenance=_provenance(row)
+    )
 
 
 def _update_row(row: PlannedRow, actor: Actor, report: Report) -> None:

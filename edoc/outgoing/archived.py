@@ -53,11 +53,13 @@ def record_historic(
     actor: Actor,
     *,
     source: str,
+    provenance: dict[str, Any] | None = None,
 ) -> Document:
     """An issued document of an old system's register, its number kept as it was issued.
 
     Refuses (409) a number already recorded here for the same year rather than renumbering:
-    the caller reports the clash. Flushes and audits; the caller commits."""
+    the caller reports the clash. Flushes and audits (``provenance``: what the entry records
+    besides, such as the register row it came from); the caller commits."""
     issued = fields.get("issued_date")
     if notation_taken(fields["number_notation"], issued.year if issued else None):
         raise Conflict(
@@ -74,5 +76,6 @@ def record_historic(
         number=document.number_notation,
         sha256=main.sha256 if main else None,
         signatures=main.signature_verdict if main else None,
+        **(provenance or {}),
     )
     return document

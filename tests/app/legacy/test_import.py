@@ -11,17 +11,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 from flask import Flask
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from edoc.audit.models import AuditEvent
 from edoc.audit.services import Operator
 from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.documents import files
-from edoc.documents.models import Document, DocumentFile
+from edoc.documents.models import Document, DocumentFile, Register
 from edoc.incoming import services as incoming
 from edoc.incoming.models import IncomingDocument
 from edoc.legacy.models import LegacyRow
@@ -118,12 +119,19 @@ def test_import_brings_every_good_row_with_its_file_and_numbers_unchanged(
                 assert document.issued_date.year == expected.year
             audited = db.session.scalars(
                 select(AuditEvent).where(
-                    AuditEvent.action == "legacy.imported",
+                    AuditEvent.object_type == "document",
                     AuditEvent.object_id == str(document.id),
                 )
             ).all()
-            assert [a.details["text"] for a in audited] == [
-                f"imported from {expected.source}, row {expected.row}"
+            # one entry, its area's own (incoming.received, outgoing.recorded), says where
+            assert [(a.action, a.details["text"], a.details["legacy_row"]) for a in audited] == [
+                (
+                    "incoming.received"
+                    if expected.direction == "incoming"
+                    else "outgoing.recorded",
+                    f"imported from {expected.source}, row {expected.row}",
+                    expected.row,
+                )
             ]
         before = _counts()
     again = _run(app, export)
@@ -206,3 +214,70 @@ def test_a_changed_row_is_reported_and_corrected_only_with_update(
             == 1
         )
     assert _run(app, export).changed == 0
+
+
+def _provenance() -> list[tuple[str, int]]:
+    """The register rows the audit log says documents were imported from."""
+    return sorted(
+        (details["legacy_register"], details["legacy_row"])
+        for details in db.session.scalars(
+            select(AuditEvent.details).where(AuditEvent.object_type == "document")
+        )
+        if "legacy_row" in details
+    )
+
+
+def test_a_stop_half_way_through_a_batch_resumes_exactly(app: Flask, export: LegacyExport) -> None:
+    """The process dies in the middle of a batch's transaction (its documents already
+    flushed): nothing of that batch stays, and the next run brings every row exactly once."""
+    inserted = 0
+
+    def die_at_the_sixth(*_args: object) -> None:
+        nonlocal inserted
+        inserted += 1
+        if inserted == 6:
+            raise RuntimeError("the machine stops here")
+
+    event.listen(LegacyRow, "before_insert", die_at_the_sixth)
+    try:
+        with pytest.raises(RuntimeError, match="stops here"):
+            _run(app, export, batch_rows=4)
+    finally:
+        event.remove(LegacyRow, "before_insert", die_at_the_sixth)
+    with app.app_context():
+        db.session.rollback()
+        counts = _counts()
+        assert 0 < counts["LegacyRow"] < 6  # whole batches only, the one it died in is gone
+        assert counts["Document"] == counts["LegacyRow"] == len(_provenance())
+    resumed = _run(app, export, batch_rows=4)
+    assert resumed.imported == len(export.good) - counts["LegacyRow"]
+    assert resumed.already_imported == counts["LegacyRow"]
+    with app.app_context():
+        assert _counts()["Document"] == _counts()["LegacyRow"] == len(export.good)
+        assert _provenance() == sorted((e.source, e.row) for e in export.good)  # none doubled
+        for expected in export.good:
+            if expected.direction == "incoming":
+                arrival = db.session.get(IncomingDocument, _document_for(expected).id)
+                assert arrival.arrival_number == expected.arrival_number
+
+
+def test_a_row_refused_as_it_goes_in_is_named_and_the_rest_of_its_batch_goes_in(
+    app: Flask, export: LegacyExport
+) -> None:
+    """Its batch goes in together; when one row is refused there (no active register for
+    secret arrivals), the batch is taken again row by row, and only that row is left out."""
+    with app.app_context():
+        secret = db.session.scalar(select(Register).where(Register.code == "DEN-MAT"))
+        secret.active = False
+        db.session.commit()
+    report = _run(app, export, batch_rows=50)
+    refused = [(p.source, p.row) for p in report.problems if p.code == "refused"]
+    secret_rows = [(e.source, e.row) for e in export.good if e.secrecy]
+    assert refused == secret_rows and secret_rows
+    assert report.imported == len(export.good) - len(secret_rows)
+    with app.app_context():
+        assert _counts()["Document"] == report.imported == len(_provenance())
+        db.session.scalar(select(Register).where(Register.code == "DEN-MAT")).active = True
+        db.session.commit()
+    again = _run(app, export, batch_rows=50)
+    assert (again.imported, again.already_imported) == (len(secret_rows), report.imported)
