@@ -245,8 +245,9 @@ class Settings:
     exchange_backoff_max_seconds: int = 3600
     #: Background jobs (exports, legacy imports): a running job's worker renews its lease at each
     #: step; a job whose lease ran out (its worker was killed) is queued again, and failed after
-    #: ``job_max_lost_runs`` such runs (EDOC_JOB_LEASE_SECONDS, EDOC_JOB_MAX_LOST_RUNS).
-    job_lease_seconds: int = 300
+    #: ``job_max_lost_runs`` such runs (EDOC_JOB_LEASE_SECONDS, EDOC_JOB_MAX_LOST_RUNS). The
+    #: lease outlasts the longest single step, checking one file (up to 600 s).
+    job_lease_seconds: int = 900
     job_max_lost_runs: int = 3
     #: days a hub keeps the packages it forwarded after their delivery (then ``edoc gc``)
     exchange_forward_retention_days: int = 30
@@ -376,7 +377,7 @@ class Settings:
             exchange_backoff_max_seconds=get(
                 "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
             ),
-            job_lease_seconds=get("EDOC_JOB_LEASE_SECONDS", "300", _between(1, 86400)),
+            job_lease_seconds=get("EDOC_JOB_LEASE_SECONDS", "900", _between(1, 86400)),
             job_max_lost_runs=get("EDOC_JOB_MAX_LOST_RUNS", "3", _between(1, 100)),
             exchange_forward_retention_days=get(
                 "EDOC_EXCHANGE_FORWARD_RETENTION_DAYS", "30", _between(0, 36500)

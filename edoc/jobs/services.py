@@ -96,7 +96,7 @@ def start(job_id: str) -> Run | None:
     taken = db.session.execute(
         update(Job)
         .where(Job.id == job_id, Job.status == "queued")
-        .values(status="running", claimed_by=holder, claimed_until=now + _lease())
+        .values(status="running", claimed_by=holder, claimed_until=now + _lease(), message="")
     ).rowcount
     db.session.commit()  # the claim is over: every other worker sees the lease
     return Run(job_id, holder) if taken else None
@@ -125,6 +125,13 @@ def progress(run: Run, *, done: int, total: int | None = None, message: str = ""
     if message:
         values["message"] = message
     if not _write(run, **values):
+        raise LeaseLost(run.job_id)
+
+
+def renew(run: Run) -> None:
+    """Keep the lease through a slow step that reports no progress (a file being checked);
+    :class:`LeaseLost` as in :func:`progress`. Commits: call it with no transaction open."""
+    if not _write(run, claimed_until=leases.wall_clock() + _lease()):
         raise LeaseLost(run.job_id)
 
 
@@ -192,7 +199,10 @@ def requeue_expired() -> tuple[list[str], list[str]]:
     leases.serialise_claims(QUEUE)
     now = leases.wall_clock()
     expired = db.session.scalars(
-        select(Job).where(Job.status == "running", leases.free(Job, now)).order_by(Job.created_at)
+        select(Job)
+        .where(Job.status == "running", leases.free(Job, now))
+        .order_by(Job.created_at)
+        .with_for_update()  # PostgreSQL re-checks the lease of a row renewed meanwhile
     ).all()
     max_lost = current_app.config["EDOC"].job_max_lost_runs
     again: list[Job] = []

@@ -476,11 +476,14 @@ def run_import(
     dry_run: bool = False,
     update: bool = False,
     progress: Callable[[int, str], None] | None = None,
+    heartbeat: Callable[[], None] | None = None,
     batch_rows: int = BATCH_ROWS,
 ) -> Report:
     """Read every register, check every row, and (unless ``dry_run``) import the ready ones.
 
-    Commits each batch of rows it imports (and nothing in a dry run); returns the report."""
+    Commits each batch of rows it imports (and nothing in a dry run); returns the report.
+    ``heartbeat`` is called, with no transaction open, before each file is checked (a job
+    renews its lease there: one batch's files can take longer than the lease)."""
     if not files_dir.is_dir():
         raise AppError("files_dir_missing", _("Không thấy thư mục tệp: %(d)s", d=files_dir), 422)
     mapping_file = load_mapping_file(mapping_path) if mapping_path else None
@@ -490,7 +493,8 @@ def run_import(
     with contextlib.ExitStack() as stack:
         validator = None if dry_run else stack.enter_context(files.validator_for_many())
         _run(registers, mapping_file, report, context, CheckedFiles(validator), actor,
-             dry_run=dry_run, update=update, progress=progress, batch_rows=batch_rows)  # fmt: skip
+             dry_run=dry_run, update=update, progress=progress, heartbeat=heartbeat,
+             batch_rows=batch_rows)  # fmt: skip
     report.files_unclaimed = context.files.unclaimed()
     return report
 
@@ -506,6 +510,7 @@ def _run(
     dry_run: bool,
     update: bool,
     progress: Callable[[int, str], None] | None,
+    heartbeat: Callable[[], None] | None,
     batch_rows: int,
 ) -> None:
     done = 0
@@ -540,7 +545,7 @@ def _run(
             db.session.rollback()  # reads only: release before the files are checked
             _account(batch, report)
             if not dry_run:
-                _import_batch(batch, actor, report, update, checker)
+                _import_batch(batch, actor, report, update, checker, heartbeat)
             done += len(batch)
             if progress is not None:
                 progress(done, path.name)
@@ -642,7 +647,12 @@ def _check_pdf(path: Path, filename: str, validator: Validator | None) -> files.
 
 
 def _import_batch(
-    batch: list[PlannedRow], actor: Actor, report: Report, update: bool, checker: CheckedFiles
+    batch: list[PlannedRow],
+    actor: Actor,
+    report: Report,
+    update: bool,
+    checker: CheckedFiles,
+    heartbeat: Callable[[], None] | None = None,
 ) -> None:
     """Check and store the batch's files (no transaction), then write its documents, their
     audit entries and ledger rows in one transaction; a row refused there is reported, the
@@ -651,6 +661,8 @@ def _import_batch(
     for row in batch:
         if not row.ready:
             continue
+        if heartbeat is not None:
+            heartbeat()
         try:
             checked[row.row] = [checker.get(path) for path in row.paths]
         except AppError as error:

@@ -9,6 +9,7 @@ name, so a second run replaces the first's instead of adding one.
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from edoc.audit.services import Operator
 from edoc.core.errors import AppError
@@ -48,6 +49,7 @@ def legacy_import_task(job_id: str, upload_id: str, dry_run: bool, user_id: int)
                 actor,
                 dry_run=dry_run,
                 progress=lambda done, _source: jobs.progress(run, done=done),
+                heartbeat=lambda: jobs.renew(run),
             )
             jobs.progress(run, done=total)  # still ours: a run that lost the job saves nothing
             json_path, text_path = report.save(report_dir(data_dir), name=f"job-{job_id}")
@@ -58,6 +60,11 @@ def legacy_import_task(job_id: str, upload_id: str, dry_run: bool, user_id: int)
         except AppError as error:
             db.session.rollback()
             jobs.finish(run, error=error.message)
+            return
+        except Exception as error:  # a fault that another run would meet again: fail for good
+            app.logger.exception("legacy import job %s failed", job_id)
+            db.session.rollback()
+            jobs.finish(run, error=_("Nhập dữ liệu cũ thất bại: %(e)s", e=str(error)))
             return
         jobs.finish(
             run,

@@ -4,6 +4,7 @@ text extraction (OCR) found lost and scheduled again every hour."""
 from __future__ import annotations
 
 import logging
+import time
 
 from huey import crontab
 
@@ -13,8 +14,11 @@ from edoc.search.indexing import drain, extract, unread_pdfs
 
 log = logging.getLogger("edoc.search")
 
-#: PDFs found unread, with no task waiting, by this process's previous hourly check.
-_suspected: set[str] = set()
+#: PDFs found unread with no task waiting, and when this process first found them so.
+_first_seen: dict[str, float] = {}
+#: How long a blob must have stayed unread and unqueued to be taken as lost: longer than any
+#: OCR runs, and robust to the hourly task running twice in a row (one per ``edoc worker``).
+LOST_AFTER_SECONDS = 50 * 60
 
 
 @huey.task()
@@ -36,19 +40,24 @@ def drain_periodically() -> int:
     return drain_task.call_local()
 
 
-def schedule_lost_extractions() -> list[str]:
+def schedule_lost_extractions(now: float | None = None) -> list[str]:
     """Schedule again the extraction of PDFs whose text was never read and for which no task
     waits in the queue: the task was lost (its worker was killed mid-OCR, the queue lost it).
 
-    A blob is scheduled only when the previous check (an hour earlier) found it so too: one
-    being read right now by a worker is not in the queue either, and an OCR does not take an
-    hour. Extraction is idempotent (a blob read meanwhile is not read again)."""
-    global _suspected
+    A blob is scheduled only when it has been found so for :data:`LOST_AFTER_SECONDS`: one
+    being read right now by a worker is not in the queue either, and an OCR does not take that
+    long. Extraction is idempotent (a blob read meanwhile is not read again)."""
     in_queue = job_ids_in_queue()  # the first argument of every waiting task: the blob here
     with app_context():
         lost = set(unread_pdfs()) - in_queue
-    again = sorted(lost & _suspected)
-    _suspected = lost - set(again)
+    now = time.monotonic() if now is None else now  # a test passes a later one
+    for sha256 in set(_first_seen) - lost:
+        del _first_seen[sha256]
+    for sha256 in lost:
+        _first_seen.setdefault(sha256, now)
+    again = sorted(s for s in lost if now - _first_seen[s] >= LOST_AFTER_SECONDS)
+    for sha256 in again:
+        del _first_seen[sha256]
     for sha256 in again:
         log.warning("text of blob %s was never read (task lost): scheduled again", sha256)
         extract_text_task(sha256)

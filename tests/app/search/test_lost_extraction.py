@@ -9,6 +9,7 @@ real blob store when the extraction reads the file; Huey runs tasks inline in te
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from edoc.core.extensions import db
 from edoc.documents.models import DocumentFile
 from edoc.search.indexing import unread_pdfs
 from edoc.search.models import TextExtract
-from edoc.search.tasks import extract_text_task, schedule_lost_extractions
+from edoc.search.tasks import LOST_AFTER_SECONDS, extract_text_task, schedule_lost_extractions
 from storage import BlobStore
 from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
@@ -71,8 +72,10 @@ def test_a_text_extraction_lost_with_its_worker_is_scheduled_again(
         assert unread_pdfs() == [sha256]
 
         assert schedule_lost_extractions() == []  # found unread once: maybe being read now
+        assert schedule_lost_extractions() == []  # again at once (another worker's check)
         assert db.session.get(TextExtract, sha256) is None
-        assert schedule_lost_extractions() == [sha256]  # twice: lost; read at once (inline)
+        an_hour_later = time.monotonic() + LOST_AFTER_SECONDS
+        assert schedule_lost_extractions(an_hour_later) == [sha256]  # lost: read (inline)
         db.session.expire_all()
         extract = db.session.get(TextExtract, sha256)
         assert extract is not None and extract.status == "ok" and "Thạch Kim" in extract.text
