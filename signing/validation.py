@@ -516,6 +516,9 @@ class Validator:
         )
         try:
             process.start()
+        except BaseException:
+            parent.close()
+            raise
         finally:
             child.close()
         self._process, self._conn, self._served = process, parent, 0

@@ -52,7 +52,14 @@ def export_dir() -> Path:
     return current_app.config["EDOC"].data_dir / "exports"
 
 
-def run_export(job_id: str, dossier_ids: list[int], user_id: int, *, retries_left: int = 0) -> None:
+def run_export(
+    job_id: str,
+    dossier_ids: list[int],
+    user_id: int,
+    *,
+    retries_left: int = 0,
+    attempt_of: str | None = None,
+) -> None:
     """Build the package for ``user_id``, who asked for it: their role and clearance are checked
     again here, as they may have changed since the request was queued.
 
@@ -60,14 +67,16 @@ def run_export(job_id: str, dossier_ids: list[int], user_id: int, *, retries_lef
     outcome is written on the job. Does nothing when the job is not queued (done, or run by
     another worker). Safe to run again after a worker was killed mid-export: each run builds
     in a directory of its own and the package is put under the job's name whole, replacing
-    any left by a run that died after that step.
+    any left by a run that died after that step. ``attempt_of``: the queued task's id, the
+    same for each of its retries (see :func:`edoc.jobs.services.start`).
     """
-    run = jobs.start(job_id)
+    run = jobs.start(job_id, holder=attempt_of)
     if run is None:
         current_app.logger.info("export job %s is not queued: nothing to do", job_id)
         return
     work = export_dir() / f"{job_id}.{run.holder}"
     partial = export_dir() / f"{job_id}.{run.holder}.zip.partial"
+    _clean(work, partial)  # an earlier attempt of this task may have left them
     try:
         result = _build(run, dossier_ids, user_id, work, partial)
     except jobs.LeaseLost:
@@ -149,4 +158,4 @@ def _clean_earlier_runs(run: jobs.Run) -> None:
 @huey.task(retries=RETRIES, retry_delay=RETRY_DELAY, context=True)
 def export_task(job_id: str, dossier_ids: list[int], user_id: int, task: Task) -> None:
     with app_context():
-        run_export(job_id, dossier_ids, user_id, retries_left=task.retries)
+        run_export(job_id, dossier_ids, user_id, retries_left=task.retries, attempt_of=task.id)

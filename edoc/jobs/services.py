@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 
 from edoc.core import leases
 from edoc.core.clock import utcnow
@@ -83,19 +83,26 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["EDOC"].job_lease_seconds)
 
 
-def start(job_id: str) -> Run | None:
+def start(job_id: str, holder: str | None = None) -> Run | None:
     """Take a queued job to run it now: it becomes ``running`` under a lease held by this run.
 
     None when the job is not to be run by this task: done or failed already, or running under
     another worker's lease (a second task for one job: only one of them runs it). Commits: the
     lease is visible to every other worker and to the periodic check before the work starts.
+
+    ``holder``: the same for every attempt of one queued task (its id), so that an attempt
+    whose predecessor could not even write its failure down (the database was down too)
+    takes the job over from it at once instead of waiting for the lease to run out.
     """
     leases.serialise_claims(QUEUE)
     now = leases.wall_clock()
-    holder = leases.new_holder()
+    holder = holder or leases.new_holder()
     taken = db.session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.status == "queued")
+        .where(
+            Job.id == job_id,
+            or_(Job.status == "queued", and_(Job.status == "running", Job.claimed_by == holder)),
+        )
         .values(status="running", claimed_by=holder, claimed_until=now + _lease(), message="")
     ).rowcount
     db.session.commit()  # the claim is over: every other worker sees the lease

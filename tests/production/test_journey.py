@@ -496,6 +496,24 @@ def _browser(profile: ProductionProfile, username: str) -> requests.Session:
     return browser
 
 
+def _start_export(
+    profile: ProductionProfile,
+    archivist: requests.Session,
+    token: str,
+    dossier_id: int,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """The archivist asks for the dossier's package from its page; the job's id."""
+    started = archivist.post(
+        f"{profile.url}/dossiers/export",
+        data={"dossier_ids": [dossier_id], "csrf_token": token},
+        headers=headers or _fresh(profile),
+        allow_redirects=False,
+    )
+    assert started.status_code == 302, started.text[:500]
+    return started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+
+
 def test_an_export_met_by_a_storage_outage_is_retried_by_the_worker_and_delivered(
     profile: ProductionProfile,
 ) -> None:
@@ -546,14 +564,7 @@ def test_an_export_met_by_a_storage_outage_is_retried_by_the_worker_and_delivere
     profile.seaweed.stop()
     try:
         headers = _fresh(profile)
-        started = archivist.post(
-            f"{profile.url}/dossiers/export",
-            data={"dossier_ids": [dossier_id], "csrf_token": token},
-            headers=headers,
-            allow_redirects=False,
-        )
-        assert started.status_code == 302, started.text[:500]
-        job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        job_id = _start_export(profile, archivist, token, dossier_id, headers)
         job = _poll(
             "the export's first attempt failing for now",
             lambda: "thử lại" in (j := api.get(f"/api/v1/jobs/{job_id}").json())["message"] and j,
@@ -600,14 +611,7 @@ def test_a_job_the_queue_lost_is_queued_again_from_the_database(
     worker.wait(30)
     archivist = _browser(profile, "luutru")
     token = _csrf(archivist.get(f"{profile.url}/dossiers/{dossier_id}").text)
-    started = archivist.post(
-        f"{profile.url}/dossiers/export",
-        data={"dossier_ids": [dossier_id], "csrf_token": token},
-        headers=_fresh(profile),
-        allow_redirects=False,
-    )
-    assert started.status_code == 302
-    job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    job_id = _start_export(profile, archivist, token, dossier_id)
     queue = redis.Redis.from_url(profile.queue_url)
     assert queue.dbsize() > 0
     queue.flushdb()
@@ -651,14 +655,7 @@ def test_a_worker_killed_mid_export_is_replaced_and_the_export_finishes_once(
     weed = profile.seaweed.process.pid
     os.kill(weed, signal.SIGSTOP)  # every read of a file now waits (60 s before a time-out)
     try:
-        started = archivist.post(
-            f"{profile.url}/dossiers/export",
-            data={"dossier_ids": [dossier_id], "csrf_token": token},
-            headers=_fresh(profile),
-            allow_redirects=False,
-        )
-        assert started.status_code == 302
-        job_id = started.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+        job_id = _start_export(profile, archivist, token, dossier_id)
         running = _poll(
             "the export running",
             lambda: (j := api.get(f"/api/v1/jobs/{job_id}").json())["status"] == "running" and j,

@@ -210,3 +210,21 @@ def test_a_job_whose_worker_dies_every_time_fails_after_the_cap(
     assert failed.result is None and failed.finished_at is not None
     assert failed.claimed_by is None
     assert requeue_lost_jobs() == [] and _job(job_id).status == "failed"
+
+
+def test_a_retry_of_the_same_task_takes_over_a_job_its_attempt_left_running(
+    app: Flask, ctx: None
+) -> None:
+    """An attempt that failed while the database was down could not write "queued" back: its
+    retry (same task id) takes the job over at once; any other task still finds it taken."""
+    job = jobs.create_job("export", {"dossier_ids": []}, None)
+    db.session.commit()
+    first = jobs.start(job.id, holder="task-1")
+    assert first is not None and first.holder == "task-1"
+    assert jobs.start(job.id, holder="task-2") is None
+    assert jobs.start(job.id) is None
+    again = jobs.start(job.id, holder="task-1")
+    assert again == first
+    assert jobs.finish(again, result={"path": "x"})
+    assert jobs.start(job.id, holder="task-1") is None  # done: not run again
+    assert db.session.get(Job, job.id).status == "done"  # type: ignore[union-attr]
