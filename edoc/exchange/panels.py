@@ -41,6 +41,8 @@ PEER_KIND_LABELS = {
     "hub": _l("Trục liên thông (hub)"),
     "member": _l("Cơ quan thành viên của hub này"),
 }
+#: How packages reach a peer; a transport registered without a label shows its name.
+TRANSPORT_LABELS = {"http": _l("Trực tiếp qua mạng (HTTPS, edXML)")}
 VIA_LABELS = {
     "direct": _l("Trực tiếp từ hệ thống nơi gửi"),
     "hub": _l("Qua trục liên thông"),

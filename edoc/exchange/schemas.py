@@ -28,6 +28,7 @@ class PeerForm(Schema):
         ),
     )
     active = fields.Boolean(load_default=False)  # an unticked box is not sent
+    transport = fields.String(load_default=None)  # checked against the registered ones
     certificate_text = text(max_length=CERTIFICATE_MAX_CHARS)
     certificate_file = uploaded_file("the peer agency's certificate, a PEM file")
 

@@ -41,6 +41,7 @@ from edoc.exchange import (
     schemas,
 )
 from edoc.exchange.tasks import request_drain
+from edoc.exchange.transport import transport_names
 
 
 def _drain_after_request(error: BaseException | None) -> None:
@@ -153,6 +154,7 @@ def peer_edit(peer_id: int | None = None) -> Any:
                 kind=form["kind"],
                 active=form["active"],
                 actor=current_user,
+                transport=form["transport"] or None,
             )
             queueing.release_held()
         except AppError as error:
@@ -166,6 +168,7 @@ def peer_edit(peer_id: int | None = None) -> Any:
         values=request.form if request.method == "POST" else _peer_values(known),
         errors=errors,
         kinds=list(panels.PEER_KIND_LABELS.items()),
+        transports=[(n, panels.TRANSPORT_LABELS.get(n, n)) for n in transport_names()],
         **_context(),
     )
     return page, status
@@ -173,13 +176,14 @@ def peer_edit(peer_id: int | None = None) -> Any:
 
 def _peer_values(known: Any) -> MultiDict[str, str]:
     if known is None:
-        return MultiDict({"kind": "peer", "active": "y"})
+        return MultiDict({"kind": "peer", "active": "y", "transport": "http"})
     return MultiDict(
         {
             "organ_code": known.organ_code,
             "name": known.name,
             "endpoint": known.endpoint,
             "kind": known.kind,
+            "transport": known.transport,
             "active": "y" if known.active else "",
         }
     )

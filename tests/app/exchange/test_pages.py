@@ -191,6 +191,17 @@ def test_roles_csrf_and_the_peer_form(app: Flask, demo: None, demo_pki: DemoPKI)
     assert 'data-organ="000.00.12.H30"' in overview and "https://stc.example.vn" in overview
     with app.app_context():
         peer_id = db.session.scalar(select(ExchangePeer.id))
+    # The page says how packages go; a transport nobody registered is refused by name.
+    form = admin.get(f"/exchange/peers/{peer_id}").get_data(as_text=True)
+    assert '<option value="http" selected>Trực tiếp qua mạng (HTTPS, edXML)</option>' in form
+    unknown = form_post(
+        admin, f"/exchange/peers/{peer_id}", f"/exchange/peers/{peer_id}",
+        {**fields, "transport": "bo-cau"},
+    )  # fmt: skip
+    assert unknown.status_code == 422
+    assert "Cách truyền gói tin bo-cau chưa được hỗ trợ (có: http)" in unknown.get_data(
+        as_text=True
+    )
     # Editing keeps the pinned certificate when none is given; the clerk may not edit.
     edited = form_post(
         admin,
