@@ -21,8 +21,15 @@
     if (download) download.classList.remove("hidden");
   }
   async function poll() {
-    const response = await fetch(box.dataset.jobUrl, { credentials: "same-origin" });
-    const job = await response.json();
+    let job;
+    try {
+      const response = await fetch(box.dataset.jobUrl, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      job = await response.json();
+    } catch (error) {  // the server restarting or the network gone: keep asking, less often
+      setTimeout(poll, 5000);
+      return;
+    }
     bar.value = job.percent;
     if (job.status === "done" || job.status === "failed") { ended(job); return; }
     status.textContent = running.replace("{done}", job.done).replace("{total}", job.total);
