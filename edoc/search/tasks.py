@@ -58,7 +58,6 @@ def schedule_lost_extractions(now: float | None = None) -> list[str]:
     again = sorted(s for s in lost if now - _first_seen[s] >= LOST_AFTER_SECONDS)
     for sha256 in again:
         del _first_seen[sha256]
-    for sha256 in again:
         log.warning("text of blob %s was never read (task lost): scheduled again", sha256)
         extract_text_task(sha256)
     return again
