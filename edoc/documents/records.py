@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.models import AuditEvent
-from edoc.audit.services import Actor, Entry, record, record_many
+from edoc.audit.services import Actor, Entry, record_many
 from edoc.core.errors import Conflict
 from edoc.core.extensions import db
 from edoc.core.signals import document_event
@@ -47,8 +47,7 @@ def new_register(
 def audit(action: str, actor: Actor, document_id: int, **details: Any) -> None:
     """An audit entry about one document (what the history on its page lists), announced to
     the areas that follow documents (:data:`edoc.core.signals.document_event`)."""
-    record(action, actor=actor, object_type="document", object_id=document_id, **details)
-    document_event.send(action, actor=actor, document_id=document_id, details=details)
+    audit_many([(action, document_id, details)], actor)
 
 
 def audit_many(entries: list[tuple[str, int, dict[str, Any]]], actor: Actor) -> None:
