@@ -18,7 +18,6 @@ A file per checkpoint ``<seq>-<time>.json`` with its detached CMS signature ``â€
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from sqlalchemy import func, select
 from edoc.audit.models import KEYED_HMAC, AuditEvent, AuditHead
 from edoc.audit.services import Actor, ChainProblem, record
 from edoc.core.agency_key import AgencySigner, agency_detached_signer, trusted_certificates
+from edoc.core.atomic import write_atomically
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
 from signing.detached import verify_detached
@@ -56,12 +56,6 @@ def checkpoint_dir() -> Path:
 
 def _checkpoint_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.json")) if directory.is_dir() else []
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    draft = path.with_name(f".{path.name}.partial")
-    draft.write_bytes(data)
-    os.replace(draft, path)
 
 
 def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = None) -> Path | None:
@@ -92,8 +86,8 @@ def write_checkpoint(signer: CheckpointSigner, legacy: dict[str, Any] | None = N
     signature = signer.sign_detached(data)
     directory.mkdir(parents=True, exist_ok=True, mode=0o750)
     path = directory / f"{head.seq:012d}-{now:%Y%m%dT%H%M%S%fZ}.json"
-    _write_atomically(path.with_suffix(".p7s"), signature)
-    _write_atomically(path, data)  # the JSON last: a checkpoint without its signature is refused
+    write_atomically(path.with_suffix(".p7s"), signature)
+    write_atomically(path, data)  # the JSON last: a checkpoint without its signature is refused
     return path
 
 

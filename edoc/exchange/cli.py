@@ -10,11 +10,11 @@ import click
 from flask.cli import with_appcontext
 
 from edoc.audit.services import Operator
+from edoc.core.atomic import write_atomically
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.exchange import files, keys, operations, peers, queueing, worker
 from edoc.exchange.models import PeerKind
-from edoc.exchange.transport import write_atomically
 
 
 @click.group("exchange")

@@ -9,7 +9,6 @@ name known and :func:`transport_for` picks the class for a route.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Protocol
 
 import requests
 
+from edoc.core.atomic import write_atomically
 from edoc.exchange.keys import INBOX_PATH
 
 CONNECT_TIMEOUT = 5.0
@@ -134,12 +134,3 @@ class FileTransport:
             write_atomically(self.directory / f"{message_id}.edxml", package)
         except OSError as error:
             raise DeliveryFailed(True, f"{self.directory}: {error.strerror}") from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    draft = path.with_name(f".{path.name}.partial")
-    with open(draft, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(draft, path)

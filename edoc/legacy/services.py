@@ -39,6 +39,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import Actor
+from edoc.core.atomic import write_atomically
 from edoc.core.clock import local_day_start_utc, local_today, utcnow
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
@@ -209,18 +210,12 @@ class Report:
         kind = "kiem-tra" if self.dry_run else "nhap"
         json_path = directory / f"bao-cao-{kind}-{stamp}.json"
         text_path = json_path.with_suffix(".txt")
-        _write_whole(
-            json_path, json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str)
+        write_atomically(
+            json_path,
+            json.dumps(self.to_dict(), ensure_ascii=False, indent=1, default=str).encode(),
         )
-        _write_whole(text_path, self.readable())
+        write_atomically(text_path, self.readable().encode())
         return json_path, text_path
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """A file that is either the old one or the new one whole, never half-written."""
-    spool = path.with_name(path.name + ".partial")
-    spool.write_text(text, encoding="utf-8")
-    os.replace(spool, path)
 
 
 class FileIndex:
