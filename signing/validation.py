@@ -324,26 +324,38 @@ def _child(
     cpu_seconds: int,
 ) -> None:
     """Validate and send back JSON text: only plain data can cross, never a pyHanko object."""
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)  # findings go in the report
+    # SIGXCPU at the soft limit ends the child; SIGKILL at the hard one if it catches that.
+    _bound_child(limit_mb, cpu_seconds, cpu_seconds + 5)
+    try:
+        conn.send(json.dumps(_validated(data, roots, at, fetch, limit_mb)))
+    finally:
+        conn.close()
+
+
+def _bound_child(limit_mb: int, cpu_soft: int, cpu_hard: int) -> None:
+    """What a validating child does first: pyHanko's findings go in the report, not a log; its
+    address space, core dumps and processor time are bounded."""
+    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
     logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
     limit = limit_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # SIGXCPU at the soft limit ends the child; SIGKILL at the hard one if it catches that.
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 5))
-    reply: dict[str, Any]
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_soft, cpu_hard))
+
+
+def _validated(
+    data: bytes, roots: list[Any], at: datetime | None, fetch: bool, limit_mb: int
+) -> dict[str, Any]:
+    """A child's reply for one file: its report, or why it was refused. Out of memory, the
+    reply says ``ending``: what the child holds after a MemoryError is not to be trusted."""
     try:
-        reply = {"kind": "ok", "report": validate_pdf_in_process(data, roots, at, fetch).to_dict()}
+        return {"kind": "ok", "report": validate_pdf_in_process(data, roots, at, fetch).to_dict()}
     except PdfInputError as error:
-        reply = _refusal(error.code, str(error))
+        return _refusal(error.code, str(error))
     except MemoryError:
-        reply = _refusal("too_large", OUT_OF_MEMORY.format(limit_mb))
+        return _refusal("too_large", OUT_OF_MEMORY.format(limit_mb)) | {"ending": True}
     except Exception as error:
-        reply = _refusal("malformed_pdf", f"the PDF cannot be read: {error}")
-    try:
-        conn.send(json.dumps(reply))
-    finally:
-        conn.close()
+        return _refusal("malformed_pdf", f"the PDF cannot be read: {error}")
 
 
 def _refusal(code: str, message: str) -> dict[str, Any]:
@@ -423,13 +435,8 @@ def _serve(
     child's share) ends a child that ignored SIGXCPU. After a MemoryError the child answers and
     exits: what it holds after one is not to be trusted.
     """
-    logging.getLogger("pyhanko").setLevel(logging.CRITICAL)
-    logging.getLogger("pyhanko_certvalidator").setLevel(logging.CRITICAL)
-    limit = limit_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     hard = (files_per_child + 1) * (cpu_seconds + 5)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, hard))
+    _bound_child(limit_mb, cpu_seconds, hard)
     loaded = _load_certs(roots)  # once for every file, not once a file
     try:
         while True:
@@ -441,22 +448,17 @@ def _serve(
             spent = int(usage.ru_utime + usage.ru_stime) + 1
             resource.setrlimit(resource.RLIMIT_CPU, (min(spent + cpu_seconds, hard), hard))
             reply: dict[str, Any]
-            out_of_memory = False
             try:
                 data = source if isinstance(source, bytes) else Path(source).read_bytes()
-                report = validate_pdf_in_process(data, loaded, at, fetch)
-                reply = {"kind": "ok", "report": report.to_dict()}
-            except PdfInputError as error:
-                reply = _refusal(error.code, str(error))
-            except MemoryError:
-                reply, out_of_memory = _refusal("too_large", OUT_OF_MEMORY.format(limit_mb)), True
             except OSError as error:
                 reply = _refusal("not_pdf", f"the file cannot be read: {error}")
-            except Exception as error:
-                reply = _refusal("malformed_pdf", f"the PDF cannot be read: {error}")
+            except MemoryError:
+                reply = _refusal("too_large", OUT_OF_MEMORY.format(limit_mb)) | {"ending": True}
+            else:
+                reply = _validated(data, loaded, at, fetch, limit_mb)
             data = b""
-            conn.send(json.dumps(reply | {"ending": out_of_memory}))
-            if out_of_memory:
+            conn.send(json.dumps(reply))
+            if reply.get("ending"):
                 return
     except (EOFError, OSError):  # the parent went away
         return
