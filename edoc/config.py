@@ -249,6 +249,10 @@ class Settings:
     #: lease outlasts the longest single step, checking one file (up to 600 s).
     job_lease_seconds: int = 900
     job_max_lost_runs: int = 3
+    #: How long a drain holds the search outbox rows it claimed (EDOC_OUTBOX_LEASE_SECONDS): a
+    #: worker killed mid-push delays its documents this long, then another drain takes them.
+    #: Longer than one batch's push to the engine takes.
+    outbox_lease_seconds: int = 300
     #: days a hub keeps the packages it forwarded after their delivery (then ``edoc gc``)
     exchange_forward_retention_days: int = 30
     #: Webhooks may target loopback, private, link-local and other non-public addresses
@@ -379,6 +383,7 @@ class Settings:
             ),
             job_lease_seconds=get("EDOC_JOB_LEASE_SECONDS", "900", _between(1, 86400)),
             job_max_lost_runs=get("EDOC_JOB_MAX_LOST_RUNS", "3", _between(1, 100)),
+            outbox_lease_seconds=get("EDOC_OUTBOX_LEASE_SECONDS", "300", _between(1, 86400)),
             exchange_forward_retention_days=get(
                 "EDOC_EXCHANGE_FORWARD_RETENTION_DAYS", "30", _between(0, 36500)
             ),

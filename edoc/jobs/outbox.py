@@ -11,7 +11,8 @@ could write it after one holding a newer read. So a drain *claims* what it pushe
   stamping the rows with the drain's id and an expiry). Row locks alone would not do: two
   claims could take two rows of the same document. The push runs with no transaction open
   (SQLite's writer lock must be free for an index kept in the same file, and a push may be
-  slow); a worker that dies mid-push only delays the rows until its lease expires.
+  slow); a worker that dies mid-push only delays the rows until its lease expires
+  (``EDOC_OUTBOX_LEASE_SECONDS``).
 - After the push the drain deletes the rows it claimed and only those; rows written
   meanwhile for the same document stay, and the next claim pushes the newer state. After a
   failure it releases them with the error and an attempt more.
@@ -23,13 +24,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import Connection, delete, func, insert, select
 
 from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.jobs.models import OutboxEntry
-
-LEASE = timedelta(minutes=5)
 
 
 def write(connection: Connection, topic: str, document_ids: Iterable[int]) -> None:
@@ -78,10 +78,11 @@ def claim(topic: str, documents: int) -> Claim | None:
         db.session.commit()  # ends the claim's transaction (and its lock) with nothing taken
         return None
     holder = leases.new_holder()
+    lease = timedelta(seconds=current_app.config["EDOC"].outbox_lease_seconds)
     leases.take(
         OutboxEntry,
         holder,
-        now + LEASE,
+        now + lease,
         OutboxEntry.topic == topic,
         free,
         OutboxEntry.document_id.in_(document_ids),

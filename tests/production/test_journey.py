@@ -36,7 +36,7 @@ import requests
 
 from tests.fixtures.drafts import draft_pdf
 from tests.fixtures.installations import DEMO_PASSWORD, ApiSession, free_port
-from tests.fixtures.processes import wait_for
+from tests.fixtures.processes import spawn_logged, wait_for
 from tests.fixtures.production import ProductionProfile
 from tests.fixtures.selfsigned import blank_pdf, make_signed_pdf
 
@@ -716,6 +716,192 @@ def test_a_worker_killed_mid_export_is_replaced_and_the_export_finishes_once(
     assert header[4] == "Số văn bản" and int(entry[4]) == len(folders) > 0  # each document once
     log = "".join(p.read_text(encoding="utf-8") for p in profile.log_dir.glob("worker.*.log"))
     assert f"job {job_id}: its worker stopped mid-run (lease ran out): queued again" in log
+
+
+# ---- indexing interrupted --------------------------------------------------------------------
+
+INDEXED_ONCE: dict[str, Any] = {}  # the documents the killed drain held, for the reindex test
+
+
+def _found(profile: ProductionProfile, api: ApiSession, words: str) -> list[int]:
+    """Ids of every document the index finds for ``words`` (one page holds them all)."""
+    answer = api.get(
+        "/api/v1/search", params={"q": words, "per_page": 100}, headers=_fresh(profile)
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["degraded"] is False  # the engine answered, not the database scan
+    return sorted(r["id"] for r in answer.json()["results"])
+
+
+def _outbox(connection: psycopg.Connection[Any], schema: str) -> tuple[int, int]:
+    """Search outbox rows waiting, and those a drain holds."""
+    found = connection.execute(
+        f'SELECT count(*), count(claimed_by) FROM "{schema}".outbox WHERE topic = %s',
+        ("search",),
+    ).fetchone()
+    assert found is not None
+    return int(found[0]), int(found[1])
+
+
+def test_a_worker_killed_mid_index_is_replaced_and_every_document_is_found_once(
+    profile: ProductionProfile,
+) -> None:
+    """The worker is killed (SIGKILL) while it pushes a batch of documents to the index: the
+    index's table is locked (SHARE: searches read on, writes wait), so its drains are caught
+    after their claim, mid-push. Its claims hold until their lease runs out; then a new worker
+    indexes every document once (with the text of its PDF, whose reading the killed drain
+    never scheduled), and the outbox ends empty with nothing claimed."""
+    old = profile.processes.pop("worker")
+    os.killpg(old.pid, signal.SIGTERM)
+    old.wait(30)
+    usual = profile.extra_env
+    profile.extra_env = {**usual, "EDOC_OUTBOX_LEASE_SECONDS": "5"}  # the worker to be killed
+    try:
+        profile.spawn_worker()
+    finally:
+        profile.extra_env = usual
+    doomed = profile.processes["worker"]
+    api = profile.api("vanthu")
+    tag = uuid.uuid4().hex[:8]
+    subject_word, body_word = f"chimuc{tag}", f"noidung{tag}"
+    outbox = f'"{profile.schema}".outbox'
+    with (
+        psycopg.connect(profile.postgres_url, autocommit=True) as watcher,
+        psycopg.connect(profile.postgres_url) as locker,
+    ):
+        locker.execute(f'LOCK TABLE "{profile.schema}".search_docs IN SHARE MODE')
+        try:
+            ids = []
+            for n in range(8):
+                answer = _receive(
+                    api,
+                    profile,
+                    blank_pdf(f"Trich yeu {body_word} so {n}"),
+                    f"Công văn {subject_word} số {n}",
+                )
+                assert answer.status_code == 201, answer.text
+                ids.append(int(answer.json()["id"]))
+
+            def pushing() -> list[int]:
+                """Our documents claimed by a drain whose write waits for the lock."""
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM search_docs%%'"
+                ).fetchone()
+                claimed = watcher.execute(
+                    f"SELECT DISTINCT document_id FROM {outbox} WHERE topic = 'search'"
+                    " AND claimed_by IS NOT NULL AND document_id = ANY(%s)",
+                    (ids,),
+                ).fetchall()
+                return sorted(r[0] for r in claimed) if waiting and waiting[0] else []
+
+            held = _poll("the worker pushing a batch", pushing, timeout=60)
+            os.killpg(doomed.pid, signal.SIGKILL)
+            doomed.wait(10)
+            profile.processes.pop("worker")
+        finally:
+            locker.rollback()  # the killed drain's connection ends without committing
+
+        assert held and set(held) <= set(ids)
+        assert _found(profile, api, subject_word) == []  # nothing of the batch reached the index
+        until = watcher.execute(
+            f"SELECT max(claimed_until) FROM {outbox} WHERE document_id = ANY(%s)", (held,)
+        ).fetchone()
+        assert until is not None and until[0] is not None  # still held by the dead worker
+        _poll(  # the killed worker's lease runs out: until then nobody may take its rows
+            "the lease running out",
+            lambda: datetime.now(UTC).replace(tzinfo=None) > until[0],
+            timeout=30,
+        )
+        profile.spawn_worker()
+        assert _poll(
+            "every document indexed",
+            lambda: _found(profile, api, subject_word) == sorted(ids),
+            timeout=180,
+        )
+        assert _poll(  # its PDF's text too: the new drain scheduled the reading
+            "every document's text indexed",
+            lambda: _found(profile, api, body_word) == sorted(ids),
+            timeout=180,
+        )
+        answer = api.get("/api/v1/search", params={"q": subject_word}, headers=_fresh(profile))
+        assert answer.json()["total"] == len(ids)  # each once: no second entry of one document
+        _poll("the outbox empty", lambda: _outbox(watcher, profile.schema) == (0, 0), timeout=120)
+        indexed = watcher.execute(
+            f'SELECT count(*), count(DISTINCT doc_id) FROM "{profile.schema}".search_docs'
+        ).fetchone()
+        assert indexed is not None and indexed[0] == indexed[1]
+    INDEXED_ONCE.update(ids=sorted(ids), subject=subject_word, body=body_word)
+
+
+def test_a_reindex_killed_midway_leaves_the_outbox_and_a_second_run_rebuilds_everything(
+    profile: ProductionProfile,
+) -> None:
+    """``edoc reindex`` is killed (SIGKILL) once it has emptied the index and waits on S3
+    (frozen by SIGSTOP) for the text of a PDF not read yet; the index is then incomplete. Run
+    again, it rebuilds the whole index: every document once, the unread PDF's text read."""
+    assert profile.seaweed is not None and profile.seaweed.process is not None
+    worker = profile.processes.pop("worker")  # only the reindex writes to the index meanwhile
+    os.killpg(worker.pid, signal.SIGTERM)
+    worker.wait(30)
+    try:
+        api = profile.api("vanthu")
+        tag = uuid.uuid4().hex[:8]
+        body_word = f"docbody{tag}"
+        unread = _receive(  # no worker: its text is not read, so the reindex reads it from S3
+            api, profile, blank_pdf(f"Trich yeu {body_word}"), f"Công văn chờ đọc chữ {tag}"
+        )
+        assert unread.status_code == 201, unread.text
+        unread_id = int(unread.json()["id"])
+        _reindex_killed_then_run_again(profile, unread_id)
+        assert _found(profile, api, body_word) == [unread_id]  # its text, read by the reindex
+        assert _found(profile, api, INDEXED_ONCE["subject"]) == INDEXED_ONCE["ids"]
+        assert _found(profile, api, INDEXED_ONCE["body"]) == INDEXED_ONCE["ids"]
+    finally:
+        profile.spawn_worker()
+
+
+def _reindex_killed_then_run_again(profile: ProductionProfile, unread_id: int) -> None:
+    assert profile.seaweed is not None and profile.seaweed.process is not None
+    docs = f'"{profile.schema}".search_docs'
+    with psycopg.connect(profile.postgres_url, autocommit=True) as watcher:
+
+        def indexed() -> set[int]:
+            rows = watcher.execute(f"SELECT doc_id FROM {docs}").fetchall()
+            return {int(r[0]) for r in rows}
+
+        def emptied() -> bool:
+            try:
+                return len(indexed()) < len(before)
+            except psycopg.Error:  # the table was dropped and made again while we read it
+                return False
+
+        before = indexed()
+        assert unread_id not in before and set(INDEXED_ONCE["ids"]) <= before
+        weed = profile.seaweed.process.pid
+        os.kill(weed, signal.SIGSTOP)  # every read of a file now waits (60 s before a time-out)
+        try:
+            reindex = spawn_logged(
+                [sys.executable, "-m", "edoc.cli", "reindex"],
+                env=profile.env,
+                cwd=profile.data_dir,
+                log=profile.log_dir / "reindex.killed.log",
+            )
+            _poll("the reindex emptying the index", emptied, timeout=60)
+            os.killpg(reindex.pid, signal.SIGKILL)
+            reindex.wait(10)
+        finally:
+            os.kill(weed, signal.SIGCONT)
+        assert reindex.returncode == -signal.SIGKILL
+        assert len(indexed()) < len(before)  # the kill left the index incomplete
+        assert _outbox(watcher, profile.schema)[0] >= 1  # the new document's row is kept
+
+        done = profile.cli("reindex")
+        assert "văn bản đã được lập chỉ mục" in done.stdout
+        assert indexed() == before | {unread_id}
+        count = watcher.execute(f"SELECT count(*) FROM {docs}").fetchone()
+        assert count is not None and count[0] == len(before) + 1  # no document twice
+        assert _outbox(watcher, profile.schema) == (0, 0)  # the rebuild covered every row
 
 
 # ---- metrics -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -19,6 +20,7 @@ from edoc.jobs.models import OutboxEntry
 from edoc.search import indexing
 from edoc.search.backend import search_backend
 from search import SearchBackend
+from tests.fixtures.processes import wait_for
 
 DOCUMENTS = list(range(1, 25))  # ids no document has: each push is a delete from the index
 
@@ -119,3 +121,14 @@ def test_a_claim_left_by_a_drain_that_died_is_taken_again_once_its_lease_ends(
         db.session.commit()
         outbox.complete(dead)  # the late worker deletes only rows it still holds: none
     assert [row.document_id for row in _rows(app)] == [7]
+
+
+def test_the_lease_of_a_claim_lasts_what_edoc_outbox_lease_seconds_says(app: Flask) -> None:
+    app.config["EDOC"] = replace(app.config["EDOC"], outbox_lease_seconds=1)
+    _queue(app, [9])
+    with app.app_context():
+        dead = outbox.claim("search", 1)  # then the worker died: never completed
+        assert dead is not None and dead.document_ids == [9]
+        assert indexing.drain() == 0  # held
+        wait_for("the one-second lease to end", lambda: indexing.drain() == 1, timeout=30)
+    assert _rows(app) == []
