@@ -149,29 +149,36 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
     """Index what the outbox names, oldest first; returns how many documents were indexed.
 
     Each batch is claimed first (:func:`edoc.jobs.outbox.claim`), so drains running at once
-    share the work and never index one document twice at a time. When the index fails the
-    rows are released with their error and the next drain retries them; a row is deleted
-    only after its document was indexed.
+    share the work and never index one document twice at a time. A row is deleted only after
+    its document was indexed and the reading of its unread PDFs was scheduled, so a worker
+    killed between two batches leaves no indexed document waiting for the hourly check to
+    have its text read. When the index fails the rows are released with their error and the
+    next drain retries them; any other failure releases them too, counted, then propagates.
     """
     indexed = 0
-    pending_text: set[str] = set()
+    scheduled: set[str] = set()
     while indexed < limit:
         taken = outbox.claim(TOPIC, BATCH)
         if taken is None:
             break
         try:
-            pending_text |= _index(taken.document_ids)
+            unread = _index(taken.document_ids)
         except SearchError as exc:
             outbox.release(taken, str(exc))
             log.warning(
                 "search index unavailable, %d documents kept: %s", len(taken.document_ids), exc
             )
             break
+        except Exception as exc:
+            db.session.rollback()
+            outbox.release(taken, f"{type(exc).__name__}: {exc}")
+            raise
+        if schedule_extraction is not None:
+            for sha256 in sorted(unread - scheduled):
+                schedule_extraction(sha256)
+            scheduled |= unread
         outbox.complete(taken)
         indexed += len(taken.document_ids)
-    if schedule_extraction is not None:
-        for sha256 in sorted(pending_text):
-            schedule_extraction(sha256)
     return indexed
 
 

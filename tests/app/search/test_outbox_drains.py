@@ -12,14 +12,19 @@ from datetime import datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from flask.testing import FlaskClient
+from sqlalchemy import delete, select, update
 
 from edoc.core.extensions import db
+from edoc.documents.models import DocumentFile
 from edoc.jobs import outbox
 from edoc.jobs.models import OutboxEntry
 from edoc.search import indexing
 from edoc.search.backend import search_backend
+from edoc.search.models import TextExtract
 from search import SearchBackend
+from tests.fixtures.documents import receive_incoming
+from tests.fixtures.pdfs import text_pdf
 from tests.fixtures.processes import wait_for
 
 DOCUMENTS = list(range(1, 25))  # ids no document has: each push is a delete from the index
@@ -131,4 +136,73 @@ def test_the_lease_of_a_claim_lasts_what_edoc_outbox_lease_seconds_says(app: Fla
         assert dead is not None and dead.document_ids == [9]
         assert indexing.drain() == 0  # held
         wait_for("the one-second lease to end", lambda: indexing.drain() == 1, timeout=30)
+    assert _rows(app) == []
+
+
+class FailingIndex:
+    """The app's real index whose pushes fail with an error that is no SearchError (a bug in a
+    field provider, a library's own exception)."""
+
+    def __init__(self, real: SearchBackend) -> None:
+        self.real = real
+
+    def index(self, documents: Sequence[object]) -> None:
+        raise RuntimeError("field provider broke")
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def test_a_push_failing_with_an_unexpected_error_releases_its_rows_with_the_error(
+    app: Flask, client: FlaskClient, clerk: dict[str, str]
+) -> None:
+    document_id = receive_incoming(client, clerk, text_pdf("Đê biển Cẩm Nhượng"))
+    with app.app_context():
+        real = search_backend()
+        app.extensions["edoc.search"] = FailingIndex(real)
+        outbox.queue("search", [document_id])
+        db.session.commit()
+        with pytest.raises(RuntimeError, match="field provider broke"):
+            indexing.drain()
+        app.extensions["edoc.search"] = real
+    (row,) = _rows(app)
+    # free for the next drain at once (not after the lease), the failure counted and said
+    assert row.claimed_by is None and row.claimed_until is None
+    assert row.attempts == 1
+    assert row.last_error == "RuntimeError: field provider broke"
+    with app.app_context():
+        assert indexing.drain() == 1
+    assert _rows(app) == []
+
+
+def test_the_text_of_each_batch_is_scheduled_before_its_rows_are_deleted(
+    app: Flask, client: FlaskClient, clerk: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker killed after one batch must not leave that batch's PDFs unread until the
+    hourly check: their reading is asked for while the batch's rows still stand."""
+    monkeypatch.setattr(indexing, "BATCH", 1)
+    ids = [
+        receive_incoming(client, clerk, text_pdf(f"Trạm bơm số {n} xã Cẩm Lạc"), subject=f"Đợt {n}")
+        for n in (1, 2)
+    ]
+    with app.app_context():
+        files = dict(
+            db.session.execute(
+                select(DocumentFile.sha256, DocumentFile.document_id).where(
+                    DocumentFile.document_id.in_(ids)
+                )
+            ).all()
+        )
+        db.session.execute(delete(TextExtract).where(TextExtract.sha256.in_(files)))
+        outbox.queue("search", ids)
+        db.session.commit()
+        seen: list[tuple[int, list[int]]] = []
+
+        def schedule(sha256: str) -> None:
+            waiting = db.session.scalars(select(OutboxEntry.document_id)).all()
+            seen.append((files[sha256], sorted(waiting)))
+
+        assert indexing.drain(schedule_extraction=schedule) == 2
+    # the first document's text was asked for while both rows stood, the second's with its own
+    assert seen == [(ids[0], ids), (ids[1], [ids[1]])]
     assert _rows(app) == []
