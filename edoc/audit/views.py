@@ -16,6 +16,7 @@ from edoc.core.auth import Role, roles_required
 from edoc.core.clock import local_day_end_utc, local_day_start_utc
 from edoc.core.extensions import db
 from edoc.core.forms import FormInvalid, UserDate, load_form
+from edoc.core.paging import count_rows, offset_of, page_count
 from edoc.core.params import last_page_if_past, page_field, with_clamped_page
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -51,10 +52,10 @@ def audit_list() -> Any:
         query = query.where(AuditEvent.at >= local_day_start_utc(since))
     if until := loaded["date_to"]:
         query = query.where(AuditEvent.at < local_day_end_utc(until))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = count_rows(query)
     page = last_page_if_past(loaded["page"], total, PAGE_SIZE)
     events = db.session.execute(
-        query.order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+        query.order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE).offset(offset_of(page, PAGE_SIZE))
     ).all()
     actions = db.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action))
     return render_template(
@@ -62,7 +63,7 @@ def audit_list() -> Any:
         events=events if not errors else [],
         total=total if not errors else 0,
         page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=page_count(total, PAGE_SIZE),
         actions=list(actions),
         object_types=OBJECT_LABELS,
         errors=errors,

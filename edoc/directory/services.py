@@ -22,6 +22,7 @@ from edoc.core.auth import Person, Role
 from edoc.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from edoc.core.extensions import db
 from edoc.core.organ_codes import EXAMPLE, is_organ_code
+from edoc.core.paging import one_page
 from edoc.directory.models import Level, Organization
 from edoc.directory.tables import Table
 from search.analysis import fold
@@ -74,13 +75,9 @@ def search(
     for word in fold(q).split()[:10]:
         like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(Organization.folded.like(like, escape="\\"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(Organization.active.desc(), Organization.name, Organization.code)
-        .limit(per_page)
-        .offset((max(page, 1) - 1) * per_page)
-    ).all()
-    return total, list(rows)
+    return one_page(
+        query, page, per_page, Organization.active.desc(), Organization.name, Organization.code
+    )
 
 
 def match_sender(names: Iterable[str]) -> Organization | None:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, fields
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_
 
-from edoc.core.extensions import db
+from edoc.core import paging
 from edoc.core.params import page_field, per_page_field
 from edoc.documents.models import Document
 
@@ -44,13 +44,4 @@ def filtered(query: Select, flt: ListFilter) -> Select:
 
 def one_page(query: Select, flt: ListFilter, *order_by: Any) -> tuple[int, list[Any]]:
     """How many rows ``query`` finds, and the rows of the filter's page in ``order_by``."""
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(*order_by).limit(flt.per_page).offset((max(flt.page, 1) - 1) * flt.per_page)
-    ).all()
-    return total, list(rows)
-
-
-def page_count(total: int, per_page: int) -> int:
-    """Pages a pager offers: at least one, even for an empty list."""
-    return max(1, -(-total // per_page))
+    return paging.one_page(query, flt.page, flt.per_page, *order_by)

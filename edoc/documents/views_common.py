@@ -13,9 +13,9 @@ from marshmallow import Schema
 
 from edoc.blobs.service import blob_store, storage_errors
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.paging import page_count
 from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.documents.files import clean_filename
-from edoc.documents.listing import page_count
 from storage import BlobNotFound, IntegrityError, StorageUnavailable
 
 MEMORY_LIMIT = 8 * 1024 * 1024

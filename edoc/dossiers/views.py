@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, flash, redirect, render_template, request, s
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from edoc.audit.services import record, record_security_event
 from edoc.core.auth import login_required, roles_required
@@ -18,6 +18,7 @@ from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.paging import count_rows
 from edoc.core.params import YearArgs, load_query
 from edoc.documents.models import Document
 from edoc.dossiers import schemas, services
@@ -307,7 +308,7 @@ def dashboard_items(user: User) -> list[Any]:
     open_query = select(Dossier).where(
         Dossier.status == DossierStatus.OPEN, Dossier.year == _this_year()
     )
-    open_count = db.session.scalar(select(func.count()).select_from(open_query.subquery())) or 0
+    open_count = count_rows(open_query)
     open_entries = tuple(
         DashboardEntry(f"{d.code} — {d.title}", url_for("dossiers.dossier_detail", dossier_id=d.id))
         for d in db.session.scalars(open_query.order_by(Dossier.code).limit(LIST_LIMIT))

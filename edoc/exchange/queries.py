@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 
 from edoc.core.errors import Conflict, NotFound, ServiceUnavailable
 from edoc.core.extensions import db
+from edoc.core.paging import one_page
 from edoc.core.transactions import slow_work
 from edoc.directory.models import Organization
 from edoc.directory.services import organizations
@@ -95,13 +96,7 @@ def list_messages(user: User, flt: MessageFilter) -> tuple[int, list[ExchangeMes
                 ExchangeMessage.hop == organ,
             )
         )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(
-        query.order_by(ExchangeMessage.id.desc())
-        .offset((flt.page - 1) * flt.per_page)
-        .limit(flt.per_page)
-    ).all()
-    return total, list(rows)
+    return one_page(query, flt.page, flt.per_page, ExchangeMessage.id.desc())
 
 
 def problems(user: User, limit: int = 100) -> list[ExchangeMessage]:

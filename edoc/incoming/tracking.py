@@ -9,11 +9,12 @@ from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from edoc.core.clock import local_today, to_local
 from edoc.core.dashboard import LIST_LIMIT, DashboardEntry, DashboardItem
 from edoc.core.extensions import db
+from edoc.core.paging import count_rows
 from edoc.documents.access import visible
 from edoc.documents.models import Document
 from edoc.incoming import services
@@ -68,9 +69,7 @@ def _listed(
         .where(*conditions),
         user,
     )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(*order).limit(LIST_LIMIT)).all()
-    return total, list(rows)
+    return count_rows(query), list(db.session.scalars(query.order_by(*order).limit(LIST_LIMIT)))
 
 
 def _entry(document: Document, note: str, urgent: bool = False) -> DashboardEntry:

@@ -18,7 +18,7 @@ from edoc.audit.services import record
 from edoc.core.clock import local_day_end_utc, local_day_start_utc
 from edoc.core.errors import Conflict, NotFound, ValidationError
 from edoc.core.extensions import db
-from edoc.documents.listing import one_page
+from edoc.core.paging import one_page
 from edoc.integrations import events, secret_box, targets
 from edoc.integrations.models import (
     PING,
@@ -249,7 +249,7 @@ def _delivery_query(flt: DeliveryFilter) -> Select:
 
 def list_deliveries(flt: DeliveryFilter) -> tuple[int, list[WebhookDelivery]]:
     """One page of the delivery log, newest first."""
-    return one_page(_delivery_query(flt), flt, WebhookDelivery.id.desc())  # type: ignore[arg-type]
+    return one_page(_delivery_query(flt), flt.page, flt.per_page, WebhookDelivery.id.desc())
 
 
 def blocked_by(subscription: WebhookSubscription) -> WebhookDelivery | None:

@@ -15,10 +15,10 @@ from werkzeug.datastructures import MultiDict
 from edoc.core.auth import Role, roles_required
 from edoc.core.errors import AppError
 from edoc.core.forms import FormInvalid, load_form
+from edoc.core.paging import page_count
 from edoc.core.params import last_page_if_past, with_clamped_page
 from edoc.core.signals import document_event
 from edoc.core.transactions import kick_after_request
-from edoc.documents.listing import page_count
 from edoc.integrations import events, services
 from edoc.integrations.models import DELIVERY_STATUS_LABELS, WEBHOOK_EVENT_LABELS
 from edoc.integrations.schemas import DeliveryArgs, GiveUpForm, WebhookCreate

@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 
 from edoc.audit.services import record
 from edoc.core.clock import utcnow
 from edoc.core.errors import NotFound
 from edoc.core.extensions import db
+from edoc.core.paging import count_rows, one_page
 from edoc.documents.access import can_see, visible
 from edoc.documents.models import Document
 from edoc.notifications import mail
@@ -202,8 +203,7 @@ def _mine(user: User) -> Select:
 
 def unread_count(user: User) -> int:
     """The bell's number: unread notifications on documents the person may see now."""
-    query = _mine(user).where(Notification.read_at.is_(None))
-    return db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return count_rows(_mine(user).where(Notification.read_at.is_(None)))
 
 
 def list_for(
@@ -213,11 +213,7 @@ def list_for(
     query = _mine(user)
     if unread_only:
         query = query.where(Notification.read_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(
-        query.order_by(Notification.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return total, list(items)
+    return one_page(query, page, per_page, Notification.id.desc())
 
 
 def get_notification(notification_id: int, user: User) -> Notification:

@@ -21,9 +21,9 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 from edoc.core.auth import login_required
+from edoc.core.paging import page_count
 from edoc.core.signals import document_event
 from edoc.core.transactions import kick_after_request
-from edoc.documents.listing import page_count
 from edoc.documents.models import Direction, Document
 from edoc.notifications import events, mail, services
 from edoc.notifications.models import Notification

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from edoc.blobs.service import blob_store, storage_errors
-from edoc.core.agency_key import agency_signer
+from edoc.core.agency_key import agency_signer, trusted_certificates
 from edoc.core.clock import local_today, utcnow
 from edoc.core.errors import AppError, NotFound
 from edoc.core.extensions import db
@@ -27,7 +27,7 @@ from edoc.documents.models import DocumentFile
 from edoc.documents.records import add_file, audit
 from edoc.outgoing import services
 from edoc.outgoing.models import COPY_KINDS, NumberAllocation, OutgoingDocument, OutgoingStatus
-from edoc.outgoing.signing import LEADER_BOX, ca_chain, read_blob
+from edoc.outgoing.signing import LEADER_BOX, read_blob
 from edoc.users.models import Role, User
 from signing.appearance import (
     AgencySealAppearance,
@@ -51,11 +51,11 @@ def _sign_as_agency(signer: ServerSideSigner, pdf: bytes, agency: str) -> bytes:
         options=SignatureOptions(
             field=SignatureFieldSpec(AGENCY_FIELD, seal_box_over(LEADER_BOX), page=-1),
             appearance=AgencySealAppearance(draw_seal_image(agency)),
-            chain=ca_chain(),
+            chain=trusted_certificates(),
             level="B-T" if settings.tsa_url else "B-B",
             tsa_url=settings.tsa_url or None,
         ),
-        trust_roots=ca_chain(),
+        trust_roots=trusted_certificates(),
     )
     if isinstance(result, Exception):
         raise result
@@ -153,11 +153,11 @@ def sign_copy(
                     f"ChuKy{kind}", text_stamp_box(595.28, 841.89, stamp), page=0
                 ),
                 appearance=stamp,
-                chain=ca_chain(),
+                chain=trusted_certificates(),
                 level="B-T" if settings.tsa_url else "B-B",
                 tsa_url=settings.tsa_url or None,
             ),
-            trust_roots=ca_chain(),
+            trust_roots=trusted_certificates(),
         )
         if isinstance(result, Exception):
             raise AppError("copy_signing_failed", _("Không ký được bản sao: %(e)s", e=result), 503)

@@ -17,13 +17,13 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from asn1crypto import pem
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import record
 from edoc.blobs.service import blob_store, storage_errors
+from edoc.core.agency_key import trusted_certificates
 from edoc.core.clock import utcnow
 from edoc.core.errors import AppError, Conflict, Forbidden
 from edoc.core.extensions import db
@@ -60,19 +60,6 @@ def read_blob(sha256: str) -> bytes:
 def _store(data: bytes) -> str:
     with storage_errors():
         return blob_store().put(io.BytesIO(data)).sha256
-
-
-def ca_chain() -> list[bytes]:
-    """CA certificates to embed next to the signer's (the configured trust directory)."""
-    chain = []
-    for path in current_app.config["EDOC"].trust_roots():
-        data = path.read_bytes()
-        chain += (
-            [der for _t, _h, der in pem.unarmor(data, multiple=True)]
-            if pem.detect(data)
-            else [data]
-        )
-    return chain
 
 
 def signed_under_title(outgoing: OutgoingDocument, leader: User) -> str:
@@ -184,7 +171,7 @@ def prepare_batch(
             signature_image=draw_signature_image(leader.full_name),
         )
         reason = f"{leader.full_name} ký ban hành"
-        chain = ca_chain()
+        chain = trusted_certificates()
         try:
             with outside_transaction():
                 prepared = prepare(
@@ -271,7 +258,9 @@ def finish_batch(signatures: dict[str, str], leader: User) -> dict[str, Any]:
                     json.dumps(state), prepared_pdf=read_blob(prepared_sha256)
                 )
                 signed = finish(
-                    prepared, signature=base64.b64decode(signature_b64), trust_roots=ca_chain()
+                    prepared,
+                    signature=base64.b64decode(signature_b64),
+                    trust_roots=trusted_certificates(),
                 )
                 report = validate_pdf(signed, trust_roots=trust)
                 if report.verdict != "ok":

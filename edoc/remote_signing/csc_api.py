@@ -18,6 +18,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from edoc.core.agency_key import trusted_certificates
 from edoc.core.auth import Role
 from edoc.core.errors import AppError
 from edoc.core.extensions import csrf, limiter
@@ -146,7 +147,7 @@ def credentials_info() -> ResponseReturnValue:
     credential = services.credential_for(user, credential_id)
     certificates = [credential.certificate]
     if body.get("certificates", "single") == "chain":
-        certificates += services.trust_roots()
+        certificates += trusted_certificates()
     leaf = x509.Certificate.load(credential.certificate)
     return jsonify(
         credential_info(

@@ -25,13 +25,14 @@ from pathlib import Path
 
 import pyotp
 import segno
-from asn1crypto import pem, x509
+from asn1crypto import x509
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from edoc.audit.services import Actor, record, record_security_event
 from edoc.config import Settings
+from edoc.core.agency_key import trusted_certificates
 from edoc.core.auth import Role
 from edoc.core.clock import utcnow
 from edoc.core.errors import AppError, Conflict, Forbidden, NotFound, ServiceUnavailable
@@ -155,19 +156,6 @@ def _hsm_key(token_label: str, cert_label: str) -> HsmKey:
     if found.softhsm2_conf is not None:
         _use_softhsm2_conf(found.module, found.softhsm2_conf)
     return HsmKey(found.module, token_label, cert_label)
-
-
-def trust_roots() -> list[bytes]:
-    """The configured trust anchors and CA certificates, DER (the same directory as signing)."""
-    found: list[bytes] = []
-    for path in settings().trust_roots():
-        data = path.read_bytes()
-        found += (
-            [der for _t, _h, der in pem.unarmor(data, multiple=True)]
-            if pem.detect(data)
-            else [data]
-        )
-    return found
 
 
 def _audit(action: str, actor: Actor, credential: RemoteCredential, **details: object) -> None:
@@ -434,7 +422,7 @@ def check_otp(
 
 def check_certificate(credential: RemoteCredential, user: User) -> None:
     """In date, for signing, present on the HSM, trusted and not revoked: before any OTP."""
-    roots = trust_roots()
+    roots = trusted_certificates()
     der = credential.certificate
     key = hsm_key(credential) if credential.provider == AGENCY_PROVIDER else None
     try:

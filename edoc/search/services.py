@@ -14,10 +14,11 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.core.paging import one_page
 from edoc.core.transactions import outside_transaction
 from edoc.documents.access import visible
 from edoc.documents.models import Document, DocumentType
@@ -127,12 +128,7 @@ def _database_search(user: User, params: SearchParams) -> SearchPage:
         statement = statement.where(Document.issued_date >= params.date_from)
     if params.date_to:
         statement = statement.where(Document.issued_date <= params.date_to)
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
-    documents = db.session.scalars(
-        statement.order_by(Document.created_at.desc())
-        .offset((params.page - 1) * params.per_page)
-        .limit(params.per_page)
-    ).all()
+    total, documents = one_page(statement, params.page, params.per_page, Document.created_at.desc())
     return SearchPage(
         total=total,
         rows=[ResultRow(d, {}, 0.0) for d in documents],
