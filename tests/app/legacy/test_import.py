@@ -28,6 +28,7 @@ from edoc.incoming.models import IncomingDocument
 from edoc.legacy.models import LegacyRow
 from edoc.legacy.services import Report, run_import
 from edoc.outgoing import archived
+from tests.fixtures.app import signed_in
 from tests.fixtures.legacy_exports import Expected, LegacyExport
 from tests.fixtures.pdfs import text_pdf
 
@@ -281,3 +282,18 @@ def test_a_row_refused_as_it_goes_in_is_named_and_the_rest_of_its_batch_goes_in(
         db.session.commit()
     again = _run(app, export, batch_rows=50)
     assert (again.imported, again.already_imported) == (len(secret_rows), report.imported)
+
+
+def test_the_handling_unit_and_deadline_of_a_row_are_on_the_document_page(
+    app: Flask, demo: None, export: LegacyExport
+) -> None:
+    """Đơn vị xử lý and Hạn xử lý make no routing (the register does not say when handling
+    ended), but the clerk reads them on the page, in the note, as the register had them."""
+    assert _cli(app, export).exit_code == 0
+    with app.app_context():
+        document_id = db.session.scalar(
+            select(Document.id).where(Document.number_notation == "120/SNV-TCCB")
+        )
+        assert db.session.get(IncomingDocument, document_id).routings == []
+    page = signed_in(app, "vanthu").get(f"/incoming/{document_id}").get_data(as_text=True)
+    assert "Đơn vị xử lý: Phòng Nội vụ. Hạn xử lý: 15/01/2019." in page

@@ -129,13 +129,13 @@ def test_a_claim_left_by_a_drain_that_died_is_taken_again_once_its_lease_ends(
 
 
 def test_the_lease_of_a_claim_lasts_what_edoc_outbox_lease_seconds_says(app: Flask) -> None:
-    app.config["EDOC"] = replace(app.config["EDOC"], outbox_lease_seconds=1)
+    app.config["EDOC"] = replace(app.config["EDOC"], outbox_lease_seconds=3)
     _queue(app, [9])
     with app.app_context():
         dead = outbox.claim("search", 1)  # then the worker died: never completed
         assert dead is not None and dead.document_ids == [9]
         assert indexing.drain() == 0  # held
-        wait_for("the one-second lease to end", lambda: indexing.drain() == 1, timeout=30)
+        wait_for("the three-second lease to end", lambda: indexing.drain() == 1, timeout=30)
     assert _rows(app) == []
 
 
