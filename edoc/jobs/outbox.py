@@ -12,7 +12,8 @@ could write it after one holding a newer read. So a drain *claims* what it pushe
   claims could take two rows of the same document. The push runs with no transaction open
   (SQLite's writer lock must be free for an index kept in the same file, and a push may be
   slow); a worker that dies mid-push only delays the rows until its lease expires
-  (``EDOC_OUTBOX_LEASE_SECONDS``).
+  (``EDOC_OUTBOX_LEASE_SECONDS``). A push that fails by a fault of ours keeps its lease too,
+  as a back-off that lets the documents after it through.
 - After the push the drain deletes the rows it claimed and only those; rows written
   meanwhile for the same document stay, and the next claim pushes the newer state. After a
   failure it releases them with the error and an attempt more.
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from edoc.core import leases
 from edoc.core.extensions import db
@@ -104,6 +105,19 @@ def release(taken: Claim, error: str) -> None:
         OutboxEntry, taken.holder, attempts=OutboxEntry.attempts + 1, last_error=error[:1000]
     )
     db.session.commit()  # the batch is over: its rows are free for the next drain
+
+
+def fail(taken: Claim, error: str) -> None:
+    """The push broke in a way a retry at once would repeat (a fault here, not the engine's
+    outage): the rows keep their lease, so later documents go on being pushed meanwhile and
+    these are tried again when it ends, with the error and one more attempt on record."""
+    db.session.execute(
+        update(OutboxEntry)
+        .where(OutboxEntry.claimed_by == taken.holder)
+        .values(attempts=OutboxEntry.attempts + 1, last_error=error[:1000])
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()  # the error is on record for the health page and the next try
 
 
 def backlog(topic: str) -> tuple[int, datetime | None, str]:

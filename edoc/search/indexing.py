@@ -152,8 +152,9 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
     share the work and never index one document twice at a time. A row is deleted only after
     its document was indexed and the reading of its unread PDFs was scheduled, so a worker
     killed between two batches leaves no indexed document waiting for the hourly check to
-    have its text read. When the index fails the rows are released with their error and the
-    next drain retries them; any other failure releases them too, counted, then propagates.
+    have its text read. When the index is unavailable the rows are released with their error
+    and the next drain retries them; any other failure is recorded on the rows, which keep
+    their lease (the documents after them go on being indexed), and propagates.
     """
     indexed = 0
     scheduled: set[str] = set()
@@ -163,6 +164,10 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
             break
         try:
             unread = _index(taken.document_ids)
+            if schedule_extraction is not None:
+                for sha256 in sorted(unread - scheduled):
+                    schedule_extraction(sha256)
+                scheduled |= unread
         except SearchError as exc:
             outbox.release(taken, str(exc))
             log.warning(
@@ -171,12 +176,8 @@ def drain(limit: int = 5000, schedule_extraction: Callable[[str], None] | None =
             break
         except Exception as exc:
             db.session.rollback()
-            outbox.release(taken, f"{type(exc).__name__}: {exc}")
+            outbox.fail(taken, f"{type(exc).__name__}: {exc}")
             raise
-        if schedule_extraction is not None:
-            for sha256 in sorted(unread - scheduled):
-                schedule_extraction(sha256)
-            scheduled |= unread
         outbox.complete(taken)
         indexed += len(taken.document_ids)
     return indexed

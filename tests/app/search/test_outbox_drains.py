@@ -22,7 +22,7 @@ from edoc.jobs.models import OutboxEntry
 from edoc.search import indexing
 from edoc.search.backend import search_backend
 from edoc.search.models import TextExtract
-from search import SearchBackend
+from search import IndexDocument, SearchBackend
 from tests.fixtures.documents import receive_incoming
 from tests.fixtures.pdfs import text_pdf
 from tests.fixtures.processes import wait_for
@@ -140,37 +140,46 @@ def test_the_lease_of_a_claim_lasts_what_edoc_outbox_lease_seconds_says(app: Fla
 
 
 class FailingIndex:
-    """The app's real index whose pushes fail with an error that is no SearchError (a bug in a
-    field provider, a library's own exception)."""
+    """The app's real index whose pushes of one document fail with an error that is no
+    SearchError (a bug in a field provider, a library's own exception)."""
 
-    def __init__(self, real: SearchBackend) -> None:
+    def __init__(self, real: SearchBackend, broken: int) -> None:
         self.real = real
+        self.broken = broken
 
-    def index(self, documents: Sequence[object]) -> None:
-        raise RuntimeError("field provider broke")
+    def index(self, documents: Sequence[IndexDocument]) -> None:
+        if any(d.id == str(self.broken) for d in documents):
+            raise RuntimeError("field provider broke")
+        self.real.index(documents)
 
     def __getattr__(self, name: str) -> object:
         return getattr(self.real, name)
 
 
-def test_a_push_failing_with_an_unexpected_error_releases_its_rows_with_the_error(
-    app: Flask, client: FlaskClient, clerk: dict[str, str]
+def test_a_push_failing_with_an_unexpected_error_is_recorded_and_holds_up_nothing_else(
+    app: Flask, client: FlaskClient, clerk: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    document_id = receive_incoming(client, clerk, text_pdf("Đê biển Cẩm Nhượng"))
+    monkeypatch.setattr(indexing, "BATCH", 1)
+    broken, fine = (
+        receive_incoming(client, clerk, text_pdf(f"Đê biển Cẩm Nhượng {n}"), subject=f"Đê {n}")
+        for n in (1, 2)
+    )
     with app.app_context():
         real = search_backend()
-        app.extensions["edoc.search"] = FailingIndex(real)
-        outbox.queue("search", [document_id])
+        app.extensions["edoc.search"] = FailingIndex(real, broken)
+        outbox.queue("search", [broken, fine])
         db.session.commit()
         with pytest.raises(RuntimeError, match="field provider broke"):
             indexing.drain()
+        assert indexing.drain() == 1  # the next drain passes the failed one by: it is held
         app.extensions["edoc.search"] = real
     (row,) = _rows(app)
-    # free for the next drain at once (not after the lease), the failure counted and said
-    assert row.claimed_by is None and row.claimed_until is None
-    assert row.attempts == 1
-    assert row.last_error == "RuntimeError: field provider broke"
+    assert row.document_id == broken
+    assert row.claimed_by is not None  # its lease is the back-off before the next try
+    assert (row.attempts, row.last_error) == (1, "RuntimeError: field provider broke")
     with app.app_context():
+        db.session.execute(update(OutboxEntry).values(claimed_until=datetime(2000, 1, 1)))
+        db.session.commit()  # the lease has ended
         assert indexing.drain() == 1
     assert _rows(app) == []
 
