@@ -13,7 +13,7 @@ verdict is applied, however long it waits for its turn.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, not_, select
@@ -24,14 +24,21 @@ from edoc.exchange.models import Direction, ExchangeMessage, MessageState
 from edoc.exchange.receiving import Verdict
 
 
+def _cutoff() -> datetime:
+    """Forwarded copies delivered before this are no longer kept."""
+    return utcnow() - timedelta(days=retention_days())
+
+
+def retention_days() -> int:
+    return current_app.config["EDOC"].exchange_forward_retention_days
+
+
 def kept_packages() -> set[str]:
     """The blob addresses of every package still kept."""
-    days = current_app.config["EDOC"].exchange_forward_retention_days
-    cutoff = utcnow() - timedelta(days=days)
     forwarded_long_ago = and_(
         ExchangeMessage.direction == Direction.FORWARD,
         ExchangeMessage.state == MessageState.DELIVERED,
-        ExchangeMessage.delivered_at < cutoff,
+        ExchangeMessage.delivered_at < _cutoff(),
     )
     query = select(ExchangeMessage.package_sha256).where(
         ExchangeMessage.package_sha256.is_not(None), not_(forwarded_long_ago)
@@ -47,3 +54,15 @@ def _waiting_to_be_applied() -> set[str]:
         select(ExchangeMessage.verdict).where(ExchangeMessage.state == MessageState.VERIFIED)
     )
     return {sha256 for verdict in verdicts for sha256 in Verdict.blobs_of(verdict or {})}
+
+
+def package_kept(message: ExchangeMessage) -> bool:
+    """Whether ``message``'s package is still kept (the condition of :func:`kept_packages`,
+    for one row): a hub's forwarded copy past its retention period is not (``edoc gc`` removes
+    it, or will), so the pages no longer offer it; the row, its addresses and its timeline stay."""
+    return not (
+        message.direction == Direction.FORWARD
+        and message.state == MessageState.DELIVERED
+        and message.delivered_at is not None
+        and message.delivered_at < _cutoff()
+    )
