@@ -166,7 +166,9 @@ def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_take
     assert count(huyen, IncomingDocument) == 1
     with hub.app.app_context():
         forwarded = db.session.scalar(
-            select(ExchangeMessage).where(ExchangeMessage.direction == "forward")
+            select(ExchangeMessage).where(
+                ExchangeMessage.direction == "forward", ExchangeMessage.kind == "document"
+            )
         )
         assert forwarded.state == "delivered"
         traced = forwarded.package_sha256
