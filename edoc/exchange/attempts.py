@@ -18,7 +18,8 @@ from edoc.exchange.queueing import forward_ended
 class DrainReport:
     """What one run of the worker did, for the CLI and the logs."""
 
-    checked: int = 0
+    checked: int = 0  # packages received whose checks ran and whose verdict was kept
+    applied: int = 0  # verdicts applied (a document, a status, a forward, a refusal)
     delivered: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)

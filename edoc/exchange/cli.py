@@ -193,9 +193,12 @@ def give_up(message_id: str, to_organ: str | None, reason: str) -> None:
 @exchange_group.command("deliver")
 @with_appcontext
 def deliver() -> None:
-    """Run the worker's drain once now: check what came in, deliver what is due."""
+    """Run the worker's drain once now: check what came in, apply it, deliver what is due."""
     report = worker.drain()
-    click.echo(f"checked={report.checked} delivered={report.delivered} failed={report.failed}")
+    click.echo(
+        f"checked={report.checked} applied={report.applied} delivered={report.delivered} "
+        f"failed={report.failed}"
+    )
     for error in report.errors:
         click.echo(error, err=True)
 

@@ -38,6 +38,7 @@ class MessageState(enum.StrEnum):
     FAILED = "failed"  # a refusal that retrying cannot change, or the attempts ran out
     GIVEN_UP = "given_up"  # an operator gave up on it, with a reason
     RECEIVED = "received"  # stored, waiting for the worker's checks (in, forward)
+    VERIFIED = "verified"  # checked, its result waiting for its turn to be applied (in, forward)
     PROCESSED = "processed"
     REFUSED = "refused"  # a check failed: nothing created, 02 sent back
     HELD = "held"  # no route yet (out), or a status about an unknown message (in)
@@ -76,8 +77,8 @@ class ExchangeMessage(db.Model, Leased):
     id in the same direction to the same addressee is refused by the unique constraint, so it
     creates nothing (a hub keeps one forward row per member a package names).
     ``hop``: the organ code the package is delivered to next (the peer itself, or the hub);
-    packages to one hop leave in order. ``claimed_by``/``claimed_until``: the worker delivering
-    or processing it now (a lease on the wall clock, as in :mod:`edoc.jobs.outbox`).
+    packages to one hop leave in order. ``claimed_by``/``claimed_until``: the worker delivering,
+    checking or applying it now (a lease on the wall clock, :mod:`edoc.core.leases`).
     """
 
     __tablename__ = "exchange_messages"
@@ -115,6 +116,10 @@ class ExchangeMessage(db.Model, Leased):
     package_size: Mapped[int] = mapped_column(default=0)
     #: What the checks on receipt found (envelope seal, PDF signatures), for the clerk.
     verification: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: While ``verified``: the checks' verdict and everything applying it needs (the files as
+    #: checked, what the package says, a hub's traced copy), so that applying, done in order
+    #: per sender, reads no blob and parses nothing (``receiving.Verdict``); cleared once applied.
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12))
     next_attempt_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
-"""The exchange queue: packages waiting to leave (out, forward) or to be checked (in), claimed
-by the worker with a lease, delivered with retries and back-off, in order per next hop.
+"""The exchange queue: packages waiting to leave (out, forward), or to be checked and their
+result applied (in, forward), claimed by the worker with a lease, delivered with retries and
+back-off, in order per next hop; checked in parallel, applied in order per sender.
 
 Never lose: a package row is written in the transaction of the change it reports (the
 dispatch, the registration …); its bytes are built once, stored in the blob store, and every
@@ -10,11 +11,12 @@ lost, the sender retrying — creates nothing the second time.
 
 from __future__ import annotations
 
+import enum
 from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import aliased
 
 from edoc.core import leases
@@ -70,36 +72,62 @@ def backoff(attempts: int) -> timedelta:
     return schedule.after(attempts)
 
 
-def claim_next(holder: str, *, to_check: bool) -> int | None:
-    """Claim the next package: the oldest due for its checks whose sender has no earlier one
-    being checked by another worker (``to_check``), or the oldest one due for delivery whose
-    next hop has no earlier package still waiting. Packages from one sender are taken, and
-    packages to one peer leave, in order: a later one does not overtake an earlier one still
-    in hand or being retried; only an earlier one that failed its check and waits out its
-    back-off is passed, so that one broken package does not hold up the rest. Commits."""
+class Step(enum.StrEnum):
+    """What a drain claims a package for."""
+
+    VERIFY = "verify"  # a received package's slow checks: any number at once, any sender
+    APPLY = "apply"  # a verified package's result: in the order received, per sender
+    DELIVER = "deliver"  # a package out or forwarded: in order per next hop
+
+
+#: The directions whose packages are checked and applied here (received from another system).
+TAKEN_IN = (Direction.IN, Direction.FORWARD)
+#: A package received and not yet applied: it keeps later ones from its sender waiting.
+NOT_APPLIED = (MessageState.RECEIVED, MessageState.VERIFIED)
+
+
+def claim_next(holder: str, step: Step) -> int | None:
+    """Claim the oldest package due for ``step`` that no live lease holds. Commits.
+
+    - ``VERIFY``: any received package. Checks are slow (parse, seal, the PDF's signatures in a
+      bounded child: seconds each) and change nothing, so later packages of a sender are
+      checked while earlier ones are, by other drains, threads or processes.
+    - ``APPLY``: a verified package none of whose sender's earlier packages is still received
+      or verified: results (a new document and its 01, a status, a recall, a forward, a
+      refusal) are applied in the order the packages were received from that sender, however
+      their checks finished. An earlier one waiting out a back-off after an unexpected failure
+      is passed, so that one broken package does not hold up the rest.
+    - ``DELIVER``: the oldest package due for delivery whose next hop has no earlier package
+      still waiting: packages to one peer leave in order.
+    """
     leases.serialise_claims("edoc.exchange")
     now = wall_clock()
     earlier = aliased(ExchangeMessage)
-    if to_check:  # only an earlier package being checked now holds a later one back
-        directions, state = (Direction.IN, Direction.FORWARD), MessageState.RECEIVED
-        before = [earlier.from_organ == ExchangeMessage.from_organ, leases.held(earlier, now)]
-    else:  # any earlier package to the same next hop still waiting holds a later one back
+    if step == Step.DELIVER:
         directions, state = (Direction.OUT, Direction.FORWARD), MessageState.PENDING
-        before = [earlier.hop == ExchangeMessage.hop]
+        waiting = [
+            earlier.direction.in_(directions),
+            earlier.state == state,
+            earlier.hop == ExchangeMessage.hop,
+        ]
+    elif step == Step.APPLY:
+        directions, state = TAKEN_IN, MessageState.VERIFIED
+        waiting = [
+            earlier.direction.in_(TAKEN_IN),
+            earlier.state.in_(NOT_APPLIED),
+            earlier.from_organ == ExchangeMessage.from_organ,
+            leases.due(earlier.next_attempt_at, now),
+        ]
+    else:
+        directions, state, waiting = TAKEN_IN, MessageState.RECEIVED, []
     query = select(ExchangeMessage.id).where(
         ExchangeMessage.direction.in_(directions),
         ExchangeMessage.state == state,
         leases.due(ExchangeMessage.next_attempt_at, now),
         leases.free(ExchangeMessage, now),
-        ~exists().where(
-            and_(
-                earlier.direction.in_(directions),
-                earlier.state == state,
-                earlier.id < ExchangeMessage.id,
-                *before,
-            )
-        ),
     )
+    if waiting:
+        query = query.where(~exists().where(earlier.id < ExchangeMessage.id, *waiting))
     pk = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
     if pk is not None:
         leases.take(ExchangeMessage, holder, now + LEASE, ExchangeMessage.id == pk)

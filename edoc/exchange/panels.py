@@ -28,6 +28,7 @@ STATE_LABELS = {
     MessageState.FAILED: _l("Gửi lỗi"),
     MessageState.GIVEN_UP: _l("Đã ngừng gửi"),
     MessageState.RECEIVED: _l("Đã nhận, chờ kiểm tra"),
+    MessageState.VERIFIED: _l("Đã kiểm tra, chờ đến lượt xử lý"),
     MessageState.PROCESSED: _l("Đã xử lý"),
     MessageState.REFUSED: _l("Bị từ chối"),
     MessageState.HELD: _l("Đang giữ lại"),

@@ -26,7 +26,7 @@ def exchange_drain_task() -> int:
     huey.get(DRAIN_PENDING)  # taken: work queued from now on asks for another run
     with app_context():
         report = drain()
-        return report.delivered + report.checked
+        return report.delivered + report.checked + report.applied
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -38,6 +38,7 @@ from edoc.exchange import (
     peers,
     queries,
     queueing,
+    retention,
     schemas,
 )
 from edoc.exchange.tasks import request_drain
@@ -206,6 +207,7 @@ def message_detail(pk: int) -> Any:
         "exchange/message.html",
         message=message,
         about=queries.about(message, current_user),
+        package_kept=retention.package_kept(message),
         values=request.form,
         errors={},
         **_context(),
@@ -254,6 +256,7 @@ def _back(pk: int, status: int, errors: dict[str, str] | None = None) -> Any:
         "exchange/message.html",
         message=message,
         about=queries.about(message, current_user),
+        package_kept=retention.package_kept(message),
         values=request.form,
         errors=errors or {},
         **_context(),
@@ -268,6 +271,15 @@ def message_package(pk: int) -> Any:
     message = queries.message_for(pk, current_user)
     if not message.package_sha256:
         raise NotFound("package_not_built", _("Gói tin chưa được tạo."))
+    if not retention.package_kept(message):
+        raise NotFound(
+            "package_not_kept",
+            _(
+                "Bản gói tin chuyển tiếp không còn lưu tại trục: đã chuyển xong quá %(d)s ngày "
+                "(nơi gửi và nơi nhận vẫn giữ bản của mình).",
+                d=retention.retention_days(),
+            ),
+        )
     record(
         "exchange.package_downloaded",
         actor=current_user,

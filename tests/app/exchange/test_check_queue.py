@@ -1,7 +1,8 @@
-"""What comes in is checked one package at a time, and no package blocks the others: one that
-breaks a rule is refused with 02 and the reason, one that fails unexpectedly is tried again
-after back-off and then marked failed, and later packages are checked meanwhile. Two drains
-never both apply the check of one package."""
+"""What comes in is checked by as many drains as run, a sender's later packages too, and the
+results are applied in the order received from each sender; no package blocks the others: one
+that breaks a rule is refused with 02 and the reason, one that fails unexpectedly is tried
+again after back-off and then marked failed, and later packages are checked and applied
+meanwhile. Two drains never both apply the result of one package."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from sqlalchemy import func, select, update
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
+from edoc.documents.models import DocumentFile
 from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
 from edoc.exchange.models import ExchangeMessage
+from edoc.exchange.outbox import Step
 from edoc.incoming.models import IncomingDocument
 from tests.app.exchange.test_inbox import (
     count,
@@ -114,25 +117,23 @@ def test_two_drains_checking_one_package_apply_it_once(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
     """The first drain's lease runs out during its slow check; a second drain checks the same
-    package and takes it; the first one's result, arriving late, is dropped."""
+    package and applies it; the first one's verdict, arriving late, is dropped."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
         inbox.accept_package(package, via=tinh.organ_id)
         db.session.commit()
         slow = outbox.new_holder()
-        pk = outbox.claim_next(slow, to_check=True)
+        pk = outbox.claim_next(slow, Step.VERIFY)
         assert pk is not None
-        db.session.execute(  # its lease lapses while it checks
-            update(ExchangeMessage)
-            .where(ExchangeMessage.id == pk)
-            .values(claimed_until=outbox.wall_clock() - timedelta(seconds=1))
-        )
-        db.session.commit()
-        assert worker.drain().checked == 1  # the second drain
+        lapse(pk)  # its lease lapses while it checks
+        second = worker.drain()
+        assert (second.checked, second.applied) == (1, 1)
         report = attempts.DrainReport()
-        receiving._check(pk, slow, report)  # the first drain's late result
+        receiving.verify_one(pk, slow, report)  # the first drain's late verdict
         assert report.checked == 0 and report.errors
+        assert db.session.get(ExchangeMessage, pk, populate_existing=True).state == "processed"
+        assert worker.drain().applied == 0
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
         answers = db.session.scalars(
             select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
@@ -140,22 +141,121 @@ def test_two_drains_checking_one_package_apply_it_once(
         assert answers == ["01"]
 
 
-def test_a_second_drain_does_not_check_a_later_package_while_the_earlier_is_in_hand(
+def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
-    """Two drains at once (one per package arriving) take one sender's packages in order, so
-    the later document is not registered before the earlier one."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
-    later = variant(tinh, package, "5b0f6f0e-0000-4000-8000-0000000000c3")
+    with stc.app.app_context():
+        inbox.accept_package(package, via=tinh.organ_id)
+        db.session.commit()
+        checker = outbox.new_holder()
+        pk = outbox.claim_next(checker, Step.VERIFY)
+        assert pk is not None
+        receiving.verify_one(pk, checker, attempts.DrainReport())
+        slow = outbox.new_holder()
+        assert outbox.claim_next(slow, Step.APPLY) == pk
+        lapse(pk)  # it stalls before its transaction: another drain takes the row over
+        assert worker.drain().applied == 1
+        report = attempts.DrainReport()
+        receiving.apply_one(pk, slow, report)
+        assert report.applied == 0 and report.errors
+        assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
+        answers = db.session.scalars(
+            select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
+        ).all()
+        assert answers == ["01"]
+
+
+def test_a_later_package_is_checked_while_the_earlier_is_in_hand_and_applied_after_it(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """Two drains at once (one per package arriving): the second checks the sender's later
+    package while the first still checks the earlier one; the later verdict, ready first,
+    waits, and the documents are created in the order the packages were received."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, _dispatch = held_package(pair, softhsm_tokens)
+    later_id = "5b0f6f0e-0000-4000-8000-0000000000c3"
+    later = variant(tinh, package, later_id)
+    earlier_id = edxml.parse(package).message_id
     with stc.app.app_context():
         for each in (package, later):
             inbox.accept_package(each, via=tinh.organ_id)
             db.session.commit()
-        holder = outbox.new_holder()
-        first = outbox.claim_next(holder, to_check=True)
+        first_drain = outbox.new_holder()
+        first = outbox.claim_next(first_drain, Step.VERIFY)  # its check takes a while
         assert first is not None
-        assert outbox.claim_next(outbox.new_holder(), to_check=True) is None
-        receiving._check(first, holder, attempts.DrainReport())
-        second = outbox.claim_next(outbox.new_holder(), to_check=True)
-        assert second is not None and second > first
+
+        second_drain = worker.drain()  # meanwhile, on another worker thread
+        assert (second_drain.checked, second_drain.applied) == (1, 0)
+        assert state(earlier_id) == "received"  # still in the first drain's hands
+        assert state(later_id) == "verified"  # checked, waiting for its turn
+        assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 0
+        assert outbox.claim_next(outbox.new_holder(), Step.APPLY) is None
+
+        receiving.verify_one(first, first_drain, attempts.DrainReport())  # the first check ends
+        assert worker.drain().applied == 2
+        created = db.session.execute(
+            select(ExchangeMessage.message_id, ExchangeMessage.document_id)
+            .where(ExchangeMessage.direction == "in")
+            .order_by(ExchangeMessage.id)
+        ).all()
+        assert [m for m, _d in created] == [earlier_id, later_id]
+        earlier_document, later_document = (d for _m, d in created)
+        assert earlier_document < later_document
+        arrivals = (
+            db.session.execute(
+                select(IncomingDocument.document_id).order_by(
+                    IncomingDocument.received_at, IncomingDocument.document_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert arrivals == [earlier_document, later_document]
+        answered = db.session.scalars(
+            select(ExchangeMessage.about_message_id)
+            .where(ExchangeMessage.direction == "out", ExchangeMessage.status_code == "01")
+            .order_by(ExchangeMessage.id)
+        ).all()
+        assert answered == [earlier_id, later_id]
+
+
+def test_the_files_a_waiting_verdict_refers_to_are_kept_by_gc(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """Between its check and its turn, only the verdict refers to the files the check stored:
+    ``edoc gc`` keeps them, so the document created later has its files."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, _dispatch = held_package(pair, softhsm_tokens)
+    with stc.app.app_context():
+        inbox.accept_package(package, via=tinh.organ_id)
+        db.session.commit()
+        checker = outbox.new_holder()
+        pk = outbox.claim_next(checker, Step.VERIFY)
+        assert pk is not None
+        receiving.verify_one(pk, checker, attempts.DrainReport())
+        assert state(edxml.parse(package).message_id) == "verified"
+        collected = stc.cli("gc", "--grace-hours", "0")
+        assert collected.exit_code == 0, collected.output
+        assert worker.drain().applied == 1
+        stored = db.session.scalars(select(DocumentFile.sha256)).all()
+        assert stored
+        for sha256 in stored:
+            assert blob_store().exists(sha256), sha256
+
+
+def lapse(pk: int) -> None:
+    """The lease on row ``pk`` runs out (its drain stalled)."""
+    db.session.execute(
+        update(ExchangeMessage)
+        .where(ExchangeMessage.id == pk)
+        .values(claimed_until=outbox.wall_clock() - timedelta(seconds=1))
+    )
+    db.session.commit()
+
+
+def state(message_id: str) -> str:
+    return db.session.scalar(
+        select(ExchangeMessage.state).where(ExchangeMessage.message_id == message_id)
+    )

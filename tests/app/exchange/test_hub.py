@@ -20,6 +20,7 @@ from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI
 from tests.app.exchange.test_inbox import count, post_signed
+from tests.fixtures.app import signed_in
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, add_peer, directory_entry, installations_fixture
 from tests.fixtures.pki import Tokens
@@ -165,7 +166,9 @@ def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_take
     assert count(huyen, IncomingDocument) == 1
     with hub.app.app_context():
         forwarded = db.session.scalar(
-            select(ExchangeMessage).where(ExchangeMessage.direction == "forward")
+            select(ExchangeMessage).where(
+                ExchangeMessage.direction == "forward", ExchangeMessage.kind == "document"
+            )
         )
         assert forwarded.state == "delivered"
         traced = forwarded.package_sha256
@@ -184,6 +187,10 @@ def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_take
 
     collect(hub)  # delivered, but within the retention period (30 days by default)
     assert stored(hub, traced)
+    admin = signed_in(hub.app, "quantri")
+    page = admin.get(f"/exchange/messages/{forwarded.id}").get_data(as_text=True)
+    assert 'data-testid="package-download"' in page
+    assert admin.get(f"/exchange/messages/{forwarded.id}/package").status_code == 200
     collect(tinh)  # the sender's own package stays, whatever its age
     assert stored(tinh, sent)
 
@@ -194,3 +201,14 @@ def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_take
     assert not stored(hub, traced)
     with hub.app.app_context():  # the record of the forward stays, only its bytes went
         assert db.session.get(ExchangeMessage, forwarded.id).state == "delivered"
+    # the operator still reads where it went, and is not offered the bytes that went
+    detail = admin.get(f"/exchange/messages/{forwarded.id}")
+    assert detail.status_code == 200
+    page = detail.get_data(as_text=True)
+    assert f"<dd>{tinh.organ_id}</dd>" in page  # from
+    assert page.count(f"<dd>{huyen.organ_id}</dd>") == 2  # to, and the hop it was handed to
+    assert 'data-testid="package-not-kept"' in page
+    assert 'data-testid="package-download"' not in page
+    assert admin.get(f"/exchange/messages/{forwarded.id}/package").status_code == 404
+    listing = admin.get("/exchange/messages?direction=forward").get_data(as_text=True)
+    assert f"{tinh.organ_id} → {huyen.organ_id}" in listing
