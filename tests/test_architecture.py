@@ -33,6 +33,25 @@ def test_libraries_and_their_tests_never_import_edoc() -> None:
     assert leaks == []
 
 
+def test_no_test_module_or_conftest_is_imported_by_another_module_of_the_tests() -> None:
+    """What two test modules share lives in tests/fixtures/ (tests/README.md): a test module
+    changes with its own tests, and once another file imports a helper from it, moving or
+    deleting a test breaks a file that has nothing to do with it."""
+    found = sorted(
+        f"{edge.source}:{edge.line} imports {edge.target}"
+        for edge in all_imports()
+        if edge.source.startswith("tests")
+        and edge.target.startswith("tests")
+        and _is_test_module_or_conftest(edge.target)
+    )
+    assert found == [], "move what they share into tests/fixtures/:\n" + "\n".join(found)
+
+
+def _is_test_module_or_conftest(name: str) -> bool:
+    last = name.rpartition(".")[2]
+    return last.startswith("test_") or last == "conftest"
+
+
 def test_imports_inside_functions_are_only_for_heavy_optional_packages_and_say_why() -> None:
     offenders = []
     for edge in all_imports():

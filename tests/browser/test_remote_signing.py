@@ -15,9 +15,9 @@ from edoc.outgoing.signing import LEADER_BOX, LEADER_FIELD
 from tests.fixtures.app import bearer
 from tests.fixtures.browser import open_menu, read_and_tick_drafts, sign_in, snapshot
 from tests.fixtures.documents import leader_id, submitted_draft
+from tests.fixtures.pdfs import ocr_region
 from tests.fixtures.pki import Tokens
 from tests.fixtures.remote_signing import enable_service, give_credential
-from tests.lib.signing.test_appearance import ocr_region
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

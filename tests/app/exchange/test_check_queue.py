@@ -18,13 +18,7 @@ from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worke
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.outbox import Step
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import (
-    count,
-    held_envelope,
-    held_package,
-    post_signed,
-)
-from tests.fixtures.exchange import Installation
+from tests.fixtures.exchange import Installation, count, held_envelope, held_package, post_signed
 from tests.fixtures.pki import Tokens
 
 

@@ -18,8 +18,7 @@ from edoc.exchange.transport import Route
 from edoc.exchange.worker import drain
 from edoc.incoming.models import IncomingDocument
 from edoc.jobs.queue import huey
-from tests.app.exchange.test_unpinned_sender import exported
-from tests.fixtures.exchange import Installation, change_peer
+from tests.fixtures.exchange import Installation, change_peer, exported
 from tests.fixtures.pki import Tokens
 
 

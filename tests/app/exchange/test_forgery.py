@@ -15,14 +15,8 @@ from edoc.exchange import edxml, keys, queueing
 from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.exchange.packages import this_organ
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import (
-    count,
-    held_envelope,
-    held_package,
-    post_signed,
-)
 from tests.fixtures.documents import issued_document
-from tests.fixtures.exchange import Installation
+from tests.fixtures.exchange import Installation, count, held_envelope, held_package, post_signed
 from tests.fixtures.pki import Tokens
 
 #: Sở Nội vụ: connected to neither installation of the pair.

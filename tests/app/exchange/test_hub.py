@@ -19,10 +19,16 @@ from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing.pki import DemoPKI
-from tests.app.exchange.test_inbox import count, post_signed
 from tests.fixtures.app import signed_in
 from tests.fixtures.documents import issued_document, send
-from tests.fixtures.exchange import Installation, add_peer, directory_entry, installations_fixture
+from tests.fixtures.exchange import (
+    Installation,
+    add_peer,
+    count,
+    directory_entry,
+    installations_fixture,
+    post_signed,
+)
 from tests.fixtures.pki import Tokens
 
 #: The province (origin), the finance department as the hub, the district behind it; FOUR adds

@@ -9,8 +9,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import requests
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
@@ -21,58 +20,15 @@ from edoc.exchange.packages import this_organ
 from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from edoc.outgoing.sending import dispatch_status_label
-from tests.fixtures.documents import issued_document, send
-from tests.fixtures.exchange import Installation, directory_entry
+from tests.fixtures.exchange import (
+    Installation,
+    count,
+    held_package,
+    post,
+    post_signed,
+    signed_by,
+)
 from tests.fixtures.pki import Tokens
-
-
-def count(installation: Installation, model: type) -> int:
-    with installation.app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model)) or 0
-
-
-def post(target: Installation, body: bytes, headers: dict[str, str]) -> requests.Response:
-    return requests.post(
-        f"{target.url}/api/v1/exchange/inbox",
-        data=body,
-        headers={"Content-Type": "application/xml", **headers},
-        timeout=60,
-    )
-
-
-def signed_by(sender: Installation, body: bytes) -> dict[str, str]:
-    with sender.app.app_context():
-        return keys.sign_request(body, sender.organ_id)
-
-
-def post_signed(sender: Installation, target: Installation, body: bytes) -> requests.Response:
-    """``body`` delivered to ``target``'s inbox as ``sender``'s system delivers it."""
-    return post(target, body, signed_by(sender, body))
-
-
-def held_package(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, int]:
-    """A document sent by the province while the department is down: its sealed package."""
-    tinh, stc = pair["tinh"], pair["stc"]
-    stc.stop()
-    document_id, clerk = issued_document(tinh.client, tokens)
-    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, stc)]).status_code == 200
-    with tinh.app.app_context():
-        message = db.session.scalar(
-            select(ExchangeMessage).where(ExchangeMessage.direction == "out")
-        )
-        assert message.state == "pending" and message.attempts == 1, message.last_error
-        data = blob_store().open(message.package_sha256).read()
-        dispatch_id = message.dispatch_id
-    stc.serve()
-    return data, dispatch_id
-
-
-def held_envelope(pair: dict[str, Installation], tokens: Tokens) -> tuple[bytes, edxml.Envelope]:
-    """:func:`held_package`'s bytes and the envelope parsed from them."""
-    package, _dispatch = held_package(pair, tokens)
-    envelope = edxml.parse(package)
-    assert isinstance(envelope, edxml.Envelope)
-    return package, envelope
 
 
 def test_outage_then_retry_delivers_once(

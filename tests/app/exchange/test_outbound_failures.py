@@ -11,10 +11,9 @@ from edoc.documents.models import Document
 from edoc.exchange import queueing
 from edoc.exchange.models import ExchangeMessage
 from edoc.incoming.models import IncomingDocument
-from tests.app.exchange.test_inbox import count
 from tests.fixtures.app import bearer
 from tests.fixtures.documents import issue, signed_drafts
-from tests.fixtures.exchange import Installation
+from tests.fixtures.exchange import Installation, count
 from tests.fixtures.pki import Tokens
 
 

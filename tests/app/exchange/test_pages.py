@@ -19,7 +19,7 @@ from edoc.incoming.models import IncomingDocument
 from edoc.outgoing.models import Dispatch
 from signing import pki as labels
 from signing.pki import DemoPKI
-from tests.fixtures.app import bearer, csrf_token_from, signed_in
+from tests.fixtures.app import bearer, csrf_token_from, form_post, signed_in
 from tests.fixtures.documents import (
     issue,
     issued_document,
@@ -29,16 +29,10 @@ from tests.fixtures.documents import (
     sign_drafts,
 )
 from tests.fixtures.drafts import draft_pdf
-from tests.fixtures.exchange import Installation, directory_entry
+from tests.fixtures.exchange import Installation, directory_entry, upload
 from tests.fixtures.pki import Tokens
 
 DATETIME_VN = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}")
-
-
-def form_post(client: FlaskClient, url: str, page: str, data: dict, **kwargs) -> object:
-    """A form sent as the browser sends it: with the CSRF token of the page it is on."""
-    token = csrf_token_from(client.get(page).get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **data}, **kwargs)
 
 
 def sent_to_stc(pair: dict[str, Installation], tokens: Tokens) -> tuple[int, int]:
@@ -337,15 +331,6 @@ def test_a_secret_document_never_leaves_by_exchange(
 BOMB = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <edXMLEnvelope xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">&lol2;</edXMLEnvelope>"""
-
-
-def upload(client: FlaskClient, data: bytes, name: str = "goi.edxml") -> object:
-    token = csrf_token_from(client.get("/exchange/import").get_data(as_text=True))
-    return client.post(
-        "/exchange/import",
-        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
-        content_type="multipart/form-data",
-    )
 
 
 def count_messages(installation: Installation) -> int:

@@ -18,8 +18,7 @@ from edoc.incoming.models import IncomingDocument
 from edoc.outgoing import services as outgoing_services
 from edoc.outgoing.models import Dispatch, OutgoingDocument
 from edoc.users.models import User
-from tests.app.exchange.test_pages import form_post
-from tests.fixtures.app import signed_in
+from tests.fixtures.app import form_post, signed_in
 from tests.fixtures.documents import issued_document, send
 from tests.fixtures.exchange import Installation, directory_entry
 from tests.fixtures.pki import Tokens

@@ -11,20 +11,11 @@ from sqlalchemy import select
 
 from edoc.core.extensions import db
 from edoc.exchange.models import ExchangeMessage
-from tests.app.exchange.test_pages import upload
 from tests.fixtures.app import signed_in
-from tests.fixtures.documents import issued_document
-from tests.fixtures.exchange import Installation, change_peer
+from tests.fixtures.exchange import Installation, change_peer, exported, upload
 from tests.fixtures.pki import Tokens
 
 WARNING = "Người gửi chưa được xác thực (nhập tay, chứng thư chưa ghim)"
-
-
-def exported(tinh: Installation, to: Installation, tokens: Tokens, path: Path) -> bytes:
-    document_id, _clerk = issued_document(tinh.client, tokens)
-    done = tinh.cli("exchange", "export", str(document_id), "--to", to.organ_id, "-o", str(path))
-    assert done.exit_code == 0, done.output
-    return path.read_bytes()
 
 
 def pin(installation: Installation, organ_code: str, *, active: bool) -> None:

@@ -1,5 +1,5 @@
-"""The jobs tests export the dossiers tests' closed dossier (two documents, one file each)."""
+"""The jobs tests use the dossiers tests' closed dossier (two documents, one file each)."""
 
-from tests.app.dossiers.conftest import closed_dossier
+from tests.fixtures.dossiers import closed_dossier
 
 __all__ = ["closed_dossier"]

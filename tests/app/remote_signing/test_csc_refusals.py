@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import time
 from typing import Any
 
@@ -19,30 +18,16 @@ from signing import pki as labels
 from signing.pki import DemoPKI
 from tests.fixtures.app import bearer
 from tests.fixtures.pki import Tokens
-from tests.fixtures.remote_signing import RemoteLeader, give_credential, leader_on_temporary_token
+from tests.fixtures.remote_signing import (
+    SHA256,
+    RemoteLeader,
+    authorize,
+    digests,
+    give_credential,
+    leader_on_temporary_token,
+)
 
 SHA256_RSA = "1.2.840.113549.1.1.11"
-SHA256 = "2.16.840.1.101.3.4.2.1"
-
-
-def digests(*names: str) -> list[str]:
-    return [base64.b64encode(hashlib.sha256(n.encode()).digest()).decode() for n in names]
-
-
-def authorize(
-    client: FlaskClient, headers: dict[str, str], leader: RemoteLeader, otp: str, hashes: list[str]
-) -> Any:
-    return client.post(
-        "/csc/v2/credentials/authorize",
-        json={
-            "credentialID": leader.credential_id,
-            "numSignatures": len(hashes),
-            "hashes": hashes,
-            "hashAlgorithmOID": SHA256,
-            "OTP": otp,
-        },
-        headers=headers,
-    )
 
 
 def sign_hash(

@@ -19,10 +19,14 @@ from edoc.remote_signing import services
 from edoc.remote_signing.models import RemoteCredential
 from signing import pki as labels
 from signing.pki import DemoPKI
-from tests.app.remote_signing.test_csc_refusals import authorize, digests
 from tests.fixtures.app import bearer
 from tests.fixtures.pki import Tokens
-from tests.fixtures.remote_signing import RemoteLeader, leader_on_temporary_token
+from tests.fixtures.remote_signing import (
+    RemoteLeader,
+    authorize,
+    digests,
+    leader_on_temporary_token,
+)
 
 
 def _closed_port() -> int:

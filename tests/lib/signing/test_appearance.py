@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import unicodedata
 from datetime import date, datetime
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from signing import pki as demo
 from signing.appearance import (
     VN_TZ,
-    Box,
     TextStampAppearance,
     draw_seal_image,
     draw_signature_image,
@@ -24,32 +22,9 @@ from signing.formfields import fill_number_and_date
 from signing.pki import DemoPKI
 from signing.remote import SignatureFieldSpec, SignatureOptions, finish, prepare
 from tests.fixtures.drafts import LEADER_BOX, NUMBER_BOX, draft_pdf
+from tests.fixtures.pdfs import A4_HEIGHT, ocr_region
 from tests.fixtures.pki import Tokens
 from tests.fixtures.signatures import leader_signed, report, sign_on_token
-
-A4_HEIGHT = 842
-DPI = 300
-
-
-def ocr_region(pdf: bytes, box: Box, pad: float = 4) -> str:
-    """Render one region of page 1 at 300 dpi and OCR it in Vietnamese."""
-    scale = DPI / 72
-    x, y = (box.x1 - pad) * scale, (A4_HEIGHT - box.y2 - pad) * scale
-    w, h = (box.width + 2 * pad) * scale, (box.height + 2 * pad) * scale
-    crop = ["-x", str(int(x)), "-y", str(int(y)), "-W", str(int(w)), "-H", str(int(h))]
-    png = subprocess.run(
-        ["pdftoppm", "-png", "-r", str(DPI), "-f", "1", "-l", "1", "-singlefile", *crop, "-"],
-        input=pdf,
-        capture_output=True,
-        check=True,
-    ).stdout
-    text = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "6"],
-        input=png,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    return unicodedata.normalize("NFC", text)
 
 
 def test_personal_signature_renders_every_diacritic(
