@@ -7,10 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
+from sqlalchemy import update
 
 from edoc.core.extensions import db
 from edoc.exchange import outbox
-from edoc.exchange.models import MessageState
+from edoc.exchange.models import ExchangeMessage, MessageState
 from edoc.exchange.queueing import forward_ended
 
 
@@ -25,23 +26,51 @@ class DrainReport:
     errors: list[str] = field(default_factory=list)
 
 
-def guarded(pk: int, report: DrainReport, work: Callable[[], None]) -> None:
-    """Run ``work`` on package ``pk``; an unexpected failure is recorded on the package (its
-    attempts, back-off, ``failed`` at the limit) so that the other packages go on."""
+def guarded(
+    pk: int, holder: str, claimed: MessageState, report: DrainReport, work: Callable[[], None]
+) -> None:
+    """Run ``work`` on package ``pk``, claimed by ``holder`` in state ``claimed``; an unexpected
+    failure is recorded on the package (its attempts, back-off, ``failed`` at the limit) so
+    that the other packages go on.
+
+    Recorded only while this drain still holds the row in the state it claimed it in: a drain
+    whose lease ran out during slow work (a check may take minutes) may find the row verified,
+    applied or retried by another drain meanwhile, and its late failure must not put that row
+    in back-off (a sender's later packages would then be applied before it) or fail it."""
     try:
         work()
     except Exception as error:  # tried again after back-off, then failed: others go on meanwhile
         db.session.rollback()
         current_app.logger.exception("exchange: message %s failed in the worker", pk)
-        report.errors.append(f"{pk}: {type(error).__name__}: {error}")
-        message = outbox.release(pk)
-        message.attempts += 1
-        message.last_error = f"{type(error).__name__}: {error}"[:2000]
+        reason = f"{type(error).__name__}: {error}"
+        report.errors.append(f"{pk}: {reason}")
+        still_held = db.session.execute(
+            update(ExchangeMessage)
+            .where(
+                ExchangeMessage.id == pk,
+                ExchangeMessage.claimed_by == holder,
+                ExchangeMessage.state == claimed,
+            )
+            .values(
+                claimed_by=None,
+                claimed_until=None,
+                attempts=ExchangeMessage.attempts + 1,
+                last_error=reason[:2000],
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not still_held:
+            db.session.rollback()
+            current_app.logger.warning(
+                "exchange: message %s: lease lost meanwhile; its failure is not recorded", pk
+            )
+            report.errors.append(f"{pk}: taken over by another worker; failure not recorded")
+            return
+        message = db.session.get(ExchangeMessage, pk, populate_existing=True)
         if message.attempts >= current_app.config["EDOC"].exchange_max_attempts:
-            delivering = message.state == MessageState.PENDING
             message.state = MessageState.FAILED
             message.next_attempt_at = None
-            if delivering:
+            if claimed == MessageState.PENDING:
                 forward_ended(message, message.last_error)
         else:
             message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)

@@ -32,10 +32,10 @@ def http_transport() -> Transport:
 register_transport("http", http_transport)
 
 
-def deliver_one(pk: int, transport: Transport | None, report: DrainReport) -> None:
-    """Deliver package ``pk`` (claimed by this run), a failure recorded on it; by
+def deliver_one(pk: int, holder: str, transport: Transport | None, report: DrainReport) -> None:
+    """Deliver package ``pk`` (claimed by ``holder``), a failure recorded on it; by
     ``transport``, or (None) by the one the next hop's peer is configured with."""
-    guarded(pk, report, lambda: _deliver(pk, transport, report))
+    guarded(pk, holder, MessageState.PENDING, report, lambda: _deliver(pk, transport, report))
 
 
 def _deliver(pk: int, transport: Transport | None, report: DrainReport) -> None:

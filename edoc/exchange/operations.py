@@ -87,6 +87,15 @@ def retry(message: ExchangeMessage, actor: Actor) -> ExchangeMessage:
         MessageState.EXPORTED,
     ):
         raise AppError("not_retryable", _("Gói tin này không thể gửi lại."), 409)
+    if not_checked_yet(message):
+        raise AppError(
+            "not_checked",
+            _(
+                "Gói tin chuyển tiếp này lỗi khi đang được kiểm tra, chưa được kiểm tra xong "
+                "nên không thể gửi tiếp cho đơn vị nhận."
+            ),
+            409,
+        )
     message.next_attempt_at = None
     if message.state == MessageState.FAILED:
         message.attempts = 0
@@ -101,13 +110,28 @@ def retry(message: ExchangeMessage, actor: Actor) -> ExchangeMessage:
     return message
 
 
+def not_checked_yet(message: ExchangeMessage) -> bool:
+    """A forward that failed before its result was applied: its package was never checked
+    against the origin's certificate or traced (failed while checking: no verification kept;
+    while applying: its verdict still kept), so it must not be sent on to the member as
+    received. Applied forwards have their verification kept and their verdict cleared."""
+    return (
+        message.direction == Direction.FORWARD
+        and message.state == MessageState.FAILED
+        and (message.verification is None or message.verdict is not None)
+    )
+
+
 def retry_all_failed(actor: Actor) -> int:
-    failed = db.session.scalars(
+    """Send every failed or waiting package again now, but a forward never checked
+    (:func:`not_checked_yet`); how many were queued."""
+    queued = db.session.scalars(
         select(ExchangeMessage).where(
             ExchangeMessage.state.in_((MessageState.FAILED, MessageState.PENDING)),
             ExchangeMessage.direction.in_((Direction.OUT, Direction.FORWARD)),
         )
     ).all()
+    failed = [message for message in queued if not not_checked_yet(message)]
     for message in failed:
         retry(message, actor)
     return len(failed)

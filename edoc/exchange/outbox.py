@@ -16,13 +16,13 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.core.metrics import DELIVERY_FAILURES
-from edoc.exchange.models import Direction, ExchangeMessage, MessageState
+from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 
 LEASE = timedelta(minutes=5)
 KICK = "edoc.exchange.kick"
@@ -96,7 +96,10 @@ def claim_next(holder: str, step: Step) -> int | None:
       or verified: results (a new document and its 01, a status, a recall, a forward, a
       refusal) are applied in the order the packages were received from that sender, however
       their checks finished. An earlier one waiting out a back-off after an unexpected failure
-      is passed, so that one broken package does not hold up the rest.
+      is passed, so that one broken package does not hold up the rest; but not by a recall or
+      a replacement (business type 1, 3), which waits for every earlier package of its sender:
+      applied first, it would find no original (``held``), and the original would then be
+      created as an active document its sender had recalled.
     - ``DELIVER``: the oldest package due for delivery whose next hop has no earlier package
       still waiting: packages to one peer leave in order.
     """
@@ -116,7 +119,7 @@ def claim_next(holder: str, step: Step) -> int | None:
             earlier.direction.in_(TAKEN_IN),
             earlier.state.in_(NOT_APPLIED),
             earlier.from_organ == ExchangeMessage.from_organ,
-            leases.due(earlier.next_attempt_at, now),
+            or_(leases.due(earlier.next_attempt_at, now), _follows_its_original()),
         ]
     else:
         directions, state, waiting = TAKEN_IN, MessageState.RECEIVED, []
@@ -133,6 +136,20 @@ def claim_next(holder: str, step: Step) -> int | None:
         leases.take(ExchangeMessage, holder, now + LEASE, ExchangeMessage.id == pk)
     db.session.commit()
     return pk
+
+
+#: Business types of a package that acts on an earlier one of its sender (edXML ``Business``
+#: ``DocumentType``): 1 recalls it, 3 replaces it.
+ACTS_ON_AN_EARLIER = (1, 3)
+
+
+def _follows_its_original() -> ColumnElement[bool]:
+    """The package being claimed recalls or replaces an earlier one: it waits for every earlier
+    package of its sender not yet applied, in back-off or not."""
+    return and_(
+        ExchangeMessage.kind == MessageKind.DOCUMENT,
+        ExchangeMessage.business_type.in_(ACTS_ON_AN_EARLIER),
+    )
 
 
 def release(pk: int) -> ExchangeMessage:

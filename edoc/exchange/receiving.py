@@ -101,11 +101,11 @@ class Verdict:
 
 
 def verify_one(pk: int, holder: str, report: DrainReport) -> None:
-    guarded(pk, report, lambda: _verify_package(pk, holder, report))
+    guarded(pk, holder, MessageState.RECEIVED, report, lambda: _verify_package(pk, holder, report))
 
 
 def apply_one(pk: int, holder: str, report: DrainReport) -> None:
-    guarded(pk, report, lambda: _apply(pk, holder, report))
+    guarded(pk, holder, MessageState.VERIFIED, report, lambda: _apply(pk, holder, report))
 
 
 def _verify_package(pk: int, holder: str, report: DrainReport) -> None:
@@ -117,7 +117,7 @@ def _verify_package(pk: int, holder: str, report: DrainReport) -> None:
 
     A package that breaks one of our rules (a file that is no PDF, an encrypted one …) gets a
     verdict that refuses it; anything else unexpected propagates to ``guarded`` (back-off,
-    then ``failed``)."""
+    then ``failed``, recorded only if this drain still holds the row)."""
     message = db.session.get(ExchangeMessage, pk)
     sha256, direction, kind = message.package_sha256, message.direction, message.kind
     pinned, unverifiable = _seal_pin(message)

@@ -46,7 +46,7 @@ def drain(transport: Transport | None = None, limit: int = 500) -> DrainReport:
             pk = outbox.claim_next(holder, Step.DELIVER)
             if pk is None:
                 break
-            deliver_one(pk, transport, report)
+            deliver_one(pk, holder, transport, report)
             deliveries += 1
             progressed = True
         for _turn in range(min(CHECK_BATCH, limit - checks)):

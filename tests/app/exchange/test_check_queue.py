@@ -110,8 +110,10 @@ def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
 def test_two_drains_checking_one_package_apply_it_once(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
-    """The first drain's lease runs out during its slow check; a second drain checks the same
-    package and applies it; the first one's verdict, arriving late, is dropped."""
+    """The first drain's lease runs out during its slow check and a second drain claims the
+    package to check it; the first one's verdict, arriving while the second still checks, is
+    dropped (the row is still ``received``: only the lease tells them apart); the second
+    one's is kept and applied, once."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
@@ -121,12 +123,18 @@ def test_two_drains_checking_one_package_apply_it_once(
         pk = outbox.claim_next(slow, Step.VERIFY)
         assert pk is not None
         lapse(pk)  # its lease lapses while it checks
-        second = worker.drain()
-        assert (second.checked, second.applied) == (1, 1)
+        second = outbox.new_holder()
+        assert outbox.claim_next(second, Step.VERIFY) == pk  # and another drain checks it
+
         report = attempts.DrainReport()
         receiving.verify_one(pk, slow, report)  # the first drain's late verdict
         assert report.checked == 0 and report.errors
-        assert db.session.get(ExchangeMessage, pk, populate_existing=True).state == "processed"
+        assert db.session.get(ExchangeMessage, pk, populate_existing=True).state == "received"
+
+        finished = attempts.DrainReport()
+        receiving.verify_one(pk, second, finished)
+        assert finished.checked == 1 and not finished.errors
+        assert worker.drain().applied == 1
         assert worker.drain().applied == 0
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
         answers = db.session.scalars(
@@ -138,6 +146,9 @@ def test_two_drains_checking_one_package_apply_it_once(
 def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
     pair: dict[str, Installation], softhsm_tokens: Tokens
 ) -> None:
+    """The first drain stalls before applying and its lease runs out; a second drain claims
+    the verified row to apply it; the first one's late attempt, while the row is still
+    ``verified``, is dropped; the second applies it, once."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
@@ -149,11 +160,19 @@ def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
         receiving.verify_one(pk, checker, attempts.DrainReport())
         slow = outbox.new_holder()
         assert outbox.claim_next(slow, Step.APPLY) == pk
-        lapse(pk)  # it stalls before its transaction: another drain takes the row over
-        assert worker.drain().applied == 1
+        lapse(pk)  # it stalls before its transaction
+        second = outbox.new_holder()
+        assert outbox.claim_next(second, Step.APPLY) == pk  # another drain takes the row over
+
         report = attempts.DrainReport()
         receiving.apply_one(pk, slow, report)
         assert report.applied == 0 and report.errors
+        assert db.session.get(ExchangeMessage, pk, populate_existing=True).state == "verified"
+
+        finished = attempts.DrainReport()
+        receiving.apply_one(pk, second, finished)
+        assert finished.applied == 1 and not finished.errors
+        assert worker.drain().applied == 0
         assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
         answers = db.session.scalars(
             select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
@@ -253,3 +272,103 @@ def state(message_id: str) -> str:
     return db.session.scalar(
         select(ExchangeMessage.state).where(ExchangeMessage.message_id == message_id)
     )
+
+
+def test_a_drain_that_lost_its_lease_does_not_record_its_failure_on_the_row(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """A drain checks a package slowly and its lease lapses; another drain claims and checks
+    it (verified, waiting for its turn); then the first one's check fails (its read of the
+    package breaks). That late failure is not recorded on the verified row: no back-off, so
+    the sender's later package is not applied before it."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, _dispatch = held_package(pair, softhsm_tokens)
+    later_id = "5b0f6f0e-0000-4000-8000-0000000000c4"
+    later = variant(tinh, package, later_id)
+    earlier_id = edxml.parse(package).message_id
+    with stc.app.app_context():
+        for each in (package, later):
+            inbox.accept_package(each, via=tinh.organ_id)
+            db.session.commit()
+        slow = outbox.new_holder()
+        pk = outbox.claim_next(slow, Step.VERIFY)
+        assert pk is not None
+        lapse(pk)  # its lease lapses while it checks
+        other = outbox.new_holder()
+        assert outbox.claim_next(other, Step.VERIFY) == pk
+        receiving.verify_one(pk, other, attempts.DrainReport())
+        sha256 = db.session.get(ExchangeMessage, pk).package_sha256
+        db.session.commit()
+        blob_store().delete(sha256, unreferenced=True)  # the slow drain's read of it now fails
+
+        report = attempts.DrainReport()
+        receiving.verify_one(pk, slow, report)
+        assert report.checked == 0 and report.errors
+        row = db.session.get(ExchangeMessage, pk, populate_existing=True)
+        assert (row.state, row.attempts, row.next_attempt_at) == ("verified", 0, None)
+        assert row.last_error == ""
+
+        assert worker.drain().applied == 2
+        created = db.session.scalars(
+            select(ExchangeMessage.message_id)
+            .where(ExchangeMessage.direction == "in")
+            .order_by(ExchangeMessage.document_id)
+        ).all()
+        assert created == [earlier_id, later_id]
+
+
+def test_a_recall_waits_for_its_original_in_back_off_and_the_document_ends_recalled(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """The original waits out a back-off after a transient failure while the sender's recall
+    of it is checked: the recall is not applied before the original (it would find nothing to
+    recall, and the original would then be created active); once the original is applied,
+    the recall is, and the document ends recalled."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, envelope = held_envelope(pair, softhsm_tokens)
+    recall_id = "5b0f6f0e-0000-4000-8000-0000000000c5"
+    recall = dataclasses.replace(
+        envelope,
+        message_id=recall_id,
+        attachments=(),
+        header=dataclasses.replace(
+            envelope.header,
+            business=edxml.Business(1, "Thu hồi", (envelope.header.document_id,)),
+        ),
+    )
+    with tinh.app.app_context():
+        recall_package = edxml.build(keys.seal(recall))
+    with stc.app.app_context():
+        for each in (package, recall_package):
+            inbox.accept_package(each, via=tinh.organ_id)
+            db.session.commit()
+        db.session.execute(  # as after a transient failure of its first check
+            update(ExchangeMessage)
+            .where(ExchangeMessage.message_id == envelope.message_id)
+            .values(attempts=1, next_attempt_at=outbox.wall_clock() + timedelta(hours=1))
+        )
+        db.session.commit()
+
+        report = worker.drain()
+        assert (report.checked, report.applied) == (1, 0)
+        assert state(recall_id) == "verified"  # checked, waiting for its original
+        assert state(envelope.message_id) == "received"
+        assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 0
+
+        db.session.execute(  # the back-off ends
+            update(ExchangeMessage)
+            .where(ExchangeMessage.message_id == envelope.message_id)
+            .values(next_attempt_at=outbox.wall_clock() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        assert worker.drain().applied == 2
+        assert state(envelope.message_id) == "processed"
+        assert state(recall_id) == "processed"
+        [incoming] = db.session.scalars(select(IncomingDocument)).all()
+        assert incoming.document.status == "recalled"
+        answers = db.session.scalars(
+            select(ExchangeMessage.status_code)
+            .where(ExchangeMessage.direction == "out")
+            .order_by(ExchangeMessage.id)
+        ).all()
+        assert answers == ["01", "13"]

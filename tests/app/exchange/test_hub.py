@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
-from edoc.exchange import edxml, keys
+from edoc.exchange import edxml, inbox, keys
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.operations import timeline
 from edoc.incoming.models import IncomingDocument
@@ -218,3 +218,48 @@ def test_the_hub_keeps_a_forwarded_package_for_the_retention_period_then_gc_take
     assert admin.get(f"/exchange/messages/{forwarded.id}/package").status_code == 404
     listing = admin.get("/exchange/messages?direction=forward").get_data(as_text=True)
     assert f"{tinh.organ_id} → {huyen.organ_id}" in listing
+
+
+def test_a_forward_that_failed_while_being_checked_is_not_sent_on(
+    hub_and_members: dict[str, Installation], softhsm_tokens: Tokens, demo_pki: DemoPKI
+) -> None:
+    """A forwarded package whose check failed until its attempts ran out was never checked
+    against the origin's certificate nor traced: the operator cannot send it on to the member
+    as if received (one by one or all failed at once); it stays failed."""
+    tinh, hub, huyen = hub_and_members["tinh"], hub_and_members["stc"], hub_and_members["huyen"]
+    add_peer(tinh, hub, demo_pki, kind="hub")
+    add_peer(hub, tinh, demo_pki, kind="member")
+    add_peer(hub, huyen, demo_pki, kind="member")
+    hub.stop()  # the province's package is built and waits: its bytes, as the hub would get them
+    document_id, clerk = issued_document(tinh.client, softhsm_tokens)
+    assert send(tinh.client, clerk, document_id, [directory_entry(tinh, huyen)]).status_code == 200
+    with tinh.app.app_context():
+        sent = db.session.scalar(select(ExchangeMessage).where(ExchangeMessage.direction == "out"))
+        package = blob_store().open(sent.package_sha256).read()
+    object.__setattr__(hub.app.config["EDOC"], "exchange_max_attempts", 1)
+    with hub.app.app_context():
+        inbox.accept_package(package, via=tinh.organ_id)
+        db.session.commit()
+        forward = db.session.scalar(
+            select(ExchangeMessage).where(ExchangeMessage.direction == "forward")
+        )
+        message_id, sha256 = forward.message_id, forward.package_sha256
+        db.session.commit()
+        blob_store().delete(sha256, unreferenced=True)  # its bytes lost before its check
+    assert hub.cli("exchange", "deliver").exit_code == 0
+
+    def forward_row() -> ExchangeMessage:
+        with hub.app.app_context():
+            row = db.session.scalar(
+                select(ExchangeMessage).where(ExchangeMessage.direction == "forward")
+            )
+            db.session.expunge(row)
+            return row
+
+    assert forward_row().state == "failed"
+    one = hub.cli("exchange", "retry", message_id, "--to", huyen.organ_id)
+    assert one.exit_code != 0 and "not_checked" in one.output
+    every = hub.cli("exchange", "retry", "--all-failed")
+    assert every.exit_code == 0 and "0 package(s)" in every.output
+    assert forward_row().state == "failed"
+    assert count(huyen, IncomingDocument) == 0
