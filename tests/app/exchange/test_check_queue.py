@@ -136,11 +136,7 @@ def test_two_drains_checking_one_package_apply_it_once(
         assert finished.checked == 1 and not finished.errors
         assert worker.drain().applied == 1
         assert worker.drain().applied == 0
-        assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
-        answers = db.session.scalars(
-            select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
-        ).all()
-        assert answers == ["01"]
+        assert_one_document_and_one_01()
 
 
 def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
@@ -173,11 +169,7 @@ def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
         receiving.apply_one(pk, second, finished)
         assert finished.applied == 1 and not finished.errors
         assert worker.drain().applied == 0
-        assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
-        answers = db.session.scalars(
-            select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
-        ).all()
-        assert answers == ["01"]
+        assert_one_document_and_one_01()
 
 
 def test_a_later_package_is_checked_while_the_earlier_is_in_hand_and_applied_after_it(
@@ -256,6 +248,14 @@ def test_the_files_a_waiting_verdict_refers_to_are_kept_by_gc(
         assert stored
         for sha256 in stored:
             assert blob_store().exists(sha256), sha256
+
+
+def assert_one_document_and_one_01() -> None:
+    assert db.session.scalar(select(func.count()).select_from(IncomingDocument)) == 1
+    answers = db.session.scalars(
+        select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
+    ).all()
+    assert answers == ["01"]
 
 
 def lapse(pk: int) -> None:
