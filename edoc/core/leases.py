@@ -94,13 +94,16 @@ def renew(table: type[Leased], holder: str, lease: timedelta, *where: Any) -> bo
     return bool(renewed)
 
 
-def release(table: type[Leased], holder: str, *where: Any, **outcome: Any) -> None:
+def release(table: type[Leased], holder: str, *where: Any, **outcome: Any) -> bool:
     """End ``holder``'s lease on the rows ``where`` selects (all it holds when none), setting
-    ``outcome`` on them in the same statement; the caller commits."""
-    db.session.execute(
-        update(table)
-        .where(table.claimed_by == holder, *where)
-        .values(claimed_by=None, claimed_until=None, **outcome)
+    ``outcome`` on them in the same statement; False when it held none of them any more (its
+    lease ran out and another drain took them: that one's outcome stands). The caller commits."""
+    return bool(
+        db.session.execute(
+            update(table)
+            .where(table.claimed_by == holder, *where)
+            .values(claimed_by=None, claimed_until=None, **outcome)
+        ).rowcount
     )
 
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import update
 
+from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.exchange import outbox
 from edoc.exchange.models import ExchangeMessage, MessageState
@@ -44,21 +44,14 @@ def guarded(
         current_app.logger.exception("exchange: message %s failed in the worker", pk)
         reason = f"{type(error).__name__}: {error}"
         report.errors.append(f"{pk}: {reason}")
-        still_held = db.session.execute(
-            update(ExchangeMessage)
-            .where(
-                ExchangeMessage.id == pk,
-                ExchangeMessage.claimed_by == holder,
-                ExchangeMessage.state == claimed,
-            )
-            .values(
-                claimed_by=None,
-                claimed_until=None,
-                attempts=ExchangeMessage.attempts + 1,
-                last_error=reason[:2000],
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        still_held = leases.release(
+            ExchangeMessage,
+            holder,
+            ExchangeMessage.id == pk,
+            ExchangeMessage.state == claimed,
+            attempts=ExchangeMessage.attempts + 1,
+            last_error=reason[:2000],
+        )
         if not still_held:
             db.session.rollback()
             current_app.logger.warning(

@@ -18,9 +18,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from edoc.blobs.service import blob_store, storage_errors
+from edoc.core import leases
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
@@ -143,22 +144,15 @@ def _verify_package(pk: int, holder: str, report: DrainReport) -> None:
     verification = verdict.verification
     if unpinned:
         verification = {**verification, UNPINNED_SENDER: True}
-    recorded = db.session.execute(
-        update(ExchangeMessage)
-        .where(
-            ExchangeMessage.id == pk,
-            ExchangeMessage.claimed_by == holder,
-            ExchangeMessage.state == MessageState.RECEIVED,
-        )
-        .values(
-            state=MessageState.VERIFIED,
-            verification=verification,
-            verdict=verdict.to_json(),
-            claimed_by=None,
-            claimed_until=None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    recorded = leases.release(
+        ExchangeMessage,
+        holder,
+        ExchangeMessage.id == pk,
+        ExchangeMessage.state == MessageState.RECEIVED,
+        state=MessageState.VERIFIED,
+        verification=verification,
+        verdict=verdict.to_json(),
+    )
     db.session.commit()
     if not recorded:
         report.errors.append(f"{pk}: checked meanwhile by another worker; result dropped")
@@ -204,17 +198,11 @@ def _refusable(error: AppError) -> bool:
 def _still_held(pk: int, holder: str) -> bool:
     """End this drain's claim on a verified row it is applying, if it still has it (one
     statement, in the applying transaction: of two drains that claimed it, one applies it)."""
-    return bool(
-        db.session.execute(
-            update(ExchangeMessage)
-            .where(
-                ExchangeMessage.id == pk,
-                ExchangeMessage.claimed_by == holder,
-                ExchangeMessage.state == MessageState.VERIFIED,
-            )
-            .values(claimed_by=None, claimed_until=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+    return leases.release(
+        ExchangeMessage,
+        holder,
+        ExchangeMessage.id == pk,
+        ExchangeMessage.state == MessageState.VERIFIED,
     )
 
 
