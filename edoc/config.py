@@ -243,6 +243,11 @@ class Settings:
     exchange_max_attempts: int = 20
     exchange_backoff_seconds: int = 30
     exchange_backoff_max_seconds: int = 3600
+    #: How long a worker's claim on an exchange package lasts unrenewed
+    #: (EDOC_EXCHANGE_LEASE_SECONDS): a worker renews it every third of that while it checks or
+    #: delivers the package, so a worker killed meanwhile delays the package this long, then
+    #: another worker takes it.
+    exchange_lease_seconds: int = 300
     #: Background jobs (exports, legacy imports): a running job's worker renews its lease at each
     #: step; a job whose lease ran out (its worker was killed) is queued again, and failed after
     #: ``job_max_lost_runs`` such runs (EDOC_JOB_LEASE_SECONDS, EDOC_JOB_MAX_LOST_RUNS). The
@@ -381,6 +386,7 @@ class Settings:
             exchange_backoff_max_seconds=get(
                 "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS", "3600", _between(1, 604800)
             ),
+            exchange_lease_seconds=get("EDOC_EXCHANGE_LEASE_SECONDS", "300", _between(3, 86400)),
             job_lease_seconds=get("EDOC_JOB_LEASE_SECONDS", "900", _between(1, 86400)),
             job_max_lost_runs=get("EDOC_JOB_MAX_LOST_RUNS", "3", _between(1, 100)),
             outbox_lease_seconds=get("EDOC_OUTBOX_LEASE_SECONDS", "300", _between(1, 86400)),

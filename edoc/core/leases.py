@@ -10,7 +10,9 @@ search outbox, webhook deliveries, e-mail, exchange packages) and for the jobs i
   could each take a row the queue's rule says must go one after the other.
 - It stamps the rows with the drain's id (:func:`new_holder`) and an expiry (:func:`take`):
   a lease, not a lock held during the slow work, which runs with no transaction open. A drain
-  renews its lease before each slow step (:func:`renew`) and learns there whether it lost it.
+  renews its lease before each slow step (:func:`renew`) and learns there whether it lost it;
+  a single step that may outlast the lease (a package's check) runs inside :func:`kept_alive`,
+  which renews it from a thread meanwhile.
 - When done it clears its stamp (:func:`give_back`), recording the outcome in the same
   transaction; a failed attempt waits out a :class:`Backoff` before the row is due again.
 
@@ -21,12 +23,16 @@ how long a drain has really been gone.
 
 from __future__ import annotations
 
+import threading
 import uuid
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import ColumnElement, String, Text, func, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -92,6 +98,43 @@ def renew(table: type[Leased], holder: str, lease: timedelta, *where: Any) -> bo
     ).rowcount
     db.session.commit()  # the renewed lease is visible to every other drain before the work
     return bool(renewed)
+
+
+@contextmanager
+def kept_alive(table: type[Leased], holder: str, lease: timedelta, *where: Any) -> Iterator[None]:
+    """Renew ``holder``'s lease on the rows ``where`` selects every third of ``lease`` while the
+    block runs, from a thread with its own session (the block itself holds no transaction).
+
+    For one slow step whose length has no useful bound below minutes (a package's PDF checks,
+    a delivery to a slow peer): the lease can stay short, so that a worker that dies delays its
+    rows only that long, while a worker that is alive and busy keeps them. A renewal that finds
+    the lease lost (the worker stalled, another drain took the rows) stops renewing; the step's
+    result is then dropped where it is recorded (:func:`release` says so)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    done = threading.Event()
+
+    beat = lease.total_seconds() / 3
+
+    def keep() -> None:
+        with app.app_context():
+            while not done.wait(beat):
+                try:
+                    if not renew(table, holder, lease, *where):
+                        app.logger.warning("lease %s lost: another drain has the rows", holder)
+                        return
+                except Exception:  # the database busy or away: the next beat tries again
+                    db.session.rollback()
+                    app.logger.exception("lease %s not renewed; trying again", holder)
+
+    keeper = threading.Thread(target=keep, name=f"lease-{holder[:8]}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        # a renewal stuck on a lock must not hold up the drain; one landing late finds the
+        # rows released (or another holder's) and changes nothing
+        keeper.join(timeout=beat)
 
 
 def release(table: type[Leased], holder: str, *where: Any, **outcome: Any) -> bool:

@@ -1,5 +1,5 @@
 """One attempt of the worker at one package, and what a failed attempt leaves: back-off, then
-``failed`` (a forwarded document that will not arrive is refused back to its origin)."""
+``failed`` (a document taken in that will not arrive is refused back to its origin)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from edoc.core import leases
 from edoc.core.extensions import db
 from edoc.exchange import outbox
 from edoc.exchange.models import ExchangeMessage, MessageState
-from edoc.exchange.queueing import forward_ended
+from edoc.exchange.queueing import tell_origin_refused
 
 
 @dataclass
@@ -63,8 +64,8 @@ def guarded(
         if message.attempts >= current_app.config["EDOC"].exchange_max_attempts:
             message.state = MessageState.FAILED
             message.next_attempt_at = None
-            if claimed == MessageState.PENDING:
-                forward_ended(message, message.last_error)
+            # the error itself is this system's business (the operator reads it on the row)
+            tell_origin_refused(message, _("Hệ thống nhận không xử lý được gói tin."))
         else:
             message.next_attempt_at = outbox.wall_clock() + outbox.backoff(message.attempts)
         db.session.commit()

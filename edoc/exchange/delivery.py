@@ -5,14 +5,23 @@ from __future__ import annotations
 
 import io
 
+from sqlalchemy import update
+
 from edoc.blobs.service import blob_store, storage_errors
+from edoc.core import leases
 from edoc.core.clock import utcnow
 from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.exchange import edxml, keys, outbox, packages, peers
 from edoc.exchange.attempts import DrainReport, guarded
 from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
-from edoc.exchange.queueing import add_event, cannot_build, forward_ended, organ_id, route_state
+from edoc.exchange.queueing import (
+    add_event,
+    cannot_build,
+    organ_id,
+    route_state,
+    tell_origin_refused,
+)
 from edoc.exchange.transport import (
     DeliveryFailed,
     HttpTransport,
@@ -35,17 +44,25 @@ register_transport("http", http_transport)
 def deliver_one(pk: int, holder: str, transport: Transport | None, report: DrainReport) -> None:
     """Deliver package ``pk`` (claimed by ``holder``), a failure recorded on it; by
     ``transport``, or (None) by the one the next hop's peer is configured with."""
-    guarded(pk, holder, MessageState.PENDING, report, lambda: _deliver(pk, transport, report))
+    guarded(
+        pk, holder, MessageState.PENDING, report, lambda: _deliver(pk, holder, transport, report)
+    )
 
 
-def _deliver(pk: int, transport: Transport | None, report: DrainReport) -> None:
+def _deliver(pk: int, holder: str, transport: Transport | None, report: DrainReport) -> None:
+    """A failure is recorded only while ``holder`` still holds the row, still pending: a drain
+    that stalled past its lease finds another drain delivered or retried the package meanwhile
+    (the recipient keeps one copy per message id), or an operator gave it up, and that outcome
+    stands. A delivery is recorded in any case: the recipient has the package."""
     message = db.session.get(ExchangeMessage, pk)
     if message.package_sha256 is None:
         try:
-            build_package(message)
+            with outbox.kept_alive(pk, holder):
+                build_package(message)
         except edxml.EdxmlError as error:  # retrying cannot help; the route goes on
             db.session.rollback()
-            message = outbox.release(pk)
+            if (message := _released(pk, holder, report)) is None:
+                return
             message.state = MessageState.FAILED
             message.last_error = cannot_build(error)
             message.next_attempt_at = None
@@ -54,42 +71,68 @@ def _deliver(pk: int, transport: Transport | None, report: DrainReport) -> None:
             report.failed += 1
             db.session.commit()
             return
-        message = db.session.get(ExchangeMessage, pk)
+        message = db.session.get(ExchangeMessage, pk, populate_existing=True)
     route = peers.route_for(message.to_organ)
     sha256, message_id = message.package_sha256, message.message_id
     db.session.commit()
     if route is None:
-        message = outbox.release(pk)
-        route_state(message)
-        db.session.commit()
+        if (message := _released(pk, holder, report)) is not None:
+            route_state(message)
+            db.session.commit()
         return
     try:
         carrier = transport or transport_for(route)
-        with outside_transaction():
+        with outside_transaction(), outbox.kept_alive(pk, holder):
             carrier.deliver(route, packages.read_blob(sha256), message_id)
     except DeliveryFailed as failure:
-        message = outbox.release(pk)
+        if (message := _released(pk, holder, report)) is None:
+            return
         outbox.record_failure(message, failure.reason, failure.retryable)
         if message.direction == Direction.FORWARD:
             if message.state == MessageState.FAILED:
-                forward_ended(message, failure.reason)
+                tell_origin_refused(message, failure.reason)
         elif not failure.retryable:
             _refused_at_the_door(message, failure.reason)
         report.failed += 1
         db.session.commit()
         return
-    message = outbox.release(pk)
-    message.state = MessageState.DELIVERED
-    message.delivered_at = utcnow()
-    message.hop = route.organ_code
-    message.last_error = ""
-    message.next_attempt_at = None
+    # The recipient has it: that stands even if this drain's lease ran out meanwhile (another
+    # drain's later failure to send it again must not make it failed).
+    leases.release(ExchangeMessage, holder, ExchangeMessage.id == pk)
+    delivered = db.session.execute(
+        update(ExchangeMessage)
+        .where(
+            ExchangeMessage.id == pk,
+            ExchangeMessage.state.in_((MessageState.PENDING, MessageState.FAILED)),
+        )
+        .values(
+            state=MessageState.DELIVERED,
+            delivered_at=utcnow(),
+            hop=route.organ_code,
+            last_error="",
+            next_attempt_at=None,
+        )
+    ).rowcount
+    if not delivered:  # given up by an operator meanwhile, or recorded by another drain
+        db.session.commit()
+        return
+    message = db.session.get(ExchangeMessage, pk, populate_existing=True)
     if message.dispatch_id and message.kind == MessageKind.DOCUMENT and not message.business_type:
         dispatch = db.session.get(Dispatch, message.dispatch_id)
         if dispatch is not None and dispatch.status in {"queued", "held", "failed"}:
             set_dispatch_status(message.dispatch_id, "sent")
     report.delivered += 1
     db.session.commit()
+
+
+def _released(pk: int, holder: str, report: DrainReport) -> ExchangeMessage | None:
+    """The row with this drain's lease ended, or None (noted in the report) when another drain
+    took it over or an operator gave it up meanwhile."""
+    message = outbox.release(pk, holder)
+    if message is None:
+        db.session.commit()  # this drain's lease, if it still had it, ends all the same
+        report.errors.append(f"{pk}: taken over or given up meanwhile; outcome not recorded")
+    return message
 
 
 def _refused_at_the_door(message: ExchangeMessage, reason: str) -> None:
@@ -121,9 +164,14 @@ def build_package(message: ExchangeMessage) -> None:
         data = edxml.build(sealed)
         with storage_errors():
             info = blob_store().put(io.BytesIO(data))
-    message = db.session.get(ExchangeMessage, pk)
+    built = {"package_sha256": info.sha256, "package_size": info.size}
     if isinstance(sealed, edxml.Envelope):
-        message.edxml_document_id = sealed.header.document_id
-    message.package_sha256 = info.sha256
-    message.package_size = info.size
+        built["edxml_document_id"] = sealed.header.document_id
+    # once: a drain that stalled here, or an export by hand at the same moment, keeps the
+    # package another built first (it may have been sent already)
+    db.session.execute(
+        update(ExchangeMessage)
+        .where(ExchangeMessage.id == pk, ExchangeMessage.package_sha256.is_(None))
+        .values(**built)
+    )
     db.session.commit()

@@ -53,7 +53,7 @@ def export_package(document_id: int, to_organ: str, actor: Actor) -> bytes:
             build_package(message)
         except edxml.EdxmlError as error:
             raise ValidationError("package_unbuildable", cannot_build(error)) from None
-        message = db.session.get(ExchangeMessage, message.id)
+        message = db.session.get(ExchangeMessage, message.id, populate_existing=True)
     record(
         "exchange.exported",
         actor=actor,

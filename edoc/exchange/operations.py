@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from edoc.audit.services import Actor, record
 from edoc.core.errors import AppError, Conflict, NotFound, ValidationError
 from edoc.core.extensions import db
+from edoc.exchange import outbox
 from edoc.exchange.models import Direction, ExchangeMessage, ExchangeStatusEvent, MessageState
-from edoc.exchange.queueing import forward_ended, route_state
+from edoc.exchange.queueing import route_state, tell_origin_refused
 
 
 def get_message(message_id: str, direction: str | None = None) -> ExchangeMessage:
@@ -142,10 +143,16 @@ def give_up(message: ExchangeMessage, reason: str, actor: Actor) -> ExchangeMess
         raise ValidationError("reason_required", _("Cần nêu lý do ngừng gửi."))
     if message.state not in (MessageState.FAILED, MessageState.PENDING, MessageState.HELD):
         raise AppError("not_pending", _("Gói tin này không còn chờ gửi."), 409)
+    if message.claimed_until is not None and message.claimed_until > outbox.wall_clock():
+        raise AppError(
+            "in_flight",
+            _("Gói tin đang được gửi đi. Xem lại kết quả sau ít phút rồi mới ngừng gửi."),
+            409,
+        )
     message.state = MessageState.GIVEN_UP
     message.last_error = reason.strip()
     message.next_attempt_at = None
-    forward_ended(message, reason.strip())
+    tell_origin_refused(message, reason.strip())
     record(
         "exchange.given_up",
         actor=actor,

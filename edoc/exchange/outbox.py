@@ -12,6 +12,7 @@ lost, the sender retrying — creates nothing the second time.
 from __future__ import annotations
 
 import enum
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from datetime import timedelta
 
@@ -24,7 +25,6 @@ from edoc.core.extensions import db
 from edoc.core.metrics import DELIVERY_FAILURES
 from edoc.exchange.models import Direction, ExchangeMessage, MessageKind, MessageState
 
-LEASE = timedelta(minutes=5)
 KICK = "edoc.exchange.kick"
 wall_clock = leases.wall_clock
 new_holder = leases.new_holder
@@ -59,6 +59,17 @@ def drained() -> None:
     """A drain ran until nothing was due: what it queued itself, it delivered."""
     db.session().info.pop(KICK, None)
     _asked_outside_request.set(False)
+
+
+def lease() -> timedelta:
+    """How long a claim lasts unrenewed (``EDOC_EXCHANGE_LEASE_SECONDS``)."""
+    return timedelta(seconds=current_app.config["EDOC"].exchange_lease_seconds)
+
+
+def kept_alive(pk: int, holder: str) -> AbstractContextManager[None]:
+    """Keep ``holder``'s claim on package ``pk`` while a slow step on it runs (a check may take
+    minutes, a delivery to a slow peer too), so that no other drain takes it meanwhile."""
+    return leases.kept_alive(ExchangeMessage, holder, lease(), ExchangeMessage.id == pk)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -133,7 +144,7 @@ def claim_next(holder: str, step: Step) -> int | None:
         query = query.where(~exists().where(earlier.id < ExchangeMessage.id, *waiting))
     pk = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
     if pk is not None:
-        leases.take(ExchangeMessage, holder, now + LEASE, ExchangeMessage.id == pk)
+        leases.take(ExchangeMessage, holder, now + lease(), ExchangeMessage.id == pk)
     db.session.commit()
     return pk
 
@@ -152,10 +163,14 @@ def _follows_its_original() -> ColumnElement[bool]:
     )
 
 
-def release(pk: int) -> ExchangeMessage:
-    """The claimed row, its lease ended (the caller sets the outcome and commits)."""
-    message = db.session.get(ExchangeMessage, pk)
-    leases.give_back(message)
+def release(pk: int, holder: str) -> ExchangeMessage | None:
+    """End ``holder``'s lease on row ``pk`` and return the row if it is still this drain's to
+    record an outcome on (the caller sets it and commits); None when the lease ran out and
+    another drain took the row, or an operator gave it up meanwhile: that outcome stands."""
+    held = leases.release(ExchangeMessage, holder, ExchangeMessage.id == pk)
+    message = db.session.get(ExchangeMessage, pk, populate_existing=True)
+    if not held or message.state != MessageState.PENDING:
+        return None
     return message
 
 

@@ -25,6 +25,8 @@ from edoc.exchange.models import (
 from edoc.outgoing.sending import set_dispatch_status
 
 WORKER = "exchange.worker"
+#: edXML business type of a package that recalls an earlier document
+RECALL = 1
 
 
 def worker_operator() -> Operator:
@@ -200,9 +202,13 @@ def already_told(message: ExchangeMessage, code: str) -> bool:
     return any(event.status_code == code for event in message.events)
 
 
-def forward_ended(message: ExchangeMessage, reason: str) -> None:
-    """A hub's forwarded document that will not reach its member (refused there, attempts run
-    out, given up): the origin hears it as 02 with the reason, like any refusal."""
-    forwarded = message.direction == Direction.FORWARD and message.kind == MessageKind.DOCUMENT
-    if forwarded and not already_told(message, "02"):
+def tell_origin_refused(message: ExchangeMessage, reason: str) -> None:
+    """A document taken in here that will not arrive: at a hub, a forward refused by its
+    member, out of attempts or given up; anywhere, a package whose handling failed at every
+    attempt. Its origin hears it as 02 with the reason, like any refusal, once; a package this
+    installation sends (out) has no origin to tell, and a recall none to answer with 02 (the
+    origin would take it for its original document refused)."""
+    taken_in = message.direction in (Direction.IN, Direction.FORWARD)
+    document = message.kind == MessageKind.DOCUMENT and message.business_type != RECALL
+    if taken_in and document and not already_told(message, "02"):
         queue_status(message, "02", reason)

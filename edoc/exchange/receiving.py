@@ -27,7 +27,7 @@ from edoc.core.extensions import db
 from edoc.core.transactions import outside_transaction
 from edoc.documents.files import CheckedFile, clean_filename
 from edoc.documents.models import DocumentType
-from edoc.exchange import edxml, keys, packages, peers
+from edoc.exchange import edxml, keys, outbox, packages, peers
 from edoc.exchange.attempts import DrainReport, guarded
 from edoc.exchange.inbox import unverifiable
 from edoc.exchange.models import (
@@ -129,7 +129,7 @@ def _verify_package(pk: int, holder: str, report: DrainReport) -> None:
         verdict = Verdict(False, unverifiable, {"envelope": {"ok": False, "reason": unverifiable}})
     else:
         try:
-            with outside_transaction():
+            with outside_transaction(), outbox.kept_alive(pk, holder):
                 verdict = _verify(
                     sha256,
                     pinned,

@@ -49,7 +49,14 @@ ARRIVAL_TIMEOUT = 180.0
 #: The department refuses packages above this (its upload limit), so "oversize" stays small.
 DEPARTMENT_MAX_MB = 2
 #: Retries come quickly after the hub is back (the default back-off starts at 30 s).
-FAST_RETRIES = {"EDOC_EXCHANGE_BACKOFF_SECONDS": "1", "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS": "5"}
+#: How long a worker's claim on a package lasts unrenewed: a hub killed while delivering one
+#: frees it only then (renewed every third of it while the worker is alive).
+LEASE_SECONDS = 30
+FAST_RETRIES = {
+    "EDOC_EXCHANGE_BACKOFF_SECONDS": "1",
+    "EDOC_EXCHANGE_BACKOFF_MAX_SECONDS": "5",
+    "EDOC_EXCHANGE_LEASE_SECONDS": str(LEASE_SECONDS),
+}
 #: Documents issued on the district at the start, by the scenario that uses them.
 DOCUMENTS = (
     "handled",
@@ -63,9 +70,6 @@ DOCUMENTS = (
 OUTAGE_DOCUMENTS = 3
 #: Documents the hub holds (the department down) when it is killed.
 HELD_DOCUMENTS = 3
-#: How long a row claimed by a worker stays claimed (``edoc.exchange.outbox.LEASE``): a hub
-#: killed while delivering one frees it only then.
-LEASE_SECONDS = 300.0
 
 T = TypeVar("T")
 

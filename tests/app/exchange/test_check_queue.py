@@ -15,10 +15,17 @@ from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents.models import DocumentFile
 from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
-from edoc.exchange.models import ExchangeMessage
+from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.exchange.outbox import Step
 from edoc.incoming.models import IncomingDocument
-from tests.fixtures.exchange import Installation, count, held_envelope, held_package, post_signed
+from tests.fixtures.exchange import (
+    Installation,
+    count,
+    held_envelope,
+    held_package,
+    lapse,
+    post_signed,
+)
 from tests.fixtures.pki import Tokens
 
 
@@ -58,13 +65,20 @@ def test_a_package_that_breaks_a_rule_is_refused_and_later_ones_are_checked(
     assert refused.state == "refused" and refused.last_error, refused.last_error
     assert incoming_row(stc, envelope.message_id).state == "processed"
     assert count(stc, IncomingDocument) == 1
-    with stc.app.app_context():
+    assert answer_about(stc, bad_id).status_code == "02"
+
+
+def answer_about(installation: Installation, message_id: str) -> ExchangeMessage:
+    """The one status package ``installation`` sent about package ``message_id``."""
+    with installation.app.app_context():
         [answer] = db.session.scalars(
             select(ExchangeMessage).where(
-                ExchangeMessage.about_message_id == bad_id, ExchangeMessage.direction == "out"
+                ExchangeMessage.about_message_id == message_id,
+                ExchangeMessage.direction == "out",
             )
         ).all()
-        assert answer.status_code == "02"
+        db.session.expunge(answer)
+        return answer
 
 
 def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
@@ -105,6 +119,16 @@ def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
     assert stc.cli("exchange", "deliver").exit_code == 0
     failed = incoming_row(stc, lost_id)
     assert failed.state == "failed" and failed.attempts == 2 and failed.last_error
+    refusal = answer_about(stc, lost_id)  # its sender is told, not the error's details
+    assert (refusal.status_code, refusal.to_organ) == ("02", tinh.organ_id)
+    with stc.app.app_context():
+        event = db.session.scalar(
+            select(ExchangeStatusEvent).where(ExchangeStatusEvent.message_pk == failed.id)
+        )
+        assert (event.status_code, event.description) == (
+            "02",
+            "Hệ thống nhận không xử lý được gói tin.",
+        )
 
 
 def test_two_drains_checking_one_package_apply_it_once(
@@ -256,16 +280,6 @@ def assert_one_document_and_one_01() -> None:
         select(ExchangeMessage.status_code).where(ExchangeMessage.direction == "out")
     ).all()
     assert answers == ["01"]
-
-
-def lapse(pk: int) -> None:
-    """The lease on row ``pk`` runs out (its drain stalled)."""
-    db.session.execute(
-        update(ExchangeMessage)
-        .where(ExchangeMessage.id == pk)
-        .values(claimed_until=outbox.wall_clock() - timedelta(seconds=1))
-    )
-    db.session.commit()
 
 
 def state(message_id: str) -> str:

@@ -225,7 +225,8 @@ def test_a_forward_that_failed_while_being_checked_is_not_sent_on(
 ) -> None:
     """A forwarded package whose check failed until its attempts ran out was never checked
     against the origin's certificate nor traced: the operator cannot send it on to the member
-    as if received (one by one or all failed at once); it stays failed."""
+    as if received (one by one or all failed at once); it stays failed, and its origin hears
+    02."""
     tinh, hub, huyen = hub_and_members["tinh"], hub_and_members["stc"], hub_and_members["huyen"]
     add_peer(tinh, hub, demo_pki, kind="hub")
     add_peer(hub, tinh, demo_pki, kind="member")
@@ -257,6 +258,11 @@ def test_a_forward_that_failed_while_being_checked_is_not_sent_on(
             return row
 
     assert forward_row().state == "failed"
+    with hub.app.app_context():  # its origin is told it will not arrive
+        [refusal] = db.session.scalars(
+            select(ExchangeMessage).where(ExchangeMessage.about_message_id == message_id)
+        ).all()
+        assert (refusal.status_code, refusal.to_organ) == ("02", tinh.organ_id)
     one = hub.cli("exchange", "retry", message_id, "--to", huyen.organ_id)
     assert one.exit_code != 0 and "not_checked" in one.output
     every = hub.cli("exchange", "retry", "--all-failed")

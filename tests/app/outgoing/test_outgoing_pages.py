@@ -86,6 +86,7 @@ def test_send_form(trusted_app: Flask, issued_id: int) -> None:
     clerk = signed_in(app, "vanthu")
     page = clerk.get(f"/outgoing/{document_id}").get_data(as_text=True)
     assert 'data-testid="send-form"' in page and "Danh bạ cơ quan, tổ chức còn trống" in page
+    assert "Góp ý" not in page  # issued with none: no empty comments box
 
     # The clerk adds two agencies from the page; bad input is refused in Vietnamese.
     added = post_outgoing_form(clerk, document_id, "/organizations", INTERNAL_AGENCY)
