@@ -6,17 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask import (
-    Blueprint,
-    Flask,
-    Response,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -27,6 +17,7 @@ from edoc.core.auth import Role, roles_required
 from edoc.core.dashboard import register_nav_link
 from edoc.core.errors import AppError, NotFound, ServiceUnavailable, ValidationError
 from edoc.core.forms import load_form
+from edoc.core.transactions import kick_after_request
 from edoc.documents.files import clean_filename
 from edoc.documents.views_common import file_response, render_list
 from edoc.exchange import (
@@ -45,20 +36,11 @@ from edoc.exchange.tasks import request_drain
 from edoc.exchange.transport import transport_names
 
 
-def _drain_after_request(error: BaseException | None) -> None:
-    """A request that queued or accepted packages asks the worker to run now (at teardown,
-    after the request's transaction ended, so the worker sees the rows)."""
-    if not outbox.take_kick() or error is not None:
-        return
-    try:
-        request_drain()
-    except Exception:  # the queue keeps the work; the periodic drain retries it
-        current_app.logger.exception("exchange after the request failed; will retry")
-
-
 def init_exchange(app: Flask) -> None:
+    """Hear document events; after a request that queued or accepted packages, ask the worker
+    to drain now; serve the pages."""
     following.init_listeners()
-    app.teardown_request(_drain_after_request)
+    kick_after_request(app, outbox.take_kick, request_drain, "exchange")
     init_pages(app)
 
 

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from edoc.audit.services import Operator
 from edoc.core.extensions import db
 from edoc.users.models import Clearance, Role
-from edoc.users.services import create_user, find_user, update_user
+from edoc.users.services import create_user, find_user, unlock_user
 
 
 @click.group("user")
@@ -47,17 +47,6 @@ def unlock(username: str) -> None:
     user = find_user(username)
     if user is None:
         raise click.ClickException(f"no user {username!r}")
-    update_user(
-        user.id,
-        full_name=user.full_name,
-        title=user.title,
-        email=user.email,
-        roles=user.roles,
-        unit_id=user.unit_id,
-        clearance=user.clearance_level,
-        active=user.active,
-        unlock=True,
-        actor=Operator.cli("edoc user unlock"),
-    )
+    unlock_user(user.id, actor=Operator.cli("edoc user unlock"))
     db.session.commit()
     click.echo(f"unlocked {user.username}")

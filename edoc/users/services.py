@@ -313,14 +313,29 @@ def update_user(
     if new_password:
         user.password_hash = hash_password(new_password)
     if unlock:
-        user.locked_until = None
-        user.failed_logins = 0
+        _lift_lock(user)
     after = _user_snapshot(user)
     changes: dict[str, object] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if new_password:
         changes["password_reset"] = _end_sessions_and_tokens(user)
     record("user.updated", actor=actor, object_type="user", object_id=user.id, changes=changes)
     return user
+
+
+def unlock_user(user_id: int, *, actor: Actor) -> User:
+    """Lift a lock-out after repeated failed logins, changing nothing else of the account (the
+    admin's form does it among its other changes, through :func:`update_user`)."""
+    user = get_user(user_id)
+    was_locked = user.locked_until is not None
+    _lift_lock(user)
+    changes = {"locked": [True, False]} if was_locked else {}
+    record("user.updated", actor=actor, object_type="user", object_id=user.id, changes=changes)
+    return user
+
+
+def _lift_lock(user: User) -> None:
+    user.locked_until = None
+    user.failed_logins = 0
 
 
 def _refuse_self_change(

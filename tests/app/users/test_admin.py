@@ -8,6 +8,7 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from edoc.audit.models import AuditEvent
+from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.users.models import Clearance, Role, Unit, User
 from tests.fixtures.app import csrf_token_from, login
@@ -111,6 +112,28 @@ def test_admin_edits_roles_and_unlocks(app: Flask, client: FlaskClient, demo: No
         assert event.action == "user.updated"
         assert event.details["changes"]["roles"] == [["specialist"], ["archivist", "specialist"]]
     assert login(app.test_client(), "chuyenvien").status_code == 302
+
+
+def test_the_unlock_command_lifts_the_lock_and_changes_nothing_else(app: Flask, demo: None) -> None:
+    for _ in range(3):
+        login(app.test_client(), "chuyenvien", "wrong-password")
+    with app.app_context():
+        before = db.session.scalar(select(User).where(User.username == "chuyenvien"))
+        assert before.is_locked()
+        kept = (before.full_name, before.roles, before.clearance, before.unit_id, before.active)
+    result = app.test_cli_runner().invoke(cli, ["user", "unlock", "chuyenvien"])
+    assert result.exit_code == 0, result.output
+    assert "unlocked chuyenvien" in result.output
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "chuyenvien"))
+        assert not user.is_locked() and user.failed_logins == 0
+        assert (user.full_name, user.roles, user.clearance, user.unit_id, user.active) == kept
+        event = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+        assert event.action == "user.updated"
+        assert event.details["changes"] == {"locked": [True, False]}
+    assert login(app.test_client(), "chuyenvien").status_code == 302
+    missing = app.test_cli_runner().invoke(cli, ["user", "unlock", "khongco"])
+    assert missing.exit_code == 1 and "no user 'khongco'" in missing.output
 
 
 def test_admin_creates_a_unit(app: Flask, client: FlaskClient, demo: None) -> None:
