@@ -9,7 +9,7 @@ Vietnamese next to each field.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -21,6 +21,7 @@ from werkzeug.datastructures import FileStorage
 
 from edoc.core.clock import parse_user_date
 from edoc.core.errors import ValidationError
+from edoc.core.organ_codes import EXAMPLE, is_organ_code
 
 
 class FormInvalid(ValidationError):
@@ -38,12 +39,19 @@ class Text(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
-def text(required: str | None = None, max_length: int | None = None, too_long: str = "") -> Text:
+def text(
+    required: str | None = None,
+    max_length: int | None = None,
+    too_long: str = "",
+    also: Sequence[Callable[[str], None]] = (),
+) -> Text:
     """A text field; ``required`` is the message for a missing or blank value, ``too_long``
-    the one for a value longer than ``max_length``."""
-    rules = []
+    the one for a value longer than ``max_length``; ``also`` the value's own rules, checked
+    after those."""
+    rules: list[Callable[[str], Any]] = []
     if max_length is not None:
         rules.append(validate.Length(max=max_length, error=too_long or "Dài quá {max} ký tự."))
+    rules.extend(also)
     if required is None:
         return Text(load_default="", validate=rules)
     return Text(
@@ -51,6 +59,14 @@ def text(required: str | None = None, max_length: int | None = None, too_long: s
         validate=[validate.Length(min=1, error=required), *rules],
         error_messages={"required": required, "null": required},
     )
+
+
+def organ_code_rule(value: str) -> None:
+    """Refuse a value that is not one organ code. An empty one or one longer than the 32
+    characters of the code columns is left to the field's other rules, so that it gets one
+    message, not two."""
+    if value and len(value) <= 32 and not is_organ_code(value):
+        raise SchemaError(f"Mã định danh phải có dạng {EXAMPLE} (chữ cái viết hoa).")
 
 
 class UploadedFile(Upload):

@@ -5,25 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from marshmallow import ValidationError as SchemaError
 
 from edoc.api import UtcDateTime
-from edoc.core.forms import Text, UploadedFile, text
-from edoc.core.organ_codes import EXAMPLE, is_organ_code
+from edoc.core.forms import Text, UploadedFile, organ_code_rule, text
+from edoc.core.organ_codes import EXAMPLE
 from edoc.core.params import page_field, per_page_field
 from edoc.directory.models import Level
 
 CODE_TOO_LONG = "Mã định danh dài quá 32 ký tự."
 
 
-def _organ_code(value: str) -> None:
-    if value and len(value) <= 32 and not is_organ_code(value):
-        raise SchemaError(f"Mã định danh phải có dạng {EXAMPLE} (chữ cái viết hoa).")
-
-
 def _optional_code(value: str | None) -> None:
     if value:
-        _organ_code(value)
+        organ_code_rule(value)
 
 
 def _optional_email(value: str) -> None:
@@ -95,7 +89,7 @@ class OrganizationSchema(Schema.from_dict(_details(required=True))):  # type: ig
         validate=[
             validate.Length(min=1, error="Cần nhập mã định danh cơ quan."),
             validate.Length(max=32, error=CODE_TOO_LONG),
-            _organ_code,
+            organ_code_rule,
         ],
         error_messages={
             "required": "Cần nhập mã định danh cơ quan.",

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from edoc.audit.services import Actor, record
 from edoc.core.errors import ValidationError
 from edoc.core.extensions import db
+from edoc.core.organ_codes import EXAMPLE, is_organ_code
 from edoc.exchange.keys import pem_to_der
 from edoc.exchange.models import ExchangePeer, PeerKind
 from edoc.exchange.transport import Route, transport_names
@@ -41,6 +42,10 @@ def save_peer(
         )
     if not organ_code.strip():
         errors["organ_code"] = _("Cần nhập mã định danh cơ quan.")
+    elif not is_organ_code(organ_code):
+        errors["organ_code"] = _(
+            "Mã định danh %(c)s không đúng dạng %(e)s.", c=organ_code, e=EXAMPLE
+        )
     if not name.strip():
         errors["name"] = _("Cần nhập tên cơ quan.")
     if endpoint and not endpoint.startswith(("http://", "https://")):
@@ -54,7 +59,7 @@ def save_peer(
         raise ValidationError("invalid_peer", _("Thông tin kết nối chưa hợp lệ."), details=errors)
     peer = known
     if peer is None:
-        peer = ExchangePeer(organ_code=organ_code.strip())
+        peer = ExchangePeer(organ_code=organ_code)
         db.session.add(peer)
     peer.name = name.strip()
     peer.endpoint = endpoint.strip()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from edoc.api import UtcDateTime
+from edoc.core.forms import organ_code_rule
 from edoc.core.params import page_field, per_page_field
 from edoc.exchange.models import Direction, MessageKind, MessageState, PeerKind
 from edoc.outgoing.schemas import text, uploaded_file
@@ -18,7 +19,9 @@ class PeerForm(Schema):
     """A peer, hub or member as the admin types it; the certificate is an uploaded PEM file or
     pasted text (either; left empty when editing, the pinned one stays)."""
 
-    organ_code = text(required="Cần nhập mã định danh cơ quan.", max_length=32)
+    organ_code = text(
+        required="Cần nhập mã định danh cơ quan.", max_length=32, also=[organ_code_rule]
+    )
     name = text(required="Cần nhập tên cơ quan.", max_length=255)
     endpoint = text(max_length=500)
     kind = fields.String(

@@ -30,7 +30,7 @@ from edoc.documents.agency import agency_name
 from edoc.documents.models import Urgency
 from edoc.incoming import services
 from edoc.incoming.models import IncomingDocument, ReceivedVia
-from edoc.reports.tables import dmy, register_fonts
+from edoc.reports.tables import dmy, escape_markup_lines, register_fonts
 from edoc.users.models import CLEARANCE_LABELS, Unit, User
 
 TASK_STATUS = {
@@ -43,11 +43,6 @@ TASK_STATUS = {
 
 def _when(value: datetime | None) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-def _escape(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return escaped.replace("\n", "<br/>")
 
 
 def _rows(incoming: IncomingDocument) -> list[tuple[str, str]]:
@@ -79,7 +74,7 @@ def render_slip(incoming: IncomingDocument, printed_by: User) -> bytes:
     small = ParagraphStyle("small", parent=cell, fontSize=8, leading=10)
 
     def p(text: str, style: ParagraphStyle = cell) -> Paragraph:
-        return Paragraph(_escape(text), style)
+        return Paragraph(escape_markup_lines(text), style)
 
     def grid(data: list[list[Paragraph]], widths: list[float], header: bool = False) -> Table:
         table = Table(data, colWidths=[w * mm for w in widths], repeatRows=1 if header else 0)

@@ -22,7 +22,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from edoc.core.clock import local_zone
-from edoc.reports.tables import register_fonts
+from edoc.reports.tables import escape_markup, register_fonts
 from signing.report_vi import format_report_vi
 from signing.validation import ValidationReport
 
@@ -51,10 +51,6 @@ def _local_time(moment: datetime) -> str:
     return local.strftime("%d/%m/%Y %H:%M:%S") + f" ({offset[:3]}:{offset[3:]})"
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def render_report_pdf(
     report: dict[str, Any] | None, heading: list[tuple[str, str]], title: str = TITLE
 ) -> bytes:
@@ -66,13 +62,15 @@ def render_report_pdf(
     indented = ParagraphStyle("indented", parent=line_style, leftIndent=6 * mm)
     verdict_style = ParagraphStyle("verdict", parent=line_style, fontName=bold, spaceBefore=6)
 
-    story: list[Any] = [Paragraph(_escape(title), title_style), Spacer(1, 6 * mm)]
+    story: list[Any] = [Paragraph(escape_markup(title), title_style), Spacer(1, 6 * mm)]
     checked = _validated_at(report)
     rows = list(heading)
     if checked is not None:
         rows.append(("Thời điểm kiểm tra", _local_time(checked)))
     for label, value in rows:
-        story.append(Paragraph(f"<b>{_escape(label)}:</b> {_escape(value)}", label_style))
+        story.append(
+            Paragraph(f"<b>{escape_markup(label)}:</b> {escape_markup(value)}", label_style)
+        )
     story.append(Spacer(1, 4 * mm))
     for line in report_text(report).splitlines():
         if line.startswith("KẾT LUẬN"):
@@ -81,7 +79,7 @@ def render_report_pdf(
             style = indented
         else:
             style = line_style
-        story.append(Paragraph(_escape(line.strip()), style))
+        story.append(Paragraph(escape_markup(line.strip()), style))
 
     def decorate(canvas: Any, doc: Any) -> None:
         if checked is not None:  # the PDF's dates are the report's own, not the export's

@@ -59,6 +59,18 @@ def dmy(value: date | None) -> str:
     return format_date(value, "dd/MM/yyyy") if value else ""
 
 
+def escape_markup(text: str) -> str:
+    """``text`` for a reportlab :class:`Paragraph`, which reads its text as markup: a typed
+    ``&``, ``<`` or ``>`` prints as itself instead of being taken for a tag or an entity."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_markup_lines(text: str) -> str:
+    """:func:`escape_markup`, and each newline a line break: a paragraph otherwise runs the
+    lines of ``text`` together."""
+    return escape_markup(text).replace("\n", "<br/>")
+
+
 def register_fonts() -> tuple[str, str]:
     """Register the serif family once (regular, bold, italic, bold italic, so ``<b>`` and
     ``<i>`` in a paragraph work); returns the regular and bold font names."""
@@ -110,8 +122,7 @@ def render_pdf(table: Table) -> bytes:
     agency = ParagraphStyle("agency", fontName=bold, fontSize=10, leading=13)
 
     def para(text: str, style: ParagraphStyle) -> Paragraph:
-        escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return Paragraph(escaped.replace("\n", "<br/>"), style)
+        return Paragraph(escape_markup_lines(text), style)
 
     data = [[para(c.header, head) for c in table.columns]]
     data += [[para(value, cell) for value in row] for row in table.rows]

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from edoc.audit.models import AuditEvent
+from edoc.cli import cli
 from edoc.core.extensions import db
 from edoc.exchange.models import ExchangeMessage, ExchangePeer
 from edoc.incoming.models import IncomingDocument
@@ -209,6 +210,32 @@ def test_roles_csrf_and_the_peer_form(app: Flask, demo: None, demo_pki: DemoPKI)
         assert (peer.name, peer.active) == ("Sở Tài chính", False)
         assert "BEGIN CERTIFICATE" in peer.certificate
     assert form_post(clerk, f"/exchange/peers/{peer_id}", "/exchange/", fields).status_code == 403
+
+
+def test_a_peer_whose_organ_code_is_malformed_is_refused_by_the_page_and_the_command(
+    app: Flask, demo: None, demo_pki: DemoPKI, tmp_path: Path
+) -> None:
+    """The organ code follows the rule of the settings and the directory (lower-case letter
+    here), wherever the peer is typed."""
+    admin = signed_in(app, "quantri")
+    fields = {"organ_code": "000.00.12.h30", "name": "Sở Tài chính tỉnh Demo", "kind": "peer"}
+    fields |= {"certificate_text": peer_pem(demo_pki)}
+    page = form_post(admin, "/exchange/peers/new", "/exchange/peers/new", fields)
+    assert page.status_code == 422
+    assert "Mã định danh phải có dạng 000.00.00.H30" in page.get_data(as_text=True)
+
+    certificate = tmp_path / "stc.pem"
+    certificate.write_text(peer_pem(demo_pki))
+    command = app.test_cli_runner().invoke(
+        cli,
+        ["exchange", "peers", "add", "000.00.12.h30", "--name", "Sở Tài chính",
+         "--certificate", str(certificate)],
+    )  # fmt: skip
+    assert command.exit_code != 0
+    assert "invalid_peer" in command.output
+    assert "Mã định danh 000.00.12.h30 không đúng dạng 000.00.00.H30." in command.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ExchangePeer)) == 0
 
 
 # ---- failed and held packages: retry, give up ------------------------------------------------
