@@ -77,13 +77,9 @@ def test_a_worker_that_stalled_while_delivering_records_nothing_over_the_next_on
     wakes up and its own delivery fails (the recipient is down by then). The package stays
     delivered, with no error and no retry planned."""
     tinh, stc = pair["tinh"], pair["stc"]
-    held_package(pair, softhsm_tokens)  # sent while the department was down: it waits
+    held_package(pair, softhsm_tokens)
     with tinh.app.app_context():
-        db.session.execute(update(ExchangeMessage).values(next_attempt_at=None))
-        db.session.commit()
-        stalled = outbox.new_holder()
-        pk = outbox.claim_next(stalled, Step.DELIVER)
-        assert pk is not None
+        pk, stalled = claim_the_waiting_package()
         lapse(pk)
         second = outbox.new_holder()
         assert outbox.claim_next(second, Step.DELIVER) == pk
@@ -109,11 +105,7 @@ def test_a_package_being_sent_cannot_be_given_up_and_a_late_failure_leaves_it_gi
     tinh, stc = pair["tinh"], pair["stc"]
     held_package(pair, softhsm_tokens)
     with tinh.app.app_context():
-        db.session.execute(update(ExchangeMessage).values(next_attempt_at=None))
-        db.session.commit()
-        sending = outbox.new_holder()
-        pk = outbox.claim_next(sending, Step.DELIVER)
-        assert pk is not None
+        pk, sending = claim_the_waiting_package()
         with pytest.raises(AppError) as refused:
             operations.give_up(db.session.get(ExchangeMessage, pk), "không gửi nữa", OPERATOR)
         assert (refused.value.code, refused.value.status) == ("in_flight", 409)
@@ -131,3 +123,14 @@ def test_a_package_being_sent_cannot_be_given_up_and_a_late_failure_leaves_it_gi
         assert report.failed == 0 and report.errors
         row = db.session.get(ExchangeMessage, pk, populate_existing=True)
         assert (row.state, row.last_error, row.claimed_by) == ("given_up", "không gửi nữa", None)
+
+
+def claim_the_waiting_package() -> tuple[int, str]:
+    """Claim for delivery the one package waiting (sent while its recipient was down), due now:
+    its row and the claiming worker's id."""
+    db.session.execute(update(ExchangeMessage).values(next_attempt_at=None))
+    db.session.commit()
+    holder = outbox.new_holder()
+    pk = outbox.claim_next(holder, Step.DELIVER)
+    assert pk is not None
+    return pk, holder
