@@ -29,8 +29,10 @@ def peers_group() -> None:
 
 def _refused(error: AppError) -> click.ClickException:
     details = getattr(error, "details", None)
+    if isinstance(details, dict):  # per field: "organ_code: …"
+        details = "; ".join(f"{field}: {problem}" for field, problem in details.items())
     return click.ClickException(
-        f"{error.code}: {error.message}" + (f" {details}" if details else "")
+        f"{error.code}: {error.message}" + (f" ({details})" if details else "")
     )
 
 

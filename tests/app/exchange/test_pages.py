@@ -233,7 +233,9 @@ def test_a_peer_whose_organ_code_is_malformed_is_refused_by_the_page_and_the_com
     )  # fmt: skip
     assert command.exit_code != 0
     assert "invalid_peer" in command.output
-    assert "Mã định danh 000.00.12.h30 không đúng dạng 000.00.00.H30." in command.output
+    assert "(organ_code: Mã định danh 000.00.12.h30 không đúng dạng 000.00.00.H30.)" in (
+        command.output
+    )
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ExchangePeer)) == 0
 
