@@ -110,8 +110,9 @@ def claim_next(holder: str, step: Step) -> int | None:
       finished. An earlier one waiting out a back-off after an unexpected failure is passed,
       so that one broken package does not hold up the rest. A replacement (business type 3)
       waits for every earlier package of its sender, back-off or not; a recall (1) for every
-      earlier one about the same document (same edXML DocumentId: its original, an update of
-      it), back-off or not, and for no other. Applied before its original, either would find
+      earlier one about the document it recalls (its row's DocumentId, see
+      ``inbox._new_row``: its original, an update of it), back-off or not, and for no other
+      (for every one when it recalls several). Applied before its original, either would find
       nothing to act on (``held``), and the original would then be created as an active
       document its sender had recalled or replaced.
     - ``DELIVER``: the oldest package due for delivery whose next hop has no earlier package
@@ -129,14 +130,16 @@ def claim_next(holder: str, step: Step) -> int | None:
         ]
     elif step == Step.APPLY:
         directions, state = TAKEN_IN, MessageState.VERIFIED
-        recall, replacement = _acts_on_an_earlier(RECALL), _acts_on_an_earlier(REPLACEMENT)
+        # a recall row's DocumentId is the document it recalls ("" when it names several)
+        recall_of_one = and_(_acts_on_an_earlier(RECALL), ExchangeMessage.edxml_document_id != "")
+        acts_on_others = or_(_acts_on_an_earlier(RECALL), _acts_on_an_earlier(REPLACEMENT))
         waiting = [
             earlier.direction.in_(TAKEN_IN),
             earlier.state.in_(NOT_APPLIED),
             earlier.from_organ == ExchangeMessage.from_organ,
             or_(
-                and_(recall, earlier.edxml_document_id == ExchangeMessage.edxml_document_id),
-                and_(~recall, or_(leases.due(earlier.next_attempt_at, now), replacement)),
+                and_(recall_of_one, earlier.edxml_document_id == ExchangeMessage.edxml_document_id),
+                and_(~recall_of_one, or_(leases.due(earlier.next_attempt_at, now), acts_on_others)),
             ),
         ]
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from edoc.blobs.service import blob_store
@@ -331,23 +332,28 @@ def test_a_drain_that_lost_its_lease_does_not_record_its_failure_on_the_row(
         assert created == [earlier_id, later_id]
 
 
+@pytest.mark.parametrize("recall_document_id", ["the original's", "its own"])
 def test_a_recall_waits_for_its_original_in_back_off_and_the_document_ends_recalled(
-    pair: dict[str, Installation], softhsm_tokens: Tokens
+    pair: dict[str, Installation], softhsm_tokens: Tokens, recall_document_id: str
 ) -> None:
     """The original waits out a back-off after a transient failure while the sender's recall
     of it is checked: the recall is not applied before the original (it would find nothing to
     recall, and the original would then be created active); once the original is applied,
-    the recall is, and the document ends recalled."""
+    the recall is, and the document ends recalled. The recall's header names the original's
+    DocumentId (as edoc sends it) or, as another system may, one of its own, the original
+    named only in its ReplacementInfo."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, envelope = held_envelope(pair, softhsm_tokens)
     recall_id = "5b0f6f0e-0000-4000-8000-0000000000c5"
+    original = envelope.header.document_id
     recall = dataclasses.replace(
         envelope,
         message_id=recall_id,
         attachments=(),
         header=dataclasses.replace(
             envelope.header,
-            business=edxml.Business(1, "Thu hồi", (envelope.header.document_id,)),
+            business=edxml.Business(1, "Thu hồi", (original,)),
+            document_id=original if recall_document_id == "the original's" else f"{original}-TH",
         ),
     )
     with tinh.app.app_context():
