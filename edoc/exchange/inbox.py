@@ -249,5 +249,11 @@ def _new_row(
         row.code = f"{header.code_number}/{header.code_notation}".strip("/")
         row.promulgation_date = header.promulgation_date
         row.edxml_document_id = header.document_id
+        if header.business.doc_type == outbox.RECALL:
+            # what it is about is the document it recalls (edoc names its own DocumentId again,
+            # another system may not); "" when it recalls several: it waits for every earlier
+            # package of its sender (``outbox.claim_next``)
+            recalled = set(header.business.replaces_document_ids) or {header.document_id}
+            row.edxml_document_id = recalled.pop() if len(recalled) == 1 else ""
         row.subject = header.subject
     return row

@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, or_, select
 from sqlalchemy.orm import aliased
 
 from edoc.core import leases
@@ -100,17 +100,21 @@ NOT_APPLIED = (MessageState.RECEIVED, MessageState.VERIFIED)
 def claim_next(holder: str, step: Step) -> int | None:
     """Claim the oldest package due for ``step`` that no live lease holds. Commits.
 
-    - ``VERIFY``: any received package. Checks are slow (parse, seal, the PDF's signatures in a
-      bounded child: seconds each) and change nothing, so later packages of a sender are
-      checked while earlier ones are, by other drains, threads or processes.
+    - ``VERIFY``: any received package, recalls first. Checks are slow (parse, seal, the PDF's
+      signatures in a bounded child: seconds each) and change nothing, so later packages of a
+      sender are checked while earlier ones are, by other drains, threads or processes; a
+      recall carries no file and must not wait behind a flood of documents.
     - ``APPLY``: a verified package none of whose sender's earlier packages is still received
-      or verified: results (a new document and its 01, a status, a recall, a forward, a
-      refusal) are applied in the order the packages were received from that sender, however
-      their checks finished. An earlier one waiting out a back-off after an unexpected failure
-      is passed, so that one broken package does not hold up the rest; but not by a recall or
-      a replacement (business type 1, 3), which waits for every earlier package of its sender:
-      applied first, it would find no original (``held``), and the original would then be
-      created as an active document its sender had recalled.
+      or verified: results (a new document and its 01, a status, a forward, a refusal) are
+      applied in the order the packages were received from that sender, however their checks
+      finished. An earlier one waiting out a back-off after an unexpected failure is passed,
+      so that one broken package does not hold up the rest. A replacement (business type 3)
+      waits for every earlier package of its sender, back-off or not; a recall (1) for every
+      earlier one about the document it recalls (its row's DocumentId, see
+      ``inbox._new_row``: its original, an update of it), back-off or not, and for no other
+      (for every one when it recalls several). Applied before its original, either would find
+      nothing to act on (``held``), and the original would then be created as an active
+      document its sender had recalled or replaced.
     - ``DELIVER``: the oldest package due for delivery whose next hop has no earlier package
       still waiting: packages to one peer leave in order.
     """
@@ -126,11 +130,17 @@ def claim_next(holder: str, step: Step) -> int | None:
         ]
     elif step == Step.APPLY:
         directions, state = TAKEN_IN, MessageState.VERIFIED
+        # a recall row's DocumentId is the document it recalls ("" when it names several)
+        recall_of_one = and_(_acts_on_an_earlier(RECALL), ExchangeMessage.edxml_document_id != "")
+        acts_on_others = or_(_acts_on_an_earlier(RECALL), _acts_on_an_earlier(REPLACEMENT))
         waiting = [
             earlier.direction.in_(TAKEN_IN),
             earlier.state.in_(NOT_APPLIED),
             earlier.from_organ == ExchangeMessage.from_organ,
-            or_(leases.due(earlier.next_attempt_at, now), _follows_its_original()),
+            or_(
+                and_(recall_of_one, earlier.edxml_document_id == ExchangeMessage.edxml_document_id),
+                and_(~recall_of_one, or_(leases.due(earlier.next_attempt_at, now), acts_on_others)),
+            ),
         ]
     else:
         directions, state, waiting = TAKEN_IN, MessageState.RECEIVED, []
@@ -142,6 +152,8 @@ def claim_next(holder: str, step: Step) -> int | None:
     )
     if waiting:
         query = query.where(~exists().where(earlier.id < ExchangeMessage.id, *waiting))
+    if step == Step.VERIFY:  # a recall is small and urgent: checked before a queue of documents
+        query = query.order_by(case((_acts_on_an_earlier(RECALL), 0), else_=1))
     pk = db.session.scalar(query.order_by(ExchangeMessage.id).limit(1))
     if pk is not None:
         leases.take(ExchangeMessage, holder, now + lease(), ExchangeMessage.id == pk)
@@ -149,17 +161,15 @@ def claim_next(holder: str, step: Step) -> int | None:
     return pk
 
 
-#: Business types of a package that acts on an earlier one of its sender (edXML ``Business``
-#: ``DocumentType``): 1 recalls it, 3 replaces it.
-ACTS_ON_AN_EARLIER = (1, 3)
+#: Business types (edXML ``Business`` ``DocumentType``) of a package that acts on an earlier
+#: document of its sender: it recalls it, or replaces it.
+RECALL, REPLACEMENT = 1, 3
 
 
-def _follows_its_original() -> ColumnElement[bool]:
-    """The package being claimed recalls or replaces an earlier one: it waits for every earlier
-    package of its sender not yet applied, in back-off or not."""
+def _acts_on_an_earlier(business_type: int) -> ColumnElement[bool]:
     return and_(
         ExchangeMessage.kind == MessageKind.DOCUMENT,
-        ExchangeMessage.business_type.in_(ACTS_ON_AN_EARLIER),
+        ExchangeMessage.business_type == business_type,
     )
 
 

@@ -25,8 +25,6 @@ from edoc.exchange.models import (
 from edoc.outgoing.sending import set_dispatch_status
 
 WORKER = "exchange.worker"
-#: edXML business type of a package that recalls an earlier document
-RECALL = 1
 
 
 def worker_operator() -> Operator:
@@ -209,6 +207,6 @@ def tell_origin_refused(message: ExchangeMessage, reason: str) -> None:
     installation sends (out) has no origin to tell, and a recall none to answer with 02 (the
     origin would take it for its original document refused)."""
     taken_in = message.direction in (Direction.IN, Direction.FORWARD)
-    document = message.kind == MessageKind.DOCUMENT and message.business_type != RECALL
+    document = message.kind == MessageKind.DOCUMENT and message.business_type != outbox.RECALL
     if taken_in and document and not already_told(message, "02"):
         queue_status(message, "02", reason)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from edoc.blobs.service import blob_store
@@ -331,23 +332,28 @@ def test_a_drain_that_lost_its_lease_does_not_record_its_failure_on_the_row(
         assert created == [earlier_id, later_id]
 
 
+@pytest.mark.parametrize("recall_document_id", ["the original's", "its own"])
 def test_a_recall_waits_for_its_original_in_back_off_and_the_document_ends_recalled(
-    pair: dict[str, Installation], softhsm_tokens: Tokens
+    pair: dict[str, Installation], softhsm_tokens: Tokens, recall_document_id: str
 ) -> None:
     """The original waits out a back-off after a transient failure while the sender's recall
     of it is checked: the recall is not applied before the original (it would find nothing to
     recall, and the original would then be created active); once the original is applied,
-    the recall is, and the document ends recalled."""
+    the recall is, and the document ends recalled. The recall's header names the original's
+    DocumentId (as edoc sends it) or, as another system may, one of its own, the original
+    named only in its ReplacementInfo."""
     tinh, stc = pair["tinh"], pair["stc"]
     package, envelope = held_envelope(pair, softhsm_tokens)
     recall_id = "5b0f6f0e-0000-4000-8000-0000000000c5"
+    original = envelope.header.document_id
     recall = dataclasses.replace(
         envelope,
         message_id=recall_id,
         attachments=(),
         header=dataclasses.replace(
             envelope.header,
-            business=edxml.Business(1, "Thu hồi", (envelope.header.document_id,)),
+            business=edxml.Business(1, "Thu hồi", (original,)),
+            document_id=original if recall_document_id == "the original's" else f"{original}-TH",
         ),
     )
     with tinh.app.app_context():
@@ -386,3 +392,58 @@ def test_a_recall_waits_for_its_original_in_back_off_and_the_document_ends_recal
             .order_by(ExchangeMessage.id)
         ).all()
         assert answers == ["01", "13"]
+
+
+def test_a_recall_is_checked_first_and_does_not_wait_for_other_documents_of_its_sender(
+    pair: dict[str, Installation], softhsm_tokens: Tokens
+) -> None:
+    """A sender's flood of documents is waiting to be checked when it recalls a document it
+    sent earlier (already registered here): the recall is checked first and applied at once,
+    not after the flood."""
+    tinh, stc = pair["tinh"], pair["stc"]
+    package, envelope = held_envelope(pair, softhsm_tokens)
+    header = envelope.header
+    flood = []
+    for n in (91, 92):
+        other = dataclasses.replace(
+            header,
+            code_number=str(n),
+            document_id=edxml.document_id_for(
+                tinh.organ_id, header.promulgation_date, f"{n}/{header.code_notation}"
+            ),
+        )
+        flood.append(variant(tinh, package, f"5b0f6f0e-0000-4000-8000-0000000000{n}", header=other))
+    recall_id = "5b0f6f0e-0000-4000-8000-0000000000c6"
+    recall = dataclasses.replace(
+        envelope,
+        message_id=recall_id,
+        attachments=(),
+        header=dataclasses.replace(
+            header, business=edxml.Business(1, "Thu hồi", (header.document_id,))
+        ),
+    )
+    with tinh.app.app_context():
+        recall_package = edxml.build(keys.seal(recall))
+    with stc.app.app_context():
+        inbox.accept_package(package, via=tinh.organ_id)
+        db.session.commit()
+        assert worker.drain().applied == 1  # the original, registered here
+        for each in (*flood, recall_package):
+            inbox.accept_package(each, via=tinh.organ_id)
+            db.session.commit()
+
+        checker = outbox.new_holder()
+        pk = outbox.claim_next(checker, Step.VERIFY)
+        assert pk == incoming_row(stc, recall_id).id  # before the two documents sent before it
+        receiving.verify_one(pk, checker, attempts.DrainReport())
+        applier = outbox.new_holder()
+        assert outbox.claim_next(applier, Step.APPLY) == pk  # the flood still unchecked
+        receiving.apply_one(pk, applier, attempts.DrainReport())
+        assert state(recall_id) == "processed"
+        [incoming] = db.session.scalars(select(IncomingDocument)).all()
+        assert incoming.document.status == "recalled"
+        assert [state(message_id) for message_id in _ids(flood)] == ["received", "received"]
+
+
+def _ids(packages: list[bytes]) -> list[str]:
+    return [edxml.parse(package).message_id for package in packages]
