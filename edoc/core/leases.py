@@ -112,7 +112,6 @@ def kept_alive(table: type[Leased], holder: str, lease: timedelta, *where: Any) 
     result is then dropped where it is recorded (:func:`release` says so)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     done = threading.Event()
-
     beat = lease.total_seconds() / 3
 
     def keep() -> None:
