@@ -15,17 +15,19 @@ from sqlalchemy import func, select, update
 from edoc.blobs.service import blob_store
 from edoc.core.extensions import db
 from edoc.documents.models import DocumentFile
-from edoc.exchange import attempts, edxml, inbox, keys, outbox, receiving, worker
+from edoc.exchange import attempts, edxml, keys, outbox, receiving, worker
 from edoc.exchange.models import ExchangeMessage, ExchangeStatusEvent
 from edoc.exchange.outbox import Step
 from edoc.incoming.models import IncomingDocument
 from tests.fixtures.exchange import (
     Installation,
+    claimed,
     count,
     held_envelope,
     held_package,
     lapse,
     post_signed,
+    take_in,
 )
 from tests.fixtures.pki import Tokens
 
@@ -91,10 +93,7 @@ def test_an_unexpected_failure_backs_off_then_fails_without_blocking_the_others(
     lost = variant(tinh, package, lost_id, header=edxml.parse(package).header)
     object.__setattr__(stc.app.config["EDOC"], "exchange_max_attempts", 2)
     with stc.app.app_context():  # as a poller of another axis would bring them in
-        inbox.accept_package(lost, via=tinh.organ_id)
-        db.session.commit()
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
+        take_in(tinh, lost, package)
         row = db.session.scalar(
             select(ExchangeMessage).where(ExchangeMessage.message_id == lost_id)
         )
@@ -142,11 +141,8 @@ def test_two_drains_checking_one_package_apply_it_once(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
-        slow = outbox.new_holder()
-        pk = outbox.claim_next(slow, Step.VERIFY)
-        assert pk is not None
+        take_in(tinh, package)
+        pk, slow = claimed(Step.VERIFY)
         lapse(pk)  # its lease lapses while it checks
         second = outbox.new_holder()
         assert outbox.claim_next(second, Step.VERIFY) == pk  # and another drain checks it
@@ -173,11 +169,8 @@ def test_a_drain_whose_lease_ran_out_while_applying_does_not_apply_twice(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
-        checker = outbox.new_holder()
-        pk = outbox.claim_next(checker, Step.VERIFY)
-        assert pk is not None
+        take_in(tinh, package)
+        pk, checker = claimed(Step.VERIFY)
         receiving.verify_one(pk, checker, attempts.DrainReport())
         slow = outbox.new_holder()
         assert outbox.claim_next(slow, Step.APPLY) == pk
@@ -209,12 +202,8 @@ def test_a_later_package_is_checked_while_the_earlier_is_in_hand_and_applied_aft
     later = variant(tinh, package, later_id)
     earlier_id = edxml.parse(package).message_id
     with stc.app.app_context():
-        for each in (package, later):
-            inbox.accept_package(each, via=tinh.organ_id)
-            db.session.commit()
-        first_drain = outbox.new_holder()
-        first = outbox.claim_next(first_drain, Step.VERIFY)  # its check takes a while
-        assert first is not None
+        take_in(tinh, package, later)
+        first, first_drain = claimed(Step.VERIFY)  # its check takes a while
 
         second_drain = worker.drain()  # meanwhile, on another worker thread
         assert (second_drain.checked, second_drain.applied) == (1, 0)
@@ -259,11 +248,8 @@ def test_the_files_a_waiting_verdict_refers_to_are_kept_by_gc(
     tinh, stc = pair["tinh"], pair["stc"]
     package, _dispatch = held_package(pair, softhsm_tokens)
     with stc.app.app_context():
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
-        checker = outbox.new_holder()
-        pk = outbox.claim_next(checker, Step.VERIFY)
-        assert pk is not None
+        take_in(tinh, package)
+        pk, checker = claimed(Step.VERIFY)
         receiving.verify_one(pk, checker, attempts.DrainReport())
         assert state(edxml.parse(package).message_id) == "verified"
         collected = stc.cli("gc", "--grace-hours", "0")
@@ -302,12 +288,8 @@ def test_a_drain_that_lost_its_lease_does_not_record_its_failure_on_the_row(
     later = variant(tinh, package, later_id)
     earlier_id = edxml.parse(package).message_id
     with stc.app.app_context():
-        for each in (package, later):
-            inbox.accept_package(each, via=tinh.organ_id)
-            db.session.commit()
-        slow = outbox.new_holder()
-        pk = outbox.claim_next(slow, Step.VERIFY)
-        assert pk is not None
+        take_in(tinh, package, later)
+        pk, slow = claimed(Step.VERIFY)
         lapse(pk)  # its lease lapses while it checks
         other = outbox.new_holder()
         assert outbox.claim_next(other, Step.VERIFY) == pk
@@ -359,9 +341,7 @@ def test_a_recall_waits_for_its_original_in_back_off_and_the_document_ends_recal
     with tinh.app.app_context():
         recall_package = edxml.build(keys.seal(recall))
     with stc.app.app_context():
-        for each in (package, recall_package):
-            inbox.accept_package(each, via=tinh.organ_id)
-            db.session.commit()
+        take_in(tinh, package, recall_package)
         db.session.execute(  # as after a transient failure of its first check
             update(ExchangeMessage)
             .where(ExchangeMessage.message_id == envelope.message_id)
@@ -425,12 +405,9 @@ def test_a_recall_is_checked_first_and_does_not_wait_for_other_documents_of_its_
     with tinh.app.app_context():
         recall_package = edxml.build(keys.seal(recall))
     with stc.app.app_context():
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
+        take_in(tinh, package)
         assert worker.drain().applied == 1  # the original, registered here
-        for each in (*flood, recall_package):
-            inbox.accept_package(each, via=tinh.organ_id)
-            db.session.commit()
+        take_in(tinh, *flood, recall_package)
 
         checker = outbox.new_holder()
         pk = outbox.claim_next(checker, Step.VERIFY)

@@ -15,10 +15,10 @@ from sqlalchemy import update
 from edoc.audit.services import Operator
 from edoc.core.errors import AppError
 from edoc.core.extensions import db
-from edoc.exchange import attempts, delivery, inbox, operations, outbox, receiving
+from edoc.exchange import attempts, delivery, operations, outbox, receiving
 from edoc.exchange.models import ExchangeMessage
 from edoc.exchange.outbox import Step
-from tests.fixtures.exchange import Installation, held_package, lapse
+from tests.fixtures.exchange import Installation, claimed, held_package, lapse, take_in
 from tests.fixtures.pki import Tokens
 
 LEASE_SECONDS = 3
@@ -53,11 +53,8 @@ def test_a_claim_is_renewed_while_a_slow_check_runs(
 
     monkeypatch.setattr(receiving, "_verify", slow_check)
     with stc.app.app_context():
-        inbox.accept_package(package, via=tinh.organ_id)
-        db.session.commit()
-        holder = outbox.new_holder()
-        pk = outbox.claim_next(holder, Step.VERIFY)
-        assert pk is not None
+        take_in(tinh, package)
+        pk, holder = claimed(Step.VERIFY)
         first_expiry = db.session.get(ExchangeMessage, pk).claimed_until
         assert first_expiry < outbox.wall_clock() + timedelta(seconds=LEASE_SECONDS + 1)
         db.session.commit()
@@ -130,7 +127,4 @@ def claim_the_waiting_package() -> tuple[int, str]:
     its row and the claiming worker's id."""
     db.session.execute(update(ExchangeMessage).values(next_attempt_at=None))
     db.session.commit()
-    holder = outbox.new_holder()
-    pk = outbox.claim_next(holder, Step.DELIVER)
-    assert pk is not None
-    return pk, holder
+    return claimed(Step.DELIVER)
